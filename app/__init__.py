@@ -1,0 +1,1 @@
+"""招商引资工作平台: the investment-attraction platform."""

@@ -1,0 +1,83 @@
+"""Settings from the environment. Production refuses to start with unsafe defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    app_env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = BASE_DIR / "data"
+    database_url: str = ""
+    secret_key: str = DEFAULT_SECRET
+
+    # Sign-in and sessions
+    session_cookie_name: str = "zs_session"
+    cookie_secure: bool = False  # always Secure; otherwise Secure whenever the request came over https
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    throttle_per_address: int = 20  # failed sign-ins from one address within throttle_window_minutes
+    throttle_window_minutes: int = 15
+    # coordinators, leaders, supervisors: on unless set; off by default only in development (the demo)
+    mfa_required_for_privileged_setting: bool | None = Field(default=None, alias="mfa_required_for_privileged")
+    mfa_required_for_all: bool = False
+
+    # Password policy (defaults follow GB/T 22239-2019 level 3 practice)
+    password_min_length: int = 8
+    password_min_classes: int = Field(default=3, ge=1, le=4)
+    password_max_age_days: int = 90  # 0 disables expiry
+
+    # Audit
+    audit_retention_days: int = Field(default=185, ge=185)
+
+    # Requests
+    max_body_bytes: int = 1_048_576
+    max_upload_body_bytes: int = 41_943_040  # multipart bodies: several 10 MB photos
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+    api_max_page_size: int = 200
+
+    # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
+    htmx_url: str = "/static/htmx-2.0.11.min.js"
+    htmx_integrity: str = ""
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'zhaoshang.db'}"
+
+    @property
+    def mfa_required_for_privileged(self) -> bool:
+        if self.mfa_required_for_privileged_setting is not None:
+            return self.mfa_required_for_privileged_setting
+        return self.app_env != "development"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe to run in production."""
+        problems: list[str] = []
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            problems.append("SECRET_KEY is the default or shorter than 32 characters")
+        if not self.mfa_required_for_privileged:
+            problems.append("MFA_REQUIRED_FOR_PRIVILEGED is off")
+        return problems
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

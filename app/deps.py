@@ -1,0 +1,267 @@
+"""Request dependencies: the database session, who is acting, CSRF and idempotency."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from app.config import Settings
+from app.errors import Forbidden, LoginRequired
+from app.models.user import Role, User, UserSession
+from app.principal import Principal
+from app.services import auth, idempotency
+from app.services.auth import mfa_required, password_expired
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_COOKIE = "zs_csrf"
+
+
+class Redirect(Exception):
+    """Send the browser elsewhere (303, or HX-Redirect for htmx)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on error."""
+    from app.db import begin_write
+
+    session: Session = request.app.state.session_factory()
+    try:
+        if request.method not in SAFE_METHODS:
+            begin_write(session)
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def client_addr(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", ""))
+
+
+def principal_for_user(request: Request, user: User) -> Principal:
+    return Principal(
+        role=user.role,
+        unit_id=user.unit_id,
+        label=f"{user.display_name}({user.username})",
+        user_id=user.id,
+        request_id=request_id(request),
+        client_addr=client_addr(request),
+    )
+
+
+def _bind(request: Request, db: Session, principal: Principal) -> Principal:
+    request.state.principal = principal
+    db.info["principal"] = principal
+    return principal
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _session_user(request: Request, db: Session, settings: Settings) -> tuple[UserSession, User] | None:
+    found = auth.load_session(db, request.cookies.get(settings.session_cookie_name), settings)
+    if found is not None:
+        request.state.user_session, request.state.user = found
+        request.state.csrf_token = found[0].csrf_token
+    return found
+
+
+def check_csrf(request: Request, expected: str, submitted: str | None) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    token = request.headers.get("x-csrf-token") or submitted or ""
+    if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
+        raise Forbidden("页面已过期或来源不明，请刷新页面后重试", code="csrf_failed")
+
+
+async def _form_csrf(request: Request) -> str | None:
+    if request.method in SAFE_METHODS or request.headers.get("x-csrf-token"):
+        return None
+    content_type = request.headers.get("content-type", "")
+    if "form" not in content_type:
+        return None
+    form = await request.form()
+    value = form.get("csrf_token")
+    return value if isinstance(value, str) else None
+
+
+FormCsrf = Annotated[str | None, Depends(_form_csrf)]
+
+
+def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, csrf: FormCsrf) -> User:
+    """A signed-in user whose second factor is done; password change may still be pending."""
+    found = _session_user(request, db, settings)
+    if found is None:
+        raise LoginRequired()
+    session, user = found
+    if not session.mfa_passed:
+        raise Redirect("/login/2fa")
+    check_csrf(request, session.csrf_token, csrf)
+    _bind(request, db, principal_for_user(request, user))
+    return user
+
+
+def page_user(request: Request, user: Annotated[User, Depends(page_user_any_state)], settings: SettingsDep) -> User:
+    """A fully signed-in user: second factor passed, password current."""
+    if user.must_change_password or password_expired(user, settings):
+        raise Redirect("/account/password")
+    if mfa_required(user, settings) and not user.totp_enabled:
+        raise Redirect("/account/2fa")
+    return user
+
+
+def page_principal(request: Request, user: Annotated[User, Depends(page_user)]) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+PageUser = Annotated[User, Depends(page_user)]
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def pending_session(request: Request, db: DbSession, settings: SettingsDep, csrf: FormCsrf) -> tuple[UserSession, User]:
+    """A session that has passed the password step and may still owe the second factor."""
+    found = _session_user(request, db, settings)
+    if found is None:
+        raise LoginRequired()
+    check_csrf(request, found[0].csrf_token, csrf)
+    _bind(request, db, principal_for_user(request, found[1]))
+    return found
+
+
+PendingSession = Annotated[tuple[UserSession, User], Depends(pending_session)]
+
+
+def anonymous_csrf(request: Request, csrf: FormCsrf) -> str:
+    """Double-submit token for forms shown before sign-in (the login form)."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, cookie, csrf)
+        return cookie
+    token = cookie if len(cookie) >= 20 else secrets.token_urlsafe(24)
+    request.state.csrf_token = token
+    request.state.set_csrf_cookie = token != cookie
+    return token
+
+
+AnonymousCsrf = Annotated[str, Depends(anonymous_csrf)]
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def api_principal(request: Request, db: DbSession) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise LoginRequired("缺少或无效的访问令牌（Authorization: Bearer …）")
+    token = auth.authenticate_token(db, raw.strip(), client_addr(request))
+    if token is None:
+        raise LoginRequired("访问令牌无效、已过期或已被吊销")
+    role = Role.leader if token.unit_id is None else Role.unit_staff
+    principal = Principal(
+        role=role,
+        unit_id=token.unit_id,
+        label=f"令牌:{token.name}",
+        token_id=token.id,
+        read_only=token.read_only,
+        request_id=request_id(request),
+        client_addr=client_addr(request),
+    )
+    return _bind(request, db, principal)
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+async def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None and "form" in request.headers.get("content-type", ""):
+        value = (await request.form()).get("idempotency_key")
+        key = value if isinstance(value, str) and value else None
+    return key
+
+
+IdemKey = Annotated[str | None, Depends(_idempotency_key)]
+
+
+async def _fingerprint(request: Request, key: IdemKey) -> str:
+    if key is None:
+        return ""
+    content_type = request.headers.get("content-type", "")
+    form_items = None
+    body = b""
+    if "form" in content_type:
+        form = await request.form()
+        form_items = []
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                form_items.append((name, value))
+            else:
+                data = await value.read()
+                await value.seek(0)
+                form_items.append((name, data))
+    else:
+        body = await request.body()
+    return idempotency.request_fingerprint(request.method, request.url.path, content_type, body, form_items)
+
+
+Fingerprint = Annotated[str, Depends(_fingerprint)]
+
+
+def _guard(request: Request, db: DbSession, key: IdemKey, fingerprint: Fingerprint) -> idempotency.Guard:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        return idempotency.Guard(db, None)
+    return idempotency.begin(db, principal.key, key, fingerprint)
+
+
+def api_guard(
+    principal: ApiPrincipal, request: Request, db: DbSession, key: IdemKey, fingerprint: Fingerprint
+) -> idempotency.Guard:
+    return _guard(request, db, key, fingerprint)
+
+
+def page_guard(
+    principal: PagePrincipal, request: Request, db: DbSession, key: IdemKey, fingerprint: Fingerprint
+) -> idempotency.Guard:
+    return _guard(request, db, key, fingerprint)
+
+
+ApiIdempotency = Annotated[idempotency.Guard, Depends(api_guard)]
+PageIdempotency = Annotated[idempotency.Guard, Depends(page_guard)]
+
+
+async def _request_form(request: Request) -> FormData:
+    return await request.form()
+
+
+RequestForm = Annotated[FormData, Depends(_request_form)]
+"""The parsed form, so that handlers can stay synchronous (the database session is synchronous)."""

@@ -1,0 +1,243 @@
+"""create_app(): middleware, routers, error handlers, static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import BASE_DIR, Settings, get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.deps import Redirect
+from app.errors import Conflict, DomainError, LoginRequired
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from app.schemas.common import translate_errors
+from app.services import audit
+from app.services.idempotency import IdempotentReplay
+from app.templating import is_htmx, templates
+
+log = logging.getLogger("app")
+
+API_DESCRIPTION = """
+招商引资工作平台的 JSON 接口，供省级平台、统计系统、政务服务中心等其他政府系统调用。
+
+* 认证：`Authorization: Bearer <令牌>`。令牌由招商局在“系统令牌”页面签发，只显示一次；
+  令牌或限定于一个单位（可读写该单位的记录），或为只读。
+* 错误：JSON `{"code": "...", "message": "中文说明", "field": "出错字段"}`，`code` 稳定可编程判断。
+* 并发：可编辑记录带 `version`；提交时带上读到的版本号，过期则返回 409。
+* 幂等：POST 可带 `Idempotency-Key` 头；同一键同一内容的重试返回第一次的响应，不重复创建；
+  同一键不同内容返回 422。键至少保留 24 小时。
+* 分页：`limit`（上限见各接口）与 `offset`，响应含 `total`。
+"""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page_error(request: Request, status: int, message: str) -> Response:
+    headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
+    if is_htmx(request):
+        headers.update({"HX-Retarget": "#toast", "HX-Reswap": "innerHTML"})
+        return templates.TemplateResponse(
+            request, "components/toast.html", {"message": message, "kind": "error"}, status_code=status, headers=headers
+        )
+    return templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {
+            "status": status,
+            "message": message,
+            "principal": getattr(request.state, "principal", None),
+            "current_user": getattr(request.state, "user", None),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _redirect(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _record_denial(request: Request, exc: DomainError) -> None:
+    principal = getattr(request.state, "principal", None)
+    factory = request.app.state.session_factory
+    for session in session_scope(factory):
+        audit.append(
+            session,
+            "permission_denied",
+            entity="request",
+            entity_id=request.method,
+            changes={"path": request.url.path[:200], "code": exc.code},
+            principal=principal,
+        )
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        if getattr(exc, "audit_denial", False) or exc.code == "csrf_failed":
+            await run_in_threadpool(_record_denial, request, exc)
+        if isinstance(exc, LoginRequired):
+            if _is_api(request):
+                return JSONResponse(exc.to_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return _redirect(request, f"/login?next={quote(target)}")
+        if _is_api(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return _page_error(request, exc.status_code, exc.message)
+
+    async def redirect(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Redirect)
+        return _redirect(request, exc.url)
+
+    async def replay(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)
+        return exc.response()
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = translate_errors(exc.errors())
+        first = next(iter(errors.items()))
+        body = {
+            "code": "validation_error",
+            "message": f"{first[0]}：{first[1]}",
+            "field": first[0],
+            "details": [{"field": k, "message": v} for k, v in errors.items()],
+        }
+        if _is_api(request):
+            return JSONResponse(body, status_code=422)
+        return _page_error(request, 422, body["message"])
+
+    async def stale(request: Request, exc: Exception) -> Response:
+        return await domain_error(request, Conflict())
+
+    async def integrity(request: Request, exc: Exception) -> Response:
+        log.info("integrity error: %s", exc)
+        return await domain_error(request, Conflict("与其他同时提交的内容冲突，请刷新后重试", code="conflict"))
+
+    async def operational(request: Request, exc: Exception) -> Response:
+        log.warning("database busy: %s", exc)
+        error = DomainError("系统繁忙，请稍后重试", code="busy")
+        error.status_code = 503
+        return await domain_error(request, error)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        messages = {404: "找不到该页面", 405: "不支持该请求方法", 413: "提交的内容过大", 400: "请求有误"}
+        message = messages.get(exc.status_code, "请求有误")
+        if _is_api(request):
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+            return JSONResponse(
+                {"code": code, "message": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+            )
+        return _page_error(request, exc.status_code, message)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        if _is_api(request):
+            return JSONResponse({"code": "internal_error", "message": "服务器内部错误，已记录"}, status_code=500)
+        return _page_error(request, 500, "服务器内部错误，已记录，请稍后重试")
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(Redirect, redirect)
+    app.add_exception_handler(IdempotentReplay, replay)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StaleDataError, stale)
+    app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(OperationalError, operational)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _refuse_unsafe_production(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.is_production:
+        return
+    problems = settings.production_problems()
+    from app.models.user import User
+
+    for session in session_scope(app.state.session_factory, write=False):
+        if session.execute(select(User.id).where(User.is_demo.is_(True)).limit(1)).first():
+            problems.append("the database holds demo accounts")
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, session_factory: Any = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.is_production and settings.production_problems():
+        raise RuntimeError("refusing to start in production: " + "; ".join(settings.production_problems()))
+    engine = engine or make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _refuse_unsafe_production(app)
+        yield
+
+    app = FastAPI(
+        title="招商引资工作平台 API",
+        version="1.0",
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory or make_session_factory(engine)
+
+    register_error_handlers(app)
+
+    from app.routers import health
+    from app.routers.api import api_router
+    from app.routers.pages import page_router
+
+    app.include_router(health.router)
+    app.include_router(api_router)
+    app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=str(BASE_DIR / "app" / "static")), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse((BASE_DIR / "app" / "static" / "docs.html").read_text(encoding="utf-8"))
+
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_body_bytes
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+class _LazyApp:
+    """`app.main:app` builds the application on first use, so importing this module is cheap."""
+
+    _app: FastAPI | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = create_app()
+        await self._app(scope, receive, send)
+
+
+app = _LazyApp()

@@ -1,0 +1,170 @@
+"""Pure ASGI middleware: request ids, the body cap and security headers."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept if the caller sent a sane X-Request-ID) and echoes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyLimitMiddleware:
+    """Caps request bodies before anything parses them: 413 for a declared or an endless excess."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        limit = self.max_upload_bytes if content_type.startswith("multipart/form-data") else self.max_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _reject(scope, send, limit)
+                return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await _reject(scope, send, limit)
+        except Exception as exc:  # multipart parsers wrap receive errors; unwrap ours
+            if _caused_by_limit(exc) and not response_started:
+                await _reject(scope, send, limit)
+            else:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _caused_by_limit(exc: BaseException) -> bool:
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, _BodyTooLarge):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_caused_by_limit(e) for e in exc.exceptions)
+    return False
+
+
+async def _reject(scope: Scope, send: Send, limit: int) -> None:
+    mb = limit / 1_048_576
+    message = f"提交的内容过大（上限 {mb:.0f} MB）"
+    path: str = scope.get("path", "")
+    if path.startswith("/api/"):
+        body = json.dumps({"code": "payload_too_large", "message": message}, ensure_ascii=False).encode()
+        content_type = b"application/json"
+    else:
+        body = f"<!doctype html><meta charset=utf-8><title>413</title><p>{message}</p>".encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts: bool, extra_script_src: str = "") -> None:
+        self.app = app
+        self.hsts = hsts
+        csp = CSP
+        if extra_script_src:
+            csp = csp.replace("script-src 'self'", f"script-src 'self' {extra_script_src}")
+        self.headers: list[tuple[bytes, bytes]] = [
+            (b"content-security-policy", csp.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = {k.lower() for k, _ in message.get("headers", [])}
+                headers: list[Any] = list(message.get("headers", []))
+                headers.extend(h for h in self.headers if h[0] not in existing)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,252 @@
+"""Sign-in, the second factor, sign-out and the user's own account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.deps import (
+    AnonymousCsrf,
+    DbSession,
+    PageUser,
+    PendingSession,
+    Redirect,
+    RequestForm,
+    SettingsDep,
+    client_addr,
+    page_user_any_state,
+    principal_for_user,
+    request_id,
+)
+from app.errors import Invalid, TooManyRequests
+from app.models.base import utcnow
+from app.models.user import User
+from app.services import audit, auth, units
+from app.services.auth import GENERIC_LOGIN_ERROR, mfa_required, password_expired
+from app.services.security import new_totp_secret, totp_qr_svg, totp_uri
+from app.templating import is_htmx, render
+
+router = APIRouter()
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:500]
+    return "/"
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _set_session_cookie(request: Request, response: Response, token: str, settings: SettingsDep) -> None:
+    secure = settings.cookie_secure or request.url.scheme == "https"
+    response.set_cookie(
+        settings.session_cookie_name,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+        max_age=settings.session_absolute_hours * 3600,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, csrf: AnonymousCsrf, next: str = "/") -> Response:
+    response = render(request, "auth/login.html", {"errors": {}, "username": "", "next_url": _safe_next(next)})
+    if getattr(request.state, "set_csrf_cookie", False):
+        response.set_cookie(
+            "zs_csrf", csrf, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+        )
+    return response
+
+
+@router.post("/login")
+def login(request: Request, db: DbSession, settings: SettingsDep, csrf: AnonymousCsrf, form: RequestForm) -> Response:
+    username = str(form.get("username") or "")[:50]
+    password = str(form.get("password") or "")[:256]
+    next_url = _safe_next(str(form.get("next") or "/"))
+    context = {"username": username, "next_url": next_url}
+    if not username or not password:
+        errors = {"username": "请输入用户名"} if not username else {}
+        if not password:
+            errors["password"] = "请输入密码"
+        return render(request, "auth/login.html", {**context, "errors": errors}, status_code=422)
+    try:
+        user = auth.authenticate(
+            db, username, password, client_addr=client_addr(request), request_id=request_id(request), settings=settings
+        )
+    except TooManyRequests as exc:
+        return render(request, "auth/login.html", {**context, "errors": {"__all__": exc.message}}, status_code=429)
+    if user is None:
+        return render(
+            request, "auth/login.html", {**context, "errors": {"__all__": GENERIC_LOGIN_ERROR}}, status_code=422
+        )
+    return _complete_password_step(request, db, settings, user, next_url)
+
+
+def _complete_password_step(
+    request: Request, db: DbSession, settings: SettingsDep, user: User, next_url: str
+) -> Response:
+    needs_code = mfa_required(user, settings) and user.totp_enabled
+    grant = auth.start_session(
+        db,
+        user,
+        client_addr=client_addr(request),
+        user_agent=request.headers.get("user-agent", ""),
+        mfa_passed=not needs_code,
+        settings=settings,
+    )
+    principal = principal_for_user(request, user)
+    audit.append(
+        db,
+        "login_success" if not needs_code else "login_password_ok",
+        entity="user_account",
+        entity_id=user.id,
+        principal=principal,
+    )
+    target = "/login/2fa" if needs_code else next_url
+    response = _go(request, target)
+    _set_session_cookie(request, response, grant.token, settings)
+    response.delete_cookie("zs_csrf", path="/")
+    return response
+
+
+@router.get("/login/2fa")
+def second_factor_form(request: Request, pending: PendingSession) -> Response:
+    session, _user = pending
+    if session.mfa_passed:
+        raise Redirect("/")
+    return render(request, "auth/second_factor.html", {"errors": {}})
+
+
+@router.post("/login/2fa")
+def second_factor(
+    request: Request, db: DbSession, settings: SettingsDep, pending: PendingSession, form: RequestForm
+) -> Response:
+    session, user = pending
+    if session.mfa_passed:
+        raise Redirect("/")
+    if auth.verify_second_factor(db, user, str(form.get("code") or "")[:20]):
+        grant = auth.rotate_session(db, session, mfa_passed=True, settings=settings)
+        audit.append(db, "login_success", entity="user_account", entity_id=user.id, changes={"mfa": "totp"})
+        response = _go(request, "/")
+        _set_session_cookie(request, response, grant.token, settings)
+        return response
+    user.failed_login_count += 1
+    if user.failed_login_count >= settings.lockout_threshold:
+        user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        user.failed_login_count = 0
+        auth.end_session(db, session)
+    audit.append(db, "login_failure", entity="user_account", entity_id=user.id, changes={"reason": "bad_totp"})
+    return render(
+        request,
+        "auth/second_factor.html",
+        {"errors": {"code": "验证码不正确或已使用，请输入新的验证码"}},
+        status_code=422,
+    )
+
+
+@router.post("/logout")
+def logout(
+    request: Request, db: DbSession, settings: SettingsDep, user: Annotated[User, Depends(page_user_any_state)]
+) -> Response:
+    auth.end_session(db, request.state.user_session)
+    audit.append(db, "logout", entity="user_account", entity_id=user.id)
+    response = _go(request, "/login")
+    response.delete_cookie(settings.session_cookie_name, path="/")
+    return response
+
+
+@router.get("/account")
+def account(request: Request, db: DbSession, user: PageUser) -> Response:
+    return render(request, "auth/account.html", {"unit": units.get(db, user.unit_id)})
+
+
+def _password_reason(user: User, settings: SettingsDep) -> str:
+    if user.must_change_password:
+        return "initial"
+    return "expired" if password_expired(user, settings) else ""
+
+
+@router.get("/account/password")
+def password_form(
+    request: Request, settings: SettingsDep, user: Annotated[User, Depends(page_user_any_state)]
+) -> Response:
+    return render(request, "auth/password.html", {"errors": {}, "reason": _password_reason(user, settings)})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    user: Annotated[User, Depends(page_user_any_state)],
+    form: RequestForm,
+) -> Response:
+    reason = _password_reason(user, settings)
+    try:
+        auth.change_password(
+            db,
+            user,
+            str(form.get("current_password") or "")[:256],
+            str(form.get("new_password") or "")[:256],
+            str(form.get("confirm_password") or "")[:256],
+            settings,
+        )
+    except Invalid as exc:
+        return render(request, "auth/password.html", {"errors": exc.errors, "reason": reason}, status_code=422)
+    if reason:
+        return _go(request, "/")
+    return render(request, "auth/password.html", {"errors": {}, "reason": "", "done": True})
+
+
+@router.get("/account/2fa")
+def enroll_form(
+    request: Request, db: DbSession, settings: SettingsDep, user: Annotated[User, Depends(page_user_any_state)]
+) -> Response:
+    if user.totp_enabled:
+        raise Redirect("/account")
+    if not user.totp_secret:
+        user.totp_secret = new_totp_secret()
+    return render(request, "auth/enroll.html", _enroll_context(user, settings, {}))
+
+
+def _enroll_context(user: User, settings: SettingsDep, errors: dict[str, str]) -> dict[str, object]:
+    assert user.totp_secret
+    return {
+        "errors": errors,
+        "secret": user.totp_secret,
+        "qr_svg": totp_qr_svg(totp_uri(user.totp_secret, user.username)),
+        "required": mfa_required(user, settings),
+    }
+
+
+@router.post("/account/2fa")
+def enroll(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    user: Annotated[User, Depends(page_user_any_state)],
+    form: RequestForm,
+) -> Response:
+    code = str(form.get("code") or "")[:20]
+    if user.totp_enabled:
+        raise Redirect("/account")
+    if not user.totp_secret:
+        raise Redirect("/account/2fa")
+    if not auth.verify_second_factor(db, user, code):
+        return render(
+            request,
+            "auth/enroll.html",
+            _enroll_context(user, settings, {"code": "验证码不正确，请重试"}),
+            status_code=422,
+        )
+    user.totp_enabled = True
+    return _go(request, "/")

@@ -1,0 +1,124 @@
+"""Shared pieces of the input and output schemas, and Chinese messages for validation errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+T = TypeVar("T")
+
+
+class InputModel(BaseModel):
+    """Inputs reject unknown fields, so nobody can post a field they may not set."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="matching records in all pages")
+    limit: int
+    offset: int
+
+
+_MESSAGES = {
+    "missing": "此项必填",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "int_parsing": "请输入整数",
+    "int_type": "请输入整数",
+    "int_from_float": "请输入整数",
+    "decimal_parsing": "请输入数字",
+    "decimal_type": "请输入数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_max_digits": "数字位数过多",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "enum": "请选择有效的选项",
+    "literal_error": "请选择有效的选项",
+    "bool_parsing": "请选择是或否",
+    "bool_type": "请选择是或否",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "string_pattern_mismatch": "格式不正确",
+    "string_type": "请输入文字",
+    "extra_forbidden": "不允许提交此字段",
+    "value_error": "{msg}",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体格式不正确",
+    "dict_type": "请求体应为 JSON 对象",
+}
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    template = _MESSAGES.get(error.get("type", ""), "格式不正确")
+    ctx = dict(error.get("ctx") or {})
+    if error.get("type") == "value_error":
+        ctx["msg"] = str(ctx.get("error", error.get("msg", ""))).removeprefix("Value error, ")
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return "格式不正确"
+
+
+def error_field(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "__all__"
+
+
+def translate_errors(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Pydantic errors as {field: Chinese message}, first message per field."""
+    result: dict[str, str] = {}
+    for error in errors:
+        result.setdefault(error_field(error.get("loc", ())), _message(error))
+    return result
+
+
+def _is_bool_field(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    return get_origin(annotation) is not None and bool in get_args(annotation)
+
+
+def parse_form(model: type[BaseModel], form: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """Form fields to a dict the model can validate: blanks become None, checkboxes booleans.
+
+    Form-only fields (CSRF token, idempotency key, version) are removed first.
+    """
+    skip = {"csrf_token", "idempotency_key", *ignore}
+    data: dict[str, Any] = {}
+    for key in form:
+        if key in skip:
+            continue
+        values = form.getlist(key) if hasattr(form, "getlist") else [form[key]]
+        value = values[-1] if values else None
+        field = model.model_fields.get(key)
+        if isinstance(value, str) and value.strip() == "" and field is not None and not field.is_required():
+            value = None if field.default is None else field.default
+        data[key] = value
+    for name, field in model.model_fields.items():
+        if _is_bool_field(field.annotation) and name not in data:
+            data[name] = False
+    for name, value in list(data.items()):
+        field = model.model_fields.get(name)
+        if field is not None and _is_bool_field(field.annotation) and isinstance(value, str):
+            data[name] = value.lower() in ("on", "true", "1", "yes")
+    return data
+
+
+def validate_form(model: type[T], form: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> T:  # type: ignore[misc]
+    """Validate form data against an input model; raise app.errors.Invalid with Chinese messages."""
+    from app.errors import Invalid
+
+    try:
+        return model.model_validate(parse_form(model, form, ignore=ignore))  # type: ignore[attr-defined,no-any-return]
+    except ValidationError as exc:
+        raise Invalid(translate_errors(exc.errors())) from None

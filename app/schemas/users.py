@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.models.user import Role
+from app.schemas.common import InputModel, ReadModel
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}$"
+
+
+class UserCreate(InputModel):
+    username: str = Field(pattern=USERNAME_PATTERN, description="登录名：字母、数字、下划线、点、横线，3–50 位")
+    display_name: str = Field(min_length=1, max_length=50)
+    unit_id: int = Field(ge=1, le=2_147_483_647)
+    role: Role
+    phone: str = Field(default="", max_length=30)
+    initial_password: str = Field(min_length=1, max_length=128, description="初始密码，首次登录须修改")
+
+
+class UserUpdate(InputModel):
+    version: int = Field(ge=1, le=2_147_483_647)
+    display_name: str = Field(min_length=1, max_length=50)
+    unit_id: int = Field(ge=1, le=2_147_483_647)
+    role: Role
+    phone: str = Field(default="", max_length=30)
+    is_active: bool = True
+
+
+class UserRead(ReadModel):
+    id: int
+    username: str
+    display_name: str
+    unit_id: int
+    role: Role
+    phone: str
+    is_active: bool
+    totp_enabled: bool
+    last_login_at: datetime | None
+    version: int
+
+
+class TokenCreate(InputModel):
+    name: str = Field(min_length=2, max_length=100, description="调用系统的名称")
+    unit_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="限定的单位；为空时必须只读")
+    read_only: bool = False
+    expires_days: int | None = Field(default=365, ge=1, le=3650)
+
+
+class TokenRead(ReadModel):
+    id: int
+    name: str
+    prefix: str
+    unit_id: int | None
+    read_only: bool
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None

@@ -1,0 +1,34 @@
+"""Helpers shared by the services: optimistic-lock checks and applying validated changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.services import audit
+
+
+def check_version(db: Session, obj: Any, expected: int) -> None:
+    """Refuse an edit based on a stale version, saying who changed what since."""
+    if obj.version == expected:
+        return
+    newer = audit.changes_since_version(db, obj.__tablename__, obj.id, expected)
+    details = [
+        {"by": e.actor_label, "at": e.at.isoformat(), "changes": {k: v for k, v in e.changes.items() if k != "version"}}
+        for e in newer
+    ]
+    raise Conflict(details={"current_version": obj.version, "your_version": expected, "changes": details})
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Set the given attributes; return those that actually changed."""
+    changed = {}
+    for key, value in values.items():
+        if key == "version":
+            continue
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed[key] = value
+    return changed

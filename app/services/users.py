@@ -1,0 +1,162 @@
+"""People and system clients' tokens, managed by the coordinator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.config import Settings
+from app.errors import Duplicate, Invalid, NotFound
+from app.models.base import utcnow
+from app.models.unit import Unit
+from app.models.user import ApiToken, Role, User
+from app.principal import Principal
+from app.schemas.users import TokenCreate, UserCreate, UserUpdate
+from app.services import auth
+from app.services.common import apply_changes, check_version
+from app.services.security import hash_password, new_token, password_problems, sha256_hex
+
+
+def get(db: Session, principal: Principal, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("找不到该用户")
+    policy.ensure_read(principal, user.unit_id)
+    return user
+
+
+def list_users(
+    db: Session, principal: Principal, *, unit_id: int | None = None, q: str = "", limit: int = 50, offset: int = 0
+) -> tuple[Sequence[User], int]:
+    stmt = select(User)
+    scope = policy.unit_filter(principal)
+    if scope is not None:
+        stmt = stmt.where(User.unit_id == scope)
+    if unit_id is not None:
+        stmt = stmt.where(User.unit_id == unit_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.username.like(like), User.display_name.like(like)))
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(User.unit_id, User.id).limit(limit).offset(offset)).scalars().all()
+    return rows, total
+
+
+def _check_unit(db: Session, unit_id: int) -> Unit:
+    unit = db.get(Unit, unit_id)
+    if unit is None or not unit.is_active:
+        raise Invalid({"unit_id": "所属单位不存在或已停用"})
+    return unit
+
+
+def create(db: Session, principal: Principal, data: UserCreate, settings: Settings) -> User:
+    policy.ensure_coordinator(principal)
+    _check_unit(db, data.unit_id)
+    if db.execute(select(User.id).where(User.username == data.username)).first():
+        raise Duplicate("该登录名已被使用", field="username")
+    problems = password_problems(data.initial_password, data.username, settings)
+    if problems:
+        raise Invalid({"initial_password": "；".join(problems)})
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        unit_id=data.unit_id,
+        role=data.role,
+        phone=data.phone,
+        password_hash=hash_password(data.initial_password),
+        must_change_password=True,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def update(db: Session, principal: Principal, user_id: int, data: UserUpdate) -> User:
+    policy.ensure_coordinator(principal)
+    user = get(db, principal, user_id)
+    check_version(db, user, data.version)
+    _check_unit(db, data.unit_id)
+    if user.id == principal.user_id and (not data.is_active or data.role is not Role.coordinator):
+        raise Invalid({"role": "不能停用自己的账号或取消自己的统筹权限"})
+    was_active = user.is_active
+    apply_changes(user, data.model_dump())
+    if was_active and not user.is_active:
+        auth.revoke_all_sessions(db, user.id)  # a disabled account is signed out everywhere
+    db.flush()
+    return user
+
+
+def reset_password(db: Session, principal: Principal, user_id: int, new_password: str, settings: Settings) -> User:
+    policy.ensure_coordinator(principal)
+    user = get(db, principal, user_id)
+    problems = password_problems(new_password, user.username, settings)
+    if problems:
+        raise Invalid({"new_password": "；".join(problems)})
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_login_count = 0
+    auth.revoke_all_sessions(db, user.id)
+    db.flush()
+    return user
+
+
+def unlock(db: Session, principal: Principal, user_id: int) -> User:
+    policy.ensure_coordinator(principal)
+    user = get(db, principal, user_id)
+    user.locked_until = None
+    user.failed_login_count = 0
+    db.flush()
+    return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@dataclass
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def list_tokens(db: Session, principal: Principal) -> Sequence[ApiToken]:
+    policy.ensure_coordinator(principal)
+    return db.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars().all()
+
+
+def create_token(db: Session, principal: Principal, data: TokenCreate) -> IssuedToken:
+    policy.ensure_coordinator(principal)
+    if data.unit_id is None and not data.read_only:
+        raise Invalid({"unit_id": "不限定单位的令牌只能是只读的"})
+    if data.unit_id is not None:
+        _check_unit(db, data.unit_id)
+    secret = "zs_" + new_token(30)
+    token = ApiToken(
+        name=data.name,
+        prefix=secret[:10],
+        token_hash=sha256_hex(secret),
+        unit_id=data.unit_id,
+        read_only=data.read_only,
+        created_by_id=principal.user_id,
+        expires_at=utcnow() + timedelta(days=data.expires_days) if data.expires_days else None,
+    )
+    db.add(token)
+    db.flush()
+    return IssuedToken(token, secret)
+
+
+def revoke_token(db: Session, principal: Principal, token_id: int) -> ApiToken:
+    policy.ensure_coordinator(principal)
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("找不到该令牌")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.flush()
+    return token

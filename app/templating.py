@@ -1,0 +1,89 @@
+"""Jinja environment, display filters and the one render helper pages use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.config import BASE_DIR, get_settings
+from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS
+from app.models.user import ROLE_LABELS
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+templates = Jinja2Blocks(directory=str(BASE_DIR / "app" / "templates"))
+env = templates.env
+env.autoescape = True
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def local_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ).date()
+    return value.isoformat()
+
+
+def wan(value: Decimal | int | None, places: int = 2) -> str:
+    """An amount in 万元, shown with thousands separators; large ones also in 亿元."""
+    if value is None:
+        return "—"
+    amount = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{amount:,}"
+
+
+def yi(value: Decimal | int | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    amount = (Decimal(value) / Decimal(10000)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{amount:,}"
+
+
+env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi)
+env.globals.update(
+    settings=get_settings,
+    UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},
+    ROLE_LABELS={k.value: v for k, v in ROLE_LABELS.items()},
+    TIER_LABELS=TIER_LABELS,
+)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page, or only `block` of it when htmx asked for a fragment."""
+    ctx: dict[str, Any] = {
+        "principal": getattr(request.state, "principal", None),
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        **(context or {}),
+    }
+    kwargs: dict[str, Any] = {}
+    if block and is_htmx(request) and not request.headers.get("hx-boosted"):
+        kwargs["block_name"] = block
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers, **kwargs)
+    response.headers["Vary"] = "HX-Request"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

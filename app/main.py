@@ -58,6 +58,7 @@ def _page_error(request: Request, status: int, message: str) -> Response:
         request,
         "errors/error.html",
         {
+            "settings": lambda: request.app.state.settings,
             "status": status,
             "message": message,
             "principal": getattr(request.state, "principal", None),

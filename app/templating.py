@@ -11,7 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.config import BASE_DIR, get_settings
+from app.config import BASE_DIR
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS
 from app.models.user import ROLE_LABELS
 
@@ -53,7 +53,6 @@ def yi(value: Decimal | int | None, places: int = 2) -> str:
 
 env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi)
 env.globals.update(
-    settings=get_settings,
     UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},
     ROLE_LABELS={k.value: v for k, v in ROLE_LABELS.items()},
     TIER_LABELS=TIER_LABELS,
@@ -75,6 +74,7 @@ def render(
 ) -> Response:
     """Render a page, or only `block` of it when htmx asked for a fragment."""
     ctx: dict[str, Any] = {
+        "settings": lambda: request.app.state.settings,
         "principal": getattr(request.state, "principal", None),
         "current_user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),

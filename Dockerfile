@@ -1,0 +1,26 @@
+# 招商引资工作平台 — production image. Runs as a non-root user and migrates at start.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_ENV=production \
+    DATA_DIR=/data \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    WORKERS=2
+
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app \
+    && mkdir -p /app /data && chown app:app /data
+
+WORKDIR /app
+COPY pyproject.toml alembic.ini ./
+COPY alembic ./alembic
+COPY app ./app
+RUN pip install --no-cache-dir . && chown -R root:root /app
+
+USER app
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz').status == 200 else 1)"
+# DATABASE_URL and SECRET_KEY come from the environment; production refuses unsafe settings.
+CMD ["sh", "-c", "python -m app migrate && exec python -m app serve --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\""]

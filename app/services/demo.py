@@ -92,6 +92,14 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
 
     if get_settings().is_production and not allow_production:
         raise Forbidden("生产模式下不能加载演示数据")
+    from app.services import demo_leads
+
+    created = _load_units_and_people(db)
+    created = demo_leads.load(db) or created
+    return created
+
+
+def _load_units_and_people(db: Session) -> bool:
     if db.execute(select(User.id).where(User.username == PEOPLE[0][0])).first():
         return False
     by_name: dict[str, Unit] = {}

@@ -1,0 +1,209 @@
+"""Leads, investors, duplicates and the first-report registry over the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
+from app.schemas.common import Page
+from app.schemas.leads import (
+    DuplicateRead,
+    InvestorCreate,
+    InvestorRead,
+    InvestorUpdate,
+    LeadCreate,
+    LeadListItem,
+    LeadRead,
+    LeadUpdate,
+    RegisterProject,
+    RegistryClaimRead,
+    RegistryEntryRead,
+)
+from app.services import investors, leads, registry
+
+router = APIRouter()
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _json(status: int, model: Any) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status)
+
+
+@router.get("/leads", tags=["线索"], summary="线索列表（单位令牌只见本单位）")
+def list_leads(
+    principal: ApiPrincipal,
+    db: DbSession,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    channel: Channel | None = None,
+    status: LeadStatus | None = None,
+    industry: Annotated[str, Query(max_length=60)] = "",
+    month: Annotated[str, Query(pattern=r"^$|^\d{4}-\d{2}$", description="YYYY-MM")] = "",
+    q: Annotated[str, Query(max_length=100, description="客商或项目名称的一部分")] = "",
+    duplicates_only: bool = False,
+) -> Page[LeadListItem]:
+    f = leads.LeadFilter(
+        unit_id=unit_id,
+        channel=channel,
+        status=status,
+        industry=industry,
+        month=month,
+        q=q,
+        duplicates_only=duplicates_only,
+    )
+    rows, total = leads.list_leads(db, principal, f, limit=limit, offset=offset)
+    items = [
+        LeadListItem.model_validate(
+            {**LeadRead.model_validate(lead).model_dump(), "investor_name": inv, "unit_name": unit}
+        )
+        for lead, inv, unit in rows
+    ]
+    return Page[LeadListItem](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/leads",
+    tags=["线索"],
+    status_code=201,
+    summary="报送线索（可带 Idempotency-Key）",
+    responses={
+        201: {"model": LeadRead},
+        409: {
+            "description": "疑似重复（details 列出已报的单位和日期），"
+            "确认后带 acknowledge_duplicates=true 重新提交；或版本冲突"
+        },
+    },
+)
+def create_lead(body: LeadCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> JSONResponse:
+    lead = leads.create(db, principal, body)
+    return guard.finish(_json(201, LeadRead.model_validate(lead)))  # type: ignore[return-value]
+
+
+@router.post("/leads/check-duplicates", tags=["线索"], summary="报送前查重：返回各单位已报的疑似同一客商的线索")
+def check_duplicates(body: LeadCreate, principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
+    return [m.to_dict() for m in leads.check_duplicates(db, principal, body)]
+
+
+@router.get("/leads/{lead_id}", tags=["线索"], summary="线索详情")
+def get_lead(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> LeadRead:
+    return LeadRead.model_validate(leads.get(db, principal, lead_id))
+
+
+@router.patch("/leads/{lead_id}", tags=["线索"], summary="修改待认定的线索（需带 version）")
+def update_lead(lead_id: IdPath, body: LeadUpdate, principal: ApiPrincipal, db: DbSession) -> LeadRead:
+    return LeadRead.model_validate(leads.update(db, principal, lead_id, body))
+
+
+@router.get("/leads/{lead_id}/credits", tags=["线索"], summary="线索功劳归属（百分比；合并的重复线索不计）")
+def lead_credits(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
+    lead = leads.get(db, principal, lead_id)
+    return [{"unit_id": unit_id, "share": str(share)} for unit_id, share in leads.credits(db, lead)]
+
+
+@router.get("/units/{unit_id}/lead-quota", tags=["线索"], summary="单位本年每月有效线索与任务数、未完成的月份")
+def lead_quota(unit_id: IdPath, principal: ApiPrincipal, db: DbSession) -> dict[str, Any]:
+    return leads.quota_standing(db, principal, unit_id)
+
+
+@router.get("/duplicates", tags=["线索"], summary="疑似重复线索（只读令牌或领导可见）")
+def list_duplicates(
+    principal: ApiPrincipal,
+    db: DbSession,
+    status: DuplicateStatus | None = DuplicateStatus.open,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DuplicateRead]:
+    rows, total = leads.list_pairs(db, principal, status, limit=limit, offset=offset)
+    return Page[DuplicateRead](
+        items=[DuplicateRead.model_validate(r["pair"]) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/investors", tags=["客商"], summary="客商库查找（名称的一部分、信用代码或电话）")
+def list_investors(
+    principal: ApiPrincipal,
+    db: DbSession,
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> Page[InvestorRead]:
+    rows, total = investors.search(db, q, limit=limit, offset=offset)
+    return Page[InvestorRead](
+        items=[InvestorRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "/investors",
+    tags=["客商"],
+    status_code=201,
+    summary="新建客商（可带 Idempotency-Key）",
+    responses={201: {"model": InvestorRead}},
+)
+def create_investor(
+    body: InvestorCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> JSONResponse:
+    investor = investors.create(db, principal, body)
+    return guard.finish(_json(201, InvestorRead.model_validate(investor)))  # type: ignore[return-value]
+
+
+@router.get("/investors/{investor_id}", tags=["客商"], summary="客商详情")
+def get_investor(investor_id: IdPath, principal: ApiPrincipal, db: DbSession) -> InvestorRead:
+    return InvestorRead.model_validate(investors.get(db, investor_id))
+
+
+@router.patch("/investors/{investor_id}", tags=["客商"], summary="修改客商（本单位建立的；需带 version）")
+def update_investor(investor_id: IdPath, body: InvestorUpdate, principal: ApiPrincipal, db: DbSession) -> InvestorRead:
+    return InvestorRead.model_validate(investors.update(db, principal, investor_id, body))
+
+
+@router.get("/registry", tags=["首报首谈"], summary="首报首谈登记簿：谁在何时登记了什么，及其争议")
+def list_registry(principal: ApiPrincipal, db: DbSession, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    rows, total = registry.listing(db, principal, limit=limit, offset=offset)
+    return {
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "items": [
+            {
+                **RegistryEntryRead.model_validate(r["entry"]).model_dump(mode="json"),
+                "investor_name": r["investor_name"],
+                "holder_name": r["holder_name"],
+                "claims": [
+                    {
+                        **RegistryClaimRead.model_validate(c["claim"]).model_dump(mode="json"),
+                        "claimant_name": c["unit_name"],
+                    }
+                    for c in r["claims"]
+                ],
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post(
+    "/registry",
+    tags=["首报首谈"],
+    status_code=201,
+    summary="登记大项目；已被其他单位登记时记为争议，由招商局裁定（可带 Idempotency-Key）",
+)
+def register_project(
+    body: RegisterProject, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> JSONResponse:
+    result = registry.register(db, principal, body)
+    if isinstance(result, RegistryEntry):
+        payload: dict[str, Any] = {
+            "result": "registered",
+            "entry": RegistryEntryRead.model_validate(result).model_dump(mode="json"),
+        }
+    else:
+        payload = {"result": "disputed", "claim": RegistryClaimRead.model_validate(result).model_dump(mode="json")}
+    return guard.finish(JSONResponse(payload, status_code=201))  # type: ignore[return-value]

@@ -1,0 +1,682 @@
+"""Lead pages: the one-screen entry form, lists with filters and export, duplicates, registry, catalogue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from app import policy
+from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
+from app.errors import Conflict, Duplicate, Invalid
+from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
+from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
+from app.schemas.common import translate_errors, validate_form
+from app.schemas.leads import (
+    CreditShare,
+    DecideClaim,
+    InvestorUpdate,
+    LeadCreate,
+    LeadJudge,
+    NativeCreate,
+    RegisterProject,
+    SettleDuplicate,
+)
+from app.services import app_settings, audit, export, investors, leads, natives, registry, units
+from app.services.leads import DuplicateSuspected, LeadFilter
+from app.templating import is_htmx, render
+
+router = APIRouter()
+
+CHANNEL_OPTIONS = [(c.value, CHANNEL_LABELS[c]) for c in Channel]
+STATUS_OPTIONS = [(s.value, s.label) for s in LeadStatus]
+TYPE_OPTIONS = [(t.value, INVESTOR_TYPE_LABELS[t]) for t in InvestorType]
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _unit_options(db: DbSession) -> list[tuple[int, str]]:
+    rows, _ = units.list_units(db)
+    return [(u.id, "　" * depth + u.name) for u, depth in units.tree(rows)]
+
+
+# --- the entry form --------------------------------------------------------------------------
+
+INVESTOR_PREFIX = "investor_"
+
+
+def lead_input(form: FormData) -> LeadCreate:
+    """The flat form as a LeadCreate: investor_* fields form the new investor when none was picked."""
+    data: dict[str, Any] = {}
+    investor: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key in ("csrf_token", "idempotency_key") or not isinstance(value, str):
+            continue
+        if key == "investor_id":
+            data[key] = value or None
+        elif key.startswith(INVESTOR_PREFIX):
+            if value.strip():
+                investor[key.removeprefix(INVESTOR_PREFIX)] = value
+        elif key == "acknowledge_duplicates":
+            data[key] = value in ("on", "true", "1")
+        elif value.strip() or key in ("channel", "lead_date"):
+            data[key] = value
+    if not data.get("investor_id"):
+        data["investor"] = investor or None
+    try:
+        return LeadCreate.model_validate(data)
+    except ValidationError as exc:
+        errors = {}
+        for field, message in translate_errors(exc.errors()).items():
+            errors[field.replace("investor.", INVESTOR_PREFIX)] = message
+        if "__all__" in errors and "investor_name" not in errors and not data.get("investor_id"):
+            errors.setdefault("investor_name", errors["__all__"])
+        raise Invalid(errors) from None
+
+
+def _form_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    matches: list[dict[str, Any]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    values = values or {"lead_date": date.today().isoformat(), "channel": "", "investor_type": "private"}
+    values.setdefault("idempotency_key", uuid.uuid4().hex)
+    picked = None
+    if values.get("investor_id"):
+        try:
+            picked = investors.get(db, int(values["investor_id"]))
+        except (ValueError, Exception):
+            picked = None
+    context = {
+        "values": values,
+        "errors": errors or {},
+        "matches": matches or [],
+        "picked": picked,
+        "channel_options": CHANNEL_OPTIONS,
+        "type_options": TYPE_OPTIONS,
+        "unit_options": _unit_options(db) if principal.is_coordinator else [],
+    }
+    return render(request, "leads/new.html", context, status_code=status_code, block="form")
+
+
+@router.get("/leads/new")
+def lead_new(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
+        raise policy.DeniedForbidden("您的角色不能报送线索")
+    return _form_page(request, db, principal)
+
+
+@router.get("/leads/new/lookup")
+def lead_lookup(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    investor_name: str = Query("", max_length=200),
+    contact_phone: str = Query("", max_length=30),
+    investor_credit_code: str = Query("", max_length=30),
+) -> Response:
+    """As the user types: matching investors to pick, and a warning if another unit already reported one."""
+    suggestions = investors.search(db, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
+    from app.services import credit_code as cc
+
+    code = cc.normalise(investor_credit_code) if investor_credit_code and cc.is_valid(investor_credit_code) else None
+    matches = (
+        [
+            m.to_dict()
+            for m in leads.find_matches(
+                db, investor=None, name=investor_name.strip(), code=code, phones=[contact_phone]
+            )
+        ]
+        if investor_name.strip() or code or contact_phone
+        else []
+    )
+    return render(request, "leads/_lookup.html", {"suggestions": suggestions, "matches": matches})
+
+
+@router.get("/leads/new/investor")
+def lead_pick_investor(
+    request: Request, db: DbSession, principal: PagePrincipal, id: int | None = Query(None, ge=1, le=2_147_483_647)
+) -> Response:
+    picked = investors.get(db, id) if id else None
+    matches = (
+        [
+            m.to_dict()
+            for m in leads.find_matches(
+                db, investor=picked, name=picked.name, code=picked.credit_code, phones=[picked.contact_phone]
+            )
+        ]
+        if picked
+        else []
+    )
+    return render(
+        request,
+        "leads/_investor.html",
+        {"picked": picked, "values": {}, "errors": {}, "type_options": TYPE_OPTIONS, "matches": matches},
+    )
+
+
+@router.post("/leads/new")
+def lead_create(
+    request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
+) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        lead = leads.create(db, principal, lead_input(form), brought_by_id=principal.user_id)
+    except DuplicateSuspected as exc:
+        return _form_page(request, db, principal, values=values, matches=exc.details, status_code=409)
+    except (Invalid, Duplicate) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {exc.field or "__all__": exc.message}
+        return _form_page(request, db, principal, values=values, errors=errors, status_code=422)
+    return guard.finish(_go(request, f"/leads/{lead.id}?created=1"))
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def _filter(
+    unit_id: int | None, channel: str, status: str, industry: str, month: str, q: str, duplicates_only: bool
+) -> LeadFilter:
+    errors = {}
+    try:
+        channel_value = Channel(channel) if channel else None
+    except ValueError:
+        errors["channel"] = "请选择有效的渠道"
+        channel_value = None
+    try:
+        status_value = LeadStatus(status) if status else None
+    except ValueError:
+        errors["status"] = "请选择有效的状态"
+        status_value = None
+    if month:
+        try:
+            leads.month_range(month)
+        except Invalid:
+            errors["month"] = "月份格式应为 YYYY-MM"
+    if errors:
+        raise Invalid(errors)
+    return LeadFilter(
+        unit_id=unit_id,
+        channel=channel_value,
+        status=status_value,
+        industry=industry.strip(),
+        month=month,
+        q=q.strip(),
+        duplicates_only=duplicates_only,
+    )
+
+
+@router.get("/leads")
+def lead_list(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    channel: str = Query("", max_length=30),
+    status: str = Query("", max_length=20),
+    industry: str = Query("", max_length=60),
+    month: str = Query("", max_length=7),
+    q: str = Query("", max_length=100),
+    duplicates_only: bool = False,
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> Response:
+    f = _filter(unit_id, channel, status, industry, month, q, duplicates_only)
+    rows, total = leads.list_leads(db, principal, f, limit=50, offset=offset)
+    context: dict[str, Any] = {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "f": f,
+        "query": request.url.query,
+        "channel_options": CHANNEL_OPTIONS,
+        "status_options": STATUS_OPTIONS,
+        "unit_options": _unit_options(db) if principal.reads_everything else [],
+    }
+    if principal.reads_everything:
+        context["open_pairs"] = leads.list_pairs(db, principal, DuplicateStatus.open, limit=1)[1]
+        context["open_disputes"] = registry.open_disputes(db, principal)
+    elif principal.unit_id is not None:
+        context["quota"] = leads.quota_standing(db, principal, principal.unit_id)
+    return render(request, "leads/list.html", context, block="results")
+
+
+@router.get("/leads.xlsx")
+def lead_export(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    channel: str = Query("", max_length=30),
+    status: str = Query("", max_length=20),
+    industry: str = Query("", max_length=60),
+    month: str = Query("", max_length=7),
+    q: str = Query("", max_length=100),
+    duplicates_only: bool = False,
+) -> Response:
+    f = _filter(unit_id, channel, status, industry, month, q, duplicates_only)
+    rows = leads.iter_for_export(db, principal, f)
+    headers = [
+        "编号",
+        "日期",
+        "单位",
+        "客商",
+        "渠道",
+        "行业",
+        "意向项目",
+        "意向投资（万元）",
+        "联系人",
+        "联系电话",
+        "提供人",
+        "引荐人",
+        "状态",
+        "认定理由",
+        "重复并入",
+    ]
+    body = export.xlsx(
+        "招商线索",
+        headers,
+        (
+            (
+                lead.id,
+                lead.lead_date,
+                unit,
+                inv,
+                lead.channel.label,
+                lead.industry,
+                lead.project_name,
+                lead.intended_investment,
+                lead.contact_name,
+                lead.contact_phone,
+                lead.brought_by_name,
+                lead.introducer_name,
+                lead.status.label,
+                lead.status_reason,
+                lead.duplicate_of_id or "",
+            )
+            for lead, inv, unit in rows
+        ),
+        number_formats={7: "#,##0.00"},
+    )
+    audit.append(db, "export", entity="lead", changes={"rows": len(rows), "filters": request.url.query[:300]})
+    return Response(
+        body,
+        media_type=export.XLSX_TYPE,
+        headers={"Content-Disposition": export.content_disposition(f"招商线索-{date.today()}.xlsx")},
+    )
+
+
+# --- one lead --------------------------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    lead_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    conflict: Any = None,
+    status_code: int = 200,
+) -> Response:
+    lead = leads.get(db, principal, lead_id)
+    investor = investors.get(db, lead.investor_id)
+    unit = units.get(db, lead.unit_id)
+    credit_rows = [(units.get(db, uid).name, share) for uid, share in leads.credits(db, lead)]
+    canonical = (
+        leads.get(db, principal, lead.duplicate_of_id)
+        if (lead.duplicate_of_id and policy.can_read_unit_owned(principal, None))
+        else None
+    )
+    return render(
+        request,
+        "leads/detail.html",
+        {
+            "lead": lead,
+            "investor": investor,
+            "unit": unit,
+            "credits": credit_rows,
+            "canonical": canonical,
+            "errors": errors or {},
+            "conflict": conflict,
+            "created": request.query_params.get("created") == "1",
+            "can_edit": policy.can_write_unit_owned(principal, lead.unit_id),
+            "history": audit.history(db, "lead", lead.id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/leads/{lead_id}")
+def lead_detail(request: Request, db: DbSession, principal: PagePrincipal, lead_id: int) -> Response:
+    return _detail(request, db, principal, lead_id)
+
+
+@router.post("/leads/{lead_id}/judge")
+def lead_judge(request: Request, db: DbSession, principal: PagePrincipal, lead_id: int, form: RequestForm) -> Response:
+    try:
+        leads.judge(db, principal, lead_id, validate_form(LeadJudge, form))
+    except Invalid as exc:
+        return _detail(request, db, principal, lead_id, errors=exc.errors, status_code=422)
+    except Conflict as exc:
+        return _detail(request, db, principal, lead_id, conflict=exc.details, status_code=409)
+    return _go(request, f"/leads/{lead_id}")
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+@router.get("/leads/duplicates/queue")
+def duplicate_queue(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    status: str = Query("open", max_length=20),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    try:
+        status_value = DuplicateStatus(status) if status else None
+    except ValueError:
+        raise Invalid({"status": "请选择有效的状态"}) from None
+    rows, total = leads.list_pairs(db, principal, status_value, limit=50, offset=offset)
+    return render(
+        request,
+        "leads/duplicates.html",
+        {"rows": rows, "total": total, "status": status, "offset": offset, "errors": {}, "error_pair": None},
+    )
+
+
+@router.post("/leads/duplicates/{pair_id}")
+def duplicate_settle(
+    request: Request, db: DbSession, principal: PagePrincipal, pair_id: int, form: RequestForm
+) -> Response:
+    shares = []
+    mode = str(form.get("mode") or "")
+    try:
+        if mode.startswith("unit:"):
+            shares = [CreditShare(unit_id=int(mode.removeprefix("unit:")), share=Decimal(100))]
+        elif mode == "split":
+            for key, value in form.items():
+                if key.startswith("share_") and isinstance(value, str) and value.strip():
+                    shares.append(CreditShare(unit_id=int(key.removeprefix("share_")), share=Decimal(value)))
+        data = SettleDuplicate(
+            version=int(str(form.get("version") or 0)),
+            decision=str(form.get("decision") or ""),
+            dismiss=mode == "dismiss",
+            shares=shares,
+        )
+        leads.settle(db, principal, pair_id, data)
+    except (ValidationError, ValueError, ArithmeticError, Invalid, Conflict) as exc:
+        if isinstance(exc, Invalid):
+            errors = exc.errors
+        elif isinstance(exc, Conflict):
+            errors = {"__all__": exc.message}
+        elif isinstance(exc, ValidationError):
+            errors = translate_errors(exc.errors())
+        else:
+            errors = {"shares": "份额须为 0–100 的数字"}
+        rows, total = leads.list_pairs(db, principal, DuplicateStatus.open, limit=50)
+        return render(
+            request,
+            "leads/duplicates.html",
+            {
+                "rows": rows,
+                "total": total,
+                "status": "open",
+                "offset": 0,
+                "errors": errors,
+                "error_pair": pair_id,
+                "values": dict(form),
+            },
+            status_code=422,
+        )
+    return _go(request, "/leads/duplicates/queue")
+
+
+# --- registry --------------------------------------------------------------------------------
+
+
+@router.get("/registry")
+def registry_page(
+    request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=1_000_000)
+) -> Response:
+    rows, total = registry.listing(db, principal, limit=100, offset=offset)
+    threshold = app_settings.get_decimal(db, "large_project_threshold")
+    return render(
+        request,
+        "leads/registry.html",
+        {"rows": rows, "total": total, "threshold": threshold, "errors": {}, "error_claim": None},
+    )
+
+
+@router.post("/registry/claims/{claim_id}")
+def registry_decide(
+    request: Request, db: DbSession, principal: PagePrincipal, claim_id: int, form: RequestForm
+) -> Response:
+    try:
+        registry.decide(db, principal, claim_id, validate_form(DecideClaim, form))
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        rows, total = registry.listing(db, principal, limit=100)
+        return render(
+            request,
+            "leads/registry.html",
+            {
+                "rows": rows,
+                "total": total,
+                "threshold": app_settings.get_decimal(db, "large_project_threshold"),
+                "errors": errors,
+                "error_claim": claim_id,
+            },
+            status_code=422,
+        )
+    return _go(request, "/registry")
+
+
+@router.post("/registry")
+def registry_register(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    registry.register(db, principal, validate_form(RegisterProject, form))
+    return _go(request, "/registry")
+
+
+# --- the investor catalogue and natives ------------------------------------------------------
+
+
+@router.get("/investors")
+def investor_list(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    q: str = Query("", max_length=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    rows, total = investors.search(db, q, limit=50, offset=offset)
+    return render(
+        request, "leads/investors.html", {"rows": rows, "total": total, "q": q, "offset": offset}, block="results"
+    )
+
+
+@router.get("/investors/{investor_id}")
+def investor_detail(request: Request, db: DbSession, principal: PagePrincipal, investor_id: int) -> Response:
+    return _investor_page(request, db, principal, investor_id)
+
+
+def _investor_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    investor_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    conflict: Any = None,
+    status_code: int = 200,
+) -> Response:
+    investor = investors.get(db, investor_id)
+    if values is None:
+        values = {
+            c: getattr(investor, c)
+            for c in (
+                "name",
+                "credit_code",
+                "origin_province",
+                "origin_city",
+                "origin_country",
+                "industry",
+                "contact_name",
+                "contact_phone",
+                "notes",
+                "version",
+            )
+        }
+        values["kind"] = investor.kind.value
+        values["investor_type"] = investor.investor_type.value
+    related = leads.find_matches(db, investor=investor, name=investor.name, code=investor.credit_code, phones=[])
+    can_edit = principal.is_coordinator or policy.can_write_unit_owned(principal, investor.created_by_unit_id)
+    return render(
+        request,
+        "leads/investor.html",
+        {
+            "investor": investor,
+            "values": values,
+            "errors": errors or {},
+            "conflict": conflict,
+            "can_edit": can_edit,
+            "related": related,
+            "type_options": TYPE_OPTIONS,
+            "history": audit.history(db, "investor", investor.id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/investors/{investor_id}")
+def investor_update(
+    request: Request, db: DbSession, principal: PagePrincipal, investor_id: int, form: RequestForm
+) -> Response:
+    try:
+        investors.update(db, principal, investor_id, validate_form(InvestorUpdate, form))
+    except (Invalid, Duplicate, Conflict) as exc:
+        conflict = exc.details if isinstance(exc, Conflict) else None
+        errors = (
+            exc.errors
+            if isinstance(exc, Invalid)
+            else ({exc.field or "__all__": exc.message} if isinstance(exc, Duplicate) else {})
+        )
+        return _investor_page(
+            request,
+            db,
+            principal,
+            investor_id,
+            values=dict(form),
+            errors=errors,
+            conflict=conflict,
+            status_code=409 if conflict else 422,
+        )
+    return _go(request, f"/investors/{investor_id}")
+
+
+@router.get("/natives")
+def native_list(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    q: str = Query("", max_length=60),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    rows, total = investors.list_natives(db, principal, q, limit=50, offset=offset)
+    return render(
+        request,
+        "leads/natives.html",
+        {
+            "rows": rows,
+            "total": total,
+            "q": q,
+            "offset": offset,
+            "values": {},
+            "errors": {},
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+
+
+@router.post("/natives")
+def native_create(
+    request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
+) -> Response:
+    try:
+        natives.create(db, principal, validate_form(NativeCreate, form))
+    except Invalid as exc:
+        rows, total = investors.list_natives(db, principal, "", limit=50)
+        return render(
+            request,
+            "leads/natives.html",
+            {
+                "rows": rows,
+                "total": total,
+                "q": "",
+                "offset": 0,
+                "values": dict(form),
+                "errors": exc.errors,
+                "idempotency_key": form.get("idempotency_key"),
+            },
+            status_code=422,
+        )
+    return guard.finish(_go(request, "/natives"))
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@router.get("/admin/settings")
+def settings_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    policy.ensure_coordinator(principal)
+    return _settings(request, db, {})
+
+
+def _settings(request: Request, db: DbSession, errors: dict[str, str], status_code: int = 200) -> Response:
+    values = {key: app_settings.get(db, key) for key in app_settings.DEFAULTS}
+    overrides = app_settings.unit_overrides(db, "lead_monthly_quota")
+    return render(
+        request,
+        "leads/settings.html",
+        {
+            "values": values,
+            "labels": app_settings.LABELS,
+            "overrides": overrides,
+            "unit_options": _unit_options(db),
+            "errors": errors,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/admin/settings")
+def settings_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    try:
+        for key in app_settings.DEFAULTS:
+            value = form.get(key)
+            if isinstance(value, str) and value.strip():
+                app_settings.put(db, principal, key, value.strip())
+        unit_value = form.get("override_unit_id")
+        quota_value = form.get("override_quota")
+        if isinstance(unit_value, str) and unit_value and isinstance(quota_value, str) and quota_value.strip():
+            app_settings.put(db, principal, "lead_monthly_quota", quota_value.strip(), unit_id=int(unit_value))
+    except Invalid as exc:
+        return _settings(request, db, exc.errors, status_code=422)
+    except ValueError:
+        return _settings(request, db, {"override_unit_id": "请选择单位"}, status_code=422)
+    return _go(request, "/admin/settings")

@@ -1,0 +1,108 @@
+"""The investor catalogue (客商库) and natives working elsewhere (在外乡贤)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.errors import Duplicate, NotFound
+from app.models.investor import Investor, Native
+from app.principal import Principal
+from app.schemas.leads import InvestorCreate, InvestorFields, InvestorUpdate
+from app.services.common import apply_changes, check_version
+from app.services.names import name_key, phone_key
+
+
+def get(db: Session, investor_id: int) -> Investor:
+    investor = db.get(Investor, investor_id)
+    if investor is None:
+        raise NotFound("找不到该客商")
+    return investor
+
+
+def search(db: Session, q: str, *, limit: int = 20, offset: int = 0) -> tuple[Sequence[Investor], int]:
+    """Investors whose name contains q (as typed, or normalised), or whose code or phone is q."""
+    stmt = select(Investor)
+    q = q.strip()
+    if q:
+        key = name_key(q)
+        conditions = [Investor.name.contains(q, autoescape=True)]
+        if key:
+            conditions.append(Investor.name_key.contains(key, autoescape=True))
+        if len(q) == 18:
+            conditions.append(Investor.credit_code == q.upper())
+        digits = phone_key(q)
+        if len(digits) >= 7:
+            conditions.append(Investor.phone_key == digits)
+        stmt = stmt.where(or_(*conditions))
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(Investor.name).limit(limit).offset(offset)).scalars().all()
+    return rows, total
+
+
+def find_existing(db: Session, data: InvestorFields) -> Investor | None:
+    """The catalogue's record for this investor: same credit code, else the same normalised name."""
+    if data.credit_code:
+        found = db.execute(select(Investor).where(Investor.credit_code == data.credit_code)).scalar_one_or_none()
+        if found is not None:
+            return found
+    key = name_key(data.name)
+    candidates = db.execute(select(Investor).where(Investor.name_key == key).order_by(Investor.id)).scalars().all()
+    for candidate in candidates:
+        if not (data.credit_code and candidate.credit_code and candidate.credit_code != data.credit_code):
+            return candidate
+    return None
+
+
+def _values(data: InvestorFields) -> dict[str, object]:
+    values = data.model_dump(exclude={"version"})
+    values["name_key"] = name_key(data.name)
+    values["phone_key"] = phone_key(data.contact_phone)
+    return values
+
+
+def create(db: Session, principal: Principal, data: InvestorCreate) -> Investor:
+    if not principal.can_write:
+        raise policy.DeniedForbidden()
+    if data.credit_code and db.execute(select(Investor.id).where(Investor.credit_code == data.credit_code)).first():
+        raise Duplicate("客商库中已有该统一社会信用代码的企业", field="credit_code")
+    investor = Investor(**_values(data), created_by_unit_id=principal.unit_id)
+    db.add(investor)
+    db.flush()
+    return investor
+
+
+def update(db: Session, principal: Principal, investor_id: int, data: InvestorUpdate) -> Investor:
+    investor = get(db, investor_id)
+    if not principal.is_coordinator:
+        policy.ensure_write(principal, investor.created_by_unit_id)
+    check_version(db, investor, data.version)
+    if data.credit_code:
+        clash = db.execute(select(Investor.id).where(Investor.credit_code == data.credit_code)).scalar_one_or_none()
+        if clash is not None and clash != investor.id:
+            raise Duplicate("客商库中已有该统一社会信用代码的企业", field="credit_code")
+    apply_changes(investor, _values(data))
+    db.flush()
+    return investor
+
+
+def list_natives(
+    db: Session, principal: Principal, q: str = "", limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Native], int]:
+    stmt = select(Native)
+    scope = policy.unit_filter(principal)
+    if scope is not None:
+        stmt = stmt.where(Native.unit_id == scope)
+    if q:
+        stmt = stmt.where(
+            or_(
+                Native.name.contains(q, autoescape=True),
+                Native.employer.contains(q, autoescape=True),
+                Native.hometown.contains(q, autoescape=True),
+            )
+        )
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    return db.execute(stmt.order_by(Native.id.desc()).limit(limit).offset(offset)).scalars().all(), total

@@ -1,0 +1,480 @@
+"""Leads: entry with duplicate warning, the coordinator's judgement, credit settlement and the quota."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app import policy
+from app.errors import DomainError, Invalid, NotFound
+from app.models.base import utcnow
+from app.models.investor import Investor
+from app.models.lead import Channel, DuplicatePair, DuplicateStatus, Lead, LeadCredit, LeadStatus
+from app.models.unit import Unit
+from app.principal import Principal
+from app.schemas.leads import InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
+from app.services import app_settings, audit, investors, registry
+from app.services.common import apply_changes, check_version
+from app.services.names import name_key, phone_key
+
+REASON_LABELS = {
+    "investor": "同一客商",
+    "credit_code": "统一社会信用代码相同",
+    "name": "名称相同（规范化后）",
+    "phone": "联系电话相同",
+}
+
+
+class DuplicateSuspected(DomainError):
+    status_code = 409
+    code = "duplicate_suspected"
+    message = "疑似与其他单位已报的线索重复，请确认后再提交"
+
+
+@dataclass
+class Match:
+    lead_id: int
+    unit_id: int
+    unit_name: str
+    lead_date: date
+    investor_name: str
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead_id,
+            "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
+            "lead_date": self.lead_date.isoformat(),
+            "investor_name": self.investor_name,
+            "reasons": self.reasons,
+            "reason_text": "、".join(REASON_LABELS[r] for r in self.reasons),
+        }
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(db: Session, principal: Principal, lead_id: int) -> Lead:
+    lead = db.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("找不到该线索")
+    policy.ensure_read(principal, lead.unit_id)
+    return lead
+
+
+@dataclass
+class LeadFilter:
+    unit_id: int | None = None
+    channel: Channel | None = None
+    status: LeadStatus | None = None
+    industry: str = ""
+    month: str = ""  # YYYY-MM
+    q: str = ""  # part of the investor's or project's name
+    duplicates_only: bool = False
+
+
+def month_range(month: str) -> tuple[date, date]:
+    try:
+        year, mon = (int(p) for p in month.split("-", 1))
+        start = date(year, mon, 1)
+    except ValueError:
+        raise Invalid({"month": "月份格式应为 YYYY-MM"}) from None
+    end = date(year + (mon == 12), mon % 12 + 1, 1)
+    return start, end
+
+
+def _filtered(principal: Principal, f: LeadFilter) -> Select[Any]:
+    stmt = (
+        select(Lead, Investor.name, Unit.name)
+        .join(Investor, Investor.id == Lead.investor_id)
+        .join(Unit, Unit.id == Lead.unit_id)
+    )
+    scope = policy.unit_filter(principal)
+    if scope is not None:
+        stmt = stmt.where(Lead.unit_id == scope)
+    if f.unit_id:
+        stmt = stmt.where(Lead.unit_id == f.unit_id)
+    if f.channel:
+        stmt = stmt.where(Lead.channel == f.channel)
+    if f.status:
+        stmt = stmt.where(Lead.status == f.status)
+    if f.industry:
+        stmt = stmt.where(Lead.industry.contains(f.industry, autoescape=True))
+    if f.month:
+        start, end = month_range(f.month)
+        stmt = stmt.where(Lead.lead_date >= start, Lead.lead_date < end)
+    if f.q:
+        stmt = stmt.where(
+            or_(
+                Investor.name.contains(f.q, autoescape=True),
+                Investor.name_key.contains(name_key(f.q) or f.q, autoescape=True),
+                Lead.project_name.contains(f.q, autoescape=True),
+            )
+        )
+    if f.duplicates_only:
+        stmt = stmt.where(
+            or_(
+                Lead.duplicate_of_id.is_not(None),
+                exists().where(DuplicatePair.lead_id == Lead.id),
+                exists().where(DuplicatePair.earlier_lead_id == Lead.id),
+            )
+        )
+    return stmt
+
+
+def list_leads(
+    db: Session, principal: Principal, f: LeadFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[tuple[Lead, str, str]], int]:
+    stmt = _filtered(principal, f)
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(Lead.lead_date.desc(), Lead.id.desc()).limit(limit).offset(offset)).all()
+    return [(r[0], r[1], r[2]) for r in rows], total
+
+
+def iter_for_export(db: Session, principal: Principal, f: LeadFilter, cap: int = 100_000) -> list[Any]:
+    return db.execute(_filtered(principal, f).order_by(Lead.lead_date.desc(), Lead.id.desc()).limit(cap)).all()
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def find_matches(
+    db: Session,
+    *,
+    investor: Investor | None,
+    name: str,
+    code: str | None,
+    phones: Sequence[str],
+    exclude_lead_id: int | None = None,
+) -> list[Match]:
+    """Earlier leads, in any unit, that look like the same investor."""
+    key = name_key(name) if name else ""
+    phone_keys = sorted({phone_key(p) for p in phones if len(phone_key(p)) >= 7})
+    conditions = []
+    if investor is not None:
+        conditions.append(Lead.investor_id == investor.id)
+    if code:
+        conditions.append(Investor.credit_code == code)
+    if key:
+        conditions.append(Investor.name_key == key)
+    if phone_keys:
+        conditions.append(Lead.contact_phone_key.in_(phone_keys))
+        conditions.append(Investor.phone_key.in_(phone_keys))
+    if not conditions:
+        return []
+    stmt = (
+        select(Lead, Investor, Unit.name)
+        .join(Investor, Investor.id == Lead.investor_id)
+        .join(Unit, Unit.id == Lead.unit_id)
+        .where(or_(*conditions))
+        .where(Lead.duplicate_of_id.is_(None))
+        .order_by(Lead.lead_date, Lead.id)
+        .limit(20)
+    )
+    if exclude_lead_id is not None:
+        stmt = stmt.where(Lead.id != exclude_lead_id)
+    matches = []
+    for lead, inv, unit_name in db.execute(stmt).all():
+        reasons = []
+        if investor is not None and lead.investor_id == investor.id:
+            reasons.append("investor")
+        if code and inv.credit_code == code:
+            reasons.append("credit_code")
+        if key and inv.name_key == key and "investor" not in reasons:
+            reasons.append("name")
+        if phone_keys and (lead.contact_phone_key in phone_keys or inv.phone_key in phone_keys):
+            reasons.append("phone")
+        matches.append(Match(lead.id, lead.unit_id, unit_name, lead.lead_date, inv.name, reasons))
+    return matches
+
+
+def check_duplicates(db: Session, principal: Principal, data: LeadCreate) -> list[Match]:
+    """What the form warns about before saving."""
+    investor = investors.get(db, data.investor_id) if data.investor_id else None
+    if investor is None and data.investor is not None:
+        investor = investors.find_existing(db, data.investor)
+    name = investor.name if investor else (data.investor.name if data.investor else "")
+    code = investor.credit_code if investor else (data.investor.credit_code if data.investor else None)
+    phones = [data.contact_phone]
+    if data.investor is not None:
+        phones.append(data.investor.contact_phone)
+    return find_matches(db, investor=investor, name=name, code=code, phones=phones)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _target_unit(principal: Principal, requested: int | None) -> int:
+    if requested is not None and principal.is_coordinator:
+        return requested
+    if principal.unit_id is None:
+        raise Invalid({"unit_id": "请选择线索所属单位"})
+    return principal.unit_id
+
+
+def create(db: Session, principal: Principal, data: LeadCreate, *, brought_by_id: int | None = None) -> Lead:
+    unit_id = _target_unit(principal, data.unit_id)
+    policy.ensure_write(principal, unit_id)
+    if db.get(Unit, unit_id) is None:
+        raise Invalid({"unit_id": "单位不存在"})
+    matches = check_duplicates(db, principal, data)
+    if matches and not data.acknowledge_duplicates:
+        raise DuplicateSuspected(details=[m.to_dict() for m in matches])
+    if data.investor_id is not None:
+        investor = investors.get(db, data.investor_id)
+    else:
+        assert data.investor is not None
+        investor = investors.find_existing(db, data.investor) or investors.create(
+            db, principal, InvestorCreate(**data.investor.model_dump())
+        )
+    values = data.model_dump(exclude={"investor_id", "investor", "unit_id", "acknowledge_duplicates"})
+    lead = Lead(
+        **values,
+        unit_id=unit_id,
+        investor_id=investor.id,
+        contact_phone_key=phone_key(data.contact_phone),
+        brought_by_id=brought_by_id,
+        status=LeadStatus.pending,
+    )
+    if not lead.brought_by_name:
+        lead.brought_by_name = principal.label.split("(")[0][:50]
+    db.add(lead)
+    db.flush()
+    for match in matches:
+        db.add(DuplicatePair(lead_id=lead.id, earlier_lead_id=match.lead_id, reasons=",".join(match.reasons)))
+    threshold = app_settings.get_decimal(db, "large_project_threshold")
+    if lead.intended_investment >= threshold:
+        registry.register_or_claim(
+            db,
+            principal,
+            investor_id=investor.id,
+            unit_id=unit_id,
+            project_name=lead.project_name or f"{investor.name}投资项目",
+            amount=lead.intended_investment,
+            lead_id=lead.id,
+            statement=lead.content[:500],
+        )
+    db.flush()
+    return lead
+
+
+def update(db: Session, principal: Principal, lead_id: int, data: LeadUpdate) -> Lead:
+    lead = get(db, principal, lead_id)
+    policy.ensure_write(principal, lead.unit_id)
+    check_version(db, lead, data.version)
+    if lead.status is not LeadStatus.pending and not principal.is_coordinator:
+        raise Invalid({"__all__": "线索已认定，不能再修改；如需更正请联系招商局"})
+    values = data.model_dump(exclude={"version"})
+    values["contact_phone_key"] = phone_key(data.contact_phone)
+    apply_changes(lead, values)
+    db.flush()
+    return lead
+
+
+def judge(db: Session, principal: Principal, lead_id: int, data: LeadJudge) -> Lead:
+    policy.ensure_coordinator(principal)
+    lead = get(db, principal, lead_id)
+    check_version(db, lead, data.version)
+    with audit.reason(db, data.reason):
+        lead.status = data.status
+        lead.status_reason = data.reason
+        lead.judged_by_id = principal.user_id
+        lead.judged_at = utcnow()
+    return lead
+
+
+def _canonical(db: Session, lead: Lead) -> Lead:
+    seen = {lead.id}
+    while lead.duplicate_of_id is not None:
+        parent = db.get(Lead, lead.duplicate_of_id)
+        if parent is None or parent.id in seen:
+            break
+        seen.add(parent.id)
+        lead = parent
+    return lead
+
+
+def get_pair(db: Session, principal: Principal, pair_id: int) -> DuplicatePair:
+    if not principal.reads_everything:
+        raise policy.DeniedNotFound()
+    pair = db.get(DuplicatePair, pair_id)
+    if pair is None:
+        raise NotFound("找不到该疑似重复记录")
+    return pair
+
+
+def settle(db: Session, principal: Principal, pair_id: int, data: SettleDuplicate) -> DuplicatePair:
+    """Settle a suspected pair: not the same (dismiss), or merged with credit to one unit or in shares."""
+    policy.ensure_coordinator(principal)
+    pair = get_pair(db, principal, pair_id)
+    check_version(db, pair, data.version)
+    if pair.status is not DuplicateStatus.open:
+        raise Invalid({"__all__": "该疑似重复已处理"})
+    later = db.get(Lead, pair.lead_id)
+    earlier = db.get(Lead, pair.earlier_lead_id)
+    assert later is not None and earlier is not None
+    with audit.reason(db, data.decision):
+        pair.decision = data.decision
+        pair.settled_by_id = principal.user_id
+        pair.settled_at = utcnow()
+        if data.dismiss:
+            pair.status = DuplicateStatus.dismissed
+            return pair
+        canonical = _canonical(db, earlier)
+        allowed = {later.unit_id, earlier.unit_id, canonical.unit_id}
+        shares = data.shares or []
+        if not shares:
+            raise Invalid({"shares": "请指定功劳归属：一个单位，或合计 100% 的份额"})
+        units = [s.unit_id for s in shares]
+        if len(set(units)) != len(units):
+            raise Invalid({"shares": "同一单位只能出现一次"})
+        if not set(units) <= allowed:
+            raise Invalid({"shares": "功劳只能分给报送这条线索的单位"})
+        if sum((s.share for s in shares), Decimal(0)) != Decimal(100):
+            raise Invalid({"shares": "各单位份额合计须为 100%"})
+        pair.status = DuplicateStatus.settled
+        later.duplicate_of_id = canonical.id
+        for row in db.execute(select(LeadCredit).where(LeadCredit.lead_id == canonical.id)).scalars():
+            db.delete(row)
+        db.flush()
+        if not (len(shares) == 1 and shares[0].unit_id == canonical.unit_id):
+            for s in shares:
+                db.add(LeadCredit(lead_id=canonical.id, unit_id=s.unit_id, share=s.share))
+        # a later lead merged away no longer needs its own pairs with others settled separately
+    db.flush()
+    return pair
+
+
+def list_pairs(
+    db: Session,
+    principal: Principal,
+    status: DuplicateStatus | None = DuplicateStatus.open,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden("仅招商局、领导和督查室可查看疑似重复")
+    later, earlier = aliased(Lead), aliased(Lead)
+    later_inv, earlier_inv = aliased(Investor), aliased(Investor)
+    later_unit, earlier_unit = aliased(Unit), aliased(Unit)
+    stmt = (
+        select(DuplicatePair, later, earlier, later_inv.name, earlier_inv.name, later_unit.name, earlier_unit.name)
+        .join(later, later.id == DuplicatePair.lead_id)
+        .join(earlier, earlier.id == DuplicatePair.earlier_lead_id)
+        .join(later_inv, later_inv.id == later.investor_id)
+        .join(earlier_inv, earlier_inv.id == earlier.investor_id)
+        .join(later_unit, later_unit.id == later.unit_id)
+        .join(earlier_unit, earlier_unit.id == earlier.unit_id)
+    )
+    if status is not None:
+        stmt = stmt.where(DuplicatePair.status == status)
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(DuplicatePair.id.desc()).limit(limit).offset(offset)).all()
+    return [
+        {
+            "pair": r[0],
+            "later": r[1],
+            "earlier": r[2],
+            "later_investor": r[3],
+            "earlier_investor": r[4],
+            "later_unit": r[5],
+            "earlier_unit": r[6],
+            "reason_text": "、".join(REASON_LABELS.get(x, x) for x in r[0].reasons.split(",") if x),
+        }
+        for r in rows
+    ], total
+
+
+def credits(db: Session, lead: Lead) -> list[tuple[int, Decimal]]:
+    """Who is credited with a lead, in percent. A merged duplicate credits nobody."""
+    if lead.duplicate_of_id is not None:
+        return []
+    rows = db.execute(select(LeadCredit.unit_id, LeadCredit.share).where(LeadCredit.lead_id == lead.id)).all()
+    return [(r[0], r[1]) for r in rows] or [(lead.unit_id, Decimal(100))]
+
+
+# --- the monthly quota -----------------------------------------------------------------------
+
+
+def credited_valid_leads(db: Session, year: int, unit_id: int | None = None) -> list[tuple[int, date, Decimal]]:
+    """(unit, date, share%) of each valid, unmerged lead of the year, by credited unit: counted once."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    base = and_(
+        Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), Lead.lead_date >= start, Lead.lead_date < end
+    )
+    own = select(Lead.unit_id, Lead.lead_date).where(base, ~exists().where(LeadCredit.lead_id == Lead.id))
+    shared = (
+        select(LeadCredit.unit_id, Lead.lead_date, LeadCredit.share)
+        .join(Lead, Lead.id == LeadCredit.lead_id)
+        .where(base)
+    )
+    if unit_id is not None:
+        own = own.where(Lead.unit_id == unit_id)
+        shared = shared.where(LeadCredit.unit_id == unit_id)
+    result = [(r[0], r[1], Decimal(100)) for r in db.execute(own).all()]
+    result += [(r[0], r[1], r[2]) for r in db.execute(shared).all()]
+    return result
+
+
+def quota_standing(db: Session, principal: Principal, unit_id: int, today: date | None = None) -> dict[str, Any]:
+    """Valid leads credited to the unit each month this year against its quota; the months it missed.
+
+    A month counts a lead for the unit if the unit holds any share of its credit (the quota asks
+    each unit to bring leads; shares matter for rankings and money, not for this obligation).
+    """
+    policy.ensure_read(principal, unit_id)
+    today = today or date.today()
+    quota = int(app_settings.get_decimal(db, "lead_monthly_quota", unit_id))
+    counts = dict.fromkeys(range(1, today.month + 1), 0)
+    for _unit, lead_date, _share in credited_valid_leads(db, today.year, unit_id):
+        if lead_date.month in counts:
+            counts[lead_date.month] += 1
+    months = [
+        {"month": m, "count": c, "quota": quota, "met": c >= quota, "closed": m < today.month}
+        for m, c in counts.items()
+    ]
+    return {
+        "year": today.year,
+        "quota": quota,
+        "months": months,
+        "missed": [m["month"] for m in months if m["closed"] and not m["met"]],
+        "this_month": months[-1],
+    }
+
+
+def quota_table(db: Session, principal: Principal, today: date | None = None) -> list[dict[str, Any]]:
+    """Every active unit's standing this year (coordinator's view): one query for all units."""
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    today = today or date.today()
+    default_quota = int(app_settings.get_decimal(db, "lead_monthly_quota"))
+    overrides = {k: int(Decimal(v)) for k, v in app_settings.unit_overrides(db, "lead_monthly_quota").items()}
+    per_unit: dict[int, dict[int, int]] = {}
+    for unit_id, lead_date, _share in credited_valid_leads(db, today.year):
+        months = per_unit.setdefault(unit_id, {})
+        months[lead_date.month] = months.get(lead_date.month, 0) + 1
+    units = db.execute(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)).scalars()
+    table = []
+    for unit in units:
+        quota = overrides.get(unit.id, default_quota)
+        if quota <= 0:
+            continue
+        counts = per_unit.get(unit.id, {})
+        missed = [m for m in range(1, today.month) if counts.get(m, 0) < quota]
+        table.append(
+            {
+                "unit": unit,
+                "quota": quota,
+                "this_month": counts.get(today.month, 0),
+                "year_total": sum(counts.values()),
+                "missed": missed,
+            }
+        )
+    return table

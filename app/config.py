@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     max_upload_body_bytes: int = 41_943_040  # multipart bodies: several 10 MB photos
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     api_max_page_size: int = 200
+    max_file_bytes: int = 10 * 1024 * 1024  # each uploaded evidence file
+    photo_max_side: int = 1600  # photos are resized on the server to at most this many pixels
+    files_dir_setting: Path | None = Field(default=None, alias="files_dir")  # default: DATA_DIR/files
 
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"
@@ -63,6 +66,10 @@ class Settings(BaseSettings):
         if self.mfa_required_for_privileged_setting is not None:
             return self.mfa_required_for_privileged_setting
         return self.app_env != "development"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.files_dir_setting or self.data_dir / "files"
 
     @property
     def is_production(self) -> bool:

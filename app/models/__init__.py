@@ -13,6 +13,15 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.project import (
+    Attachment,
+    FundsArrival,
+    LostReason,
+    ProgressUpdate,
+    Project,
+    Stage,
+    StageEvent,
+)
 from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
@@ -20,11 +29,13 @@ from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 __all__ = [
     "ApiToken",
     "AppSetting",
+    "Attachment",
     "AuditAnchor",
     "AuditEntry",
     "Base",
     "Channel",
     "DuplicatePair",
+    "FundsArrival",
     "IdempotencyRecord",
     "Investor",
     "InvestorKind",
@@ -33,10 +44,15 @@ __all__ = [
     "LeadCredit",
     "LeadStatus",
     "LoginFailure",
+    "LostReason",
     "Native",
+    "ProgressUpdate",
+    "Project",
     "RegistryClaim",
     "RegistryEntry",
     "Role",
+    "Stage",
+    "StageEvent",
     "Unit",
     "UnitKind",
     "User",

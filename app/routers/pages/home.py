@@ -1,4 +1,4 @@
-"""The home page: each role's own starting point."""
+"""The home page: the unit's status board, or the coordinator's / leaders' overview."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
+from app.models.project import STAGE_LABELS
 from app.services import home as home_service
+from app.services import projects
 from app.templating import render
 
 router = APIRouter()
@@ -14,4 +16,7 @@ router = APIRouter()
 
 @router.get("/")
 def home(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    return render(request, "home/home.html", home_service.overview(db, principal))
+    context = home_service.overview(db, principal)
+    context.update(flag_labels=projects.FLAG_LABELS, stage_labels={s.value: v for s, v in STAGE_LABELS.items()})
+    template = "projects/overview.html" if principal.reads_everything else "projects/board.html"
+    return render(request, template, context)

@@ -1,0 +1,242 @@
+"""Projects, their funds ledger, progress updates and evidence files over the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
+from app.models.investor import InvestorType
+from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
+from app.schemas.common import Page
+from app.schemas.projects import (
+    AttachmentRead,
+    FundsCreate,
+    FundsRead,
+    FundsReversal,
+    ProgressCreate,
+    ProgressRead,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+    StageChange,
+)
+from app.services import files as file_store
+from app.services import projects
+from app.services.projects import ProjectFilter
+
+router = APIRouter(prefix="/projects", tags=["项目"])
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _read(principal: Any, project: Any, t: projects.Thresholds) -> ProjectRead:
+    data = ProjectRead.model_validate(project)
+    data.flags = projects.flags(project, t)
+    if not projects.sees_identity(principal, project):
+        data.name = f"【保密】{project.code_name}"
+        data.investor_id = None
+    return data
+
+
+def _json(status: int, model: Any) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status)
+
+
+@router.get("", summary="项目列表：筛选、排序、按名称任意部分查找（与页面相同）")
+def list_projects(
+    principal: ApiPrincipal,
+    db: DbSession,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="引进或责任单位")] = None,
+    stage: Stage | None = None,
+    status: ProjectStatus | None = None,
+    category: Category | None = None,
+    sector: Sector | None = None,
+    industry: Annotated[str, Query(max_length=60)] = "",
+    industry_chain: Annotated[str, Query(max_length=60)] = "",
+    size_band: SizeBand | None = None,
+    investor_type: InvestorType | None = None,
+    flag: Annotated[str, Query(max_length=30, description="预警：" + "、".join(projects.FLAG_LABELS))] = "",
+    date_field: Annotated[str, Query(pattern="^(signed_on|started_on|production_on|stage_since)$")] = "signed_on",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: Annotated[str, Query(max_length=100, description="项目或客商名称的任意部分")] = "",
+    sort: Annotated[str, Query(pattern="^(" + "|".join(projects.SORTS) + ")$")] = "updated",
+) -> Page[ProjectRead]:
+    f = ProjectFilter(
+        unit_id=unit_id,
+        stage=stage,
+        status=status,
+        category=category,
+        sector=sector,
+        industry=industry,
+        industry_chain=industry_chain,
+        size_band=size_band,
+        investor_type=investor_type,
+        flag=flag,
+        date_field=date_field,
+        date_from=date_from,
+        date_to=date_to,
+        q=q,
+        sort=sort,
+    )
+    rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset)
+    t = projects.thresholds(db)
+    return Page[ProjectRead](
+        items=[_read(principal, r["project"], t) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="新建项目，或把线索转为项目（带 lead_id；可带 Idempotency-Key）",
+    responses={201: {"model": ProjectRead}},
+)
+def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
+    project = projects.create(db, principal, body)
+    return guard.finish(_json(201, _read(principal, project, projects.thresholds(db))))
+
+
+@router.get("/{project_id}", summary="项目详情（含预警）")
+def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> ProjectRead:
+    return _read(principal, projects.get(db, principal, project_id), projects.thresholds(db))
+
+
+@router.patch("/{project_id}", summary="修改项目（需带 version；过期返回 409）")
+def update_project(project_id: IdPath, body: ProjectUpdate, principal: ApiPrincipal, db: DbSession) -> ProjectRead:
+    return _read(principal, projects.update(db, principal, project_id, body), projects.thresholds(db))
+
+
+@router.post("/{project_id}/stage", summary="阶段变化：前进（可跳过）、退回、暂停、恢复、终止（可带 Idempotency-Key）")
+def change_stage(
+    project_id: IdPath, body: StageChange, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    projects.change_stage(db, principal, project_id, body)
+    project = projects.get(db, principal, project_id)
+    return guard.finish(_json(200, _read(principal, project, projects.thresholds(db))))
+
+
+@router.get("/{project_id}/funds", summary="到位资金台账")
+def list_funds(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[FundsRead]:
+    return [FundsRead.model_validate(r) for r in projects.list_funds(db, principal, project_id)]
+
+
+@router.post(
+    "/{project_id}/funds",
+    status_code=201,
+    summary="登记一笔到位资金（JSON；凭证另用 /attachments 上传，或用页面）。可带 Idempotency-Key",
+    responses={201: {"model": FundsRead}},
+)
+def add_funds(
+    project_id: IdPath, body: FundsCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    row = projects.add_funds(db, principal, project_id, body)
+    return guard.finish(_json(201, FundsRead.model_validate(row)))
+
+
+@router.post(
+    "/{project_id}/funds/{funds_id}/reverse",
+    status_code=201,
+    summary="更正：新增一笔冲销记录（原记录不改）",
+    responses={201: {"model": FundsRead}},
+)
+def reverse_funds(
+    project_id: IdPath,
+    funds_id: IdPath,
+    body: FundsReversal,
+    principal: ApiPrincipal,
+    db: DbSession,
+    guard: ApiIdempotency,
+) -> Response:
+    projects.get(db, principal, project_id)
+    row = projects.reverse_funds(db, principal, funds_id, body.reason)
+    return guard.finish(_json(201, FundsRead.model_validate(row)))
+
+
+@router.get("/{project_id}/progress", summary="进度更新")
+def list_progress(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ProgressRead]:
+    return [ProgressRead.model_validate(r) for r in projects.list_progress(db, principal, project_id)]
+
+
+@router.post(
+    "/{project_id}/progress",
+    status_code=201,
+    summary="登记进度（JSON）。可带 Idempotency-Key",
+    responses={201: {"model": ProgressRead}},
+)
+def add_progress(
+    project_id: IdPath, body: ProgressCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    row = projects.add_progress(db, principal, project_id, body)
+    return guard.finish(_json(201, ProgressRead.model_validate(row)))
+
+
+@router.get("/{project_id}/attachments", summary="证明文件列表")
+def list_attachments(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[AttachmentRead]:
+    return [AttachmentRead.model_validate(a) for a in projects.list_attachments(db, principal, project_id)]
+
+
+@router.post(
+    "/{project_id}/attachments",
+    status_code=201,
+    summary="上传证明文件（照片或 PDF，每个不超过 10 MB；类型按内容判断）",
+    responses={201: {"model": list[AttachmentRead]}},
+)
+async def upload_attachments(
+    request: Request,
+    project_id: IdPath,
+    principal: ApiPrincipal,
+    db: DbSession,
+    settings: SettingsDep,
+    guard: ApiIdempotency,
+    files: Annotated[list[UploadFile], File(description="文件")],
+    keep_position: Annotated[bool, Form()] = False,
+) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    stored, names = [], []
+    for index, upload in enumerate(files[:10]):
+        data = await upload.read(settings.max_file_bytes + 1)
+        stored.append(
+            await run_in_threadpool(
+                file_store.save_upload,
+                settings.files_dir,
+                data,
+                field=f"files.{index}",
+                max_bytes=settings.max_file_bytes,
+                max_side=settings.photo_max_side,
+                keep_position=keep_position,
+            )
+        )
+        names.append(upload.filename or "")
+    rows = await run_in_threadpool(projects.add_attachments, db, principal, project_id, stored, names)
+    payload = [AttachmentRead.model_validate(a).model_dump(mode="json") for a in rows]
+    return guard.finish(JSONResponse(payload, status_code=201))
+
+
+@router.get(
+    "/{project_id}/attachments/{attachment_id}",
+    summary="下载证明文件",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}}},
+)
+def download_attachment(
+    project_id: IdPath, attachment_id: IdPath, principal: ApiPrincipal, db: DbSession, settings: SettingsDep
+) -> Response:
+    row = projects.get_attachment(db, principal, attachment_id)
+    if row.project_id != project_id:
+        from app.errors import NotFound
+
+        raise NotFound("找不到该文件")
+    return Response(
+        file_store.read(settings.files_dir, row.storage_key),
+        media_type=row.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,650 @@
+"""Project pages: the unit's board, the project page and timeline, quick phone forms, the coordinator's list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from app import policy
+from app.config import Settings
+from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
+from app.errors import Conflict, Invalid
+from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
+from app.models.project import (
+    CATEGORY_LABELS,
+    SIZE_BAND_LABELS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    ApprovalLevel,
+    Category,
+    ChainRole,
+    FundsSource,
+    NegativeReason,
+    PrereviewResult,
+    ProjectKind,
+    ProjectStatus,
+    Sector,
+    SizeBand,
+    Stage,
+)
+from app.models.user import Role
+from app.principal import Principal
+from app.schemas.common import validate_form
+from app.schemas.projects import FundsCreate, FundsReview, ProgressCreate, ProjectCreate, ProjectUpdate, StageChange
+from app.services import audit, export, leads, projects, units
+from app.services import files as file_store
+from app.services.files import StoredFile
+from app.services.projects import ProjectFilter
+from app.templating import is_htmx, render
+
+router = APIRouter()
+
+STAGE_OPTIONS = [(s.value, STAGE_LABELS[s]) for s in STAGE_ORDER]
+CATEGORY_OPTIONS = [(c.value, CATEGORY_LABELS[c]) for c in Category]
+SECTOR_OPTIONS = [(s.value, s.label) for s in Sector]
+SIZE_OPTIONS = [(b.value, SIZE_BAND_LABELS[b]) for b in SizeBand]
+TYPE_OPTIONS = [(t.value, INVESTOR_TYPE_LABELS[t]) for t in InvestorType]
+STATUS_OPTIONS = [(s.value, s.label) for s in ProjectStatus]
+FLAG_OPTIONS = list(projects.FLAG_LABELS.items())
+SOURCE_OPTIONS = [(s.value, s.label) for s in FundsSource]
+OPTIONS = {
+    "stage_options": STAGE_OPTIONS,
+    "category_options": CATEGORY_OPTIONS,
+    "sector_options": SECTOR_OPTIONS,
+    "size_options": SIZE_OPTIONS,
+    "type_options": TYPE_OPTIONS,
+    "status_options": STATUS_OPTIONS,
+    "flag_options": FLAG_OPTIONS,
+    "source_options": SOURCE_OPTIONS,
+    "kind_options": [(k.value, k.label) for k in ProjectKind],
+    "chain_role_options": [(c.value, c.label) for c in ChainRole],
+    "approval_options": [(a.value, a.label) for a in ApprovalLevel],
+    "prereview_options": [(p.value, p.label) for p in PrereviewResult],
+    "negative_options": [(n.value, n.label) for n in NegativeReason],
+    "flag_labels": projects.FLAG_LABELS,
+}
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _uploads(
+    form: FormData, name: str, settings: Settings, *, keep_position: bool, allow_documents: bool = True
+) -> tuple[list[StoredFile], list[str]]:
+    stored, names = [], []
+    uploads = [u for u in form.getlist(name) if isinstance(u, UploadFile) and (u.filename or u.size)]
+    if len(uploads) > 10:
+        raise Invalid({name: "一次最多上传 10 个文件"})
+    for upload in uploads:
+        data = upload.file.read(settings.max_file_bytes + 1)
+        if not data and not upload.filename:
+            continue
+        stored.append(
+            file_store.save_upload(
+                settings.files_dir,
+                data,
+                field=name,
+                max_bytes=settings.max_file_bytes,
+                max_side=settings.photo_max_side,
+                keep_position=keep_position,
+                allow_documents=allow_documents,
+            )
+        )
+        names.append(upload.filename or "")
+    return stored, names
+
+
+def _text_values(form: FormData) -> dict[str, Any]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _unit_options(db: DbSession) -> list[tuple[int, str]]:
+    rows, _ = units.list_units(db)
+    return [(u.id, "　" * depth + u.name) for u, depth in units.tree(rows)]
+
+
+def _zone_options(db: DbSession) -> list[tuple[int, str]]:
+    rows, _ = units.list_units(db)
+    return [(u.id, u.name) for u in rows if u.kind.value in ("zone", "zone_bureau", "town", "subdistrict")]
+
+
+def _leader_options(db: DbSession, principal: Principal) -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from app.models.user import User
+
+    rows = db.execute(select(User).where(User.role == Role.leader, User.is_active.is_(True))).scalars()
+    return [(u.id, u.display_name) for u in rows]
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+def _filter_from(params: dict[str, str]) -> ProjectFilter:
+    errors: dict[str, str] = {}
+
+    def enum(key: str, cls: Any) -> Any:
+        value = params.get(key, "")
+        if not value:
+            return None
+        try:
+            return cls(value)
+        except ValueError:
+            errors[key] = "请选择有效的选项"
+            return None
+
+    def day(key: str) -> date | None:
+        value = params.get(key, "")
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors[key] = "日期格式应为 YYYY-MM-DD"
+            return None
+
+    unit_id = None
+    if params.get("unit_id"):
+        try:
+            unit_id = int(params["unit_id"])
+        except ValueError:
+            errors["unit_id"] = "请选择单位"
+    f = ProjectFilter(
+        unit_id=unit_id,
+        stage=enum("stage", Stage),
+        status=enum("status", ProjectStatus),
+        category=enum("category", Category),
+        sector=enum("sector", Sector),
+        industry=params.get("industry", "")[:60].strip(),
+        industry_chain=params.get("industry_chain", "")[:60].strip(),
+        size_band=enum("size_band", SizeBand),
+        investor_type=enum("investor_type", InvestorType),
+        flag=params.get("flag", "")[:30],
+        date_field=params.get("date_field", "signed_on") or "signed_on",
+        date_from=day("date_from"),
+        date_to=day("date_to"),
+        q=params.get("q", "")[:100].strip(),
+        sort=params.get("sort", "updated") or "updated",
+    )
+    if f.flag and f.flag not in projects.FLAG_LABELS:
+        errors["flag"] = "未知的预警类型"
+    if f.sort not in projects.SORTS:
+        errors["sort"] = "未知的排序方式"
+    if f.date_field not in projects.DATE_FILTER_FIELDS:
+        errors["date_field"] = "未知的日期字段"
+    if errors:
+        raise Invalid(errors)
+    return f
+
+
+@router.get("/projects")
+def project_list(
+    request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=10_000_000)
+) -> Response:
+    f = _filter_from(dict(request.query_params))
+    rows, total = projects.list_projects(db, principal, f, limit=50, offset=offset)
+    query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "offset")
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "offset": offset,
+            "f": f,
+            "query": request.url.query,
+            "base_query": query,
+            "unit_options": _unit_options(db) if principal.reads_everything else [],
+            **OPTIONS,
+        },
+        block="results",
+    )
+
+
+@router.get("/projects.xlsx")
+def project_export(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    f = _filter_from(dict(request.query_params))
+    rows = projects.iter_for_export(db, principal, f)
+    headers = [
+        "编号",
+        "项目名称",
+        "客商",
+        "客商类型",
+        "责任单位",
+        "阶段",
+        "状态",
+        "类别",
+        "产业",
+        "产业链",
+        "规模",
+        "计划总投资（万元）",
+        "合同投资（万元）",
+        "已确认到位（万元）",
+        "待确认到位（万元）",
+        "到位外资（万美元）",
+        "累计完成投资（万元）",
+        "签约日期",
+        "开工日期",
+        "投产日期",
+        "约定开工",
+        "预警",
+    ]
+    body = export.xlsx(
+        "项目台账",
+        headers,
+        (
+            (
+                r["project"].id,
+                r["name"],
+                r["investor_name"],
+                INVESTOR_TYPE_LABELS[r["investor_type"]],
+                r["unit_name"],
+                r["project"].stage.label,
+                r["project"].status.label,
+                r["project"].category.label,
+                r["project"].industry,
+                r["project"].industry_chain,
+                r["project"].size_band.label,
+                r["project"].planned_investment,
+                r["project"].contract_investment,
+                r["project"].funds_confirmed,
+                r["project"].funds_pending,
+                r["project"].funds_confirmed_usd,
+                r["project"].investment_completed,
+                r["project"].signed_on,
+                r["project"].started_on,
+                r["project"].production_on,
+                r["project"].start_by,
+                "、".join(projects.FLAG_LABELS[x] for x in r["flags"]),
+            )
+            for r in rows
+        ),
+        number_formats={11: "#,##0.00", 12: "#,##0.00", 13: "#,##0.00", 14: "#,##0.00", 15: "#,##0.00", 16: "#,##0.00"},
+    )
+    audit.append(db, "export", entity="project", changes={"rows": len(rows), "filters": request.url.query[:300]})
+    return Response(
+        body,
+        media_type=export.XLSX_TYPE,
+        headers={"Content-Disposition": export.content_disposition(f"项目台账-{date.today()}.xlsx")},
+    )
+
+
+# --- create / edit ---------------------------------------------------------------------------
+
+
+def _edit_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    *,
+    project: Any = None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    conflict: Any = None,
+    lead: Any = None,
+    status_code: int = 200,
+) -> Response:
+    values.setdefault("idempotency_key", uuid.uuid4().hex)
+    return render(
+        request,
+        "projects/edit.html",
+        {
+            "project": project,
+            "values": values,
+            "errors": errors or {},
+            "conflict": conflict,
+            "lead": lead,
+            "unit_options": _unit_options(db),
+            "zone_options": _zone_options(db),
+            "leader_options": _leader_options(db, principal),
+            **OPTIONS,
+        },
+        status_code=status_code,
+        block="form",
+    )
+
+
+@router.get("/projects/new")
+def project_new(
+    request: Request, db: DbSession, principal: PagePrincipal, lead_id: int | None = Query(None, ge=1, le=2_147_483_647)
+) -> Response:
+    if not principal.can_write or principal.role not in (Role.unit_staff, Role.coordinator):
+        raise policy.DeniedForbidden("您的角色不能新建项目")
+    values: dict[str, Any] = {
+        "stage": "negotiating",
+        "stage_date": date.today().isoformat(),
+        "kind": "new",
+        "sector": "secondary",
+        "category": "industrial",
+        "prereview": "pending",
+    }
+    lead = None
+    if lead_id:
+        lead = leads.get(db, principal, lead_id)
+        values.update(
+            lead_id=lead.id,
+            name=lead.project_name,
+            industry=lead.industry,
+            planned_investment=lead.intended_investment,
+            content=lead.content,
+            introducer_name=lead.introducer_name,
+        )
+    return _edit_page(request, db, principal, values=values, lead=lead)
+
+
+@router.post("/projects/new")
+def project_create(
+    request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
+) -> Response:
+    values = _text_values(form)
+    try:
+        project = projects.create(db, principal, validate_form(ProjectCreate, form))
+    except Invalid as exc:
+        lead = None
+        if values.get("lead_id", "").isdigit():
+            lead = leads.get(db, principal, int(values["lead_id"]))
+        return _edit_page(request, db, principal, values=values, errors=exc.errors, lead=lead, status_code=422)
+    return guard.finish(_go(request, f"/projects/{project.id}"))
+
+
+@router.get("/projects/{project_id}/edit")
+def project_edit(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    project = projects.get_for_write(db, principal, project_id)
+    values = {c.key: getattr(project, c.key) for c in project.__table__.columns}
+    for key, value in list(values.items()):
+        if hasattr(value, "value"):
+            values[key] = value.value
+    return _edit_page(request, db, principal, project=project, values=values)
+
+
+@router.post("/projects/{project_id}/edit")
+def project_update(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
+) -> Response:
+    values = _text_values(form)
+    ignore = [] if principal.is_coordinator else ["responsible_unit_id"]
+    try:
+        projects.update(db, principal, project_id, validate_form(ProjectUpdate, form, ignore=ignore))
+    except (Invalid, Conflict) as exc:
+        project = projects.get(db, principal, project_id)
+        if isinstance(exc, Conflict):
+            return _edit_page(
+                request, db, principal, project=project, values=values, conflict=exc.details, status_code=409
+            )
+        return _edit_page(request, db, principal, project=project, values=values, errors=exc.errors, status_code=422)
+    return _go(request, f"/projects/{project_id}")
+
+
+# --- the project page ------------------------------------------------------------------------
+
+
+@router.get("/projects/{project_id}")
+def project_page(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    project = projects.get(db, principal, project_id)
+    t = projects.thresholds(db)
+    from app.services import investors
+
+    investor = investors.get(db, project.investor_id)
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "name": projects.display_name(principal, project),
+            "investor": investor if projects.sees_identity(principal, project) else None,
+            "responsible": units.get(db, project.responsible_unit_id),
+            "introducing": units.get(db, project.introducing_unit_id),
+            "flags": projects.flags(project, t),
+            "days_in_stage": projects.days_in_stage(project, t.today),
+            "can_write": projects.can_write(principal, project),
+            "timeline": projects.timeline(db, principal, project),
+            **OPTIONS,
+        },
+    )
+
+
+def _quick(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    project_id: int,
+    template: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    conflict: Any = None,
+    status_code: int = 200,
+) -> Response:
+    project = projects.get_for_write(db, principal, project_id)
+    values = values or {}
+    values.setdefault("idempotency_key", uuid.uuid4().hex)
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "name": projects.display_name(principal, project),
+            "values": values,
+            "errors": errors or {},
+            "conflict": conflict,
+            "lost_reasons": (reasons := projects.lost_reasons(db)),
+            "lost_reason_options": [(r.id, r.name) for r in reasons],
+            "evidence": {s.value: projects.evidence_rule(db, s) for s in Stage},
+            **OPTIONS,
+        },
+        status_code=status_code,
+        block="form",
+    )
+
+
+@router.get("/projects/{project_id}/progress")
+def progress_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    project = projects.get_for_write(db, principal, project_id)
+    return _quick(
+        request,
+        db,
+        principal,
+        project_id,
+        "projects/progress.html",
+        values={"reported_on": date.today().isoformat(), "investment_completed": project.investment_completed},
+    )
+
+
+@router.post("/projects/{project_id}/progress")
+def progress_create(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    project_id: int,
+    form: RequestForm,
+    guard: PageIdempotency,
+) -> Response:
+    values = _text_values(form)
+    try:
+        keep = values.get("keep_photo_position") in ("on", "true", "1")
+        stored, names = _uploads(form, "photos", settings, keep_position=keep, allow_documents=False)
+        data = validate_form(ProgressCreate, form, ignore=["photos", "keep_photo_position"])
+        projects.add_progress(db, principal, project_id, data, stored, names)
+    except Invalid as exc:
+        return _quick(
+            request,
+            db,
+            principal,
+            project_id,
+            "projects/progress.html",
+            values=values,
+            errors=exc.errors,
+            status_code=422,
+        )
+    return guard.finish(_go(request, f"/projects/{project_id}?saved=progress"))
+
+
+@router.get("/projects/{project_id}/funds")
+def funds_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    return _quick(
+        request,
+        db,
+        principal,
+        project_id,
+        "projects/funds.html",
+        values={"arrived_on": date.today().isoformat(), "source": "in_province"},
+    )
+
+
+@router.post("/projects/{project_id}/funds")
+def funds_create(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    project_id: int,
+    form: RequestForm,
+    guard: PageIdempotency,
+) -> Response:
+    values = _text_values(form)
+    try:
+        stored, names = _uploads(form, "vouchers", settings, keep_position=False)
+        data = validate_form(FundsCreate, form, ignore=["vouchers"])
+        projects.add_funds(db, principal, project_id, data, stored, names)
+    except Invalid as exc:
+        return _quick(
+            request, db, principal, project_id, "projects/funds.html", values=values, errors=exc.errors, status_code=422
+        )
+    return guard.finish(_go(request, f"/projects/{project_id}?saved=funds"))
+
+
+@router.get("/projects/{project_id}/stage")
+def stage_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    project = projects.get_for_write(db, principal, project_id)
+    following = STAGE_ORDER[project.stage.order + 1 : project.stage.order + 2]
+    return _quick(
+        request,
+        db,
+        principal,
+        project_id,
+        "projects/stage.html",
+        values={
+            "happened_on": date.today().isoformat(),
+            "action": "forward",
+            "to_stage": following[0].value if following else "",
+            "version": project.version,
+        },
+    )
+
+
+@router.post("/projects/{project_id}/stage")
+def stage_change(
+    request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, project_id: int, form: RequestForm
+) -> Response:
+    values = _text_values(form)
+    try:
+        stored, names = _uploads(form, "evidence", settings, keep_position=False)
+        data = validate_form(StageChange, form, ignore=["evidence"])
+        projects.change_stage(db, principal, project_id, data, stored, names)
+    except (Invalid, Conflict) as exc:
+        if isinstance(exc, Conflict):
+            return _quick(
+                request,
+                db,
+                principal,
+                project_id,
+                "projects/stage.html",
+                values=values,
+                conflict=exc.details,
+                status_code=409,
+            )
+        return _quick(
+            request, db, principal, project_id, "projects/stage.html", values=values, errors=exc.errors, status_code=422
+        )
+    return _go(request, f"/projects/{project_id}?saved=stage")
+
+
+# --- funds review (coordinator) --------------------------------------------------------------
+
+
+@router.get("/funds/pending")
+def funds_queue(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    return render(
+        request,
+        "projects/funds_queue.html",
+        {"rows": projects.pending_funds(db, principal), "errors": {}, "error_id": None},
+    )
+
+
+@router.post("/funds/{funds_id}/review")
+def funds_review(
+    request: Request, db: DbSession, principal: PagePrincipal, funds_id: int, form: RequestForm
+) -> Response:
+    try:
+        projects.review_funds(db, principal, funds_id, validate_form(FundsReview, form))
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        return render(
+            request,
+            "projects/funds_queue.html",
+            {"rows": projects.pending_funds(db, principal), "errors": errors, "error_id": funds_id},
+            status_code=422,
+        )
+    back = request.headers.get("referer", "")
+    return _go(request, "/funds/pending" if "/funds/pending" in back or not back else back)
+
+
+@router.post("/funds/{funds_id}/reverse")
+def funds_reverse(
+    request: Request, db: DbSession, principal: PagePrincipal, funds_id: int, form: RequestForm
+) -> Response:
+    reason = str(form.get("reason") or "").strip()
+    if len(reason) < 2:
+        raise Invalid({"reason": "请说明更正原因"}, "请说明更正原因")
+    row = projects.reverse_funds(db, principal, funds_id, reason[:1000])
+    return _go(request, f"/projects/{row.project_id}")
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@router.get("/files/{attachment_id}")
+def file_download(db: DbSession, principal: PagePrincipal, settings: SettingsDep, attachment_id: int) -> Response:
+    row = projects.get_attachment(db, principal, attachment_id)
+    disposition = "inline" if row.kind == "photo" else "attachment"
+    suffix = ".jpg" if row.kind == "photo" else ".pdf"
+    return Response(
+        file_store.read(settings.files_dir, row.storage_key),
+        media_type=row.content_type,
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "Content-Disposition": f'{disposition}; filename="file-{row.id}{suffix}"',
+        },
+    )
+
+
+# --- lost reasons ----------------------------------------------------------------------------
+
+
+@router.get("/admin/lost-reasons")
+def lost_reason_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    policy.ensure_coordinator(principal)
+    return render(request, "projects/lost_reasons.html", {"rows": projects.lost_reasons(db), "errors": {}})
+
+
+@router.post("/admin/lost-reasons")
+def lost_reason_add(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    try:
+        projects.add_lost_reason(db, principal, str(form.get("name") or ""))
+    except Invalid as exc:
+        return render(
+            request,
+            "projects/lost_reasons.html",
+            {"rows": projects.lost_reasons(db), "errors": exc.errors},
+            status_code=422,
+        )
+    return _go(request, "/admin/lost-reasons")

@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from app.models.project import (
+    ApprovalLevel,
+    Category,
+    ChainRole,
+    FundsSource,
+    FundsStatus,
+    NegativeReason,
+    PrereviewResult,
+    ProjectKind,
+    ProjectStatus,
+    Sector,
+    SizeBand,
+    Stage,
+)
+from app.schemas.common import InputModel, ReadModel
+
+MAX_MONEY = Decimal("99999999999999.99")
+INT_ID = {"ge": 1, "le": 2_147_483_647}
+
+
+def _money(description: str, *, default: Decimal | None = Decimal(0)) -> Decimal:  # type: ignore[assignment]
+    return Field(
+        default=default,
+        ge=0,
+        le=MAX_MONEY,
+        max_digits=16,
+        decimal_places=2,  # type: ignore[no-any-return]
+        description=description,
+    )
+
+
+def _not_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("日期不能晚于今天")
+    if value is not None and value.year < 1990:
+        raise ValueError("日期过早")
+    return value
+
+
+class ProjectFields(InputModel):
+    name: str = Field(min_length=2, max_length=200, description="项目名称")
+    kind: ProjectKind = Field(default=ProjectKind.new, description="新引进，或已落户企业增资扩产（只计增量）")
+    content: str = Field(default="", max_length=4000, description="建设内容")
+    is_confidential: bool = Field(default=False, description="保密项目：本单位、招商局、领导以外只见代号")
+    code_name: str = Field(default="", max_length=60, description="保密项目的代号")
+    planned_investment: Decimal = _money("计划总投资（万元）")
+    contract_investment: Decimal = _money("合同投资额（万元）；增资项目只填增量")
+    foreign_investment_usd: Decimal = _money("合同外资（万美元）")
+    sector: Sector = Sector.secondary
+    category: Category = Category.industrial
+    industry: str = Field(default="", max_length=60)
+    industry_chain: str = Field(default="", max_length=60, description="所属主导产业链")
+    chain_role: ChainRole | None = Field(default=None, description="建链、补链或强链")
+    zone_unit_id: int | None = Field(default=None, **INT_ID, description="落地载体（园区）")
+    site: str = Field(default="", max_length=200, description="选址")
+    land_area_mu: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2, description="用地面积（亩）"
+    )
+    floor_area_m2: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=Decimal("999999999999.99"),
+        max_digits=14,
+        decimal_places=2,
+        description="建筑面积（平方米）",
+    )
+    land_granted_on: date | None = Field(default=None, description="供地日期")
+    start_by: date | None = Field(default=None, description="合同约定开工日期")
+    production_by: date | None = Field(default=None, description="合同约定投产日期")
+    intensity_commitment: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=Decimal("9999999999.99"),
+        max_digits=12,
+        decimal_places=2,
+        description="承诺投资强度（万元/亩）",
+    )
+    plot_ratio: Decimal | None = Field(default=None, ge=0, le=100, max_digits=6, decimal_places=2)
+    annual_output: Decimal | None = _money("达产后年产值（万元）", default=None)
+    annual_tax: Decimal | None = _money("达产后年税收（万元）", default=None)
+    jobs: int | None = Field(default=None, ge=0, le=10_000_000, description="带动就业（人）")
+    introducer_name: str = Field(default="", max_length=100, description="引荐人")
+    linked_leader_id: int | None = Field(default=None, **INT_ID, description="挂钩领导")
+    service_officer: str = Field(default="", max_length=60, description="服务专员")
+    approval_level: ApprovalLevel | None = None
+    prereview: PrereviewResult = PrereviewResult.pending
+    prereview_reason: NegativeReason | None = None
+
+    @field_validator("land_granted_on")
+    @classmethod
+    def _granted_not_future(cls, value: date | None) -> date | None:
+        return _not_future(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProjectFields:
+        if self.is_confidential and not self.code_name:
+            raise ValueError("保密项目须填写代号")
+        if self.prereview is PrereviewResult.rejected and self.prereview_reason is None:
+            raise ValueError("预审否决须选择负面清单中的理由")
+        if self.prereview is not PrereviewResult.rejected:
+            self.prereview_reason = None
+        if self.start_by and self.production_by and self.production_by < self.start_by:
+            raise ValueError("约定投产日期不能早于约定开工日期")
+        return self
+
+
+class ProjectCreate(ProjectFields):
+    investor_id: int | None = Field(default=None, **INT_ID, description="客商；由线索转入时可不填")
+    lead_id: int | None = Field(default=None, **INT_ID, description="转为项目的线索")
+    stage: Stage = Field(default=Stage.negotiating, description="当前阶段（新建时）")
+    stage_date: date | None = Field(default=None, description="到达当前阶段的日期，默认今天")
+    introducing_unit_id: int | None = Field(default=None, **INT_ID, description="引进单位（招商局可代填）")
+    responsible_unit_id: int | None = Field(default=None, **INT_ID, description="责任单位，默认与引进单位相同")
+
+    @field_validator("stage_date")
+    @classmethod
+    def _stage_not_future(cls, value: date | None) -> date | None:
+        return _not_future(value)
+
+    @model_validator(mode="after")
+    def _investor_or_lead(self) -> ProjectCreate:
+        if self.investor_id is None and self.lead_id is None:
+            raise ValueError("请选择客商，或从线索转入")
+        return self
+
+
+class ProjectUpdate(ProjectFields):
+    version: int = Field(**INT_ID)
+    responsible_unit_id: int | None = Field(default=None, **INT_ID, description="责任单位（仅招商局可改）")
+
+
+StageAction = Literal["forward", "back", "pause", "resume", "terminate"]
+
+
+class StageChange(InputModel):
+    version: int = Field(**INT_ID)
+    action: StageAction = "forward"
+    to_stage: Stage | None = Field(default=None, description="前进或退回到的阶段")
+    happened_on: date = Field(default_factory=date.today, description="日期，默认今天")
+    reason: str = Field(default="", max_length=2000, description="退回、暂停、终止时必填")
+    permit_no: str = Field(default="", max_length=60, description="施工许可证号（开工的证据之一）")
+    lost_reason_id: int | None = Field(default=None, **INT_ID, description="未落地终止的流失原因")
+
+    @field_validator("happened_on")
+    @classmethod
+    def _date(cls, value: date) -> date:
+        result = _not_future(value)
+        assert result is not None
+        return result
+
+    @model_validator(mode="after")
+    def _needs(self) -> StageChange:
+        if self.action in ("forward", "back") and self.to_stage is None:
+            raise ValueError("请选择阶段")
+        if self.action in ("back", "pause", "terminate") and not self.reason.strip():
+            raise ValueError("退回、暂停或终止须说明原因")
+        return self
+
+
+class FundsCreate(InputModel):
+    arrived_on: date = Field(description="到位日期")
+    amount: Decimal = Field(
+        gt=0, le=MAX_MONEY, max_digits=16, decimal_places=2, description="金额：万元；境外资金为万美元"
+    )
+    source: FundsSource
+    voucher_no: str = Field(default="", max_length=60, description="凭证号（银行回单等）")
+    note: str = Field(default="", max_length=1000)
+
+    @field_validator("arrived_on")
+    @classmethod
+    def _date(cls, value: date) -> date:
+        result = _not_future(value)
+        assert result is not None
+        return result
+
+
+class FundsReview(InputModel):
+    version: int = Field(**INT_ID)
+    decision: Literal["confirm", "reject"]
+    note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_for_reject(self) -> FundsReview:
+        if self.decision == "reject" and not self.note.strip():
+            raise ValueError("退回须说明理由")
+        return self
+
+
+class FundsReversal(InputModel):
+    reason: str = Field(min_length=2, max_length=1000, description="更正原因")
+
+
+class ProgressCreate(InputModel):
+    reported_on: date = Field(default_factory=date.today)
+    stage: Stage | None = Field(default=None, description="到达的阶段（超过当前阶段时同时推进阶段）")
+    investment_completed: Decimal = Field(
+        ge=0, le=MAX_MONEY, max_digits=16, decimal_places=2, description="累计完成投资（万元）"
+    )
+    built: str = Field(default="", max_length=4000, description="形象进度：场平、围墙、厂房主体、封顶……")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    permit_no: str = Field(default="", max_length=60)
+
+    @field_validator("reported_on")
+    @classmethod
+    def _date(cls, value: date) -> date:
+        result = _not_future(value)
+        assert result is not None
+        return result
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _round(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            try:
+                return Decimal(value).quantize(Decimal("0.000001"))
+            except ArithmeticError:
+                return value
+        if isinstance(value, float):
+            return Decimal(str(round(value, 6)))
+        return value
+
+
+class ProjectRead(ReadModel):
+    id: int
+    name: str
+    is_confidential: bool
+    kind: ProjectKind
+    lead_id: int | None
+    investor_id: int | None
+    stage: Stage
+    status: ProjectStatus
+    stage_since: date
+    signed_on: date | None
+    started_on: date | None
+    completed_on: date | None
+    production_on: date | None
+    planned_investment: Decimal
+    contract_investment: Decimal
+    size_band: SizeBand
+    sector: Sector
+    category: Category
+    industry: str
+    industry_chain: str
+    zone_unit_id: int | None
+    introducing_unit_id: int
+    responsible_unit_id: int
+    start_by: date | None
+    production_by: date | None
+    investment_completed: Decimal
+    funds_confirmed: Decimal
+    funds_confirmed_usd: Decimal
+    funds_pending: Decimal
+    last_progress_on: date | None
+    flags: list[str] = Field(default_factory=list)
+    version: int
+
+
+class FundsRead(ReadModel):
+    id: int
+    project_id: int
+    arrived_on: date
+    amount: Decimal
+    source: FundsSource
+    voucher_no: str
+    note: str
+    reverses_id: int | None
+    status: FundsStatus
+    review_note: str
+    created_at: datetime
+    version: int
+
+
+class ProgressRead(ReadModel):
+    id: int
+    project_id: int
+    reported_on: date
+    stage: Stage | None
+    investment_completed: Decimal
+    built: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    created_at: datetime
+
+
+class AttachmentRead(ReadModel):
+    id: int
+    project_id: int
+    owner_type: str
+    owner_id: int | None
+    kind: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    uploaded_at: datetime

@@ -1,0 +1,970 @@
+"""Projects: conversion from leads, stages with evidence, funds ledger, progress updates, warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.errors import Invalid, NotFound
+from app.models.base import utcnow
+from app.models.investor import Investor, InvestorType
+from app.models.lead import Lead
+from app.models.project import (
+    STAGE_ORDER,
+    Attachment,
+    Category,
+    FundsArrival,
+    FundsSource,
+    FundsStatus,
+    LostReason,
+    PrereviewResult,
+    ProgressUpdate,
+    Project,
+    ProjectStatus,
+    Sector,
+    SizeBand,
+    Stage,
+    StageEvent,
+    size_band_for,
+)
+from app.models.unit import Unit
+from app.models.user import Role, User
+from app.principal import Principal
+from app.schemas.projects import FundsCreate, FundsReview, ProgressCreate, ProjectCreate, ProjectUpdate, StageChange
+from app.services import app_settings, audit
+from app.services.common import apply_changes, check_version
+from app.services.files import StoredFile
+
+# settings this module reads (numbers, kept on the coordinator's settings page)
+app_settings.DEFAULTS.update(
+    {
+        "stalled_days": "60",
+        "land_idle_days": "365",
+        "funds_voucher_required": "1",
+        **{f"stage_evidence.{s.value}": ("2" if s is Stage.started else "0") for s in Stage},
+    }
+)
+app_settings.LABELS.update(
+    {
+        "stalled_days": "多少天无进度更新视为停滞",
+        "land_idle_days": "供地后多少天未开工视为闲置",
+        "funds_voucher_required": "到位资金须上传凭证（1 是，0 否）",
+        **{
+            f"stage_evidence.{s.value}": f"进入“{s.label}”所需证据（0 无，1 任一文件，2 许可证号或现场照片）"
+            for s in Stage
+        },
+    }
+)
+
+DATE_FIELDS = {s: f"{s.value}_on" for s in Stage}
+STAGE_DATE_COLUMNS = {s: getattr(Project, f"{s.value}_on") for s in Stage}
+
+
+# --- who may see and change a project --------------------------------------------------------
+
+
+def owner_units(project: Project) -> set[int]:
+    return {project.responsible_unit_id, project.introducing_unit_id}
+
+
+def can_read(principal: Principal, project: Project) -> bool:
+    return principal.reads_everything or principal.unit_id in owner_units(project)
+
+
+def can_write(principal: Principal, project: Project) -> bool:
+    if not principal.can_write:
+        return False
+    return principal.is_coordinator or (
+        principal.role is Role.unit_staff and principal.unit_id == project.responsible_unit_id
+    )
+
+
+def sees_identity(principal: Principal, project: Project) -> bool:
+    """Confidential projects show their code name to all but their own units, the coordinator and leaders."""
+    if not project.is_confidential:
+        return True
+    return principal.is_coordinator or principal.role is Role.leader or principal.unit_id in owner_units(project)
+
+
+def display_name(principal: Principal, project: Project) -> str:
+    return project.name if sees_identity(principal, project) else f"【保密】{project.code_name}"
+
+
+def get(db: Session, principal: Principal, project_id: int) -> Project:
+    project = db.get(Project, project_id)
+    if project is None:
+        raise NotFound("找不到该项目")
+    if not can_read(principal, project):
+        raise policy.DeniedNotFound()
+    return project
+
+
+def get_for_write(db: Session, principal: Principal, project_id: int) -> Project:
+    project = get(db, principal, project_id)
+    if not can_write(principal, project):
+        raise policy.DeniedForbidden("只有责任单位和招商局可以修改该项目")
+    return project
+
+
+# --- creating and editing --------------------------------------------------------------------
+
+
+def _size_amount(project: Project) -> Decimal:
+    if project.contract_investment and project.contract_investment > 0:
+        return project.contract_investment
+    return project.planned_investment or Decimal(0)
+
+
+def _check_refs(db: Session, data: ProjectCreate | ProjectUpdate) -> None:
+    errors = {}
+    if data.zone_unit_id is not None and db.get(Unit, data.zone_unit_id) is None:
+        errors["zone_unit_id"] = "载体不存在"
+    if data.linked_leader_id is not None:
+        leader = db.get(User, data.linked_leader_id)
+        if leader is None or leader.role is not Role.leader:
+            errors["linked_leader_id"] = "请选择县级领导"
+    if errors:
+        raise Invalid(errors)
+
+
+def create(
+    db: Session, principal: Principal, data: ProjectCreate, stage_dates: dict[Stage, date] | None = None
+) -> Project:
+    """A new project, or a lead converted into one (keeping the lead, its history and its credit)."""
+    lead = None
+    if data.lead_id is not None:
+        lead = db.get(Lead, data.lead_id)
+        if lead is None:
+            raise Invalid({"lead_id": "线索不存在"})
+        policy.ensure_write(principal, lead.unit_id)
+        if lead.duplicate_of_id is not None:
+            raise Invalid({"lead_id": "该线索已并入其他线索，请转换先报的线索"})
+        existing = db.execute(select(Project.id).where(Project.lead_id == lead.id)).scalar_one_or_none()
+        if existing is not None:
+            raise Invalid({"lead_id": f"该线索已转为项目 #{existing}"})
+    investor_id = lead.investor_id if lead else data.investor_id
+    if investor_id is None or db.get(Investor, investor_id) is None:
+        raise Invalid({"investor_id": "客商不存在"})
+    introducing = (
+        (lead.unit_id if lead else None)
+        or (data.introducing_unit_id if principal.is_coordinator else None)
+        or principal.unit_id
+    )
+    if introducing is None:
+        raise Invalid({"introducing_unit_id": "请选择引进单位"})
+    responsible = (data.responsible_unit_id if principal.is_coordinator else None) or introducing
+    policy.ensure_write(principal, responsible)
+    for unit_id in {introducing, responsible}:
+        if db.get(Unit, unit_id) is None:
+            raise Invalid({"responsible_unit_id": "单位不存在"})
+    _check_refs(db, data)
+    if data.prereview is PrereviewResult.rejected and data.stage.order >= Stage.signed.order:
+        raise Invalid({"prereview": "预审否决的项目不能签约"})
+    today = date.today()
+    reached = data.stage_date or today
+    values = data.model_dump(
+        exclude={"investor_id", "lead_id", "stage", "stage_date", "introducing_unit_id", "responsible_unit_id"}
+    )
+    project = Project(
+        **values,
+        investor_id=investor_id,
+        lead_id=lead.id if lead else None,
+        stage=data.stage,
+        stage_since=reached,
+        introducing_unit_id=introducing,
+        responsible_unit_id=responsible,
+        status=ProjectStatus.active,
+    )
+    if lead is not None and not project.introducer_name:
+        project.introducer_name = lead.introducer_name
+    explicit = stage_dates or {}
+    for stage in STAGE_ORDER[: data.stage.order + 1]:
+        when = explicit.get(stage)
+        if when is None and (stage is data.stage or stage.order >= Stage.signed.order):
+            when = reached  # a skipped stage from signing on counts as reached on the same date
+        setattr(project, DATE_FIELDS[stage], when)
+    project.size_band = size_band_for(_size_amount(project))
+    db.add(project)
+    db.flush()
+    db.add(
+        StageEvent(
+            project_id=project.id,
+            action="create",
+            from_stage=None,
+            to_stage=data.stage,
+            happened_on=reached,
+            recorded_by_id=principal.user_id,
+            recorded_at=utcnow(),
+        )
+    )
+    db.flush()
+    return project
+
+
+def update(db: Session, principal: Principal, project_id: int, data: ProjectUpdate) -> Project:
+    project = get_for_write(db, principal, project_id)
+    check_version(db, project, data.version)
+    _check_refs(db, data)
+    values = data.model_dump(exclude={"version", "responsible_unit_id"})
+    if data.responsible_unit_id is not None and data.responsible_unit_id != project.responsible_unit_id:
+        if not principal.is_coordinator:
+            raise Invalid({"responsible_unit_id": "只有招商局可以调整责任单位"})
+        if db.get(Unit, data.responsible_unit_id) is None:
+            raise Invalid({"responsible_unit_id": "单位不存在"})
+        values["responsible_unit_id"] = data.responsible_unit_id
+    if data.prereview is PrereviewResult.rejected and project.stage.order >= Stage.signed.order:
+        raise Invalid({"prereview": "已签约项目不能再登记为预审否决"})
+    apply_changes(project, values)
+    project.size_band = size_band_for(_size_amount(project))
+    db.flush()
+    return project
+
+
+# --- stages ----------------------------------------------------------------------------------
+
+
+def evidence_rule(db: Session, stage: Stage) -> int:
+    return int(app_settings.get_decimal(db, f"stage_evidence.{stage.value}"))
+
+
+def change_stage(
+    db: Session,
+    principal: Principal,
+    project_id: int,
+    data: StageChange,
+    files: Sequence[StoredFile] = (),
+    original_names: Sequence[str] = (),
+) -> StageEvent:
+    project = get_for_write(db, principal, project_id)
+    check_version(db, project, data.version)
+    current = project.stage
+    when = data.happened_on
+    if data.action == "forward":
+        assert data.to_stage is not None
+        if project.status is not ProjectStatus.active:
+            raise Invalid({"action": "项目已暂停或终止，请先恢复"})
+        if data.to_stage.order <= current.order:
+            raise Invalid({"to_stage": "前进只能选择当前阶段之后的阶段"})
+        if when < project.stage_since:
+            raise Invalid({"happened_on": f"日期不能早于进入当前阶段的日期 {project.stage_since}"})
+        if data.to_stage.order >= Stage.signed.order > current.order and project.prereview is PrereviewResult.rejected:
+            raise Invalid({"to_stage": "预审否决的项目不能签约"})
+        passed = STAGE_ORDER[current.order + 1 : data.to_stage.order + 1]
+        for stage in passed:
+            rule = evidence_rule(db, stage)
+            if rule == 1 and not files:
+                raise Invalid({"files": f"进入“{stage.label}”须上传证明文件"})
+            if rule == 2 and not data.permit_no.strip() and not any(f.kind == "photo" for f in files):
+                raise Invalid({"permit_no": f"进入“{stage.label}”须填写施工许可证号，或上传带日期的现场照片"})
+        for stage in passed:  # a skipped stage is recorded as reached on the same date
+            setattr(project, DATE_FIELDS[stage], when)
+        project.stage = data.to_stage
+        project.stage_since = when
+    elif data.action == "back":
+        assert data.to_stage is not None
+        if data.to_stage.order >= current.order:
+            raise Invalid({"to_stage": "退回只能选择当前阶段之前的阶段"})
+        for stage in STAGE_ORDER[data.to_stage.order + 1 :]:
+            setattr(project, DATE_FIELDS[stage], None)
+        project.stage = data.to_stage
+        project.stage_since = when
+    elif data.action == "pause":
+        if project.status is not ProjectStatus.active:
+            raise Invalid({"action": "只有推进中的项目可以暂停"})
+        project.status = ProjectStatus.paused
+    elif data.action == "resume":
+        if project.status is not ProjectStatus.paused:
+            raise Invalid({"action": "只有暂停的项目可以恢复"})
+        project.status = ProjectStatus.active
+    elif data.action == "terminate":
+        if project.status is ProjectStatus.terminated:
+            raise Invalid({"action": "项目已终止"})
+        if project.stage.order < Stage.landed.order:
+            reason = db.get(LostReason, data.lost_reason_id) if data.lost_reason_id else None
+            if reason is None or not reason.is_active:
+                raise Invalid({"lost_reason_id": "未落地即终止的项目须选择流失原因"})
+            project.lost_reason_id = reason.id
+        project.status = ProjectStatus.terminated
+    event = StageEvent(
+        project_id=project.id,
+        action=data.action,
+        from_stage=current,
+        to_stage=project.stage,
+        happened_on=when,
+        reason=data.reason,
+        permit_no=data.permit_no,
+        recorded_by_id=principal.user_id,
+        recorded_at=utcnow(),
+    )
+    with audit.reason(db, data.reason):
+        db.add(event)
+        db.flush()
+    attach(db, principal, project, "stage_event", event.id, files, original_names)
+    return event
+
+
+def lost_reasons(db: Session) -> Sequence[LostReason]:
+    return db.execute(select(LostReason).where(LostReason.is_active.is_(True)).order_by(LostReason.id)).scalars().all()
+
+
+def add_lost_reason(db: Session, principal: Principal, name: str) -> LostReason:
+    policy.ensure_coordinator(principal)
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise Invalid({"name": "原因应为 2–100 个字"})
+    if db.execute(select(LostReason.id).where(LostReason.name == name)).first():
+        raise Invalid({"name": "已有该原因"})
+    reason = LostReason(name=name)
+    db.add(reason)
+    db.flush()
+    return reason
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def attach(
+    db: Session,
+    principal: Principal,
+    project: Project,
+    owner_type: str,
+    owner_id: int | None,
+    files: Sequence[StoredFile],
+    original_names: Sequence[str] = (),
+) -> list[Attachment]:
+    rows = []
+    names = list(original_names) + [""] * (len(files) - len(original_names))
+    for stored, name in zip(files, names, strict=False):
+        row = Attachment(
+            project_id=project.id,
+            owner_type=owner_type,
+            owner_id=owner_id,
+            kind=stored.kind,
+            original_name=name[:200],
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            width=stored.width,
+            height=stored.height,
+            taken_at=stored.taken_at,
+            latitude=stored.latitude,
+            longitude=stored.longitude,
+            uploaded_by_id=principal.user_id,
+            uploaded_at=utcnow(),
+        )
+        db.add(row)
+        rows.append(row)
+    db.flush()
+    return rows
+
+
+def get_attachment(db: Session, principal: Principal, attachment_id: int) -> Attachment:
+    row = db.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound("找不到该文件")
+    get(db, principal, row.project_id)  # same rule as the project
+    return row
+
+
+def list_attachments(db: Session, principal: Principal, project_id: int) -> Sequence[Attachment]:
+    get(db, principal, project_id)
+    return (
+        db.execute(select(Attachment).where(Attachment.project_id == project_id).order_by(Attachment.id.desc()))
+        .scalars()
+        .all()
+    )
+
+
+def add_attachments(
+    db: Session, principal: Principal, project_id: int, files: Sequence[StoredFile], original_names: Sequence[str] = ()
+) -> list[Attachment]:
+    project = get_for_write(db, principal, project_id)
+    if not files:
+        raise Invalid({"files": "请选择文件"})
+    return attach(db, principal, project, "project", project.id, files, original_names)
+
+
+# --- funds arrived ---------------------------------------------------------------------------
+
+
+def _recompute_funds(db: Session, project: Project) -> None:
+    rows = db.execute(
+        select(
+            FundsArrival.source, FundsArrival.status, func.sum(FundsArrival.amount), func.min(FundsArrival.arrived_on)
+        )
+        .where(FundsArrival.project_id == project.id)
+        .group_by(FundsArrival.source, FundsArrival.status)
+    ).all()
+    cny = usd = pending = Decimal(0)
+    first: date | None = None
+    for source, status, total, earliest in rows:
+        total = Decimal(total or 0)
+        if status is FundsStatus.confirmed:
+            if source is FundsSource.foreign:
+                usd += total
+            else:
+                cny += total
+            first = earliest if first is None or (earliest and earliest < first) else first
+        elif status is FundsStatus.pending and source is not FundsSource.foreign:
+            pending += total
+    project.funds_confirmed = cny
+    project.funds_confirmed_usd = usd
+    project.funds_pending = pending
+    project.first_funds_on = first
+
+
+def list_funds(db: Session, principal: Principal, project_id: int) -> Sequence[FundsArrival]:
+    get(db, principal, project_id)
+    return (
+        db.execute(
+            select(FundsArrival)
+            .where(FundsArrival.project_id == project_id)
+            .order_by(FundsArrival.arrived_on.desc(), FundsArrival.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+def add_funds(
+    db: Session,
+    principal: Principal,
+    project_id: int,
+    data: FundsCreate,
+    files: Sequence[StoredFile] = (),
+    original_names: Sequence[str] = (),
+) -> FundsArrival:
+    project = get_for_write(db, principal, project_id)
+    if int(app_settings.get_decimal(db, "funds_voucher_required")) and not files:
+        raise Invalid({"files": "请上传到账凭证（银行回单的照片或 PDF）"})
+    row = FundsArrival(project_id=project.id, **data.model_dump(), entered_by_id=principal.user_id)
+    db.add(row)
+    db.flush()
+    attach(db, principal, project, "funds_arrival", row.id, files, original_names)
+    _recompute_funds(db, project)
+    db.flush()
+    return row
+
+
+def _funds_for_review(db: Session, principal: Principal, funds_id: int) -> tuple[FundsArrival, Project]:
+    row = db.get(FundsArrival, funds_id)
+    if row is None:
+        raise NotFound("找不到该笔到位资金")
+    project = get(db, principal, row.project_id)
+    return row, project
+
+
+def review_funds(db: Session, principal: Principal, funds_id: int, data: FundsReview) -> FundsArrival:
+    """The coordinator confirms or rejects an entry; reports count confirmed amounts only."""
+    policy.ensure_coordinator(principal)
+    row, project = _funds_for_review(db, principal, funds_id)
+    check_version(db, row, data.version)
+    if row.status is not FundsStatus.pending:
+        raise Invalid({"decision": "该笔资金已处理"})
+    with audit.reason(db, data.note):
+        row.status = FundsStatus.confirmed if data.decision == "confirm" else FundsStatus.rejected
+        row.review_note = data.note
+        row.reviewed_by_id = principal.user_id
+        row.reviewed_at = utcnow()
+        db.flush()
+        _recompute_funds(db, project)
+    db.flush()
+    return row
+
+
+def reverse_funds(db: Session, principal: Principal, funds_id: int, reason: str) -> FundsArrival:
+    """A correction: a new entry with the opposite amount, to be confirmed like any other."""
+    row, project = _funds_for_review(db, principal, funds_id)
+    if not can_write(principal, project):
+        raise policy.DeniedForbidden()
+    if row.status is not FundsStatus.confirmed or row.reverses_id is not None:
+        raise Invalid({"__all__": "只能更正已确认的到位资金"})
+    if db.execute(
+        select(FundsArrival.id).where(FundsArrival.reverses_id == row.id, FundsArrival.status != FundsStatus.rejected)
+    ).first():
+        raise Invalid({"__all__": "该笔资金已有更正记录"})
+    reversal = FundsArrival(
+        project_id=project.id,
+        arrived_on=date.today(),
+        amount=-row.amount,
+        source=row.source,
+        voucher_no=row.voucher_no,
+        note=f"更正第 {row.id} 笔：{reason}",
+        reverses_id=row.id,
+        entered_by_id=principal.user_id,
+    )
+    with audit.reason(db, reason):
+        db.add(reversal)
+        db.flush()
+    _recompute_funds(db, project)
+    db.flush()
+    return reversal
+
+
+def pending_funds(db: Session, principal: Principal, limit: int = 100) -> list[tuple[FundsArrival, Project, str]]:
+    """The coordinator's queue of entries to confirm."""
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    rows = db.execute(
+        select(FundsArrival, Project, Unit.name)
+        .join(Project, Project.id == FundsArrival.project_id)
+        .join(Unit, Unit.id == Project.responsible_unit_id)
+        .where(FundsArrival.status == FundsStatus.pending)
+        .order_by(FundsArrival.arrived_on, FundsArrival.id)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+# --- progress updates ------------------------------------------------------------------------
+
+
+def add_progress(
+    db: Session,
+    principal: Principal,
+    project_id: int,
+    data: ProgressCreate,
+    files: Sequence[StoredFile] = (),
+    original_names: Sequence[str] = (),
+) -> ProgressUpdate:
+    project = get_for_write(db, principal, project_id)
+    if data.stage is not None and data.stage.order > project.stage.order:
+        change_stage(
+            db,
+            principal,
+            project.id,
+            StageChange(
+                version=project.version,
+                action="forward",
+                to_stage=data.stage,
+                happened_on=data.reported_on,
+                permit_no=data.permit_no,
+            ),
+            files,
+            original_names,
+        )
+    update = ProgressUpdate(
+        project_id=project.id,
+        reported_on=data.reported_on,
+        stage=data.stage,
+        investment_completed=data.investment_completed,
+        built=data.built,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        entered_by_id=principal.user_id,
+    )
+    db.add(update)
+    db.flush()
+    if data.investment_completed < project.investment_completed:
+        project.completed_fell = True
+    project.investment_completed = data.investment_completed
+    if project.last_progress_on is None or data.reported_on >= project.last_progress_on:
+        project.last_progress_on = data.reported_on
+    attach(db, principal, project, "progress_update", update.id, files, original_names)
+    db.flush()
+    return update
+
+
+def list_progress(db: Session, principal: Principal, project_id: int) -> Sequence[ProgressUpdate]:
+    get(db, principal, project_id)
+    return (
+        db.execute(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.project_id == project_id)
+            .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+# --- warnings --------------------------------------------------------------------------------
+
+FLAG_LABELS = {
+    "not_started": "签约未开工（已过约定开工日期）",
+    "stalled": "长期无进度",
+    "land_idle": "供地未开工（闲置）",
+    "below_intensity": "投资强度不达标",
+    "funds_before_signing": "签约前即有到位资金",
+    "funds_over_contract": "到位资金超过合同投资额",
+    "completed_fell": "累计完成投资出现下降",
+}
+BUILDING_STAGES = (Stage.signed, Stage.landed, Stage.started, Stage.completed)
+
+
+@dataclass
+class Thresholds:
+    today: date
+    stalled_days: int = 60
+    land_idle_days: int = 365
+
+
+def thresholds(db: Session, today: date | None = None) -> Thresholds:
+    return Thresholds(
+        today=today or date.today(),
+        stalled_days=int(app_settings.get_decimal(db, "stalled_days")),
+        land_idle_days=int(app_settings.get_decimal(db, "land_idle_days")),
+    )
+
+
+def flag_condition(flag: str, t: Thresholds) -> ColumnElement[bool]:
+    """The SQL form of a warning, so that lists can filter on it (same rule as `flags`)."""
+    active = Project.status == ProjectStatus.active
+    if flag == "not_started":
+        return and_(
+            active,
+            Project.signed_on.is_not(None),
+            Project.started_on.is_(None),
+            Project.start_by.is_not(None),
+            Project.start_by < t.today,
+        )
+    if flag == "stalled":
+        cutoff = t.today - timedelta(days=t.stalled_days)
+        return and_(
+            active,
+            Project.stage.in_(BUILDING_STAGES),
+            func.coalesce(Project.last_progress_on, Project.stage_since) < cutoff,
+        )
+    if flag == "land_idle":
+        cutoff = t.today - timedelta(days=t.land_idle_days)
+        return and_(
+            Project.land_granted_on.is_not(None),
+            Project.started_on.is_(None),
+            Project.status != ProjectStatus.terminated,
+            or_(Project.land_granted_on < cutoff, and_(Project.start_by.is_not(None), Project.start_by < t.today)),
+        )
+    if flag == "below_intensity":
+        return and_(
+            Project.completed_on.is_not(None),
+            Project.intensity_commitment.is_not(None),
+            Project.land_area_mu > 0,
+            Project.investment_completed < Project.intensity_commitment * Project.land_area_mu,
+        )
+    if flag == "funds_before_signing":
+        return and_(
+            Project.first_funds_on.is_not(None),
+            or_(Project.signed_on.is_(None), Project.first_funds_on < Project.signed_on),
+        )
+    if flag == "funds_over_contract":
+        return and_(Project.contract_investment > 0, Project.funds_confirmed > Project.contract_investment)
+    if flag == "completed_fell":
+        return Project.completed_fell.is_(True)
+    return false()
+
+
+def flags(project: Project, t: Thresholds) -> list[str]:
+    """The warnings a project raises today (mirrors flag_condition, in Python, for one loaded row)."""
+    result = []
+    active = project.status is ProjectStatus.active
+    if active and project.signed_on and not project.started_on and project.start_by and project.start_by < t.today:
+        result.append("not_started")
+    if active and project.stage in BUILDING_STAGES:
+        last = project.last_progress_on or project.stage_since
+        if last < t.today - timedelta(days=t.stalled_days):
+            result.append("stalled")
+    if (
+        project.land_granted_on
+        and not project.started_on
+        and project.status is not ProjectStatus.terminated
+        and (
+            project.land_granted_on < t.today - timedelta(days=t.land_idle_days)
+            or (project.start_by and project.start_by < t.today)
+        )
+    ):
+        result.append("land_idle")
+    if (
+        project.completed_on
+        and project.intensity_commitment is not None
+        and project.land_area_mu
+        and project.investment_completed < project.intensity_commitment * project.land_area_mu
+    ):
+        result.append("below_intensity")
+    if project.first_funds_on and (not project.signed_on or project.first_funds_on < project.signed_on):
+        result.append("funds_before_signing")
+    if project.contract_investment > 0 and project.funds_confirmed > project.contract_investment:
+        result.append("funds_over_contract")
+    if project.completed_fell:
+        result.append("completed_fell")
+    return result
+
+
+def days_in_stage(project: Project, today: date) -> int:
+    return (today - project.stage_since).days
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+SORTS = {
+    "updated": Project.updated_at.desc(),
+    "name": Project.name.asc(),
+    "stage": Project.stage.desc(),
+    "contract": Project.contract_investment.desc(),
+    "signed": Project.signed_on.desc(),
+    "stage_age": Project.stage_since.asc(),
+    "funds": Project.funds_confirmed.desc(),
+}
+DATE_FILTER_FIELDS = {
+    "signed_on": Project.signed_on,
+    "started_on": Project.started_on,
+    "production_on": Project.production_on,
+    "stage_since": Project.stage_since,
+}
+
+
+@dataclass
+class ProjectFilter:
+    unit_id: int | None = None
+    stage: Stage | None = None
+    status: ProjectStatus | None = None
+    category: Category | None = None
+    sector: Sector | None = None
+    industry: str = ""
+    industry_chain: str = ""
+    size_band: SizeBand | None = None
+    investor_type: InvestorType | None = None
+    flag: str = ""
+    date_field: str = "signed_on"
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = "updated"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
+    stmt = (
+        select(Project, Investor.name, Investor.investor_type, Unit.name)
+        .join(Investor, Investor.id == Project.investor_id)
+        .join(Unit, Unit.id == Project.responsible_unit_id)
+    )
+    scope = policy.unit_filter(principal)
+    if scope is not None:
+        stmt = stmt.where(or_(Project.responsible_unit_id == scope, Project.introducing_unit_id == scope))
+    if f.unit_id:
+        stmt = stmt.where(or_(Project.responsible_unit_id == f.unit_id, Project.introducing_unit_id == f.unit_id))
+    if f.stage:
+        stmt = stmt.where(Project.stage == f.stage)
+    if f.status:
+        stmt = stmt.where(Project.status == f.status)
+    if f.category:
+        stmt = stmt.where(Project.category == f.category)
+    if f.sector:
+        stmt = stmt.where(Project.sector == f.sector)
+    if f.industry:
+        stmt = stmt.where(Project.industry.contains(f.industry, autoescape=True))
+    if f.industry_chain:
+        stmt = stmt.where(Project.industry_chain.contains(f.industry_chain, autoescape=True))
+    if f.size_band:
+        stmt = stmt.where(Project.size_band == f.size_band)
+    if f.investor_type:
+        stmt = stmt.where(Investor.investor_type == f.investor_type)
+    if f.flag:
+        if f.flag not in FLAG_LABELS:
+            raise Invalid({"flag": "未知的预警类型"})
+        stmt = stmt.where(flag_condition(f.flag, t))
+    column = DATE_FILTER_FIELDS.get(f.date_field)
+    if column is None:
+        raise Invalid({"date_field": "未知的日期字段"})
+    if f.date_from:
+        stmt = stmt.where(column >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(column <= f.date_to)
+    if f.q:
+        visible_name = or_(
+            Project.is_confidential.is_(False),
+            Project.responsible_unit_id == principal.unit_id,
+            Project.introducing_unit_id == principal.unit_id,
+        )
+        if principal.is_coordinator or principal.role is Role.leader:
+            name_match = or_(Project.name.contains(f.q, autoescape=True), Investor.name.contains(f.q, autoescape=True))
+        else:
+            name_match = or_(
+                and_(
+                    visible_name,
+                    or_(Project.name.contains(f.q, autoescape=True), Investor.name.contains(f.q, autoescape=True)),
+                ),
+                Project.code_name.contains(f.q, autoescape=True),
+            )
+        stmt = stmt.where(name_match)
+    return stmt
+
+
+def list_projects(
+    db: Session, principal: Principal, f: ProjectFilter, *, limit: int = 50, offset: int = 0, today: date | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    if f.sort not in SORTS:
+        raise Invalid({"sort": "未知的排序方式"})
+    t = thresholds(db, today)
+    stmt = _filtered(principal, f, t)
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(SORTS[f.sort], Project.id.desc()).limit(limit).offset(offset)).all()
+    return [_row(principal, r, t) for r in rows], total
+
+
+def _row(principal: Principal, r: Any, t: Thresholds) -> dict[str, Any]:
+    project, investor_name, investor_type, unit_name = r
+    visible = sees_identity(principal, project)
+    return {
+        "project": project,
+        "name": display_name(principal, project),
+        "investor_name": investor_name if visible else "（保密）",
+        "investor_type": investor_type,
+        "unit_name": unit_name,
+        "flags": flags(project, t),
+        "days_in_stage": days_in_stage(project, t.today),
+    }
+
+
+def iter_for_export(db: Session, principal: Principal, f: ProjectFilter, cap: int = 100_000) -> list[dict[str, Any]]:
+    t = thresholds(db)
+    stmt = _filtered(principal, f, t).order_by(SORTS.get(f.sort, SORTS["updated"]), Project.id.desc()).limit(cap)
+    return [_row(principal, r, t) for r in db.execute(stmt).all()]
+
+
+# fields the services keep current from other records; their changes are not "edits" on the timeline
+DERIVED_FIELDS = frozenset(
+    {
+        "version",
+        "size_band",
+        "investment_completed",
+        "completed_fell",
+        "funds_confirmed",
+        "funds_confirmed_usd",
+        "funds_pending",
+        "first_funds_on",
+        "last_progress_on",
+        "stage",
+        "stage_since",
+        "status",
+        *(f"{s.value}_on" for s in Stage),
+    }
+)
+
+
+# --- the project page ------------------------------------------------------------------------
+
+
+def timeline(db: Session, principal: Principal, project: Project) -> list[dict[str, Any]]:
+    """Stages, funds, progress, photos and changes of one project, newest first."""
+    entries: list[dict[str, Any]] = []
+    attachments = db.execute(select(Attachment).where(Attachment.project_id == project.id)).scalars().all()
+    by_owner: dict[tuple[str, int | None], list[Attachment]] = {}
+    for a in attachments:
+        by_owner.setdefault((a.owner_type, a.owner_id), []).append(a)
+    for e in db.execute(select(StageEvent).where(StageEvent.project_id == project.id)).scalars():
+        entries.append(
+            {
+                "type": "stage",
+                "on": e.happened_on,
+                "at": e.recorded_at,
+                "item": e,
+                "files": by_owner.get(("stage_event", e.id), []),
+            }
+        )
+    for fr in db.execute(select(FundsArrival).where(FundsArrival.project_id == project.id)).scalars():
+        entries.append(
+            {
+                "type": "funds",
+                "on": fr.arrived_on,
+                "at": fr.created_at,
+                "item": fr,
+                "files": by_owner.get(("funds_arrival", fr.id), []),
+            }
+        )
+    for p in db.execute(select(ProgressUpdate).where(ProgressUpdate.project_id == project.id)).scalars():
+        entries.append(
+            {
+                "type": "progress",
+                "on": p.reported_on,
+                "at": p.created_at,
+                "item": p,
+                "files": by_owner.get(("progress_update", p.id), []),
+            }
+        )
+    for a in by_owner.get(("project", project.id), []):
+        entries.append({"type": "file", "on": a.uploaded_at.date(), "at": a.uploaded_at, "item": a, "files": [a]})
+    for change in audit.history(db, "project", project.id, limit=100):
+        edited = {k: v for k, v in change.changes.items() if k not in DERIVED_FIELDS}
+        if change.action == "update" and edited:
+            entries.append(
+                {
+                    "type": "change",
+                    "on": change.at.date(),
+                    "at": change.at,
+                    "item": change,
+                    "changes": edited,
+                    "files": [],
+                }
+            )
+    entries.sort(key=lambda e: (e["on"], e["at"]), reverse=True)
+    return entries
+
+
+# --- boards ----------------------------------------------------------------------------------
+
+
+def stage_counts(db: Session, unit_id: int | None) -> dict[str, int]:
+    stmt = select(Project.stage, func.count()).where(Project.status != ProjectStatus.terminated)
+    if unit_id is not None:
+        stmt = stmt.where(or_(Project.responsible_unit_id == unit_id, Project.introducing_unit_id == unit_id))
+    return {stage.value: count for stage, count in db.execute(stmt.group_by(Project.stage)).all()}
+
+
+def flag_counts(db: Session, unit_id: int | None, t: Thresholds) -> dict[str, int]:
+    counts = {}
+    for flag in FLAG_LABELS:
+        stmt = select(func.count()).select_from(Project).where(flag_condition(flag, t))
+        if unit_id is not None:
+            stmt = stmt.where(Project.responsible_unit_id == unit_id)
+        counts[flag] = int(db.execute(stmt).scalar_one())
+    return counts
+
+
+def due_this_month(db: Session, unit_id: int, t: Thresholds) -> dict[str, list[Project]]:
+    """What the unit owes this month: progress updates not yet made, contract dates falling due."""
+    first = t.today.replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    mine = and_(Project.responsible_unit_id == unit_id, Project.status == ProjectStatus.active)
+    no_update = (
+        db.execute(
+            select(Project)
+            .where(
+                mine,
+                Project.stage.in_(BUILDING_STAGES),
+                or_(Project.last_progress_on.is_(None), Project.last_progress_on < first),
+            )
+            .order_by(Project.name)
+        )
+        .scalars()
+        .all()
+    )
+    start_due = (
+        db.execute(
+            select(Project).where(
+                mine, Project.started_on.is_(None), Project.start_by >= first, Project.start_by < next_month
+            )
+        )
+        .scalars()
+        .all()
+    )
+    production_due = (
+        db.execute(
+            select(Project).where(
+                mine,
+                Project.production_on.is_(None),
+                Project.production_by >= first,
+                Project.production_by < next_month,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return {"progress": list(no_update), "start": list(start_due), "production": list(production_due)}

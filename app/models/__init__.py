@@ -23,6 +23,18 @@ from app.models.project import (
     StageEvent,
 )
 from app.models.setting import AppSetting
+from app.models.ticket import (
+    CalendarDay,
+    DeliveryAttempt,
+    Notification,
+    OutboxEvent,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+    TicketUnit,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 
@@ -33,7 +45,9 @@ __all__ = [
     "AuditAnchor",
     "AuditEntry",
     "Base",
+    "CalendarDay",
     "Channel",
+    "DeliveryAttempt",
     "DuplicatePair",
     "FundsArrival",
     "IdempotencyRecord",
@@ -46,6 +60,8 @@ __all__ = [
     "LoginFailure",
     "LostReason",
     "Native",
+    "Notification",
+    "OutboxEvent",
     "ProgressUpdate",
     "Project",
     "RegistryClaim",
@@ -53,8 +69,14 @@ __all__ = [
     "Role",
     "Stage",
     "StageEvent",
+    "Ticket",
+    "TicketCategory",
+    "TicketEvent",
+    "TicketUnit",
     "Unit",
     "UnitKind",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -58,7 +58,7 @@ class User(Audited, VersionedMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
 
-    unit: Mapped[Unit] = relationship(lazy="raise")
+    unit: Mapped[Unit] = relationship(lazy="raise", foreign_keys=[unit_id])
 
 
 class UserSession(Base):

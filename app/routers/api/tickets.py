@@ -1,0 +1,197 @@
+"""Tickets over the API, shaped after Open311 GeoReport v2, for the 12345 hotline and service centres."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.models.ticket import Priority, Ticket, TicketStatus
+from app.schemas.tickets import TicketAction, TicketCreate
+from app.services import tickets, units, workdays
+
+router = APIRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
+TZ = ZoneInfo("Asia/Shanghai")
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool = False
+    type: str = "realtime"
+    keywords: str = ""
+    group: str = "跟踪服务"
+    default_working_days: int
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str = Field(description="最近一次处理说明")
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str = Field(description="牵头办理单位")
+    service_notice: str = ""
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime | None = Field(description="限期办结的时间（工作日计算，当日 18:00）")
+    address: str = ""
+    lat: float | None = None
+    long: float | None = None
+    media_url: str = ""
+    detailed_status: TicketStatus
+    light: Literal["green", "yellow", "red", "grey"]
+    escalation_level: int
+    project_id: int | None
+
+
+class RequestCreated(BaseModel):
+    service_request_id: str
+    service_notice: str
+    account_id: str | None = None
+
+
+class NewServiceRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    service_code: str = Field(min_length=1, max_length=30, description="问题类别代码（见 /services）")
+    description: str = Field(min_length=2, max_length=4000)
+    title: str = Field(default="", max_length=200)
+    project_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    investor_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    priority: Priority = Priority.normal
+    reporter_label: str = Field(default="", max_length=100, description="代表客商报告问题的系统，如 12345 热线")
+
+
+def _service_request(db: Session, ticket: Ticket, today: date, calendar: workdays.Calendar) -> ServiceRequest:
+    category = db.get(tickets.TicketCategory, ticket.category_id)
+    handler = units.get(db, ticket.handling_unit_id).name if ticket.handling_unit_id else ""
+    events = tickets.timeline(db, ticket)
+    notes = next((e.note for e in reversed(events) if e.note), "")
+    expected = datetime.combine(ticket.due_on, time(18, 0), tzinfo=TZ) if ticket.due_on else None
+    return ServiceRequest(
+        service_request_id=str(ticket.id),
+        status="closed" if ticket.status is TicketStatus.closed else "open",
+        status_notes=notes[:500],
+        service_name=category.name if category else "",
+        service_code=category.code if category else "",
+        description=ticket.description,
+        agency_responsible=handler,
+        requested_datetime=ticket.created_at,
+        updated_datetime=ticket.updated_at,
+        expected_datetime=expected,
+        detailed_status=ticket.status,
+        escalation_level=ticket.escalation_level,
+        project_id=ticket.project_id,
+        light=workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in tickets.CLOCK_STATUSES),
+    )  # type: ignore[arg-type]
+
+
+@router.get("/services", summary="服务类别（问题类别及默认限期）")
+def services(principal: ApiPrincipal, db: DbSession) -> list[Service]:
+    return [
+        Service(service_code=c.code, service_name=c.name, description=c.name, default_working_days=c.default_days)
+        for c in tickets.categories(db)
+    ]
+
+
+@router.get("/requests", summary="问题列表（本单位报告或办理的；只读令牌见全部）")
+def list_requests(
+    principal: ApiPrincipal,
+    db: DbSession,
+    service_request_id: Annotated[str, Query(max_length=500, pattern=r"^[0-9,]*$")] = "",
+    service_code: Annotated[str, Query(max_length=30)] = "",
+    status: Literal["open", "closed", ""] = "",
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ServiceRequest]:
+    today = date.today()
+    calendar = workdays.load_calendar(db)
+    box = {"open": "open", "closed": "closed"}.get(status, "all")
+    category_id = None
+    if service_code:
+        match = [c.id for c in tickets.categories(db) if c.code == service_code]
+        if not match:
+            return []
+        category_id = match[0]
+    rows, _ = tickets.list_tickets(
+        db, principal, tickets.TicketFilter(box=box, category_id=category_id), limit=limit, offset=offset, today=today
+    )
+    wanted = {int(x) for x in service_request_id.split(",") if x.strip().isdigit()}
+    result = []
+    for row in rows:
+        ticket = row["ticket"]
+        if wanted and ticket.id not in wanted:
+            continue
+        if start_date and ticket.created_at < _aware(start_date):
+            continue
+        if end_date and ticket.created_at > _aware(end_date):
+            continue
+        result.append(_service_request(db, ticket, today, calendar))
+    return result
+
+
+@router.get("/requests/{request_id}", summary="单个问题（Open311 以数组返回）")
+def get_request(request_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ServiceRequest]:
+    ticket = tickets.get(db, principal, request_id)
+    return [_service_request(db, ticket, date.today(), workdays.load_calendar(db))]
+
+
+@router.post(
+    "/requests",
+    status_code=201,
+    summary="报告问题（单位令牌；可代表客商；可带 Idempotency-Key）",
+    responses={201: {"model": list[RequestCreated]}},
+)
+def create_request(body: NewServiceRequest, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
+    category = next((c for c in tickets.categories(db) if c.code == body.service_code), None)
+    if category is None:
+        from app.errors import Invalid
+
+        raise Invalid({"service_code": "未知的问题类别代码"})
+    ticket = tickets.report(
+        db,
+        principal,
+        TicketCreate(
+            project_id=body.project_id,
+            investor_id=body.investor_id,
+            category_id=category.id,
+            title=body.title or body.description[:40],
+            description=body.description,
+            priority=body.priority,
+            reporter_label=body.reporter_label,
+        ),
+    )
+    payload = [
+        RequestCreated(
+            service_request_id=str(ticket.id),
+            service_notice=f"已受理登记，等待交办（默认限期 {category.default_days} 个工作日）",
+        )
+    ]
+    return guard.finish(JSONResponse([p.model_dump() for p in payload], status_code=201))
+
+
+@router.post(
+    "/requests/{request_id}/actions", summary="处理动作：受理、办理情况、退回、暂停/恢复计时、办结、评价关闭、重新办理"
+)
+def act(
+    request_id: IdPath, body: TicketAction, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    ticket = tickets.act(db, principal, request_id, body)
+    data = _service_request(db, ticket, date.today(), workdays.load_calendar(db))
+    return guard.finish(JSONResponse(data.model_dump(mode="json"), status_code=200))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)

@@ -1,0 +1,377 @@
+"""Ticket pages: the handling unit's queue, the ticket page, the phone form, the coordinator's overview."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from app import policy
+from app.config import Settings
+from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
+from app.errors import Conflict, Invalid
+from app.models.project import Project, ProjectStatus
+from app.models.ticket import CalendarDay, Priority, TicketCategory, Verdict
+from app.schemas.common import validate_form
+from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
+from app.services import audit, notify, projects, tickets, units, workdays
+from app.services import files as file_store
+from app.services.common import check_version
+from app.templating import is_htmx, render
+
+router = APIRouter()
+BOXES = [
+    ("new", "新交办"),
+    ("in_progress", "办理中"),
+    ("due_soon", "即将到期"),
+    ("overdue", "已逾期"),
+    ("reported_by_me", "本单位报告的"),
+    ("open", "全部未关闭"),
+    ("closed", "已关闭"),
+]
+LIGHT_LABELS = {"green": "正常", "yellow": "即将到期", "red": "逾期", "grey": "未计时"}
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _photos(form: FormData, settings: Settings) -> tuple[list[file_store.StoredFile], list[str]]:
+    uploads = [u for u in form.getlist("photos") if isinstance(u, UploadFile) and u.filename]
+    if len(uploads) > 10:
+        raise Invalid({"photos": "一次最多上传 10 张"})
+    stored, names = [], []
+    for upload in uploads:
+        data = upload.file.read(settings.max_file_bytes + 1)
+        stored.append(
+            file_store.save_upload(
+                settings.files_dir,
+                data,
+                field="photos",
+                max_bytes=settings.max_file_bytes,
+                max_side=settings.photo_max_side,
+                keep_position=False,
+            )
+        )
+        names.append(upload.filename or "")
+    return stored, names
+
+
+@router.get("/tickets")
+def ticket_queue(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    box: str = Query("", max_length=20),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    if box and box not in dict(BOXES):
+        raise Invalid({"box": "未知的分类"})
+    box = box or ("new" if principal.reads_everything else "new")
+    rows, total = tickets.list_tickets(db, principal, tickets.TicketFilter(box=box), limit=50, offset=offset)
+    return render(
+        request,
+        "tickets/queue.html",
+        {
+            "rows": rows,
+            "total": total,
+            "box": box,
+            "boxes": BOXES,
+            "counts": tickets.box_counts(db, principal),
+            "offset": offset,
+            "light_labels": LIGHT_LABELS,
+        },
+        block="results",
+    )
+
+
+def _new_form(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    mine: list[Any] = []
+    if principal.unit_id is not None:
+        mine = list(
+            db.execute(
+                select(Project)
+                .where(Project.responsible_unit_id == principal.unit_id, Project.status != ProjectStatus.terminated)
+                .order_by(Project.name)
+            ).scalars()
+        )
+    values.setdefault("idempotency_key", uuid.uuid4().hex)
+    return render(
+        request,
+        "tickets/new.html",
+        {
+            "values": values,
+            "errors": errors or {},
+            "projects": [(p.id, p.name) for p in mine],
+            "categories": [(c.id, f"{c.name}（{c.default_days} 个工作日）") for c in tickets.categories(db)],
+            "priorities": [(p.value, p.label) for p in Priority],
+        },
+        status_code=status_code,
+        block="form",
+    )
+
+
+@router.get("/tickets/new")
+def ticket_new(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    project_id: int | None = Query(None, ge=1, le=2_147_483_647),
+) -> Response:
+    if not principal.can_write or principal.unit_id is None:
+        raise policy.DeniedForbidden("请以单位身份报告问题")
+    return _new_form(request, db, principal, {"project_id": project_id, "priority": "normal"})
+
+
+@router.post("/tickets/new")
+def ticket_create(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    form: RequestForm,
+    guard: PageIdempotency,
+) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        stored, names = _photos(form, settings)
+        ticket = tickets.report(db, principal, validate_form(TicketCreate, form, ignore=["photos"]), stored, names)
+    except Invalid as exc:
+        return _new_form(request, db, principal, values, exc.errors, 422)
+    return guard.finish(_go(request, f"/tickets/{ticket.id}?created=1"))
+
+
+def _page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    ticket_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    conflict: Any = None,
+    status_code: int = 200,
+) -> Response:
+    ticket = tickets.get(db, principal, ticket_id)
+    calendar = workdays.load_calendar(db)
+    today = date.today()
+    project = db.get(Project, ticket.project_id) if ticket.project_id else None
+    attachments = []
+    if project is not None:
+        attachments = (
+            [
+                a
+                for a in projects.list_attachments(db, principal, project.id)
+                if a.owner_type == "ticket" and a.owner_id == ticket.id
+            ]
+            if projects.can_read(principal, project)
+            else []
+        )
+    handling = principal.unit_id is not None and principal.unit_id == ticket.handling_unit_id
+    unit_rows, _ = units.list_units(db)
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "events": tickets.timeline(db, ticket),
+            "category": db.get(TicketCategory, ticket.category_id),
+            "project_name": projects.display_name(principal, project) if project else None,
+            "reporter": units.get(db, ticket.reporter_unit_id),
+            "units": tickets.helper_units(db, ticket),
+            "light": workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in tickets.CLOCK_STATUSES),
+            "remaining": workdays.working_days_between(today, ticket.due_on, calendar) if ticket.due_on else None,
+            "light_labels": LIGHT_LABELS,
+            "action_labels": tickets.ACTION_LABELS,
+            "attachments": attachments,
+            "is_handling": handling,
+            "is_reporter": principal.unit_id == ticket.reporter_unit_id,
+            "can_route": principal.is_coordinator
+            or (
+                principal.role.value == "leader"
+                and project is not None
+                and project.linked_leader_id == principal.user_id
+            ),
+            "unit_options": [(u.id, u.name) for u in unit_rows],
+            "verdicts": [(v.value, v.label) for v in Verdict],
+            "errors": errors or {},
+            "conflict": conflict,
+            "history": audit.history(db, "ticket", ticket.id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/tickets/overview")
+def ticket_overview(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    return render(request, "tickets/overview.html", {"o": tickets.overview(db, principal)})
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(request: Request, db: DbSession, principal: PagePrincipal, ticket_id: int) -> Response:
+    return _page(request, db, principal, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/route")
+def ticket_route(
+    request: Request, db: DbSession, principal: PagePrincipal, ticket_id: int, form: RequestForm
+) -> Response:
+    try:
+        helpers = [int(v) for v in form.getlist("helper_unit_ids") if isinstance(v, str) and v.isdigit()]
+        data = validate_form(TicketRoute, form, ignore=["helper_unit_ids"]).model_copy(
+            update={"helper_unit_ids": helpers}
+        )
+        tickets.route(db, principal, ticket_id, data)
+    except (Invalid, Conflict) as exc:
+        if isinstance(exc, Conflict):
+            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
+        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+    return _go(request, f"/tickets/{ticket_id}")
+
+
+@router.post("/tickets/{ticket_id}/act")
+def ticket_act(
+    request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, ticket_id: int, form: RequestForm
+) -> Response:
+    try:
+        stored, names = _photos(form, settings)
+        tickets.act(db, principal, ticket_id, validate_form(TicketAction, form, ignore=["photos"]), stored, names)
+    except (Invalid, Conflict) as exc:
+        if isinstance(exc, Conflict):
+            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
+        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+    return _go(request, f"/tickets/{ticket_id}")
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@router.get("/notifications")
+def notifications(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    assert principal.user_id is not None
+    return render(request, "tickets/notifications.html", {"rows": notify.inbox(db, principal.user_id)})
+
+
+@router.post("/notifications/read")
+def notifications_read(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    assert principal.user_id is not None
+    value = form.get("id")
+    notify.mark_read(db, principal.user_id, int(value) if isinstance(value, str) and value.isdigit() else None)
+    return _go(request, "/notifications")
+
+
+# --- coordinator settings: calendar, categories, webhooks ------------------------------------
+
+
+@router.get("/admin/calendar")
+def calendar_page(
+    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+) -> Response:
+    policy.ensure_coordinator(principal)
+    return _calendar(request, db, year, {})
+
+
+def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str], status_code: int = 200) -> Response:
+    rows = (
+        db.execute(
+            select(CalendarDay)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            .order_by(CalendarDay.day)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "tickets/calendar.html",
+        {
+            "rows": rows,
+            "year": year,
+            "errors": errors,
+            "categories": db.execute(select(TicketCategory).order_by(TicketCategory.id)).scalars().all(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/admin/calendar")
+def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    policy.ensure_coordinator(principal)
+    try:
+        day = date.fromisoformat(str(form.get("day") or ""))
+    except ValueError:
+        return _calendar(request, db, date.today().year, {"day": "请选择日期"}, 422)
+    if form.get("remove"):
+        row = db.get(CalendarDay, day)
+        if row is not None:
+            db.delete(row)
+    else:
+        row = db.get(CalendarDay, day)
+        is_workday = form.get("is_workday") == "1"
+        name = str(form.get("name") or "")[:40]
+        if row is None:
+            db.add(CalendarDay(day=day, is_workday=is_workday, name=name))
+        else:
+            row.is_workday, row.name = is_workday, name
+    db.flush()
+    return _go(request, f"/admin/calendar?year={day.year}")
+
+
+@router.post("/admin/ticket-categories/{category_id}")
+def category_save(
+    request: Request, db: DbSession, principal: PagePrincipal, category_id: int, form: RequestForm
+) -> Response:
+    policy.ensure_coordinator(principal)
+    data = validate_form(CategoryUpdate, form)
+    category = db.get(TicketCategory, category_id)
+    if category is None:
+        raise Invalid({"category": "找不到该类别"})
+    check_version(db, category, data.version)
+    category.default_days = data.default_days
+    db.flush()
+    return _go(request, "/admin/calendar")
+
+
+@router.get("/admin/webhooks")
+def webhooks_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    policy.ensure_coordinator(principal)
+    return render(
+        request,
+        "tickets/webhooks.html",
+        {"subs": notify.subscriptions(db), "log": notify.delivery_log(db), "errors": {}, "values": {}},
+    )
+
+
+@router.post("/admin/webhooks")
+def webhooks_add(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        notify.add_subscription(
+            db,
+            principal,
+            values.get("name", "").strip(),
+            values.get("url", "").strip(),
+            values.get("secret", "").strip(),
+            values.get("event_types", "*").strip() or "*",
+        )
+    except Invalid as exc:
+        return render(
+            request,
+            "tickets/webhooks.html",
+            {"subs": notify.subscriptions(db), "log": notify.delivery_log(db), "errors": exc.errors, "values": values},
+            status_code=422,
+        )
+    return _go(request, "/admin/webhooks")

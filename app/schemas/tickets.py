@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from app.models.ticket import Priority, TicketStatus, Verdict
+from app.schemas.common import InputModel, ReadModel
+
+INT_ID = {"ge": 1, "le": 2_147_483_647}
+
+
+class TicketCreate(InputModel):
+    project_id: int | None = Field(default=None, **INT_ID, description="问题所属项目")
+    investor_id: int | None = Field(default=None, **INT_ID, description="尚未落地的客商（无项目时）")
+    category_id: int = Field(**INT_ID, description="问题类别")
+    title: str = Field(min_length=2, max_length=200)
+    description: str = Field(min_length=2, max_length=4000)
+    proposed_handling: str = Field(default="", max_length=2000, description="建议的办理方式")
+    priority: Priority = Priority.normal
+    reporter_label: str = Field(default="", max_length=100, description="代客商反映问题的系统或人员")
+
+    @model_validator(mode="after")
+    def _subject(self) -> TicketCreate:
+        if self.project_id is None and self.investor_id is None:
+            raise ValueError("请选择项目，或尚未落地的客商")
+        return self
+
+
+class TicketRoute(InputModel):
+    version: int = Field(**INT_ID)
+    handling_unit_id: int = Field(**INT_ID, description="牵头办理单位")
+    helper_unit_ids: list[int] = Field(default_factory=list, max_length=10, description="协办单位")
+    due_days: int | None = Field(default=None, ge=1, le=365, description="限期（工作日），默认按类别")
+    note: str = Field(default="", max_length=2000)
+
+
+TicketActionName = Literal["accept", "comment", "return", "pause", "resume", "resolve", "close", "reopen"]
+
+
+class TicketAction(InputModel):
+    version: int = Field(**INT_ID)
+    action: TicketActionName
+    note: str = Field(default="", max_length=4000, description="说明：退回理由、暂停原因、办结情况、评价备注等")
+    verdict: Verdict | None = Field(default=None, description="客商评价（关闭时必填）")
+
+    @model_validator(mode="after")
+    def _needs(self) -> TicketAction:
+        if self.action in ("comment", "return", "pause", "resolve", "reopen") and not self.note.strip():
+            raise ValueError(
+                {
+                    "comment": "请填写内容",
+                    "return": "请说明退回理由",
+                    "pause": "请说明暂停计时的原因",
+                    "resolve": "请填写办结情况",
+                    "reopen": "请说明重新办理的原因",
+                }[self.action]
+            )
+        if self.action == "close" and self.verdict is None:
+            raise ValueError("关闭须记录客商评价")
+        return self
+
+
+class TicketRead(ReadModel):
+    id: int
+    project_id: int | None
+    investor_id: int | None
+    category_id: int
+    title: str
+    description: str
+    priority: Priority
+    reporter_unit_id: int
+    status: TicketStatus
+    handling_unit_id: int | None
+    routed_on: date | None
+    due_on: date | None
+    paused_on: date | None
+    pause_reason: str
+    resolution: str
+    verdict: Verdict | None
+    escalation_level: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class CategoryUpdate(InputModel):
+    version: int = Field(**INT_ID)
+    default_days: int = Field(ge=1, le=365)
+
+
+class CalendarEntry(InputModel):
+    day: date
+    is_workday: bool = False
+    name: str = Field(default="", max_length=40)

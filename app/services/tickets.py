@@ -1,0 +1,608 @@
+"""Follow-up service tickets: reported, routed with a working-day deadline, worked, resolved, closed.
+
+Who may do what:
+- the reporting unit (the project's responsible unit) reports, closes with the investor's verdict, reopens;
+- the coordinator, or the project's linked leader, routes to a handling unit (and helpers) with a deadline;
+- the handling unit accepts, comments, pauses/resumes the clock, sends it back for re-routing, resolves;
+- helpers comment; everyone involved and every reader of everything sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Integer, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app import policy
+from app.errors import Invalid, NotFound
+from app.models.base import utcnow
+from app.models.investor import Investor
+from app.models.project import Project
+from app.models.ticket import (
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+    TicketStatus,
+    TicketUnit,
+    Verdict,
+)
+from app.models.unit import Unit
+from app.models.user import Role, User
+from app.principal import Principal
+from app.schemas.tickets import TicketAction, TicketCreate, TicketRoute
+from app.services import app_settings, notify, workdays
+from app.services.common import check_version
+from app.services.files import StoredFile
+
+app_settings.DEFAULTS.update({"escalate_to_leader_days": "3", "due_soon_days": "2"})
+app_settings.LABELS.update(
+    {
+        "escalate_to_leader_days": "逾期升级到单位负责人后，再过多少个工作日升级到挂钩领导",
+        "due_soon_days": "剩余多少个工作日内显示黄灯",
+    }
+)
+
+CATEGORIES = [
+    ("land", "征地拆迁", 15),
+    ("utilities", "供水供电、杆线搬迁", 10),
+    ("permits", "证照审批", 5),
+    ("disputes", "阻工、强买强卖等矛盾纠纷", 5),
+    ("hiring", "招工用工", 10),
+    ("financing", "融资", 15),
+    ("facilities", "配套设施", 20),
+    ("incentives", "政策兑现", 15),
+    ("other", "其他", 10),
+]
+OPEN_STATUSES = (
+    TicketStatus.reported,
+    TicketStatus.routed,
+    TicketStatus.in_progress,
+    TicketStatus.paused,
+    TicketStatus.resolved,
+)
+CLOCK_STATUSES = (TicketStatus.routed, TicketStatus.in_progress)
+ACTION_LABELS = {
+    "report": "报告问题",
+    "route": "交办",
+    "accept": "受理",
+    "comment": "办理情况",
+    "return": "退回重新交办",
+    "pause": "暂停计时",
+    "resume": "恢复计时",
+    "resolve": "办结",
+    "close": "评价并关闭",
+    "reopen": "重新办理",
+    "escalate_head": "逾期：升级到办理单位负责人",
+    "escalate_leader": "逾期：升级到挂钩领导",
+}
+
+
+def ensure_categories(db: Session) -> None:
+    existing = set(db.execute(select(TicketCategory.code)).scalars())
+    for code, name, days in CATEGORIES:
+        if code not in existing:
+            db.add(TicketCategory(code=code, name=name, default_days=days))
+    db.flush()
+
+
+def categories(db: Session) -> Sequence[TicketCategory]:
+    return (
+        db.execute(select(TicketCategory).where(TicketCategory.is_active.is_(True)).order_by(TicketCategory.id))
+        .scalars()
+        .all()
+    )
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def units_of(db: Session, ticket: Ticket) -> set[int]:
+    ids = {ticket.reporter_unit_id}
+    ids.update(db.execute(select(TicketUnit.unit_id).where(TicketUnit.ticket_id == ticket.id)).scalars())
+    if ticket.handling_unit_id:
+        ids.add(ticket.handling_unit_id)
+    return ids
+
+
+def _linked_leader(db: Session, ticket: Ticket) -> int | None:
+    if ticket.project_id is None:
+        return None
+    project = db.get(Project, ticket.project_id)
+    return project.linked_leader_id if project else None
+
+
+def get(db: Session, principal: Principal, ticket_id: int) -> Ticket:
+    ticket = db.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("找不到该问题")
+    if not (principal.reads_everything or principal.unit_id in units_of(db, ticket)):
+        raise policy.DeniedNotFound()
+    return ticket
+
+
+def _event(db: Session, principal: Principal, ticket: Ticket, action: str, note: str = "", **data: Any) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        action=action,
+        actor_label=principal.label,
+        actor_unit_id=principal.unit_id,
+        note=note,
+        data=data,
+    )
+    db.add(event)
+    return event
+
+
+def _unit_user_ids(db: Session, unit_ids: Sequence[int | None]) -> list[int]:
+    ids = [u for u in unit_ids if u]
+    if not ids:
+        return []
+    return list(
+        db.execute(
+            select(User.id).where(User.unit_id.in_(ids), User.is_active.is_(True), User.role == Role.unit_staff)
+        ).scalars()
+    )
+
+
+def _coordinator_ids(db: Session) -> list[int]:
+    return list(db.execute(select(User.id).where(User.role == Role.coordinator, User.is_active.is_(True))).scalars())
+
+
+def _payload(ticket: Ticket, action: str) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "action": action,
+        "status": ticket.status.value,
+        "handling_unit_id": ticket.handling_unit_id,
+        "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
+        "project_id": ticket.project_id,
+    }
+
+
+def _announce(db: Session, ticket: Ticket, action: str, users: Sequence[int], title: str) -> None:
+    notify.to_users(db, users, title, body=ticket.title, link=f"/tickets/{ticket.id}")
+    notify.emit(db, f"ticket.{action}", _payload(ticket, action))
+
+
+# --- the path --------------------------------------------------------------------------------
+
+
+def report(
+    db: Session, principal: Principal, data: TicketCreate, files: Sequence[StoredFile] = (), names: Sequence[str] = ()
+) -> Ticket:
+    if principal.unit_id is None:
+        raise Invalid({"__all__": "请以单位身份报告问题"})
+    policy.ensure_write(principal, principal.unit_id)
+    category = db.get(TicketCategory, data.category_id)
+    if category is None or not category.is_active:
+        raise Invalid({"category_id": "请选择有效的问题类别"})
+    project = None
+    if data.project_id is not None:
+        project = db.get(Project, data.project_id)
+        if project is None or not (
+            principal.is_coordinator or principal.unit_id in (project.responsible_unit_id, project.introducing_unit_id)
+        ):
+            raise Invalid({"project_id": "只能为本单位负责的项目报告问题"})
+    elif data.investor_id is not None and db.get(Investor, data.investor_id) is None:
+        raise Invalid({"investor_id": "客商不存在"})
+    ticket = Ticket(
+        **data.model_dump(exclude={"reporter_label"}),
+        reporter_unit_id=principal.unit_id,
+        reported_by_id=principal.user_id,
+        reporter_label=data.reporter_label or principal.label,
+        investor_id=project.investor_id if project else data.investor_id,
+        status=TicketStatus.reported,
+    )
+    db.add(ticket)
+    db.flush()
+    _event(db, principal, ticket, "report", data.proposed_handling)
+    if files:
+        from app.services import projects
+
+        if project is not None:
+            projects.attach(db, principal, project, "ticket", ticket.id, files, names)
+    users = _coordinator_ids(db) + ([project.linked_leader_id] if project and project.linked_leader_id else [])
+    _announce(db, ticket, "reported", users, "新的跟踪服务问题待交办")
+    db.flush()
+    return ticket
+
+
+def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, today: date | None = None) -> Ticket:
+    ticket = get(db, principal, ticket_id)
+    if not (
+        principal.is_coordinator
+        or (
+            principal.role is Role.leader
+            and principal.user_id is not None
+            and principal.user_id == _linked_leader(db, ticket)
+        )
+    ):
+        raise policy.DeniedForbidden("只有招商局或项目的挂钩领导可以交办")
+    check_version(db, ticket, data.version)
+    if ticket.status is not TicketStatus.reported:
+        raise Invalid({"__all__": "该问题已交办"})
+    helpers = [u for u in dict.fromkeys(data.helper_unit_ids) if u != data.handling_unit_id]
+    for unit_id in [data.handling_unit_id, *helpers]:
+        if db.get(Unit, unit_id) is None:
+            raise Invalid({"handling_unit_id": "单位不存在"})
+    today = today or date.today()
+    calendar = workdays.load_calendar(db)
+    category = db.get(TicketCategory, ticket.category_id)
+    days = data.due_days or (category.default_days if category else 10)
+    ticket.status = TicketStatus.routed
+    ticket.handling_unit_id = data.handling_unit_id
+    ticket.routed_on = today
+    ticket.due_on = workdays.add_working_days(today, days, calendar)
+    ticket.escalation_level = 0
+    ticket.escalated_on = None
+    for row in db.execute(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)).scalars():
+        db.delete(row)
+    db.flush()
+    db.add(TicketUnit(ticket_id=ticket.id, unit_id=data.handling_unit_id, is_lead=True))
+    for unit_id in helpers:
+        db.add(TicketUnit(ticket_id=ticket.id, unit_id=unit_id, is_lead=False))
+    _event(
+        db,
+        principal,
+        ticket,
+        "route",
+        data.note,
+        handling_unit_id=data.handling_unit_id,
+        helpers=helpers,
+        due_on=ticket.due_on.isoformat(),
+        working_days=days,
+    )
+    _announce(
+        db, ticket, "routed", _unit_user_ids(db, [data.handling_unit_id, *helpers]), f"交办：限 {ticket.due_on} 前办结"
+    )
+    db.flush()
+    return ticket
+
+
+def act(
+    db: Session,
+    principal: Principal,
+    ticket_id: int,
+    data: TicketAction,
+    files: Sequence[StoredFile] = (),
+    names: Sequence[str] = (),
+    today: date | None = None,
+) -> Ticket:
+    ticket = get(db, principal, ticket_id)
+    check_version(db, ticket, data.version)
+    today = today or date.today()
+    handling = principal.unit_id is not None and principal.unit_id == ticket.handling_unit_id
+    reporter = principal.unit_id == ticket.reporter_unit_id
+    involved = principal.unit_id in units_of(db, ticket)
+    writer = principal.can_write and principal.role in (Role.unit_staff, Role.coordinator)
+    s = ticket.status
+    action = data.action
+
+    def need(condition: bool, message: str = "您不能对该问题执行此操作") -> None:
+        if not condition:
+            raise policy.DeniedForbidden(message)
+
+    def state(*allowed: TicketStatus) -> None:
+        if s not in allowed:
+            raise Invalid({"action": f"问题当前为“{s.label}”，不能{ACTION_LABELS[action]}"})
+
+    need(writer)
+    notify_users: list[int] = []
+    if action == "accept":
+        need(handling, "只有牵头办理单位可以受理")
+        state(TicketStatus.routed)
+        ticket.status = TicketStatus.in_progress
+        notify_users = _unit_user_ids(db, [ticket.reporter_unit_id])
+    elif action == "comment":
+        need(involved or principal.is_coordinator)
+        state(*OPEN_STATUSES)
+    elif action == "return":
+        need(handling, "只有牵头办理单位可以退回")
+        state(TicketStatus.routed, TicketStatus.in_progress)
+        ticket.status = TicketStatus.reported
+        ticket.handling_unit_id = None
+        ticket.due_on = None
+        ticket.routed_on = None
+        for row in db.execute(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)).scalars():
+            db.delete(row)
+        notify_users = _coordinator_ids(db)
+    elif action == "pause":
+        need(handling or principal.is_coordinator, "只有办理单位可以暂停计时")
+        state(TicketStatus.routed, TicketStatus.in_progress)
+        ticket.status = TicketStatus.paused
+        ticket.paused_on = today
+        ticket.pause_reason = data.note
+    elif action == "resume":
+        need(handling or principal.is_coordinator, "只有办理单位可以恢复计时")
+        state(TicketStatus.paused)
+        calendar = workdays.load_calendar(db)
+        if ticket.due_on and ticket.paused_on:
+            stopped = max(0, workdays.working_days_between(ticket.paused_on, today, calendar))
+            ticket.due_on = workdays.add_working_days(ticket.due_on, stopped, calendar)
+        ticket.status = TicketStatus.in_progress
+        ticket.paused_on = None
+        ticket.pause_reason = ""
+    elif action == "resolve":
+        need(handling, "只有牵头办理单位可以办结")
+        state(TicketStatus.routed, TicketStatus.in_progress)
+        ticket.status = TicketStatus.resolved
+        ticket.resolution = data.note
+        ticket.resolved_at = utcnow()
+        notify_users = _unit_user_ids(db, [ticket.reporter_unit_id])
+    elif action == "close":
+        need(reporter, "由报告问题的单位记录客商评价并关闭")
+        state(TicketStatus.resolved)
+        assert data.verdict is not None
+        ticket.status = TicketStatus.closed
+        ticket.verdict = data.verdict
+        ticket.verdict_remark = data.note
+        ticket.closed_at = utcnow()
+        notify_users = _unit_user_ids(db, [ticket.handling_unit_id]) + _coordinator_ids(db)
+    elif action == "reopen":
+        need(reporter, "由报告问题的单位提出重新办理")
+        state(TicketStatus.resolved)
+        category = db.get(TicketCategory, ticket.category_id)
+        calendar = workdays.load_calendar(db)
+        ticket.status = TicketStatus.in_progress
+        ticket.reopened_count += 1
+        ticket.resolved_at = None
+        ticket.due_on = workdays.add_working_days(today, category.default_days if category else 10, calendar)
+        ticket.escalation_level = 0
+        ticket.escalated_on = None
+        notify_users = _unit_user_ids(db, [ticket.handling_unit_id])
+    _event(
+        db,
+        principal,
+        ticket,
+        action,
+        data.note,
+        **({"verdict": data.verdict.value} if data.verdict else {}),
+        **({"due_on": ticket.due_on.isoformat()} if action in ("resume", "reopen") and ticket.due_on else {}),
+    )
+    if files and ticket.project_id is not None:
+        from app.services import projects
+
+        project = db.get(Project, ticket.project_id)
+        assert project is not None
+        projects.attach(db, principal, project, "ticket", ticket.id, files, names)
+    _announce(db, ticket, action, notify_users, f"问题“{ticket.title[:30]}”：{ACTION_LABELS[action]}")
+    db.flush()
+    return ticket
+
+
+def escalate_overdue(db: Session, today: date | None = None) -> int:
+    """Overdue tickets go up by themselves: first the handling unit's head, later the linked leader."""
+    today = today or date.today()
+    calendar = workdays.load_calendar(db)
+    leader_after = int(app_settings.get_decimal(db, "escalate_to_leader_days"))
+    system = Principal(role=Role.coordinator, unit_id=None, label="系统（自动升级）")
+    count = 0
+    due = (
+        db.execute(
+            select(Ticket)
+            .where(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_on < today, Ticket.escalation_level < 2)
+            .order_by(Ticket.id)
+        )
+        .scalars()
+        .all()
+    )
+    for ticket in due:
+        if ticket.escalation_level == 0:
+            unit = db.get(Unit, ticket.handling_unit_id) if ticket.handling_unit_id else None
+            head = unit.head_user_id if unit else None
+            targets = [head] if head else _unit_user_ids(db, [ticket.handling_unit_id])
+            ticket.escalation_level = 1
+            ticket.escalated_on = today
+            _event(
+                db,
+                system,
+                ticket,
+                "escalate_head",
+                f"已逾期（限 {ticket.due_on}），提请办理单位负责人督办",
+                users=targets,
+            )
+            _announce(db, ticket, "escalated", targets, f"逾期督办：{ticket.title[:40]}")
+            count += 1
+        elif (
+            ticket.escalated_on and workdays.working_days_between(ticket.escalated_on, today, calendar) >= leader_after
+        ):
+            leader = _linked_leader(db, ticket)
+            targets = [leader] if leader else _coordinator_ids(db)
+            ticket.escalation_level = 2
+            ticket.escalated_on = today
+            _event(db, system, ticket, "escalate_leader", "逾期未办结，已升级到挂钩领导", users=targets)
+            _announce(db, ticket, "escalated", targets, f"逾期升级：{ticket.title[:40]}")
+            count += 1
+    db.flush()
+    return count
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TicketFilter:
+    box: str = ""  # new, in_progress, due_soon, overdue, reported_by_me, open, closed, all
+    unit_id: int | None = None
+    category_id: int | None = None
+    status: TicketStatus | None = None
+
+
+def _visible(principal: Principal) -> Any:
+    if principal.reads_everything:
+        return None
+    unit = principal.unit_id
+    return or_(
+        Ticket.reporter_unit_id == unit,
+        Ticket.handling_unit_id == unit,
+        exists().where(TicketUnit.ticket_id == Ticket.id, TicketUnit.unit_id == unit),
+    )
+
+
+def list_tickets(
+    db: Session, principal: Principal, f: TicketFilter, *, limit: int = 50, offset: int = 0, today: date | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    today = today or date.today()
+    calendar = workdays.load_calendar(db)
+    soon = workdays.add_working_days(today, int(app_settings.get_decimal(db, "due_soon_days")), calendar)
+    handler = aliased(Unit)
+    reporter = aliased(Unit)
+    stmt = (
+        select(Ticket, TicketCategory.name, handler.name, reporter.name)
+        .join(TicketCategory, TicketCategory.id == Ticket.category_id)
+        .join(reporter, reporter.id == Ticket.reporter_unit_id)
+        .outerjoin(handler, handler.id == Ticket.handling_unit_id)
+    )
+    visible = _visible(principal)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    mine = principal.unit_id
+    clock = Ticket.status.in_(CLOCK_STATUSES)
+    box = f.box
+    if box == "new":
+        stmt = (
+            stmt.where(Ticket.status == TicketStatus.routed, Ticket.handling_unit_id == mine)
+            if mine and not principal.reads_everything
+            else stmt.where(Ticket.status == TicketStatus.reported)
+        )
+    elif box == "in_progress":
+        stmt = stmt.where(Ticket.status.in_([TicketStatus.in_progress, TicketStatus.paused]))
+    elif box == "due_soon":
+        stmt = stmt.where(clock, Ticket.due_on >= today, Ticket.due_on <= soon)
+    elif box == "overdue":
+        stmt = stmt.where(clock, Ticket.due_on < today)
+    elif box == "reported_by_me" and mine:
+        stmt = stmt.where(Ticket.reporter_unit_id == mine)
+    elif box == "open":
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+    elif box == "closed":
+        stmt = stmt.where(Ticket.status == TicketStatus.closed)
+    if box in ("in_progress", "due_soon", "overdue") and mine and not principal.reads_everything:
+        stmt = stmt.where(
+            or_(
+                Ticket.handling_unit_id == mine,
+                exists().where(TicketUnit.ticket_id == Ticket.id, TicketUnit.unit_id == mine),
+            )
+        )
+    if f.unit_id:
+        stmt = stmt.where(Ticket.handling_unit_id == f.unit_id)
+    if f.category_id:
+        stmt = stmt.where(Ticket.category_id == f.category_id)
+    if f.status:
+        stmt = stmt.where(Ticket.status == f.status)
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(
+        stmt.order_by(Ticket.due_on.is_(None), Ticket.due_on, Ticket.id.desc()).limit(limit).offset(offset)
+    ).all()
+    result = []
+    for ticket, category_name, handler_name, reporter_name in rows:
+        result.append(
+            {
+                "ticket": ticket,
+                "category": category_name,
+                "handler": handler_name or "—",
+                "reporter": reporter_name,
+                "light": workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in CLOCK_STATUSES),
+                "remaining": workdays.working_days_between(today, ticket.due_on, calendar)
+                if ticket.due_on and ticket.status in CLOCK_STATUSES
+                else None,
+            }
+        )
+    return result, total
+
+
+def box_counts(db: Session, principal: Principal, today: date | None = None) -> dict[str, int]:
+    return {
+        box: list_tickets(db, principal, TicketFilter(box=box), limit=1, today=today)[1]
+        for box in ("new", "in_progress", "due_soon", "overdue")
+    }
+
+
+def timeline(db: Session, ticket: Ticket) -> Sequence[TicketEvent]:
+    return (
+        db.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))
+        .scalars()
+        .all()
+    )
+
+
+def helper_units(db: Session, ticket: Ticket) -> list[tuple[int, str, bool]]:
+    rows = db.execute(
+        select(TicketUnit.unit_id, Unit.name, TicketUnit.is_lead)
+        .join(Unit, Unit.id == TicketUnit.unit_id)
+        .where(TicketUnit.ticket_id == ticket.id)
+        .order_by(TicketUnit.is_lead.desc())
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (stated: the smallest value with at least `fraction` of values at or below)."""
+    ordered = sorted(values)
+    import math
+
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
+    """Open and overdue by handling unit; time to resolve (mean, 90th percentile) and satisfaction."""
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden("仅招商局、领导和督查室可查看总览")
+    today = today or date.today()
+    by_unit = db.execute(
+        select(
+            Unit.name,
+            func.count(),
+            func.sum(and_(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_on < today).cast(Integer)),
+        )
+        .join(Unit, Unit.id == Ticket.handling_unit_id)
+        .where(Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Unit.name)
+        .order_by(func.count().desc())
+    ).all()
+    done = db.execute(
+        select(Ticket, TicketCategory.name)
+        .join(TicketCategory, TicketCategory.id == Ticket.category_id)
+        .where(Ticket.resolved_at.is_not(None), Ticket.routed_on.is_not(None))
+    ).all()
+    by_category: dict[str, list[float]] = {}
+    by_month: dict[str, list[float]] = {}
+    for ticket, category_name in done:
+        assert ticket.resolved_at is not None and ticket.routed_on is not None
+        days = max(0.0, (ticket.resolved_at.date() - ticket.routed_on).days)
+        by_category.setdefault(category_name, []).append(days)
+        by_month.setdefault(ticket.resolved_at.strftime("%Y-%m"), []).append(days)
+
+    def stats(values: list[float]) -> dict[str, Any]:
+        mean = Decimal(sum(values) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return {"count": len(values), "mean": mean, "p90": _percentile(values, 0.9)}
+
+    verdicts = dict(
+        db.execute(select(Ticket.verdict, func.count()).where(Ticket.verdict.is_not(None)).group_by(Ticket.verdict))
+        .tuples()
+        .all()
+    )
+    total_verdicts = sum(verdicts.values())
+    satisfaction = {v.label: verdicts.get(v, 0) for v in Verdict}
+    rate = (
+        (
+            Decimal(verdicts.get(Verdict.satisfied, 0) + verdicts.get(Verdict.basically, 0)) * 100 / total_verdicts
+        ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if total_verdicts
+        else None
+    )
+    return {
+        "by_unit": [{"unit": r[0], "open": r[1], "overdue": int(r[2] or 0)} for r in by_unit],
+        "by_category": {k: stats(v) for k, v in sorted(by_category.items())},
+        "by_month": {k: stats(v) for k, v in sorted(by_month.items())},
+        "satisfaction": satisfaction,
+        "satisfaction_rate": rate,
+        "verdict_total": total_verdicts,
+        "overall": stats([d for v in by_category.values() for d in v]) if by_category else None,
+    }

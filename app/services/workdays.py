@@ -1,0 +1,91 @@
+"""Working days: weekends off, public holidays off, make-up working days on weekends on (调休)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.ticket import CalendarDay
+
+Calendar = Mapping[date, bool]  # day → is it a working day (only the exceptions are listed)
+
+
+def load_calendar(db: Session) -> dict[date, bool]:
+    return {row.day: row.is_workday for row in db.execute(select(CalendarDay)).scalars()}
+
+
+def is_workday(day: date, calendar: Calendar) -> bool:
+    if day in calendar:
+        return calendar[day]
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, days: int, calendar: Calendar) -> date:
+    """The `days`-th working day after `start` (the start day itself is not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    remaining = days
+    guard = 0
+    while remaining > 0:
+        current += timedelta(days=1)
+        guard += 1
+        if is_workday(current, calendar):
+            remaining -= 1
+        if guard > 3660:
+            raise ValueError("calendar has no working days")
+    return current
+
+
+def working_days_between(start: date, end: date, calendar: Calendar) -> int:
+    """Working days in (start, end]; negative when end is before start."""
+    if end == start:
+        return 0
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_workday(current, calendar):
+            count += 1
+    return sign * count
+
+
+def light(today: date, due_on: date | None, calendar: Calendar, *, paused: bool = False) -> str:
+    """green (on time), yellow (due within 2 working days), red (overdue), grey (paused or no deadline)."""
+    if due_on is None or paused:
+        return "grey"
+    if today > due_on:
+        return "red"
+    return "yellow" if working_days_between(today, due_on, calendar) <= 2 else "green"
+
+
+# The State Council's 2026 schedule, loaded as demo data; the coordinator keeps the real calendar.
+DEMO_2026 = {
+    date(2026, 1, 1): (False, "元旦"),
+    date(2026, 1, 2): (False, "元旦"),
+    date(2026, 1, 3): (False, "元旦"),
+    date(2026, 1, 4): (True, "元旦调休上班"),
+    **{date(2026, 2, d): (False, "春节") for d in range(15, 24)},
+    date(2026, 2, 14): (True, "春节调休上班"),
+    date(2026, 2, 28): (True, "春节调休上班"),
+    date(2026, 4, 4): (False, "清明节"),
+    date(2026, 4, 5): (False, "清明节"),
+    date(2026, 4, 6): (False, "清明节"),
+    **{date(2026, 5, d): (False, "劳动节") for d in range(1, 6)},
+    date(2026, 5, 9): (True, "劳动节调休上班"),
+    date(2026, 6, 19): (False, "端午节"),
+    date(2026, 6, 20): (False, "端午节"),
+    date(2026, 6, 21): (False, "端午节"),
+    date(2026, 9, 25): (False, "中秋节"),
+    date(2026, 9, 26): (False, "中秋节"),
+    date(2026, 9, 27): (False, "中秋节"),
+    **{date(2026, 10, d): (False, "国庆节") for d in range(1, 8)},
+    date(2026, 9, 20): (True, "国庆节调休上班"),
+    date(2026, 10, 10): (True, "国庆节调休上班"),
+}

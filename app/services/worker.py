@@ -1,0 +1,85 @@
+"""The background worker: escalates overdue tickets and delivers webhooks.
+
+Several workers may run against one PostgreSQL: deliveries are claimed with FOR UPDATE SKIP
+LOCKED and leased, so no two workers send the same delivery; the HTTP call happens outside any
+transaction, and the result is recorded in a short one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import session_scope
+from app.models.user import Role
+from app.principal import Principal
+from app.services import notify, tickets
+
+log = logging.getLogger("app.worker")
+WORKER_PRINCIPAL = Principal(role=Role.coordinator, unit_id=None, label="后台任务")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20) -> int:
+    """Claim due deliveries, send each, record each result. Returns how many were attempted."""
+    for db in session_scope(factory):
+        ids = notify.claim(db, name, batch)
+    sent = 0
+    for delivery_id in ids:
+        for db in session_scope(factory, write=False):
+            prepared = notify.prepare(db, delivery_id)
+        if prepared is None:
+            continue
+        url, _timestamp, body, headers = prepared
+        started = time.monotonic()
+        status, error = notify.post(url, body, headers)
+        duration = int((time.monotonic() - started) * 1000)
+        for db in session_scope(factory):
+            db.info["principal"] = WORKER_PRINCIPAL
+            notify.record_result(db, delivery_id, name, status, error, duration)
+        sent += 1
+    return sent
+
+
+def escalate(factory: sessionmaker[Session]) -> int:
+    for db in session_scope(factory):
+        db.info["principal"] = WORKER_PRINCIPAL
+        return tickets.escalate_overdue(db)
+    return 0
+
+
+def run(
+    factory: sessionmaker[Session],
+    *,
+    name: str | None = None,
+    once: bool = False,
+    interval: float = 2.0,
+    max_seconds: float | None = None,
+    escalation_every: float = 300.0,
+) -> dict[str, Any]:
+    name = name or worker_name()
+    started = time.monotonic()
+    last_escalation = -escalation_every
+    totals = {"delivered_attempts": 0, "escalated": 0}
+    while True:
+        now = time.monotonic()
+        if now - last_escalation >= escalation_every:
+            totals["escalated"] += escalate(factory)
+            last_escalation = now
+        attempted = deliver_batch(factory, name)
+        totals["delivered_attempts"] += attempted
+        if once:
+            break
+        if max_seconds is not None and time.monotonic() - started > max_seconds:
+            break
+        if not attempted:
+            time.sleep(interval)
+    return totals

@@ -74,7 +74,7 @@ def ticket_queue(
 ) -> Response:
     if box and box not in dict(BOXES):
         raise Invalid({"box": "未知的分类"})
-    box = box or ("new" if principal.reads_everything else "new")
+    box = box or "new"
     rows, total = tickets.list_tickets(db, principal, tickets.TicketFilter(box=box), limit=50, offset=offset)
     return render(
         request,

@@ -1,6 +1,20 @@
 """ORM models: one module per table family. Importing this package registers every table."""
 
 from app.models.audit import AuditAnchor, AuditEntry
+from app.models.award import (
+    AgreementState,
+    Award,
+    AwardBudget,
+    AwardObjection,
+    AwardStatus,
+    Clawback,
+    IncentiveAgreement,
+    IncentivePolicy,
+    IntroducerRegistration,
+    PolicyKind,
+    PolicyVersion,
+    ProjectCredit,
+)
 from app.models.base import Base
 from app.models.idempotency import IdempotencyRecord
 from app.models.investor import Investor, InvestorKind, InvestorType, Native
@@ -39,18 +53,27 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 
 __all__ = [
+    "AgreementState",
     "ApiToken",
     "AppSetting",
     "Attachment",
     "AuditAnchor",
     "AuditEntry",
+    "Award",
+    "AwardBudget",
+    "AwardObjection",
+    "AwardStatus",
     "Base",
     "CalendarDay",
     "Channel",
+    "Clawback",
     "DeliveryAttempt",
     "DuplicatePair",
     "FundsArrival",
     "IdempotencyRecord",
+    "IncentiveAgreement",
+    "IncentivePolicy",
+    "IntroducerRegistration",
     "Investor",
     "InvestorKind",
     "InvestorType",
@@ -62,8 +85,11 @@ __all__ = [
     "Native",
     "Notification",
     "OutboxEvent",
+    "PolicyKind",
+    "PolicyVersion",
     "ProgressUpdate",
     "Project",
+    "ProjectCredit",
     "RegistryClaim",
     "RegistryEntry",
     "Role",

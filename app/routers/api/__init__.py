@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Security
 from fastapi.security import HTTPBearer
 
-from app.routers.api import leads, me, projects, tickets, units, users
+from app.routers.api import awards, leads, me, projects, tickets, units, users
 from app.schemas.errors import ERROR_RESPONSES
 
 bearer_scheme = HTTPBearer(
@@ -21,3 +21,4 @@ api_router.include_router(users.router)
 api_router.include_router(leads.router)
 api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
+api_router.include_router(awards.router)

@@ -1,0 +1,144 @@
+"""Policies and awards over the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.errors import NotFound
+from app.models.award import AwardStatus, IncentivePolicy, PolicyKind, PolicyVersion, RecipientType
+from app.schemas.common import Page
+from app.services import awards
+
+router = APIRouter(tags=["招商奖励"])
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+class VersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: int
+    effective_from: date
+    effective_to: date | None
+    params: dict[str, Any]
+    recipients: str
+    exclusions: str
+    claim_window_days: int | None
+
+
+class PolicyRead(BaseModel):
+    id: int
+    name: str
+    kind: PolicyKind
+    document_no: str
+    is_active: bool
+    versions: list[VersionRead]
+
+
+class AwardRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    policy_version_id: int
+    project_id: int | None
+    recipient_type: RecipientType
+    recipient_name: str
+    share: Decimal
+    period_year: int | None
+    budget_year: int
+    calculation: str
+    amount: Decimal = Field(description="元，精确到分")
+    status: AwardStatus
+    notice_from: date | None
+    notice_to: date | None
+    paid_on: date | None
+    rejected_reason: str
+    created_at: datetime
+    version: int
+
+
+class AwardProposal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy_id: int = Field(ge=1, le=2_147_483_647)
+    project_id: int = Field(ge=1, le=2_147_483_647)
+    year: int | None = Field(default=None, ge=2000, le=2100, description="长效奖励的年度")
+    amount: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2, description="一事一议的金额（元）"
+    )
+    decision_ref: str = Field(default="", max_length=100, description="一事一议的决定文号")
+
+
+def _policy(db: Any, pol: IncentivePolicy) -> PolicyRead:
+    from sqlalchemy import select
+
+    versions = (
+        db.execute(select(PolicyVersion).where(PolicyVersion.policy_id == pol.id).order_by(PolicyVersion.number))
+        .scalars()
+        .all()
+    )
+    return PolicyRead(
+        id=pol.id,
+        name=pol.name,
+        kind=pol.kind,
+        document_no=pol.document_no,
+        is_active=pol.is_active,
+        versions=[VersionRead.model_validate(v) for v in versions],
+    )
+
+
+@router.get("/policies", summary="奖励政策及其各版本")
+def list_policies(principal: ApiPrincipal, db: DbSession) -> list[PolicyRead]:
+    return [_policy(db, p) for p, _v in awards.list_policies(db)]
+
+
+@router.get("/policies/{policy_id}", summary="奖励政策")
+def get_policy(policy_id: IdPath, principal: ApiPrincipal, db: DbSession) -> PolicyRead:
+    pol = db.get(IncentivePolicy, policy_id)
+    if pol is None:
+        raise NotFound("找不到该政策")
+    return _policy(db, pol)
+
+
+@router.get("/awards", summary="奖励（单位令牌只见本单位申报或获得的）")
+def list_awards(
+    principal: ApiPrincipal,
+    db: DbSession,
+    status: AwardStatus | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[AwardRead]:
+    rows, total = awards.list_awards(db, principal, status=status, year=year, limit=limit, offset=offset)
+    return Page[AwardRead](
+        items=[AwardRead.model_validate(r["award"]) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/awards/{award_id}", summary="奖励详情（含计算过程）")
+def get_award(award_id: IdPath, principal: ApiPrincipal, db: DbSession) -> AwardRead:
+    return AwardRead.model_validate(awards.get(db, principal, award_id))
+
+
+@router.post(
+    "/awards",
+    status_code=201,
+    summary="按政策申报项目奖励（按已确认数据计算；可带 Idempotency-Key）",
+    responses={201: {"model": list[AwardRead]}},
+)
+def propose(body: AwardProposal, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
+    created = awards.propose(
+        db,
+        principal,
+        policy_id=body.policy_id,
+        project_id=body.project_id,
+        year=body.year,
+        special_amount=body.amount,
+        decision_ref=body.decision_ref,
+    )
+    payload = [AwardRead.model_validate(a).model_dump(mode="json") for a in created]
+    return guard.finish(JSONResponse(payload, status_code=201))

@@ -1,0 +1,438 @@
+"""Award pages: applications, the coordinator's queue, the public notice (A4), the budget board, policies."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from app import policy
+from app.deps import DbSession, PagePrincipal, RequestForm
+from app.errors import Conflict, Invalid
+from app.models.award import (
+    AWARD_STATUS_LABELS,
+    POLICY_KIND_LABELS,
+    AgreementState,
+    AwardStatus,
+    IncentivePolicy,
+    IntroducerKind,
+    PolicyKind,
+    RecipientType,
+)
+from app.models.project import Project
+from app.services import audit, awards, projects, units
+from app.templating import is_htmx, render
+
+router = APIRouter()
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _int(form: Any, key: str) -> int:
+    value = str(form.get(key) or "")
+    if not value.isdigit():
+        raise Invalid({key: "请选择"})
+    return int(value)
+
+
+def _money(form: Any, key: str, *, required: bool = True) -> Decimal | None:
+    value = str(form.get(key) or "").strip().replace(",", "")
+    if not value:
+        if required:
+            raise Invalid({key: "请填写金额"})
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise Invalid({key: "请填写数字"}) from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("1e12"):
+        raise Invalid({key: "金额超出范围"})
+    return amount
+
+
+def _day(form: Any, key: str, default: date | None = None) -> date:
+    value = str(form.get(key) or "")
+    if not value and default is not None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid({key: "日期格式应为 YYYY-MM-DD"}) from None
+
+
+@router.get("/awards")
+def award_list(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    status: str = Query("", max_length=20),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    return _list(request, db, principal, status, offset, {}, {})
+
+
+def _list(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    status: str,
+    offset: int,
+    errors: dict[str, str],
+    values: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    try:
+        status_value = AwardStatus(status) if status else None
+    except ValueError:
+        raise Invalid({"status": "未知的状态"}) from None
+    rows, total = awards.list_awards(db, principal, status=status_value, limit=100, offset=offset)
+    mine = []
+    if principal.unit_id is not None and not principal.reads_everything:
+        mine = [
+            (p.id, p.name)
+            for p in db.execute(
+                select(Project).where(Project.responsible_unit_id == principal.unit_id).order_by(Project.name)
+            ).scalars()
+        ]
+    elif principal.is_coordinator:
+        mine = [
+            (p.id, p.name)
+            for p in db.execute(select(Project).where(Project.signed_on.is_not(None)).order_by(Project.name)).scalars()
+        ]
+    return render(
+        request,
+        "awards/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "status": status,
+            "statuses": AWARD_STATUS_LABELS,
+            "offset": offset,
+            "policies": [
+                (p.id, f"{p.name}（{p.kind.label}）") for p, v in awards.list_policies(db) if p.is_active and v
+            ],
+            "projects": mine,
+            "errors": errors,
+            "values": values,
+            "year": date.today().year,
+            "budget": awards.budget(db, date.today().year),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/awards")
+def award_propose(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        policy_id = _int(form, "policy_id")
+        pol = db.get(IncentivePolicy, policy_id)
+        if pol is None:
+            raise Invalid({"policy_id": "请选择政策"})
+        honour = None
+        if pol.kind is PolicyKind.honour:
+            name = str(form.get("recipient_name") or "").strip()
+            kind = str(form.get("recipient_type") or "staff")
+            if not name or kind not in RecipientType.__members__:
+                raise Invalid({"recipient_name": "请填写获奖对象"})
+            honour = awards.CreditInput(party=RecipientType(kind), name=name[:100], share=Decimal(100))
+        year = int(str(form.get("year"))) if str(form.get("year") or "").isdigit() else None
+        created = awards.propose(
+            db,
+            principal,
+            policy_id=policy_id,
+            project_id=_int(form, "project_id") if pol.kind is not PolicyKind.honour else None,
+            year=year,
+            special_amount=_money(form, "amount", required=False),
+            decision_ref=str(form.get("decision_ref") or ""),
+            honour_recipient=honour,
+        )
+    except Invalid as exc:
+        return _list(request, db, principal, "", 0, exc.errors, values, 422)
+    return _go(request, f"/awards/{created[0].id}" if len(created) == 1 else "/awards?status=proposed")
+
+
+@router.get("/awards/notice")
+def public_notice(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    rows, _ = awards.list_awards(db, principal, status=AwardStatus.notice, limit=500)
+    return render(request, "awards/notice.html", {"rows": rows, "today": date.today()})
+
+
+@router.get("/awards/budget")
+def budget_board(
+    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+) -> Response:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    return render(request, "awards/budget.html", {"b": awards.budget(db, year), "year": year, "errors": {}})
+
+
+@router.post("/awards/budget")
+def budget_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    year = _int(form, "year")
+    try:
+        amount = _money(form, "total")
+        assert amount is not None
+        awards.set_budget(db, principal, year, amount, str(form.get("note") or "")[:500])
+    except Invalid as exc:
+        return render(
+            request,
+            "awards/budget.html",
+            {"b": awards.budget(db, year), "year": year, "errors": exc.errors},
+            status_code=422,
+        )
+    return _go(request, f"/awards/budget?year={year}")
+
+
+@router.get("/awards/policies")
+def policy_list(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    return render(
+        request,
+        "awards/policies.html",
+        {"rows": awards.list_policies(db), "kinds": POLICY_KIND_LABELS, "errors": {}, "values": {}},
+    )
+
+
+@router.post("/awards/policies")
+def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        policy.ensure_coordinator(principal)
+        name = values.get("name", "").strip()
+        try:
+            kind = PolicyKind(values.get("kind", ""))
+        except ValueError:
+            raise Invalid({"kind": "请选择规则类型"}) from None
+        try:
+            params = json.loads(values.get("params") or "{}")
+            if not isinstance(params, dict):
+                raise ValueError
+        except ValueError:
+            raise Invalid({"params": '参数须为 JSON 对象，如 {"yuan_per_10k": "500"}'}) from None
+        if not 2 <= len(name) <= 100:
+            raise Invalid({"name": "请填写政策名称"})
+        existing = db.execute(select(IncentivePolicy).where(IncentivePolicy.name == name)).scalar_one_or_none()
+        pol = existing or IncentivePolicy(name=name, kind=kind, document_no=values.get("document_no", "")[:100])
+        if existing is None:
+            db.add(pol)
+            db.flush()
+        window = values.get("claim_window_days", "")
+        awards.add_version(
+            db,
+            principal,
+            pol.id,
+            effective_from=_day(form, "effective_from", date.today()),
+            params=params,
+            recipients=form.getlist("recipients"),  # type: ignore[arg-type]
+            exclusions=form.getlist("exclusions"),  # type: ignore[arg-type]
+            claim_window_days=int(window) if window.isdigit() else None,
+        )
+    except Invalid as exc:
+        return render(
+            request,
+            "awards/policies.html",
+            {"rows": awards.list_policies(db), "kinds": POLICY_KIND_LABELS, "errors": exc.errors, "values": values},
+            status_code=422,
+        )
+    return _go(request, "/awards/policies")
+
+
+@router.get("/awards/projects/{project_id}")
+def project_credit(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+    return _credit_page(request, db, principal, project_id, {})
+
+
+def _credit_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    project_id: int,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    project = projects.get(db, principal, project_id)
+    return render(
+        request,
+        "awards/credit.html",
+        {
+            "project": project,
+            "name": projects.display_name(principal, project),
+            "credits": awards.credits(db, project),
+            "introducers": awards.introducers(db, project.id),
+            "agreement": awards.agreement(db, project),
+            "states": [(s.value, s.label) for s in AgreementState],
+            "kinds": [(k.value, k.label) for k in IntroducerKind],
+            "errors": errors,
+            "can_write": projects.can_write(principal, project),
+            "today": date.today(),
+            "units": [(u.id, u.name) for u in units.list_units(db)[0]],
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/awards/projects/{project_id}/introducers")
+def introducer_register(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
+) -> Response:
+    try:
+        awards.register_introducer(
+            db,
+            principal,
+            project_id,
+            kind=str(form.get("kind") or ""),
+            name=str(form.get("name") or ""),
+            phone=str(form.get("phone") or ""),
+            registered_on=_day(form, "registered_on", date.today()),
+            investor_confirmed=form.get("investor_confirmed") == "on",
+            confirmation=str(form.get("investor_confirmation") or ""),
+        )
+    except Invalid as exc:
+        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+    return _go(request, f"/awards/projects/{project_id}")
+
+
+@router.post("/awards/projects/{project_id}/credit")
+def credit_save(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
+) -> Response:
+    parts = []
+    try:
+        for index in range(6):
+            name = str(form.get(f"name_{index}") or "").strip()
+            share = str(form.get(f"share_{index}") or "").strip()
+            if not name and not share:
+                continue
+            party = str(form.get(f"party_{index}") or "unit")
+            if party not in RecipientType.__members__:
+                raise Invalid({"shares": "请选择类型"})
+            try:
+                value = Decimal(share)
+            except InvalidOperation:
+                raise Invalid({"shares": "份额须为数字"}) from None
+            unit_value = str(form.get(f"unit_{index}") or "")
+            intro_value = str(form.get(f"introducer_{index}") or "")
+            parts.append(
+                awards.CreditInput(
+                    party=RecipientType(party),
+                    name=name[:100],
+                    share=value,
+                    unit_id=int(unit_value) if unit_value.isdigit() else None,
+                    introducer_id=int(intro_value) if intro_value.isdigit() else None,
+                    is_duty_official=form.get(f"duty_{index}") == "on",
+                    is_investor_controller=form.get(f"controller_{index}") == "on",
+                )
+            )
+        awards.set_credits(db, principal, project_id, parts)
+    except Invalid as exc:
+        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+    return _go(request, f"/awards/projects/{project_id}")
+
+
+@router.post("/awards/projects/{project_id}/agreement")
+def agreement_move(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
+) -> Response:
+    try:
+        state = AgreementState(str(form.get("state") or ""))
+    except ValueError:
+        return _credit_page(request, db, principal, project_id, {"state": "请选择状态"}, 422)
+    try:
+        awards.move_agreement(db, principal, project_id, state, str(form.get("reason") or ""))
+    except Invalid as exc:
+        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+    return _go(request, f"/awards/projects/{project_id}")
+
+
+def _detail(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    award_id: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    award = awards.get(db, principal, award_id)
+    from app.models.award import IncentivePolicy as Pol
+    from app.models.award import PolicyVersion
+
+    version = db.get(PolicyVersion, award.policy_version_id)
+    assert version is not None
+    project = db.get(Project, award.project_id) if award.project_id else None
+    return render(
+        request,
+        "awards/detail.html",
+        {
+            "award": award,
+            "version": version,
+            "policy": db.get(Pol, version.policy_id),
+            "project_name": projects.display_name(principal, project) if project else None,
+            "objections": awards.objections(db, award.id),
+            "clawbacks": awards.clawbacks(db, award.id),
+            "errors": errors or {},
+            "today": date.today(),
+            "history": audit.history(db, "award", award.id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/awards/{award_id}")
+def award_detail(request: Request, db: DbSession, principal: PagePrincipal, award_id: int) -> Response:
+    return _detail(request, db, principal, award_id)
+
+
+@router.post("/awards/{award_id}/step")
+def award_step(request: Request, db: DbSession, principal: PagePrincipal, award_id: int, form: RequestForm) -> Response:
+    step = str(form.get("step") or "")
+    note = str(form.get("note") or "")[:2000]
+    try:
+        version = _int(form, "version")
+        if step == "verify":
+            awards.verify(db, principal, award_id, version, note)
+        elif step == "notice":
+            awards.start_notice(
+                db,
+                principal,
+                award_id,
+                version,
+                _day(form, "notice_from", date.today()),
+                int(str(form.get("days") or awards.NOTICE_DAYS))
+                if str(form.get("days") or "").isdigit()
+                else awards.NOTICE_DAYS,
+            )
+        elif step == "approve":
+            awards.approve(db, principal, award_id, version)
+        elif step == "pay":
+            awards.pay(
+                db, principal, award_id, version, _day(form, "paid_on", date.today()), str(form.get("voucher_no") or "")
+            )
+        elif step == "reject":
+            awards.reject(db, principal, award_id, version, note)
+        elif step == "object":
+            awards.object_to(db, principal, award_id, str(form.get("raised_by") or ""), note)
+        elif step == "answer":
+            awards.answer(db, principal, _int(form, "objection_id"), version, note, form.get("upheld") == "on")
+        elif step == "clawback":
+            amount = _money(form, "amount")
+            assert amount is not None
+            awards.claw_back(db, principal, award_id, amount, note)
+        elif step == "recovered":
+            awards.mark_recovered(
+                db, principal, _int(form, "clawback_id"), version, _day(form, "recovered_on", date.today())
+            )
+        else:
+            raise Invalid({"step": "未知的操作"})
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        return _detail(request, db, principal, award_id, errors, 409 if isinstance(exc, Conflict) else 422)
+    return _go(request, f"/awards/{award_id}")

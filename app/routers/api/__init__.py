@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Security
 from fastapi.security import HTTPBearer
 
-from app.routers.api import awards, leads, me, projects, tickets, units, users
+from app.routers.api import awards, leads, me, performance, projects, tickets, units, users
 from app.schemas.errors import ERROR_RESPONSES
 
 bearer_scheme = HTTPBearer(
@@ -22,3 +22,4 @@ api_router.include_router(leads.router)
 api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
 api_router.include_router(awards.router)
+api_router.include_router(performance.router)

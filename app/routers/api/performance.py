@@ -1,0 +1,277 @@
+"""Figures for provincial and statistics systems: metrics, targets, campaigns, rankings, rates, reports, bulletins."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.errors import Invalid, NotFound
+from app.models.performance import Campaign, UnitReport
+from app.models.project import Category
+from app.services import bulletins, metrics, performance
+
+router = APIRouter(tags=["考核与通报"])
+UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
+
+
+def _scope(principal: Any, unit_id: int | None) -> int | None:
+    if principal.reads_everything:
+        return unit_id
+    if unit_id is not None and unit_id != principal.unit_id:
+        raise NotFound()
+    return principal.unit_id
+
+
+def _range(start: date, end: date) -> None:
+    if end < start:
+        raise Invalid({"end": "截止日期不能早于开始日期"})
+    if (end - start).days > 3700:
+        raise Invalid({"start": "区间过长"})
+
+
+@router.get("/metrics", summary="指标目录与取值（按单位；区间内）")
+def get_metrics(
+    principal: ApiPrincipal, db: DbSession, start: date, end: date, unit_id: UnitQuery = None
+) -> dict[str, Any]:
+    _range(start, end)
+    unit_id = _scope(principal, unit_id)
+    values = {}
+    for code, m in metrics.METRICS.items():
+        per_unit = metrics.compute(db, code, start, end, [unit_id] if unit_id else None)
+        values[code] = {
+            "label": m.label,
+            "unit": m.unit,
+            "value": str(per_unit.get(unit_id, Decimal(0)) if unit_id else sum(per_unit.values(), Decimal(0))),
+        }
+    return {"start": start, "end": end, "unit_id": unit_id, "metrics": values}
+
+
+@router.get("/metrics/{code}/records", summary="一个指标计入的记录（可追溯到每条）")
+def metric_records(
+    code: Annotated[str, Path(max_length=40)],
+    principal: ApiPrincipal,
+    db: DbSession,
+    start: date,
+    end: date,
+    unit_id: UnitQuery = None,
+) -> list[dict[str, Any]]:
+    if code not in metrics.METRICS:
+        raise NotFound("未知的指标")
+    _range(start, end)
+    rows = metrics.drill(db, code, start, end, _scope(principal, unit_id))
+    return [{k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in r.items()} for r in rows]
+
+
+@router.get("/targets", summary="年度目标完成情况：实际、目标、占年计划、时序进度、同比、黄牌红牌")
+def targets(
+    principal: ApiPrincipal,
+    db: DbSession,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    as_of: date | None = None,
+    unit_id: UnitQuery = None,
+) -> list[dict[str, Any]]:
+    unit_id = _scope(principal, unit_id)
+    as_of = as_of or min(date.today(), date(year, 12, 31))
+    result = performance.standings(db, year, as_of, unit_ids=[unit_id] if unit_id else None)
+    return [
+        {
+            "unit_id": st.unit_id,
+            "metric": st.metric,
+            "actual": str(st.actual),
+            "target": str(st.target) if st.target is not None else None,
+            "share_of_target": performance.shown(st.share_of_target),
+            "expected_share": performance.shown(st.expected),
+            "share_of_expected": performance.shown(st.share_of_expected),
+            "growth": performance.shown(st.growth),
+            "card": st.card or None,
+            "heading_below_yellow": st.heading_below,
+        }
+        for st in result.values()
+    ]
+
+
+@router.get("/campaigns", summary="竞赛")
+def campaigns(principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "starts_on": c.starts_on,
+            "ends_on": c.ends_on,
+            "days_left": performance.days_left(c),
+        }
+        for c in db.execute(select(Campaign).order_by(Campaign.id)).scalars()
+    ]
+
+
+@router.get("/campaigns/{campaign_id}", summary="竞赛实时情况：各单位各目标是否达成（任一备选条件达成即算）")
+def campaign(
+    campaign_id: Annotated[int, Path(ge=1, le=2_147_483_647)], principal: ApiPrincipal, db: DbSession
+) -> dict[str, Any]:
+    row = db.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound("找不到该竞赛")
+    groups = []
+    for group in performance.judge(db, row):
+        members = [r for r in group["rows"] if principal.reads_everything or r["unit"].id == principal.unit_id]
+        groups.append(
+            {
+                "name": group["name"],
+                "rows": [
+                    {
+                        "unit_id": r["unit"].id,
+                        "unit": r["unit"].name,
+                        "met_all": r["met_all"],
+                        "targets": [
+                            {
+                                "column": c["column"],
+                                "met": c["met"],
+                                "note": c["note"],
+                                "alternatives": [
+                                    {
+                                        "text": a["text"],
+                                        "value": str(a["value"]),
+                                        "threshold": str(a["threshold"]),
+                                        "met": a["met"],
+                                    }
+                                    for a in c["alternatives"]
+                                ],
+                            }
+                            for c in r["cells"]
+                        ],
+                    }
+                    for r in members
+                ],
+            }
+        )
+    return {
+        "id": row.id,
+        "name": row.name,
+        "starts_on": row.starts_on,
+        "ends_on": row.ends_on,
+        "days_left": performance.days_left(row),
+        "groups": groups,
+    }
+
+
+@router.get("/rankings", summary="单位排名（规则与并列处理见 tie_rule）与个人前十")
+def rankings(principal: ApiPrincipal, db: DbSession, year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+    as_of = min(date.today(), date(year, 12, 31))
+    rows = performance.rank_units(db, None, year, as_of)
+    return {
+        "tie_rule": performance.TIE_RULE,
+        "units": [
+            {
+                "rank": r["rank"],
+                "unit_id": r["unit"].id,
+                "unit": r["unit"].name,
+                "score": str(r["score"].quantize(Decimal("0.01"))),
+                "deductions": str(r["deductions"]),
+                "stale": r["stale"],
+            }
+            for r in rows
+        ],
+        "individuals": [
+            {
+                "user_id": p["user"].id,
+                "name": p["user"].display_name,
+                "investment": str(p["investment"]),
+                "valid_leads": p["leads"],
+            }
+            for p in performance.top_individuals(db, year)
+        ],
+    }
+
+
+@router.get("/rates", summary="三率：合同履约率、资金到位率、项目开工率，及计入分子分母的项目")
+def rates(
+    principal: ApiPrincipal,
+    db: DbSession,
+    start: date,
+    end: date,
+    unit_id: UnitQuery = None,
+    category: Category | None = None,
+) -> dict[str, Any]:
+    _range(start, end)
+    result = performance.rates(db, start, end, _scope(principal, unit_id), category)
+    return {
+        key: {
+            "name": r.name,
+            "value": performance.shown(r.value),
+            "numerator": str(r.numerator),
+            "denominator": str(r.denominator),
+            "above": r.above,
+            "below": r.below,
+        }
+        for key, r in result.items()
+    }
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cadence: Literal["ten_day", "monthly", "quarterly"]
+    period_start: date
+    narrative: str = Field(min_length=1, max_length=8000)
+    problems: str = Field(default="", max_length=8000)
+
+
+@router.get("/reports", summary="定期报告报送情况（按期；迟报、未报）")
+def reports(
+    principal: ApiPrincipal, db: DbSession, cadence: Literal["ten_day", "monthly", "quarterly"], period_start: date
+) -> list[dict[str, Any]]:
+    rows = performance.report_status(db, cadence, period_start)
+    return [
+        {
+            "unit_id": r["unit"].id,
+            "unit": r["unit"].name,
+            "state": r["state"],
+            "due_on": r["due"],
+            "figures": r["report"].figures if r["report"] else None,
+        }
+        for r in rows
+        if principal.reads_everything or r["unit"].id == principal.unit_id
+    ]
+
+
+@router.post("/reports", status_code=201, summary="报送定期报告（数据由系统按记录预填；可带 Idempotency-Key）")
+def submit(body: ReportIn, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
+    row: UnitReport = performance.submit_report(
+        db, principal, body.cadence, body.period_start, body.narrative, body.problems
+    )
+    return guard.finish(
+        JSONResponse({"id": row.id, "figures": row.figures, "due_on": row.due_on.isoformat()}, status_code=201)
+    )
+
+
+@router.get("/bulletins/{kind}/{year}/{number}", summary="月调度或季通报；已发布的返回发布时的数字及摘要")
+def bulletin(
+    kind: Literal["monthly", "quarterly"],
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    number: Annotated[int, Path(ge=1, le=12)],
+    principal: ApiPrincipal,
+    db: DbSession,
+) -> dict[str, Any]:
+    if not principal.reads_everything:
+        raise NotFound()
+    start, _end = bulletins.period_of(kind, year, number)
+    frozen = bulletins.published(db, kind, start)
+    current = bulletins.build(db, kind, year, number)
+    if frozen is None:
+        return {"published": False, "content": current}
+    return {
+        "published": True,
+        "digest": frozen.digest,
+        "published_at": frozen.published_at,
+        "content": frozen.content,
+        "corrections": {
+            k: {"as_published": a, "as_corrected": b}
+            for k, (a, b) in bulletins.corrections(frozen.content, current).items()
+        },
+    }

@@ -1,0 +1,602 @@
+"""Targets, campaigns, rankings, the three rates, reports, spot-checks, activities, bulletins, the dashboard."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from app import policy
+from app.deps import DbSession, PagePrincipal, RequestForm
+from app.errors import Invalid, NotFound
+from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
+from app.models.project import CATEGORY_LABELS, Category
+from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
+from app.services import activities, audit, bulletins, export, metrics, performance, units
+from app.templating import is_htmx, render
+
+router = APIRouter()
+
+
+def _go(request: Request, url: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _day(value: Any, field: str, default: date | None = None) -> date:
+    text = str(value or "")
+    if not text and default is not None:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid({field: "日期格式应为 YYYY-MM-DD"}) from None
+
+
+def _dec(value: Any, field: str) -> Decimal:
+    try:
+        result = Decimal(str(value or "").replace(",", "").strip())
+    except InvalidOperation:
+        raise Invalid({field: "请填写数字"}) from None
+    if not result.is_finite():
+        raise Invalid({field: "请填写数字"})
+    return result
+
+
+def _int(value: Any, field: str, default: int | None = None) -> int:
+    text = str(value or "").strip()
+    if not text and default is not None:
+        return default
+    if not text.lstrip("-").isdigit() or len(text) > 9:
+        raise Invalid({field: "请填写整数"})
+    return int(text)
+
+
+# --- the leaders' dashboard ------------------------------------------------------------------
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    data = bulletins.dashboard(db, principal)
+    data["funds_chart"] = bulletins.bars_svg(
+        [(t["label"], t["funds"]) for t in data["trend"]], title="近 12 个月内资到位资金（万元）"
+    )
+    data["signed_chart"] = bulletins.bars_svg(
+        [(t["label"], t["signed"]) for t in data["trend"]], title="近 12 个月签约项目（个）"
+    )
+    data["funnel_chart"] = bulletins.bars_svg(
+        [(f["label"][:4], Decimal(f["count"])) for f in data["funnel"]], title="项目漏斗：达到各阶段的项目数"
+    )
+    return render(request, "performance/dashboard.html", {**data, "tie_rule": performance.TIE_RULE})
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+@router.get("/targets")
+def targets_page(
+    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+) -> Response:
+    return _targets(request, db, principal, year, {})
+
+
+def _targets(
+    request: Request, db: DbSession, principal: PagePrincipal, year: int, errors: dict[str, str], status_code: int = 200
+) -> Response:
+    as_of = min(date.today(), date(year, 12, 31))
+    unit_ids = None if principal.reads_everything else [principal.unit_id or 0]
+    standing = performance.standings(db, year, as_of, unit_ids=unit_ids)
+    unit_rows, _ = units.list_units(db)
+    by_unit: dict[int, list[Any]] = {}
+    for (_code, unit_id), st in sorted(standing.items()):
+        by_unit.setdefault(unit_id, []).append(st)
+    return render(
+        request,
+        "performance/targets.html",
+        {
+            "year": year,
+            "as_of": as_of,
+            "rows": [(u, by_unit[u.id]) for u in unit_rows if u.id in by_unit],
+            "metrics": metrics.METRICS,
+            "expected": [(m, performance.expected_share(db, year, m)) for m in range(1, 13)],
+            "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind],
+            "tiers": TIER_LABELS,
+            "shown": performance.shown,
+            "unit_options": [(u.id, u.name) for u in unit_rows],
+            "errors": errors,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/targets")
+def targets_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    year = _int(form.get("year"), "year", date.today().year)
+    try:
+        if form.get("month"):
+            performance.set_expected_share(
+                db, principal, year, _int(form.get("month"), "month"), _dec(form.get("share"), "share")
+            )
+        else:
+            scope = str(form.get("scope") or "")
+            kind, _, value = scope.partition(":")
+            performance.set_target(
+                db,
+                principal,
+                year=year,
+                metric=str(form.get("metric") or ""),
+                amount=_dec(form.get("amount"), "amount"),
+                tier=int(value) if kind == "tier" and value.isdigit() else None,
+                unit_kind=value if kind == "kind" else None,
+                unit_id=int(value) if kind == "unit" and value.isdigit() else None,
+            )
+    except Invalid as exc:
+        return _targets(request, db, principal, year, exc.errors, 422)
+    return _go(request, f"/targets?year={year}")
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+@router.get("/campaigns")
+def campaign_list(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    rows = db.execute(select(Campaign).order_by(Campaign.starts_on.desc())).scalars().all()
+    return render(
+        request,
+        "performance/campaigns.html",
+        {
+            "rows": rows,
+            "errors": {},
+            "values": {"rules": json.dumps(performance.HUNDRED_DAY_RULES, ensure_ascii=False, indent=1)},
+        },
+    )
+
+
+@router.post("/campaigns")
+def campaign_create(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        try:
+            rules = json.loads(values.get("rules") or "[]")
+        except ValueError:
+            raise Invalid({"rules": "规则须为 JSON"}) from None
+        campaign = performance.create_campaign(
+            db,
+            principal,
+            values.get("name", "").strip(),
+            _day(values.get("starts_on"), "starts_on"),
+            _day(values.get("ends_on"), "ends_on"),
+            rules,
+        )
+    except Invalid as exc:
+        rows = db.execute(select(Campaign).order_by(Campaign.starts_on.desc())).scalars().all()
+        return render(
+            request,
+            "performance/campaigns.html",
+            {"rows": rows, "errors": exc.errors, "values": values},
+            status_code=422,
+        )
+    return _go(request, f"/campaigns/{campaign.id}")
+
+
+@router.get("/campaigns/{campaign_id}")
+def campaign_board(request: Request, db: DbSession, principal: PagePrincipal, campaign_id: int) -> Response:
+    campaign = db.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("找不到该竞赛")
+    groups = performance.judge(db, campaign)
+    if not principal.reads_everything:
+        for group in groups:
+            group["rows"] = [r for r in group["rows"] if r["unit"].id == principal.unit_id]
+        groups = [g for g in groups if g["rows"]]
+    return render(
+        request,
+        "performance/campaign.html",
+        {"campaign": campaign, "groups": groups, "days_left": performance.days_left(campaign)},
+    )
+
+
+# --- rankings and rates ----------------------------------------------------------------------
+
+
+@router.get("/rankings")
+def rankings(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    year: int = Query(date.today().year, ge=2000, le=2100),
+    kind: str = Query("", max_length=30),
+) -> Response:
+    as_of = min(date.today(), date(year, 12, 31))
+    kinds = [kind] if kind in UnitKind.__members__ else None
+    return render(
+        request,
+        "performance/rankings.html",
+        {
+            "rows": performance.rank_units(db, None, year, as_of, kinds),
+            "year": year,
+            "kind": kind,
+            "people": performance.top_individuals(db, year),
+            "tie_rule": performance.TIE_RULE,
+            "metrics": metrics.METRICS,
+            "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind if k is not UnitKind.jurisdiction],
+        },
+    )
+
+
+@router.get("/rates")
+def rates_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    start: date = Query(date(date.today().year, 1, 1)),
+    end: date = Query(date.today()),
+    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    category: str = Query("", max_length=30),
+) -> Response:
+    if end < start:
+        raise Invalid({"end": "截止日期不能早于开始日期"})
+    if not principal.reads_everything:
+        unit_id = principal.unit_id
+    cat = Category(category) if category in Category.__members__ else None
+    result = performance.rates(db, start, end, unit_id, cat)
+    return render(
+        request,
+        "performance/rates.html",
+        {
+            "rates": result,
+            "start": start,
+            "end": end,
+            "unit_id": unit_id,
+            "category": category,
+            "shown": performance.shown,
+            "categories": [(c.value, CATEGORY_LABELS[c]) for c in Category],
+            "unit_options": [(u.id, u.name) for u in units.list_units(db)[0]] if principal.reads_everything else [],
+        },
+    )
+
+
+@router.get("/metrics/records")
+def metric_records(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    code: str = Query(max_length=40),
+    start: date = Query(),
+    end: date = Query(),
+    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+) -> Response:
+    if code not in metrics.METRICS:
+        raise Invalid({"code": "未知的指标"})
+    if not principal.reads_everything:
+        unit_id = principal.unit_id
+    rows = metrics.drill(db, code, start, end, unit_id)
+    return render(
+        request,
+        "performance/records.html",
+        {
+            "metric": metrics.METRICS[code],
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "unit_id": unit_id,
+            "total": sum((Decimal(r["value"]) for r in rows), Decimal(0)),
+        },
+    )
+
+
+# --- reports and spot-checks -----------------------------------------------------------------
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    cadence: str = Query("monthly", max_length=20),
+    start: date | None = None,
+) -> Response:
+    if cadence not in performance.CADENCE_LABELS:
+        raise Invalid({"cadence": "未知的报告类型"})
+    return _reports(request, db, principal, cadence, start, {}, {})
+
+
+def _reports(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    cadence: str,
+    start: date | None,
+    errors: dict[str, str],
+    values: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    today = date.today()
+    periods = performance.periods(cadence, today.year, today) or performance.periods(
+        cadence, today.year - 1, date(today.year - 1, 12, 31)
+    )
+    start = start or (periods[-1][0] if periods else today.replace(day=1))
+    status = performance.report_status(db, cadence, start, today)
+    if not principal.reads_everything:
+        status = [s for s in status if s["unit"].id == principal.unit_id]
+    cadences = db.execute(select(ReportCadence).order_by(ReportCadence.id)).scalars().all()
+    figures = (
+        performance.report_figures(db, principal.unit_id, start, next(p for p in periods if p[0] == start)[1])
+        if principal.unit_id and any(p[0] == start for p in periods)
+        else {}
+    )
+    return render(
+        request,
+        "performance/reports.html",
+        {
+            "cadence": cadence,
+            "start": start,
+            "periods": periods[-12:],
+            "status": status,
+            "labels": performance.CADENCE_LABELS,
+            "cadences": cadences,
+            "figures": figures,
+            "metrics": metrics.METRICS,
+            "errors": errors,
+            "values": values,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/reports")
+def report_submit(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    cadence = values.get("cadence", "monthly")
+    try:
+        start = _day(values.get("start"), "start")
+        performance.submit_report(
+            db, principal, cadence, start, values.get("narrative", ""), values.get("problems", "")
+        )
+    except Invalid as exc:
+        return _reports(
+            request,
+            db,
+            principal,
+            cadence if cadence in performance.CADENCE_LABELS else "monthly",
+            None,
+            exc.errors,
+            values,
+            422,
+        )
+    return _go(request, f"/reports?cadence={cadence}&start={start}")
+
+
+@router.post("/reports/cadence")
+def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    policy.ensure_coordinator(principal)
+    cadence = str(form.get("cadence") or "")
+    if cadence not in performance.CADENCE_LABELS:
+        raise Invalid({"cadence": "未知的报告类型"})
+    due_days = _int(form.get("due_days"), "due_days", 5)
+    row = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
+    if row is None:
+        db.add(ReportCadence(cadence=cadence, due_days=due_days, is_active=form.get("is_active") == "on"))
+    else:
+        row.due_days, row.is_active = due_days, form.get("is_active") == "on"
+    db.flush()
+    return _go(request, f"/reports?cadence={cadence}")
+
+
+@router.get("/spot-checks")
+def spot_checks(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    rows = db.execute(select(SpotCheck).order_by(SpotCheck.id.desc())).scalars().all()
+    return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "today": date.today()})
+
+
+@router.post("/spot-checks")
+def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
+    try:
+        seed_text = str(form.get("seed") or "").strip()
+        check = performance.draw(
+            db,
+            principal,
+            _day(form.get("start"), "start"),
+            _day(form.get("end"), "end"),
+            _dec(form.get("fraction") or "30", "fraction"),
+            _int(seed_text, "seed") if seed_text else None,
+        )
+    except Invalid as exc:
+        rows = db.execute(select(SpotCheck).order_by(SpotCheck.id.desc())).scalars().all()
+        return render(
+            request,
+            "performance/spot_checks.html",
+            {"rows": rows, "errors": exc.errors, "today": date.today()},
+            status_code=422,
+        )
+    return _go(request, f"/spot-checks/{check.id}")
+
+
+@router.get("/spot-checks/{check_id}")
+def spot_check_page(request: Request, db: DbSession, principal: PagePrincipal, check_id: int) -> Response:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    check = db.get(SpotCheck, check_id)
+    if check is None:
+        raise NotFound("找不到该抽查")
+    findings = {
+        (f.kind, f.item_id): f
+        for f in db.execute(select(SpotFinding).where(SpotFinding.check_id == check_id)).scalars()
+    }
+    return render(request, "performance/spot_check.html", {"check": check, "findings": findings, "errors": {}})
+
+
+@router.post("/spot-checks/{check_id}/findings")
+def spot_finding(
+    request: Request, db: DbSession, principal: PagePrincipal, check_id: int, form: RequestForm
+) -> Response:
+    discrepancy = str(form.get("discrepancy") or "").strip()
+    performance.record_finding(
+        db,
+        principal,
+        check_id,
+        str(form.get("kind") or ""),
+        _int(form.get("item_id"), "item_id"),
+        form.get("result") == "confirmed",
+        _dec(discrepancy, "discrepancy") if discrepancy else None,
+        str(form.get("note") or "")[:2000],
+    )
+    return _go(request, f"/spot-checks/{check_id}")
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+@router.get("/activities")
+def activities_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    return render(
+        request,
+        "performance/activities.html",
+        {**activities.recent(db, principal), "errors": {}, "today": date.today()},
+    )
+
+
+@router.post("/activities/{kind}")
+def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind: str, form: RequestForm) -> Response:
+    try:
+        if kind == "trip":
+            activities.add_trip(
+                db,
+                principal,
+                started_on=_day(form.get("started_on"), "started_on"),
+                ended_on=_day(form.get("ended_on"), "ended_on"),
+                destination=str(form.get("destination") or ""),
+                people=str(form.get("people") or ""),
+                companies_visited=str(form.get("companies_visited") or ""),
+                leads_obtained=_int(form.get("leads_obtained"), "leads_obtained", 0),
+            )
+        elif kind == "reception":
+            activities.add_reception(
+                db,
+                principal,
+                received_on=_day(form.get("received_on"), "received_on"),
+                visitors=str(form.get("visitors") or ""),
+                persons=_int(form.get("persons"), "persons", 1),
+                note=str(form.get("note") or ""),
+            )
+        elif kind == "event":
+            ids = [
+                int(x) for x in str(form.get("project_ids") or "").replace("，", ",").split(",") if x.strip().isdigit()
+            ]
+            activities.add_event(
+                db,
+                principal,
+                held_on=_day(form.get("held_on"), "held_on"),
+                name=str(form.get("name") or ""),
+                place=str(form.get("place") or ""),
+                project_ids=ids,
+            )
+        elif kind == "trade":
+            activities.set_trade(
+                db,
+                principal,
+                _day(f"{form.get('month') or ''}-01", "month"),
+                _dec(form.get("amount_usd"), "amount_usd"),
+            )
+        else:
+            raise NotFound("未知的活动类型")
+    except Invalid as exc:
+        return render(
+            request,
+            "performance/activities.html",
+            {**activities.recent(db, principal), "errors": exc.errors, "today": date.today()},
+            status_code=422,
+        )
+    return _go(request, "/activities")
+
+
+# --- bulletins -------------------------------------------------------------------------------
+
+
+@router.get("/bulletins")
+def bulletin_index(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    from app.models.performance import Bulletin
+
+    rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc())).scalars().all()
+    today = date.today()
+    return render(
+        request,
+        "performance/bulletins.html",
+        {"rows": rows, "year": today.year, "month": today.month, "quarter": (today.month - 1) // 3 + 1},
+    )
+
+
+def _bulletin(db: DbSession, kind: str, year: int, number: int) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    start, _end = bulletins.period_of(kind, year, number)
+    frozen = bulletins.published(db, kind, start)
+    current = bulletins.build(db, kind, year, number)
+    if frozen is None:
+        return current, None, {}
+    return frozen.content, frozen, bulletins.corrections(frozen.content, current)
+
+
+@router.get("/bulletins/{kind}/{year}/{number}")
+def bulletin_page(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
+) -> Response:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden("通报由招商局发布，领导和督查室查阅")
+    content, frozen, changed = _bulletin(db, kind, year, number)
+    return render(
+        request,
+        "performance/bulletin.html",
+        {"b": content, "frozen": frozen, "changed": changed, "kind": kind, "year": year, "number": number},
+    )
+
+
+@router.post("/bulletins/{kind}/{year}/{number}/publish")
+def bulletin_publish(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int, form: RequestForm
+) -> Response:
+    bulletins.publish(db, principal, kind, year, number)
+    return _go(request, f"/bulletins/{kind}/{year}/{number}")
+
+
+@router.get("/bulletins/{kind}/{year}/{number}.xlsx")
+def bulletin_xlsx(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
+) -> Response:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    content, _frozen, _changed = _bulletin(db, kind, year, number)
+    rows: list[list[Any]] = [
+        [t["label"], t["unit"], Decimal(t["period"]), Decimal(t["ytd"]), Decimal(t["last_year_ytd"]), t["growth"]]
+        for t in content["totals"]
+    ]
+    rows.append([])
+    for key, rate in content["rates"].items():
+        rows.append([rate["name"], "%", rate["value"], rate["numerator"], rate["denominator"], key])
+    rows.append([])
+    for unit in content["units"]:
+        for code, cell in unit["metrics"].items():
+            rows.append(
+                [
+                    unit["name"],
+                    content["metric_labels"].get(code, code),
+                    Decimal(cell["actual"]),
+                    cell["target"] or "",
+                    cell["share"],
+                    cell["of_expected"],
+                    cell["card"],
+                ]
+            )
+    body = export.xlsx(content["title"][:31], ["项目", "单位", "本期", "累计", "去年同期", "同比%"], rows)
+    audit.append(db, "export", entity="bulletin", changes={"kind": kind, "year": year, "number": number})
+    return Response(
+        body,
+        media_type=export.XLSX_TYPE,
+        headers={"Content-Disposition": export.content_disposition(f"{content['title']}.xlsx")},
+    )

@@ -1,0 +1,134 @@
+"""Activities units record: outbound trips, investors received, promotion events, monthly foreign trade."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.errors import Invalid
+from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
+from app.models.project import Project
+from app.principal import Principal
+
+
+def _unit(principal: Principal) -> int:
+    if principal.unit_id is None:
+        raise Invalid({"__all__": "请以单位身份登记"})
+    policy.ensure_write(principal, principal.unit_id)
+    return principal.unit_id
+
+
+def _past(day: date, field: str) -> None:
+    if day > date.today():
+        raise Invalid({field: "日期不能晚于今天"})
+
+
+def add_trip(
+    db: Session,
+    principal: Principal,
+    *,
+    started_on: date,
+    ended_on: date,
+    destination: str,
+    people: str,
+    companies_visited: str,
+    leads_obtained: int,
+) -> Trip:
+    unit_id = _unit(principal)
+    _past(started_on, "started_on")
+    if ended_on < started_on:
+        raise Invalid({"ended_on": "结束日期不能早于出发日期"})
+    if not destination.strip() or not people.strip():
+        raise Invalid({"destination": "请填写目的地和人员"})
+    if not 0 <= leads_obtained <= 1000:
+        raise Invalid({"leads_obtained": "线索数 0–1000"})
+    row = Trip(
+        unit_id=unit_id,
+        started_on=started_on,
+        ended_on=ended_on,
+        destination=destination[:100],
+        people=people[:200],
+        companies_visited=companies_visited[:4000],
+        leads_obtained=leads_obtained,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def add_reception(
+    db: Session, principal: Principal, *, received_on: date, visitors: str, persons: int, note: str
+) -> Reception:
+    unit_id = _unit(principal)
+    _past(received_on, "received_on")
+    if not visitors.strip():
+        raise Invalid({"visitors": "请填写来访客商"})
+    if not 1 <= persons <= 10000:
+        raise Invalid({"persons": "人数 1–10000"})
+    row = Reception(unit_id=unit_id, received_on=received_on, visitors=visitors[:200], persons=persons, note=note)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def add_event(
+    db: Session, principal: Principal, *, held_on: date, name: str, place: str, project_ids: Sequence[int]
+) -> PromotionEvent:
+    unit_id = _unit(principal)
+    _past(held_on, "held_on")
+    if not name.strip() or not place.strip():
+        raise Invalid({"name": "请填写活动名称和地点"})
+    row = PromotionEvent(unit_id=unit_id, held_on=held_on, name=name[:200], place=place[:100])
+    db.add(row)
+    db.flush()
+    for project_id in dict.fromkeys(project_ids):
+        project = db.get(Project, project_id)
+        if project is None or not (
+            principal.is_coordinator or unit_id in (project.introducing_unit_id, project.responsible_unit_id)
+        ):
+            raise Invalid({"project_ids": "只能关联本单位的项目"})
+        db.add(EventProject(event_id=row.id, project_id=project_id))
+    db.flush()
+    return row
+
+
+def set_trade(db: Session, principal: Principal, month: date, amount_usd: Decimal) -> TradeEntry:
+    unit_id = _unit(principal)
+    month = month.replace(day=1)
+    if month > date.today():
+        raise Invalid({"month": "月份不能晚于本月"})
+    if amount_usd < 0 or amount_usd > Decimal("1e10"):
+        raise Invalid({"amount_usd": "金额超出范围"})
+    row = db.execute(
+        select(TradeEntry).where(TradeEntry.unit_id == unit_id, TradeEntry.month == month)
+    ).scalar_one_or_none()
+    if row is None:
+        row = TradeEntry(unit_id=unit_id, month=month, amount_usd=amount_usd)
+        db.add(row)
+    else:
+        row.amount_usd = amount_usd
+    db.flush()
+    return row
+
+
+def recent(db: Session, principal: Principal, limit: int = 30) -> dict[str, list[Any]]:
+    scope = policy.unit_filter(principal)
+
+    def rows(model: Any, order: Any) -> list[Any]:
+        stmt = select(model)
+        if scope is not None:
+            stmt = stmt.where(model.unit_id == scope)
+        return list(db.execute(stmt.order_by(order.desc()).limit(limit)).scalars())
+
+    return {
+        "trips": rows(Trip, Trip.started_on),
+        "receptions": rows(Reception, Reception.received_on),
+        "events": rows(PromotionEvent, PromotionEvent.held_on),
+        "trade": rows(TradeEntry, TradeEntry.month),
+    }

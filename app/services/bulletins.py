@@ -1,0 +1,406 @@
+"""The monthly dispatch (月调度) and the quarterly bulletin (季通报), and the leaders' dashboard.
+
+A bulletin is computed from the records. Once published it is frozen: the figures as shown are
+stored with a SHA-256 digest; a later correction in the records shows as "as published → as
+corrected", never as a silent change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.errors import Invalid
+from app.models.base import utcnow
+from app.models.performance import Bulletin, Campaign
+from app.models.project import (
+    CATEGORY_LABELS,
+    SIZE_BAND_LABELS,
+    STAGE_ORDER,
+    Category,
+    Project,
+    ProjectStatus,
+    Sector,
+    SizeBand,
+)
+from app.models.ticket import Ticket
+from app.models.unit import Unit, UnitKind
+from app.principal import Principal
+from app.services import metrics, performance, projects, tickets
+from app.services.performance import pct, shown
+
+ZERO = Decimal(0)
+KEY_METRICS = [
+    "projects_introduced",
+    "projects_1000",
+    "projects_1yi",
+    "contract_investment",
+    "funds_domestic",
+    "funds_out_of_province",
+    "foreign_capital",
+    "new_starts",
+    "new_start_investment",
+    "in_production",
+    "valid_leads",
+    "trips",
+    "receptions",
+    "events",
+    "foreign_trade",
+]
+QUARTER_NAMES = ["一季度", "二季度", "三季度", "四季度"]
+
+
+def period_of(kind: str, year: int, number: int) -> tuple[date, date]:
+    if kind == "monthly":
+        if not 1 <= number <= 12:
+            raise Invalid({"number": "月份 1–12"})
+        start = date(year, number, 1)
+    elif kind == "quarterly":
+        if not 1 <= number <= 4:
+            raise Invalid({"number": "季度 1–4"})
+        start = date(year, 3 * number - 2, 1)
+    else:
+        raise Invalid({"kind": "通报类型为 monthly 或 quarterly"})
+    months = 1 if kind == "monthly" else 3
+    end_month = start.month + months
+    end = date(year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def _s(value: Decimal | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shares(rows: list[tuple[str, int, Decimal]]) -> list[dict[str, Any]]:
+    count_total = sum(r[1] for r in rows)
+    amount_total = sum((r[2] for r in rows), ZERO)
+    return [
+        {
+            "label": label,
+            "count": count,
+            "count_pct": shown(pct(Decimal(count), Decimal(count_total))),
+            "amount": str(amount),
+            "amount_pct": shown(pct(amount, amount_total)),
+        }
+        for label, count, amount in rows
+        if count
+    ]
+
+
+def build(db: Session, kind: str, year: int, number: int, today: date | None = None) -> dict[str, Any]:
+    """The bulletin's content, all figures as strings as they are shown."""
+    today = today or date.today()
+    start, end = period_of(kind, year, number)
+    as_of = min(end, today)
+    year_start = date(year, 1, 1)
+    last_year = (
+        start.replace(year=year - 1),
+        as_of.replace(year=year - 1) if not (as_of.month == 2 and as_of.day == 29) else date(year - 1, 2, 28),
+    )
+    totals = []
+    for code in KEY_METRICS:
+        m = metrics.METRICS[code]
+        period_value = metrics.total(db, code, start, as_of)
+        ytd = metrics.total(db, code, year_start, as_of)
+        before = metrics.total(db, code, date(year - 1, 1, 1), last_year[1])
+        totals.append(
+            {
+                "code": code,
+                "label": m.label,
+                "unit": m.unit,
+                "period": str(period_value),
+                "ytd": str(ytd),
+                "last_year_ytd": str(before),
+                "growth": shown(pct(ytd - before, before)),
+            }
+        )
+    signed = db.execute(select(Project).where(Project.signed_on >= start, Project.signed_on <= as_of)).scalars().all()
+
+    def group(key: Any, labels: dict[Any, str]) -> list[dict[str, Any]]:
+        acc: dict[Any, list[Any]] = {}
+        for p in signed:
+            acc.setdefault(key(p), []).append(p)
+        return _shares(
+            [
+                (labels.get(k, str(k) or "未分类"), len(v), sum((p.contract_investment for p in v), ZERO))
+                for k, v in sorted(acc.items(), key=lambda kv: str(kv[0]))
+            ]
+        )
+
+    shares = {
+        "category": group(lambda p: p.category, {c: CATEGORY_LABELS[c] for c in Category}),
+        "sector": group(lambda p: p.sector, {s: s.label for s in Sector}),
+        "size_band": group(lambda p: p.size_band, {b: SIZE_BAND_LABELS[b] for b in SizeBand}),
+        "chain": group(lambda p: p.industry_chain or "未分类", {}),
+    }
+    quarters = []
+    for q in range(1, 5):
+        q_start, q_end = period_of("quarterly", year, q)
+        if q_start > as_of:
+            break
+        q_end = min(q_end, as_of)
+        quarters.append(
+            {
+                "label": f"{year}年{QUARTER_NAMES[q - 1]}",
+                "projects": str(metrics.total(db, "projects_introduced", q_start, q_end)),
+                "contract": str(metrics.total(db, "contract_investment", q_start, q_end)),
+                "funds": str(metrics.total(db, "funds_domestic", q_start, q_end)),
+            }
+        )
+    if kind == "quarterly":
+        ly_start, ly_end = period_of("quarterly", year - 1, number)
+        quarters.append(
+            {
+                "label": f"{year - 1}年{QUARTER_NAMES[number - 1]}（去年同期）",
+                "projects": str(metrics.total(db, "projects_introduced", ly_start, ly_end)),
+                "contract": str(metrics.total(db, "contract_investment", ly_start, ly_end)),
+                "funds": str(metrics.total(db, "funds_domestic", ly_start, ly_end)),
+            }
+        )
+    standing = performance.standings(db, year, as_of)
+    units = (
+        db.execute(
+            select(Unit)
+            .where(Unit.is_active.is_(True), Unit.kind != UnitKind.jurisdiction)
+            .order_by(Unit.sort_order, Unit.id)
+        )
+        .scalars()
+        .all()
+    )
+    unit_rows = []
+    for unit in units:
+        cells = {}
+        cards = []
+        for (code, unit_id), st in standing.items():
+            if unit_id != unit.id:
+                continue
+            cells[code] = {
+                "actual": str(st.actual),
+                "target": _s(st.target),
+                "share": shown(st.share_of_target),
+                "expected": shown(st.expected),
+                "of_expected": shown(st.share_of_expected),
+                "growth": shown(st.growth),
+                "card": st.card,
+            }
+            if st.card:
+                cards.append(f"{metrics.METRICS[code].label}{'红牌' if st.card == 'red' else '黄牌'}")
+        if cells:
+            unit_rows.append(
+                {"unit_id": unit.id, "name": unit.short_name or unit.name, "metrics": cells, "warnings": cards}
+            )
+    rates = performance.rates(db, year_start, as_of)
+    t = projects.thresholds(db, today)
+    stalled = db.execute(
+        select(Project, Unit.name)
+        .join(Unit, Unit.id == Project.responsible_unit_id)
+        .where(projects.flag_condition("stalled", t))
+        .order_by(Project.stage_since)
+        .limit(30)
+    ).all()
+    overdue = db.execute(
+        select(Ticket, Unit.name)
+        .join(Unit, Unit.id == Ticket.handling_unit_id)
+        .where(Ticket.status.in_(tickets.CLOCK_STATUSES), Ticket.due_on < today)
+        .order_by(Ticket.due_on)
+        .limit(30)
+    ).all()
+    title = (
+        f"{year}年{start.month}月招商引资工作调度情况"
+        if kind == "monthly"
+        else f"{year}年{QUARTER_NAMES[number - 1]}招商引资工作情况通报"
+    )
+    return {
+        "title": title,
+        "kind": kind,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "as_of": as_of.isoformat(),
+        "totals": totals,
+        "shares": shares,
+        "quarters": quarters,
+        "units": unit_rows,
+        "metric_labels": {c: metrics.METRICS[c].label for c in {k for u in unit_rows for k in u["metrics"]}},
+        "rates": {
+            k: {
+                "name": r.name,
+                "numerator": str(r.numerator),
+                "denominator": str(r.denominator),
+                "value": shown(r.value),
+            }
+            for k, r in rates.items()
+        },
+        "stalled": [
+            {
+                "id": p.id,
+                "name": p.name if not p.is_confidential else f"【保密】{p.code_name}",
+                "unit": u,
+                "since": (p.last_progress_on or p.stage_since).isoformat(),
+            }
+            for p, u in stalled
+        ],
+        "overdue_tickets": [
+            {"id": tk.id, "title": tk.title, "unit": u, "due_on": tk.due_on.isoformat() if tk.due_on else ""}
+            for tk, u in overdue
+        ],
+    }
+
+
+def digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def published(db: Session, kind: str, start: date) -> Bulletin | None:
+    return db.execute(
+        select(Bulletin).where(Bulletin.kind == kind, Bulletin.period_start == start)
+    ).scalar_one_or_none()
+
+
+def publish(db: Session, principal: Principal, kind: str, year: int, number: int) -> Bulletin:
+    policy.ensure_coordinator(principal)
+    start, end = period_of(kind, year, number)
+    existing = published(db, kind, start)
+    if existing is not None:
+        raise Invalid({"__all__": f"该期已于 {existing.published_at:%Y-%m-%d} 发布，发布后不再改动"})
+    content = build(db, kind, year, number)
+    row = Bulletin(
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        title=content["title"],
+        content=content,
+        digest=digest(content),
+        published_at=utcnow(),
+        published_by_id=principal.user_id,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def corrections(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Totals that changed since publication: {label: (as published, as corrected)}."""
+    now = {t["code"]: t for t in current["totals"]}
+    changed = {}
+    for item in frozen["totals"]:
+        later = now.get(item["code"])
+        if later is None:
+            continue
+        for field in ("period", "ytd"):
+            if item[field] != later[field]:
+                changed[f"{item['label']}（{'本期' if field == 'period' else '累计'}）"] = (item[field], later[field])
+    for key, rate in frozen["rates"].items():
+        if current["rates"].get(key, {}).get("value") != rate["value"]:
+            changed[rate["name"]] = (rate["value"], current["rates"][key]["value"])
+    return changed
+
+
+# --- the leaders' dashboard ------------------------------------------------------------------
+
+
+def dashboard(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    today = today or date.today()
+    year_start, month_start = date(today.year, 1, 1), today.replace(day=1)
+    keys = [
+        "projects_introduced",
+        "contract_investment",
+        "funds_domestic",
+        "foreign_capital",
+        "new_starts",
+        "in_production",
+    ]
+    figures = [
+        {
+            "label": metrics.METRICS[c].label,
+            "unit": metrics.METRICS[c].unit,
+            "year": metrics.total(db, c, year_start, today),
+            "month": metrics.total(db, c, month_start, today),
+        }
+        for c in keys
+    ]
+    counts = dict(
+        db.execute(
+            select(Project.stage, func.count())
+            .where(Project.status != ProjectStatus.terminated)
+            .group_by(Project.stage)
+        )
+        .tuples()
+        .all()
+    )
+    # the funnel: projects that reached at least each stage
+    funnel = []
+    for index, stage in enumerate(STAGE_ORDER):
+        reached = sum(counts.get(s, 0) for s in STAGE_ORDER[index:])
+        funnel.append({"label": stage.label, "count": reached})
+    trend = []
+    for back in range(11, -1, -1):
+        first = (month_start - timedelta(days=31 * back)).replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        last = min(nxt - timedelta(days=1), today)
+        trend.append(
+            {
+                "label": f"{first.month}月",
+                "funds": metrics.total(db, "funds_domestic", first, last),
+                "signed": metrics.total(db, "projects_introduced", first, last),
+            }
+        )
+    campaigns = (
+        db.execute(select(Campaign).where(Campaign.starts_on <= today, Campaign.ends_on >= today).order_by(Campaign.id))
+        .scalars()
+        .all()
+    )
+    t = projects.thresholds(db, today)
+    return {
+        "figures": figures,
+        "funnel": funnel,
+        "trend": trend,
+        "ranking": performance.rank_units(db, None, today.year, today)[:10],
+        "campaigns": [
+            {"campaign": c, "days_left": performance.days_left(c, today), "groups": performance.judge(db, c, today)}
+            for c in campaigns
+        ],
+        "flags": projects.flag_counts(db, None, t),
+        "overdue": tickets.list_tickets(db, principal, tickets.TicketFilter(box="overdue"), limit=10, today=today)[0],
+    }
+
+
+def bars_svg(values: list[tuple[str, Decimal]], *, width: int = 340, height: int = 160, title: str) -> str:
+    """A small bar chart as inline SVG: readable on a phone and on paper, no script, no external request."""
+    from html import escape
+
+    peak = max((v for _l, v in values), default=ZERO) or Decimal(1)
+    n = max(1, len(values))
+    bar = (width - 20) / n
+    parts = [
+        f'<svg viewBox="0 0 {width} {height + 30}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg" class="chart"><title>{escape(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(values):
+        h = float(value / peak) * height if peak else 0
+        x = 10 + i * bar
+        parts.append(
+            f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" '
+            f'fill="#b3261e"><title>{escape(label)}：{value}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle" '
+            f'fill="#333">{escape(label)}</text>'
+        )
+        if value:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{max(10.0, height - h - 3):.1f}" font-size="9" '
+                f'text-anchor="middle" fill="#111">{value:,.0f}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,874 @@
+"""Targets and time-sequenced progress, cards, campaigns, the three rates, rankings, reports, spot-checks.
+
+Percentages are computed from exact Decimal figures; they are rounded half-up only when shown.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.errors import Invalid, NotFound
+from app.models.base import utcnow
+from app.models.lead import Lead, LeadStatus
+from app.models.performance import (
+    Campaign,
+    ExpectedShare,
+    RankingScheme,
+    ReportCadence,
+    SpotCheck,
+    SpotFinding,
+    Target,
+    UnitReport,
+)
+from app.models.project import Category, FundsArrival, FundsSource, FundsStatus, Project, ProjectStatus
+from app.models.unit import Unit, UnitKind
+from app.models.user import User
+from app.principal import Principal
+from app.services import app_settings, metrics, projects
+
+app_settings.DEFAULTS.update({"yellow_card_percent": "70", "spot_check_percent": "30"})
+app_settings.LABELS.update(
+    {"yellow_card_percent": "低于时序进度的多少（%）亮黄牌", "spot_check_percent": "督查抽查比例（%）"}
+)
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """Exact percentage (not rounded); None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return Decimal(numerator) * HUNDRED / Decimal(denominator)
+
+
+def shown(value: Decimal | None, places: int = 1) -> str:
+    """A percentage as shown: rounded half-up only here."""
+    if value is None:
+        return "—"
+    return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+# --- targets and time-sequenced progress -----------------------------------------------------
+
+
+def expected_share(db: Session, year: int, month: int) -> Decimal:
+    """The share of the year expected done by the end of `month`: edited, or linear (month/12)."""
+    row = db.execute(
+        select(ExpectedShare).where(ExpectedShare.year == year, ExpectedShare.month == month)
+    ).scalar_one_or_none()
+    return row.share if row is not None else Decimal(month) * HUNDRED / 12
+
+
+def set_expected_share(db: Session, principal: Principal, year: int, month: int, share: Decimal) -> None:
+    policy.ensure_coordinator(principal)
+    if not (1 <= month <= 12) or not (0 <= share <= 100):
+        raise Invalid({"share": "月份 1–12，比例 0–100"})
+    row = db.execute(
+        select(ExpectedShare).where(ExpectedShare.year == year, ExpectedShare.month == month)
+    ).scalar_one_or_none()
+    if row is None:
+        db.add(ExpectedShare(year=year, month=month, share=share))
+    else:
+        row.share = share
+    db.flush()
+
+
+def set_target(
+    db: Session,
+    principal: Principal,
+    *,
+    year: int,
+    metric: str,
+    amount: Decimal,
+    tier: int | None = None,
+    unit_kind: str | None = None,
+    unit_id: int | None = None,
+) -> Target:
+    policy.ensure_coordinator(principal)
+    if metric not in metrics.METRICS:
+        raise Invalid({"metric": "未知的指标"})
+    if sum(x is not None for x in (tier, unit_kind, unit_id)) != 1:
+        raise Invalid({"scope": "目标须按档次、单位类别或单个单位设定（三选一）"})
+    if amount < 0:
+        raise Invalid({"amount": "目标不能为负"})
+    row = db.execute(
+        select(Target).where(
+            Target.year == year,
+            Target.metric == metric,
+            Target.tier.is_(tier) if tier is None else Target.tier == tier,
+            Target.unit_kind.is_(None) if unit_kind is None else Target.unit_kind == unit_kind,
+            Target.unit_id.is_(None) if unit_id is None else Target.unit_id == unit_id,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Target(year=year, metric=metric, tier=tier, unit_kind=unit_kind, unit_id=unit_id, amount=amount)
+        db.add(row)
+    else:
+        row.amount = amount
+    db.flush()
+    return row
+
+
+def targets_for_year(db: Session, year: int) -> dict[tuple[str, int], Decimal]:
+    """{(metric, unit_id): target}: a unit's override beats its kind's, which beats its tier's."""
+    units = db.execute(select(Unit).where(Unit.is_active.is_(True))).scalars().all()
+    rows = db.execute(select(Target).where(Target.year == year)).scalars().all()
+    by_tier = {(r.metric, r.tier): r.amount for r in rows if r.tier is not None}
+    by_kind = {(r.metric, r.unit_kind): r.amount for r in rows if r.unit_kind is not None}
+    by_unit = {(r.metric, r.unit_id): r.amount for r in rows if r.unit_id is not None}
+    result = {}
+    for metric in {r.metric for r in rows}:
+        for unit in units:
+            value = by_unit.get((metric, unit.id))
+            if value is None:
+                value = by_kind.get((metric, unit.kind.value))
+            if value is None and unit.tier is not None:
+                value = by_tier.get((metric, unit.tier))
+            if value is not None:
+                result[(metric, unit.id)] = value
+    return result
+
+
+@dataclass
+class Standing:
+    unit_id: int
+    metric: str
+    actual: Decimal
+    target: Decimal | None
+    share_of_target: Decimal | None  # actual / annual target, %
+    expected: Decimal  # time-sequenced expected share, %
+    share_of_expected: Decimal | None  # (actual / target) / expected, %
+    last_year: Decimal
+    growth: Decimal | None  # on the same period last year, %
+    card: str = ""  # "", "yellow", "red"
+    heading_below: bool = False  # at the current pace it will end below the yellow line
+
+
+def _same_day_last_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def standings(
+    db: Session,
+    year: int,
+    as_of: date,
+    metric_codes: Sequence[str] | None = None,
+    unit_ids: Sequence[int] | None = None,
+) -> dict[tuple[str, int], Standing]:
+    """Each unit's standing on each metric with a target, as of a date (year to date)."""
+    targets = targets_for_year(db, year)
+    codes = list(metric_codes) if metric_codes else sorted({m for m, _u in targets})
+    start = date(year, 1, 1)
+    last_start, last_end = date(year - 1, 1, 1), _same_day_last_year(as_of)
+    expected = expected_share(db, year, as_of.month)
+    yellow = app_settings.get_decimal(db, "yellow_card_percent")
+    period_end = (as_of.month == 12 and as_of.day == 31) or (as_of + timedelta(days=1)).day == 1
+    elapsed = Decimal((as_of - start).days + 1) / Decimal((date(year, 12, 31) - start).days + 1)
+    result = {}
+    for code in codes:
+        actual = metrics.compute(db, code, start, as_of, unit_ids)
+        before = metrics.compute(db, code, last_start, last_end, unit_ids)
+        units = set(actual) | {u for (m, u) in targets if m == code}
+        if unit_ids is not None:
+            units &= set(unit_ids)
+        for unit_id in units:
+            value = actual.get(unit_id, ZERO)
+            target = targets.get((code, unit_id))
+            share = pct(value, target) if target else None
+            of_expected = (share * HUNDRED / expected) if share is not None and expected else None
+            previous = before.get(unit_id, ZERO)
+            st = Standing(
+                unit_id, code, value, target, share, expected, of_expected, previous, pct(value - previous, previous)
+            )
+            if target:
+                if value == 0:
+                    st.card = "red"
+                elif period_end and of_expected is not None and of_expected < yellow:
+                    st.card = "yellow"
+                projected_share = (share / elapsed) if share is not None and elapsed else None
+                st.heading_below = (
+                    not period_end and projected_share is not None and projected_share < yellow
+                )  # year-end pace below the yellow line
+            result[(code, unit_id)] = st
+    return result
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+HUNDRED_DAY_RULES: list[dict[str, Any]] = [
+    {
+        "name": "一档",
+        "tiers": [1],
+        "targets": [
+            {
+                "column": "签约",
+                "alternatives": [
+                    {"measure": "count", "on": "signed", "min_wan": 1000, "threshold": 3},
+                    {"measure": "sum", "on": "signed", "min_wan": 1000, "threshold": 6000},
+                ],
+            },
+            {
+                "column": "新开工",
+                "alternatives": [
+                    {"measure": "count", "on": "started", "min_wan": 1000, "threshold": 2},
+                    {"measure": "sum", "on": "started", "min_wan": 1000, "threshold": 3000},
+                ],
+            },
+            {"column": "资金到位", "alternatives": [], "note": "按年度另定"},
+        ],
+    },
+    {
+        "name": "二档",
+        "tiers": [2],
+        "targets": [
+            {
+                "column": "签约",
+                "alternatives": [
+                    {"measure": "count", "on": "signed", "min_wan": 1000, "threshold": 2},
+                    {"measure": "sum", "on": "signed", "min_wan": None, "threshold": 4000},
+                ],
+            },
+            {
+                "column": "新开工",
+                "alternatives": [{"measure": "count", "on": "started", "min_wan": 1000, "threshold": 1}],
+            },
+            {"column": "资金到位", "alternatives": [{"measure": "funds", "threshold": 1000}]},
+        ],
+    },
+    {
+        "name": "三档",
+        "tiers": [3],
+        "targets": [
+            {"column": "签约", "alternatives": [{"measure": "count", "on": "signed", "min_wan": 1000, "threshold": 1}]},
+            {
+                "column": "新开工",
+                "alternatives": [{"measure": "count", "on": "started", "min_wan": 500, "threshold": 1}],
+            },
+            {"column": "资金到位", "alternatives": [{"measure": "funds", "threshold": 500}]},
+        ],
+    },
+    {
+        "name": "四档",
+        "tiers": [4],
+        "targets": [
+            {"column": "签约", "alternatives": [{"measure": "count", "on": "signed", "min_wan": 500, "threshold": 1}]},
+            {
+                "column": "新开工",
+                "alternatives": [{"measure": "count", "on": "started", "min_wan": 300, "threshold": 1}],
+            },
+            {"column": "资金到位", "alternatives": [{"measure": "funds", "threshold": 250}]},
+        ],
+    },
+    {
+        "name": "两个园区招商局",
+        "kinds": ["zone_bureau"],
+        "targets": [
+            {
+                "column": "签约",
+                "alternatives": [
+                    {"measure": "count", "on": "signed", "min_wan": 1000, "threshold": 4},
+                    {"measure": "sum", "on": "signed", "min_wan": 1000, "threshold": 8000},
+                ],
+            },
+            {
+                "column": "新开工",
+                "alternatives": [
+                    {"measure": "count", "on": "started", "min_wan": 1000, "threshold": 2},
+                    {"measure": "sum", "on": "started", "min_wan": 1000, "threshold": 4000},
+                ],
+            },
+            {"column": "资金到位", "alternatives": [{"measure": "funds", "threshold": 4000}]},
+        ],
+    },
+]
+
+
+def describe(alternative: dict[str, Any]) -> str:
+    stage = {"signed": "签约", "started": "开工"}.get(alternative.get("on", ""), "")
+    floor = alternative.get("min_wan")
+    if alternative["measure"] == "count":
+        return f"{alternative['threshold']} 个 ≥ {floor} 万元的项目{stage}"
+    if alternative["measure"] == "sum":
+        scope = f"≥ {floor} 万元项目" if floor else "项目"
+        return f"{scope}{stage}合计 {alternative['threshold']} 万元"
+    return f"到位资金 {alternative['threshold']} 万元"
+
+
+def validate_rules(rules: Any) -> None:
+    if not isinstance(rules, list) or not rules:
+        raise Invalid({"rules": "请设置分组与目标"})
+    for group in rules:
+        if not isinstance(group, dict) or not group.get("name") or not isinstance(group.get("targets"), list):
+            raise Invalid({"rules": "每个分组须有名称和目标"})
+        for target in group["targets"]:
+            for alt in target.get("alternatives", []):
+                if alt.get("measure") not in ("count", "sum", "funds") or not isinstance(
+                    alt.get("threshold"), int | float | str
+                ):
+                    raise Invalid({"rules": "每个备选条件须有 measure（count/sum/funds）和 threshold"})
+                if alt["measure"] != "funds" and alt.get("on") not in ("signed", "started"):
+                    raise Invalid({"rules": "count、sum 须指定 on：signed 或 started"})
+
+
+def create_campaign(
+    db: Session, principal: Principal, name: str, starts_on: date, ends_on: date, rules: list[dict[str, Any]]
+) -> Campaign:
+    policy.ensure_coordinator(principal)
+    if ends_on < starts_on:
+        raise Invalid({"ends_on": "结束日期不能早于开始日期"})
+    if not 2 <= len(name) <= 100:
+        raise Invalid({"name": "请填写竞赛名称"})
+    validate_rules(rules)
+    campaign = Campaign(name=name, starts_on=starts_on, ends_on=ends_on, rules=rules)
+    db.add(campaign)
+    db.flush()
+    return campaign
+
+
+def _group_units(units: Sequence[Unit], group: dict[str, Any]) -> list[Unit]:
+    tiers, kinds, ids = set(group.get("tiers", [])), set(group.get("kinds", [])), set(group.get("unit_ids", []))
+    return [
+        u for u in units if (u.tier in tiers and u.kind is UnitKind.department) or u.kind.value in kinds or u.id in ids
+    ]
+
+
+def _alt_value(db: Session, alt: dict[str, Any], start: date, end: date, unit_ids: list[int]) -> dict[int, Decimal]:
+    if alt["measure"] == "funds":
+        return metrics.compute(db, "funds_domestic", start, end, unit_ids)
+    column = Project.signed_on if alt["on"] == "signed" else Project.started_on
+    owner = Project.introducing_unit_id if alt["on"] == "signed" else Project.responsible_unit_id
+    value = func.count() if alt["measure"] == "count" else func.sum(Project.contract_investment)
+    stmt = select(owner, value).where(column >= start, column <= end, owner.in_(unit_ids))
+    if alt.get("min_wan") is not None:
+        stmt = stmt.where(Project.contract_investment >= Decimal(str(alt["min_wan"])))
+    return {r[0]: Decimal(r[1] or 0) for r in db.execute(stmt.group_by(owner)).all()}
+
+
+def judge(db: Session, campaign: Campaign, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Each unit's standing on each target: met when any one alternative is met within the campaign's dates."""
+    end = min(as_of or date.today(), campaign.ends_on)
+    start = campaign.starts_on
+    units = db.execute(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)).scalars().all()
+    result = []
+    for group in campaign.rules:
+        members = _group_units(units, group)
+        ids = [u.id for u in members]
+        columns = []
+        for target in group["targets"]:
+            values = [_alt_value(db, alt, start, end, ids) if ids else {} for alt in target.get("alternatives", [])]
+            columns.append((target, values))
+        rows = []
+        for unit in members:
+            cells = []
+            for target, values in columns:
+                alts = []
+                for alt, per_unit in zip(target.get("alternatives", []), values, strict=True):
+                    value = per_unit.get(unit.id, ZERO)
+                    alts.append(
+                        {
+                            "text": describe(alt),
+                            "value": value,
+                            "threshold": Decimal(str(alt["threshold"])),
+                            "met": value >= Decimal(str(alt["threshold"])),
+                        }
+                    )
+                cells.append(
+                    {
+                        "column": target["column"],
+                        "alternatives": alts,
+                        "note": target.get("note", ""),
+                        "met": any(a["met"] for a in alts) if alts else None,
+                    }
+                )
+            judged = [c["met"] for c in cells if c["met"] is not None]
+            rows.append(
+                {
+                    "unit": unit,
+                    "cells": cells,
+                    "met_all": bool(judged) and all(judged),
+                    "met_count": sum(1 for m in judged if m),
+                }
+            )
+        result.append({"name": group["name"], "columns": [t["column"] for t, _ in columns], "rows": rows})
+    return result
+
+
+def days_left(campaign: Campaign, today: date | None = None) -> int:
+    return max(0, (campaign.ends_on - (today or date.today())).days)
+
+
+# --- the three rates -------------------------------------------------------------------------
+
+
+@dataclass
+class Rate:
+    name: str
+    numerator: Decimal
+    denominator: Decimal
+    above: list[dict[str, Any]] = field(default_factory=list)  # counted in the numerator
+    below: list[dict[str, Any]] = field(default_factory=list)  # in the denominator only
+
+    @property
+    def value(self) -> Decimal | None:
+        return pct(self.numerator, self.denominator)
+
+
+def rates(
+    db: Session, start: date, end: date, unit_id: int | None = None, category: Category | None = None
+) -> dict[str, Rate]:
+    """合同履约率, 资金到位率, 项目开工率 over the projects signed in [start, end], as of `end`.
+
+    - fulfilment: of those with a contractual milestone (start-by, production-by) falling due by `end`,
+      the ones that met every such milestone on time;
+    - funds: confirmed funds arrived by `end` over their contract investment;
+    - start: of those, the ones started by `end`.
+    """
+    stmt = select(Project).where(Project.signed_on >= start, Project.signed_on <= end)
+    if unit_id is not None:
+        stmt = stmt.where(Project.responsible_unit_id == unit_id)
+    if category is not None:
+        stmt = stmt.where(Project.category == category)
+    scope = db.execute(stmt.order_by(Project.id)).scalars().all()
+    ids = [p.id for p in scope]
+    funds: dict[int, Decimal] = {}
+    if ids:
+        funds = {
+            r[0]: Decimal(r[1] or 0)
+            for r in db.execute(
+                select(FundsArrival.project_id, func.sum(FundsArrival.amount))
+                .where(
+                    FundsArrival.project_id.in_(ids),
+                    FundsArrival.status == FundsStatus.confirmed,
+                    FundsArrival.source != FundsSource.foreign,
+                    FundsArrival.arrived_on <= end,
+                )
+                .group_by(FundsArrival.project_id)
+            ).all()
+        }
+    fulfil = Rate("合同履约率", ZERO, ZERO)
+    funds_rate = Rate("资金到位率", ZERO, ZERO)
+    start_rate = Rate("项目开工率", ZERO, ZERO)
+    for p in scope:
+        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id}
+        due = []
+        if p.start_by and p.start_by <= end:
+            due.append(("开工", p.start_by, p.started_on))
+        if p.production_by and p.production_by <= end:
+            due.append(("投产", p.production_by, p.production_on))
+        if due:
+            fulfil.denominator += 1
+            met = all(actual is not None and actual <= promised for _n, promised, actual in due)
+            detail = "；".join(f"约定{n} {promised}，实际 {actual or '未完成'}" for n, promised, actual in due)
+            if met:
+                fulfil.numerator += 1
+                fulfil.above.append({**item, "detail": detail})
+            else:
+                fulfil.below.append({**item, "detail": detail})
+        arrived = funds.get(p.id, ZERO)
+        funds_rate.numerator += arrived
+        funds_rate.denominator += p.contract_investment
+        (funds_rate.above if arrived > 0 else funds_rate.below).append(
+            {**item, "detail": f"到位 {arrived} / 合同 {p.contract_investment} 万元"}
+        )
+        start_rate.denominator += 1
+        started = p.started_on is not None and p.started_on <= end
+        if started:
+            start_rate.numerator += 1
+        (start_rate.above if started else start_rate.below).append(
+            {**item, "detail": f"开工 {p.started_on}" if started else "未开工"}
+        )
+    return {"fulfilment": fulfil, "funds": funds_rate, "start": start_rate}
+
+
+# --- rankings --------------------------------------------------------------------------------
+
+DEFAULT_WEIGHTS = {
+    "projects_introduced": 20,
+    "contract_investment": 20,
+    "funds_domestic": 30,
+    "new_starts": 20,
+    "valid_leads": 10,
+}
+TIE_RULE = "得分相同时，依次比较：内资到位资金多者在前、引进项目多者在前、单位排序号小者在前。"
+
+
+def rank_units(
+    db: Session, scheme: RankingScheme | None, year: int, as_of: date, unit_kinds: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Weighted score: Σ weight × min(completion of the annual target, 1.5); without a target, the share of the best
+    unit's figure. Deductions for projects past their start-by date and false figures found on spot-checks;
+    units whose records are stale lose the freshness penalty."""
+    params = scheme.params if scheme else {}
+    weights: dict[str, Any] = params.get("weights") or DEFAULT_WEIGHTS
+    start = date(year, 1, 1)
+    campaign = db.get(Campaign, scheme.campaign_id) if scheme and scheme.campaign_id else None
+    if campaign is not None:
+        start, as_of = campaign.starts_on, min(as_of, campaign.ends_on)
+    units = (
+        db.execute(
+            select(Unit)
+            .where(Unit.is_active.is_(True), Unit.kind != UnitKind.jurisdiction)
+            .order_by(Unit.sort_order, Unit.id)
+        )
+        .scalars()
+        .all()
+    )
+    if unit_kinds:
+        units = [u for u in units if u.kind.value in unit_kinds]
+    targets = targets_for_year(db, year)
+    values = {code: metrics.compute(db, code, start, as_of) for code in weights}
+    funds = metrics.compute(db, "funds_domestic", start, as_of)
+    introduced = metrics.compute(db, "projects_introduced", start, as_of)
+    t = projects.thresholds(db, as_of)
+    overdue = {
+        r[0]: r[1]
+        for r in db.execute(
+            select(Project.responsible_unit_id, func.count())
+            .where(projects.flag_condition("not_started", t))
+            .group_by(Project.responsible_unit_id)
+        ).all()
+    }
+    false_figures = {
+        r[0]: r[1]
+        for r in db.execute(
+            select(SpotFinding.unit_id, func.count())
+            .where(SpotFinding.confirmed.is_(False))
+            .group_by(SpotFinding.unit_id)
+        ).all()
+    }
+    stale_days = int(params.get("stale_days", 30))
+    stale_penalty = Decimal(str(params.get("stale_penalty", "2")))
+    per_start = Decimal(str(params.get("deduct_per_overdue_start", "0.1")))
+    per_false = Decimal(str(params.get("deduct_per_false_figure", "0.2")))
+    fresh = {
+        r[0]: r[1]
+        for r in db.execute(
+            select(Project.responsible_unit_id, func.max(Project.updated_at)).group_by(Project.responsible_unit_id)
+        ).all()
+    }
+    cutoff = datetime.combine(as_of - timedelta(days=stale_days), datetime.min.time()).astimezone()
+    rows = []
+    for unit in units:
+        score = ZERO
+        parts = []
+        for code, weight in weights.items():
+            value = values[code].get(unit.id, ZERO)
+            target = targets.get((code, unit.id))
+            if target:
+                ratio = min(value / target, Decimal("1.5"))
+            else:
+                best = max(values[code].values(), default=ZERO)
+                ratio = value / best if best else ZERO
+            points = ratio * Decimal(str(weight))
+            score += points
+            parts.append({"metric": code, "value": value, "target": target, "points": points})
+        deductions = per_start * overdue.get(unit.id, 0) + per_false * false_figures.get(unit.id, 0)
+        last = fresh.get(unit.id)
+        stale = last is None or last < cutoff
+        if stale:
+            deductions += stale_penalty
+        rows.append(
+            {
+                "unit": unit,
+                "score": score - deductions,
+                "gross": score,
+                "deductions": deductions,
+                "stale": stale,
+                "parts": parts,
+                "funds": funds.get(unit.id, ZERO),
+                "introduced": introduced.get(unit.id, ZERO),
+                "overdue_starts": overdue.get(unit.id, 0),
+                "false_figures": false_figures.get(unit.id, 0),
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], -r["funds"], -r["introduced"], r["unit"].sort_order, r["unit"].id))
+    for index, row in enumerate(rows, start=1):
+        row["rank"] = index
+    return rows
+
+
+def top_individuals(db: Session, year: int, limit: int = 10) -> list[dict[str, Any]]:
+    """个人：by the contract investment of signed projects from leads they brought, then valid leads; then user id."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    invest = {
+        r[0]: Decimal(r[1] or 0)
+        for r in db.execute(
+            select(Lead.brought_by_id, func.sum(Project.contract_investment))
+            .join(Project, Project.lead_id == Lead.id)
+            .where(Project.signed_on >= start, Project.signed_on <= end, Lead.brought_by_id.is_not(None))
+            .group_by(Lead.brought_by_id)
+        ).all()
+    }
+    leads_count = {
+        r[0]: int(r[1])
+        for r in db.execute(
+            select(Lead.brought_by_id, func.count())
+            .where(
+                Lead.status == LeadStatus.valid,
+                Lead.lead_date >= start,
+                Lead.lead_date <= end,
+                Lead.brought_by_id.is_not(None),
+                Lead.duplicate_of_id.is_(None),
+            )
+            .group_by(Lead.brought_by_id)
+        ).all()
+    }
+    people = set(invest) | set(leads_count)
+    users = {u.id: u for u in db.execute(select(User).where(User.id.in_(people))).scalars()} if people else {}
+    rows = [
+        {"user": users[uid], "investment": invest.get(uid, ZERO), "leads": leads_count.get(uid, 0)}
+        for uid in people
+        if uid in users
+    ]
+    rows.sort(key=lambda r: (-r["investment"], -r["leads"], r["user"].id))
+    return rows[:limit]
+
+
+# --- periodic reports ------------------------------------------------------------------------
+
+CADENCE_LABELS = {"ten_day": "旬报", "monthly": "月报", "quarterly": "季报"}
+
+
+def periods(cadence: str, year: int, until: date) -> list[tuple[date, date]]:
+    result = []
+    if cadence == "ten_day":
+        for month in range(1, 13):
+            last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+            for a, b in ((1, 10), (11, 20), (21, last)):
+                result.append((date(year, month, a), date(year, month, b)))
+    elif cadence == "monthly":
+        for month in range(1, 13):
+            result.append((date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)))
+    else:
+        for q in range(4):
+            result.append(
+                (date(year, 3 * q + 1, 1), date(year + (q == 3), (3 * q + 3) % 12 + 1, 1) - timedelta(days=1))
+            )
+    return [p for p in result if p[1] <= until]
+
+
+def report_figures(db: Session, unit_id: int, start: date, end: date) -> dict[str, str]:
+    codes = [
+        "projects_introduced",
+        "contract_investment",
+        "funds_domestic",
+        "funds_out_of_province",
+        "foreign_capital",
+        "new_starts",
+        "in_production",
+        "valid_leads",
+        "trips",
+        "receptions",
+        "events",
+    ]
+    return {code: str(metrics.compute(db, code, start, end, [unit_id]).get(unit_id, ZERO)) for code in codes}
+
+
+def submit_report(
+    db: Session,
+    principal: Principal,
+    cadence: str,
+    start: date,
+    narrative: str,
+    problems: str,
+    today: date | None = None,
+) -> UnitReport:
+    if principal.unit_id is None:
+        raise Invalid({"__all__": "请以单位身份报送"})
+    policy.ensure_write(principal, principal.unit_id)
+    schedule = db.execute(
+        select(ReportCadence).where(ReportCadence.cadence == cadence, ReportCadence.is_active.is_(True))
+    ).scalar_one_or_none()
+    if schedule is None:
+        raise Invalid({"cadence": "招商局未安排该类报告"})
+    today = today or date.today()
+    match = [p for p in periods(cadence, start.year, date(start.year, 12, 31)) if p[0] == start]
+    if not match:
+        raise Invalid({"period_start": "不是该类报告的期初日期"})
+    end = match[0][1]
+    if not narrative.strip():
+        raise Invalid({"narrative": "请填写工作进展"})
+    row = db.execute(
+        select(UnitReport).where(
+            UnitReport.unit_id == principal.unit_id, UnitReport.cadence == cadence, UnitReport.period_start == start
+        )
+    ).scalar_one_or_none()
+    figures = report_figures(db, principal.unit_id, start, end)
+    if row is None:
+        row = UnitReport(
+            unit_id=principal.unit_id,
+            cadence=cadence,
+            period_start=start,
+            period_end=end,
+            due_on=end + timedelta(days=schedule.due_days),
+            figures=figures,
+        )
+        db.add(row)
+    row.figures = figures
+    row.narrative, row.problems = narrative[:8000], problems[:8000]
+    row.submitted_at = utcnow()
+    db.flush()
+    return row
+
+
+def report_status(db: Session, cadence: str, start: date, today: date | None = None) -> list[dict[str, Any]]:
+    """Every reporting unit's report for one period: on time, late, or missing."""
+    today = today or date.today()
+    schedule = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
+    due_days = schedule.due_days if schedule else 5
+    match = [p for p in periods(cadence, start.year, date(start.year, 12, 31)) if p[0] == start]
+    if not match:
+        raise Invalid({"period_start": "不是该类报告的期初日期"})
+    due = match[0][1] + timedelta(days=due_days)
+    units = (
+        db.execute(
+            select(Unit)
+            .where(Unit.is_active.is_(True), Unit.kind != UnitKind.jurisdiction)
+            .order_by(Unit.sort_order, Unit.id)
+        )
+        .scalars()
+        .all()
+    )
+    reports = {
+        r.unit_id: r
+        for r in db.execute(
+            select(UnitReport).where(UnitReport.cadence == cadence, UnitReport.period_start == start)
+        ).scalars()
+    }
+    rows = []
+    for unit in units:
+        report = reports.get(unit.id)
+        if report is None or report.submitted_at is None:
+            state = "missing" if today > due else "pending"
+        else:
+            state = "late" if report.submitted_at.date() > due else "on_time"
+        rows.append({"unit": unit, "report": report, "state": state, "due": due})
+    return rows
+
+
+# --- spot-checks -----------------------------------------------------------------------------
+
+
+def population(db: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """The reported items of a period: confirmed funds arrivals, projects signed and projects started."""
+    items = [
+        {"kind": "funds_arrival", "id": r[0], "unit_id": r[1]}
+        for r in db.execute(
+            select(FundsArrival.id, Project.responsible_unit_id)
+            .join(Project, Project.id == FundsArrival.project_id)
+            .where(
+                FundsArrival.status == FundsStatus.confirmed,
+                FundsArrival.arrived_on >= start,
+                FundsArrival.arrived_on <= end,
+            )
+        ).all()
+    ]
+    items += [
+        {"kind": "project_signed", "id": r[0], "unit_id": r[1]}
+        for r in db.execute(
+            select(Project.id, Project.introducing_unit_id).where(Project.signed_on >= start, Project.signed_on <= end)
+        ).all()
+    ]
+    items += [
+        {"kind": "project_started", "id": r[0], "unit_id": r[1]}
+        for r in db.execute(
+            select(Project.id, Project.responsible_unit_id).where(
+                Project.started_on >= start, Project.started_on <= end
+            )
+        ).all()
+    ]
+    return sorted(items, key=lambda i: (i["kind"], i["id"]))
+
+
+def draw_sample(items: list[dict[str, Any]], fraction: Decimal, seed: int) -> list[dict[str, Any]]:
+    """The same seed over the same population always draws the same sample."""
+    k = min(len(items), math.ceil(len(items) * fraction / HUNDRED))
+    return sorted(random.Random(seed).sample(items, k), key=lambda i: (i["kind"], i["id"]))
+
+
+def draw(
+    db: Session, principal: Principal, start: date, end: date, fraction: Decimal | None = None, seed: int | None = None
+) -> SpotCheck:
+    if principal.read_only or principal.role.value not in ("supervisor", "coordinator"):
+        raise policy.DeniedForbidden("抽查由督查室组织")
+    if end < start:
+        raise Invalid({"period_end": "截止日期不能早于开始日期"})
+    fraction = fraction if fraction is not None else app_settings.get_decimal(db, "spot_check_percent")
+    if not (0 < fraction <= 100):
+        raise Invalid({"fraction": "抽查比例须在 0–100 之间"})
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31 - 1)
+    items = population(db, start, end)
+    sample = draw_sample(items, fraction, seed)
+    check = SpotCheck(
+        period_start=start,
+        period_end=end,
+        seed=seed,
+        fraction=fraction,
+        population=len(items),
+        items=sample,
+        drawn_by_id=principal.user_id,
+    )
+    db.add(check)
+    db.flush()
+    return check
+
+
+def record_finding(
+    db: Session,
+    principal: Principal,
+    check_id: int,
+    kind: str,
+    item_id: int,
+    confirmed: bool,
+    discrepancy: Decimal | None,
+    note: str,
+) -> SpotFinding:
+    if principal.read_only or principal.role.value not in ("supervisor", "coordinator"):
+        raise policy.DeniedForbidden("抽查结果由督查室记录")
+    check = db.get(SpotCheck, check_id)
+    if check is None:
+        raise NotFound("找不到该抽查")
+    item = next((i for i in check.items if i["kind"] == kind and i["id"] == item_id), None)
+    if item is None:
+        raise Invalid({"item": "该条目不在本次抽样中"})
+    if not confirmed and not note.strip():
+        raise Invalid({"note": "发现不符须说明情况"})
+    row = db.execute(
+        select(SpotFinding).where(
+            SpotFinding.check_id == check_id, SpotFinding.kind == kind, SpotFinding.item_id == item_id
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = SpotFinding(
+            check_id=check_id,
+            kind=kind,
+            item_id=item_id,
+            unit_id=item.get("unit_id"),
+            confirmed=confirmed,
+            discrepancy=discrepancy,
+            note=note,
+        )
+        db.add(row)
+    else:
+        row.confirmed, row.discrepancy, row.note = confirmed, discrepancy, note
+    db.flush()
+    return row
+
+
+def active_projects_count(db: Session) -> int:
+    return int(
+        db.execute(select(func.count()).select_from(Project).where(Project.status == ProjectStatus.active)).scalar_one()
+    )

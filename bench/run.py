@@ -1,0 +1,295 @@
+"""Load-test the service the way production runs it and print the figures.
+
+    .venv/bin/python bench/generate.py --seed 1 --target both     # once: the province-sized data
+    .venv/bin/python bench/run.py --target both --duration 15     # PostgreSQL, then SQLite
+
+The service runs under uvicorn with 2 workers (APP_ENV=production, second factor on); load comes
+from wrk (Debian's package, installed if missing) in a second process on 127.0.0.1 with 32
+connections. For each scenario it prints requests/s, p50, p95, p99 and the ratio of its
+throughput to the bare /healthz measured in the same run; then the quarterly bulletin, the XLSX
+export and import of 10,000 rows, and each worker's resident memory after the run. Figures, not
+assertions: compare them with the targets in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pyotp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench.generate import BENCH_PASSWORD, BENCH_TOTP, HERE, PG_ADMIN  # noqa: E402
+
+PORT = 8123
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "zs_bench_unit_token_0123456789abcdefghij"
+READ_TOKEN = "zs_bench_read_token_0123456789abcdefghij"
+
+LUA = r"""
+local paths = {%(paths)s}
+local method = "%(method)s"
+local body_template = %(body)s
+local counter = 0
+local thread_id = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  thread_id = tonumber(tid) or 0
+end
+function request()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  if method == "POST" then
+    local headers = {}
+    headers["Content-Type"] = "application/json"
+    headers["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. counter .. "-" .. os.time()
+    return wrk.format("POST", path, headers, body_template)
+  end
+  return wrk.format("GET", path)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%%d,"duration_us":%%d,"socket_errors":%%d,"status_errors":%%d,' ..
+    '"p50":%%.3f,"p95":%%.3f,"p99":%%.3f}\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is not installed and could not be installed (apt-get install wrk)")
+    return found
+
+
+def database_url(target: str) -> str:
+    if target == "sqlite":
+        return f"sqlite:///{HERE / 'data' / 'province.db'}"
+    return PG_ADMIN.rsplit("/", 1)[0] + "/zs_bench"
+
+
+def prepare_tokens(url: str) -> dict[str, Any]:
+    """Insert two bench tokens and pick the users, unit and ids the scenarios use."""
+    from app.services.security import sha256_hex
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        unit_id = conn.execute(text(
+            "SELECT responsible_unit_id FROM project WHERE started_on IS NOT NULL GROUP BY responsible_unit_id "
+            "ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        conn.execute(text("DELETE FROM api_token WHERE name LIKE 'bench%'"))
+        for name, secret, unit, read_only in (("bench-unit", TOKEN, unit_id, False),
+                                              ("bench-read", READ_TOKEN, None, True)):
+            conn.execute(text("INSERT INTO api_token (name, prefix, token_hash, unit_id, read_only, created_at, "
+                              "updated_at, last_used_addr) VALUES (:n, :p, :h, :u, :r, CURRENT_TIMESTAMP, "
+                              "CURRENT_TIMESTAMP, '')"),
+                         {"n": name, "p": secret[:10], "h": sha256_hex(secret), "u": unit, "r": read_only})
+        project_ids = list(conn.execute(text("SELECT id FROM project ORDER BY id LIMIT 2000")).scalars())
+        own_projects = list(conn.execute(text(
+            "SELECT id FROM project WHERE responsible_unit_id = :u AND status = 'active' ORDER BY id LIMIT 200"),
+            {"u": unit_id}).scalars())
+        staff = conn.execute(text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' "
+                                  "ORDER BY id LIMIT 1"), {"u": unit_id}).scalar_one()
+        coordinator = conn.execute(text("SELECT username FROM user_account WHERE role = 'coordinator' "
+                                        "ORDER BY id LIMIT 1")).scalar_one()
+        handler_unit = conn.execute(text("SELECT handling_unit_id FROM ticket WHERE handling_unit_id IS NOT NULL "
+                                         "GROUP BY handling_unit_id ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        handler = conn.execute(text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' "
+                                    "ORDER BY id LIMIT 1"), {"u": handler_unit}).scalar_one()
+        name_part = conn.execute(text("SELECT name FROM project ORDER BY id LIMIT 1")).scalar_one()[2:5]
+    engine.dispose()
+    return {"unit_id": unit_id, "project_ids": project_ids, "own_projects": own_projects, "staff": staff,
+            "coordinator": coordinator, "handler": handler, "name_part": name_part}
+
+
+def login(username: str) -> str:
+    client = httpx.Client(base_url=BASE, timeout=60)
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": BENCH_PASSWORD,
+                                           "next": "/"})
+    if response.headers.get("location") == "/login/2fa":
+        page = client.get("/login/2fa")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        response = client.post("/login/2fa", data={"csrf_token": token, "code": pyotp.TOTP(BENCH_TOTP).now()})
+    cookie = None
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith("zs_session="):
+            cookie = header.split(";", 1)[0].split("=", 1)[1]
+    if not cookie:
+        raise SystemExit(f"could not sign in as {username}: {response.status_code}")
+    return f"zs_session={cookie}"
+
+
+def wrk(binary: str, paths: list[str], headers: dict[str, str], *, duration: int, connections: int,
+        method: str = "GET", body: str | None = None) -> dict[str, Any]:
+    script = LUA % {"paths": ", ".join(json.dumps(quote(p, safe="/?&=_-.")) for p in paths), "method": method,
+                    "body": json.dumps(body) if body else "nil"}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    args = [binary, "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    output = subprocess.run([*args, BASE], capture_output=True, text=True, timeout=duration + 60).stdout
+    os.unlink(handle.name)
+    match = re.search(r"RESULT (\{.*\})", output)
+    if not match:
+        return {"error": output[-500:]}
+    result = json.loads(match.group(1))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def worker_memory(master: int) -> list[tuple[int, int]]:
+    """(pid, resident MB) of the master's worker processes."""
+    result = []
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        result.append((int(child), rss // 1024))
+    return result
+
+
+def run(target: str, duration: int, connections: int) -> None:
+    binary = ensure_wrk()
+    url = database_url(target)
+    facts = prepare_tokens(url)
+    files = tempfile.mkdtemp(prefix="zs-bench-files-")
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production",
+           "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop", "FILES_DIR": files,
+           "THROTTLE_PER_ADDRESS": "100000", "SESSION_IDLE_MINUTES": "120"}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+                               str(PORT), "--workers", "2", "--log-level", "warning", "--no-access-log"],
+                              cwd=ROOT, env=env, start_new_session=True)
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{BASE}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise SystemExit("service did not become ready")
+        staff_cookie = login(facts["staff"])
+        coordinator_cookie = login(facts["coordinator"])
+        handler_cookie = login(facts["handler"])
+        api = {"Authorization": f"Bearer {TOKEN}"}
+        read_api = {"Authorization": f"Bearer {READ_TOKEN}"}
+        ids = facts["project_ids"]
+        progress_body = json.dumps({"investment_completed": "1000", "built": "主体施工", "reported_on": "2026-11-20"})
+        own = facts["own_projects"] or ids[:1]
+        scenarios = [
+            ("bare /healthz", ["/healthz"], {}, "GET", None),
+            ("project by id (JSON)", [f"/api/v1/projects/{i}" for i in ids[:500]], read_api, "GET", None),
+            ("filtered list of 50 (JSON)", ["/api/v1/projects?stage=started&limit=50",
+                                            "/api/v1/projects?category=industrial&limit=50&sort=contract",
+                                            "/api/v1/projects?size_band=from_1000&limit=50"], read_api, "GET", None),
+            ("unit status board (HTML)", ["/"], {"Cookie": staff_cookie}, "GET", None),
+            ("coordinator list (HTML)", ["/projects?stage=signed&sort=contract", "/projects?category=industrial",
+                                         "/projects?flag=stalled"], {"Cookie": coordinator_cookie}, "GET", None),
+            ("search part of a name", [f"/api/v1/projects?q={facts['name_part']}&limit=50"], read_api, "GET", None),
+            ("progress POST + Idempotency-Key", [f"/api/v1/projects/{i}/progress" for i in own], api, "POST",
+             progress_body),
+            ("ticket queue (HTML)", ["/tickets?box=in_progress", "/tickets?box=overdue"], {"Cookie": handler_cookie},
+             "GET", None),
+        ]
+        results = []
+        for name, paths, headers, method, body in scenarios:
+            result = wrk(binary, paths, headers, duration=duration, connections=connections, method=method,
+                         body=body)
+            results.append((name, result))
+        baseline = results[0][1].get("rps") or 1
+        print(f"\n== {target} — {connections} connections, {duration} s each, uvicorn --workers 2")
+        print(f"{'scenario':<34}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'vs healthz':>12}{'errors':>8}")
+        for name, r in results:
+            if "error" in r:
+                print(f"{name:<34} wrk failed: {r['error']}")
+                continue
+            print(f"{name:<34}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p95']:>10.1f}{r['p99']:>10.1f}"
+                  f"{r['rps'] / baseline:>11.0%}{r['socket_errors'] + r['status_errors']:>8}")
+        client = httpx.Client(base_url=BASE, timeout=600, headers={"Cookie": coordinator_cookie})
+        for label, path in (("quarterly bulletin, all units", "/bulletins/quarterly/2026/4"),
+                            ("monthly dispatch, all units", "/bulletins/monthly/2026/11")):
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                status = client.get(path).status_code
+                times.append(time.perf_counter() - started)
+            print(f"{label:<34} {min(times):.2f} s best, {max(times):.2f} s worst of 3 (HTTP {status})")
+        started = time.perf_counter()
+        export = client.get("/projects.xlsx?stage=started")
+        seconds = time.perf_counter() - started
+        rows = _xlsx_rows(export.content) if export.status_code == 200 else 0
+        print(f"{'XLSX export':<34} {seconds:.2f} s for {rows:,} rows (HTTP {export.status_code})")
+        _import(client, api)
+        for pid, mb in worker_memory(server.pid):
+            print(f"worker {pid}: {mb} MB resident after the run")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(files, ignore_errors=True)
+
+
+def _xlsx_rows(content: bytes) -> int:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    return max(0, (sheet.max_row or 1) - 1) if sheet is not None else 0
+
+
+def _import(client: httpx.Client, api: dict[str, str]) -> None:
+    try:
+        from bench.import_projects import ledger_bytes  # type: ignore[import-not-found]
+    except ImportError:
+        print(f"{'XLSX import':<34} skipped (bench/import_projects.py has no ledger_bytes)")
+        return
+    content = ledger_bytes(10_000)
+    started = time.perf_counter()
+    response = httpx.post(f"{BASE}/api/v1/projects/import", headers=api, timeout=600,
+                          files={"ledger": ("ledger.xlsx", content, "application/vnd.openxmlformats-officedocument."
+                                                                     "spreadsheetml.sheet")})
+    print(f"{'XLSX import (API)':<34} {time.perf_counter() - started:.2f} s for 10,000 rows "
+          f"(HTTP {response.status_code})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    for target in (["postgresql", "sqlite"] if args.target == "both" else [args.target]):
+        run(target, args.duration, args.connections)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,7 +62,7 @@ CHUNK = 5000
 
 def chunks(rows: list[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 class Loader:
@@ -82,11 +82,29 @@ class Loader:
         if self.engine.dialect.name != "postgresql":
             return
         with self.engine.begin() as conn:
-            for table in ("unit", "user_account", "investor", "lead", "project", "funds_arrival", "progress_update",
-                          "ticket", "ticket_unit", "ticket_category", "incentive_policy", "policy_version", "award",
-                          "target", "campaign"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+            for table in (
+                "unit",
+                "user_account",
+                "investor",
+                "lead",
+                "project",
+                "funds_arrival",
+                "progress_update",
+                "ticket",
+                "ticket_unit",
+                "ticket_category",
+                "incentive_policy",
+                "policy_version",
+                "award",
+                "target",
+                "campaign",
+            ):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                    )
+                )
             conn.execute(text("ANALYZE"))
 
 
@@ -100,9 +118,24 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
     def unit(name: str, kind: str, parent: int | None, tier: int | None = None) -> int:
         nonlocal uid
         uid += 1
-        units.append({"id": uid, "parent_id": parent, "name": name, "short_name": name[-12:], "kind": kind,
-                      "tier": tier, "head_name": "", "phone": "", "address": "", "sort_order": uid, "is_active": True,
-                      "version": 1, "created_at": NOW, "updated_at": NOW})
+        units.append(
+            {
+                "id": uid,
+                "parent_id": parent,
+                "name": name,
+                "short_name": name[-12:],
+                "kind": kind,
+                "tier": tier,
+                "head_name": "",
+                "phone": "",
+                "address": "",
+                "sort_order": uid,
+                "is_active": True,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
         return uid
 
     province = unit("某省投资促进局", "jurisdiction", None)
@@ -127,14 +160,30 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
     users = []
     for i in range(n(20000)):
         u = working[i % len(working)]
-        role = "coordinator" if i == 0 else ("leader" if i % 97 == 0 else ("supervisor" if i % 89 == 0
-                                                                            else "unit_staff"))
-        users.append({"id": i + 1, "username": f"u{i + 1:05d}", "display_name": f"用户{i + 1}",
-                      "unit_id": bureau if i == 0 else u["id"], "role": role, "phone": "", "password_hash": pw,
-                      "password_changed_at": NOW, "must_change_password": False,
-                      "totp_enabled": role != "unit_staff", "totp_secret": BENCH_TOTP if role != "unit_staff" else None,
-                      "failed_login_count": 0, "is_active": True, "is_demo": False, "version": 1,
-                      "created_at": NOW, "updated_at": NOW})
+        role = (
+            "coordinator" if i == 0 else ("leader" if i % 97 == 0 else ("supervisor" if i % 89 == 0 else "unit_staff"))
+        )
+        users.append(
+            {
+                "id": i + 1,
+                "username": f"u{i + 1:05d}",
+                "display_name": f"用户{i + 1}",
+                "unit_id": bureau if i == 0 else u["id"],
+                "role": role,
+                "phone": "",
+                "password_hash": pw,
+                "password_changed_at": NOW,
+                "must_change_password": False,
+                "totp_enabled": role != "unit_staff",
+                "totp_secret": BENCH_TOTP if role != "unit_staff" else None,
+                "failed_login_count": 0,
+                "is_active": True,
+                "is_demo": False,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
     data["user_account"] = users
     staff_by_unit: dict[int, int] = {}
     for user in users:
@@ -146,35 +195,81 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
     investors = []
     for i in range(n(50000)):
         name = f"{rng.choice(prefixes)}{rng.choice(prefixes)}{rng.choice(words)}科技有限公司{i}"
-        investors.append({"id": i + 1, "kind": "company", "name": name, "name_key": name_key(name),
-                          "credit_code": None, "investor_type": rng.choice(["private", "listed", "top500",
-                                                                            "central_soe", "foreign", "hmt"]),
-                          "origin_province": "广东", "origin_city": "深圳", "origin_country": "中国",
-                          "industry": rng.choice(words), "contact_name": "", "contact_phone": "", "phone_key": "",
-                          "notes": "", "version": 1, "created_at": NOW, "updated_at": NOW})
+        investors.append(
+            {
+                "id": i + 1,
+                "kind": "company",
+                "name": name,
+                "name_key": name_key(name),
+                "credit_code": None,
+                "investor_type": rng.choice(["private", "listed", "top500", "central_soe", "foreign", "hmt"]),
+                "origin_province": "广东",
+                "origin_city": "深圳",
+                "origin_country": "中国",
+                "industry": rng.choice(words),
+                "contact_name": "",
+                "contact_phone": "",
+                "phone_key": "",
+                "notes": "",
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
     data["investor"] = investors
-    channels = ["kinship", "business", "intermediary", "resident_office", "industry_chain", "event", "door_knocking",
-                "online", "overseas"]
+    channels = [
+        "kinship",
+        "business",
+        "intermediary",
+        "resident_office",
+        "industry_chain",
+        "event",
+        "door_knocking",
+        "online",
+        "overseas",
+    ]
     staff_units = list(staff_by_unit)
     leads = []
     for i in range(n(200000)):
         unit_id = staff_units[i % len(staff_units)]
         day = TODAY - timedelta(days=rng.randrange(0, 720))
-        leads.append({"id": i + 1, "unit_id": unit_id, "brought_by_id": staff_by_unit[unit_id],
-                      "brought_by_name": "", "introducer_name": "", "introducer_phone": "",
-                      "channel": channels[i % len(channels)], "investor_id": rng.randrange(1, len(investors) + 1),
-                      "project_name": f"{rng.choice(words)}项目{i}", "industry": rng.choice(words),
-                      "intended_investment": Decimal(rng.choice([500, 1000, 3000, 8000, 20000, 60000])),
-                      "content": "", "contact_name": "", "contact_phone": "", "contact_phone_key": "",
-                      "lead_date": day, "status": "valid" if rng.random() < 0.7 else ("invalid" if rng.random() < 0.5
-                                                                                   else "pending"),
-                      "status_reason": "", "version": 1, "created_at": NOW, "updated_at": NOW})
+        leads.append(
+            {
+                "id": i + 1,
+                "unit_id": unit_id,
+                "brought_by_id": staff_by_unit[unit_id],
+                "brought_by_name": "",
+                "introducer_name": "",
+                "introducer_phone": "",
+                "channel": channels[i % len(channels)],
+                "investor_id": rng.randrange(1, len(investors) + 1),
+                "project_name": f"{rng.choice(words)}项目{i}",
+                "industry": rng.choice(words),
+                "intended_investment": Decimal(rng.choice([500, 1000, 3000, 8000, 20000, 60000])),
+                "content": "",
+                "contact_name": "",
+                "contact_phone": "",
+                "contact_phone_key": "",
+                "lead_date": day,
+                "status": "valid" if rng.random() < 0.7 else ("invalid" if rng.random() < 0.5 else "pending"),
+                "status_reason": "",
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
     data["lead"] = leads
     projects: list[dict[str, Any]] = []
     funds: list[dict[str, Any]] = []
     progress: list[dict[str, Any]] = []
-    categories = ["industrial", "agriculture", "culture_tourism", "infrastructure_social", "clean_energy",
-                  "commerce_services"]
+    categories = [
+        "industrial",
+        "agriculture",
+        "culture_tourism",
+        "infrastructure_social",
+        "clean_energy",
+        "commerce_services",
+    ]
     chains = ["新材料", "绿色食品", "电子信息", "装备制造", "文旅康养"]
     project_count = n(100000)
     ledger_target = n(1000000)
@@ -188,31 +283,67 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
         start = lead["lead_date"]
         dates: dict[str, date | None] = {s.value: None for s in STAGE_ORDER}
         cursor = start
-        for s in STAGE_ORDER[1: stage_index + 1]:
+        for s in STAGE_ORDER[1 : stage_index + 1]:
             cursor = min(TODAY, cursor + timedelta(days=rng.randint(10, 60)))
             dates[s.value] = cursor
-        contract = Decimal(rng.choice([800, 1500, 3000, 6000, 12000, 30000, 120000])) if stage_index >= 3 else Decimal(0)
+        contract = (
+            Decimal(rng.choice([800, 1500, 3000, 6000, 12000, 30000, 120000])) if stage_index >= 3 else Decimal(0)
+        )
         planned = Decimal(rng.choice([1000, 3000, 8000, 20000]))
         project = {
-            "id": i + 1, "name": f"{lead['project_name']}", "code_name": "", "is_confidential": i % 50 == 0,
-            "kind": "new", "lead_id": lead["id"], "investor_id": lead["investor_id"], "content": "",
-            "stage": stage.value, "status": "active" if i % 20 else "paused",
-            "stage_since": dates[stage.value] or start, "lost_reason_id": None,
-            **{f"{k}_on": v for k, v in dates.items()}, "negotiating_on": start,
-            "planned_investment": planned, "contract_investment": contract,
-            "size_band": size_band_for(contract or planned).value, "foreign_investment_usd": Decimal(0),
-            "sector": "secondary", "category": categories[i % len(categories)], "industry": lead["industry"],
-            "industry_chain": chains[i % len(chains)], "chain_role": None, "zone_unit_id": rng.choice(zones),
-            "site": "", "land_area_mu": Decimal(50) if stage_index >= 3 else None, "floor_area_m2": None,
-            "land_granted_on": dates["landed"], "start_by": (dates["signed"] + timedelta(days=90)) if dates["signed"]
-            else None, "production_by": None, "intensity_commitment": Decimal(200) if stage_index >= 3 else None,
-            "plot_ratio": None, "annual_output": None, "annual_tax": None, "jobs": None,
-            "introducing_unit_id": lead["unit_id"], "introducer_name": "", "responsible_unit_id": lead["unit_id"],
-            "linked_leader_id": leaders[i % len(leaders)], "service_officer": "", "approval_level": None,
-            "prereview": "passed", "prereview_reason": None, "investment_completed": Decimal(0),
-            "completed_fell": False, "funds_confirmed": Decimal(0), "funds_confirmed_usd": Decimal(0),
-            "funds_pending": Decimal(0), "first_funds_on": None, "last_progress_on": None,
-            "version": 1, "created_at": NOW, "updated_at": NOW - timedelta(days=rng.randrange(0, 90)),
+            "id": i + 1,
+            "name": f"{lead['project_name']}",
+            "code_name": "",
+            "is_confidential": i % 50 == 0,
+            "kind": "new",
+            "lead_id": lead["id"],
+            "investor_id": lead["investor_id"],
+            "content": "",
+            "stage": stage.value,
+            "status": "active" if i % 20 else "paused",
+            "stage_since": dates[stage.value] or start,
+            "lost_reason_id": None,
+            **{f"{k}_on": v for k, v in dates.items()},
+            "negotiating_on": start,
+            "planned_investment": planned,
+            "contract_investment": contract,
+            "size_band": size_band_for(contract or planned).value,
+            "foreign_investment_usd": Decimal(0),
+            "sector": "secondary",
+            "category": categories[i % len(categories)],
+            "industry": lead["industry"],
+            "industry_chain": chains[i % len(chains)],
+            "chain_role": None,
+            "zone_unit_id": rng.choice(zones),
+            "site": "",
+            "land_area_mu": Decimal(50) if stage_index >= 3 else None,
+            "floor_area_m2": None,
+            "land_granted_on": dates["landed"],
+            "start_by": (dates["signed"] + timedelta(days=90)) if dates["signed"] else None,
+            "production_by": None,
+            "intensity_commitment": Decimal(200) if stage_index >= 3 else None,
+            "plot_ratio": None,
+            "annual_output": None,
+            "annual_tax": None,
+            "jobs": None,
+            "introducing_unit_id": lead["unit_id"],
+            "introducer_name": "",
+            "responsible_unit_id": lead["unit_id"],
+            "linked_leader_id": leaders[i % len(leaders)],
+            "service_officer": "",
+            "approval_level": None,
+            "prereview": "passed",
+            "prereview_reason": None,
+            "investment_completed": Decimal(0),
+            "completed_fell": False,
+            "funds_confirmed": Decimal(0),
+            "funds_confirmed_usd": Decimal(0),
+            "funds_pending": Decimal(0),
+            "first_funds_on": None,
+            "last_progress_on": None,
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW - timedelta(days=rng.randrange(0, 90)),
         }
         if stage_index >= 3 and dates["signed"]:
             for k in range(per_project // 2):
@@ -220,10 +351,22 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
                 on = min(TODAY, dates["signed"] + timedelta(days=15 * (k + 1)))
                 amount = (contract / 10).quantize(Decimal(1)) or Decimal(1)
                 status = "confirmed" if k % 3 else "pending"
-                funds.append({"id": fid, "project_id": i + 1, "arrived_on": on, "amount": amount,
-                              "source": "out_of_province" if k % 2 else "in_province", "voucher_no": f"V{fid}",
-                              "note": "", "status": status, "review_note": "", "version": 1, "created_at": NOW,
-                              "updated_at": NOW})
+                funds.append(
+                    {
+                        "id": fid,
+                        "project_id": i + 1,
+                        "arrived_on": on,
+                        "amount": amount,
+                        "source": "out_of_province" if k % 2 else "in_province",
+                        "voucher_no": f"V{fid}",
+                        "note": "",
+                        "status": status,
+                        "review_note": "",
+                        "version": 1,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                )
                 if status == "confirmed":
                     project["funds_confirmed"] += amount
                     project["first_funds_on"] = project["first_funds_on"] or on
@@ -235,18 +378,37 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
                 pid += 1
                 on = min(TODAY, dates["started"] + timedelta(days=30 * k))
                 completed += (contract / 10).quantize(Decimal(1))
-                progress.append({"id": pid, "project_id": i + 1, "reported_on": on, "stage": None,
-                                 "investment_completed": completed, "built": "主体施工", "created_at": NOW,
-                                 "updated_at": NOW})
+                progress.append(
+                    {
+                        "id": pid,
+                        "project_id": i + 1,
+                        "reported_on": on,
+                        "stage": None,
+                        "investment_completed": completed,
+                        "built": "主体施工",
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                )
                 project["last_progress_on"] = on
             project["investment_completed"] = completed
         projects.append(project)
     data["project"] = projects
     data["funds_arrival"] = funds
     data["progress_update"] = progress
-    data["ticket_category"] = [{"id": k + 1, "code": code, "name": name, "default_days": days, "is_active": True,
-                                "version": 1, "created_at": NOW, "updated_at": NOW}
-                               for k, (code, name, days) in enumerate(tickets.CATEGORIES)]
+    data["ticket_category"] = [
+        {
+            "id": k + 1,
+            "code": code,
+            "name": name,
+            "default_days": days,
+            "is_active": True,
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for k, (code, name, days) in enumerate(tickets.CATEGORIES)
+    ]
     ticket_rows, ticket_units = [], []
     statuses = ["reported", "routed", "in_progress", "paused", "resolved", "closed"]
     landed = [p for p in projects if p["landed_on"]]
@@ -255,59 +417,163 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
         status = statuses[i % len(statuses)]
         routed = project["landed_on"] + timedelta(days=5)
         handler = staff_units[(i * 7) % len(staff_units)]
-        ticket_rows.append({
-            "id": i + 1, "project_id": project["id"], "investor_id": project["investor_id"],
-            "category_id": i % len(tickets.CATEGORIES) + 1, "title": f"问题{i + 1}", "description": "需协调解决",
-            "proposed_handling": "", "priority": "normal", "reporter_unit_id": project["responsible_unit_id"],
-            "reporter_label": "", "status": status, "handling_unit_id": None if status == "reported" else handler,
-            "routed_on": None if status == "reported" else routed,
-            "due_on": None if status == "reported" else routed + timedelta(days=14), "pause_reason": "",
-            "resolution": "", "verdict": "satisfied" if status == "closed" else None, "verdict_remark": "",
-            "escalation_level": 0, "reopened_count": 0, "version": 1, "created_at": NOW, "updated_at": NOW,
-            "resolved_at": NOW if status in ("resolved", "closed") else None})
+        ticket_rows.append(
+            {
+                "id": i + 1,
+                "project_id": project["id"],
+                "investor_id": project["investor_id"],
+                "category_id": i % len(tickets.CATEGORIES) + 1,
+                "title": f"问题{i + 1}",
+                "description": "需协调解决",
+                "proposed_handling": "",
+                "priority": "normal",
+                "reporter_unit_id": project["responsible_unit_id"],
+                "reporter_label": "",
+                "status": status,
+                "handling_unit_id": None if status == "reported" else handler,
+                "routed_on": None if status == "reported" else routed,
+                "due_on": None if status == "reported" else routed + timedelta(days=14),
+                "pause_reason": "",
+                "resolution": "",
+                "verdict": "satisfied" if status == "closed" else None,
+                "verdict_remark": "",
+                "escalation_level": 0,
+                "reopened_count": 0,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "resolved_at": NOW if status in ("resolved", "closed") else None,
+            }
+        )
         if status != "reported":
-            ticket_units.append({"id": len(ticket_units) + 1, "ticket_id": i + 1, "unit_id": handler,
-                                 "is_lead": True})
+            ticket_units.append({"id": len(ticket_units) + 1, "ticket_id": i + 1, "unit_id": handler, "is_lead": True})
     data["ticket"] = ticket_rows
     data["ticket_unit"] = ticket_units
-    data["incentive_policy"] = [{"id": 1, "name": "到位资金奖励", "kind": "per_funds", "document_no": "", "is_active": True,
-                                 "version": 1, "created_at": NOW, "updated_at": NOW}]
-    data["policy_version"] = [{"id": 1, "policy_id": 1, "number": 1, "effective_from": date(2025, 1, 1),
-                               "params": {"yuan_per_10k": "500"}, "recipients": "unit,staff", "exclusions": "",
-                               "claim_window_days": None, "created_at": NOW}]
+    data["incentive_policy"] = [
+        {
+            "id": 1,
+            "name": "到位资金奖励",
+            "kind": "per_funds",
+            "document_no": "",
+            "is_active": True,
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    ]
+    data["policy_version"] = [
+        {
+            "id": 1,
+            "policy_id": 1,
+            "number": 1,
+            "effective_from": date(2025, 1, 1),
+            "params": {"yuan_per_10k": "500"},
+            "recipients": "unit,staff",
+            "exclusions": "",
+            "claim_window_days": None,
+            "created_at": NOW,
+        }
+    ]
     award_status = ["proposed", "verified", "notice", "approved", "paid", "rejected"]
     funded = [p for p in projects if p["funds_confirmed"] > 0] or projects
-    data["award"] = [{"id": i + 1, "policy_version_id": 1, "project_id": funded[i % len(funded)]["id"],
-                      "applicant_unit_id": funded[i % len(funded)]["responsible_unit_id"], "recipient_type": "unit",
-                      "recipient_name": "单位", "recipient_unit_id": funded[i % len(funded)]["responsible_unit_id"],
-                      "share": Decimal(100), "budget_year": 2026, "basis": {}, "calculation": "按到位资金计算",
-                      "amount": Decimal(5000), "decision_ref": "", "status": award_status[i % 6],
-                      "verified_note": "", "voucher_no": "", "rejected_reason": "", "version": 1, "created_at": NOW,
-                      "updated_at": NOW} for i in range(n(20000))]
-    data["award_budget"] = [{"year": 2026, "total": Decimal(500_000_000), "note": "", "version": 1, "created_at": NOW,
-                             "updated_at": NOW}]
+    data["award"] = [
+        {
+            "id": i + 1,
+            "policy_version_id": 1,
+            "project_id": funded[i % len(funded)]["id"],
+            "applicant_unit_id": funded[i % len(funded)]["responsible_unit_id"],
+            "recipient_type": "unit",
+            "recipient_name": "单位",
+            "recipient_unit_id": funded[i % len(funded)]["responsible_unit_id"],
+            "share": Decimal(100),
+            "budget_year": 2026,
+            "basis": {},
+            "calculation": "按到位资金计算",
+            "amount": Decimal(5000),
+            "decision_ref": "",
+            "status": award_status[i % 6],
+            "verified_note": "",
+            "voucher_no": "",
+            "rejected_reason": "",
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for i in range(n(20000))
+    ]
+    data["award_budget"] = [
+        {"year": 2026, "total": Decimal(500_000_000), "note": "", "version": 1, "created_at": NOW, "updated_at": NOW}
+    ]
     targets = []
-    for metric, values in {"projects_introduced": (6, 4, 2, 1), "contract_investment": (30000, 15000, 6000, 2000),
-                           "funds_domestic": (15000, 8000, 3000, 1000)}.items():
+    for metric, values in {
+        "projects_introduced": (6, 4, 2, 1),
+        "contract_investment": (30000, 15000, 6000, 2000),
+        "funds_domestic": (15000, 8000, 3000, 1000),
+    }.items():
         for tier, amount in enumerate(values, start=1):
-            targets.append({"id": len(targets) + 1, "year": 2026, "metric": metric, "tier": tier, "unit_kind": None,
-                            "unit_id": None, "amount": Decimal(amount), "version": 1, "created_at": NOW,
-                            "updated_at": NOW})
+            targets.append(
+                {
+                    "id": len(targets) + 1,
+                    "year": 2026,
+                    "metric": metric,
+                    "tier": tier,
+                    "unit_kind": None,
+                    "unit_id": None,
+                    "amount": Decimal(amount),
+                    "version": 1,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
         for kind in ("town", "zone_bureau", "industry_team", "resident_office"):
-            targets.append({"id": len(targets) + 1, "year": 2026, "metric": metric, "tier": None, "unit_kind": kind,
-                            "unit_id": None, "amount": Decimal(values[1]), "version": 1, "created_at": NOW,
-                            "updated_at": NOW})
+            targets.append(
+                {
+                    "id": len(targets) + 1,
+                    "year": 2026,
+                    "metric": metric,
+                    "tier": None,
+                    "unit_kind": kind,
+                    "unit_id": None,
+                    "amount": Decimal(values[1]),
+                    "version": 1,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
     data["target"] = targets
-    data["campaign"] = [{"id": 1, "name": "2026年百日竞赛", "starts_on": date(2026, 9, 1), "ends_on": date(2026, 12, 10),
-                         "rules": performance.HUNDRED_DAY_RULES, "version": 1, "created_at": NOW, "updated_at": NOW}]
+    data["campaign"] = [
+        {
+            "id": 1,
+            "name": "2026年百日竞赛",
+            "starts_on": date(2026, 9, 1),
+            "ends_on": date(2026, 12, 10),
+            "rules": performance.HUNDRED_DAY_RULES,
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    ]
     return data
 
 
-ORDER = [("unit", Unit), ("user_account", User), ("investor", Investor), ("lead", Lead), ("project", Project),
-         ("funds_arrival", FundsArrival), ("progress_update", ProgressUpdate), ("ticket_category", TicketCategory),
-         ("ticket", Ticket), ("ticket_unit", TicketUnit), ("incentive_policy", IncentivePolicy),
-         ("policy_version", PolicyVersion), ("award", Award), ("award_budget", AwardBudget), ("target", Target),
-         ("campaign", Campaign)]
+ORDER = [
+    ("unit", Unit),
+    ("user_account", User),
+    ("investor", Investor),
+    ("lead", Lead),
+    ("project", Project),
+    ("funds_arrival", FundsArrival),
+    ("progress_update", ProgressUpdate),
+    ("ticket_category", TicketCategory),
+    ("ticket", Ticket),
+    ("ticket_unit", TicketUnit),
+    ("incentive_policy", IncentivePolicy),
+    ("policy_version", PolicyVersion),
+    ("award", Award),
+    ("award_budget", AwardBudget),
+    ("target", Target),
+    ("campaign", Campaign),
+]
 
 
 def prepare(target: str) -> str:
@@ -358,9 +624,11 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     data = build(args.seed, args.scale)
-    print(f"generated in memory: {time.perf_counter() - started:.1f} s — " +
-          ", ".join(f"{k} {len(v):,}" for k, v in data.items()))
-    for target in (["sqlite", "postgresql"] if args.target == "both" else [args.target]):
+    print(
+        f"generated in memory: {time.perf_counter() - started:.1f} s — "
+        + ", ".join(f"{k} {len(v):,}" for k, v in data.items())
+    )
+    for target in ["sqlite", "postgresql"] if args.target == "both" else [args.target]:
         load(target, data)
     return 0
 

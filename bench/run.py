@@ -101,40 +101,71 @@ def prepare_tokens(url: str) -> dict[str, Any]:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        unit_id = conn.execute(text(
-            "SELECT responsible_unit_id FROM project WHERE started_on IS NOT NULL GROUP BY responsible_unit_id "
-            "ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        unit_id = conn.execute(
+            text(
+                "SELECT responsible_unit_id FROM project WHERE started_on IS NOT NULL GROUP BY responsible_unit_id "
+                "ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
         conn.execute(text("DELETE FROM api_token WHERE name LIKE 'bench%'"))
-        for name, secret, unit, read_only in (("bench-unit", TOKEN, unit_id, False),
-                                              ("bench-read", READ_TOKEN, None, True)):
-            conn.execute(text("INSERT INTO api_token (name, prefix, token_hash, unit_id, read_only, created_at, "
-                              "updated_at, last_used_addr) VALUES (:n, :p, :h, :u, :r, CURRENT_TIMESTAMP, "
-                              "CURRENT_TIMESTAMP, '')"),
-                         {"n": name, "p": secret[:10], "h": sha256_hex(secret), "u": unit, "r": read_only})
+        for name, secret, unit, read_only in (
+            ("bench-unit", TOKEN, unit_id, False),
+            ("bench-read", READ_TOKEN, None, True),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO api_token (name, prefix, token_hash, unit_id, read_only, created_at, "
+                    "updated_at, last_used_addr) VALUES (:n, :p, :h, :u, :r, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP, '')"
+                ),
+                {"n": name, "p": secret[:10], "h": sha256_hex(secret), "u": unit, "r": read_only},
+            )
         project_ids = list(conn.execute(text("SELECT id FROM project ORDER BY id LIMIT 2000")).scalars())
-        own_projects = list(conn.execute(text(
-            "SELECT id FROM project WHERE responsible_unit_id = :u AND status = 'active' ORDER BY id LIMIT 200"),
-            {"u": unit_id}).scalars())
-        staff = conn.execute(text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' "
-                                  "ORDER BY id LIMIT 1"), {"u": unit_id}).scalar_one()
-        coordinator = conn.execute(text("SELECT username FROM user_account WHERE role = 'coordinator' "
-                                        "ORDER BY id LIMIT 1")).scalar_one()
-        handler_unit = conn.execute(text("SELECT handling_unit_id FROM ticket WHERE handling_unit_id IS NOT NULL "
-                                         "GROUP BY handling_unit_id ORDER BY count(*) DESC LIMIT 1")).scalar_one()
-        handler = conn.execute(text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' "
-                                    "ORDER BY id LIMIT 1"), {"u": handler_unit}).scalar_one()
+        own_projects = list(
+            conn.execute(
+                text(
+                    "SELECT id FROM project WHERE responsible_unit_id = :u AND status = 'active' ORDER BY id LIMIT 200"
+                ),
+                {"u": unit_id},
+            ).scalars()
+        )
+        staff = conn.execute(
+            text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' ORDER BY id LIMIT 1"),
+            {"u": unit_id},
+        ).scalar_one()
+        coordinator = conn.execute(
+            text("SELECT username FROM user_account WHERE role = 'coordinator' ORDER BY id LIMIT 1")
+        ).scalar_one()
+        handler_unit = conn.execute(
+            text(
+                "SELECT handling_unit_id FROM ticket WHERE handling_unit_id IS NOT NULL "
+                "GROUP BY handling_unit_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        handler = conn.execute(
+            text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' ORDER BY id LIMIT 1"),
+            {"u": handler_unit},
+        ).scalar_one()
         name_part = conn.execute(text("SELECT name FROM project ORDER BY id LIMIT 1")).scalar_one()[2:5]
     engine.dispose()
-    return {"unit_id": unit_id, "project_ids": project_ids, "own_projects": own_projects, "staff": staff,
-            "coordinator": coordinator, "handler": handler, "name_part": name_part}
+    return {
+        "unit_id": unit_id,
+        "project_ids": project_ids,
+        "own_projects": own_projects,
+        "staff": staff,
+        "coordinator": coordinator,
+        "handler": handler,
+        "name_part": name_part,
+    }
 
 
 def login(username: str) -> str:
     client = httpx.Client(base_url=BASE, timeout=60)
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": BENCH_PASSWORD,
-                                           "next": "/"})
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": BENCH_PASSWORD, "next": "/"}
+    )
     if response.headers.get("location") == "/login/2fa":
         page = client.get("/login/2fa")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
@@ -148,10 +179,21 @@ def login(username: str) -> str:
     return f"zs_session={cookie}"
 
 
-def wrk(binary: str, paths: list[str], headers: dict[str, str], *, duration: int, connections: int,
-        method: str = "GET", body: str | None = None) -> dict[str, Any]:
-    script = LUA % {"paths": ", ".join(json.dumps(quote(p, safe="/?&=_-.")) for p in paths), "method": method,
-                    "body": json.dumps(body) if body else "nil"}
+def wrk(
+    binary: str,
+    paths: list[str],
+    headers: dict[str, str],
+    *,
+    duration: int,
+    connections: int,
+    method: str = "GET",
+    body: str | None = None,
+) -> dict[str, Any]:
+    script = LUA % {
+        "paths": ", ".join(json.dumps(quote(p, safe="/?&=_-.")) for p in paths),
+        "method": method,
+        "body": json.dumps(body) if body else "nil",
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     args = [binary, "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name]
@@ -182,12 +224,35 @@ def run(target: str, duration: int, connections: int) -> None:
     url = database_url(target)
     facts = prepare_tokens(url)
     files = tempfile.mkdtemp(prefix="zs-bench-files-")
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production",
-           "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop", "FILES_DIR": files,
-           "THROTTLE_PER_ADDRESS": "100000", "SESSION_IDLE_MINUTES": "120"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                               str(PORT), "--workers", "2", "--log-level", "warning", "--no-access-log"],
-                              cwd=ROOT, env=env, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "APP_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop",
+        "FILES_DIR": files,
+        "THROTTLE_PER_ADDRESS": "100000",
+        "SESSION_IDLE_MINUTES": "120",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         for _ in range(120):
             try:
@@ -209,22 +274,44 @@ def run(target: str, duration: int, connections: int) -> None:
         scenarios = [
             ("bare /healthz", ["/healthz"], {}, "GET", None),
             ("project by id (JSON)", [f"/api/v1/projects/{i}" for i in ids[:500]], read_api, "GET", None),
-            ("filtered list of 50 (JSON)", ["/api/v1/projects?stage=started&limit=50",
-                                            "/api/v1/projects?category=industrial&limit=50&sort=contract",
-                                            "/api/v1/projects?size_band=from_1000&limit=50"], read_api, "GET", None),
+            (
+                "filtered list of 50 (JSON)",
+                [
+                    "/api/v1/projects?stage=started&limit=50",
+                    "/api/v1/projects?category=industrial&limit=50&sort=contract",
+                    "/api/v1/projects?size_band=from_1000&limit=50",
+                ],
+                read_api,
+                "GET",
+                None,
+            ),
             ("unit status board (HTML)", ["/"], {"Cookie": staff_cookie}, "GET", None),
-            ("coordinator list (HTML)", ["/projects?stage=signed&sort=contract", "/projects?category=industrial",
-                                         "/projects?flag=stalled"], {"Cookie": coordinator_cookie}, "GET", None),
+            (
+                "coordinator list (HTML)",
+                ["/projects?stage=signed&sort=contract", "/projects?category=industrial", "/projects?flag=stalled"],
+                {"Cookie": coordinator_cookie},
+                "GET",
+                None,
+            ),
             ("search part of a name", [f"/api/v1/projects?q={facts['name_part']}&limit=50"], read_api, "GET", None),
-            ("progress POST + Idempotency-Key", [f"/api/v1/projects/{i}/progress" for i in own], api, "POST",
-             progress_body),
-            ("ticket queue (HTML)", ["/tickets?box=in_progress", "/tickets?box=overdue"], {"Cookie": handler_cookie},
-             "GET", None),
+            (
+                "progress POST + Idempotency-Key",
+                [f"/api/v1/projects/{i}/progress" for i in own],
+                api,
+                "POST",
+                progress_body,
+            ),
+            (
+                "ticket queue (HTML)",
+                ["/tickets?box=in_progress", "/tickets?box=overdue"],
+                {"Cookie": handler_cookie},
+                "GET",
+                None,
+            ),
         ]
         results = []
         for name, paths, headers, method, body in scenarios:
-            result = wrk(binary, paths, headers, duration=duration, connections=connections, method=method,
-                         body=body)
+            result = wrk(binary, paths, headers, duration=duration, connections=connections, method=method, body=body)
             results.append((name, result))
         baseline = results[0][1].get("rps") or 1
         print(f"\n== {target} — {connections} connections, {duration} s each, uvicorn --workers 2")
@@ -233,11 +320,15 @@ def run(target: str, duration: int, connections: int) -> None:
             if "error" in r:
                 print(f"{name:<34} wrk failed: {r['error']}")
                 continue
-            print(f"{name:<34}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p95']:>10.1f}{r['p99']:>10.1f}"
-                  f"{r['rps'] / baseline:>11.0%}{r['socket_errors'] + r['status_errors']:>8}")
+            print(
+                f"{name:<34}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p95']:>10.1f}{r['p99']:>10.1f}"
+                f"{r['rps'] / baseline:>11.0%}{r['socket_errors'] + r['status_errors']:>8}"
+            )
         client = httpx.Client(base_url=BASE, timeout=600, headers={"Cookie": coordinator_cookie})
-        for label, path in (("quarterly bulletin, all units", "/bulletins/quarterly/2026/4"),
-                            ("monthly dispatch, all units", "/bulletins/monthly/2026/11")):
+        for label, path in (
+            ("quarterly bulletin, all units", "/bulletins/quarterly/2026/4"),
+            ("monthly dispatch, all units", "/bulletins/monthly/2026/11"),
+        ):
             times = []
             for _ in range(3):
                 started = time.perf_counter()
@@ -273,11 +364,15 @@ def _import(client: httpx.Client, api: dict[str, str]) -> None:
         return
     content = ledger_bytes(10_000)
     started = time.perf_counter()
-    response = httpx.post(f"{BASE}/api/v1/projects/import", headers=api, timeout=600,
-                          files={"ledger": ("ledger.xlsx", content, "application/vnd.openxmlformats-officedocument."
-                                                                     "spreadsheetml.sheet")})
-    print(f"{'XLSX import (API)':<34} {time.perf_counter() - started:.2f} s for 10,000 rows "
-          f"(HTTP {response.status_code})")
+    response = httpx.post(
+        f"{BASE}/api/v1/projects/import",
+        headers=api,
+        timeout=600,
+        files={"ledger": ("ledger.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+    )
+    print(
+        f"{'XLSX import (API)':<34} {time.perf_counter() - started:.2f} s for 10,000 rows (HTTP {response.status_code})"
+    )
 
 
 def main() -> int:
@@ -286,7 +381,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    for target in (["postgresql", "sqlite"] if args.target == "both" else [args.target]):
+    for target in ["postgresql", "sqlite"] if args.target == "both" else [args.target]:
         run(target, args.duration, args.connections)
     return 0
 

@@ -159,10 +159,13 @@ PendingSession = Annotated[tuple[UserSession, User], Depends(pending_session)]
 def anonymous_csrf(request: Request, csrf: FormCsrf) -> str:
     """Double-submit token for forms shown before sign-in (the login form)."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
+    if len(cookie) < 20 or len(cookie) > 100:  # never one we issued: treat as absent
+        cookie = ""
     if request.method not in SAFE_METHODS:
         check_csrf(request, cookie, csrf)
+        request.state.csrf_token = cookie  # a form shown again (e.g. after a wrong password) stays usable
         return cookie
-    token = cookie if len(cookie) >= 20 else secrets.token_urlsafe(24)
+    token = cookie or secrets.token_urlsafe(24)
     request.state.csrf_token = token
     request.state.set_csrf_cookie = token != cookie
     return token

@@ -201,3 +201,20 @@ def page_csrf(client: TestClient, path: str = "/account") -> str:
     response = client.get(path)
     assert response.status_code == 200, response.text[:300]
     return csrf_from(response.text)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_argon2() -> Iterator[None]:
+    """Real argon2id, with small cost parameters: sign-in tests stay fast and still verify real hashes."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from app.services import security
+
+    original = security._hasher
+    security._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    security._DUMMY_HASH = security._hasher.hash("timing-equaliser-not-a-password")
+    try:
+        yield
+    finally:
+        security._hasher = original

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -46,6 +46,10 @@ def password_expired(user: User, settings: Settings) -> bool:
     return utcnow() - user.password_changed_at > timedelta(days=settings.password_max_age_days)
 
 
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
 def _anonymous(username: str, client_addr: str, request_id: str) -> Principal:
     from app.models.user import Role
 
@@ -82,10 +86,13 @@ def authenticate(
     username = username.strip()[:50]
     user = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = utcnow()
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    locked = user is not None and is_locked(user, now)
     valid = verify_password(password, user.password_hash if user else None)
     if user is not None and user.is_active and not locked and valid:
-        user.failed_login_count = 0
+        if not (mfa_required(user, settings) and user.totp_enabled):
+            # with a second factor still to come, the count runs on: wrong codes must add up to a lock
+            # however often the password is entered again (the count is reset once the code is right)
+            user.failed_login_count = 0
         user.locked_until = None
         user.last_login_at = now
         return user
@@ -182,10 +189,21 @@ def end_session(db: Session, session: UserSession) -> None:
     session.revoked_at = utcnow()
 
 
-def revoke_all_sessions(db: Session, user_id: int) -> None:
-    for row in db.execute(
-        select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-    ).scalars():
+def end_session_by_token(db: Session, token: str | None) -> None:
+    """Revoke whatever session a cookie token names (at sign-in: the old id must not live on)."""
+    if not token or len(token) > 100:
+        return
+    row = db.execute(select(UserSession).where(UserSession.token_hash == sha256_hex(token))).scalar_one_or_none()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def revoke_all_sessions(db: Session, user_id: int, *, except_id: int | None = None) -> None:
+    """Sign a user out everywhere (but in the session `except_id`, if given)."""
+    stmt = select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if except_id is not None:
+        stmt = stmt.where(UserSession.id != except_id)
+    for row in db.execute(stmt).scalars():
         row.revoked_at = utcnow()
 
 
@@ -227,9 +245,10 @@ def authenticate_token(db: Session, raw: str, client_addr: str) -> ApiToken | No
     if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
         # recorded without the audit chain: usage is not a change of the token's data
         db.execute(
-            ApiToken.__table__.update()
+            update(ApiToken)
             .where(ApiToken.id == token.id)
             .values(last_used_at=now, last_used_addr=client_addr[:64])
+            .execution_options(synchronize_session=False)
         )
     return token
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.deps import (
+    CSRF_COOKIE,
     AnonymousCsrf,
     DbSession,
     PageUser,
@@ -23,7 +25,7 @@ from app.deps import (
 )
 from app.errors import Invalid, TooManyRequests
 from app.models.base import utcnow
-from app.models.user import User
+from app.models.user import User, UserSession
 from app.services import audit, auth, units
 from app.services.auth import GENERIC_LOGIN_ERROR, mfa_required, password_expired
 from app.services.security import new_totp_secret, totp_qr_svg, totp_uri
@@ -33,7 +35,15 @@ router = APIRouter()
 
 
 def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """A local path to continue to after sign-in; anything that could leave the site becomes "/"."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    ):
         return value[:500]
     return "/"
 
@@ -58,12 +68,11 @@ def _set_session_cookie(request: Request, response: Response, token: str, settin
 
 
 @router.get("/login")
-def login_form(request: Request, csrf: AnonymousCsrf, next: str = "/") -> Response:
+def login_form(request: Request, settings: SettingsDep, csrf: AnonymousCsrf, next: str = "/") -> Response:
     response = render(request, "auth/login.html", {"errors": {}, "username": "", "next_url": _safe_next(next)})
     if getattr(request.state, "set_csrf_cookie", False):
-        response.set_cookie(
-            "zs_csrf", csrf, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
-        )
+        secure = settings.cookie_secure or request.url.scheme == "https"
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure, path="/")
     return response
 
 
@@ -95,6 +104,10 @@ def _complete_password_step(
     request: Request, db: DbSession, settings: SettingsDep, user: User, next_url: str
 ) -> Response:
     needs_code = mfa_required(user, settings) and user.totp_enabled
+    principal = principal_for_user(request, user)
+    db.info["principal"] = principal  # the user's own row changes (last sign-in) are theirs in the audit trail
+    # a new session id at every sign-in: whatever session this browser held before ends here
+    auth.end_session_by_token(db, request.cookies.get(settings.session_cookie_name))
     grant = auth.start_session(
         db,
         user,
@@ -103,7 +116,6 @@ def _complete_password_step(
         mfa_passed=not needs_code,
         settings=settings,
     )
-    principal = principal_for_user(request, user)
     audit.append(
         db,
         "login_success" if not needs_code else "login_password_ok",
@@ -111,19 +123,34 @@ def _complete_password_step(
         entity_id=user.id,
         principal=principal,
     )
-    target = "/login/2fa" if needs_code else next_url
+    if needs_code:
+        target = "/login/2fa" if next_url == "/" else f"/login/2fa?{urlencode({'next': next_url})}"
+    else:
+        target = next_url
     response = _go(request, target)
     _set_session_cookie(request, response, grant.token, settings)
-    response.delete_cookie("zs_csrf", path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+def _abandon_sign_in(request: Request, db: DbSession, settings: SettingsDep, session: UserSession) -> Response:
+    """End a sign-in that may not finish (the account is locked) and send the browser back to /login."""
+    auth.end_session(db, session)
+    response = _go(request, "/login")
+    response.delete_cookie(settings.session_cookie_name, path="/")
     return response
 
 
 @router.get("/login/2fa")
-def second_factor_form(request: Request, pending: PendingSession) -> Response:
-    session, _user = pending
+def second_factor_form(
+    request: Request, db: DbSession, settings: SettingsDep, pending: PendingSession, next: str = "/"
+) -> Response:
+    session, user = pending
     if session.mfa_passed:
         raise Redirect("/")
-    return render(request, "auth/second_factor.html", {"errors": {}})
+    if auth.is_locked(user):
+        return _abandon_sign_in(request, db, settings, session)
+    return render(request, "auth/second_factor.html", {"errors": {}, "next_url": _safe_next(next)})
 
 
 @router.post("/login/2fa")
@@ -131,33 +158,39 @@ def second_factor(
     request: Request, db: DbSession, settings: SettingsDep, pending: PendingSession, form: RequestForm
 ) -> Response:
     session, user = pending
+    next_url = _safe_next(str(form.get("next") or "/"))
     if session.mfa_passed:
         raise Redirect("/")
+    if auth.is_locked(user):
+        # locked meanwhile (e.g. by wrong codes in another pending sign-in): no more guesses from here either
+        audit.append(db, "login_failure", entity="user_account", entity_id=user.id, changes={"reason": "locked"})
+        return _abandon_sign_in(request, db, settings, session)
     if auth.verify_second_factor(db, user, str(form.get("code") or "")[:20]):
+        user.failed_login_count = 0
         grant = auth.rotate_session(db, session, mfa_passed=True, settings=settings)
         audit.append(db, "login_success", entity="user_account", entity_id=user.id, changes={"mfa": "totp"})
-        response = _go(request, "/")
+        response = _go(request, next_url)
         _set_session_cookie(request, response, grant.token, settings)
         return response
+    audit.append(db, "login_failure", entity="user_account", entity_id=user.id, changes={"reason": "bad_totp"})
     user.failed_login_count += 1
     if user.failed_login_count >= settings.lockout_threshold:
         user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
         user.failed_login_count = 0
-        auth.end_session(db, session)
-    audit.append(db, "login_failure", entity="user_account", entity_id=user.id, changes={"reason": "bad_totp"})
+        return _abandon_sign_in(request, db, settings, session)
     return render(
         request,
         "auth/second_factor.html",
-        {"errors": {"code": "验证码不正确或已使用，请输入新的验证码"}},
+        {"errors": {"code": "验证码不正确或已使用，请输入新的验证码"}, "next_url": next_url},
         status_code=422,
     )
 
 
 @router.post("/logout")
-def logout(
-    request: Request, db: DbSession, settings: SettingsDep, user: Annotated[User, Depends(page_user_any_state)]
-) -> Response:
-    auth.end_session(db, request.state.user_session)
+def logout(request: Request, db: DbSession, settings: SettingsDep, pending: PendingSession) -> Response:
+    """Sign out, also from a sign-in that still owes its second factor."""
+    session, user = pending
+    auth.end_session(db, session)
     audit.append(db, "logout", entity="user_account", entity_id=user.id)
     response = _go(request, "/login")
     response.delete_cookie(settings.session_cookie_name, path="/")
@@ -202,6 +235,8 @@ def change_password(
         )
     except Invalid as exc:
         return render(request, "auth/password.html", {"errors": exc.errors, "reason": reason}, status_code=422)
+    # whoever else holds a session of this account (perhaps with the old password) is signed out
+    auth.revoke_all_sessions(db, user.id, except_id=request.state.user_session.id)
     if reason:
         return _go(request, "/")
     return render(request, "auth/password.html", {"errors": {}, "reason": "", "done": True})

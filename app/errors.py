@@ -75,7 +75,8 @@ class Invalid(DomainError):
     def __init__(self, errors: dict[str, str] | str, message: str | None = None) -> None:
         if isinstance(errors, str):
             errors = {"__all__": errors}
-            message = message or errors["__all__"]
+        if message is None and "__all__" in errors:
+            message = errors["__all__"]
         self.errors = errors
         field = next(iter(errors)) if len(errors) == 1 and "__all__" not in errors else None
         super().__init__(message, field=field, details=[{"field": k, "message": v} for k, v in errors.items()])

@@ -565,7 +565,7 @@ def bulletin_publish(
     return _go(request, f"/bulletins/{kind}/{year}/{number}")
 
 
-@router.get("/bulletins/{kind}/{year}/{number}.xlsx")
+@router.get("/bulletins/{kind}/{year}/{number}/export.xlsx")
 def bulletin_xlsx(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
 ) -> Response:

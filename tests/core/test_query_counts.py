@@ -1,0 +1,136 @@
+"""Bounded queries: a list or page issues the same number of SQL statements however many rows it shows.
+
+Each page is requested with a few rows and again with many more; the statement count must not grow
+with the rows (no N+1). Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.models.investor import Investor, InvestorKind, InvestorType
+from app.models.lead import Channel, Lead, LeadStatus
+from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
+from app.models.ticket import Ticket, TicketCategory, TicketStatus, TicketUnit
+from app.models.unit import UnitKind
+from app.models.user import Role
+from app.services.names import name_key
+from tests.conftest import login
+from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
+
+
+@contextmanager
+def counting(connection: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: int) -> None:
+    category = db.query(TicketCategory).first()
+    if category is None:
+        category = TicketCategory(code="utilities", name="供水供电", default_days=10)
+        db.add(category)
+        db.flush()
+    today = date.today()
+    for i in range(start, start + count):
+        investor = Investor(kind=InvestorKind.company, name=f"计数客商{i}有限公司", name_key=name_key(f"计数客商{i}"),
+                            investor_type=InvestorType.private)
+        db.add(investor)
+        db.flush()
+        lead = Lead(unit_id=unit_id, channel=Channel.online, investor_id=investor.id, lead_date=today,
+                    status=LeadStatus.valid, project_name=f"项目{i}", intended_investment=Decimal(1000))
+        db.add(lead)
+        db.flush()
+        project = Project(name=f"计数项目{i}", investor_id=investor.id, lead_id=lead.id, stage=Stage.started,
+                          stage_since=today, signed_on=today - timedelta(days=30), started_on=today,
+                          contract_investment=Decimal(2000), introducing_unit_id=unit_id, responsible_unit_id=unit_id,
+                          start_by=today - timedelta(days=1), last_progress_on=today)
+        db.add(project)
+        db.flush()
+        db.add(FundsArrival(project_id=project.id, arrived_on=today, amount=Decimal(100),
+                            source=FundsSource.in_province, status=FundsStatus.pending))
+        ticket = Ticket(project_id=project.id, category_id=category.id, title=f"问题{i}", description="需协调",
+                        reporter_unit_id=unit_id, status=TicketStatus.in_progress, handling_unit_id=other_unit_id,
+                        routed_on=today, due_on=today + timedelta(days=5))
+        db.add(ticket)
+        db.flush()
+        db.add(TicketUnit(ticket_id=ticket.id, unit_id=other_unit_id, is_lead=True))
+    db.flush()
+
+
+PAGES = {
+    "unit": ["/", "/projects", "/leads", "/tickets?box=reported_by_me", "/investors"],
+    "coordinator": ["/projects", "/projects?flag=not_started", "/leads", "/funds/pending", "/tickets?box=open",
+                    "/admin/users", "/awards"],
+    "handler": ["/tickets?box=in_progress"],
+}
+API = ["/api/v1/projects?limit=200", "/api/v1/leads?limit=200", "/api/v1/investors?limit=200",
+       "/api/v1/tickets/requests?limit=200"]
+
+
+@pytest.fixture
+def world(db: Session) -> dict[str, Any]:
+    unit = make_unit(db, kind=UnitKind.town)
+    handler_unit = make_unit(db, kind=UnitKind.department, tier=2)
+    return {"unit": unit, "handler_unit": handler_unit,
+            "staff": make_user(db, unit), "handler": make_user(db, handler_unit),
+            "coordinator": make_user(db, make_unit(db, kind=UnitKind.department, tier=1), Role.coordinator),
+            "token": make_token(db, unit, read_only=True)}
+
+
+def _counts(client: Any, connection: Any, paths: list[str], headers: dict[str, str] | None = None) -> dict[str, int]:
+    result = {}
+    for path in paths:
+        with counting(connection) as statements:
+            response = client.get(path, headers=headers or {})
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+        result[path] = len(statements)
+    return result
+
+
+def test_statement_count_does_not_grow_with_rows(client, db, connection, world):
+    add_rows(db, world["unit"].id, world["handler_unit"].id, 3, 0)
+    db.commit()
+    sessions = {}
+    for role in ("unit", "coordinator", "handler"):
+        user = {"unit": world["staff"], "coordinator": world["coordinator"], "handler": world["handler"]}[role]
+        client.cookies.clear()
+        assert login(client, user.username, PASSWORD).status_code == 303
+        sessions[role] = dict(client.cookies)
+    few: dict[str, int] = {}
+    for role, paths in PAGES.items():
+        client.cookies.clear()
+        client.cookies.update(sessions[role])
+        few.update({f"{role} {p}": n for p, n in _counts(client, connection, paths).items()})
+    client.cookies.clear()
+    few.update(_counts(client, connection, API, bearer(world["token"])))
+
+    add_rows(db, world["unit"].id, world["handler_unit"].id, 30, 100)
+    db.commit()
+    many: dict[str, int] = {}
+    for role, paths in PAGES.items():
+        client.cookies.clear()
+        client.cookies.update(sessions[role])
+        many.update({f"{role} {p}": n for p, n in _counts(client, connection, paths).items()})
+    client.cookies.clear()
+    many.update(_counts(client, connection, API, bearer(world["token"])))
+
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k]}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -28,6 +28,45 @@
     var el = document.getElementById(btn.getAttribute("data-copy"));
     if (el && navigator.clipboard) navigator.clipboard.writeText(el.textContent.trim()).then(function () { toast("已复制"); });
   });
+  // the phone menu folds away when the person taps elsewhere or presses Escape
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (evt) {
+    closeMenus(evt.target.closest ? evt.target.closest("details.menu") : null);
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var open = document.querySelector("details.menu[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    var summary = open.querySelector("summary");
+    if (summary) summary.focus();
+  });
+  // filters: leave empty fields out of GET requests, so the address stays short and a blank
+  // choice such as "全部单位" means "no filter" rather than an empty value
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.verb !== "get") return;
+    var params = evt.detail.parameters;
+    if (params instanceof FormData) {
+      Array.from(params.keys()).forEach(function (key) {
+        if (params.getAll(key).every(function (v) { return v === ""; })) params.delete(key);
+      });
+    } else if (params) {
+      Object.keys(params).forEach(function (key) { if (params[key] === "") delete params[key]; });
+    }
+  });
+  // let the authenticator QR code shrink to a narrow screen: give its SVG a viewBox
+  document.querySelectorAll(".qr svg").forEach(function (svg) {
+    if (!svg.getAttribute("viewBox")) {
+      var w = parseFloat(svg.getAttribute("width")), h = parseFloat(svg.getAttribute("height"));
+      if (!(w > 0 && h > 0)) return;
+      svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    }
+    svg.classList.add("fit");
+  });
   // confirmation for destructive actions, without inline script
   document.addEventListener("submit", function (evt) {
     var msg = evt.target.getAttribute("data-confirm");

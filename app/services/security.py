@@ -76,7 +76,7 @@ def totp_uri(secret: str, username: str) -> str:
 
 
 def totp_qr_svg(uri: str) -> str:
-    return str(segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"))
+    return str(segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff", omitsize=True))
 
 
 def totp_match_step(secret: str, code: str, last_step: int | None, at: float | None = None) -> int | None:

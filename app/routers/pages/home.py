@@ -20,3 +20,12 @@ def home(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     context.update(flag_labels=projects.FLAG_LABELS, stage_labels={s.value: v for s, v in STAGE_LABELS.items()})
     template = "projects/overview.html" if principal.reads_everything else "projects/board.html"
     return render(request, template, context)
+
+
+@router.get("/admin")
+def admin_hub(request: Request, principal: PagePrincipal) -> Response:
+    """The coordinator's and supervisor's entry to settings and records."""
+    from app import policy
+
+    policy.ensure_audit_reader(principal)
+    return render(request, "admin/hub.html", {})

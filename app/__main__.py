@@ -8,12 +8,16 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
 from app.principal import SYSTEM
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
-def _factory():  # type: ignore[no-untyped-def]
+
+def _factory() -> sessionmaker[Session]:
     from app.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(get_settings().effective_database_url))
@@ -101,6 +105,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from app.db import session_scope
     from app.services import demo
 
+    if get_settings().is_production:
+        print("生产模式下不能加载演示数据", file=sys.stderr)
+        return 2
     for db in session_scope(_factory()):
         db.info["principal"] = SYSTEM
         created = demo.load(db)
@@ -163,11 +170,25 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.services import worker
+
+    totals = worker.run(_factory(), name=args.name, once=args.once, max_seconds=args.max_seconds,
+                        escalation_every=args.escalation_every)
+    print(f"投递尝试 {totals['delivered_attempts']} 次，升级逾期问题 {totals['escalated']} 件")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    settings = get_settings()
+    if settings.is_production and settings.production_problems():
+        print("拒绝以生产模式启动：" + "；".join(settings.production_problems()), file=sys.stderr)
+        return 2
     uvicorn.run(
         "app.main:app",
+        lifespan="on",  # a failed startup (e.g. demo accounts in production) stops the server
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -219,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("housekeeping", help="清理过期会话与幂等记录（可每小时运行）")
     p.set_defaults(func=cmd_housekeeping)
+
+    p = sub.add_parser("worker", help="后台任务：逾期问题自动升级、Webhook 投递（可多进程并行）")
+    p.add_argument("--once", action="store_true", help="处理一轮后退出")
+    p.add_argument("--name", help="工作进程名称（默认 主机名:进程号）")
+    p.add_argument("--max-seconds", type=float, default=None, help="运行多少秒后退出")
+    p.add_argument("--escalation-every", type=float, default=300.0, help="每隔多少秒检查逾期升级")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))

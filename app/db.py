@@ -63,7 +63,7 @@ def make_session_factory(engine: Engine, **kwargs: Any) -> sessionmaker[Session]
 def begin_write(session: Session) -> None:
     """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; no-op elsewhere)."""
     bind = session.get_bind()
-    if is_sqlite(bind.engine if hasattr(bind, "engine") else bind) and not session.in_transaction():
+    if is_sqlite(bind.engine) and not session.in_transaction():
         session.connection(execution_options={"sqlite_immediate": True})
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,7 +24,12 @@ from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.deps import Redirect
 from app.errors import Conflict, DomainError, LoginRequired
-from app.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    ErrorPageMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.schemas.common import translate_errors
 from app.services import audit
 from app.services.idempotency import IdempotentReplay
@@ -47,7 +54,35 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _viewer(request: Request) -> Any:
+    """The signed-in user for the page header, still readable after the request's rollback.
+
+    A failed request's transaction is rolled back before its error page is rendered, which
+    expires every loaded object: the user is read again in a short session of its own.
+    """
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    state = sa_inspect(user)
+    if not state.expired_attributes and not state.detached:
+        return user
+    fields = ("id", "username", "display_name", "role", "unit_id", "totp_enabled", "password_changed_at")
+    if all(name in state.dict for name in fields):
+        return SimpleNamespace(**{name: state.dict[name] for name in fields})
+    from app.models.user import User
+
+    try:
+        with request.app.state.session_factory() as session:
+            fresh = session.get(User, state.identity[0]) if state.identity else None
+            if fresh is not None:
+                return SimpleNamespace(**{name: getattr(fresh, name) for name in fields})
+    except Exception:  # the header is not worth a second failure
+        log.warning("could not reload the user for an error page", exc_info=True)
+    return SimpleNamespace(display_name="", username="", role=None)
+
+
 def _page_error(request: Request, status: int, message: str) -> Response:
+    """An error page (or an htmx toast). Call it from a thread: it may read the database."""
     headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
     if is_htmx(request):
         headers.update({"HX-Retarget": "#toast", "HX-Reswap": "innerHTML"})
@@ -62,7 +97,7 @@ def _page_error(request: Request, status: int, message: str) -> Response:
             "status": status,
             "message": message,
             "principal": getattr(request.state, "principal", None),
-            "current_user": getattr(request.state, "user", None),
+            "current_user": _viewer(request),
             "csrf_token": getattr(request.state, "csrf_token", ""),
         },
         status_code=status,
@@ -90,6 +125,13 @@ def _record_denial(request: Request, exc: DomainError) -> None:
         )
 
 
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    if _is_api(request):
+        return JSONResponse({"code": "internal_error", "message": "服务器内部错误，已记录"}, status_code=500)
+    return await run_in_threadpool(_page_error, request, 500, "服务器内部错误，已记录，请稍后重试")
+
+
 def register_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -102,7 +144,7 @@ def register_error_handlers(app: FastAPI) -> None:
             return _redirect(request, f"/login?next={quote(target)}")
         if _is_api(request):
             return JSONResponse(exc.to_dict(), status_code=exc.status_code)
-        return _page_error(request, exc.status_code, exc.message)
+        return await run_in_threadpool(_page_error, request, exc.status_code, exc.message)
 
     async def redirect(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Redirect)
@@ -124,7 +166,7 @@ def register_error_handlers(app: FastAPI) -> None:
         }
         if _is_api(request):
             return JSONResponse(body, status_code=422)
-        return _page_error(request, 422, body["message"])
+        return await run_in_threadpool(_page_error, request, 422, f"{first[0]}：{first[1]}")
 
     async def stale(request: Request, exc: Exception) -> Response:
         return await domain_error(request, Conflict())
@@ -148,13 +190,7 @@ def register_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"code": code, "message": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
             )
-        return _page_error(request, exc.status_code, message)
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", exc_info=exc)
-        if _is_api(request):
-            return JSONResponse({"code": "internal_error", "message": "服务器内部错误，已记录"}, status_code=500)
-        return _page_error(request, 500, "服务器内部错误，已记录，请稍后重试")
+        return await run_in_threadpool(_page_error, request, exc.status_code, message)
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(Redirect, redirect)
@@ -164,7 +200,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, integrity)
     app.add_exception_handler(OperationalError, operational)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+    # unexpected exceptions: ErrorPageMiddleware (see create_app), inside the header middleware
 
 
 def _refuse_unsafe_production(app: FastAPI) -> None:
@@ -174,9 +210,13 @@ def _refuse_unsafe_production(app: FastAPI) -> None:
     problems = settings.production_problems()
     from app.models.user import User
 
-    for session in session_scope(app.state.session_factory, write=False):
-        if session.execute(select(User.id).where(User.is_demo.is_(True)).limit(1)).first():
-            problems.append("the database holds demo accounts")
+    try:
+        for session in session_scope(app.state.session_factory, write=False):
+            if session.execute(select(User.id).where(User.is_demo.is_(True)).limit(1)).first():
+                problems.append("the database holds demo accounts")
+    except SQLAlchemyError as exc:
+        name = type(exc).__name__
+        problems.append(f"cannot check the database for demo accounts ({name}; is it migrated? python -m app migrate)")
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
@@ -222,22 +262,48 @@ def create_app(
     def docs() -> HTMLResponse:
         return HTMLResponse((BASE_DIR / "app" / "static" / "docs.html").read_text(encoding="utf-8"))
 
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    # the last added runs first: request id → security headers → body cap → 500 page → the app,
+    # so every answer (a 413, a 500 page) carries the id and the headers
+    app.add_middleware(ErrorPageMiddleware, handler=unexpected)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_body_bytes
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts=settings.cookie_secure, extra_script_src=_script_origin(settings.htmx_url)
     )
     app.add_middleware(RequestContextMiddleware)
     return app
 
 
+def _script_origin(url: str) -> str:
+    """The origin a configured htmx URL is loaded from, when it is not this site (a CDN)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
 class _LazyApp:
-    """`app.main:app` builds the application on first use, so importing this module is cheap."""
+    """`app.main:app` builds the application on first use, so importing this module is cheap.
+
+    If building it fails (production refusing unsafe settings) during the server's startup,
+    the failure is reported as a failed startup, so the server exits instead of carrying on.
+    """
 
     _app: FastAPI | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._app is None:
-            self._app = create_app()
+            try:
+                self._app = create_app()
+            except Exception as exc:
+                if scope["type"] != "lifespan":
+                    raise
+                log.error("application startup failed: %s", exc)
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
         await self._app(scope, receive, send)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
@@ -35,7 +38,13 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Caps request bodies before anything parses them: 413 for a declared or an endless excess."""
+    """Caps request bodies before anything parses them: 413 for a declared or an endless excess.
+
+    A body that runs over the cap while it is being read (chunked, or with no length given) is
+    answered 413 at that moment, whatever the application then makes of the interrupted read
+    (FastAPI turns it into a 400): its own answer is discarded. The interrupted handler fails,
+    so its transaction is rolled back and nothing is written.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -60,15 +69,62 @@ class BodyLimitMiddleware:
                 return
         received = 0
         response_started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, response_started, rejected
+            if rejected:
+                raise _BodyTooLarge()
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    rejected = True
+                    if not response_started:
+                        response_started = True
+                        await _reject(scope, send, limit)
                     raise _BodyTooLarge()
             return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if rejected:
+                return  # the 413 has been sent; the application's own answer is dropped
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception as exc:  # multipart parsers wrap receive errors; unwrap ours
+            if not (rejected and _caused_by_limit(exc)):
+                raise
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+class ErrorPageMiddleware:
+    """Answers an unexpected exception with the application's own 500 page or JSON.
+
+    It sits inside the other middleware, so the 500 answer carries the security headers and
+    the request id like every other response. The exception is raised on afterwards, for the
+    server's log (and for tests).
+    """
+
+    def __init__(self, app: ASGIApp, handler: ErrorHandler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
@@ -77,19 +133,15 @@ class BodyLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not response_started:
-                await _reject(scope, send, limit)
-        except Exception as exc:  # multipart parsers wrap receive errors; unwrap ours
-            if _caused_by_limit(exc) and not response_started:
-                await _reject(scope, send, limit)
-            else:
-                raise
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if not response_started and not _caused_by_limit(exc):
+                try:
+                    response = await self.handler(Request(scope), exc)
+                except Exception:  # the error page itself failed: a plain answer still carries the headers
+                    response = PlainTextResponse("Internal Server Error", status_code=500)
+                await response(scope, receive, send)
+            raise
 
 
 def _caused_by_limit(exc: BaseException) -> bool:

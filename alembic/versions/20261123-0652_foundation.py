@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('content_type', sa.String(length=100), nullable=False),
-    sa.Column('location', sa.Text(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy import delete, event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.models.audit import AuditAnchor, AuditEntry
@@ -26,6 +26,7 @@ from app.models.base import utcnow
 from app.principal import Principal
 
 GENESIS_HASH = "0" * 64
+MIN_RETENTION_DAYS = 185
 _PG_AUDIT_LOCK = 7_262_001
 
 
@@ -52,6 +53,24 @@ def _json_value(value: Any) -> Any:
 def entry_hash(fields: dict[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_HASHED_COLUMNS = (
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_token_id",
+    "actor_label",
+    "unit_id",
+    "request_id",
+    "client_addr",
+    "action",
+    "entity",
+    "entity_id",
+    "changes",
+    "reason",
+    "prev_hash",
+)
 
 
 def _hashed_fields(entry: dict[str, Any]) -> dict[str, Any]:
@@ -118,13 +137,14 @@ def _append_many(
             "at": now,
             "actor_user_id": principal.user_id if principal else None,
             "actor_token_id": principal.token_id if principal else None,
-            "actor_label": principal.label if principal else "system",
+            # cut to the column widths: a long label must not make the change itself fail
+            "actor_label": (principal.label if principal else "system")[:100],
             "unit_id": principal.unit_id if principal else None,
-            "request_id": principal.request_id if principal else "",
-            "client_addr": principal.client_addr if principal else "",
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
+            "request_id": (principal.request_id if principal else "")[:64],
+            "client_addr": (principal.client_addr if principal else "")[:64],
+            "action": action[:40],
+            "entity": entity[:40],
+            "entity_id": entity_id[:40],
             "changes": _json_value(changes),
             "reason": reason or "",
             "prev_hash": prev_hash,
@@ -182,8 +202,10 @@ def _entity_name(obj: Any) -> str:
 
 
 def _entity_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return "/".join(str(v) for v in identity) if identity else ""
+    # during after_flush a new object has its primary key but not yet its identity key
+    state = inspect(obj)
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(v) for v in identity if v is not None)
 
 
 @event.listens_for(Session, "after_flush")
@@ -227,7 +249,11 @@ class VerifyResult:
 
 def verify_chain(session: Session, since_digest: str | None = None) -> VerifyResult:
     """Walk the chain from its start (or the pruning anchor) and report the first broken entry."""
-    anchor = session.execute(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1)).scalar_one_or_none()
+    # read the stored rows themselves (Core rows, not ORM objects): an entry already loaded in
+    # this session's identity map must not hide what is in the table now
+    anchor = session.execute(
+        select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.id.desc()).limit(1)
+    ).first()
     expected_seq, prev_hash = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS_HASH)
     since_seq: int | None = None
     since_hash = ""
@@ -238,28 +264,16 @@ def verify_chain(session: Session, since_digest: str | None = None) -> VerifyRes
         except ValueError:
             return VerifyResult(False, 0, 0, "", None, "摘要格式应为 序号:哈希")
     checked = 0
-    since_seen = since_seq is None or (anchor is not None and since_seq <= anchor.seq)
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000))
-    for entry in rows.scalars():
-        fields = {
-            c: getattr(entry, c)
-            for c in (
-                "seq",
-                "at",
-                "actor_user_id",
-                "actor_token_id",
-                "actor_label",
-                "unit_id",
-                "request_id",
-                "client_addr",
-                "action",
-                "entity",
-                "entity_id",
-                "changes",
-                "reason",
-                "prev_hash",
-            )
-        }
+    since_seen = since_seq is None
+    if since_seq is not None and anchor is not None and since_seq <= anchor.seq:
+        # the digest's entry was pruned: the anchor is all that is left to compare against
+        if since_seq == anchor.seq and anchor.hash != since_hash:
+            return VerifyResult(False, 0, anchor.seq, anchor.hash, anchor.seq, "与先前导出的摘要不一致")
+        since_seen = True
+    table = AuditEntry.__table__
+    rows = session.execute(select(table).order_by(table.c.seq).execution_options(yield_per=2000))
+    for entry in rows:
+        fields = {c: getattr(entry, c) for c in _HASHED_COLUMNS}
         if entry.seq != expected_seq:
             problem = "缺少条目（被删除）或顺序被改动" if entry.seq > expected_seq else "序号重复或顺序被改动"
             return VerifyResult(False, checked, expected_seq - 1, prev_hash, expected_seq, problem)
@@ -280,7 +294,15 @@ def verify_chain(session: Session, since_digest: str | None = None) -> VerifyRes
 
 
 def prune(session: Session, retention_days: int) -> int:
-    """Remove entries older than the retention period, keeping the chain verifiable via an anchor."""
+    """Remove entries older than the retention period, keeping the chain verifiable via an anchor.
+
+    The pruning itself is recorded in the chain (what was removed, up to which entry).
+    """
+    if retention_days < MIN_RETENTION_DAYS:
+        raise ValueError(f"审计记录至少保留 {MIN_RETENTION_DAYS} 天")
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     cutoff = utcnow() - timedelta(days=retention_days)
     last_old = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.at < cutoff).order_by(AuditEntry.seq.desc()).limit(1)
@@ -291,7 +313,14 @@ def prune(session: Session, retention_days: int) -> int:
         select(func.count()).select_from(AuditEntry).where(AuditEntry.seq <= last_old.seq)
     ).scalar_one()
     session.add(AuditAnchor(seq=last_old.seq, hash=last_old.hash))
-    session.execute(AuditEntry.__table__.delete().where(AuditEntry.seq <= last_old.seq))
+    session.flush()  # the anchor must be visible to the append below if every entry goes
+    session.execute(delete(AuditEntry).where(AuditEntry.seq <= last_old.seq))
+    append(
+        session,
+        "audit_prune",
+        entity="audit_entry",
+        changes={"through_seq": last_old.seq, "removed": int(count), "retention_days": retention_days},
+    )
     return int(count)
 
 

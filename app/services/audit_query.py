@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "login_failure": "登录失败",
     "logout": "退出",
     "permission_denied": "越权被拒",
+    "audit_prune": "清理过期审计记录",
 }
 
 

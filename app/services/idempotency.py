@@ -1,8 +1,10 @@
 """Idempotency-Key for POSTs: a retry returns the first response and creates nothing.
 
 The key's record is inserted in the same transaction as the change it guards, so either both
-are committed or neither is; a concurrent duplicate waits on the unique index and is then told
-to retry (409), when it gets the stored response.
+are committed or neither is. A concurrent duplicate waits on the unique index until the first
+request's transaction ends; if that committed, the duplicate answers with the stored response,
+otherwise it proceeds as the first. A request that ends without storing a response (a form
+shown again with errors) leaves no record, so the key may be used again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -21,23 +24,30 @@ from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
+MIN_TTL_HOURS = 24
+# response headers worth replaying (htmx reads its own; a browser follows Location)
+REPLAYED_HEADERS = ("location", "hx-redirect", "hx-location", "hx-refresh", "hx-trigger", "hx-retarget", "hx-reswap")
 
 
 class IdempotentReplay(Exception):
-    """Raised to answer a repeated request with the stored response."""
+    """Raised to answer a repeated request with the stored response.
+
+    The stored response is copied out at once: the request's transaction is rolled back before
+    the answer is built, which would expire the record.
+    """
 
     def __init__(self, record: IdempotencyRecord) -> None:
-        self.record = record
+        self.status_code = record.status_code
+        self.content_type = record.content_type
+        self.headers = dict(record.headers or {})
+        self.body = bytes(record.body or b"")
 
     def response(self) -> Response:
-        headers = {"Idempotent-Replayed": "true"}
-        if self.record.location:
-            headers["Location"] = self.record.location
         return Response(
-            self.record.body,
-            status_code=self.record.status_code,
-            media_type=self.record.content_type or None,
-            headers=headers,
+            self.body,
+            status_code=self.status_code,
+            media_type=self.content_type or None,
+            headers={**self.headers, "Idempotent-Replayed": "true"},
         )
 
 
@@ -79,11 +89,30 @@ class Guard:
     def finish(self, response: Response) -> Response:
         if self.record is not None and response.status_code < 500:
             self.record.status_code = response.status_code
-            self.record.content_type = response.headers.get("content-type", "")
-            self.record.location = response.headers.get("location", "") or response.headers.get("hx-redirect", "")
+            self.record.content_type = response.headers.get("content-type", "")[:100]
+            self.record.headers = {n: response.headers[n] for n in REPLAYED_HEADERS if n in response.headers}
             self.record.body = bytes(response.body)
             self.db.flush()
         return response
+
+
+def _find(db: Session, principal_key: str, key: str) -> IdempotencyRecord | None:
+    return db.execute(
+        select(IdempotencyRecord)
+        .where(IdempotencyRecord.principal == principal_key, IdempotencyRecord.key == key)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _answer_existing(existing: IdempotencyRecord, fingerprint: str) -> None:
+    if existing.request_hash != fingerprint:
+        raise Invalid(
+            {"Idempotency-Key": "该 Idempotency-Key 已用于内容不同的请求"},
+            "该 Idempotency-Key 已用于内容不同的请求",
+        )
+    if existing.status_code == 0:
+        raise KeyInFlight()
+    raise IdempotentReplay(existing)
 
 
 def begin(db: Session, principal_key: str, key: str | None, fingerprint: str) -> Guard:
@@ -91,25 +120,37 @@ def begin(db: Session, principal_key: str, key: str | None, fingerprint: str) ->
         return Guard(db, None)
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Invalid({"Idempotency-Key": f"Idempotency-Key 不能超过 {MAX_KEY_LENGTH} 个可打印字符"})
-    existing = db.execute(
-        select(IdempotencyRecord).where(IdempotencyRecord.principal == principal_key, IdempotencyRecord.key == key)
-    ).scalar_one_or_none()
+    existing = _find(db, principal_key, key)
     if existing is not None:
-        if existing.request_hash != fingerprint:
-            raise Invalid(
-                {"Idempotency-Key": "该 Idempotency-Key 已用于内容不同的请求"},
-                "该 Idempotency-Key 已用于内容不同的请求",
-            )
-        if existing.status_code == 0:
-            raise KeyInFlight()
-        raise IdempotentReplay(existing)
-    record = IdempotencyRecord(principal=principal_key, key=key, request_hash=fingerprint, status_code=0)
-    db.add(record)
-    db.flush()
+        _answer_existing(existing, fingerprint)
+    record = IdempotencyRecord(principal=principal_key, key=key, request_hash=fingerprint, status_code=0, headers={})
+    try:
+        # a concurrent request with the same key holds the unique index entry: this waits for
+        # its transaction, then fails here if it committed
+        with db.begin_nested():
+            db.add(record)
+            db.flush()
+    except IntegrityError:
+        existing = _find(db, principal_key, key)
+        if existing is None:
+            raise KeyInFlight() from None
+        _answer_existing(existing, fingerprint)
+    event.listen(db, "before_commit", _forget_unfinished(record), once=True)
     return Guard(db, record)
 
 
+def _forget_unfinished(record: IdempotencyRecord) -> Any:
+    def before_commit(session: Session) -> None:
+        if record.status_code == 0 and record in session:
+            session.delete(record)  # flushed by the commit under way
+
+    return before_commit
+
+
 def purge(db: Session, ttl_hours: int) -> int:
+    """Forget keys older than `ttl_hours` (never fewer than 24: clients may retry for a day)."""
+    if ttl_hours < MIN_TTL_HOURS:
+        raise ValueError(f"Idempotency-Key 至少保留 {MIN_TTL_HOURS} 小时")
     result = db.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - timedelta(hours=ttl_hours))
     )

@@ -50,24 +50,35 @@ def readiness(engine: Engine) -> dict[str, Any]:
 
 
 def backup_sqlite(url: str, target: Path) -> Path:
-    """A consistent copy of a live SQLite database through SQLite's online backup API."""
+    """A consistent copy of a live SQLite database through SQLite's online backup API.
+
+    The service may keep running and writing: the copy is one committed state. It is written
+    next to the target and renamed into place only after its integrity check passed, and it is
+    a single self-contained file (no -wal beside it), ready to be moved elsewhere.
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        raise ValueError("backup 仅适用于 SQLite；PostgreSQL 请使用 pg_dump（见 README）")
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        raise ValueError("backup 仅适用于 SQLite 数据库文件；PostgreSQL 请使用 pg_dump（见 README）")
+    source_path = Path(parsed.database)
+    if not source_path.exists():
+        raise ValueError(f"找不到数据库文件：{source_path}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(parsed.database)
-    destination = sqlite3.connect(str(target))
+    if target.exists() and target.resolve() == source_path.resolve():
+        raise ValueError("备份文件不能覆盖数据库本身")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(str(source_path), timeout=30)
+    destination = sqlite3.connect(str(partial))
     try:
         with destination:
             source.backup(destination, pages=1024)
+        destination.execute("PRAGMA journal_mode=DELETE")
+        result = destination.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         destination.close()
         source.close()
-    check = sqlite3.connect(str(target))
-    try:
-        result = check.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        check.close()
     if result != "ok":
+        partial.unlink(missing_ok=True)
         raise RuntimeError(f"backup failed its integrity check: {result}")
+    partial.replace(target)
     return target

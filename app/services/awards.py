@@ -35,8 +35,8 @@ from app.models.award import (
     RecipientType,
 )
 from app.models.base import utcnow
-from app.models.lead import LeadCredit
-from app.models.project import Category, Project, Stage
+from app.models.lead import Lead, LeadCredit
+from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
@@ -45,7 +45,12 @@ from app.services.common import check_version
 
 FEN = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
-NOTICE_DAYS = 7
+BAND_HINT = '每一档须写明 from_wan（万元）和 permille（千分比），如 {"from_wan": "5000", "permille": "1.5"}'
+NOTICE_DAYS = 7  # the public notice runs at least this many days, the first day included
+EXCLUSIONS = {
+    "duty_official": "负有该项目招商职责的公职人员",
+    "investor_controller": "投资方实际控制人",
+}
 
 
 def yuan(value: Decimal | int | str) -> Decimal:
@@ -125,6 +130,10 @@ def add_version(
     bad = [r for r in recipients if r not in RecipientType.__members__]
     if bad or not recipients:
         raise Invalid({"recipients": "请选择可获奖对象"})
+    if any(e not in EXCLUSIONS for e in exclusions):
+        raise Invalid({"exclusions": "未知的排除情形"})
+    if claim_window_days is not None and claim_window_days < 1:
+        raise Invalid({"claim_window_days": "申报期限须为正整数（天）"})
     previous = db.execute(
         select(PolicyVersion).where(PolicyVersion.policy_id == policy_id).order_by(PolicyVersion.number.desc()).limit(1)
     ).scalar_one_or_none()
@@ -165,8 +174,26 @@ def validate_params(kind: PolicyKind, params: dict[str, Any]) -> None:
         bands = params.get("bands")
         if not isinstance(bands, list) or not bands:
             raise Invalid({"bands": "请设置分档千分比"})
+        for band in bands:
+            try:
+                if not isinstance(band, dict) or Decimal(str(band["from_wan"])) < 0:
+                    raise ValueError
+                if not 0 < Decimal(str(band["permille"])) <= 1000:
+                    raise ValueError
+            except (ArithmeticError, ValueError, KeyError):
+                raise Invalid({"bands": BAND_HINT}) from None
     elif kind in (PolicyKind.milestone, PolicyKind.long_term, PolicyKind.honour):
         number("amount")
+    if kind in (PolicyKind.milestone, PolicyKind.long_term):
+        number("min_wan", required=False)
+    if kind is PolicyKind.milestone and params.get("stage", "started") not in Stage.__members__:
+        raise Invalid({"stage": "阶段须为 signed、landed、started、completed、production 等"})
+    if kind is PolicyKind.long_term:
+        if params.get("category") and params["category"] not in Category.__members__:
+            raise Invalid({"category": "未知的项目类别"})
+        years = params.get("years", 3)
+        if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 20:
+            raise Invalid({"years": "长效奖励年数须为 1–20 的整数"})
     number("cap_per_project", required=False)
     number("cap_per_recipient", required=False)
 
@@ -191,6 +218,10 @@ def credits(db: Session, project: Project) -> list[ProjectCredit]:
                 select(LeadCredit).where(LeadCredit.lead_id == project.lead_id).order_by(LeadCredit.id)
             ).scalars()
         ]
+    if not shares and project.lead_id is not None:
+        lead_unit = db.execute(select(Lead.unit_id).where(Lead.id == project.lead_id)).scalar_one_or_none()
+        if lead_unit is not None:
+            shares = [(lead_unit, Decimal(100))]  # no settled split: the lead's own unit holds 100%
     if not shares:
         shares = [(project.introducing_unit_id, Decimal(100))]
     result = []
@@ -231,13 +262,23 @@ def set_credits(
         raise Invalid({"shares": "请至少指定一方"})
     if sum((p.share for p in parts), Decimal(0)) != Decimal(100):
         raise Invalid({"shares": "各方份额合计须为 100%"})
+    names: dict[int, str] = {}
     for p in parts:
         if p.share <= 0:
             raise Invalid({"shares": "份额须大于 0"})
+        if p.share != p.share.quantize(FEN):
+            raise Invalid({"shares": "份额最多保留两位小数"})
+        if not p.name.strip():
+            raise Invalid({"shares": "请填写每一方的名称"})
+        if p.party is RecipientType.unit and (p.unit_id is None or db.get(Unit, p.unit_id) is None):
+            raise Invalid({"shares": f"{p.name}：类型为单位时请选择单位"})
         if p.party is RecipientType.introducer:
             reg = db.get(IntroducerRegistration, p.introducer_id) if p.introducer_id else None
             if reg is None or reg.project_id != project_id or not reg.is_first:
-                raise Invalid({"shares": "引荐人须是该项目首个备案的引荐人"})
+                raise Invalid({"shares": f"{p.name}：只有该项目首个备案（经客商确认）的引荐人才能计功劳"})
+            names[id(p)] = reg.name  # the registered name, as the investor confirmed it
+        elif p.introducer_id is not None:
+            raise Invalid({"shares": f"{p.name}：只有类型为引荐人的一方才能关联引荐人备案"})
     for row in db.execute(select(ProjectCredit).where(ProjectCredit.project_id == project_id)).scalars():
         db.delete(row)
     db.flush()
@@ -245,7 +286,7 @@ def set_credits(
         ProjectCredit(
             project_id=project_id,
             party=p.party,
-            name=p.name,
+            name=names.get(id(p), p.name.strip())[:100],
             share=p.share,
             unit_id=p.unit_id,
             user_id=p.user_id,
@@ -295,6 +336,8 @@ def register_introducer(
         kind_value = IntroducerKind.person
     if errors:
         raise Invalid(errors)
+    # two registrations at once: the second waits, and finds the first one there
+    db.execute(select(Project.id).where(Project.id == project.id).with_for_update()).all()
     first = db.execute(
         select(IntroducerRegistration.id).where(
             IntroducerRegistration.project_id == project_id, IntroducerRegistration.is_first.is_(True)
@@ -357,9 +400,13 @@ def compute(
     if kind is PolicyKind.per_funds:
         assert project is not None
         funds = project.funds_confirmed
+        if funds <= 0:
+            raise Invalid({"policy_id": "该项目尚无已确认的到位资金（待确认的不计）"})
         per = _d(p, "yuan_per_10k")
         raw = funds / 10 * per
         text = f"已确认到位资金 {fmt(funds)} 万元 ÷ 10 万元 × {fmt(per)} 元 = {fmt(yuan(raw))} 元"
+        if project.funds_pending > 0:
+            text += f"（另有待确认的 {fmt(project.funds_pending)} 万元未计）"
         basis: dict[str, Any] = {"funds_confirmed_wan": str(funds), "yuan_per_10k": str(per)}
         trigger = project.first_funds_on
     elif kind is PolicyKind.per_mille:
@@ -448,19 +495,24 @@ def compute(
 # --- proposing -------------------------------------------------------------------------------
 
 
-def _recipient_total(db: Session, policy_id: int, party: ProjectCredit) -> Decimal:
-    """What this recipient already has under the same policy (all versions), except rejected awards."""
-    stmt = (
+def _awarded(db: Session, policy_id: int) -> Any:
+    """Awards under the same policy (any of its versions) that still count: all but the rejected."""
+    return (
         select(func.coalesce(func.sum(Award.amount), 0))
         .join(PolicyVersion, PolicyVersion.id == Award.policy_version_id)
-        .where(
-            PolicyVersion.policy_id == policy_id,
-            Award.status != AwardStatus.rejected,
-            Award.recipient_type == party.party,
-            Award.recipient_name == party.name,
-        )
+        .where(PolicyVersion.policy_id == policy_id, Award.status != AwardStatus.rejected)
     )
+
+
+def _recipient_total(db: Session, policy_id: int, party: ProjectCredit) -> Decimal:
+    """What this recipient already has under the same policy (all versions, all projects), except rejected awards."""
+    stmt = _awarded(db, policy_id).where(Award.recipient_type == party.party, Award.recipient_name == party.name)
     return Decimal(db.execute(stmt).scalar_one())
+
+
+def _project_total(db: Session, policy_id: int, project_id: int) -> Decimal:
+    """What the project's parties already have under the same policy (e.g. earlier years of a long-term reward)."""
+    return Decimal(db.execute(_awarded(db, policy_id).where(Award.project_id == project_id)).scalar_one())
 
 
 def propose(
@@ -475,16 +527,22 @@ def propose(
     honour_recipient: CreditInput | None = None,
     today: date | None = None,
 ) -> list[Award]:
-    """Compute and propose the awards of one policy for one project (one per credited, eligible party)."""
+    """Compute and propose the awards of one policy for one project (one per credited, eligible party).
+
+    Caps: `cap_per_project` bounds what all the project's awards under the policy add up to (so a
+    second award, e.g. the next year of a long-term reward, gets only the room left); `cap_per_recipient`
+    bounds what one recipient gets under the policy over all projects. A recipient already at the cap
+    is left out, with the reason written into the calculation.
+    """
     today = today or date.today()
     pol = db.get(IncentivePolicy, policy_id)
     if pol is None or not pol.is_active:
         raise Invalid({"policy_id": "请选择有效的政策"})
     version = current_version(db, policy_id, today)
     project = None
-    if pol.kind in (PolicyKind.honour,):
-        if honour_recipient is None:
-            raise Invalid({"recipient": "请填写获奖单位或个人"})
+    if pol.kind is PolicyKind.honour:
+        if honour_recipient is None or not honour_recipient.name.strip():
+            raise Invalid({"recipient_name": "请填写获奖单位或个人"})
         if not principal.is_coordinator:
             raise policy.DeniedForbidden("荣誉奖励由招商局评定")
     else:
@@ -493,15 +551,45 @@ def propose(
         if project_id is None:
             raise Invalid({"project_id": "请选择项目"})
         project = projects.get_for_write(db, principal, project_id)
+        # one proposal at a time per project: the duplicate and cap checks below read what is already there
+        db.execute(select(Project.id).where(Project.id == project.id).with_for_update()).all()
+        contract = agreement(db, project, today=today)
+        if contract is not None and contract.state in (AgreementState.default, AgreementState.collection):
+            raise Invalid({"policy_id": f"项目奖励协议处于“{contract.state.label}”状态，违约项目不享受奖励，不能申报"})
     if pol.kind is PolicyKind.special and not decision_ref.strip():
         raise Invalid({"decision_ref": "一事一议须填写会议纪要或批复文号"})
     if pol.kind is PolicyKind.long_term:
         year = year or today.year - 1
+        if year >= today.year:
+            raise Invalid({"year": f"长效奖励按已结束的年度申报，{year} 年尚未结束"})
+        assert project is not None
+        if project.status is ProjectStatus.terminated:
+            raise Invalid({"policy_id": "项目已终止/退出，不再享受长效奖励"})
     comp = compute(project, version, pol.kind, year=year, special_amount=special_amount)
     if version.claim_window_days is not None and comp.trigger is not None:
         deadline = comp.trigger + timedelta(days=version.claim_window_days)
         if today > deadline:
-            raise Invalid({"policy_id": f"已超过申报期限（应于 {deadline} 前申报）"})
+            raise Invalid(
+                {
+                    "policy_id": f"已超过申报期限：本政策须在 {comp.trigger} 起 {version.claim_window_days} 天内"
+                    f"（{deadline} 前）申报"
+                }
+            )
+    if comp.amount <= 0:
+        raise Invalid({"policy_id": f"按已确认的数据计算奖励为 0 元，不能申报（{comp.text}）"})
+    total = comp.amount
+    text_total = comp.text
+    if project is not None and "cap_per_project" in version.params:
+        cap = yuan(_d(version.params, "cap_per_project"))
+        already = _project_total(db, policy_id, project.id)
+        room = max(Decimal(0), cap - already)
+        if total > room:
+            text_total += (
+                f"；本政策单个项目上限 {fmt(cap)} 元，该项目已获 {fmt(already)} 元，本次按余额 {fmt(room)} 元计"
+            )
+            total = yuan(room)
+        if total <= 0 < already:
+            raise Invalid({"policy_id": f"该项目按本政策已获 {fmt(already)} 元，已达单个项目上限 {fmt(cap)} 元"})
     allowed = {RecipientType(r) for r in version.recipients.split(",") if r}
     excluded = {e for e in version.exclusions.split(",") if e}
     if pol.kind is PolicyKind.honour:
@@ -509,7 +597,7 @@ def propose(
         parties = [
             ProjectCredit(
                 party=honour_recipient.party,
-                name=honour_recipient.name,
+                name=honour_recipient.name.strip()[:100],
                 share=Decimal(100),
                 unit_id=honour_recipient.unit_id,
                 user_id=honour_recipient.user_id,
@@ -524,20 +612,14 @@ def propose(
         if party.party not in allowed:
             skipped.append(f"{party.name}（{party.party.label}不在本政策奖励范围）")
         elif "duty_official" in excluded and party.is_duty_official:
-            skipped.append(f"{party.name}（负有该项目招商职责的公职人员，不予奖励）")
+            skipped.append(f"{party.name}（{EXCLUSIONS['duty_official']}，不予奖励）")
         elif "investor_controller" in excluded and party.is_investor_controller:
-            skipped.append(f"{party.name}（投资方实际控制人，不予奖励）")
+            skipped.append(f"{party.name}（{EXCLUSIONS['investor_controller']}，不予奖励）")
         else:
             eligible.append(party)
     if not eligible:
         raise Invalid({"policy_id": "没有符合本政策的获奖对象：" + "；".join(skipped)})
-    parts = split(comp.amount, [p.share for p in eligible])
-    budget_year = today.year
-    applicant_unit = principal.unit_id or (project.responsible_unit_id if project else None)
-    if applicant_unit is None:
-        raise Invalid({"__all__": "请以单位身份申报"})
-    awards = []
-    for party, part in zip(eligible, parts, strict=True):
+    for party in eligible:
         duplicate = (
             select(Award.id)
             .join(PolicyVersion, PolicyVersion.id == Award.policy_version_id)
@@ -553,17 +635,37 @@ def propose(
         if pol.kind is PolicyKind.long_term:
             duplicate = duplicate.where(Award.period_year == year)
         if pol.kind is not PolicyKind.honour and db.execute(duplicate.limit(1)).first():
-            raise Invalid({"policy_id": f"{party.name} 已按本政策申报过该项目的奖励"})
-        text = comp.text
-        if len(eligible) > 1 or party.share != 100:
+            what = f"{year} 年度的" if pol.kind is PolicyKind.long_term else ""
+            raise Invalid({"policy_id": f"{party.name} 已按本政策申报过该项目{what}奖励"})
+    # the split: each eligible party's share of the whole; excluded parties' shares are not paid to anyone
+    parts = split(total, [p.share for p in eligible])
+    planned: list[tuple[ProjectCredit, Decimal, str]] = []
+    for party, part in zip(eligible, parts, strict=True):
+        if part <= 0:
+            skipped.append(f"{party.name}（按份额计不足 1 分）")
+            continue
+        text = text_total
+        if len(parties) > 1 or party.share != 100:
             text += f"；按功劳份额 {party.share}% 计 {fmt(part)} 元"
         amount = part
         if "cap_per_recipient" in version.params:
-            cap = _d(version.params, "cap_per_recipient")
-            room = max(Decimal(0), cap - _recipient_total(db, policy_id, party))
+            cap = yuan(_d(version.params, "cap_per_recipient"))
+            already = _recipient_total(db, policy_id, party)
+            room = max(Decimal(0), cap - already)
+            if room <= 0:
+                skipped.append(f"{party.name}（按本政策已获 {fmt(already)} 元，已达每个获奖对象上限 {fmt(cap)} 元）")
+                continue
             if amount > room:
-                text += f"；本政策每个获奖对象上限 {fmt(cap)} 元，已获 {fmt(cap - room)} 元，本次按 {fmt(room)} 元计"
+                text += f"；本政策每个获奖对象上限 {fmt(cap)} 元，已获 {fmt(already)} 元，本次按余额 {fmt(room)} 元计"
                 amount = yuan(room)
+        planned.append((party, amount, text))
+    if not planned:
+        raise Invalid({"policy_id": "没有符合本政策的获奖对象：" + "；".join(skipped)})
+    applicant_unit = principal.unit_id or (project.responsible_unit_id if project else None)
+    if applicant_unit is None:
+        raise Invalid({"__all__": "请以单位身份申报"})
+    awards = []
+    for party, amount, text in planned:
         if skipped:
             text += "；未计：" + "；".join(skipped)
         award = Award(
@@ -577,14 +679,14 @@ def propose(
             credit_id=party.id,
             share=party.share,
             period_year=year if pol.kind is PolicyKind.long_term else None,
-            budget_year=budget_year,
+            budget_year=today.year,  # provisional: the approval charges the award to the year it is approved in
             basis=comp.basis,
             calculation=text,
             amount=amount,
-            decision_ref=decision_ref.strip(),
+            decision_ref=decision_ref.strip()[:100],
         )
-        db.add(award)
         awards.append(award)
+    db.add_all(awards)
     db.flush()
     return awards
 
@@ -596,9 +698,21 @@ def get(db: Session, principal: Principal, award_id: int) -> Award:
     award = db.get(Award, award_id)
     if award is None:
         raise NotFound("找不到该奖励")
-    if not (principal.reads_everything or principal.unit_id in (award.applicant_unit_id, award.recipient_unit_id)):
+    if not can_read(db, principal, award):
         raise policy.DeniedNotFound()
     return award
+
+
+def can_read(db: Session, principal: Principal, award: Award) -> bool:
+    """The bureau, leaders and supervisors; the unit that applied, the unit rewarded, and the project's own units."""
+    if principal.reads_everything:
+        return True
+    if principal.unit_id is None:
+        return False
+    if principal.unit_id in (award.applicant_unit_id, award.recipient_unit_id):
+        return True
+    project = db.get(Project, award.project_id) if award.project_id is not None else None
+    return project is not None and principal.unit_id in (project.responsible_unit_id, project.introducing_unit_id)
 
 
 def _step(
@@ -622,10 +736,55 @@ def _step(
     return award
 
 
+BASIS_LABELS = {
+    "funds_confirmed_wan": "已确认到位资金（万元）",
+    "investment_completed_wan": "竣工核定固定资产投资（万元）",
+    "permille": "千分比",
+    "contract_investment_wan": "合同投资（万元）",
+    "reached_on": "达到阶段的日期",
+    "production_on": "投产日期",
+}
+
+
+def _same(before: Any, after: Any) -> bool:
+    try:
+        return Decimal(str(before)) == Decimal(str(after))
+    except ArithmeticError:
+        return str(before) == str(after)
+
+
+def figures_now(db: Session, award: Award) -> list[str]:
+    """How the confirmed figures the award was computed from differ now (empty: unchanged).
+
+    A figure corrected after the proposal (funds reversed, a stage taken back) must not be paid on."""
+    if award.project_id is None:
+        return []
+    version = db.get(PolicyVersion, award.policy_version_id)
+    project = db.get(Project, award.project_id)
+    assert version is not None and project is not None
+    pol = db.get(IncentivePolicy, version.policy_id)
+    assert pol is not None
+    if pol.kind in (PolicyKind.special, PolicyKind.honour):
+        return []
+    try:
+        now = compute(project, version, pol.kind, year=award.period_year)
+    except Invalid as exc:
+        return ["；".join(exc.errors.values())]
+    return [
+        f"{BASIS_LABELS.get(key, key)}由 {before} 变为 {now.basis.get(key)}"
+        for key, before in award.basis.items()
+        if key in BASIS_LABELS and not _same(before, now.basis.get(key))
+    ]
+
+
 def verify(db: Session, principal: Principal, award_id: int, version: int, note: str) -> Award:
+    """The verifier checks the evidence; the figures the award was computed from must still stand."""
     award = _step(db, principal, award_id, version, [AwardStatus.proposed], who="verifier")
     if not note.strip():
         raise Invalid({"note": "请记录核查情况（核对的凭证、到位资金、开工等）"})
+    changed = figures_now(db, award)
+    if changed:
+        raise Invalid({"status": "申报后计算依据已变化：" + "；".join(changed) + "。请不予通过，按现在的数据重新申报"})
     with audit.reason(db, note):
         award.status = AwardStatus.verified
         award.verified_note = note
@@ -633,15 +792,34 @@ def verify(db: Session, principal: Principal, award_id: int, version: int, note:
 
 
 def start_notice(
-    db: Session, principal: Principal, award_id: int, version: int, start: date | None = None, days: int = NOTICE_DAYS
+    db: Session,
+    principal: Principal,
+    award_id: int,
+    version: int,
+    start: date | None = None,
+    days: int = NOTICE_DAYS,
+    today: date | None = None,
 ) -> Award:
+    """Publish the award for `days` days (at least 7) from `start`, which cannot be back-dated."""
     award = _step(db, principal, award_id, version, [AwardStatus.verified])
-    start = start or date.today()
+    today = today or date.today()
+    start = start or today
+    if start < today:
+        raise Invalid({"notice_from": f"公示开始日期不能早于今天（{today}）"})
+    if days < NOTICE_DAYS:
+        raise Invalid({"days": f"公示期不少于 {NOTICE_DAYS} 天"})
+    if days > 60:
+        raise Invalid({"days": "公示期不超过 60 天"})
     award.status = AwardStatus.notice
     award.notice_from = start
-    award.notice_to = start + timedelta(days=max(1, days) - 1)
+    award.notice_to = start + timedelta(days=days - 1)
     db.flush()
     return award
+
+
+def _added(**values: Any) -> dict[str, list[Any]]:
+    """An event on the award's own trail, in the trail's [before, after] shape."""
+    return {key: [None, value] for key, value in values.items()}
 
 
 def object_to(
@@ -658,28 +836,53 @@ def object_to(
     objection = AwardObjection(award_id=award.id, raised_on=today, raised_by=raised_by[:100], content=content)
     db.add(objection)
     db.flush()
+    audit.append(
+        db,
+        "award_objection",
+        entity="award",
+        entity_id=award.id,
+        changes=_added(objection_id=objection.id, raised_by=objection.raised_by, raised_on=today.isoformat()),
+        reason=content,
+    )
     return objection
 
 
 def answer(
-    db: Session, principal: Principal, objection_id: int, version: int, text: str, upheld: bool
+    db: Session,
+    principal: Principal,
+    objection_id: int,
+    version: int,
+    text: str,
+    upheld: bool,
+    today: date | None = None,
 ) -> AwardObjection:
+    """Answer an objection; an upheld one rejects the award."""
     policy.ensure_coordinator(principal)
     objection = db.get(AwardObjection, objection_id)
     if objection is None:
         raise NotFound("找不到该异议")
     check_version(db, objection, version)
+    if objection.answered_on is not None:
+        raise Invalid({"note": f"该异议已于 {objection.answered_on} 答复"})
     if not text.strip():
-        raise Invalid({"answer": "请填写答复"})
+        raise Invalid({"note": "请填写答复"})
     award = get(db, principal, objection.award_id)
     with audit.reason(db, text):
         objection.answer = text
-        objection.answered_on = date.today()
+        objection.answered_on = today or date.today()
         objection.upheld = upheld
         if upheld and award.status not in (AwardStatus.paid, AwardStatus.rejected):
             award.status = AwardStatus.rejected
             award.rejected_reason = f"公示异议成立：{text}"
-    db.flush()
+        db.flush()
+        audit.append(
+            db,
+            "award_objection_answer",
+            entity="award",
+            entity_id=award.id,
+            changes=_added(objection_id=objection.id, upheld=upheld),
+            reason=text,
+        )
     return objection
 
 
@@ -694,6 +897,7 @@ class BudgetFigures:
 
 
 def budget(db: Session, year: int) -> BudgetFigures:
+    """The year's fund: available = total − committed (approved, not paid) − paid + recovered clawbacks."""
     row = db.get(AwardBudget, year)
     total = row.total if row else Decimal(0)
 
@@ -707,11 +911,13 @@ def budget(db: Session, year: int) -> BudgetFigures:
         )
 
     committed, paid = summed(AwardStatus.approved), summed(AwardStatus.paid)
-    clawed = Decimal(
+    clawed = Decimal(  # money recovered goes back to the fund of the year it came back in
         db.execute(
-            select(func.coalesce(func.sum(Clawback.amount), 0))
-            .join(Award, Award.id == Clawback.award_id)
-            .where(Award.budget_year == year, Clawback.recovered.is_(True))
+            select(func.coalesce(func.sum(Clawback.amount), 0)).where(
+                Clawback.recovered.is_(True),
+                Clawback.recovered_on >= date(year, 1, 1),
+                Clawback.recovered_on <= date(year, 12, 31),
+            )
         ).scalar_one()
     )
     return BudgetFigures(
@@ -723,6 +929,15 @@ def set_budget(db: Session, principal: Principal, year: int, total: Decimal, not
     policy.ensure_coordinator(principal)
     if total < 0:
         raise Invalid({"total": "预算不能为负"})
+    figures = budget(db, year)
+    spent = figures.committed + figures.paid - figures.clawed_back
+    if yuan(total) < spent:
+        raise Invalid(
+            {
+                "total": f"预算不能少于已承诺和已兑现（扣除追回）的合计 {fmt(spent)} 元"
+                f"（已承诺 {fmt(figures.committed)}，已兑现 {fmt(figures.paid)}，追回 {fmt(figures.clawed_back)}）"
+            }
+        )
     row = db.get(AwardBudget, year)
     if row is None:
         row = AwardBudget(year=year, total=yuan(total), note=note)
@@ -734,10 +949,15 @@ def set_budget(db: Session, principal: Principal, year: int, total: Decimal, not
 
 
 def approve(db: Session, principal: Principal, award_id: int, version: int, today: date | None = None) -> Award:
+    """Approve after the notice ended with every objection answered, within what the year's fund has left.
+
+    The award is charged to the fund of the year it is approved in."""
     award = _step(db, principal, award_id, version, [AwardStatus.notice])
     today = today or date.today()
     if award.notice_to is None or today <= award.notice_to:
         raise Invalid({"status": f"公示期至 {award.notice_to} 止，期满后才能审批"})
+    # approvals against the same fund wait for each other (no-op on SQLite, where writers are serialised)
+    db.execute(select(AwardBudget.year).where(AwardBudget.year == today.year).with_for_update()).all()
     open_objections = db.execute(
         select(func.count())
         .select_from(AwardObjection)
@@ -745,17 +965,18 @@ def approve(db: Session, principal: Principal, award_id: int, version: int, toda
     ).scalar_one()
     if open_objections:
         raise Invalid({"status": f"还有 {open_objections} 条公示异议未答复"})
-    figures = budget(db, award.budget_year)
+    figures = budget(db, today.year)
     if award.amount > figures.available:
         raise Invalid(
             {
-                "status": f"{award.budget_year} 年奖励专项资金不足：可用 {fmt(figures.available)} 元"
+                "status": f"{today.year} 年奖励专项资金不足：可用 {fmt(figures.available)} 元"
                 f"（预算 {fmt(figures.total)}，已承诺 {fmt(figures.committed)}，已兑现 {fmt(figures.paid)}，"
                 f"追回 {fmt(figures.clawed_back)}），本笔 {fmt(award.amount)} 元，不能审批"
             }
         )
     award.status = AwardStatus.approved
     award.approved_on = today
+    award.budget_year = today.year
     db.flush()
     return award
 
@@ -766,6 +987,8 @@ def pay(db: Session, principal: Principal, award_id: int, version: int, paid_on:
         raise Invalid({"voucher_no": "请填写付款凭证号"})
     if paid_on > date.today():
         raise Invalid({"paid_on": "日期不能晚于今天"})
+    if award.approved_on is not None and paid_on < award.approved_on:
+        raise Invalid({"paid_on": f"兑现日期不能早于审批日期 {award.approved_on}"})
     award.status = AwardStatus.paid
     award.paid_on = paid_on
     award.voucher_no = voucher_no.strip()[:60]
@@ -796,7 +1019,7 @@ def claw_back(
     policy.ensure_coordinator(principal)
     award = get(db, principal, award_id)
     if award.status is not AwardStatus.paid:
-        raise Invalid({"amount": "只能追回已兑现的奖励"})
+        raise Invalid({"status": "只能追回已兑现的奖励"})
     already = Decimal(
         db.execute(
             select(func.coalesce(func.sum(Clawback.amount), 0)).where(Clawback.award_id == award.id)
@@ -808,30 +1031,61 @@ def claw_back(
             {"amount": f"追回金额须大于 0 且合计不超过已兑现的 {fmt(award.amount)} 元（已追 {fmt(already)} 元）"}
         )
     if not reason.strip():
-        raise Invalid({"reason": "请说明违约事由"})
-    row = Clawback(award_id=award.id, amount=amount, reason=reason, decided_on=decided_on or date.today())
+        raise Invalid({"note": "请说明违约事由"})
+    decided_on = decided_on or date.today()
+    if decided_on > date.today():
+        raise Invalid({"decided_on": "日期不能晚于今天"})
+    row = Clawback(award_id=award.id, amount=amount, reason=reason, decided_on=decided_on)
     with audit.reason(db, reason):
         db.add(row)
         db.flush()
-    if award.project_id is not None:
-        agreement = db.execute(
-            select(IncentiveAgreement).where(IncentiveAgreement.project_id == award.project_id)
-        ).scalar_one_or_none()
-        if agreement is not None and agreement.state is AgreementState.default:
-            agreement.state = AgreementState.collection
+        audit.append(
+            db,
+            "award_clawback",
+            entity="award",
+            entity_id=award.id,
+            changes=_added(clawback_id=row.id, amount=str(amount), decided_on=decided_on.isoformat()),
+            reason=reason,
+        )
+        project = db.get(Project, award.project_id) if award.project_id is not None else None
+        contract = agreement(db, project) if project is not None else None
+        if contract is not None and contract.state is AgreementState.default:
+            contract.state = AgreementState.collection  # the breach is now being collected
+            contract.note = reason[:2000]
     db.flush()
     return row
 
 
-def mark_recovered(db: Session, principal: Principal, clawback_id: int, version: int, recovered_on: date) -> Clawback:
+def mark_recovered(
+    db: Session,
+    principal: Principal,
+    clawback_id: int,
+    version: int,
+    recovered_on: date,
+    award_id: int | None = None,
+) -> Clawback:
+    """The money came back: it returns to the fund of the year it was recovered in."""
     policy.ensure_coordinator(principal)
     row = db.get(Clawback, clawback_id)
-    if row is None:
+    if row is None or (award_id is not None and row.award_id != award_id):
         raise NotFound("找不到该追回记录")
     check_version(db, row, version)
+    if row.recovered:
+        raise Invalid({"recovered_on": f"已于 {row.recovered_on} 登记追回"})
+    if recovered_on > date.today():
+        raise Invalid({"recovered_on": "日期不能晚于今天"})
+    if recovered_on < row.decided_on:
+        raise Invalid({"recovered_on": f"追回日期不能早于决定追回的日期 {row.decided_on}"})
     row.recovered = True
     row.recovered_on = recovered_on
     db.flush()
+    audit.append(
+        db,
+        "award_clawback_recovered",
+        entity="award",
+        entity_id=row.award_id,
+        changes=_added(clawback_id=row.id, amount=str(row.amount), recovered_on=recovered_on.isoformat()),
+    )
     return row
 
 
@@ -846,30 +1100,77 @@ TRANSITIONS = {
 }
 
 
-def agreement(db: Session, project: Project) -> IncentiveAgreement | None:
-    """The project's agreement, created at signing and moved on by the contract milestones."""
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def milestone_state(project: Project, state: AgreementState, years: int, today: date) -> AgreementState:
+    """Where the contract milestones move an agreement: production starts the maintenance period,
+    which closes the agreement when it has run its years. Default and collection only move by decision."""
+    if state is AgreementState.performance and project.production_on is not None:
+        state = AgreementState.maintenance
+    if (
+        state is AgreementState.maintenance
+        and project.production_on is not None
+        and today >= _add_years(project.production_on, years)
+    ):
+        state = AgreementState.closed
+    return state
+
+
+@dataclass
+class AgreementView:
+    """What the project page shows: the agreement as the milestones have moved it (nothing is written)."""
+
+    state: AgreementState
+    signed_on: date
+    note: str
+    maintenance_years: int
+
+
+def agreement_view(db: Session, project: Project, today: date | None = None) -> AgreementView | None:
+    today = today or date.today()
+    row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
+    if row is None:
+        if project.signed_on is None:
+            return None
+        years = 5
+        return AgreementView(
+            milestone_state(project, AgreementState.performance, years, today), project.signed_on, "", years
+        )
+    return AgreementView(
+        milestone_state(project, row.state, row.maintenance_years, today),
+        row.signed_on,
+        row.note,
+        row.maintenance_years,
+    )
+
+
+def agreement(db: Session, project: Project, today: date | None = None) -> IncentiveAgreement | None:
+    """The project's agreement, created at signing and moved on by the contract milestones (written, audited).
+
+    Called on the write paths (proposing, moving the agreement, clawing back); pages read `agreement_view`."""
+    today = today or date.today()
     row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
     if row is None and project.signed_on is not None:
         row = IncentiveAgreement(project_id=project.id, signed_on=project.signed_on)
         db.add(row)
         db.flush()
-    if row is not None and row.state is AgreementState.performance and project.production_on is not None:
-        row.state = AgreementState.maintenance  # milestone: in production → the maintenance period starts
-        db.flush()
-    if (
-        row is not None
-        and row.state is AgreementState.maintenance
-        and project.production_on is not None
-        and date.today() >= project.production_on.replace(year=project.production_on.year + row.maintenance_years)
-    ):
-        row.state = AgreementState.closed
-        db.flush()
+    if row is not None:
+        moved = milestone_state(project, row.state, row.maintenance_years, today)
+        if moved is not row.state:
+            with audit.reason(db, f"合同履约节点：{project.production_on} 投产"):
+                row.state = moved
     return row
 
 
 def move_agreement(
     db: Session, principal: Principal, project_id: int, to: AgreementState, reason: str
 ) -> IncentiveAgreement:
+    """A decision on the agreement (breach found, cured, collection finished), with its grounds."""
     policy.ensure_coordinator(principal)
     project = db.get(Project, project_id)
     if project is None:
@@ -879,11 +1180,13 @@ def move_agreement(
         raise Invalid({"state": "项目未签约，没有奖励协议"})
     if to not in TRANSITIONS[row.state]:
         raise Invalid({"state": f"协议当前为“{row.state.label}”，不能转为“{to.label}”"})
+    if to is AgreementState.maintenance and project.production_on is None:
+        raise Invalid({"state": "项目尚未投产，不能进入维护期"})
     if not reason.strip():
         raise Invalid({"reason": "请说明依据（合同履约节点、违约事实等）"})
     with audit.reason(db, reason):
         row.state = to
-        row.note = reason
+        row.note = reason[:2000]
     return row
 
 
@@ -905,8 +1208,13 @@ def list_awards(
         .join(IncentivePolicy, IncentivePolicy.id == PolicyVersion.policy_id)
     )
     if not principal.reads_everything:
+        own_projects = select(Project.id).where(
+            (Project.responsible_unit_id == principal.unit_id) | (Project.introducing_unit_id == principal.unit_id)
+        )
         stmt = stmt.where(
-            (Award.applicant_unit_id == principal.unit_id) | (Award.recipient_unit_id == principal.unit_id)
+            (Award.applicant_unit_id == principal.unit_id)
+            | (Award.recipient_unit_id == principal.unit_id)
+            | Award.project_id.in_(own_projects)
         )
     if status is not None:
         stmt = stmt.where(Award.status == status)
@@ -915,6 +1223,20 @@ def list_awards(
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(Award.id.desc()).limit(limit).offset(offset)).all()
     return [{"award": a, "version": v, "policy": p} for a, v, p in rows], total
+
+
+def in_notice(db: Session, today: date | None = None) -> list[dict[str, Any]]:
+    """The public notice: every award whose notice period includes today (it is public: no unit filter)."""
+    today = today or date.today()
+    rows = db.execute(
+        select(Award, PolicyVersion, IncentivePolicy)
+        .join(PolicyVersion, PolicyVersion.id == Award.policy_version_id)
+        .join(IncentivePolicy, IncentivePolicy.id == PolicyVersion.policy_id)
+        .where(Award.status == AwardStatus.notice, Award.notice_from <= today, Award.notice_to >= today)
+        .order_by(Award.notice_from, Award.id)
+        .limit(1000)
+    ).all()
+    return [{"award": a, "version": v, "policy": p} for a, v, p in rows]
 
 
 def objections(db: Session, award_id: int) -> Sequence[AwardObjection]:

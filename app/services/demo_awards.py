@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,8 @@ from app.models.user import Role
 from app.principal import Principal
 from app.services import awards
 
-POLICIES = [
+PolicySpec = tuple[str, PolicyKind, str, dict[str, Any], list[str], list[str], int | None]
+POLICIES: list[PolicySpec] = [
     (
         "到位资金奖励",
         PolicyKind.per_funds,
@@ -150,13 +152,13 @@ def load(db: Session, today: date | None = None) -> bool:
             awards.verify(db, coordinator, award.id, award.version, "已核对银行回单和到位资金确认记录")
         if stage >= 2:
             start = today - timedelta(days=3 if stage == 2 else 20)
-            awards.start_notice(db, coordinator, award.id, award.version, start)
+            awards.start_notice(db, coordinator, award.id, award.version, start, today=start)
         if stage == 2 and index % 4 == 2:
             awards.object_to(db, coordinator, award.id, "群众来电", "询问引荐人是否为该项目负责干部", today=today)
         if stage >= 3:
             awards.approve(db, coordinator, award.id, award.version, today=today)
         if stage >= 4:
-            awards.pay(db, coordinator, award.id, award.version, today - timedelta(days=5), f"QSCZ{2026000 + index}")
+            awards.pay(db, coordinator, award.id, award.version, today, f"QSCZ{today.year * 1000 + index}")
     proposed = [a for a in created if a.status.value == "proposed"]
     if len(proposed) > 1:
         awards.reject(db, coordinator, proposed[0].id, proposed[0].version, "核查发现到位资金为企业内部调拨，不予奖励")

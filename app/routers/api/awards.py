@@ -46,17 +46,23 @@ class AwardRead(BaseModel):
     id: int
     policy_version_id: int
     project_id: int | None
+    applicant_unit_id: int
     recipient_type: RecipientType
     recipient_name: str
-    share: Decimal
-    period_year: int | None
-    budget_year: int
-    calculation: str
+    recipient_unit_id: int | None
+    share: Decimal = Field(description="功劳份额（%）")
+    period_year: int | None = Field(description="长效奖励的年度")
+    budget_year: int = Field(description="计入哪一年的奖励专项资金（审批时定为审批当年）")
+    basis: dict[str, Any] = Field(description="计算所用的已确认数据")
+    calculation: str = Field(description="计算过程（文字和数字）")
     amount: Decimal = Field(description="元，精确到分")
+    decision_ref: str
     status: AwardStatus
     notice_from: date | None
     notice_to: date | None
+    approved_on: date | None
     paid_on: date | None
+    voucher_no: str
     rejected_reason: str
     created_at: datetime
     version: int

@@ -117,8 +117,11 @@ def _list(
             "status": status,
             "statuses": AWARD_STATUS_LABELS,
             "offset": offset,
+            "limit": 100,
             "policies": [
-                (p.id, f"{p.name}（{p.kind.label}）") for p, v in awards.list_policies(db) if p.is_active and v
+                (p.id, f"{p.name}（{p.kind.label}）")
+                for p, v in awards.list_policies(db)
+                if p.is_active and v and (principal.is_coordinator or p.kind is not PolicyKind.honour)
             ],
             "projects": mine,
             "errors": errors,
@@ -145,17 +148,22 @@ def award_propose(request: Request, db: DbSession, principal: PagePrincipal, for
             if not name or kind not in RecipientType.__members__:
                 raise Invalid({"recipient_name": "请填写获奖对象"})
             honour = awards.CreditInput(party=RecipientType(kind), name=name[:100], share=Decimal(100))
-        year = int(str(form.get("year"))) if str(form.get("year") or "").isdigit() else None
-        created = awards.propose(
-            db,
-            principal,
-            policy_id=policy_id,
-            project_id=_int(form, "project_id") if pol.kind is not PolicyKind.honour else None,
-            year=year,
-            special_amount=_money(form, "amount", required=False),
-            decision_ref=str(form.get("decision_ref") or ""),
-            honour_recipient=honour,
-        )
+        year_text = str(form.get("year") or "").strip()
+        if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+            raise Invalid({"year": "请填写年度，如 2025"})
+        project_id = _int(form, "project_id") if pol.kind is not PolicyKind.honour else None
+        special_amount = _money(form, "amount", required=False)
+        with db.begin_nested():  # a refusal part-way leaves nothing behind (the page is still answered)
+            created = awards.propose(
+                db,
+                principal,
+                policy_id=policy_id,
+                project_id=project_id,
+                year=int(year_text) if year_text else None,
+                special_amount=special_amount,
+                decision_ref=str(form.get("decision_ref") or ""),
+                honour_recipient=honour,
+            )
     except Invalid as exc:
         return _list(request, db, principal, "", 0, exc.errors, values, 422)
     return _go(request, f"/awards/{created[0].id}" if len(created) == 1 else "/awards?status=proposed")
@@ -163,8 +171,9 @@ def award_propose(request: Request, db: DbSession, principal: PagePrincipal, for
 
 @router.get("/awards/notice")
 def public_notice(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    rows, _ = awards.list_awards(db, principal, status=AwardStatus.notice, limit=500)
-    return render(request, "awards/notice.html", {"rows": rows, "today": date.today()})
+    """The public notice (公示) as posted: every award whose notice period includes today, printable on A4."""
+    today = date.today()
+    return render(request, "awards/notice.html", {"rows": awards.in_notice(db, today), "today": today})
 
 
 @router.get("/awards/budget")
@@ -182,7 +191,8 @@ def budget_save(request: Request, db: DbSession, principal: PagePrincipal, form:
     try:
         amount = _money(form, "total")
         assert amount is not None
-        awards.set_budget(db, principal, year, amount, str(form.get("note") or "")[:500])
+        with db.begin_nested():
+            awards.set_budget(db, principal, year, amount, str(form.get("note") or "")[:500])
     except Invalid as exc:
         return render(
             request,
@@ -204,38 +214,47 @@ def policy_list(request: Request, db: DbSession, principal: PagePrincipal) -> Re
 
 @router.post("/awards/policies")
 def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["recipients_list"] = [str(v) for v in form.getlist("recipients")]
+    values["exclusions_list"] = [str(v) for v in form.getlist("exclusions")]
     try:
         policy.ensure_coordinator(principal)
-        name = values.get("name", "").strip()
+        name = str(values.get("name", "")).strip()
         try:
-            kind = PolicyKind(values.get("kind", ""))
+            kind = PolicyKind(str(values.get("kind", "")))
         except ValueError:
             raise Invalid({"kind": "请选择规则类型"}) from None
         try:
-            params = json.loads(values.get("params") or "{}")
+            params = json.loads(str(values.get("params") or "{}"))
             if not isinstance(params, dict):
                 raise ValueError
         except ValueError:
             raise Invalid({"params": '参数须为 JSON 对象，如 {"yuan_per_10k": "500"}'}) from None
         if not 2 <= len(name) <= 100:
             raise Invalid({"name": "请填写政策名称"})
+        window = str(values.get("claim_window_days", "")).strip()
+        if window and not window.isdigit():
+            raise Invalid({"claim_window_days": "申报期限须为天数"})
+        effective_from = _day(form, "effective_from", date.today())
         existing = db.execute(select(IncentivePolicy).where(IncentivePolicy.name == name)).scalar_one_or_none()
-        pol = existing or IncentivePolicy(name=name, kind=kind, document_no=values.get("document_no", "")[:100])
-        if existing is None:
-            db.add(pol)
-            db.flush()
-        window = values.get("claim_window_days", "")
-        awards.add_version(
-            db,
-            principal,
-            pol.id,
-            effective_from=_day(form, "effective_from", date.today()),
-            params=params,
-            recipients=form.getlist("recipients"),  # type: ignore[arg-type]
-            exclusions=form.getlist("exclusions"),  # type: ignore[arg-type]
-            claim_window_days=int(window) if window.isdigit() else None,
-        )
+        if existing is not None and existing.kind is not kind:
+            raise Invalid({"kind": f"同名政策“{name}”的规则类型是“{existing.kind.label}”，新版本不能改变类型"})
+        document_no = str(values.get("document_no", ""))[:100]
+        with db.begin_nested():  # a version refused leaves no policy without a version behind
+            pol = existing or IncentivePolicy(name=name, kind=kind, document_no=document_no)
+            if existing is None:
+                db.add(pol)
+                db.flush()
+            awards.add_version(
+                db,
+                principal,
+                pol.id,
+                effective_from=effective_from,
+                params=params,
+                recipients=values["recipients_list"],
+                exclusions=values["exclusions_list"],
+                claim_window_days=int(window) if window else None,
+            )
     except Invalid as exc:
         return render(
             request,
@@ -268,7 +287,7 @@ def _credit_page(
             "name": projects.display_name(principal, project),
             "credits": awards.credits(db, project),
             "introducers": awards.introducers(db, project.id),
-            "agreement": awards.agreement(db, project),
+            "agreement": awards.agreement_view(db, project),
             "states": [(s.value, s.label) for s in AgreementState],
             "kinds": [(k.value, k.label) for k in IntroducerKind],
             "errors": errors,
@@ -285,17 +304,19 @@ def introducer_register(
     request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
 ) -> Response:
     try:
-        awards.register_introducer(
-            db,
-            principal,
-            project_id,
-            kind=str(form.get("kind") or ""),
-            name=str(form.get("name") or ""),
-            phone=str(form.get("phone") or ""),
-            registered_on=_day(form, "registered_on", date.today()),
-            investor_confirmed=form.get("investor_confirmed") == "on",
-            confirmation=str(form.get("investor_confirmation") or ""),
-        )
+        registered_on = _day(form, "registered_on", date.today())
+        with db.begin_nested():
+            awards.register_introducer(
+                db,
+                principal,
+                project_id,
+                kind=str(form.get("kind") or ""),
+                name=str(form.get("name") or ""),
+                phone=str(form.get("phone") or ""),
+                registered_on=registered_on,
+                investor_confirmed=form.get("investor_confirmed") == "on",
+                confirmation=str(form.get("investor_confirmation") or ""),
+            )
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
     return _go(request, f"/awards/projects/{project_id}")
@@ -332,7 +353,8 @@ def credit_save(
                     is_investor_controller=form.get(f"controller_{index}") == "on",
                 )
             )
-        awards.set_credits(db, principal, project_id, parts)
+        with db.begin_nested():
+            awards.set_credits(db, principal, project_id, parts)
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
     return _go(request, f"/awards/projects/{project_id}")
@@ -347,7 +369,8 @@ def agreement_move(
     except ValueError:
         return _credit_page(request, db, principal, project_id, {"state": "请选择状态"}, 422)
     try:
-        awards.move_agreement(db, principal, project_id, state, str(form.get("reason") or ""))
+        with db.begin_nested():
+            awards.move_agreement(db, principal, project_id, state, str(form.get("reason") or ""))
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
     return _go(request, f"/awards/projects/{project_id}")
@@ -381,6 +404,7 @@ def _detail(
             "errors": errors or {},
             "today": date.today(),
             "history": audit.history(db, "award", award.id),
+            "field_labels": HISTORY_LABELS,
         },
         status_code=status_code,
     )
@@ -391,48 +415,102 @@ def award_detail(request: Request, db: DbSession, principal: PagePrincipal, awar
     return _detail(request, db, principal, award_id)
 
 
+HISTORY_LABELS = {
+    "policy_version_id": "政策版本（编号）",
+    "project_id": "项目（编号）",
+    "applicant_unit_id": "申报单位（编号）",
+    "recipient_type": "获奖对象类型",
+    "recipient_name": "获奖对象",
+    "recipient_unit_id": "获奖单位（编号）",
+    "share": "功劳份额（%）",
+    "period_year": "奖励年度",
+    "budget_year": "计入预算年度",
+    "calculation": "计算",
+    "decision_ref": "决定文号",
+    "verified_note": "核查情况",
+    "notice_from": "公示开始",
+    "notice_to": "公示结束",
+    "approved_on": "审批日期",
+    "paid_on": "兑现日期",
+    "voucher_no": "付款凭证号",
+    "rejected_reason": "不予通过的理由",
+    "objection_id": "异议（编号）",
+    "raised_by": "异议人",
+    "raised_on": "异议日期",
+    "upheld": "异议成立",
+    "clawback_id": "追回（编号）",
+    "decided_on": "决定追回日期",
+    "recovered_on": "追回日期",
+}
+
+NOTE_FIELDS = {
+    "verify": "verify_note",
+    "reject": "reject_reason",
+    "object": "objection",
+    "answer": "answer",
+    "clawback": "clawback_reason",
+}
+
+
 @router.post("/awards/{award_id}/step")
-def award_step(request: Request, db: DbSession, principal: PagePrincipal, award_id: int, form: RequestForm) -> Response:
+def award_step(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, award_id: int) -> Response:
     step = str(form.get("step") or "")
-    note = str(form.get("note") or "")[:2000]
+    # each form on the page names its text field after its step (verify_note, reject_reason …); "note" also works
+    note = str(form.get(NOTE_FIELDS.get(step, "note")) or form.get("note") or "")[:2000]
     try:
         version = _int(form, "version")
-        if step == "verify":
-            awards.verify(db, principal, award_id, version, note)
-        elif step == "notice":
-            awards.start_notice(
-                db,
-                principal,
-                award_id,
-                version,
-                _day(form, "notice_from", date.today()),
-                int(str(form.get("days") or awards.NOTICE_DAYS))
-                if str(form.get("days") or "").isdigit()
-                else awards.NOTICE_DAYS,
-            )
-        elif step == "approve":
-            awards.approve(db, principal, award_id, version)
-        elif step == "pay":
-            awards.pay(
-                db, principal, award_id, version, _day(form, "paid_on", date.today()), str(form.get("voucher_no") or "")
-            )
-        elif step == "reject":
-            awards.reject(db, principal, award_id, version, note)
-        elif step == "object":
-            awards.object_to(db, principal, award_id, str(form.get("raised_by") or ""), note)
-        elif step == "answer":
-            awards.answer(db, principal, _int(form, "objection_id"), version, note, form.get("upheld") == "on")
-        elif step == "clawback":
-            amount = _money(form, "amount")
-            assert amount is not None
-            awards.claw_back(db, principal, award_id, amount, note)
-        elif step == "recovered":
-            awards.mark_recovered(
-                db, principal, _int(form, "clawback_id"), version, _day(form, "recovered_on", date.today())
-            )
-        else:
-            raise Invalid({"step": "未知的操作"})
+        with db.begin_nested():  # a refused step leaves nothing behind (the page is still answered)
+            _do_step(db, principal, award_id, step, version, note, form)
     except (Invalid, Conflict) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         return _detail(request, db, principal, award_id, errors, 409 if isinstance(exc, Conflict) else 422)
     return _go(request, f"/awards/{award_id}")
+
+
+def _do_step(
+    db: DbSession, principal: PagePrincipal, award_id: int, step: str, version: int, note: str, form: Any
+) -> None:
+    if step == "verify":
+        awards.verify(db, principal, award_id, version, note)
+    elif step == "notice":
+        days = str(form.get("days") or "").strip()
+        if days and not days.isdigit():
+            raise Invalid({"days": "公示天数须为整数"})
+        awards.start_notice(
+            db,
+            principal,
+            award_id,
+            version,
+            _day(form, "notice_from", date.today()),
+            int(days) if days else awards.NOTICE_DAYS,
+        )
+    elif step == "approve":
+        awards.approve(db, principal, award_id, version)
+    elif step == "pay":
+        awards.pay(
+            db, principal, award_id, version, _day(form, "paid_on", date.today()), str(form.get("voucher_no") or "")
+        )
+    elif step == "reject":
+        awards.reject(db, principal, award_id, version, note)
+    elif step == "object":
+        awards.object_to(db, principal, award_id, str(form.get("raised_by") or ""), note)
+    elif step == "answer":
+        objection_id = _int(form, "objection_id")
+        if objection_id not in {o.id for o in awards.objections(db, award_id)}:
+            raise Invalid({"__all__": "找不到该异议"})
+        awards.answer(db, principal, objection_id, version, note, form.get("upheld") == "on")
+    elif step == "clawback":
+        amount = _money(form, "amount")
+        assert amount is not None
+        awards.claw_back(db, principal, award_id, amount, note)
+    elif step == "recovered":
+        awards.mark_recovered(
+            db,
+            principal,
+            _int(form, "clawback_id"),
+            version,
+            _day(form, "recovered_on", date.today()),
+            award_id=award_id,
+        )
+    else:
+        raise Invalid({"step": "未知的操作"})

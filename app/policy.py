@@ -39,14 +39,23 @@ def can_write_unit_owned(principal: Principal, owner_unit_id: int | None) -> boo
     return principal.role.value == "unit_staff" and owner_unit_id == principal.unit_id
 
 
-def ensure_read(principal: Principal, owner_unit_id: int | None) -> None:
+def ensure_read(principal: Principal, owner_unit_id: int | None, not_found: str | None = None) -> None:
+    """Refuse another unit's object as 404. Pass the message the caller gives for a missing
+    object, so that the answer is the same whether the object exists or not."""
     if not can_read_unit_owned(principal, owner_unit_id):
-        raise DeniedNotFound()
+        raise DeniedNotFound(not_found)
 
 
-def ensure_write(principal: Principal, owner_unit_id: int | None) -> None:
-    ensure_read(principal, owner_unit_id)
+def ensure_write(principal: Principal, owner_unit_id: int | None, not_found: str | None = None) -> None:
+    ensure_read(principal, owner_unit_id, not_found)
     if not can_write_unit_owned(principal, owner_unit_id):
+        raise DeniedForbidden()
+
+
+def ensure_change_unit(principal: Principal, unit_id: int) -> None:
+    """A unit's own record. The unit directory is readable by everyone, so a unit one may not
+    change is answered 403 (never 404): only the unit's own staff and the coordinator may."""
+    if not can_write_unit_owned(principal, unit_id):
         raise DeniedForbidden()
 
 

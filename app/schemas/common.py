@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 T = TypeVar("T")
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no person types; NUL cannot even be stored in PostgreSQL text, so it is refused as
+input instead of failing when written. (Lone surrogates are already refused by pydantic.)"""
+
+CONTROL_MESSAGE = "不能包含控制字符"
+
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""For one-line query parameters (search boxes): no control characters."""
 
 
 class InputModel(BaseModel):
     """Inputs reject unknown fields, so nobody can post a field they may not set."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValueError(CONTROL_MESSAGE)
+        return value
 
 
 class ReadModel(BaseModel):
@@ -50,6 +67,7 @@ _MESSAGES = {
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
     "string_pattern_mismatch": "格式不正确",
     "string_type": "请输入文字",
+    "string_unicode": "包含无效的字符",
     "extra_forbidden": "不允许提交此字段",
     "value_error": "{msg}",
     "json_invalid": "请求体不是有效的 JSON",

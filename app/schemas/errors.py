@@ -18,6 +18,7 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "请求无法解析（如请求体不是 UTF-8 编码）"},
     401: {"model": ErrorBody, "description": "未认证：缺少或无效的令牌"},
     403: {"model": ErrorBody, "description": "无权执行此操作"},
     404: {"model": ErrorBody, "description": "不存在，或不属于本单位"},

@@ -106,7 +106,7 @@ def update(db: Session, principal: Principal, unit_id: int, data: UnitUpdate) ->
 def update_contact(db: Session, principal: Principal, unit_id: int, data: UnitContactUpdate) -> Unit:
     """A unit's own staff may keep its head, phone and address current."""
     unit = get(db, unit_id)
-    policy.ensure_write(principal, unit.id)
+    policy.ensure_change_unit(principal, unit.id)
     check_version(db, unit, data.version)
     apply_changes(unit, data.model_dump(exclude_none=True))
     db.flush()

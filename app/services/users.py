@@ -21,12 +21,14 @@ from app.services import auth
 from app.services.common import apply_changes, check_version
 from app.services.security import hash_password, new_token, password_problems, sha256_hex
 
+USER_NOT_FOUND = "找不到该用户"
+
 
 def get(db: Session, principal: Principal, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("找不到该用户")
-    policy.ensure_read(principal, user.unit_id)
+        raise NotFound(USER_NOT_FOUND)
+    policy.ensure_read(principal, user.unit_id, USER_NOT_FOUND)  # another unit's: the same answer
     return user
 
 
@@ -40,8 +42,10 @@ def list_users(
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(User.username.like(like), User.display_name.like(like)))
+        # literal search: "%" and "_" typed by a person match themselves, not everything
+        stmt = stmt.where(
+            or_(User.username.icontains(q, autoescape=True), User.display_name.icontains(q, autoescape=True))
+        )
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(User.unit_id, User.id).limit(limit).offset(offset)).scalars().all()
     return rows, total

@@ -1,9 +1,12 @@
 """The JSON API under /api/v1, for other government systems."""
 
-from fastapi import APIRouter, Security
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 
-from app.routers.api import awards, leads, me, performance, projects, tickets, units, users
+from app.deps import ApiPrincipal
+from app.routers.api import awards, leads, me, performance, project_import, projects, tickets, units, users
+from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.errors import ERROR_RESPONSES
 
 bearer_scheme = HTTPBearer(
@@ -14,11 +17,33 @@ bearer_scheme = HTTPBearer(
 """Declares the bearer scheme in the OpenAPI document (the docs' Authorize button); the check
 itself is app.deps.api_principal, which answers 401 in the API's own JSON error format."""
 
-api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Security(bearer_scheme)])
+
+def plain_query(request: Request, principal: ApiPrincipal) -> None:
+    """No query parameter of any operation may carry control characters (NUL above all: PostgreSQL
+    cannot even compare text with it). Checked after authentication, so that the 401 comes first."""
+    errors = [
+        {
+            "type": "value_error",
+            "loc": ("query", name),
+            "msg": CONTROL_MESSAGE,
+            "input": value,
+            "ctx": {"error": CONTROL_MESSAGE},
+        }
+        for name, value in request.query_params.multi_items()
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value)
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+api_router = APIRouter(
+    prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Security(bearer_scheme), Depends(plain_query)]
+)
 api_router.include_router(me.router)
 api_router.include_router(units.router)
 api_router.include_router(users.router)
 api_router.include_router(leads.router)
+api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
 api_router.include_router(awards.router)

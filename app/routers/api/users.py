@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.deps import ApiPrincipal, DbSession
-from app.schemas.common import Page
+from app.schemas.common import PLAIN_TEXT_PATTERN, Page
 from app.schemas.users import UserRead
 from app.services import users
 
@@ -17,7 +17,7 @@ def list_users(
     principal: ApiPrincipal,
     db: DbSession,
     unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    q: Annotated[str, Query(max_length=50, description="按登录名或姓名查找")] = "",
+    q: Annotated[str, Query(max_length=50, pattern=PLAIN_TEXT_PATTERN, description="按登录名或姓名查找")] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[UserRead]:

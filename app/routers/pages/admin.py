@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
 from app.errors import Conflict, Duplicate, Invalid
+from app.models.base import utcnow
 from app.models.unit import UNIT_KIND_LABELS, UnitKind
 from app.models.user import ROLE_LABELS
-from app.policy import ensure_coordinator, ensure_write
-from app.schemas.common import validate_form
+from app.policy import ensure_change_unit, ensure_coordinator
+from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
 from app.services import audit, units, users
-from app.templating import is_htmx, render
+from app.templating import is_htmx, local_dt, render
 
 router = APIRouter()
 
 KIND_OPTIONS = [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind]
 ROLE_OPTIONS = [(k.value, v) for k, v in ROLE_LABELS.items()]
 TIER_OPTIONS = [(1, "一档"), (2, "二档"), (3, "三档"), (4, "四档")]
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+"""A record id in a page's path: bounded, so an absurd number is a 422, never a database error."""
 
 
 def _redirect(request: Request, url: str) -> Response:
@@ -91,6 +95,7 @@ def unit_new(request: Request, db: DbSession, principal: PagePrincipal) -> Respo
 def unit_create(
     request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
 ) -> Response:
+    ensure_coordinator(principal)  # before validating: a refused form is never echoed back
     values = dict(form)
     try:
         unit = units.create(db, principal, validate_form(UnitCreate, form))
@@ -101,7 +106,7 @@ def unit_create(
 
 
 @router.get("/admin/units/{unit_id}")
-def unit_edit(request: Request, db: DbSession, principal: PagePrincipal, unit_id: int) -> Response:
+def unit_edit(request: Request, db: DbSession, principal: PagePrincipal, unit_id: IdPath) -> Response:
     ensure_coordinator(principal)
     unit = units.get(db, unit_id)
     values = {
@@ -125,7 +130,10 @@ def unit_edit(request: Request, db: DbSession, principal: PagePrincipal, unit_id
 
 
 @router.post("/admin/units/{unit_id}")
-def unit_update(request: Request, db: DbSession, principal: PagePrincipal, unit_id: int, form: RequestForm) -> Response:
+def unit_update(
+    request: Request, db: DbSession, principal: PagePrincipal, unit_id: IdPath, form: RequestForm
+) -> Response:
+    ensure_coordinator(principal)  # before validating: the form and history are shown only to coordinators
     values = dict(form)
     values.setdefault("is_active", "")
     try:
@@ -146,9 +154,9 @@ def unit_update(request: Request, db: DbSession, principal: PagePrincipal, unit_
 
 
 @router.get("/units/{unit_id}/contact")
-def contact_form(request: Request, db: DbSession, principal: PagePrincipal, unit_id: int) -> Response:
+def contact_form(request: Request, db: DbSession, principal: PagePrincipal, unit_id: IdPath) -> Response:
     unit = units.get(db, unit_id)
-    ensure_write(principal, unit.id)
+    ensure_change_unit(principal, unit.id)
     values = {"head_name": unit.head_name, "phone": unit.phone, "address": unit.address, "version": unit.version}
     return render(
         request,
@@ -159,8 +167,10 @@ def contact_form(request: Request, db: DbSession, principal: PagePrincipal, unit
 
 @router.post("/units/{unit_id}/contact")
 def contact_update(
-    request: Request, db: DbSession, principal: PagePrincipal, unit_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, unit_id: IdPath, form: RequestForm
 ) -> Response:
+    # refuse before validating: another unit's form and change history are never shown
+    ensure_change_unit(principal, units.get(db, unit_id).id)
     try:
         units.update_contact(db, principal, unit_id, validate_form(UnitContactUpdate, form))
     except (Invalid, Conflict) as exc:
@@ -189,7 +199,7 @@ def user_list(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    q: str = Query("", max_length=50),
+    q: str = Query("", max_length=50, pattern=PLAIN_TEXT_PATTERN),
     unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Response:
@@ -252,6 +262,7 @@ def user_create(
     form: RequestForm,
     guard: PageIdempotency,
 ) -> Response:
+    ensure_coordinator(principal)
     values = {k: v for k, v in form.items() if k != "initial_password"}
     try:
         user = users.create(db, principal, validate_form(UserCreate, form), settings)
@@ -262,7 +273,7 @@ def user_create(
 
 
 @router.get("/admin/users/{user_id}")
-def user_edit(request: Request, db: DbSession, principal: PagePrincipal, user_id: int) -> Response:
+def user_edit(request: Request, db: DbSession, principal: PagePrincipal, user_id: IdPath) -> Response:
     ensure_coordinator(principal)
     user = users.get(db, principal, user_id)
     values = {c: getattr(user, c) for c in ("display_name", "unit_id", "phone", "is_active", "version")}
@@ -271,7 +282,10 @@ def user_edit(request: Request, db: DbSession, principal: PagePrincipal, user_id
 
 
 @router.post("/admin/users/{user_id}")
-def user_update(request: Request, db: DbSession, principal: PagePrincipal, user_id: int, form: RequestForm) -> Response:
+def user_update(
+    request: Request, db: DbSession, principal: PagePrincipal, user_id: IdPath, form: RequestForm
+) -> Response:
+    ensure_coordinator(principal)
     values = dict(form)
     values.setdefault("is_active", "")
     try:
@@ -292,8 +306,9 @@ def user_update(request: Request, db: DbSession, principal: PagePrincipal, user_
 
 @router.post("/admin/users/{user_id}/password")
 def user_reset_password(
-    request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, user_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, user_id: IdPath, form: RequestForm
 ) -> Response:
+    ensure_coordinator(principal)
     user = users.get(db, principal, user_id)
     values = {c: getattr(user, c) for c in ("display_name", "unit_id", "phone", "is_active", "version")}
     values["role"] = user.role.value
@@ -305,7 +320,9 @@ def user_reset_password(
 
 
 @router.post("/admin/users/{user_id}/unlock")
-def user_unlock(request: Request, db: DbSession, principal: PagePrincipal, user_id: int, form: RequestForm) -> Response:
+def user_unlock(
+    request: Request, db: DbSession, principal: PagePrincipal, user_id: IdPath, form: RequestForm
+) -> Response:
     users.unlock(db, principal, user_id)
     return _redirect(request, f"/admin/users/{user_id}")
 
@@ -341,6 +358,8 @@ def _tokens_page(
             "errors": errors or {},
             "issued": issued,
             "idempotency_key": uuid.uuid4().hex,
+            # the template compares local "%Y-%m-%d %H:%M" strings, which sort as the times do
+            "now_local": local_dt(utcnow()),
         },
         status_code=status_code,
     )
@@ -350,6 +369,7 @@ def _tokens_page(
 def token_create(
     request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
 ) -> Response:
+    ensure_coordinator(principal)
     try:
         issued = users.create_token(db, principal, validate_form(TokenCreate, form))
     except Invalid as exc:
@@ -361,7 +381,7 @@ def token_create(
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def token_revoke(
-    request: Request, db: DbSession, principal: PagePrincipal, token_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, token_id: IdPath, form: RequestForm
 ) -> Response:
     users.revoke_token(db, principal, token_id)
     return _redirect(request, "/admin/tokens")

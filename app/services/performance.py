@@ -155,6 +155,8 @@ class Standing:
 
 
 def _same_day_last_year(day: date) -> date:
+    if day.year <= 1:
+        raise Invalid({"as_of": "日期超出范围"})
     try:
         return day.replace(year=day.year - 1)
     except ValueError:

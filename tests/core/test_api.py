@@ -362,8 +362,6 @@ def test_docs_load_only_local_assets(client):
     assert '"/openapi.json"' in init or "'/openapi.json'" in init
 
 
-@pytest.mark.xfail(strict=True, reason="app/static/docs-init.js leaves Swagger UI's validator badge on: "
-                                      "the browser then loads an image from validator.swagger.io")
 def test_docs_do_not_call_the_online_validator(client):
     page = client.get("/docs").text
     scripts = [s for s in re.findall(r'<script src="([^"]+)"', page) if "swagger-ui-bundle" not in s]

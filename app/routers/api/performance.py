@@ -30,6 +30,8 @@ def _scope(principal: Any, unit_id: int | None) -> int | None:
 
 
 def _range(start: date, end: date) -> None:
+    if start < date(2000, 1, 1) or end > date(2100, 12, 31):
+        raise Invalid({"start": "日期超出范围（2000–2100 年）"})
     if end < start:
         raise Invalid({"end": "截止日期不能早于开始日期"})
     if (end - start).days > 3700:
@@ -79,6 +81,8 @@ def targets(
 ) -> list[dict[str, Any]]:
     unit_id = _scope(principal, unit_id)
     as_of = as_of or min(date.today(), date(year, 12, 31))
+    if not date(2000, 1, 1) <= as_of <= date(2100, 12, 31):
+        raise Invalid({"as_of": "日期超出范围"})
     result = performance.standings(db, year, as_of, unit_ids=[unit_id] if unit_id else None)
     return [
         {

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.deps import Redirect
-from app.errors import Conflict, DomainError, LoginRequired
+from app.errors import Conflict, DomainError, Invalid, LoginRequired
 from app.middleware import (
     BodyLimitMiddleware,
     ErrorPageMiddleware,
@@ -175,6 +175,10 @@ def register_error_handlers(app: FastAPI) -> None:
         log.info("integrity error: %s", exc)
         return await domain_error(request, Conflict("与其他同时提交的内容冲突，请刷新后重试", code="conflict"))
 
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        """A number or value the database cannot hold (e.g. an id beyond 64 bits): the client's error."""
+        return await domain_error(request, Invalid({"__all__": "请求中的数值超出范围"}))
+
     async def operational(request: Request, exc: Exception) -> Response:
         log.warning("database busy: %s", exc)
         error = DomainError("系统繁忙，请稍后重试", code="busy")
@@ -198,6 +202,8 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StaleDataError, stale)
     app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(DataError, out_of_range)
+    app.add_exception_handler(OverflowError, out_of_range)
     app.add_exception_handler(OperationalError, operational)
     app.add_exception_handler(StarletteHTTPException, http_error)
     # unexpected exceptions: ErrorPageMiddleware (see create_app), inside the header middleware

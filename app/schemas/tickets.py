@@ -8,13 +8,13 @@ from pydantic import Field, model_validator
 from app.models.ticket import Priority, TicketStatus, Verdict
 from app.schemas.common import InputModel, ReadModel
 
-INT_ID = {"ge": 1, "le": 2_147_483_647}
+MAX_ID = 2_147_483_647
 
 
 class TicketCreate(InputModel):
-    project_id: int | None = Field(default=None, **INT_ID, description="问题所属项目")
-    investor_id: int | None = Field(default=None, **INT_ID, description="尚未落地的客商（无项目时）")
-    category_id: int = Field(**INT_ID, description="问题类别")
+    project_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="问题所属项目")
+    investor_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="尚未落地的客商（无项目时）")
+    category_id: int = Field(ge=1, le=MAX_ID, description="问题类别")
     title: str = Field(min_length=2, max_length=200)
     description: str = Field(min_length=2, max_length=4000)
     proposed_handling: str = Field(default="", max_length=2000, description="建议的办理方式")
@@ -29,8 +29,8 @@ class TicketCreate(InputModel):
 
 
 class TicketRoute(InputModel):
-    version: int = Field(**INT_ID)
-    handling_unit_id: int = Field(**INT_ID, description="牵头办理单位")
+    version: int = Field(ge=1, le=MAX_ID)
+    handling_unit_id: int = Field(ge=1, le=MAX_ID, description="牵头办理单位")
     helper_unit_ids: list[int] = Field(default_factory=list, max_length=10, description="协办单位")
     due_days: int | None = Field(default=None, ge=1, le=365, description="限期（工作日），默认按类别")
     note: str = Field(default="", max_length=2000)
@@ -40,7 +40,7 @@ TicketActionName = Literal["accept", "comment", "return", "pause", "resume", "re
 
 
 class TicketAction(InputModel):
-    version: int = Field(**INT_ID)
+    version: int = Field(ge=1, le=MAX_ID)
     action: TicketActionName
     note: str = Field(default="", max_length=4000, description="说明：退回理由、暂停原因、办结情况、评价备注等")
     verdict: Verdict | None = Field(default=None, description="客商评价（关闭时必填）")
@@ -86,7 +86,7 @@ class TicketRead(ReadModel):
 
 
 class CategoryUpdate(InputModel):
-    version: int = Field(**INT_ID)
+    version: int = Field(ge=1, le=MAX_ID)
     default_days: int = Field(ge=1, le=365)
 
 

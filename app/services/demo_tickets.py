@@ -38,7 +38,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(Ticket.id).limit(1)).first():
         return False
-    today = today or date.today()
+    today = today or workdays.today()
+    now = datetime.now(TZ)
     rng = random.Random(7)
     tickets.ensure_categories(db)
     if not db.execute(select(CalendarDay.day).limit(1)).first():
@@ -144,7 +145,7 @@ def load(db: Session, today: date | None = None) -> bool:
                 )
             if status is TicketStatus.paused:
                 ticket.status = TicketStatus.paused
-                ticket.paused_on = today - timedelta(days=2)
+                ticket.paused_on = min(today, reported_on + timedelta(days=4))
                 ticket.pause_reason = "等待企业补充提交设计图纸"
                 events.append(
                     TicketEvent(
@@ -152,14 +153,14 @@ def load(db: Session, today: date | None = None) -> bool:
                         action="pause",
                         actor_label=handler.name,
                         actor_unit_id=handler.id,
-                        at=at + timedelta(days=4),
+                        at=datetime.combine(ticket.paused_on, time(10, 0), tzinfo=TZ),
                         note="等待企业补充提交设计图纸",
                     )
                 )
             if status in (TicketStatus.resolved, TicketStatus.closed):
                 ticket.status = TicketStatus.resolved
                 ticket.resolution = "已协调完成，企业确认问题解决。"
-                ticket.resolved_at = at + timedelta(days=rng.randint(3, 15))
+                ticket.resolved_at = min(at + timedelta(days=rng.randint(3, 15)), now - timedelta(hours=2))
                 events.append(
                     TicketEvent(
                         ticket_id=ticket.id,
@@ -178,7 +179,7 @@ def load(db: Session, today: date | None = None) -> bool:
                 ticket.verdict_remark = (
                     "企业负责人电话回访" if ticket.verdict is not Verdict.unsatisfied else "企业认为办理偏慢"
                 )
-                ticket.closed_at = (ticket.resolved_at or at) + timedelta(days=1)
+                ticket.closed_at = min((ticket.resolved_at or at) + timedelta(days=1), now - timedelta(hours=1))
                 events.append(
                     TicketEvent(
                         ticket_id=ticket.id,
@@ -192,7 +193,13 @@ def load(db: Session, today: date | None = None) -> bool:
                 )
         db.add_all(events)
     db.flush()
-    # overdue ones escalate exactly as the worker would
+    # overdue ones escalate exactly as the worker would have: a week ago to the handling unit's head,
+    # and those still overdue since then on to the linked leader today
+    earlier = today - timedelta(days=7)
+    tickets.escalate_overdue(db, earlier)
+    db.flush()
+    for event in db.execute(select(TicketEvent).where(TicketEvent.action == "escalate_head")).scalars():
+        event.at = datetime.combine(earlier, time(8, 30), tzinfo=TZ)
     tickets.escalate_overdue(db, today)
     db.flush()
     return True

@@ -41,14 +41,23 @@ def to_users(db: Session, user_ids: Iterable[int | None], title: str, body: str 
     return count
 
 
+def wants(event_types: str, event_type: str) -> bool:
+    """Does a subscription to `event_types` (comma-separated: *, ticket.*, ticket.closed …) cover `event_type`?"""
+    for wanted in (t.strip() for t in event_types.split(",")):
+        if wanted == "*" or wanted == event_type:
+            return True
+        if wanted.endswith(".*") and event_type.startswith(wanted[:-1]):
+            return True
+    return False
+
+
 def emit(db: Session, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
     """Record an event in the outbox and queue one delivery per subscribed system, in this transaction."""
     event = OutboxEvent(event_type=event_type, payload=payload)
     db.add(event)
     db.flush()
     for sub in db.execute(select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))).scalars():
-        wanted = {t.strip() for t in sub.event_types.split(",") if t.strip()}
-        if "*" in wanted or event_type in wanted:
+        if wants(sub.event_types, event_type):
             db.add(WebhookDelivery(subscription_id=sub.id, event_id=event.id))
     db.flush()
     return event
@@ -77,11 +86,14 @@ def unread_count(db: Session, user_id: int) -> int:
     )
 
 
-def mark_read(db: Session, user_id: int, notification_id: int | None = None) -> None:
+def mark_read(db: Session, user_id: int, notification_id: int | None = None, link: str | None = None) -> None:
+    """Mark one notification, those about one page (`link`), or all of the user's as read."""
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    db.execute(stmt.values(read_at=utcnow()))
+    if link is not None:
+        stmt = stmt.where(Notification.link == link)
+    db.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 # --- subscriptions (coordinator) -------------------------------------------------------------
@@ -148,29 +160,27 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str) -
 
 
 def claim(db: Session, worker: str, batch: int = 20) -> list[int]:
-    """Lease due deliveries to this worker. PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never share one."""
+    """Lease due deliveries to this worker. PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never share one;
+    the UPDATE checks again that each row is still due, so a row is never leased to two workers at once."""
     now = utcnow()
-    stmt = (
-        select(WebhookDelivery.id)
-        .where(
-            ((WebhookDelivery.status == DeliveryStatus.pending) & (WebhookDelivery.next_attempt_at <= now))
-            | ((WebhookDelivery.status == DeliveryStatus.sending) & (WebhookDelivery.lease_until < now))
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(batch)
+    due = ((WebhookDelivery.status == DeliveryStatus.pending) & (WebhookDelivery.next_attempt_at <= now)) | (
+        (WebhookDelivery.status == DeliveryStatus.sending) & (WebhookDelivery.lease_until < now)
     )
+    stmt = select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+    stmt = stmt.limit(batch)
     if db.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(db.execute(stmt).scalars())
-    if ids:
-        db.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids))
-            .values(
-                status=DeliveryStatus.sending, lease_until=now + timedelta(seconds=LEASE_SECONDS), claimed_by=worker
-            )
-        )
-    return ids
+    if not ids:
+        return []
+    claimed = db.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(ids), due)
+        .values(status=DeliveryStatus.sending, lease_until=now + timedelta(seconds=LEASE_SECONDS), claimed_by=worker)
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return sorted(set(claimed), key=ids.index)
 
 
 def prepare(db: Session, delivery_id: int) -> tuple[str, str, bytes, dict[str, str]] | None:
@@ -220,8 +230,20 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) ->
 def record_result(
     db: Session, delivery_id: int, worker: str, status_code: int | None, error: str, duration_ms: int
 ) -> None:
-    delivery = db.get(WebhookDelivery, delivery_id)
+    delivery = db.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None:
+        return
+    if delivery.status is not DeliveryStatus.sending or delivery.claimed_by != worker:
+        # our lease ran out and another worker took it over: log what happened, leave its state alone
+        db.add(
+            DeliveryAttempt(
+                delivery_id=delivery_id,
+                worker=worker,
+                status_code=status_code,
+                error=(error + " (lease expired)").strip(),
+                duration_ms=duration_ms,
+            )
+        )
         return
     delivery.attempts += 1
     delivery.last_status_code = status_code

@@ -9,9 +9,10 @@ Who may do what:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.models.ticket import (
     Ticket,
     TicketCategory,
     TicketEvent,
+    TicketPhoto,
     TicketStatus,
     TicketUnit,
     Verdict,
@@ -66,6 +68,7 @@ OPEN_STATUSES = (
     TicketStatus.resolved,
 )
 CLOCK_STATUSES = (TicketStatus.routed, TicketStatus.in_progress)
+WITH_HANDLER = (TicketStatus.routed, TicketStatus.in_progress, TicketStatus.paused)  # not yet resolved
 ACTION_LABELS = {
     "report": "报告问题",
     "route": "交办",
@@ -80,6 +83,25 @@ ACTION_LABELS = {
     "escalate_head": "逾期：升级到办理单位负责人",
     "escalate_leader": "逾期：升级到挂钩领导",
 }
+
+
+# webhook event types: ticket.<one of these> (and ticket.reported, ticket.routed, ticket.escalated)
+EVENT_NAMES = {
+    "accept": "accepted",
+    "comment": "commented",
+    "return": "returned",
+    "pause": "paused",
+    "resume": "resumed",
+    "resolve": "resolved",
+    "close": "closed",
+    "reopen": "reopened",
+}
+EVENT_TYPES = [
+    "ticket.reported",
+    "ticket.routed",
+    *(f"ticket.{name}" for name in EVENT_NAMES.values()),
+    "ticket.escalated",
+]
 
 
 def ensure_categories(db: Session) -> None:
@@ -138,6 +160,60 @@ def _event(db: Session, principal: Principal, ticket: Ticket, action: str, note:
     return event
 
 
+def _attach(
+    db: Session,
+    principal: Principal,
+    ticket: Ticket,
+    event: TicketEvent,
+    files: Sequence[StoredFile],
+    names: Sequence[str] = (),
+) -> list[TicketPhoto]:
+    """Keep the photos with the ticket (not the project): the handling units, who may not read the
+    project, must see them, and a not-yet-landed investor's ticket has no project."""
+    if not files:
+        return []
+    db.flush()  # the event's id
+    padded = list(names) + [""] * (len(files) - len(names))
+    rows = []
+    for stored, name in zip(files, padded, strict=False):
+        if stored.kind != "photo":
+            raise Invalid({"photos": "这里只接受照片（JPEG、PNG、WebP）"})
+        row = TicketPhoto(
+            ticket_id=ticket.id,
+            event_id=event.id,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            width=stored.width,
+            height=stored.height,
+            taken_at=stored.taken_at,
+            original_name=name[:200],
+            uploaded_by_id=principal.user_id,
+        )
+        db.add(row)
+        rows.append(row)
+    db.flush()
+    return rows
+
+
+def photos(db: Session, ticket: Ticket) -> Sequence[TicketPhoto]:
+    return (
+        db.execute(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id).order_by(TicketPhoto.id))
+        .scalars()
+        .all()
+    )
+
+
+def get_photo(db: Session, principal: Principal, ticket_id: int, photo_id: int) -> TicketPhoto:
+    """A ticket's photo, under the ticket's own rule (another unit's ticket: 404)."""
+    ticket = get(db, principal, ticket_id)
+    row = db.get(TicketPhoto, photo_id)
+    if row is None or row.ticket_id != ticket.id:
+        raise NotFound("找不到该照片")
+    return row
+
+
 def _unit_user_ids(db: Session, unit_ids: Sequence[int | None]) -> list[int]:
     ids = [u for u in unit_ids if u]
     if not ids:
@@ -175,6 +251,8 @@ def _announce(db: Session, ticket: Ticket, action: str, users: Sequence[int], ti
 def report(
     db: Session, principal: Principal, data: TicketCreate, files: Sequence[StoredFile] = (), names: Sequence[str] = ()
 ) -> Ticket:
+    if not principal.can_write:
+        raise policy.DeniedForbidden("只读身份不能报告问题")
     if principal.unit_id is None:
         raise Invalid({"__all__": "请以单位身份报告问题"})
     policy.ensure_write(principal, principal.unit_id)
@@ -191,7 +269,7 @@ def report(
     elif data.investor_id is not None and db.get(Investor, data.investor_id) is None:
         raise Invalid({"investor_id": "客商不存在"})
     ticket = Ticket(
-        **data.model_dump(exclude={"reporter_label"}),
+        **data.model_dump(exclude={"reporter_label", "investor_id"}),
         reporter_unit_id=principal.unit_id,
         reported_by_id=principal.user_id,
         reporter_label=data.reporter_label or principal.label,
@@ -200,12 +278,8 @@ def report(
     )
     db.add(ticket)
     db.flush()
-    _event(db, principal, ticket, "report", data.proposed_handling)
-    if files:
-        from app.services import projects
-
-        if project is not None:
-            projects.attach(db, principal, project, "ticket", ticket.id, files, names)
+    event = _event(db, principal, ticket, "report", data.proposed_handling)
+    _attach(db, principal, ticket, event, files, names)
     users = _coordinator_ids(db) + ([project.linked_leader_id] if project and project.linked_leader_id else [])
     _announce(db, ticket, "reported", users, "新的跟踪服务问题待交办")
     db.flush()
@@ -230,7 +304,7 @@ def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, 
     for unit_id in [data.handling_unit_id, *helpers]:
         if db.get(Unit, unit_id) is None:
             raise Invalid({"handling_unit_id": "单位不存在"})
-    today = today or date.today()
+    today = today or workdays.today()
     calendar = workdays.load_calendar(db)
     category = db.get(TicketCategory, ticket.category_id)
     days = data.due_days or (category.default_days if category else 10)
@@ -275,7 +349,7 @@ def act(
 ) -> Ticket:
     ticket = get(db, principal, ticket_id)
     check_version(db, ticket, data.version)
-    today = today or date.today()
+    today = today or workdays.today()
     handling = principal.unit_id is not None and principal.unit_id == ticket.handling_unit_id
     reporter = principal.unit_id == ticket.reporter_unit_id
     involved = principal.unit_id in units_of(db, ticket)
@@ -293,6 +367,7 @@ def act(
 
     need(writer)
     notify_users: list[int] = []
+    extra: dict[str, Any] = {}
     if action == "accept":
         need(handling, "只有牵头办理单位可以受理")
         state(TicketStatus.routed)
@@ -310,10 +385,12 @@ def act(
         ticket.routed_on = None
         for row in db.execute(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)).scalars():
             db.delete(row)
-        notify_users = _coordinator_ids(db)
+        leader = _linked_leader(db, ticket)
+        notify_users = _coordinator_ids(db) + ([leader] if leader else [])
     elif action == "pause":
         need(handling or principal.is_coordinator, "只有办理单位可以暂停计时")
         state(TicketStatus.routed, TicketStatus.in_progress)
+        extra["paused_from"] = s.value
         ticket.status = TicketStatus.paused
         ticket.paused_on = today
         ticket.pause_reason = data.note
@@ -324,7 +401,7 @@ def act(
         if ticket.due_on and ticket.paused_on:
             stopped = max(0, workdays.working_days_between(ticket.paused_on, today, calendar))
             ticket.due_on = workdays.add_working_days(ticket.due_on, stopped, calendar)
-        ticket.status = TicketStatus.in_progress
+        ticket.status = _status_before_pause(db, ticket)
         ticket.paused_on = None
         ticket.pause_reason = ""
     elif action == "resolve":
@@ -355,42 +432,51 @@ def act(
         ticket.escalation_level = 0
         ticket.escalated_on = None
         notify_users = _unit_user_ids(db, [ticket.handling_unit_id])
-    _event(
+    event = _event(
         db,
         principal,
         ticket,
         action,
         data.note,
-        **({"verdict": data.verdict.value} if data.verdict else {}),
+        **extra,
+        **({"verdict": data.verdict.value} if data.verdict and action == "close" else {}),
         **({"due_on": ticket.due_on.isoformat()} if action in ("resume", "reopen") and ticket.due_on else {}),
     )
-    if files and ticket.project_id is not None:
-        from app.services import projects
-
-        project = db.get(Project, ticket.project_id)
-        assert project is not None
-        projects.attach(db, principal, project, "ticket", ticket.id, files, names)
-    _announce(db, ticket, action, notify_users, f"问题“{ticket.title[:30]}”：{ACTION_LABELS[action]}")
+    _attach(db, principal, ticket, event, files, names)
+    _announce(db, ticket, EVENT_NAMES[action], notify_users, f"问题“{ticket.title[:30]}”：{ACTION_LABELS[action]}")
     db.flush()
     return ticket
 
 
+def _status_before_pause(db: Session, ticket: Ticket) -> TicketStatus:
+    """A ticket paused before it was accepted goes back to waiting for acceptance, not to work."""
+    last = db.execute(
+        select(TicketEvent.data)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "pause")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if last and last.get("paused_from") == TicketStatus.routed.value:
+        return TicketStatus.routed
+    return TicketStatus.in_progress
+
+
 def escalate_overdue(db: Session, today: date | None = None) -> int:
     """Overdue tickets go up by themselves: first the handling unit's head, later the linked leader."""
-    today = today or date.today()
+    today = today or workdays.today()
     calendar = workdays.load_calendar(db)
     leader_after = int(app_settings.get_decimal(db, "escalate_to_leader_days"))
     system = Principal(role=Role.coordinator, unit_id=None, label="系统（自动升级）")
     count = 0
-    due = (
-        db.execute(
-            select(Ticket)
-            .where(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_on < today, Ticket.escalation_level < 2)
-            .order_by(Ticket.id)
-        )
-        .scalars()
-        .all()
+    stmt = (
+        select(Ticket)
+        .where(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_on < today, Ticket.escalation_level < 2)
+        .order_by(Ticket.id)
     )
+    if db.get_bind().dialect.name == "postgresql":
+        # several workers: each ticket is escalated by one of them, the others skip it
+        stmt = stmt.with_for_update(skip_locked=True)
+    due = db.execute(stmt).scalars().all()
     for ticket in due:
         if ticket.escalation_level == 0:
             unit = db.get(Unit, ticket.handling_unit_id) if ticket.handling_unit_id else None
@@ -431,6 +517,9 @@ class TicketFilter:
     unit_id: int | None = None
     category_id: int | None = None
     status: TicketStatus | None = None
+    ids: frozenset[int] = frozenset()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 def _visible(principal: Principal) -> Any:
@@ -447,9 +536,10 @@ def _visible(principal: Principal) -> Any:
 def list_tickets(
     db: Session, principal: Principal, f: TicketFilter, *, limit: int = 50, offset: int = 0, today: date | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    today = today or date.today()
+    today = today or workdays.today()
     calendar = workdays.load_calendar(db)
-    soon = workdays.add_working_days(today, int(app_settings.get_decimal(db, "due_soon_days")), calendar)
+    soon_days = due_soon_days(db)
+    soon = workdays.add_working_days(today, soon_days, calendar)
     handler = aliased(Unit)
     reporter = aliased(Unit)
     stmt = (
@@ -495,6 +585,12 @@ def list_tickets(
         stmt = stmt.where(Ticket.category_id == f.category_id)
     if f.status:
         stmt = stmt.where(Ticket.status == f.status)
+    if f.ids:
+        stmt = stmt.where(Ticket.id.in_(sorted(f.ids)))
+    if f.created_from is not None:
+        stmt = stmt.where(Ticket.created_at >= f.created_from)
+    if f.created_to is not None:
+        stmt = stmt.where(Ticket.created_at <= f.created_to)
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(
         stmt.order_by(Ticket.due_on.is_(None), Ticket.due_on, Ticket.id.desc()).limit(limit).offset(offset)
@@ -507,13 +603,29 @@ def list_tickets(
                 "category": category_name,
                 "handler": handler_name or "—",
                 "reporter": reporter_name,
-                "light": workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in CLOCK_STATUSES),
+                "light": workdays.light(
+                    today, ticket.due_on, calendar, paused=ticket.status not in CLOCK_STATUSES, soon=soon_days
+                ),
                 "remaining": workdays.working_days_between(today, ticket.due_on, calendar)
                 if ticket.due_on and ticket.status in CLOCK_STATUSES
                 else None,
             }
         )
     return result, total
+
+
+def due_soon_days(db: Session) -> int:
+    return max(0, int(app_settings.get_decimal(db, "due_soon_days")))
+
+
+def light_of(db: Session, ticket: Ticket, today: date | None = None, calendar: workdays.Calendar | None = None) -> str:
+    return workdays.light(
+        today or workdays.today(),
+        ticket.due_on,
+        workdays.load_calendar(db) if calendar is None else calendar,
+        paused=ticket.status not in CLOCK_STATUSES,
+        soon=due_soon_days(db),
+    )
 
 
 def box_counts(db: Session, principal: Principal, today: date | None = None) -> dict[str, int]:
@@ -531,6 +643,19 @@ def timeline(db: Session, ticket: Ticket) -> Sequence[TicketEvent]:
     )
 
 
+def latest_notes(db: Session, ticket_ids: Sequence[int]) -> dict[int, str]:
+    """Each ticket's most recent note on its timeline (one query for all of them)."""
+    if not ticket_ids:
+        return {}
+    last = (
+        select(func.max(TicketEvent.id))
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.note != "")
+        .group_by(TicketEvent.ticket_id)
+    )
+    rows = db.execute(select(TicketEvent.ticket_id, TicketEvent.note).where(TicketEvent.id.in_(last))).tuples().all()
+    return dict(rows)
+
+
 def helper_units(db: Session, ticket: Ticket) -> list[tuple[int, str, bool]]:
     rows = db.execute(
         select(TicketUnit.unit_id, Unit.name, TicketUnit.is_lead)
@@ -544,17 +669,24 @@ def helper_units(db: Session, ticket: Ticket) -> list[tuple[int, str, bool]]:
 def _percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile (stated: the smallest value with at least `fraction` of values at or below)."""
     ordered = sorted(values)
-    import math
-
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 
 
+def _rate(verdicts: Sequence[Verdict]) -> Decimal | None:
+    """Satisfaction rate in %: (满意 + 基本满意) over all verdicts, one decimal; None without verdicts."""
+    if not verdicts:
+        return None
+    good = sum(1 for v in verdicts if v in (Verdict.satisfied, Verdict.basically))
+    return (Decimal(good) * 100 / len(verdicts)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
-    """Open and overdue by handling unit; time to resolve (mean, 90th percentile) and satisfaction."""
+    """Open and overdue by handling unit; time to resolve (calendar days from routing to resolution:
+    mean and nearest-rank 90th percentile) and the investors' satisfaction, by category and by month."""
     if not principal.reads_everything:
         raise policy.DeniedForbidden("仅招商局、领导和督查室可查看总览")
-    today = today or date.today()
+    today = today or workdays.today()
     by_unit = db.execute(
         select(
             Unit.name,
@@ -562,47 +694,53 @@ def overview(db: Session, principal: Principal, today: date | None = None) -> di
             func.sum(and_(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_on < today).cast(Integer)),
         )
         .join(Unit, Unit.id == Ticket.handling_unit_id)
-        .where(Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.status.in_(WITH_HANDLER))
         .group_by(Unit.name)
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), Unit.name)
     ).all()
     done = db.execute(
         select(Ticket, TicketCategory.name)
         .join(TicketCategory, TicketCategory.id == Ticket.category_id)
         .where(Ticket.resolved_at.is_not(None), Ticket.routed_on.is_not(None))
     ).all()
-    by_category: dict[str, list[float]] = {}
-    by_month: dict[str, list[float]] = {}
+    groups: dict[str, dict[str, dict[str, list[Any]]]] = {"category": {}, "month": {}}
+    all_days: list[float] = []
+    all_verdicts: list[Verdict] = []
     for ticket, category_name in done:
         assert ticket.resolved_at is not None and ticket.routed_on is not None
-        days = max(0.0, (ticket.resolved_at.date() - ticket.routed_on).days)
-        by_category.setdefault(category_name, []).append(days)
-        by_month.setdefault(ticket.resolved_at.strftime("%Y-%m"), []).append(days)
+        resolved_on = workdays.local_date(ticket.resolved_at)
+        days = float(max(0, (resolved_on - ticket.routed_on).days))
+        all_days.append(days)
+        if ticket.verdict is not None:
+            all_verdicts.append(ticket.verdict)
+        for kind, key in (("category", category_name), ("month", resolved_on.strftime("%Y-%m"))):
+            group = groups[kind].setdefault(key, {"days": [], "verdicts": []})
+            group["days"].append(days)
+            if ticket.verdict is not None:
+                group["verdicts"].append(ticket.verdict)
 
-    def stats(values: list[float]) -> dict[str, Any]:
-        mean = Decimal(sum(values) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        return {"count": len(values), "mean": mean, "p90": _percentile(values, 0.9)}
+    def stats(values: list[float], verdicts: list[Verdict]) -> dict[str, Any]:
+        mean = (Decimal(str(sum(values))) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return {
+            "count": len(values),
+            "mean": mean,
+            "p90": int(_percentile(values, 0.9)),
+            "verdicts": len(verdicts),
+            "satisfaction_rate": _rate(verdicts),
+        }
 
-    verdicts = dict(
+    counts = dict(
         db.execute(select(Ticket.verdict, func.count()).where(Ticket.verdict.is_not(None)).group_by(Ticket.verdict))
         .tuples()
         .all()
     )
-    total_verdicts = sum(verdicts.values())
-    satisfaction = {v.label: verdicts.get(v, 0) for v in Verdict}
-    rate = (
-        (
-            Decimal(verdicts.get(Verdict.satisfied, 0) + verdicts.get(Verdict.basically, 0)) * 100 / total_verdicts
-        ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        if total_verdicts
-        else None
-    )
+    every_verdict = [v for v in Verdict for _ in range(counts.get(v, 0))]
     return {
         "by_unit": [{"unit": r[0], "open": r[1], "overdue": int(r[2] or 0)} for r in by_unit],
-        "by_category": {k: stats(v) for k, v in sorted(by_category.items())},
-        "by_month": {k: stats(v) for k, v in sorted(by_month.items())},
-        "satisfaction": satisfaction,
-        "satisfaction_rate": rate,
-        "verdict_total": total_verdicts,
-        "overall": stats([d for v in by_category.values() for d in v]) if by_category else None,
+        "by_category": {k: stats(g["days"], g["verdicts"]) for k, g in sorted(groups["category"].items())},
+        "by_month": {k: stats(g["days"], g["verdicts"]) for k, g in sorted(groups["month"].items())},
+        "satisfaction": {v.label: counts.get(v, 0) for v in Verdict},
+        "satisfaction_rate": _rate(every_verdict),
+        "verdict_total": len(every_verdict),
+        "overall": stats(all_days, all_verdicts) if all_days else None,
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,18 @@ from sqlalchemy.orm import Session
 from app.models.ticket import CalendarDay
 
 Calendar = Mapping[date, bool]  # day → is it a working day (only the exceptions are listed)
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+DUE_SOON_DAYS = 2
+
+
+def today() -> date:
+    """The county's calendar date (servers often run on UTC, eight hours behind)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The county's calendar date of a stored (UTC) moment."""
+    return moment.astimezone(LOCAL_TZ).date() if moment.tzinfo else moment.date()
 
 
 def load_calendar(db: Session) -> dict[date, bool]:
@@ -56,13 +69,15 @@ def working_days_between(start: date, end: date, calendar: Calendar) -> int:
     return sign * count
 
 
-def light(today: date, due_on: date | None, calendar: Calendar, *, paused: bool = False) -> str:
-    """green (on time), yellow (due within 2 working days), red (overdue), grey (paused or no deadline)."""
+def light(
+    today: date, due_on: date | None, calendar: Calendar, *, paused: bool = False, soon: int = DUE_SOON_DAYS
+) -> str:
+    """green (on time), yellow (due within `soon` working days), red (overdue), grey (paused or no deadline)."""
     if due_on is None or paused:
         return "grey"
     if today > due_on:
         return "red"
-    return "yellow" if working_days_between(today, due_on, calendar) <= 2 else "green"
+    return "yellow" if working_days_between(today, due_on, calendar) <= soon else "green"
 
 
 # The State Council's 2026 schedule, loaded as demo data; the coordinator keeps the real calendar.

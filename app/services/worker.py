@@ -30,6 +30,7 @@ def worker_name() -> str:
 
 def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20) -> int:
     """Claim due deliveries, send each, record each result. Returns how many were attempted."""
+    ids: list[int] = []
     for db in session_scope(factory):
         ids = notify.claim(db, name, batch)
     sent = 0
@@ -50,10 +51,13 @@ def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20) ->
 
 
 def escalate(factory: sessionmaker[Session]) -> int:
+    """Escalate overdue tickets in one transaction (committed when the loop ends: never `return`
+    from inside session_scope, which would leave the transaction to be rolled back)."""
+    count = 0
     for db in session_scope(factory):
         db.info["principal"] = WORKER_PRINCIPAL
-        return tickets.escalate_overdue(db)
-    return 0
+        count = tickets.escalate_overdue(db)
+    return count
 
 
 def run(
@@ -64,18 +68,28 @@ def run(
     interval: float = 2.0,
     max_seconds: float | None = None,
     escalation_every: float = 300.0,
+    batch: int = 20,
 ) -> dict[str, Any]:
+    """Loop until `max_seconds` (or one round with `once`). A failing round (the database restarting,
+    say) is logged and retried after `interval`; it does not end the worker."""
     name = name or worker_name()
     started = time.monotonic()
     last_escalation = -escalation_every
-    totals = {"delivered_attempts": 0, "escalated": 0}
+    totals = {"delivered_attempts": 0, "escalated": 0, "errors": 0}
     while True:
-        now = time.monotonic()
-        if now - last_escalation >= escalation_every:
-            totals["escalated"] += escalate(factory)
-            last_escalation = now
-        attempted = deliver_batch(factory, name)
-        totals["delivered_attempts"] += attempted
+        attempted = 0
+        try:
+            now = time.monotonic()
+            if now - last_escalation >= escalation_every:
+                last_escalation = now
+                totals["escalated"] += escalate(factory)
+            attempted = deliver_batch(factory, name, batch)
+            totals["delivered_attempts"] += attempted
+        except Exception:
+            if once:
+                raise
+            totals["errors"] += 1
+            log.exception("worker round failed; retrying in %.1f s", interval)
         if once:
             break
         if max_seconds is not None and time.monotonic() - started > max_seconds:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -9,12 +11,14 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
-from app.models.ticket import Priority, Ticket, TicketStatus
+from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
+from app.models.unit import Unit
 from app.schemas.tickets import TicketAction, TicketCreate
-from app.services import tickets, units, workdays
+from app.services import tickets, workdays
 
 router = APIRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
 TZ = ZoneInfo("Asia/Shanghai")
@@ -72,28 +76,56 @@ class NewServiceRequest(BaseModel):
     reporter_label: str = Field(default="", max_length=100, description="代表客商报告问题的系统，如 12345 热线")
 
 
-def _service_request(db: Session, ticket: Ticket, today: date, calendar: workdays.Calendar) -> ServiceRequest:
-    category = db.get(tickets.TicketCategory, ticket.category_id)
-    handler = units.get(db, ticket.handling_unit_id).name if ticket.handling_unit_id else ""
-    events = tickets.timeline(db, ticket)
-    notes = next((e.note for e in reversed(events) if e.note), "")
+@dataclass
+class _Context:
+    """What every service request in an answer needs, read once (not once per ticket)."""
+
+    today: date
+    calendar: workdays.Calendar
+    soon: int
+    categories: dict[int, TicketCategory]
+    handlers: dict[int, str]
+    notes: dict[int, str]
+
+
+def _context(db: Session, rows: Sequence[Ticket]) -> _Context:
+    unit_ids = sorted({t.handling_unit_id for t in rows if t.handling_unit_id})
+    handlers: dict[int, str] = {}
+    if unit_ids:
+        handlers = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all())
+    return _Context(
+        today=workdays.today(),
+        calendar=workdays.load_calendar(db),
+        soon=tickets.due_soon_days(db),
+        categories={c.id: c for c in db.execute(select(TicketCategory)).scalars()},
+        handlers=handlers,
+        notes=tickets.latest_notes(db, [t.id for t in rows]),
+    )
+
+
+def _service_request(ticket: Ticket, ctx: _Context) -> ServiceRequest:
+    """One ticket as an Open311 service request."""
+    category = ctx.categories.get(ticket.category_id)
     expected = datetime.combine(ticket.due_on, time(18, 0), tzinfo=TZ) if ticket.due_on else None
+    light = workdays.light(
+        ctx.today, ticket.due_on, ctx.calendar, paused=ticket.status not in tickets.CLOCK_STATUSES, soon=ctx.soon
+    )
     return ServiceRequest(
         service_request_id=str(ticket.id),
         status="closed" if ticket.status is TicketStatus.closed else "open",
-        status_notes=notes[:500],
+        status_notes=ctx.notes.get(ticket.id, "")[:500],
         service_name=category.name if category else "",
         service_code=category.code if category else "",
         description=ticket.description,
-        agency_responsible=handler,
+        agency_responsible=ctx.handlers.get(ticket.handling_unit_id, "") if ticket.handling_unit_id else "",
         requested_datetime=ticket.created_at,
         updated_datetime=ticket.updated_at,
         expected_datetime=expected,
         detailed_status=ticket.status,
         escalation_level=ticket.escalation_level,
         project_id=ticket.project_id,
-        light=workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in tickets.CLOCK_STATUSES),
-    )  # type: ignore[arg-type]
+        light=light,
+    )
 
 
 @router.get("/services", summary="服务类别（问题类别及默认限期）")
@@ -116,8 +148,7 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ServiceRequest]:
-    today = date.today()
-    calendar = workdays.load_calendar(db)
+    today = workdays.today()
     box = {"open": "open", "closed": "closed"}.get(status, "all")
     category_id = None
     if service_code:
@@ -125,27 +156,27 @@ def list_requests(
         if not match:
             return []
         category_id = match[0]
-    rows, _ = tickets.list_tickets(
-        db, principal, tickets.TicketFilter(box=box, category_id=category_id), limit=limit, offset=offset, today=today
+    wanted = frozenset(int(x) for x in service_request_id.split(",") if x.strip().isdigit() and len(x) < 11)
+    if service_request_id.strip(",") and not wanted:
+        return []
+    # every filter goes into the query, so that limit and offset page through the matching tickets
+    f = tickets.TicketFilter(
+        box=box,
+        category_id=category_id,
+        ids=wanted,
+        created_from=_aware(start_date) if start_date else None,
+        created_to=_aware(end_date) if end_date else None,
     )
-    wanted = {int(x) for x in service_request_id.split(",") if x.strip().isdigit()}
-    result = []
-    for row in rows:
-        ticket = row["ticket"]
-        if wanted and ticket.id not in wanted:
-            continue
-        if start_date and ticket.created_at < _aware(start_date):
-            continue
-        if end_date and ticket.created_at > _aware(end_date):
-            continue
-        result.append(_service_request(db, ticket, today, calendar))
-    return result
+    rows, _ = tickets.list_tickets(db, principal, f, limit=limit, offset=offset, today=today)
+    found = [row["ticket"] for row in rows]
+    ctx = _context(db, found)
+    return [_service_request(ticket, ctx) for ticket in found]
 
 
 @router.get("/requests/{request_id}", summary="单个问题（Open311 以数组返回）")
 def get_request(request_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ServiceRequest]:
     ticket = tickets.get(db, principal, request_id)
-    return [_service_request(db, ticket, date.today(), workdays.load_calendar(db))]
+    return [_service_request(ticket, _context(db, [ticket]))]
 
 
 @router.post(
@@ -189,7 +220,8 @@ def act(
     request_id: IdPath, body: TicketAction, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
     ticket = tickets.act(db, principal, request_id, body)
-    data = _service_request(db, ticket, date.today(), workdays.load_calendar(db))
+    db.flush()
+    data = _service_request(ticket, _context(db, [ticket]))
     return guard.finish(JSONResponse(data.model_dump(mode="json"), status_code=200))
 
 

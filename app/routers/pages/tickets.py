@@ -15,8 +15,11 @@ from app import policy
 from app.config import Settings
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
 from app.errors import Conflict, Invalid
+from app.models.investor import Investor
+from app.models.lead import Lead
 from app.models.project import Project, ProjectStatus
 from app.models.ticket import CalendarDay, Priority, TicketCategory, Verdict
+from app.models.user import Role
 from app.schemas.common import validate_form
 from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
 from app.services import audit, notify, projects, tickets, units, workdays
@@ -34,6 +37,7 @@ BOXES = [
     ("open", "全部未关闭"),
     ("closed", "已关闭"),
 ]
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 LIGHT_LABELS = {"green": "正常", "yellow": "即将到期", "red": "逾期", "grey": "未计时"}
 
 
@@ -58,6 +62,7 @@ def _photos(form: FormData, settings: Settings) -> tuple[list[file_store.StoredF
                 max_bytes=settings.max_file_bytes,
                 max_side=settings.photo_max_side,
                 keep_position=False,
+                allow_documents=False,
             )
         )
         names.append(upload.filename or "")
@@ -87,6 +92,7 @@ def ticket_queue(
             "counts": tickets.box_counts(db, principal),
             "offset": offset,
             "light_labels": LIGHT_LABELS,
+            "soon": tickets.due_soon_days(db),
         },
         block="results",
     )
@@ -101,6 +107,7 @@ def _new_form(
     status_code: int = 200,
 ) -> Response:
     mine: list[Any] = []
+    investors: list[tuple[int, str]] = []
     if principal.unit_id is not None:
         mine = list(
             db.execute(
@@ -109,6 +116,19 @@ def _new_form(
                 .order_by(Project.name)
             ).scalars()
         )
+        # investors this unit brought in as leads that have no project yet (not yet landed)
+        investors = [
+            (r[0], r[1])
+            for r in db.execute(
+                select(Investor.id, Investor.name)
+                .where(
+                    Investor.id.in_(select(Lead.investor_id).where(Lead.unit_id == principal.unit_id)),
+                    ~Investor.id.in_(select(Project.investor_id).where(Project.investor_id.is_not(None))),
+                )
+                .order_by(Investor.name)
+                .limit(200)
+            ).all()
+        ]
     values.setdefault("idempotency_key", uuid.uuid4().hex)
     return render(
         request,
@@ -117,6 +137,7 @@ def _new_form(
             "values": values,
             "errors": errors or {},
             "projects": [(p.id, p.name) for p in mine],
+            "investors": investors,
             "categories": [(c.id, f"{c.name}（{c.default_days} 个工作日）") for c in tickets.categories(db)],
             "priorities": [(p.value, p.label) for p in Priority],
         },
@@ -132,7 +153,8 @@ def ticket_new(
     principal: PagePrincipal,
     project_id: int | None = Query(None, ge=1, le=2_147_483_647),
 ) -> Response:
-    if not principal.can_write or principal.unit_id is None:
+    reporter_roles = (Role.unit_staff, Role.coordinator)
+    if not principal.can_write or principal.unit_id is None or principal.role not in reporter_roles:
         raise policy.DeniedForbidden("请以单位身份报告问题")
     return _new_form(request, db, principal, {"project_id": project_id, "priority": "normal"})
 
@@ -167,19 +189,16 @@ def _page(
 ) -> Response:
     ticket = tickets.get(db, principal, ticket_id)
     calendar = workdays.load_calendar(db)
-    today = date.today()
+    today = workdays.today()
     project = db.get(Project, ticket.project_id) if ticket.project_id else None
-    attachments = []
-    if project is not None:
-        attachments = (
-            [
-                a
-                for a in projects.list_attachments(db, principal, project.id)
-                if a.owner_type == "ticket" and a.owner_id == ticket.id
-            ]
-            if projects.can_read(principal, project)
-            else []
-        )
+    investor = db.get(Investor, ticket.investor_id) if ticket.investor_id and project is None else None
+    photos_by_event: dict[int | None, list[Any]] = {}
+    for photo in tickets.photos(db, ticket):
+        photos_by_event.setdefault(photo.event_id, []).append(photo)
+    events = tickets.timeline(db, ticket)
+    if principal.user_id is not None:  # opening the ticket reads its notifications
+        notify.mark_read(db, principal.user_id, link=f"/tickets/{ticket.id}")
+    report_event = next((e.id for e in events if e.action == "report"), None)
     handling = principal.unit_id is not None and principal.unit_id == ticket.handling_unit_id
     unit_rows, _ = units.list_units(db)
     return render(
@@ -187,16 +206,19 @@ def _page(
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "events": tickets.timeline(db, ticket),
+            "events": events,
             "category": db.get(TicketCategory, ticket.category_id),
             "project_name": projects.display_name(principal, project) if project else None,
+            "project_link": project is not None and projects.can_read(principal, project),
+            "investor_name": investor.name if investor else None,
             "reporter": units.get(db, ticket.reporter_unit_id),
             "units": tickets.helper_units(db, ticket),
-            "light": workdays.light(today, ticket.due_on, calendar, paused=ticket.status not in tickets.CLOCK_STATUSES),
+            "light": tickets.light_of(db, ticket, today, calendar),
             "remaining": workdays.working_days_between(today, ticket.due_on, calendar) if ticket.due_on else None,
             "light_labels": LIGHT_LABELS,
             "action_labels": tickets.ACTION_LABELS,
-            "attachments": attachments,
+            "report_photos": photos_by_event.pop(report_event, []) + photos_by_event.pop(None, []),
+            "photos_by_event": photos_by_event,
             "is_handling": handling,
             "is_reporter": principal.unit_id == ticket.reporter_unit_id,
             "can_route": principal.is_coordinator
@@ -225,6 +247,21 @@ def ticket_page(request: Request, db: DbSession, principal: PagePrincipal, ticke
     return _page(request, db, principal, ticket_id)
 
 
+@router.get("/tickets/{ticket_id}/photos/{photo_id}")
+def ticket_photo(
+    db: DbSession, principal: PagePrincipal, settings: SettingsDep, ticket_id: int, photo_id: int
+) -> Response:
+    row = tickets.get_photo(db, principal, ticket_id, photo_id)
+    return Response(
+        file_store.read(settings.files_dir, row.storage_key),
+        media_type=row.content_type,
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "Content-Disposition": f'inline; filename="ticket-{ticket_id}-{row.id}.jpg"',
+        },
+    )
+
+
 @router.post("/tickets/{ticket_id}/route")
 def ticket_route(
     request: Request, db: DbSession, principal: PagePrincipal, ticket_id: int, form: RequestForm
@@ -248,11 +285,16 @@ def ticket_act(
 ) -> Response:
     try:
         stored, names = _photos(form, settings)
-        tickets.act(db, principal, ticket_id, validate_form(TicketAction, form, ignore=["photos"]), stored, names)
+        ticket = tickets.act(
+            db, principal, ticket_id, validate_form(TicketAction, form, ignore=["photos"]), stored, names
+        )
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict):
             return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
         return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+    if not (principal.reads_everything or principal.unit_id in tickets.units_of(db, ticket)):
+        # sent back for re-routing: the unit no longer handles it, and no longer sees it
+        return _go(request, "/tickets?box=in_progress&returned=1")
     return _go(request, f"/tickets/{ticket_id}")
 
 
@@ -299,6 +341,7 @@ def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str]
         "tickets/calendar.html",
         {
             "rows": rows,
+            "weekdays": WEEKDAYS,
             "year": year,
             "errors": errors,
             "categories": db.execute(select(TicketCategory).order_by(TicketCategory.id)).scalars().all(),
@@ -348,11 +391,32 @@ def category_save(
 @router.get("/admin/webhooks")
 def webhooks_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     policy.ensure_coordinator(principal)
+    return _webhooks(request, db, {}, {})
+
+
+def _webhooks(
+    request: Request, db: DbSession, errors: dict[str, str], values: dict[str, str], status_code: int = 200
+) -> Response:
     return render(
         request,
         "tickets/webhooks.html",
-        {"subs": notify.subscriptions(db), "log": notify.delivery_log(db), "errors": {}, "values": {}},
+        {
+            "subs": notify.subscriptions(db),
+            "log": notify.delivery_log(db),
+            "errors": errors,
+            "values": values,
+            "event_types": tickets.EVENT_TYPES,
+        },
+        status_code=status_code,
     )
+
+
+@router.post("/admin/webhooks/{sub_id}/toggle")
+def webhooks_toggle(
+    request: Request, db: DbSession, principal: PagePrincipal, sub_id: int, form: RequestForm
+) -> Response:
+    notify.toggle_subscription(db, principal, sub_id, form.get("active") == "1")
+    return _go(request, "/admin/webhooks")
 
 
 @router.post("/admin/webhooks")
@@ -368,10 +432,5 @@ def webhooks_add(request: Request, db: DbSession, principal: PagePrincipal, form
             values.get("event_types", "*").strip() or "*",
         )
     except Invalid as exc:
-        return render(
-            request,
-            "tickets/webhooks.html",
-            {"subs": notify.subscriptions(db), "log": notify.delivery_log(db), "errors": exc.errors, "values": values},
-            status_code=422,
-        )
+        return _webhooks(request, db, exc.errors, values, 422)
     return _go(request, "/admin/webhooks")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import horizontal_overflow, sign_in, unit_id_of
+from tests.browser_fixtures import horizontal_overflow, sign_in, unit_id_of
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, horizontal_overflow, sign_in, submit_login
+from tests.browser_fixtures import DEMO_PASSWORD, horizontal_overflow, sign_in, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -101,9 +101,11 @@ def test_menu_is_always_visible_on_a_desktop(desktop_page):
     page = desktop_page
     sign_in(page, "zsj_admin")
 
-    for name in ("单位", "人员", "系统令牌", "审计记录", "我的账户"):
+    for name in ("项目", "线索", "服务问题", "奖励", "考核", "管理", "我的账户"):
         expect(page.get_by_role("navigation", name="主菜单").get_by_role("link", name=name, exact=True)).to_be_visible()
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="人员", exact=True).click()
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="管理", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("管理")
+    page.get_by_role("link", name="人员").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("人员管理")
 
 

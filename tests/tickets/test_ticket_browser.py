@@ -20,16 +20,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (live_server, base_url: fixtures used by name)
+from tests.browser_fixtures import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     _unavailable,
-    base_url,
     horizontal_overflow,
-    live_server,
     sign_in,
 )
 from tests.tickets.factories import jpeg_bytes
@@ -57,8 +55,13 @@ def _in_browser(base: str, scenario: Callable[[Callable[[str], Any]], None], nam
                 def open_page(kind: str = "phone") -> Any:
                     phone = kind == "phone"
                     context = browser.new_context(
-                        base_url=base, viewport=PHONE if phone else DESKTOP, device_scale_factor=2 if phone else 1,
-                        is_mobile=phone, has_touch=phone, locale="zh-CN", timezone_id="Asia/Shanghai",
+                        base_url=base,
+                        viewport=PHONE if phone else DESKTOP,
+                        device_scale_factor=2 if phone else 1,
+                        is_mobile=phone,
+                        has_touch=phone,
+                        locale="zh-CN",
+                        timezone_id="Asia/Shanghai",
                     )
                     context.set_default_timeout(10_000)
                     page = context.new_page()
@@ -88,7 +91,7 @@ def _in_browser(base: str, scenario: Callable[[Callable[[str], Any]], None], nam
         raise failures[0]
 
 
-def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(base_url: str) -> None:  # noqa: F811
+def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(base_url: str) -> None:
     from playwright.sync_api import expect
 
     title = f"厂区门口电杆需迁移 {uuid.uuid4().hex[:6]}"

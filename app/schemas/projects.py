@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,18 +23,20 @@ from app.models.project import (
 from app.schemas.common import InputModel, ReadModel
 
 MAX_MONEY = Decimal("99999999999999.99")
-INT_ID = {"ge": 1, "le": 2_147_483_647}
+INT_ID: dict[str, Any] = {"ge": 1, "le": 2_147_483_647}
+AttachmentId = Annotated[int, Field(**INT_ID)]
 
 
-def _money(description: str, *, default: Decimal | None = Decimal(0)) -> Decimal:  # type: ignore[assignment]
+def _attachment_ids(what: str) -> list[int]:
     return Field(
-        default=default,
-        ge=0,
-        le=MAX_MONEY,
-        max_digits=16,
-        decimal_places=2,  # type: ignore[no-any-return]
-        description=description,
+        default_factory=list,
+        max_length=10,
+        description=f"{what}：先用 POST /projects/{{id}}/attachments 上传，再在此填写返回的文件编号",
     )
+
+
+def _money(description: str, *, default: Decimal | None = Decimal(0)) -> Any:
+    return Field(default=default, ge=0, le=MAX_MONEY, max_digits=16, decimal_places=2, description=description)
 
 
 def _not_future(value: date | None) -> date | None:
@@ -133,7 +135,10 @@ class ProjectCreate(ProjectFields):
 
 
 class ProjectUpdate(ProjectFields):
+    """Only the fields sent change; the project as it then stands is checked as a whole."""
+
     version: int = Field(**INT_ID)
+    name: str = Field(default="", min_length=2, max_length=200, description="项目名称（不改可不填）")
     responsible_unit_id: int | None = Field(default=None, **INT_ID, description="责任单位（仅招商局可改）")
 
 
@@ -148,6 +153,7 @@ class StageChange(InputModel):
     reason: str = Field(default="", max_length=2000, description="退回、暂停、终止时必填")
     permit_no: str = Field(default="", max_length=60, description="施工许可证号（开工的证据之一）")
     lost_reason_id: int | None = Field(default=None, **INT_ID, description="未落地终止的流失原因")
+    attachment_ids: list[AttachmentId] = _attachment_ids("证明文件（如开工现场照片）")
 
     @field_validator("happened_on")
     @classmethod
@@ -173,6 +179,7 @@ class FundsCreate(InputModel):
     source: FundsSource
     voucher_no: str = Field(default="", max_length=60, description="凭证号（银行回单等）")
     note: str = Field(default="", max_length=1000)
+    attachment_ids: list[AttachmentId] = _attachment_ids("到账凭证（银行回单的照片或 PDF）")
 
     @field_validator("arrived_on")
     @classmethod
@@ -208,6 +215,7 @@ class ProgressCreate(InputModel):
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9, decimal_places=6)
     permit_no: str = Field(default="", max_length=60)
+    attachment_ids: list[AttachmentId] = _attachment_ids("现场照片")
 
     @field_validator("reported_on")
     @classmethod

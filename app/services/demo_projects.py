@@ -77,6 +77,54 @@ def _site_photo(rng: random.Random, day: date, n: int) -> bytes:
     return out.getvalue()
 
 
+def _voucher(arrival: FundsArrival) -> bytes:
+    """A stand-in for the photo of a bank receipt (ASCII only: no font files)."""
+    image = Image.new("RGB", (900, 420), (252, 250, 244))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([20, 20, 880, 400], outline=(150, 30, 30), width=4)
+    lines = [
+        "BANK RECEIPT / YINHANG HUIDAN",
+        f"No. {arrival.voucher_no}",
+        f"Date {arrival.arrived_on.isoformat()}",
+        f"Amount {arrival.amount} x 10000 CNY",
+    ]
+    for n, line in enumerate(lines):
+        draw.text((60, 60 + 70 * n), line, fill=(30, 30, 30))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
+def _attach_voucher(db: Session, arrival: FundsArrival, user_id: int | None) -> None:
+    """Every demo entry carries its voucher, as the default rule requires of a real one."""
+    settings = get_settings()
+    stored = files.save_upload(
+        settings.files_dir,
+        _voucher(arrival),
+        field="voucher",
+        max_bytes=settings.max_file_bytes,
+        max_side=settings.photo_max_side,
+        keep_position=False,
+    )
+    db.add(
+        Attachment(
+            project_id=arrival.project_id,
+            owner_type="funds_arrival",
+            owner_id=arrival.id,
+            kind=stored.kind,
+            original_name=f"{arrival.voucher_no}.jpg",
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            width=stored.width,
+            height=stored.height,
+            uploaded_by_id=user_id,
+            uploaded_at=utcnow(),
+        )
+    )
+
+
 def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(Project.id).limit(1)).first():
         return False
@@ -150,7 +198,9 @@ def load(db: Session, today: date | None = None) -> bool:
             signed = dates[Stage.signed]
             project.start_by = signed + timedelta(days=rng.choice([60, 90, 120]))
             project.production_by = project.start_by + timedelta(days=365)
-            project.land_granted_on = signed + timedelta(days=30) if stage.order >= Stage.landed.order else None
+            project.land_granted_on = (
+                min(today, signed + timedelta(days=30)) if stage.order >= Stage.landed.order else None
+            )
             project.annual_output = contract * 2
             project.annual_tax = (contract / 20).quantize(Decimal(1))
             project.jobs = rng.randint(30, 400)
@@ -191,28 +241,35 @@ def load(db: Session, today: date | None = None) -> bool:
             )
             previous = s
         if stage.order >= Stage.signed.order:
-            total = Decimal(0)
+            total = pending = Decimal(0)
+            first_confirmed: date | None = None
             for n in range(rng.randint(1, 4)):
                 amount = (contract * Decimal(rng.choice([0.1, 0.15, 0.2, 0.25]))).quantize(Decimal(1))
                 on = min(today, dates[Stage.signed] + timedelta(days=20 + 40 * n))
                 status = FundsStatus.confirmed if (today - on).days > 25 else FundsStatus.pending
                 source = FundsSource.out_of_province if rng.random() < 0.6 else FundsSource.in_province
-                db.add(
-                    FundsArrival(
-                        project_id=project.id,
-                        arrived_on=on,
-                        amount=amount,
-                        source=source,
-                        voucher_no=f"HD{rng.randint(10**7, 10**8 - 1)}",
-                        status=status,
-                        reviewed_at=utcnow() if status is FundsStatus.confirmed else None,
-                        entered_by_id=user.id if user else None,
-                    )
+                arrival = FundsArrival(
+                    project_id=project.id,
+                    arrived_on=on,
+                    amount=amount,
+                    source=source,
+                    voucher_no=f"HD{rng.randint(10**7, 10**8 - 1)}",
+                    status=status,
+                    reviewed_at=utcnow() if status is FundsStatus.confirmed else None,
+                    entered_by_id=user.id if user else None,
                 )
+                db.add(arrival)
+                db.flush()
+                _attach_voucher(db, arrival, user.id if user else None)
                 if status is FundsStatus.confirmed:
                     total += amount
+                    first_confirmed = min(first_confirmed or on, on)
+                else:
+                    pending += amount
+            # the same figures services.projects keeps current: confirmed, pending, first confirmed arrival
             project.funds_confirmed = total
-            project.first_funds_on = dates[Stage.signed] + timedelta(days=20)
+            project.funds_pending = pending
+            project.first_funds_on = first_confirmed
         if stage.order >= Stage.started.order:
             completed = Decimal(0)
             day = dates[Stage.started]

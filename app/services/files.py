@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -50,10 +51,16 @@ def _exif_facts(image: Image.Image) -> tuple[datetime | None, Decimal | None, De
     except Exception:  # unreadable metadata is simply absent metadata
         return None, None, None
     taken_at = None
-    raw = exif.get(0x0132) or exif.get_ifd(0x8769).get(0x9003)
+    details = exif.get_ifd(0x8769)
+    raw = details.get(0x9003) or exif.get(0x0132)  # when taken (DateTimeOriginal), else DateTime
     if isinstance(raw, str):
         try:
-            taken_at = datetime.strptime(raw.strip(), "%Y:%m:%d %H:%M:%S").replace(tzinfo=UTC)
+            local = datetime.strptime(raw.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
+            offset = details.get(0x9011)  # OffsetTimeOriginal, e.g. "+08:00"; cameras often leave it out
+            zone = ZoneInfo("Asia/Shanghai")  # a camera's clock shows local time: the county's
+            if isinstance(offset, str) and len(offset.strip()) == 6:
+                zone = datetime.strptime(offset.strip(), "%z").tzinfo or zone  # type: ignore[assignment]
+            taken_at = local.replace(tzinfo=zone).astimezone(UTC)
         except ValueError:
             taken_at = None
     lat = lon = None
@@ -104,17 +111,21 @@ def save_upload(
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format or ""
+            width, height = probe.size
             probe.verify()
         if image_format not in PHOTO_FORMATS:
             raise UnidentifiedImageError(image_format)
-        with Image.open(io.BytesIO(data)) as image:
-            taken_at, lat, lon = _exif_facts(image)
-            image = ImageOps.exif_transpose(image)
+        if width * height > (Image.MAX_IMAGE_PIXELS or 0):  # Pillow only warns below twice the limit
+            raise Image.DecompressionBombError(f"{width}x{height}")
+        with Image.open(io.BytesIO(data)) as opened:
+            taken_at, lat, lon = _exif_facts(opened)
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.thumbnail((max_side, max_side))
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            image.info = {}  # JPEG comments, XMP, ICC and the like would otherwise be written out again
             out = io.BytesIO()
-            image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)  # no exif passed: stripped
+            image.save(out, format="JPEG", quality=82, optimize=True, progressive=True, exif=b"")
             width, height = image.size
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         kinds = "照片（JPEG、PNG、WebP）或 PDF" if allow_documents else "照片（JPEG、PNG、WebP）"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
+from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
 from app.schemas.common import Page
@@ -40,6 +41,7 @@ def _read(principal: Any, project: Any, t: projects.Thresholds) -> ProjectRead:
     if not projects.sees_identity(principal, project):
         data.name = f"【保密】{project.code_name}"
         data.investor_id = None
+        data.lead_id = None  # the lead names the investor and the project
     return data
 
 
@@ -109,7 +111,7 @@ def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> P
     return _read(principal, projects.get(db, principal, project_id), projects.thresholds(db))
 
 
-@router.patch("/{project_id}", summary="修改项目（需带 version；过期返回 409）")
+@router.patch("/{project_id}", summary="修改项目：只改所给字段（需带 version；过期返回 409）")
 def update_project(project_id: IdPath, body: ProjectUpdate, principal: ApiPrincipal, db: DbSession) -> ProjectRead:
     return _read(principal, projects.update(db, principal, project_id, body), projects.thresholds(db))
 
@@ -131,7 +133,7 @@ def list_funds(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> li
 @router.post(
     "/{project_id}/funds",
     status_code=201,
-    summary="登记一笔到位资金（JSON；凭证另用 /attachments 上传，或用页面）。可带 Idempotency-Key",
+    summary="登记一笔到位资金（JSON；凭证先用 /attachments 上传，再以 attachment_ids 引用）。可带 Idempotency-Key",
     responses={201: {"model": FundsRead}},
 )
 def add_funds(
@@ -156,7 +158,7 @@ def reverse_funds(
     guard: ApiIdempotency,
 ) -> Response:
     projects.get(db, principal, project_id)
-    row = projects.reverse_funds(db, principal, funds_id, body.reason)
+    row = projects.reverse_funds(db, principal, funds_id, body.reason, project_id=project_id)
     return guard.finish(_json(201, FundsRead.model_validate(row)))
 
 
@@ -201,8 +203,10 @@ async def upload_attachments(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
+    if len(files) > 10:
+        raise Invalid({"files": "一次最多上传 10 个文件"})
     stored, names = [], []
-    for index, upload in enumerate(files[:10]):
+    for index, upload in enumerate(files):
         data = await upload.read(settings.max_file_bytes + 1)
         stored.append(
             await run_in_threadpool(
@@ -232,8 +236,6 @@ def download_attachment(
 ) -> Response:
     row = projects.get_attachment(db, principal, attachment_id)
     if row.project_id != project_id:
-        from app.errors import NotFound
-
         raise NotFound("找不到该文件")
     return Response(
         file_store.read(settings.files_dir, row.storage_key),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -24,6 +25,7 @@ from app.models.project import (
     Category,
     ChainRole,
     FundsSource,
+    LostReason,
     NegativeReason,
     PrereviewResult,
     ProjectKind,
@@ -43,6 +45,7 @@ from app.services.projects import ProjectFilter
 from app.templating import is_htmx, render
 
 router = APIRouter()
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 STAGE_OPTIONS = [(s.value, STAGE_LABELS[s]) for s in STAGE_ORDER]
 CATEGORY_OPTIONS = [(c.value, CATEGORY_LABELS[c]) for c in Category]
@@ -356,7 +359,7 @@ def project_create(
 
 
 @router.get("/projects/{project_id}/edit")
-def project_edit(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+def project_edit(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
     project = projects.get_for_write(db, principal, project_id)
     values = {c.key: getattr(project, c.key) for c in project.__table__.columns}
     for key, value in list(values.items()):
@@ -367,7 +370,7 @@ def project_edit(request: Request, db: DbSession, principal: PagePrincipal, proj
 
 @router.post("/projects/{project_id}/edit")
 def project_update(
-    request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath, form: RequestForm
 ) -> Response:
     values = _text_values(form)
     ignore = [] if principal.is_coordinator else ["responsible_unit_id"]
@@ -376,6 +379,7 @@ def project_update(
     except (Invalid, Conflict) as exc:
         project = projects.get(db, principal, project_id)
         if isinstance(exc, Conflict):
+            values["version"] = project.version  # the notice shows what changed; saving again then applies
             return _edit_page(
                 request, db, principal, project=project, values=values, conflict=exc.details, status_code=409
             )
@@ -387,7 +391,7 @@ def project_update(
 
 
 @router.get("/projects/{project_id}")
-def project_page(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+def project_page(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
     project = projects.get(db, principal, project_id)
     t = projects.thresholds(db)
     from app.services import investors
@@ -406,6 +410,7 @@ def project_page(request: Request, db: DbSession, principal: PagePrincipal, proj
             "days_in_stage": projects.days_in_stage(project, t.today),
             "can_write": projects.can_write(principal, project),
             "timeline": projects.timeline(db, principal, project),
+            "lost_reason": db.get(LostReason, project.lost_reason_id) if project.lost_reason_id else None,
             **OPTIONS,
         },
     )
@@ -438,6 +443,7 @@ def _quick(
             "lost_reasons": (reasons := projects.lost_reasons(db)),
             "lost_reason_options": [(r.id, r.name) for r in reasons],
             "evidence": {s.value: projects.evidence_rule(db, s) for s in Stage},
+            "before_landing": project.stage.order < Stage.landed.order,
             **OPTIONS,
         },
         status_code=status_code,
@@ -446,7 +452,7 @@ def _quick(
 
 
 @router.get("/projects/{project_id}/progress")
-def progress_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+def progress_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
     project = projects.get_for_write(db, principal, project_id)
     return _quick(
         request,
@@ -464,7 +470,7 @@ def progress_create(
     db: DbSession,
     principal: PagePrincipal,
     settings: SettingsDep,
-    project_id: int,
+    project_id: IdPath,
     form: RequestForm,
     guard: PageIdempotency,
 ) -> Response:
@@ -489,7 +495,7 @@ def progress_create(
 
 
 @router.get("/projects/{project_id}/funds")
-def funds_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+def funds_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
     return _quick(
         request,
         db,
@@ -506,7 +512,7 @@ def funds_create(
     db: DbSession,
     principal: PagePrincipal,
     settings: SettingsDep,
-    project_id: int,
+    project_id: IdPath,
     form: RequestForm,
     guard: PageIdempotency,
 ) -> Response:
@@ -523,7 +529,7 @@ def funds_create(
 
 
 @router.get("/projects/{project_id}/stage")
-def stage_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: int) -> Response:
+def stage_form(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
     project = projects.get_for_write(db, principal, project_id)
     following = STAGE_ORDER[project.stage.order + 1 : project.stage.order + 2]
     return _quick(
@@ -543,7 +549,12 @@ def stage_form(request: Request, db: DbSession, principal: PagePrincipal, projec
 
 @router.post("/projects/{project_id}/stage")
 def stage_change(
-    request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, project_id: int, form: RequestForm
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    project_id: IdPath,
+    form: RequestForm,
 ) -> Response:
     values = _text_values(form)
     try:
@@ -552,6 +563,7 @@ def stage_change(
         projects.change_stage(db, principal, project_id, data, stored, names)
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict):
+            values["version"] = projects.get(db, principal, project_id).version
             return _quick(
                 request,
                 db,
@@ -576,13 +588,25 @@ def funds_queue(request: Request, db: DbSession, principal: PagePrincipal) -> Re
     return render(
         request,
         "projects/funds_queue.html",
-        {"rows": projects.pending_funds(db, principal), "errors": {}, "error_id": None},
+        {"rows": _pending_rows(db, principal), "errors": {}, "error_id": None, **_vouchers(db, principal)},
     )
+
+
+def _vouchers(db: DbSession, principal: Principal) -> dict[str, Any]:
+    ids = [f.id for f, _p, _unit in projects.pending_funds(db, principal)]
+    return {"vouchers": projects.evidence_of(db, "funds_arrival", ids)}
+
+
+def _pending_rows(db: DbSession, principal: Principal) -> list[tuple[Any, Any, str, str]]:
+    return [
+        (f, p, unit_name, projects.display_name(principal, p))
+        for f, p, unit_name in projects.pending_funds(db, principal)
+    ]
 
 
 @router.post("/funds/{funds_id}/review")
 def funds_review(
-    request: Request, db: DbSession, principal: PagePrincipal, funds_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, funds_id: IdPath, form: RequestForm
 ) -> Response:
     try:
         projects.review_funds(db, principal, funds_id, validate_form(FundsReview, form))
@@ -591,16 +615,16 @@ def funds_review(
         return render(
             request,
             "projects/funds_queue.html",
-            {"rows": projects.pending_funds(db, principal), "errors": errors, "error_id": funds_id},
+            {"rows": _pending_rows(db, principal), "errors": errors, "error_id": funds_id, **_vouchers(db, principal)},
             status_code=422,
         )
-    back = request.headers.get("referer", "")
-    return _go(request, "/funds/pending" if "/funds/pending" in back or not back else back)
+    back = urlsplit(request.headers.get("referer", "")).path  # only a page of this site, never another host
+    return _go(request, back if back.startswith("/projects/") else "/funds/pending")
 
 
 @router.post("/funds/{funds_id}/reverse")
 def funds_reverse(
-    request: Request, db: DbSession, principal: PagePrincipal, funds_id: int, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, funds_id: IdPath, form: RequestForm
 ) -> Response:
     reason = str(form.get("reason") or "").strip()
     if len(reason) < 2:
@@ -613,7 +637,7 @@ def funds_reverse(
 
 
 @router.get("/files/{attachment_id}")
-def file_download(db: DbSession, principal: PagePrincipal, settings: SettingsDep, attachment_id: int) -> Response:
+def file_download(db: DbSession, principal: PagePrincipal, settings: SettingsDep, attachment_id: IdPath) -> Response:
     row = projects.get_attachment(db, principal, attachment_id)
     disposition = "inline" if row.kind == "photo" else "attachment"
     suffix = ".jpg" if row.kind == "photo" else ".pdf"

@@ -105,7 +105,10 @@ class Loader:
                         f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
                     )
                 )
-            conn.execute(text("ANALYZE"))
+        # VACUUM (outside a transaction) sets the visibility map, as autovacuum would on a live
+        # database: without it every count reads the table's pages instead of an index alone
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
@@ -273,7 +276,10 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
     chains = ["新材料", "绿色食品", "电子信息", "装备制造", "文旅康养"]
     project_count = n(100000)
     ledger_target = n(1000000)
-    per_project = max(1, ledger_target // project_count)
+    # stages are drawn uniformly from the eight after "packaged": 6/8 of projects are signed (funds
+    # entries) and 4/8 started (progress updates), so each gets ledger_target / (1.25 × projects)
+    # entries of its kind to make ~1,000,000 ledger rows together (not 10 per project: ~620,000)
+    per_kind = max(1, round(ledger_target / (project_count * 1.25)))
     fid = pid = 0
     zones = [u["id"] for u in units if u["kind"] == "zone"]
     for i in range(project_count):
@@ -346,7 +352,7 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
             "updated_at": NOW - timedelta(days=rng.randrange(0, 90)),
         }
         if stage_index >= 3 and dates["signed"]:
-            for k in range(per_project // 2):
+            for k in range(per_kind):
                 fid += 1
                 on = min(TODAY, dates["signed"] + timedelta(days=15 * (k + 1)))
                 amount = (contract / 10).quantize(Decimal(1)) or Decimal(1)
@@ -374,7 +380,7 @@ def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
                     project["funds_pending"] += amount
         if dates["started"]:
             completed = Decimal(0)
-            for k in range(per_project - per_project // 2):
+            for k in range(per_kind):
                 pid += 1
                 on = min(TODAY, dates["started"] + timedelta(days=30 * k))
                 completed += (contract / 10).quantize(Decimal(1))
@@ -576,19 +582,23 @@ ORDER = [
 ]
 
 
+SQLITE_PATH = HERE / "data" / "province.db"
+PG_DATABASE = "zs_bench"
+
+
 def prepare(target: str) -> str:
     if target == "sqlite":
-        path = HERE / "data" / "province.db"
+        path = SQLITE_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return f"sqlite:///{path}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "zs_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "zs_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
     admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/zs_bench"
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
 
 
 def load(target: str, data: dict[str, list[dict[str, Any]]]) -> str:
@@ -617,11 +627,16 @@ def load(target: str, data: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def main() -> int:
+    global SQLITE_PATH, PG_DATABASE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 is province size")
     parser.add_argument("--target", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--sqlite-path", type=Path, default=None, help=f"default {SQLITE_PATH} (bench/run.py reads it)")
+    parser.add_argument("--pg-database", default=None, help=f"default {PG_DATABASE} (bench/run.py reads it)")
     args = parser.parse_args()
+    SQLITE_PATH = args.sqlite_path or SQLITE_PATH
+    PG_DATABASE = args.pg_database or PG_DATABASE
     started = time.perf_counter()
     data = build(args.seed, args.scale)
     print(

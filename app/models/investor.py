@@ -45,6 +45,8 @@ class Investor(Audited, VersionedMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_investor_name_key", "name_key"),
         Index("ix_investor_phone_key", "phone_key"),
+        # search by any part of the name (see ix_project_name_trgm)
+        Index("ix_investor_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

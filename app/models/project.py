@@ -216,6 +216,19 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_project_lead_id", "lead_id"),
         Index("ix_project_name", "name"),
         Index("ix_project_updated_at", "updated_at"),
+        # filters whose counts would otherwise read the whole table, and the "contract" sort
+        Index("ix_project_category", "category"),
+        Index("ix_project_size_band", "size_band"),
+        Index("ix_project_contract_investment", "contract_investment", "id"),
+        # search by any part of a name (LIKE '%…%'): pg_trgm GIN indexes on PostgreSQL; on SQLite the
+        # migration creates an empty placeholder of the same name (SQLite cannot use an index there)
+        Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        Index(
+            "ix_project_code_name_trgm",
+            "code_name",
+            postgresql_using="gin",
+            postgresql_ops={"code_name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -51,7 +52,21 @@ def yi(value: Decimal | int | None, places: int = 2) -> str:
     return f"{amount:,}"
 
 
+def option_tags(options: Any, value: Any = None) -> Markup:
+    """<option> tags for a select, built in one pass: a unit picker has two thousand of them, and a
+    template loop spends ~12 µs on each."""
+    chosen = None if value is None else str(value)
+    return Markup(
+        "".join(
+            f'<option value="{escape(str(key))}"{" selected" if chosen is not None and str(key) == chosen else ""}>'
+            f"{escape(str(text))}</option>"
+            for key, text in options
+        )
+    )
+
+
 env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi)
+env.globals["option_tags"] = option_tags
 env.globals.update(
     UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},
     ROLE_LABELS={k.value: v for k, v in ROLE_LABELS.items()},

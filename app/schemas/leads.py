@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -10,7 +11,7 @@ from app.models.lead import Channel, DisputeStatus, DuplicateStatus, LeadStatus,
 from app.schemas.common import InputModel, ReadModel
 from app.services import credit_code
 
-INT_ID = {"ge": 1, "le": 2_147_483_647}
+INT_ID: dict[str, Any] = {"ge": 1, "le": 2_147_483_647}
 
 
 class InvestorFields(InputModel):

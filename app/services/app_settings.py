@@ -35,6 +35,12 @@ def get(db: Session, key: str, unit_id: int | None = None) -> str:
     return DEFAULTS[key]
 
 
+def get_many(db: Session, keys: list[str]) -> dict[str, str]:
+    """Several settings (no per-unit overrides) in one query."""
+    rows = {r.key: r.value for r in db.execute(select(AppSetting).where(AppSetting.key.in_(keys))).scalars()}
+    return {key: rows.get(key, DEFAULTS[key]) for key in keys}
+
+
 def get_decimal(db: Session, key: str, unit_id: int | None = None) -> Decimal:
     return Decimal(get(db, key, unit_id))
 

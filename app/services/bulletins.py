@@ -104,12 +104,14 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         start.replace(year=year - 1),
         as_of.replace(year=year - 1) if not (as_of.month == 2 and as_of.day == 29) else date(year - 1, 2, 28),
     )
+    last_year_ytd = (date(year - 1, 1, 1), last_year[1])
+    figures = metrics.totals(db, KEY_METRICS, [(start, as_of), (year_start, as_of), last_year_ytd])
     totals = []
     for code in KEY_METRICS:
         m = metrics.METRICS[code]
-        period_value = metrics.total(db, code, start, as_of)
-        ytd = metrics.total(db, code, year_start, as_of)
-        before = metrics.total(db, code, date(year - 1, 1, 1), last_year[1])
+        period_value = figures[(code, start, as_of)]
+        ytd = figures[(code, year_start, as_of)]
+        before = figures[(code, *last_year_ytd)]
         totals.append(
             {
                 "code": code,
@@ -121,7 +123,11 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
                 "growth": shown(pct(ytd - before, before)),
             }
         )
-    signed = db.execute(select(Project).where(Project.signed_on >= start, Project.signed_on <= as_of)).scalars().all()
+    signed = db.execute(  # the five columns the shares need, not whole projects
+        select(
+            Project.category, Project.sector, Project.size_band, Project.industry_chain, Project.contract_investment
+        ).where(Project.signed_on >= start, Project.signed_on <= as_of)
+    ).all()
 
     def group(key: Any, labels: dict[Any, str]) -> list[dict[str, Any]]:
         acc: dict[Any, list[Any]] = {}
@@ -140,30 +146,27 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         "size_band": group(lambda p: p.size_band, {b: SIZE_BAND_LABELS[b] for b in SizeBand}),
         "chain": group(lambda p: p.industry_chain or "未分类", {}),
     }
-    quarters = []
+    quarter_periods: list[tuple[str, date, date]] = []
     for q in range(1, 5):
         q_start, q_end = period_of("quarterly", year, q)
         if q_start > as_of:
             break
-        q_end = min(q_end, as_of)
-        quarters.append(
-            {
-                "label": f"{year}年{QUARTER_NAMES[q - 1]}",
-                "projects": str(metrics.total(db, "projects_introduced", q_start, q_end)),
-                "contract": str(metrics.total(db, "contract_investment", q_start, q_end)),
-                "funds": str(metrics.total(db, "funds_domestic", q_start, q_end)),
-            }
-        )
+        quarter_periods.append((f"{year}年{QUARTER_NAMES[q - 1]}", q_start, min(q_end, as_of)))
     if kind == "quarterly":
         ly_start, ly_end = period_of("quarterly", year - 1, number)
-        quarters.append(
-            {
-                "label": f"{year - 1}年{QUARTER_NAMES[number - 1]}（去年同期）",
-                "projects": str(metrics.total(db, "projects_introduced", ly_start, ly_end)),
-                "contract": str(metrics.total(db, "contract_investment", ly_start, ly_end)),
-                "funds": str(metrics.total(db, "funds_domestic", ly_start, ly_end)),
-            }
-        )
+        quarter_periods.append((f"{year - 1}年{QUARTER_NAMES[number - 1]}（去年同期）", ly_start, ly_end))
+    by_quarter = metrics.totals(
+        db, ["projects_introduced", "contract_investment", "funds_domestic"], [(a, b) for _l, a, b in quarter_periods]
+    )
+    quarters = [
+        {
+            "label": label,
+            "projects": str(by_quarter[("projects_introduced", q_start, q_end)]),
+            "contract": str(by_quarter[("contract_investment", q_start, q_end)]),
+            "funds": str(by_quarter[("funds_domestic", q_start, q_end)]),
+        }
+        for label, q_start, q_end in quarter_periods
+    ]
     standing = performance.standings(db, year, as_of)
     units = (
         db.execute(
@@ -174,13 +177,14 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         .scalars()
         .all()
     )
+    by_unit: dict[int, list[tuple[str, performance.Standing]]] = {}
+    for (code, unit_id), st in standing.items():  # once over the standings, not once per unit
+        by_unit.setdefault(unit_id, []).append((code, st))
     unit_rows = []
     for unit in units:
         cells = {}
         cards = []
-        for (code, unit_id), st in standing.items():
-            if unit_id != unit.id:
-                continue
+        for code, st in by_unit.get(unit.id, []):
             cells[code] = {
                 "actual": str(st.actual),
                 "target": _s(st.target),
@@ -196,7 +200,7 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
             unit_rows.append(
                 {"unit_id": unit.id, "name": unit.short_name or unit.name, "metrics": cells, "warnings": cards}
             )
-    rates = performance.rates(db, year_start, as_of)
+    rates = performance.rates(db, year_start, as_of, details=False)
     t = projects.thresholds(db, today)
     stalled = db.execute(
         select(Project, Unit.name)

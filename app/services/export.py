@@ -41,12 +41,15 @@ def xlsx(
     formats = number_formats or {}
     for row in rows:
         if formats:
-            cells = []
+            # a styled cell object only where a number format is wanted; plain values elsewhere
+            cells: list[Any] = []
             for index, value in enumerate(row):
-                cell = WriteOnlyCell(sheet, value=_cell(value))
                 if index in formats:
+                    cell = WriteOnlyCell(sheet, value=_cell(value))
                     cell.number_format = formats[index]
-                cells.append(cell)
+                    cells.append(cell)
+                else:
+                    cells.append(_cell(value))
             sheet.append(cells)
         else:
             sheet.append([_cell(v) for v in row])

@@ -61,16 +61,13 @@ def overview(db: Session, principal: Principal, today: date | None = None) -> di
     context["quota"] = leads.quota_standing(db, principal, unit_id, t.today)
     context["stage_counts"] = projects.stage_counts(db, unit_id)
     context["due"] = projects.due_this_month(db, unit_id, t)
-    flagged, _ = projects.list_projects(
-        db, principal, projects.ProjectFilter(unit_id=unit_id, sort="stage_age"), limit=200, today=t.today
-    )
-    context["flagged"] = [r for r in flagged if r["flags"]][:10]
+    context["flagged"] = projects.flagged(db, principal, unit_id, t, limit=10)
     active, context["active_total"] = projects.list_projects(
         db,
         principal,
         projects.ProjectFilter(unit_id=unit_id, status=ProjectStatus.active, sort="updated"),
         limit=8,
-        today=t.today,
+        t=t,
     )
     context["active"] = active
     context["pending_funds"] = db.execute(

@@ -77,8 +77,9 @@ def create(db: Session, principal: Principal, data: InvestorCreate) -> Investor:
 
 def update(db: Session, principal: Principal, investor_id: int, data: InvestorUpdate) -> Investor:
     investor = get(db, investor_id)
-    if not principal.is_coordinator:
-        policy.ensure_write(principal, investor.created_by_unit_id)
+    # the catalogue is read by every unit, so a record one may not change is answered 403, not 404
+    if not policy.can_write_unit_owned(principal, investor.created_by_unit_id):
+        raise policy.DeniedForbidden("只有建立该客商的单位或招商局可以修改")
     check_version(db, investor, data.version)
     if data.credit_code:
         clash = db.execute(select(Investor.id).where(Investor.credit_code == data.credit_code)).scalar_one_or_none()

@@ -61,11 +61,14 @@ class Match:
 # --- reading ---------------------------------------------------------------------------------
 
 
+LEAD_NOT_FOUND = "找不到该线索"
+
+
 def get(db: Session, principal: Principal, lead_id: int) -> Lead:
     lead = db.get(Lead, lead_id)
     if lead is None:
-        raise NotFound("找不到该线索")
-    policy.ensure_read(principal, lead.unit_id)
+        raise NotFound(LEAD_NOT_FOUND)
+    policy.ensure_read(principal, lead.unit_id, LEAD_NOT_FOUND)  # the same answer: existence is not disclosed
     return lead
 
 
@@ -90,7 +93,7 @@ def month_range(month: str) -> tuple[date, date]:
     return start, end
 
 
-def _filtered(principal: Principal, f: LeadFilter) -> Select[Any]:
+def _filtered(principal: Principal, f: LeadFilter) -> Select[Lead, str, str]:
     stmt = (
         select(Lead, Investor.name, Unit.name)
         .join(Investor, Investor.id == Lead.investor_id)
@@ -138,8 +141,11 @@ def list_leads(
     return [(r[0], r[1], r[2]) for r in rows], total
 
 
-def iter_for_export(db: Session, principal: Principal, f: LeadFilter, cap: int = 100_000) -> list[Any]:
-    return db.execute(_filtered(principal, f).order_by(Lead.lead_date.desc(), Lead.id.desc()).limit(cap)).all()
+def iter_for_export(
+    db: Session, principal: Principal, f: LeadFilter, cap: int = 100_000
+) -> list[tuple[Lead, str, str]]:
+    rows = db.execute(_filtered(principal, f).order_by(Lead.lead_date.desc(), Lead.id.desc()).limit(cap)).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -211,15 +217,25 @@ def check_duplicates(db: Session, principal: Principal, data: LeadCreate) -> lis
 # --- writing ---------------------------------------------------------------------------------
 
 
+def ensure_can_report(principal: Principal) -> None:
+    """Only the coordinator and unit staff (people or unit tokens) report leads; leaders, the
+    supervision office and read-only tokens are refused before anything else is looked at."""
+    if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
+        raise policy.DeniedForbidden("您的角色不能报送线索")
+
+
 def _target_unit(principal: Principal, requested: int | None) -> int:
     if requested is not None and principal.is_coordinator:
         return requested
+    if requested is not None and requested != principal.unit_id:
+        raise policy.DeniedForbidden("只能报送本单位的线索")
     if principal.unit_id is None:
         raise Invalid({"unit_id": "请选择线索所属单位"})
     return principal.unit_id
 
 
 def create(db: Session, principal: Principal, data: LeadCreate, *, brought_by_id: int | None = None) -> Lead:
+    ensure_can_report(principal)
     unit_id = _target_unit(principal, data.unit_id)
     policy.ensure_write(principal, unit_id)
     if db.get(Unit, unit_id) is None:
@@ -430,6 +446,8 @@ def quota_standing(db: Session, principal: Principal, unit_id: int, today: date 
     each unit to bring leads; shares matter for rankings and money, not for this obligation).
     """
     policy.ensure_read(principal, unit_id)
+    if db.get(Unit, unit_id) is None:
+        raise NotFound()
     today = today or date.today()
     quota = int(app_settings.get_decimal(db, "lead_monthly_quota", unit_id))
     counts = dict.fromkeys(range(1, today.month + 1), 0)

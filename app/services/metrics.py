@@ -167,7 +167,83 @@ def compute(
 
 
 def total(db: Session, code: str, start: date, end: date) -> Decimal:
-    return sum(compute(db, code, start, end).values(), ZERO)
+    """All units together: one aggregate without grouping (every project and funds entry has its
+    unit, so the sum over units equals the plain sum), else the sum of `compute`."""
+    p, f = Project, FundsArrival
+    stmt: Select[Any] | None = None
+    if code in ("projects_introduced", "projects_1000", "projects_1yi", "contract_investment"):
+        value = func.count() if code != "contract_investment" else func.sum(p.contract_investment)
+        stmt = select(value).select_from(p).where(_between(p.signed_on, start, end))
+        if code == "projects_1000":
+            stmt = stmt.where(p.contract_investment >= 1000)
+        if code == "projects_1yi":
+            stmt = stmt.where(p.contract_investment >= 10000)
+    elif code in ("funds_domestic", "funds_out_of_province", "foreign_capital"):
+        stmt = select(func.sum(f.amount)).where(f.status == FundsStatus.confirmed, _between(f.arrived_on, start, end))
+        if code == "funds_domestic":
+            stmt = stmt.where(f.source != FundsSource.foreign)
+        elif code == "funds_out_of_province":
+            stmt = stmt.where(f.source == FundsSource.out_of_province)
+        else:
+            stmt = stmt.where(f.source == FundsSource.foreign)
+    elif code in ("new_starts", "new_start_investment", "in_production"):
+        column = p.production_on if code == "in_production" else p.started_on
+        value = func.sum(p.contract_investment) if code == "new_start_investment" else func.count()
+        stmt = select(value).select_from(p).where(_between(column, start, end))
+    if stmt is None:
+        return sum(compute(db, code, start, end).values(), ZERO)
+    return Decimal(db.execute(stmt).scalar_one() or 0)
+
+
+def totals(
+    db: Session, codes: Iterable[str], periods: Iterable[tuple[date, date]]
+) -> dict[tuple[str, date, date], Decimal]:
+    """`total` of each metric over each period, with one query per table for all of them
+    (conditional aggregates: count(*) FILTER (WHERE …)), not one query per metric and period."""
+    codes, periods = list(codes), list(dict.fromkeys(periods))
+    p, f = Project, FundsArrival
+    families: dict[str, tuple[Any, list[Any], Any]] = {
+        "signed": (p, [], p.signed_on),
+        "started": (p, [], p.started_on),
+        "production": (p, [], p.production_on),
+        "funds": (f, [f.status == FundsStatus.confirmed], f.arrived_on),
+    }
+    measures: dict[str, tuple[str, Any, Any]] = {  # code: (family, aggregate, extra condition)
+        "projects_introduced": ("signed", func.count(), None),
+        "projects_1000": ("signed", func.count(), p.contract_investment >= 1000),
+        "projects_1yi": ("signed", func.count(), p.contract_investment >= 10000),
+        "contract_investment": ("signed", func.sum(p.contract_investment), None),
+        "new_starts": ("started", func.count(), None),
+        "new_start_investment": ("started", func.sum(p.contract_investment), None),
+        "in_production": ("production", func.count(), None),
+        "funds_domestic": ("funds", func.sum(f.amount), f.source != FundsSource.foreign),
+        "funds_out_of_province": ("funds", func.sum(f.amount), f.source == FundsSource.out_of_province),
+        "foreign_capital": ("funds", func.sum(f.amount), f.source == FundsSource.foreign),
+    }
+    result: dict[tuple[str, date, date], Decimal] = {}
+    by_family: dict[str, list[str]] = {}
+    for code in codes:
+        if code in measures:
+            by_family.setdefault(measures[code][0], []).append(code)
+        else:
+            for start, end in periods:
+                result[(code, start, end)] = total(db, code, start, end)
+    if not periods:
+        return result
+    low, high = min(s for s, _e in periods), max(e for _s, e in periods)
+    for family, members in by_family.items():
+        table, base, column = families[family]
+        keys, columns = [], []
+        for code in members:
+            _family, aggregate, extra = measures[code]
+            for start, end in periods:
+                condition = _between(column, start, end) if extra is None else and_(_between(column, start, end), extra)
+                keys.append((code, start, end))
+                columns.append(aggregate.filter(condition))
+        row = db.execute(select(*columns).select_from(table).where(*base, _between(column, low, high))).one()
+        for key, value in zip(keys, row, strict=True):
+            result[key] = Decimal(value or 0)
+    return result
 
 
 def drill(db: Session, code: str, start: date, end: date, unit_id: int | None) -> list[dict[str, Any]]:

@@ -186,10 +186,20 @@ def name_key(name: str) -> str:
 
 
 def phone_key(phone: str) -> str:
-    """Digits only, without the +86 country code: '+86 139-0731-0000' → '13907310000'."""
+    """Digits only, without the +86 country code: '+86 139-0731-0000' → '13907310000'.
+
+    A landline written the international way drops the trunk 0 ('+86 731 8456 7890'); it is put
+    back so that it matches '0731-84567890' (Beijing's '+86 10 …' too: a mobile has 11 digits). No
+    domestic number of 11 or more digits starts with 86 (mobiles start with 1, area codes with 0),
+    so a leading 86 there is the country code.
+    """
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    international = False
     if digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
+        digits, international = digits[4:], True
+    elif digits.startswith("86") and len(digits) >= 11:
+        digits, international = digits[2:], True
+    is_mobile = len(digits) == 11 and digits.startswith("1")
+    if international and digits and not digits.startswith("0") and not is_mobile:
+        digits = "0" + digits
     return digits[-20:]

@@ -12,6 +12,8 @@ from app.schemas.leads import NativeCreate
 
 
 def create(db: Session, principal: Principal, data: NativeCreate) -> Native:
+    if not principal.can_write or principal.role.value != "unit_staff":
+        raise policy.DeniedForbidden("仅单位工作人员可登记本单位的乡贤")
     if principal.unit_id is None:
         raise Invalid({"__all__": "请以单位身份登记"})
     policy.ensure_write(principal, principal.unit_id)

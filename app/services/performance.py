@@ -429,7 +429,13 @@ class Rate:
 
 
 def rates(
-    db: Session, start: date, end: date, unit_id: int | None = None, category: Category | None = None
+    db: Session,
+    start: date,
+    end: date,
+    unit_id: int | None = None,
+    category: Category | None = None,
+    *,
+    details: bool = True,
 ) -> dict[str, Rate]:
     """合同履约率, 资金到位率, 项目开工率 over the projects signed in [start, end], as of `end`.
 
@@ -437,34 +443,47 @@ def rates(
       the ones that met every such milestone on time;
     - funds: confirmed funds arrived by `end` over their contract investment;
     - start: of those, the ones started by `end`.
+
+    `details=False` leaves the above/below lists empty (the figures alone, e.g. for a bulletin).
     """
-    stmt = select(Project).where(Project.signed_on >= start, Project.signed_on <= end)
+    scope = [Project.signed_on >= start, Project.signed_on <= end]
     if unit_id is not None:
-        stmt = stmt.where(Project.responsible_unit_id == unit_id)
+        scope.append(Project.responsible_unit_id == unit_id)
     if category is not None:
-        stmt = stmt.where(Project.category == category)
-    scope = db.execute(stmt.order_by(Project.id)).scalars().all()
-    ids = [p.id for p in scope]
-    funds: dict[int, Decimal] = {}
-    if ids:
-        funds = {
-            r[0]: Decimal(r[1] or 0)
-            for r in db.execute(
-                select(FundsArrival.project_id, func.sum(FundsArrival.amount))
-                .where(
-                    FundsArrival.project_id.in_(ids),
-                    FundsArrival.status == FundsStatus.confirmed,
-                    FundsArrival.source != FundsSource.foreign,
-                    FundsArrival.arrived_on <= end,
-                )
-                .group_by(FundsArrival.project_id)
-            ).all()
-        }
+        scope.append(Project.category == category)
+    rows = db.execute(  # the columns the rates read, not whole projects
+        select(
+            Project.id,
+            Project.name,
+            Project.responsible_unit_id,
+            Project.start_by,
+            Project.started_on,
+            Project.production_by,
+            Project.production_on,
+            Project.contract_investment,
+        )
+        .where(*scope)
+        .order_by(Project.id)
+    ).all()
+    funds = {  # joined to the same scope: no list of ids sent back to the database
+        r[0]: Decimal(r[1] or 0)
+        for r in db.execute(
+            select(FundsArrival.project_id, func.sum(FundsArrival.amount))
+            .join(Project, Project.id == FundsArrival.project_id)
+            .where(
+                *scope,
+                FundsArrival.status == FundsStatus.confirmed,
+                FundsArrival.source != FundsSource.foreign,
+                FundsArrival.arrived_on <= end,
+            )
+            .group_by(FundsArrival.project_id)
+        ).all()
+    }
     fulfil = Rate("合同履约率", ZERO, ZERO)
     funds_rate = Rate("资金到位率", ZERO, ZERO)
     start_rate = Rate("项目开工率", ZERO, ZERO)
-    for p in scope:
-        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id}
+    for p in rows:
+        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id} if details else {}
         due = []
         if p.start_by and p.start_by <= end:
             due.append(("开工", p.start_by, p.started_on))
@@ -473,25 +492,26 @@ def rates(
         if due:
             fulfil.denominator += 1
             met = all(actual is not None and actual <= promised for _n, promised, actual in due)
-            detail = "；".join(f"约定{n} {promised}，实际 {actual or '未完成'}" for n, promised, actual in due)
             if met:
                 fulfil.numerator += 1
-                fulfil.above.append({**item, "detail": detail})
-            else:
-                fulfil.below.append({**item, "detail": detail})
+            if details:
+                detail = "；".join(f"约定{n} {promised}，实际 {actual or '未完成'}" for n, promised, actual in due)
+                (fulfil.above if met else fulfil.below).append({**item, "detail": detail})
         arrived = funds.get(p.id, ZERO)
         funds_rate.numerator += arrived
         funds_rate.denominator += p.contract_investment
-        (funds_rate.above if arrived > 0 else funds_rate.below).append(
-            {**item, "detail": f"到位 {arrived} / 合同 {p.contract_investment} 万元"}
-        )
+        if details:
+            (funds_rate.above if arrived > 0 else funds_rate.below).append(
+                {**item, "detail": f"到位 {arrived} / 合同 {p.contract_investment} 万元"}
+            )
         start_rate.denominator += 1
         started = p.started_on is not None and p.started_on <= end
         if started:
             start_rate.numerator += 1
-        (start_rate.above if started else start_rate.below).append(
-            {**item, "detail": f"开工 {p.started_on}" if started else "未开工"}
-        )
+        if details:
+            (start_rate.above if started else start_rate.below).append(
+                {**item, "detail": f"开工 {p.started_on}" if started else "未开工"}
+            )
     return {"fulfilment": fulfil, "funds": funds_rate, "start": start_rate}
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -705,10 +705,11 @@ class Thresholds:
 
 
 def thresholds(db: Session, today: date | None = None) -> Thresholds:
+    values = app_settings.get_many(db, ["stalled_days", "land_idle_days"])  # one query, not one per setting
     return Thresholds(
         today=today or date.today(),
-        stalled_days=int(app_settings.get_decimal(db, "stalled_days")),
-        land_idle_days=int(app_settings.get_decimal(db, "land_idle_days")),
+        stalled_days=int(Decimal(values["stalled_days"])),
+        land_idle_days=int(Decimal(values["land_idle_days"])),
     )
 
 
@@ -836,74 +837,121 @@ class ProjectFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
-    stmt: Select[Any] = (
-        select(Project, Investor.name, Investor.investor_type, Unit.name)  # type: ignore[assignment]
-        .join(Investor, Investor.id == Project.investor_id)
-        .join(Unit, Unit.id == Project.responsible_unit_id)
-    )
+def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds) -> tuple[list[Any], bool]:
+    """The WHERE conditions of a filter, and whether they need the investor joined."""
+    where: list[Any] = []
+    needs_investor = False
     scope = policy.unit_filter(principal)
     if scope is not None:
-        stmt = stmt.where(or_(Project.responsible_unit_id == scope, Project.introducing_unit_id == scope))
+        where.append(or_(Project.responsible_unit_id == scope, Project.introducing_unit_id == scope))
     if f.unit_id:
-        stmt = stmt.where(or_(Project.responsible_unit_id == f.unit_id, Project.introducing_unit_id == f.unit_id))
+        where.append(or_(Project.responsible_unit_id == f.unit_id, Project.introducing_unit_id == f.unit_id))
     if f.stage:
-        stmt = stmt.where(Project.stage == f.stage)
+        where.append(Project.stage == f.stage)
     if f.status:
-        stmt = stmt.where(Project.status == f.status)
+        where.append(Project.status == f.status)
     if f.category:
-        stmt = stmt.where(Project.category == f.category)
+        where.append(Project.category == f.category)
     if f.sector:
-        stmt = stmt.where(Project.sector == f.sector)
+        where.append(Project.sector == f.sector)
     if f.industry:
-        stmt = stmt.where(Project.industry.contains(f.industry, autoescape=True))
+        where.append(Project.industry.contains(f.industry, autoescape=True))
     if f.industry_chain:
-        stmt = stmt.where(Project.industry_chain.contains(f.industry_chain, autoescape=True))
+        where.append(Project.industry_chain.contains(f.industry_chain, autoescape=True))
     if f.size_band:
-        stmt = stmt.where(Project.size_band == f.size_band)
+        where.append(Project.size_band == f.size_band)
     if f.investor_type:
-        stmt = stmt.where(Investor.investor_type == f.investor_type)
+        where.append(Investor.investor_type == f.investor_type)
+        needs_investor = True
     if f.flag:
         if f.flag not in FLAG_LABELS:
             raise Invalid({"flag": "未知的预警类型"})
-        stmt = stmt.where(flag_condition(f.flag, t))
+        where.append(flag_condition(f.flag, t))
     column = DATE_FILTER_FIELDS.get(f.date_field)
     if column is None:
         raise Invalid({"date_field": "未知的日期字段"})
     if f.date_from:
-        stmt = stmt.where(column >= f.date_from)
+        where.append(column >= f.date_from)
     if f.date_to:
-        stmt = stmt.where(column <= f.date_to)
+        where.append(column <= f.date_to)
     if f.q:
-        visible_name = or_(
-            Project.is_confidential.is_(False),
-            Project.responsible_unit_id == principal.unit_id,
-            Project.introducing_unit_id == principal.unit_id,
-        )
-        if sees_every_identity(principal):
-            name_match = or_(Project.name.contains(f.q, autoescape=True), Investor.name.contains(f.q, autoescape=True))
-        else:
-            name_match = or_(
-                and_(
-                    visible_name,
-                    or_(Project.name.contains(f.q, autoescape=True), Investor.name.contains(f.q, autoescape=True)),
-                ),
-                Project.code_name.contains(f.q, autoescape=True),
-            )
-        stmt = stmt.where(name_match)
-    return stmt
+        where.append(Project.id.in_(_name_matches(principal, f.q)))
+    return where, needs_investor
+
+
+def _name_matches(principal: Principal, q: str) -> Any:
+    """Ids of the projects whose name, investor's name or code name holds `q`, as a UNION of one
+    query per column, so that each can use its own index (pg_trgm GIN on PostgreSQL); an OR across
+    the joined tables can use none. Names of confidential projects match only for those who see them."""
+    by_name = select(Project.id).where(Project.name.contains(q, autoescape=True))
+    by_investor = (
+        select(Project.id)
+        .join(Investor, Investor.id == Project.investor_id)
+        .where(Investor.name.contains(q, autoescape=True))
+    )
+    if sees_every_identity(principal):
+        return union(by_name, by_investor)
+    visible_name = or_(
+        Project.is_confidential.is_(False),
+        Project.responsible_unit_id == principal.unit_id,
+        Project.introducing_unit_id == principal.unit_id,
+    )
+    by_code = select(Project.id).where(Project.code_name.contains(q, autoescape=True))
+    return union(by_name.where(visible_name), by_investor.where(visible_name), by_code)
+
+
+def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
+    where, _needs_investor = _conditions(principal, f, t)
+    return (
+        select(Project, Investor.name, Investor.investor_type, Unit.name)  # type: ignore[return-value]
+        .join(Investor, Investor.id == Project.investor_id)
+        .join(Unit, Unit.id == Project.responsible_unit_id)
+        .where(*where)
+    )
+
+
+def count_projects(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
+    """The count of a filter over the project table alone (joins only when a condition needs them:
+    every project has its investor and unit, so they do not change the count)."""
+    where, needs_investor = _conditions(principal, f, t)
+    stmt = select(func.count()).select_from(Project)
+    if needs_investor:
+        stmt = stmt.join(Investor, Investor.id == Project.investor_id)
+    return stmt.where(*where)
 
 
 def list_projects(
-    db: Session, principal: Principal, f: ProjectFilter, *, limit: int = 50, offset: int = 0, today: date | None = None
+    db: Session,
+    principal: Principal,
+    f: ProjectFilter,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    today: date | None = None,
+    t: Thresholds | None = None,
+    with_total: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     if f.sort not in SORTS:
         raise Invalid({"sort": "未知的排序方式"})
-    t = thresholds(db, today)
+    t = t or thresholds(db, today)
     stmt = _filtered(principal, f, t)
-    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(SORTS[f.sort], Project.id.desc()).limit(limit).offset(offset)).all()
+    if not with_total:
+        total = -1
+    elif offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole result is on this page: no count needed
+    else:
+        total = db.execute(count_projects(principal, f, t)).scalar_one()
     return [_row(principal, r, t) for r in rows], total
+
+
+def flagged(db: Session, principal: Principal, unit_id: int, t: Thresholds, limit: int = 10) -> list[dict[str, Any]]:
+    """A unit's projects raising any warning, longest in their stage first: the warnings are asked
+    of the database, not found by loading the unit's projects and testing each."""
+    f = ProjectFilter(unit_id=unit_id, sort="stage_age")
+    stmt = _filtered(principal, f, t).where(or_(*(flag_condition(flag, t) for flag in FLAG_LABELS)))
+    rows = db.execute(stmt.order_by(SORTS[f.sort], Project.id.desc()).limit(limit)).all()
+    return [_row(principal, r, t) for r in rows]
 
 
 def _row(principal: Principal, r: Any, t: Thresholds) -> dict[str, Any]:

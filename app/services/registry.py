@@ -90,6 +90,10 @@ def register_or_claim(
 
 
 def register(db: Session, principal: Principal, data: RegisterProject) -> RegistryEntry | RegistryClaim:
+    if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
+        raise policy.DeniedForbidden("您的角色不能登记项目")
+    if data.unit_id and not principal.is_coordinator and data.unit_id != principal.unit_id:
+        raise policy.DeniedForbidden("只能为本单位登记")
     unit_id = data.unit_id if (data.unit_id and principal.is_coordinator) else principal.unit_id
     if unit_id is None:
         raise Invalid({"unit_id": "请选择登记单位"})

@@ -32,8 +32,12 @@ def counting(connection: Any) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
+        text = statement.lstrip().upper()
+        if text.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            return
+        if text.startswith("UPDATE USER_SESSION") or text.startswith("UPDATE API_TOKEN"):
+            return  # last-seen bookkeeping, written at most once a minute: depends on the clock, not the rows
+        statements.append(statement)
 
     event.listen(connection, "before_cursor_execute", record)
     try:
@@ -132,5 +136,6 @@ def test_statement_count_does_not_grow_with_rows(client, db, connection, world):
     client.cookies.clear()
     many.update(_counts(client, connection, API, bearer(world["token"])))
 
-    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k]}
+    # one statement of slack: a list skips its count query while the page is not full
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -35,9 +35,9 @@ Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 20
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _read(principal: Any, project: Any, t: projects.Thresholds) -> ProjectRead:
+def _read(principal: Any, project: Any, t: projects.Thresholds | None, flags: list[str] | None = None) -> ProjectRead:
     data = ProjectRead.model_validate(project)
-    data.flags = projects.flags(project, t)
+    data.flags = flags if flags is not None else projects.flags(project, t)  # type: ignore[arg-type]
     if not projects.sees_identity(principal, project):
         data.name = f"【保密】{project.code_name}"
         data.investor_id = None
@@ -89,9 +89,8 @@ def list_projects(
         sort=sort,
     )
     rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset)
-    t = projects.thresholds(db)
     return Page[ProjectRead](
-        items=[_read(principal, r["project"], t) for r in rows], total=total, limit=limit, offset=offset
+        items=[_read(principal, r["project"], None, r["flags"]) for r in rows], total=total, limit=limit, offset=offset
     )
 
 

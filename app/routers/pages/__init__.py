@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.routers.pages import admin, awards, audit_pages, auth_pages, home, leads, performance, projects, tickets
+from app.routers.pages import (
+    admin,
+    audit_pages,
+    auth_pages,
+    awards,
+    home,
+    leads,
+    performance,
+    project_import,
+    projects,
+    tickets,
+)
 
 page_router = APIRouter(include_in_schema=False)
 page_router.include_router(auth_pages.router)
@@ -10,6 +21,7 @@ page_router.include_router(home.router)
 page_router.include_router(admin.router)
 page_router.include_router(audit_pages.router)
 page_router.include_router(leads.router)
+page_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 page_router.include_router(projects.router)
 page_router.include_router(tickets.router)
 page_router.include_router(awards.router)

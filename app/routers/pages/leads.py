@@ -69,7 +69,7 @@ def lead_input(form: FormData) -> LeadCreate:
                 investor[key.removeprefix(INVESTOR_PREFIX)] = value
         elif key == "acknowledge_duplicates":
             data[key] = value in ("on", "true", "1")
-        elif value.strip() or key in ("channel", "lead_date"):
+        elif value.strip():  # a blank required field (channel, date) is reported as 此项必填
             data[key] = value
     if not data.get("investor_id"):
         data["investor"] = investor or None
@@ -116,8 +116,7 @@ def _form_page(
 
 @router.get("/leads/new")
 def lead_new(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
-        raise policy.DeniedForbidden("您的角色不能报送线索")
+    leads.ensure_can_report(principal)
     return _form_page(request, db, principal)
 
 
@@ -174,6 +173,7 @@ def lead_pick_investor(
 def lead_create(
     request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
 ) -> Response:
+    leads.ensure_can_report(principal)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         lead = leads.create(db, principal, lead_input(form), brought_by_id=principal.user_id)
@@ -189,9 +189,19 @@ def lead_create(
 
 
 def _filter(
-    unit_id: int | None, channel: str, status: str, industry: str, month: str, q: str, duplicates_only: bool
+    unit_id: str, channel: str, status: str, industry: str, month: str, q: str, duplicates_only: bool
 ) -> LeadFilter:
+    """The list's filters from the query string. A blank choice (全部) arrives as an empty value."""
     errors = {}
+    unit_value: int | None = None
+    if unit_id.strip():
+        try:
+            unit_value = int(unit_id)
+        except ValueError:
+            errors["unit_id"] = "请选择有效的单位"
+        else:
+            if not 1 <= unit_value <= 2_147_483_647:
+                errors["unit_id"] = "请选择有效的单位"
     try:
         channel_value = Channel(channel) if channel else None
     except ValueError:
@@ -210,7 +220,7 @@ def _filter(
     if errors:
         raise Invalid(errors)
     return LeadFilter(
-        unit_id=unit_id,
+        unit_id=unit_value,
         channel=channel_value,
         status=status_value,
         industry=industry.strip(),
@@ -225,7 +235,7 @@ def lead_list(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    unit_id: str = Query("", max_length=12),
     channel: str = Query("", max_length=30),
     status: str = Query("", max_length=20),
     industry: str = Query("", max_length=60),
@@ -259,7 +269,7 @@ def lead_export(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    unit_id: str = Query("", max_length=12),
     channel: str = Query("", max_length=30),
     status: str = Query("", max_length=20),
     industry: str = Query("", max_length=60),
@@ -330,6 +340,7 @@ def _detail(
     *,
     errors: dict[str, str] | None = None,
     conflict: Any = None,
+    values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     lead = leads.get(db, principal, lead_id)
@@ -352,6 +363,7 @@ def _detail(
             "canonical": canonical,
             "errors": errors or {},
             "conflict": conflict,
+            "judge_values": values or {},  # what the coordinator chose, shown again after an error
             "created": request.query_params.get("created") == "1",
             "can_edit": policy.can_write_unit_owned(principal, lead.unit_id),
             "history": audit.history(db, "lead", lead.id),
@@ -367,12 +379,13 @@ def lead_detail(request: Request, db: DbSession, principal: PagePrincipal, lead_
 
 @router.post("/leads/{lead_id}/judge")
 def lead_judge(request: Request, db: DbSession, principal: PagePrincipal, lead_id: int, form: RequestForm) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k in ("status", "reason")}
     try:
         leads.judge(db, principal, lead_id, validate_form(LeadJudge, form))
     except Invalid as exc:
-        return _detail(request, db, principal, lead_id, errors=exc.errors, status_code=422)
+        return _detail(request, db, principal, lead_id, errors=exc.errors, values=values, status_code=422)
     except Conflict as exc:
-        return _detail(request, db, principal, lead_id, conflict=exc.details, status_code=409)
+        return _detail(request, db, principal, lead_id, conflict=exc.details, values=values, status_code=409)
     return _go(request, f"/leads/{lead_id}")
 
 
@@ -439,7 +452,7 @@ def duplicate_settle(
                 "offset": 0,
                 "errors": errors,
                 "error_pair": pair_id,
-                "values": dict(form),
+                "values": {k: v for k, v in form.items() if isinstance(v, str)},
             },
             status_code=422,
         )
@@ -480,6 +493,7 @@ def registry_decide(
                 "threshold": app_settings.get_decimal(db, "large_project_threshold"),
                 "errors": errors,
                 "error_claim": claim_id,
+                "values": {k: v for k, v in form.items() if isinstance(v, str)},
             },
             status_code=422,
         )

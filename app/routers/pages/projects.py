@@ -110,8 +110,14 @@ def _text_values(form: FormData) -> dict[str, Any]:
 
 
 def _unit_options(db: DbSession) -> list[tuple[int, str]]:
-    rows, _ = units.list_units(db)
-    return [(u.id, "　" * depth + u.name) for u, depth in units.tree(rows)]
+    from sqlalchemy import select
+
+    from app.models.unit import Unit
+
+    rows = db.execute(  # three columns of the active units (not whole units, and no count)
+        select(Unit.id, Unit.parent_id, Unit.name).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)
+    ).all()
+    return [(u.id, "　" * depth + u.name) for u, depth in units.tree(rows)]  # type: ignore[arg-type]
 
 
 def _zone_options(db: DbSession) -> list[tuple[int, str]]:

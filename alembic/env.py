@@ -25,7 +25,16 @@ def run_migrations_online() -> None:
     url = config.attributes.get("url") or get_settings().effective_database_url
     engine = make_engine(url)
     with engine.connect() as conn:
-        _run(conn)
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # batch migrations rebuild tables; with foreign keys enforced, dropping a referenced table of a
+            # database that holds data fails. The pragma only takes effect outside a transaction.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            _run(conn)
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     engine.dispose()
 
 

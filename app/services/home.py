@@ -76,4 +76,17 @@ def overview(db: Session, principal: Principal, today: date | None = None) -> di
         .join(Project, Project.id == FundsArrival.project_id)
         .where(FundsArrival.status == FundsStatus.pending, Project.responsible_unit_id == unit_id)
     ).scalar_one()
+    from app.services import metrics, performance
+
+    standing = performance.standings(db, t.today.year, t.today, unit_ids=[unit_id])
+    context["pace_warnings"] = [
+        {
+            "label": metrics.METRICS[st.metric].label,
+            "share": performance.shown(st.share_of_expected),
+            "card": st.card,
+            "heading_below": st.heading_below,
+        }
+        for st in standing.values()
+        if st.card or st.heading_below
+    ]
     return context

@@ -328,3 +328,15 @@ def test_report_submission_is_prefilled_and_late_listed(db):
     status = {r["unit"].id: r["state"] for r in performance.report_status(db, "monthly", date(YEAR, 1, 1),
                                                                               today=date(YEAR, 3, 1))}
     assert status[silent.id] == "missing"
+
+
+def test_unit_board_warns_before_the_period_ends(client, db):
+    unit = make_unit(db, kind=UnitKind.town)
+    staff = make_user(db, unit)
+    performance.set_target(db, coordinator(), year=date.today().year, metric="funds_domestic", amount=Decimal(1000),
+                           unit_id=unit.id)
+    db.commit()
+    login(client, staff.username, PASSWORD)
+    board = client.get("/")
+    assert board.status_code == 200
+    assert "目标预警" in board.text and "红牌" in board.text  # no result at all yet

@@ -135,12 +135,18 @@ def begin(db: Session, principal_key: str, key: str | None, fingerprint: str) ->
         if existing is None:
             raise KeyInFlight() from None
         _answer_existing(existing, fingerprint)
-    event.listen(db, "before_commit", _forget_unfinished(record), once=True)
+    event.listen(db, "before_commit", _forget_unfinished(record))
     return Guard(db, record)
 
 
 def _forget_unfinished(record: IdempotencyRecord) -> Any:
+    done = False
+
     def before_commit(session: Session) -> None:
+        nonlocal done
+        if done or session.in_nested_transaction():
+            return  # a savepoint inside the request: only the request's own commit decides
+        done = True
         if record.status_code == 0 and record in session:
             session.delete(record)  # flushed by the commit under way
 

@@ -219,3 +219,19 @@ def test_simultaneous_identical_requests_create_one_record_on_postgresql():
     finally:
         engine.dispose()
         drop()
+
+
+def test_a_savepoint_inside_the_request_keeps_the_key(db):
+    """Only the request's own commit may forget an unfinished key, not a savepoint a service opens."""
+    from app.models.idempotency import IdempotencyRecord
+    from app.services import idempotency
+
+    guard = idempotency.begin(db, "user:savepoint", "key-sp-1", "fingerprint")
+    with db.begin_nested():
+        pass  # a service's savepoint commits before the response is stored
+    from starlette.responses import Response
+
+    guard.finish(Response(b"ok", status_code=201))
+    db.commit()
+    stored = db.query(IdempotencyRecord).filter_by(principal="user:savepoint", key="key-sp-1").one()
+    assert stored.status_code == 201

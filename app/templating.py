@@ -102,3 +102,12 @@ def render(
     response.headers["Vary"] = "HX-Request"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def go(request: Request, url: str) -> Response:
+    """After a successful form: 303 to the next page, or HX-Redirect when htmx sent the form."""
+    from starlette.responses import RedirectResponse
+
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)

@@ -18,7 +18,7 @@ from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
 from app.services import audit, units, users
-from app.templating import is_htmx, local_dt, render
+from app.templating import go, local_dt, render
 
 router = APIRouter()
 
@@ -28,12 +28,6 @@ TIER_OPTIONS = [(1, "一档"), (2, "二档"), (3, "三档"), (4, "四档")]
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 """A record id in a page's path: bounded, so an absurd number is a 422, never a database error."""
-
-
-def _redirect(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _unit_options(db: DbSession) -> list[tuple[int, str]]:
@@ -102,7 +96,7 @@ def unit_create(
     except (Invalid, Duplicate) as exc:
         errors, _ = _form_errors(exc)
         return _unit_form(request, db, values=values, errors=errors, status_code=422)
-    return guard.finish(_redirect(request, f"/admin/units/{unit.id}"))
+    return guard.finish(go(request, f"/admin/units/{unit.id}"))
 
 
 @router.get("/admin/units/{unit_id}")
@@ -150,7 +144,7 @@ def unit_update(
             conflict=conflict,
             status_code=409 if conflict else 422,
         )
-    return _redirect(request, "/admin/units")
+    return go(request, "/admin/units")
 
 
 @router.get("/units/{unit_id}/contact")
@@ -188,7 +182,7 @@ def contact_update(
             },
             status_code=409 if conflict else 422,
         )
-    return _redirect(request, "/")
+    return go(request, "/")
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -269,7 +263,7 @@ def user_create(
     except (Invalid, Duplicate) as exc:
         errors, _ = _form_errors(exc)
         return _user_form(request, db, values=values, errors=errors, status_code=422)
-    return guard.finish(_redirect(request, f"/admin/users/{user.id}"))
+    return guard.finish(go(request, f"/admin/users/{user.id}"))
 
 
 @router.get("/admin/users/{user_id}")
@@ -301,7 +295,7 @@ def user_update(
             conflict=conflict,
             status_code=409 if conflict else 422,
         )
-    return _redirect(request, "/admin/users")
+    return go(request, "/admin/users")
 
 
 @router.post("/admin/users/{user_id}/password")
@@ -324,7 +318,7 @@ def user_unlock(
     request: Request, db: DbSession, principal: PagePrincipal, user_id: IdPath, form: RequestForm
 ) -> Response:
     users.unlock(db, principal, user_id)
-    return _redirect(request, f"/admin/users/{user_id}")
+    return go(request, f"/admin/users/{user_id}")
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -384,4 +378,4 @@ def token_revoke(
     request: Request, db: DbSession, principal: PagePrincipal, token_id: IdPath, form: RequestForm
 ) -> Response:
     users.revoke_token(db, principal, token_id)
-    return _redirect(request, "/admin/tokens")
+    return go(request, "/admin/tokens")

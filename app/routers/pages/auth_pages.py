@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.deps import (
     CSRF_COOKIE,
@@ -29,7 +29,7 @@ from app.models.user import User, UserSession
 from app.services import audit, auth, units
 from app.services.auth import GENERIC_LOGIN_ERROR, mfa_required, password_expired
 from app.services.security import new_totp_secret, totp_qr_svg, totp_uri
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
 
@@ -46,12 +46,6 @@ def _safe_next(value: str | None) -> str:
     ):
         return value[:500]
     return "/"
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _set_session_cookie(request: Request, response: Response, token: str, settings: SettingsDep) -> None:
@@ -127,7 +121,7 @@ def _complete_password_step(
         target = "/login/2fa" if next_url == "/" else f"/login/2fa?{urlencode({'next': next_url})}"
     else:
         target = next_url
-    response = _go(request, target)
+    response = go(request, target)
     _set_session_cookie(request, response, grant.token, settings)
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
@@ -136,7 +130,7 @@ def _complete_password_step(
 def _abandon_sign_in(request: Request, db: DbSession, settings: SettingsDep, session: UserSession) -> Response:
     """End a sign-in that may not finish (the account is locked) and send the browser back to /login."""
     auth.end_session(db, session)
-    response = _go(request, "/login")
+    response = go(request, "/login")
     response.delete_cookie(settings.session_cookie_name, path="/")
     return response
 
@@ -169,7 +163,7 @@ def second_factor(
         user.failed_login_count = 0
         grant = auth.rotate_session(db, session, mfa_passed=True, settings=settings)
         audit.append(db, "login_success", entity="user_account", entity_id=user.id, changes={"mfa": "totp"})
-        response = _go(request, next_url)
+        response = go(request, next_url)
         _set_session_cookie(request, response, grant.token, settings)
         return response
     audit.append(db, "login_failure", entity="user_account", entity_id=user.id, changes={"reason": "bad_totp"})
@@ -192,7 +186,7 @@ def logout(request: Request, db: DbSession, settings: SettingsDep, pending: Pend
     session, user = pending
     auth.end_session(db, session)
     audit.append(db, "logout", entity="user_account", entity_id=user.id)
-    response = _go(request, "/login")
+    response = go(request, "/login")
     response.delete_cookie(settings.session_cookie_name, path="/")
     return response
 
@@ -238,7 +232,7 @@ def change_password(
     # whoever else holds a session of this account (perhaps with the old password) is signed out
     auth.revoke_all_sessions(db, user.id, except_id=request.state.user_session.id)
     if reason:
-        return _go(request, "/")
+        return go(request, "/")
     return render(request, "auth/password.html", {"errors": {}, "reason": "", "done": True})
 
 
@@ -284,4 +278,4 @@ def enroll(
             status_code=422,
         )
     user.totp_enabled = True
-    return _go(request, "/")
+    return go(request, "/")

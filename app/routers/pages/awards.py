@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from app import policy
@@ -26,15 +26,9 @@ from app.models.award import (
 )
 from app.models.project import Project
 from app.services import audit, awards, projects, units
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _int(form: Any, key: str) -> int:
@@ -166,7 +160,7 @@ def award_propose(request: Request, db: DbSession, principal: PagePrincipal, for
             )
     except Invalid as exc:
         return _list(request, db, principal, "", 0, exc.errors, values, 422)
-    return _go(request, f"/awards/{created[0].id}" if len(created) == 1 else "/awards?status=proposed")
+    return go(request, f"/awards/{created[0].id}" if len(created) == 1 else "/awards?status=proposed")
 
 
 @router.get("/awards/notice")
@@ -200,7 +194,7 @@ def budget_save(request: Request, db: DbSession, principal: PagePrincipal, form:
             {"b": awards.budget(db, year), "year": year, "errors": exc.errors},
             status_code=422,
         )
-    return _go(request, f"/awards/budget?year={year}")
+    return go(request, f"/awards/budget?year={year}")
 
 
 @router.get("/awards/policies")
@@ -262,7 +256,7 @@ def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: 
             {"rows": awards.list_policies(db), "kinds": POLICY_KIND_LABELS, "errors": exc.errors, "values": values},
             status_code=422,
         )
-    return _go(request, "/awards/policies")
+    return go(request, "/awards/policies")
 
 
 @router.get("/awards/projects/{project_id}")
@@ -319,7 +313,7 @@ def introducer_register(
             )
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
-    return _go(request, f"/awards/projects/{project_id}")
+    return go(request, f"/awards/projects/{project_id}")
 
 
 @router.post("/awards/projects/{project_id}/credit")
@@ -357,7 +351,7 @@ def credit_save(
             awards.set_credits(db, principal, project_id, parts)
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
-    return _go(request, f"/awards/projects/{project_id}")
+    return go(request, f"/awards/projects/{project_id}")
 
 
 @router.post("/awards/projects/{project_id}/agreement")
@@ -373,7 +367,7 @@ def agreement_move(
             awards.move_agreement(db, principal, project_id, state, str(form.get("reason") or ""))
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422)
-    return _go(request, f"/awards/projects/{project_id}")
+    return go(request, f"/awards/projects/{project_id}")
 
 
 def _detail(
@@ -464,7 +458,7 @@ def award_step(request: Request, db: DbSession, principal: PagePrincipal, form: 
     except (Invalid, Conflict) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         return _detail(request, db, principal, award_id, errors, 409 if isinstance(exc, Conflict) else 422)
-    return _go(request, f"/awards/{award_id}")
+    return go(request, f"/awards/{award_id}")
 
 
 def _do_step(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -30,19 +30,13 @@ from app.schemas.leads import (
 )
 from app.services import app_settings, audit, export, investors, leads, natives, registry, units
 from app.services.leads import DuplicateSuspected, LeadFilter
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
 
 CHANNEL_OPTIONS = [(c.value, CHANNEL_LABELS[c]) for c in Channel]
 STATUS_OPTIONS = [(s.value, s.label) for s in LeadStatus]
 TYPE_OPTIONS = [(t.value, INVESTOR_TYPE_LABELS[t]) for t in InvestorType]
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _unit_options(db: DbSession) -> list[tuple[int, str]]:
@@ -182,7 +176,7 @@ def lead_create(
     except (Invalid, Duplicate) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {exc.field or "__all__": exc.message}
         return _form_page(request, db, principal, values=values, errors=errors, status_code=422)
-    return guard.finish(_go(request, f"/leads/{lead.id}?created=1"))
+    return guard.finish(go(request, f"/leads/{lead.id}?created=1"))
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -386,7 +380,7 @@ def lead_judge(request: Request, db: DbSession, principal: PagePrincipal, lead_i
         return _detail(request, db, principal, lead_id, errors=exc.errors, values=values, status_code=422)
     except Conflict as exc:
         return _detail(request, db, principal, lead_id, conflict=exc.details, values=values, status_code=409)
-    return _go(request, f"/leads/{lead_id}")
+    return go(request, f"/leads/{lead_id}")
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -456,7 +450,7 @@ def duplicate_settle(
             },
             status_code=422,
         )
-    return _go(request, "/leads/duplicates/queue")
+    return go(request, "/leads/duplicates/queue")
 
 
 # --- registry --------------------------------------------------------------------------------
@@ -497,13 +491,13 @@ def registry_decide(
             },
             status_code=422,
         )
-    return _go(request, "/registry")
+    return go(request, "/registry")
 
 
 @router.post("/registry")
 def registry_register(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     registry.register(db, principal, validate_form(RegisterProject, form))
-    return _go(request, "/registry")
+    return go(request, "/registry")
 
 
 # --- the investor catalogue and natives ------------------------------------------------------
@@ -600,7 +594,7 @@ def investor_update(
             conflict=conflict,
             status_code=409 if conflict else 422,
         )
-    return _go(request, f"/investors/{investor_id}")
+    return go(request, f"/investors/{investor_id}")
 
 
 @router.get("/natives")
@@ -649,7 +643,7 @@ def native_create(
             },
             status_code=422,
         )
-    return guard.finish(_go(request, "/natives"))
+    return guard.finish(go(request, "/natives"))
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -693,4 +687,4 @@ def settings_save(request: Request, db: DbSession, principal: PagePrincipal, for
         return _settings(request, db, exc.errors, status_code=422)
     except ValueError:
         return _settings(request, db, {"override_unit_id": "请选择单位"}, status_code=422)
-    return _go(request, "/admin/settings")
+    return go(request, "/admin/settings")

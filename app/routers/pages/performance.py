@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from app import policy
@@ -18,15 +18,9 @@ from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFindi
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
 from app.services import activities, audit, bulletins, export, metrics, performance, units
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _day(value: Any, field: str, default: date | None = None) -> date:
@@ -138,7 +132,7 @@ def targets_save(request: Request, db: DbSession, principal: PagePrincipal, form
             )
     except Invalid as exc:
         return _targets(request, db, principal, year, exc.errors, 422)
-    return _go(request, f"/targets?year={year}")
+    return go(request, f"/targets?year={year}")
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -182,7 +176,7 @@ def campaign_create(request: Request, db: DbSession, principal: PagePrincipal, f
             {"rows": rows, "errors": exc.errors, "values": values},
             status_code=422,
         )
-    return _go(request, f"/campaigns/{campaign.id}")
+    return go(request, f"/campaigns/{campaign.id}")
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -370,7 +364,7 @@ def report_submit(request: Request, db: DbSession, principal: PagePrincipal, for
             values,
             422,
         )
-    return _go(request, f"/reports?cadence={cadence}&start={start}")
+    return go(request, f"/reports?cadence={cadence}&start={start}")
 
 
 @router.post("/reports/cadence")
@@ -386,7 +380,7 @@ def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form
     else:
         row.due_days, row.is_active = due_days, form.get("is_active") == "on"
     db.flush()
-    return _go(request, f"/reports?cadence={cadence}")
+    return go(request, f"/reports?cadence={cadence}")
 
 
 @router.get("/spot-checks")
@@ -417,7 +411,7 @@ def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, f
             {"rows": rows, "errors": exc.errors, "today": date.today()},
             status_code=422,
         )
-    return _go(request, f"/spot-checks/{check.id}")
+    return go(request, f"/spot-checks/{check.id}")
 
 
 @router.get("/spot-checks/{check_id}")
@@ -449,7 +443,7 @@ def spot_finding(
         _dec(discrepancy, "discrepancy") if discrepancy else None,
         str(form.get("note") or "")[:2000],
     )
-    return _go(request, f"/spot-checks/{check_id}")
+    return go(request, f"/spot-checks/{check_id}")
 
 
 # --- activities ------------------------------------------------------------------------------
@@ -515,7 +509,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
             {**activities.recent(db, principal), "errors": exc.errors, "today": date.today()},
             status_code=422,
         )
-    return _go(request, "/activities")
+    return go(request, "/activities")
 
 
 # --- bulletins -------------------------------------------------------------------------------
@@ -562,7 +556,7 @@ def bulletin_publish(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int, form: RequestForm
 ) -> Response:
     bulletins.publish(db, principal, kind, year, number)
-    return _go(request, f"/bulletins/{kind}/{year}/{number}")
+    return go(request, f"/bulletins/{kind}/{year}/{number}")
 
 
 @router.get("/bulletins/{kind}/{year}/{number}/export.xlsx")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from app import policy
@@ -42,7 +42,7 @@ from app.services import audit, export, leads, projects, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -71,12 +71,6 @@ OPTIONS = {
     "negative_options": [(n.value, n.label) for n in NegativeReason],
     "flag_labels": projects.FLAG_LABELS,
 }
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _uploads(
@@ -361,7 +355,7 @@ def project_create(
         if values.get("lead_id", "").isdigit():
             lead = leads.get(db, principal, int(values["lead_id"]))
         return _edit_page(request, db, principal, values=values, errors=exc.errors, lead=lead, status_code=422)
-    return guard.finish(_go(request, f"/projects/{project.id}"))
+    return guard.finish(go(request, f"/projects/{project.id}"))
 
 
 @router.get("/projects/{project_id}/edit")
@@ -390,7 +384,7 @@ def project_update(
                 request, db, principal, project=project, values=values, conflict=exc.details, status_code=409
             )
         return _edit_page(request, db, principal, project=project, values=values, errors=exc.errors, status_code=422)
-    return _go(request, f"/projects/{project_id}")
+    return go(request, f"/projects/{project_id}")
 
 
 # --- the project page ------------------------------------------------------------------------
@@ -497,7 +491,7 @@ def progress_create(
             errors=exc.errors,
             status_code=422,
         )
-    return guard.finish(_go(request, f"/projects/{project_id}?saved=progress"))
+    return guard.finish(go(request, f"/projects/{project_id}?saved=progress"))
 
 
 @router.get("/projects/{project_id}/funds")
@@ -531,7 +525,7 @@ def funds_create(
         return _quick(
             request, db, principal, project_id, "projects/funds.html", values=values, errors=exc.errors, status_code=422
         )
-    return guard.finish(_go(request, f"/projects/{project_id}?saved=funds"))
+    return guard.finish(go(request, f"/projects/{project_id}?saved=funds"))
 
 
 @router.get("/projects/{project_id}/stage")
@@ -583,7 +577,7 @@ def stage_change(
         return _quick(
             request, db, principal, project_id, "projects/stage.html", values=values, errors=exc.errors, status_code=422
         )
-    return _go(request, f"/projects/{project_id}?saved=stage")
+    return go(request, f"/projects/{project_id}?saved=stage")
 
 
 # --- funds review (coordinator) --------------------------------------------------------------
@@ -625,7 +619,7 @@ def funds_review(
             status_code=422,
         )
     back = urlsplit(request.headers.get("referer", "")).path  # only a page of this site, never another host
-    return _go(request, back if back.startswith("/projects/") else "/funds/pending")
+    return go(request, back if back.startswith("/projects/") else "/funds/pending")
 
 
 @router.post("/funds/{funds_id}/reverse")
@@ -636,7 +630,7 @@ def funds_reverse(
     if len(reason) < 2:
         raise Invalid({"reason": "请说明更正原因"}, "请说明更正原因")
     row = projects.reverse_funds(db, principal, funds_id, reason[:1000])
-    return _go(request, f"/projects/{row.project_id}")
+    return go(request, f"/projects/{row.project_id}")
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -677,4 +671,4 @@ def lost_reason_add(request: Request, db: DbSession, principal: PagePrincipal, f
             {"rows": projects.lost_reasons(db), "errors": exc.errors},
             status_code=422,
         )
-    return _go(request, "/admin/lost-reasons")
+    return go(request, "/admin/lost-reasons")

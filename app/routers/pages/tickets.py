@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
@@ -25,7 +25,7 @@ from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, Tick
 from app.services import audit, notify, projects, tickets, units, workdays
 from app.services import files as file_store
 from app.services.common import check_version
-from app.templating import is_htmx, render
+from app.templating import go, render
 
 router = APIRouter()
 BOXES = [
@@ -39,12 +39,6 @@ BOXES = [
 ]
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 LIGHT_LABELS = {"green": "正常", "yellow": "即将到期", "red": "逾期", "grey": "未计时"}
-
-
-def _go(request: Request, url: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 def _photos(form: FormData, settings: Settings) -> tuple[list[file_store.StoredFile], list[str]]:
@@ -174,7 +168,7 @@ def ticket_create(
         ticket = tickets.report(db, principal, validate_form(TicketCreate, form, ignore=["photos"]), stored, names)
     except Invalid as exc:
         return _new_form(request, db, principal, values, exc.errors, 422)
-    return guard.finish(_go(request, f"/tickets/{ticket.id}?created=1"))
+    return guard.finish(go(request, f"/tickets/{ticket.id}?created=1"))
 
 
 def _page(
@@ -276,7 +270,7 @@ def ticket_route(
         if isinstance(exc, Conflict):
             return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
         return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
-    return _go(request, f"/tickets/{ticket_id}")
+    return go(request, f"/tickets/{ticket_id}")
 
 
 @router.post("/tickets/{ticket_id}/act")
@@ -294,8 +288,8 @@ def ticket_act(
         return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
     if not (principal.reads_everything or principal.unit_id in tickets.units_of(db, ticket)):
         # sent back for re-routing: the unit no longer handles it, and no longer sees it
-        return _go(request, "/tickets?box=in_progress&returned=1")
-    return _go(request, f"/tickets/{ticket_id}")
+        return go(request, "/tickets?box=in_progress&returned=1")
+    return go(request, f"/tickets/{ticket_id}")
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -312,7 +306,7 @@ def notifications_read(request: Request, db: DbSession, principal: PagePrincipal
     assert principal.user_id is not None
     value = form.get("id")
     notify.mark_read(db, principal.user_id, int(value) if isinstance(value, str) and value.isdigit() else None)
-    return _go(request, "/notifications")
+    return go(request, "/notifications")
 
 
 # --- coordinator settings: calendar, categories, webhooks ------------------------------------
@@ -370,7 +364,7 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
         else:
             row.is_workday, row.name = is_workday, name
     db.flush()
-    return _go(request, f"/admin/calendar?year={day.year}")
+    return go(request, f"/admin/calendar?year={day.year}")
 
 
 @router.post("/admin/ticket-categories/{category_id}")
@@ -385,7 +379,7 @@ def category_save(
     check_version(db, category, data.version)
     category.default_days = data.default_days
     db.flush()
-    return _go(request, "/admin/calendar")
+    return go(request, "/admin/calendar")
 
 
 @router.get("/admin/webhooks")
@@ -416,7 +410,7 @@ def webhooks_toggle(
     request: Request, db: DbSession, principal: PagePrincipal, sub_id: int, form: RequestForm
 ) -> Response:
     notify.toggle_subscription(db, principal, sub_id, form.get("active") == "1")
-    return _go(request, "/admin/webhooks")
+    return go(request, "/admin/webhooks")
 
 
 @router.post("/admin/webhooks")
@@ -433,4 +427,4 @@ def webhooks_add(request: Request, db: DbSession, principal: PagePrincipal, form
         )
     except Invalid as exc:
         return _webhooks(request, db, exc.errors, values, 422)
-    return _go(request, "/admin/webhooks")
+    return go(request, "/admin/webhooks")

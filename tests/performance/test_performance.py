@@ -340,3 +340,12 @@ def test_unit_board_warns_before_the_period_ends(client, db):
     board = client.get("/")
     assert board.status_code == 200
     assert "目标预警" in board.text and "红牌" in board.text  # no result at all yet
+
+
+def test_dashboard_names_its_warnings_in_chinese(client, db):
+    leader = make_user(db, role=Role.leader)
+    db.commit()
+    login(client, leader.username, PASSWORD)
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert "领导驾驶舱" in page.text and "not_started</a>" not in page.text

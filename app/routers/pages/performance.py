@@ -67,7 +67,11 @@ def dashboard(request: Request, db: DbSession, principal: PagePrincipal) -> Resp
     data["funnel_chart"] = bulletins.bars_svg(
         [(f["label"][:4], Decimal(f["count"])) for f in data["funnel"]], title="项目漏斗：达到各阶段的项目数"
     )
-    return render(request, "performance/dashboard.html", {**data, "tie_rule": performance.TIE_RULE})
+    from app.services.projects import FLAG_LABELS
+
+    return render(
+        request, "performance/dashboard.html", {**data, "tie_rule": performance.TIE_RULE, "flag_labels": FLAG_LABELS}
+    )
 
 
 # --- targets ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.services import leads, projects, registry, units
+from app.services import leads, metrics, performance, projects, registry, units
 
 
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
@@ -76,9 +76,6 @@ def overview(db: Session, principal: Principal, today: date | None = None) -> di
         .join(Project, Project.id == FundsArrival.project_id)
         .where(FundsArrival.status == FundsStatus.pending, Project.responsible_unit_id == unit_id)
     ).scalar_one()
-    from app.services import metrics, performance
-
-    standing = performance.standings(db, t.today.year, t.today, unit_ids=[unit_id])
     context["pace_warnings"] = [
         {
             "label": metrics.METRICS[st.metric].label,
@@ -86,7 +83,6 @@ def overview(db: Session, principal: Principal, today: date | None = None) -> di
             "card": st.card,
             "heading_below": st.heading_below,
         }
-        for st in standing.values()
-        if st.card or st.heading_below
+        for st in performance.pace_warnings(db, context["unit"], t.today)
     ]
     return context

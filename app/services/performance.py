@@ -119,23 +119,51 @@ def set_target(
     return row
 
 
-def targets_for_year(db: Session, year: int) -> dict[tuple[str, int], Decimal]:
-    """{(metric, unit_id): target}: a unit's override beats its kind's, which beats its tier's."""
-    units = db.execute(select(Unit).where(Unit.is_active.is_(True))).scalars().all()
-    rows = db.execute(select(Target).where(Target.year == year)).scalars().all()
-    by_tier = {(r.metric, r.tier): r.amount for r in rows if r.tier is not None}
-    by_kind = {(r.metric, r.unit_kind): r.amount for r in rows if r.unit_kind is not None}
-    by_unit = {(r.metric, r.unit_id): r.amount for r in rows if r.unit_id is not None}
+@dataclass
+class _TargetTable:
+    """A year's targets by scope: a unit's override beats its kind's, which beats its tier's."""
+
+    metrics: list[str]
+    by_tier: dict[tuple[str, int], Decimal]
+    by_kind: dict[tuple[str, str], Decimal]
+    by_unit: dict[tuple[str, int], Decimal]
+
+    def target(self, metric: str, unit_id: int, kind: UnitKind, tier: int | None) -> Decimal | None:
+        value = self.by_unit.get((metric, unit_id))
+        if value is None:
+            value = self.by_kind.get((metric, kind.value))
+        if value is None and tier is not None:
+            value = self.by_tier.get((metric, tier))
+        return value
+
+
+def _target_table(db: Session, year: int) -> _TargetTable:
+    rows = db.execute(
+        select(Target.metric, Target.tier, Target.unit_kind, Target.unit_id, Target.amount).where(Target.year == year)
+    ).all()
+    return _TargetTable(
+        metrics=sorted({r.metric for r in rows}),
+        by_tier={(r.metric, r.tier): r.amount for r in rows if r.tier is not None},
+        by_kind={(r.metric, r.unit_kind): r.amount for r in rows if r.unit_kind is not None},
+        by_unit={(r.metric, r.unit_id): r.amount for r in rows if r.unit_id is not None},
+    )
+
+
+def targets_for_year(db: Session, year: int, unit_ids: Sequence[int] | None = None) -> dict[tuple[str, int], Decimal]:
+    """{(metric, unit_id): target} for the active units (only those of `unit_ids` when given):
+    a unit's override beats its kind's, which beats its tier's."""
+    table = _target_table(db, year)
+    if not table.metrics:
+        return {}
+    stmt = select(Unit.id, Unit.kind, Unit.tier).where(Unit.is_active.is_(True))
+    if unit_ids is not None:
+        stmt = stmt.where(Unit.id.in_(list(unit_ids)))
     result = {}
-    for metric in {r.metric for r in rows}:
-        for unit in units:
-            value = by_unit.get((metric, unit.id))
-            if value is None:
-                value = by_kind.get((metric, unit.kind.value))
-            if value is None and unit.tier is not None:
-                value = by_tier.get((metric, unit.tier))
+    for unit_id, kind, tier in db.execute(stmt).all():
+        for metric in table.metrics:
+            value = table.target(metric, unit_id, kind, tier)
             if value is not None:
-                result[(metric, unit.id)] = value
+                result[(metric, unit_id)] = value
     return result
 
 
@@ -163,6 +191,46 @@ def _same_day_last_year(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+@dataclass
+class _Pace:
+    """The yardsticks of a year as of a day: the time-sequenced expected share and the yellow line."""
+
+    expected: Decimal
+    yellow: Decimal
+    period_end: bool  # as_of is the last day of a month: cards are shown
+    elapsed: Decimal  # the share of the year gone
+
+
+def _pace(db: Session, year: int, as_of: date) -> _Pace:
+    start = date(year, 1, 1)
+    return _Pace(
+        expected=expected_share(db, year, as_of.month),
+        yellow=app_settings.get_decimal(db, "yellow_card_percent"),
+        period_end=(as_of.month == 12 and as_of.day == 31) or (as_of + timedelta(days=1)).day == 1,
+        elapsed=Decimal((as_of - start).days + 1) / Decimal((date(year, 12, 31) - start).days + 1),
+    )
+
+
+def _judged(
+    unit_id: int, code: str, value: Decimal, target: Decimal | None, previous: Decimal, pace: _Pace
+) -> Standing:
+    share = pct(value, target) if target else None
+    of_expected = (share * HUNDRED / pace.expected) if share is not None and pace.expected else None
+    st = Standing(
+        unit_id, code, value, target, share, pace.expected, of_expected, previous, pct(value - previous, previous)
+    )
+    if target:
+        if value == 0:
+            st.card = "red"
+        elif pace.period_end and of_expected is not None and of_expected < pace.yellow:
+            st.card = "yellow"
+        projected_share = (share / pace.elapsed) if share is not None and pace.elapsed else None
+        st.heading_below = (
+            not pace.period_end and projected_share is not None and projected_share < pace.yellow
+        )  # year-end pace below the yellow line
+    return st
+
+
 def standings(
     db: Session,
     year: int,
@@ -171,14 +239,11 @@ def standings(
     unit_ids: Sequence[int] | None = None,
 ) -> dict[tuple[str, int], Standing]:
     """Each unit's standing on each metric with a target, as of a date (year to date)."""
-    targets = targets_for_year(db, year)
+    targets = targets_for_year(db, year, unit_ids)
     codes = list(metric_codes) if metric_codes else sorted({m for m, _u in targets})
     start = date(year, 1, 1)
     last_start, last_end = date(year - 1, 1, 1), _same_day_last_year(as_of)
-    expected = expected_share(db, year, as_of.month)
-    yellow = app_settings.get_decimal(db, "yellow_card_percent")
-    period_end = (as_of.month == 12 and as_of.day == 31) or (as_of + timedelta(days=1)).day == 1
-    elapsed = Decimal((as_of - start).days + 1) / Decimal((date(year, 12, 31) - start).days + 1)
+    pace = _pace(db, year, as_of)
     result = {}
     for code in codes:
         actual = metrics.compute(db, code, start, as_of, unit_ids)
@@ -187,24 +252,31 @@ def standings(
         if unit_ids is not None:
             units &= set(unit_ids)
         for unit_id in units:
-            value = actual.get(unit_id, ZERO)
             target = targets.get((code, unit_id))
-            share = pct(value, target) if target else None
-            of_expected = (share * HUNDRED / expected) if share is not None and expected else None
-            previous = before.get(unit_id, ZERO)
-            st = Standing(
-                unit_id, code, value, target, share, expected, of_expected, previous, pct(value - previous, previous)
-            )
-            if target:
-                if value == 0:
-                    st.card = "red"
-                elif period_end and of_expected is not None and of_expected < yellow:
-                    st.card = "yellow"
-                projected_share = (share / elapsed) if share is not None and elapsed else None
-                st.heading_below = (
-                    not period_end and projected_share is not None and projected_share < yellow
-                )  # year-end pace below the yellow line
-            result[(code, unit_id)] = st
+            value, previous = actual.get(unit_id, ZERO), before.get(unit_id, ZERO)
+            result[(code, unit_id)] = _judged(unit_id, code, value, target, previous, pace)
+    return result
+
+
+def pace_warnings(db: Session, unit: Unit, as_of: date) -> list[Standing]:
+    """The cards and "heading below the yellow line" warnings of one unit this year, as `standings`
+    judges them, asked only for the metrics the unit has a target on (a metric without a target
+    raises no warning) and without last year's figures (last_year 0, growth None: not shown)."""
+    if not unit.is_active:
+        return []  # targets apply to active units only
+    table = _target_table(db, as_of.year)
+    targets = {m: table.target(m, unit.id, unit.kind, unit.tier) for m in table.metrics}
+    codes = [m for m, target in targets.items() if target]
+    if not codes:
+        return []
+    pace = _pace(db, as_of.year, as_of)
+    start = date(as_of.year, 1, 1)
+    result = []
+    for code in codes:
+        value = metrics.compute(db, code, start, as_of, [unit.id]).get(unit.id, ZERO)
+        st = _judged(unit.id, code, value, targets[code], ZERO, pace)
+        if st.card or st.heading_below:
+            result.append(st)
     return result
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from app.routing import IndexedRouter
 from app.services import system
 
-router = APIRouter(tags=["health"])
+router = IndexedRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="服务存活")

@@ -1,11 +1,12 @@
 """The JSON API under /api/v1, for other government systems."""
 
-from fastapi import APIRouter, Depends, Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 
 from app.deps import ApiPrincipal
 from app.routers.api import awards, leads, me, performance, project_import, projects, tickets, units, users
+from app.routing import IndexedRouter
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.errors import ERROR_RESPONSES
 
@@ -36,7 +37,7 @@ def plain_query(request: Request, principal: ApiPrincipal) -> None:
         raise RequestValidationError(errors)
 
 
-api_router = APIRouter(
+api_router = IndexedRouter(
     prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Security(bearer_scheme), Depends(plain_query)]
 )
 api_router.include_router(me.router)

@@ -6,17 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import NotFound
 from app.models.award import AwardStatus, IncentivePolicy, PolicyKind, PolicyVersion, RecipientType
+from app.routing import IndexedRouter
 from app.schemas.common import Page
 from app.services import awards
 
-router = APIRouter(tags=["招商奖励"])
+router = IndexedRouter(tags=["招商奖励"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
+from app.routing import IndexedRouter
 from app.schemas.common import Page
 from app.schemas.leads import (
     DuplicateRead,
@@ -25,7 +26,7 @@ from app.schemas.leads import (
 )
 from app.services import investors, leads, registry
 
-router = APIRouter()
+router = IndexedRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]

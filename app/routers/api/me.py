@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.deps import ApiPrincipal
+from app.routing import IndexedRouter
 
-router = APIRouter(tags=["令牌"])
+router = IndexedRouter(tags=["令牌"])
 
 
 class WhoAmI(BaseModel):

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -15,9 +15,10 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
+from app.routing import IndexedRouter
 from app.services import bulletins, metrics, performance
 
-router = APIRouter(tags=["考核与通报"])
+router = IndexedRouter(tags=["考核与通报"])
 UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
 
 

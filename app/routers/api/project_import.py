@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.routing import IndexedRouter
 from app.schemas.errors import ErrorDetail
 from app.services import export, project_import
 
-router = APIRouter(prefix="/projects/import", tags=["项目"])
+router = IndexedRouter(prefix="/projects/import", tags=["项目"])
 
 
 class ImportSummary(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
+from app.routing import IndexedRouter
 from app.schemas.common import Page
 from app.schemas.projects import (
     AttachmentRead,
@@ -29,7 +30,7 @@ from app.services import files as file_store
 from app.services import projects
 from app.services.projects import ProjectFilter
 
-router = APIRouter(prefix="/projects", tags=["项目"])
+router = IndexedRouter(prefix="/projects", tags=["项目"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]

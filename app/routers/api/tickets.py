@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
 from app.models.unit import Unit
+from app.routing import IndexedRouter
 from app.schemas.tickets import TicketAction, TicketCreate
 from app.services import tickets, workdays
 
-router = APIRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
+router = IndexedRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
 TZ = ZoneInfo("Asia/Shanghai")
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.deps import ApiPrincipal, DbSession
 from app.models.unit import UnitKind
+from app.routing import IndexedRouter
 from app.schemas.common import Page
 from app.schemas.units import UnitContactUpdate, UnitRead
 from app.services import units
 
-router = APIRouter(prefix="/units", tags=["单位"])
+router = IndexedRouter(prefix="/units", tags=["单位"])
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 

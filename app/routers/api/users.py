@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.deps import ApiPrincipal, DbSession
+from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, Page
 from app.schemas.users import UserRead
 from app.services import users
 
-router = APIRouter(prefix="/users", tags=["人员"])
+router = IndexedRouter(prefix="/users", tags=["人员"])
 
 
 @router.get("", summary="人员列表（单位令牌只见本单位）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
@@ -14,13 +14,14 @@ from app.models.base import utcnow
 from app.models.unit import UNIT_KIND_LABELS, UnitKind
 from app.models.user import ROLE_LABELS
 from app.policy import ensure_change_unit, ensure_coordinator
+from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
 from app.services import audit, units, users
 from app.templating import go, local_dt, render
 
-router = APIRouter()
+router = IndexedRouter()
 
 KIND_OPTIONS = [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind]
 ROLE_OPTIONS = [(k.value, v) for k, v in ROLE_LABELS.items()]

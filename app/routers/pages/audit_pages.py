@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
+from app.routing import IndexedRouter
 from app.services import audit_query
 from app.templating import render
 
-router = APIRouter()
+router = IndexedRouter()
 
 
 @router.get("/audit")

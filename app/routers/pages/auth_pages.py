@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from app.deps import (
@@ -26,12 +26,13 @@ from app.deps import (
 from app.errors import Invalid, TooManyRequests
 from app.models.base import utcnow
 from app.models.user import User, UserSession
+from app.routing import IndexedRouter
 from app.services import audit, auth, units
 from app.services.auth import GENERIC_LOGIN_ERROR, mfa_required, password_expired
 from app.services.security import new_totp_secret, totp_qr_svg, totp_uri
 from app.templating import go, render
 
-router = APIRouter()
+router = IndexedRouter()
 
 
 def _safe_next(value: str | None) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -25,10 +25,11 @@ from app.models.award import (
     RecipientType,
 )
 from app.models.project import Project
+from app.routing import IndexedRouter
 from app.services import audit, awards, projects, units
 from app.templating import go, render
 
-router = APIRouter()
+router = IndexedRouter()
 
 
 def _int(form: Any, key: str) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -17,6 +17,7 @@ from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Conflict, Duplicate, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
+from app.routing import IndexedRouter
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
     CreditShare,
@@ -32,7 +33,7 @@ from app.services import app_settings, audit, export, investors, leads, natives,
 from app.services.leads import DuplicateSuspected, LeadFilter
 from app.templating import go, render
 
-router = APIRouter()
+router = IndexedRouter()
 
 CHANNEL_OPTIONS = [(c.value, CHANNEL_LABELS[c]) for c in Channel]
 STATUS_OPTIONS = [(s.value, s.label) for s in LeadStatus]

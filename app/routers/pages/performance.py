@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -17,10 +17,11 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
+from app.routing import IndexedRouter
 from app.services import activities, audit, bulletins, export, metrics, performance, units
 from app.templating import go, render
 
-router = APIRouter()
+router = IndexedRouter()
 
 
 def _day(value: Any, field: str, default: date | None = None) -> date:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Invalid
 from app.principal import Principal
+from app.routing import IndexedRouter
 from app.services import export, project_import, units
 from app.templating import render
 
-router = APIRouter()
+router = IndexedRouter()
 
 TEMPLATE_FILENAME = "项目台账导入模板.xlsx"
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.config import Settings
@@ -33,21 +35,37 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on error."""
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on error.
+
+    Asynchronous so that a request costs no thread hop to open its session (which does no I/O
+    until first used); what does I/O (BEGIN IMMEDIATE, commit, rollback, returning the
+    connection) runs in the thread pool, shielded so that a cancelled request still ends its
+    transaction.
+    """
     from app.db import begin_write
 
     session: Session = request.app.state.session_factory()
     try:
         if request.method not in SAFE_METHODS:
-            begin_write(session)
+            await run_in_threadpool(begin_write, session)
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        with CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
         raise
-    finally:
-        session.close()
+    with CancelScope(shield=True):
+        await run_in_threadpool(_end, session, commit=True)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.responses import Response
 
 T = TypeVar("T")
 
@@ -35,6 +36,16 @@ class InputModel(BaseModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A model as JSON, serialised once by pydantic-core.
+
+    Returning a model from a handler makes FastAPI validate it again against the response model
+    (in a thread-pool hop for a synchronous handler) before serialising it; handlers on hot
+    paths return this instead and declare `response_model=` for the OpenAPI document.
+    """
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 class Page(BaseModel, Generic[T]):

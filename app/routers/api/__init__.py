@@ -19,7 +19,7 @@ bearer_scheme = HTTPBearer(
 itself is app.deps.api_principal, which answers 401 in the API's own JSON error format."""
 
 
-def plain_query(request: Request, principal: ApiPrincipal) -> None:
+async def plain_query(request: Request, principal: ApiPrincipal) -> None:
     """No query parameter of any operation may carry control characters (NUL above all: PostgreSQL
     cannot even compare text with it). Checked after authentication, so that the 401 comes first."""
     errors = [

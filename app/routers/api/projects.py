@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
 from app.routing import IndexedRouter
-from app.schemas.common import Page
+from app.schemas.common import Page, json_response
 from app.schemas.projects import (
     AttachmentRead,
     FundsCreate,
@@ -46,11 +46,11 @@ def _read(principal: Any, project: Any, t: projects.Thresholds | None, flags: li
     return data
 
 
-def _json(status: int, model: Any) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json"), status_code=status)
+def _json(status: int, model: Any) -> Response:
+    return json_response(model, status)
 
 
-@router.get("", summary="项目列表：筛选、排序、按名称任意部分查找（与页面相同）")
+@router.get("", summary="项目列表：筛选、排序、按名称任意部分查找（与页面相同）", response_model=Page[ProjectRead])
 def list_projects(
     principal: ApiPrincipal,
     db: DbSession,
@@ -71,7 +71,7 @@ def list_projects(
     date_to: date | None = None,
     q: Annotated[str, Query(max_length=100, description="项目或客商名称的任意部分")] = "",
     sort: Annotated[str, Query(pattern="^(" + "|".join(projects.SORTS) + ")$")] = "updated",
-) -> Page[ProjectRead]:
+) -> Response:
     f = ProjectFilter(
         unit_id=unit_id,
         stage=stage,
@@ -90,9 +90,8 @@ def list_projects(
         sort=sort,
     )
     rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset)
-    return Page[ProjectRead](
-        items=[_read(principal, r["project"], None, r["flags"]) for r in rows], total=total, limit=limit, offset=offset
-    )
+    items = [_read(principal, r["project"], None, r["flags"]) for r in rows]
+    return json_response(Page[ProjectRead](items=items, total=total, limit=limit, offset=offset))
 
 
 @router.post(
@@ -106,9 +105,9 @@ def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, 
     return guard.finish(_json(201, _read(principal, project, projects.thresholds(db))))
 
 
-@router.get("/{project_id}", summary="项目详情（含预警）")
-def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> ProjectRead:
-    return _read(principal, projects.get(db, principal, project_id), projects.thresholds(db))
+@router.get("/{project_id}", summary="项目详情（含预警）", response_model=ProjectRead)
+def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(_read(principal, projects.get(db, principal, project_id), projects.thresholds(db)))
 
 
 @router.patch("/{project_id}", summary="修改项目：只改所给字段（需带 version；过期返回 409）")

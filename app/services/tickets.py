@@ -531,6 +531,54 @@ def _shared_ids(db: Session, principal: Principal) -> list[int]:
     return list(db.execute(select(TicketUnit.ticket_id).where(TicketUnit.unit_id == principal.unit_id)).scalars())
 
 
+# built once: an alias builds a proxy of every column of the table, which costs more than the query
+_HANDLER = aliased(Unit, name="handler")
+_REPORTER = aliased(Unit, name="reporter")
+
+
+@dataclass
+class QueueContext:
+    """What the queue and its box counts both need, asked once per page: the day, the working-day
+    calendar, the due-soon window and the tickets the unit shares."""
+
+    today: date
+    calendar: dict[date, bool]
+    soon_days: int
+    soon: date
+    shared: list[int]
+
+
+def queue_context(db: Session, principal: Principal, today: date | None = None) -> QueueContext:
+    today = today or workdays.today()
+    calendar = workdays.load_calendar(db)
+    soon_days = due_soon_days(db)
+    return QueueContext(
+        today=today,
+        calendar=calendar,
+        soon_days=soon_days,
+        soon=workdays.add_working_days(today, soon_days, calendar),
+        shared=_shared_ids(db, principal),
+    )
+
+
+def working_days_between(start: date, end: date, calendar: workdays.Calendar) -> int:
+    """`workdays.working_days_between` without walking day by day (a ticket overdue for a year
+    would take 365 steps per row): whole weeks count five, then the calendar's exceptions in the
+    range are applied. Same result: working days in (start, end], negative when end is before start."""
+    if end == start:
+        return 0
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    weeks, rest = divmod((end - start).days, 7)
+    first = start.weekday()
+    count = weeks * 5 + sum(1 for i in range(1, rest + 1) if (first + i) % 7 < 5)
+    for day, is_workday in calendar.items():
+        if start < day <= end and is_workday != (day.weekday() < 5):
+            count += 1 if is_workday else -1
+    return sign * count
+
+
 def _visible(principal: Principal, shared: list[int]) -> Any:
     if principal.reads_everything:
         return None
@@ -566,15 +614,19 @@ def _box_condition(principal: Principal, box: str, today: date, soon: date, shar
 
 
 def list_tickets(
-    db: Session, principal: Principal, f: TicketFilter, *, limit: int = 50, offset: int = 0, today: date | None = None
+    db: Session,
+    principal: Principal,
+    f: TicketFilter,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    today: date | None = None,
+    context: QueueContext | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    today = today or workdays.today()
-    calendar = workdays.load_calendar(db)
-    soon_days = due_soon_days(db)
-    soon = workdays.add_working_days(today, soon_days, calendar)
-    handler = aliased(Unit)
-    reporter = aliased(Unit)
-    shared = _shared_ids(db, principal)
+    """One page of a box; `context` (from `queue_context`) saves asking again what the page already asked."""
+    ctx = context or queue_context(db, principal, today)
+    today, calendar, soon_days, soon, shared = ctx.today, ctx.calendar, ctx.soon_days, ctx.soon, ctx.shared
+    handler, reporter = _HANDLER, _REPORTER
     where: list[Any] = []
     visible = _visible(principal, shared)
     if visible is not None:
@@ -619,7 +671,7 @@ def list_tickets(
                 "light": workdays.light(
                     today, ticket.due_on, calendar, paused=ticket.status not in CLOCK_STATUSES, soon=soon_days
                 ),
-                "remaining": workdays.working_days_between(today, ticket.due_on, calendar)
+                "remaining": working_days_between(today, ticket.due_on, calendar)
                 if ticket.due_on and ticket.status in CLOCK_STATUSES
                 else None,
             }
@@ -641,11 +693,12 @@ def light_of(db: Session, ticket: Ticket, today: date | None = None, calendar: w
     )
 
 
-def box_counts(db: Session, principal: Principal, today: date | None = None) -> dict[str, int]:
+def box_counts(
+    db: Session, principal: Principal, today: date | None = None, context: QueueContext | None = None
+) -> dict[str, int]:
     """The four boxes' counts in one query (the same conditions as list_tickets)."""
-    today = today or workdays.today()
-    soon = workdays.add_working_days(today, due_soon_days(db), workdays.load_calendar(db))
-    shared = _shared_ids(db, principal)
+    ctx = context or queue_context(db, principal, today)
+    today, soon, shared = ctx.today, ctx.soon, ctx.shared
     boxes = {
         box: _box_condition(principal, box, today, soon, shared)
         for box in ("new", "in_progress", "due_soon", "overdue")

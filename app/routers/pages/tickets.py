@@ -74,7 +74,10 @@ def ticket_queue(
     if box and box not in dict(BOXES):
         raise Invalid({"box": "未知的分类"})
     box = box or "new"
-    rows, total = tickets.list_tickets(db, principal, tickets.TicketFilter(box=box), limit=50, offset=offset)
+    context = tickets.queue_context(db, principal)
+    rows, total = tickets.list_tickets(
+        db, principal, tickets.TicketFilter(box=box), limit=50, offset=offset, context=context
+    )
     return render(
         request,
         "tickets/queue.html",
@@ -83,10 +86,10 @@ def ticket_queue(
             "total": total,
             "box": box,
             "boxes": BOXES,
-            "counts": tickets.box_counts(db, principal),
+            "counts": tickets.box_counts(db, principal, context=context),
             "offset": offset,
             "light_labels": LIGHT_LABELS,
-            "soon": tickets.due_soon_days(db),
+            "soon": context.soon_days,
         },
         block="results",
     )

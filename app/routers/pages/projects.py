@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
 from app import policy
@@ -42,7 +43,7 @@ from app.services import audit, export, leads, projects, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
-from app.templating import go, render
+from app.templating import go, is_htmx, option_tags, render
 
 router = APIRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -103,6 +104,12 @@ def _text_values(form: FormData) -> dict[str, Any]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+class _UnitRow(NamedTuple):
+    id: int
+    parent_id: int | None
+    name: str
+
+
 def _unit_options(db: DbSession) -> list[tuple[int, str]]:
     from sqlalchemy import select
 
@@ -111,7 +118,34 @@ def _unit_options(db: DbSession) -> list[tuple[int, str]]:
     rows = db.execute(  # three columns of the active units (not whole units, and no count)
         select(Unit.id, Unit.parent_id, Unit.name).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)
     ).all()
-    return [(u.id, "　" * depth + u.name) for u, depth in units.tree(rows)]  # type: ignore[arg-type]
+    # as plain tuples: the tree reads each row's id and parent_id, which costs four times as much on a Row
+    plain: list[Any] = [_UnitRow(*r) for r in rows]
+    tree = units.tree(plain)
+    return [(u.id, "　" * depth + u.name) for u, depth in tree]
+
+
+_PICKERS: dict[str, tuple[tuple[Any, ...], str]] = {}  # database → (the unit table's fingerprint, the tags)
+
+
+def _unit_picker(db: DbSession, chosen: int | None) -> Markup:
+    """The unit picker's <option> tags (as `option_tags` writes them), built again only when the unit
+    table has changed: a unit added or removed changes the count or the highest id, and every update
+    bumps the unit's version. One small aggregate instead of two thousand rows, a tree and their tags."""
+    from sqlalchemy import func, select
+
+    from app.models.unit import Unit
+
+    fingerprint = tuple(
+        db.execute(select(func.count(), func.max(Unit.id), func.sum(Unit.version), func.max(Unit.updated_at))).one()
+    )
+    database = str(db.get_bind().engine.url)
+    cached = _PICKERS.get(database)
+    if cached is None or cached[0] != fingerprint:
+        cached = _PICKERS[database] = (fingerprint, str(option_tags(_unit_options(db))))
+    tags = cached[1]
+    if chosen is not None:  # ids are unique: the one tag to mark
+        tags = tags.replace(f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1)
+    return Markup(tags)
 
 
 def _zone_options(db: DbSession) -> list[tuple[int, str]]:
@@ -195,6 +229,8 @@ def project_list(
     f = _filter_from(dict(request.query_params))
     rows, total = projects.list_projects(db, principal, f, limit=50, offset=offset)
     query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "offset")
+    # the filter form (and its picker of every unit) is outside the block htmx asks for
+    whole_page = not is_htmx(request) or bool(request.headers.get("hx-boosted"))
     return render(
         request,
         "projects/list.html",
@@ -205,7 +241,7 @@ def project_list(
             "f": f,
             "query": request.url.query,
             "base_query": query,
-            "unit_options": _unit_options(db) if principal.reads_everything else [],
+            "unit_picker": _unit_picker(db, f.unit_id) if principal.reads_everything and whole_page else "",
             **OPTIONS,
         },
         block="results",

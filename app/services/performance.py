@@ -31,6 +31,7 @@ from app.models.performance import (
     UnitReport,
 )
 from app.models.project import Category, FundsArrival, FundsSource, FundsStatus, Project, ProjectStatus
+from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.principal import Principal
@@ -137,22 +138,23 @@ class _TargetTable:
         return value
 
 
-def _target_table(db: Session, year: int) -> _TargetTable:
-    rows = db.execute(
-        select(Target.metric, Target.tier, Target.unit_kind, Target.unit_id, Target.amount).where(Target.year == year)
-    ).all()
+def _target_table(rows: Sequence[Any]) -> _TargetTable:
+    """From rows of (metric, tier, unit_kind, unit_id, amount, …)."""
     return _TargetTable(
-        metrics=sorted({r.metric for r in rows}),
-        by_tier={(r.metric, r.tier): r.amount for r in rows if r.tier is not None},
-        by_kind={(r.metric, r.unit_kind): r.amount for r in rows if r.unit_kind is not None},
-        by_unit={(r.metric, r.unit_id): r.amount for r in rows if r.unit_id is not None},
+        metrics=sorted({r[0] for r in rows}),
+        by_tier={(r[0], r[1]): r[4] for r in rows if r[1] is not None},
+        by_kind={(r[0], r[2]): r[4] for r in rows if r[2] is not None},
+        by_unit={(r[0], r[3]): r[4] for r in rows if r[3] is not None},
     )
+
+
+TARGET_COLUMNS = (Target.metric, Target.tier, Target.unit_kind, Target.unit_id, Target.amount)
 
 
 def targets_for_year(db: Session, year: int, unit_ids: Sequence[int] | None = None) -> dict[tuple[str, int], Decimal]:
     """{(metric, unit_id): target} for the active units (only those of `unit_ids` when given):
     a unit's override beats its kind's, which beats its tier's."""
-    table = _target_table(db, year)
+    table = _target_table(db.execute(select(*TARGET_COLUMNS).where(Target.year == year)).all())
     if not table.metrics:
         return {}
     stmt = select(Unit.id, Unit.kind, Unit.tier).where(Unit.is_active.is_(True))
@@ -201,13 +203,19 @@ class _Pace:
     elapsed: Decimal  # the share of the year gone
 
 
-def _pace(db: Session, year: int, as_of: date) -> _Pace:
+def _pace(year: int, as_of: date, expected: Decimal, yellow: Decimal) -> _Pace:
     start = date(year, 1, 1)
     return _Pace(
-        expected=expected_share(db, year, as_of.month),
-        yellow=app_settings.get_decimal(db, "yellow_card_percent"),
+        expected=expected,
+        yellow=yellow,
         period_end=(as_of.month == 12 and as_of.day == 31) or (as_of + timedelta(days=1)).day == 1,
         elapsed=Decimal((as_of - start).days + 1) / Decimal((date(year, 12, 31) - start).days + 1),
+    )
+
+
+def _pace_of(db: Session, year: int, as_of: date) -> _Pace:
+    return _pace(
+        year, as_of, expected_share(db, year, as_of.month), app_settings.get_decimal(db, "yellow_card_percent")
     )
 
 
@@ -243,7 +251,7 @@ def standings(
     codes = list(metric_codes) if metric_codes else sorted({m for m, _u in targets})
     start = date(year, 1, 1)
     last_start, last_end = date(year - 1, 1, 1), _same_day_last_year(as_of)
-    pace = _pace(db, year, as_of)
+    pace = _pace_of(db, year, as_of)
     result = {}
     for code in codes:
         actual = metrics.compute(db, code, start, as_of, unit_ids)
@@ -264,12 +272,27 @@ def pace_warnings(db: Session, unit: Unit, as_of: date) -> list[Standing]:
     raises no warning) and without last year's figures (last_year 0, growth None: not shown)."""
     if not unit.is_active:
         return []  # targets apply to active units only
-    table = _target_table(db, as_of.year)
+    year = as_of.year
+    # the year's targets, with the month's expected share and the yellow line on each row: one statement
+    edited_share = select(ExpectedShare.share).where(ExpectedShare.year == year, ExpectedShare.month == as_of.month)
+    yellow_setting = select(AppSetting.value).where(AppSetting.key == "yellow_card_percent")
+    rows = db.execute(
+        select(*TARGET_COLUMNS, edited_share.scalar_subquery(), yellow_setting.scalar_subquery()).where(
+            Target.year == year
+        )
+    ).all()
+    table = _target_table(rows)
     targets = {m: table.target(m, unit.id, unit.kind, unit.tier) for m in table.metrics}
     codes = [m for m, target in targets.items() if target]
     if not codes:
         return []
-    pace = _pace(db, as_of.year, as_of)
+    share, yellow = rows[0][5], rows[0][6]  # as `expected_share` and `app_settings.get_decimal` read them
+    pace = _pace(
+        year,
+        as_of,
+        share if share is not None else Decimal(as_of.month) * HUNDRED / 12,
+        Decimal(yellow if yellow is not None else app_settings.DEFAULTS["yellow_card_percent"]),
+    )
     start = date(as_of.year, 1, 1)
     result = []
     for code in codes:
@@ -428,7 +451,8 @@ def _alt_value(db: Session, alt: dict[str, Any], start: date, end: date, unit_id
     stmt = select(owner, value).where(column >= start, column <= end, owner.in_(unit_ids))
     if alt.get("min_wan") is not None:
         stmt = stmt.where(Project.contract_investment >= Decimal(str(alt["min_wan"])))
-    return {r[0]: Decimal(r[1] or 0) for r in db.execute(stmt.group_by(owner)).all()}
+    rows: list[Any] = list(db.execute(stmt.group_by(owner)).all())  # (unit, count or sum)
+    return {r[0]: Decimal(r[1] or 0) for r in rows}
 
 
 def judge(db: Session, campaign: Campaign, as_of: date | None = None) -> list[dict[str, Any]]:
@@ -654,7 +678,7 @@ def rank_units(
         ).all()
     }
     cutoff = datetime.combine(as_of - timedelta(days=stale_days), datetime.min.time()).astimezone()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for unit in units:
         score = ZERO
         parts = []
@@ -722,7 +746,7 @@ def top_individuals(db: Session, year: int, limit: int = 10) -> list[dict[str, A
     }
     people = set(invest) | set(leads_count)
     users = {u.id: u for u in db.execute(select(User).where(User.id.in_(people))).scalars()} if people else {}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"user": users[uid], "investment": invest.get(uid, ZERO), "leads": leads_count.get(uid, 0)}
         for uid in people
         if uid in users

@@ -54,6 +54,7 @@ KEY_METRICS = [
     "events",
     "foreign_trade",
 ]
+QUARTER_METRICS = ["projects_introduced", "contract_investment", "funds_domestic"]
 QUARTER_NAMES = ["一季度", "二季度", "三季度", "四季度"]
 
 
@@ -94,6 +95,31 @@ def _shares(rows: list[tuple[str, int, Decimal]]) -> list[dict[str, Any]]:
     ]
 
 
+def _structure(db: Session, start: date, end: date) -> dict[str, list[dict[str, Any]]]:
+    """The projects signed in [start, end] by category, sector, size band and industry chain:
+    counted and summed by the database, one grouped query per breakdown."""
+
+    def group(column: Any, labels: dict[Any, str]) -> list[dict[str, Any]]:
+        rows = db.execute(
+            select(column, func.count(), func.sum(Project.contract_investment))
+            .where(Project.signed_on >= start, Project.signed_on <= end)
+            .group_by(column)
+        ).all()
+        return _shares(
+            [
+                (labels.get(key, str(key) or "未分类"), count, Decimal(amount or 0))
+                for key, count, amount in sorted(rows, key=lambda row: str(row[0]))
+            ]
+        )
+
+    return {
+        "category": group(Project.category, {c: CATEGORY_LABELS[c] for c in Category}),
+        "sector": group(Project.sector, {s: s.label for s in Sector}),
+        "size_band": group(Project.size_band, {b: SIZE_BAND_LABELS[b] for b in SizeBand}),
+        "chain": group(func.coalesce(func.nullif(Project.industry_chain, ""), "未分类"), {}),
+    }
+
+
 def build(db: Session, kind: str, year: int, number: int, today: date | None = None) -> dict[str, Any]:
     """The bulletin's content, all figures as strings as they are shown."""
     today = today or date.today()
@@ -105,7 +131,23 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         as_of.replace(year=year - 1) if not (as_of.month == 2 and as_of.day == 29) else date(year - 1, 2, 28),
     )
     last_year_ytd = (date(year - 1, 1, 1), last_year[1])
-    figures = metrics.totals(db, KEY_METRICS, [(start, as_of), (year_start, as_of), last_year_ytd])
+    quarter_periods: list[tuple[str, date, date]] = []
+    for q in range(1, 5):
+        q_start, q_end = period_of("quarterly", year, q)
+        if q_start > as_of:
+            break
+        quarter_periods.append((f"{year}年{QUARTER_NAMES[q - 1]}", q_start, min(q_end, as_of)))
+    if kind == "quarterly":
+        ly_start, ly_end = period_of("quarterly", year - 1, number)
+        quarter_periods.append((f"{year - 1}年{QUARTER_NAMES[number - 1]}（去年同期）", ly_start, ly_end))
+    # every figure by unit in one pass per table: the totals are their sums, and the standings below
+    # (year to date and the same days last year) read them instead of asking again
+    per_unit = metrics.by_unit(
+        db,
+        [(c, a, b) for c in KEY_METRICS for a, b in ((start, as_of), (year_start, as_of), last_year_ytd)]
+        + [(c, a, b) for c in QUARTER_METRICS for _l, a, b in quarter_periods],
+    )
+    figures = {pair: metrics.sum_of(values) for pair, values in per_unit.items()}
     totals = []
     for code in KEY_METRICS:
         m = metrics.METRICS[code]
@@ -123,51 +165,18 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
                 "growth": shown(pct(ytd - before, before)),
             }
         )
-    signed = db.execute(  # the five columns the shares need, not whole projects
-        select(
-            Project.category, Project.sector, Project.size_band, Project.industry_chain, Project.contract_investment
-        ).where(Project.signed_on >= start, Project.signed_on <= as_of)
-    ).all()
-
-    def group(key: Any, labels: dict[Any, str]) -> list[dict[str, Any]]:
-        acc: dict[Any, list[Any]] = {}
-        for p in signed:
-            acc.setdefault(key(p), []).append(p)
-        return _shares(
-            [
-                (labels.get(k, str(k) or "未分类"), len(v), sum((p.contract_investment for p in v), ZERO))
-                for k, v in sorted(acc.items(), key=lambda kv: str(kv[0]))
-            ]
-        )
-
-    shares = {
-        "category": group(lambda p: p.category, {c: CATEGORY_LABELS[c] for c in Category}),
-        "sector": group(lambda p: p.sector, {s: s.label for s in Sector}),
-        "size_band": group(lambda p: p.size_band, {b: SIZE_BAND_LABELS[b] for b in SizeBand}),
-        "chain": group(lambda p: p.industry_chain or "未分类", {}),
-    }
-    quarter_periods: list[tuple[str, date, date]] = []
-    for q in range(1, 5):
-        q_start, q_end = period_of("quarterly", year, q)
-        if q_start > as_of:
-            break
-        quarter_periods.append((f"{year}年{QUARTER_NAMES[q - 1]}", q_start, min(q_end, as_of)))
-    if kind == "quarterly":
-        ly_start, ly_end = period_of("quarterly", year - 1, number)
-        quarter_periods.append((f"{year - 1}年{QUARTER_NAMES[number - 1]}（去年同期）", ly_start, ly_end))
-    by_quarter = metrics.totals(
-        db, ["projects_introduced", "contract_investment", "funds_domestic"], [(a, b) for _l, a, b in quarter_periods]
-    )
+    shares = _structure(db, start, as_of)
     quarters = [
         {
             "label": label,
-            "projects": str(by_quarter[("projects_introduced", q_start, q_end)]),
-            "contract": str(by_quarter[("contract_investment", q_start, q_end)]),
-            "funds": str(by_quarter[("funds_domestic", q_start, q_end)]),
+            "projects": str(figures[("projects_introduced", q_start, q_end)]),
+            "contract": str(figures[("contract_investment", q_start, q_end)]),
+            "funds": str(figures[("funds_domestic", q_start, q_end)]),
         }
         for label, q_start, q_end in quarter_periods
     ]
-    standing = performance.standings(db, year, as_of)
+    with metrics.reusing(db, per_unit):
+        standing = performance.standings(db, year, as_of)
     units = (
         db.execute(
             select(Unit)
@@ -180,7 +189,7 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
     by_unit: dict[int, list[tuple[str, performance.Standing]]] = {}
     for (code, unit_id), st in standing.items():  # once over the standings, not once per unit
         by_unit.setdefault(unit_id, []).append((code, st))
-    unit_rows = []
+    unit_rows: list[dict[str, Any]] = []
     for unit in units:
         cells = {}
         cards = []

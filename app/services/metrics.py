@@ -9,13 +9,14 @@ serves it": by default the same unit); valid leads for the credited units by the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Executable, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.models.lead import Lead, LeadCredit, LeadStatus
@@ -61,7 +62,7 @@ def _between(column: Any, start: date, end: date) -> Any:
     return and_(column >= start, column <= end)
 
 
-def _grouped(db: Session, stmt: Select[Any]) -> dict[int, Decimal]:
+def _grouped(db: Session, stmt: Executable) -> dict[int, Decimal]:
     return {row[0]: Decimal(row[1] or 0) for row in db.execute(stmt).all() if row[0] is not None}
 
 
@@ -70,6 +71,9 @@ def compute(
 ) -> dict[int, Decimal]:
     """{unit_id: value} for one metric over [start, end] (both inclusive)."""
     ids = list(unit_ids) if unit_ids is not None else None
+    known = db.info.get(_KNOWN, {}).get((code, start, end))
+    if known is not None:  # computed already, by a report in one pass (see `reusing`)
+        return {k: v for k, v in known.items() if ids is None or k in ids}
     p = Project
     if code in ("projects_introduced", "projects_1000", "projects_1yi", "contract_investment"):
         value = func.count() if code != "contract_investment" else func.sum(p.contract_investment)
@@ -120,8 +124,8 @@ def compute(
             .group_by(LeadCredit.unit_id)
         )
         result = _grouped(db, own)
-        for unit_id, value in _grouped(db, shared).items():
-            result[unit_id] = result.get(unit_id, ZERO) + value
+        for unit_id, credited in _grouped(db, shared).items():
+            result[unit_id] = result.get(unit_id, ZERO) + credited
         if ids is not None:
             result = {k: v for k, v in result.items() if k in set(ids)}
         return result
@@ -195,55 +199,164 @@ def total(db: Session, code: str, start: date, end: date) -> Decimal:
     return Decimal(db.execute(stmt).scalar_one() or 0)
 
 
+# Metrics that one pass over one table computes together, with conditional aggregates: for each,
+# the date column that places a record in a period, the unit credited (introducing for signing,
+# responsible for the rest), the aggregate ("count" or the column summed) and any extra condition.
+# The same definitions as `compute` and `total` above.
+_MEASURES: dict[str, tuple[Any, Any, str, Any]] = {
+    "projects_introduced": (Project.signed_on, Project.introducing_unit_id, "count", None),
+    "projects_1000": (Project.signed_on, Project.introducing_unit_id, "count", Project.contract_investment >= 1000),
+    "projects_1yi": (Project.signed_on, Project.introducing_unit_id, "count", Project.contract_investment >= 10000),
+    "contract_investment": (Project.signed_on, Project.introducing_unit_id, "contract_investment", None),
+    "new_starts": (Project.started_on, Project.responsible_unit_id, "count", None),
+    "new_start_investment": (Project.started_on, Project.responsible_unit_id, "contract_investment", None),
+    "in_production": (Project.production_on, Project.responsible_unit_id, "count", None),
+    "funds_domestic": (
+        FundsArrival.arrived_on,
+        Project.responsible_unit_id,
+        "amount",
+        FundsArrival.source != FundsSource.foreign,
+    ),
+    "funds_out_of_province": (
+        FundsArrival.arrived_on,
+        Project.responsible_unit_id,
+        "amount",
+        FundsArrival.source == FundsSource.out_of_province,
+    ),
+    "foreign_capital": (
+        FundsArrival.arrived_on,
+        Project.responsible_unit_id,
+        "amount",
+        FundsArrival.source == FundsSource.foreign,
+    ),
+}
+
+Figures = dict[tuple[str, date, date], dict[int, Decimal]]
+
+
+def _filtered(table: Any, pair: tuple[str, date, date]) -> Any:
+    """The aggregate of one (metric, start, end) as `aggregate(…) FILTER (WHERE …)`."""
+    code, start, end = pair
+    column, _unit, measured, extra = _MEASURES[code]
+    condition = _between(column, start, end) if extra is None else and_(_between(column, start, end), extra)
+    aggregate = func.count() if measured == "count" else func.sum(getattr(table, measured))
+    return aggregate.filter(condition)
+
+
+def _add(figures: Figures, pair: tuple[str, date, date], unit_id: int | None, value: Any) -> None:
+    """Count a group's value for a unit. A filtered count is 0 and a filtered sum NULL (the summed
+    columns are NOT NULL) where no record matched: there `compute` has no row for the unit."""
+    if unit_id is None or not (value if _MEASURES[pair[0]][2] == "count" else value is not None):
+        return
+    figures[pair][unit_id] = figures[pair].get(unit_id, ZERO) + Decimal(value or 0)  # a zero sum as `compute` has it
+
+
+def by_unit(db: Session, wanted: Iterable[tuple[str, date, date]]) -> Figures:
+    """`compute` of each (metric, start, end) for all units, in one query per table instead of one
+    per metric and period: projects (signed, started, in production) in one pass, confirmed funds in
+    one, valid leads in two. A unit is listed under a pair exactly when `compute` lists it.
+    Activities and trade (small tables) fall back to `compute`.
+
+    The date ranges are in the aggregates' filters, not in WHERE (at most an upper bound): these
+    passes read most of the table, and a two-sided range in WHERE sends SQLite's planner through
+    the date index row by row, several times slower than reading the table in order."""
+    pairs = list(dict.fromkeys(wanted))
+    result: Figures = {pair: {} for pair in pairs}
+    on_projects = [pair for pair in pairs if pair[0] in _MEASURES and _MEASURES[pair[0]][0].class_ is Project]
+    on_funds = [pair for pair in pairs if pair[0] in _MEASURES and pair not in on_projects]
+    leads = [pair for pair in pairs if pair[0] == "valid_leads"]
+    for pair in pairs:
+        if pair[0] not in _MEASURES and pair[0] != "valid_leads":
+            result[pair] = compute(db, *pair)
+    if on_projects:  # grouped by both units; each metric credits one of them
+        stmt = select(
+            Project.introducing_unit_id, Project.responsible_unit_id, *(_filtered(Project, p) for p in on_projects)
+        ).group_by(Project.introducing_unit_id, Project.responsible_unit_id)
+        for row in db.execute(stmt).all():
+            for pair, value in zip(on_projects, row[2:], strict=True):
+                credited = row[0] if _MEASURES[pair[0]][1] is Project.introducing_unit_id else row[1]
+                _add(result, pair, credited, value)
+    if on_funds:
+        stmt = (
+            select(Project.responsible_unit_id, *(_filtered(FundsArrival, p) for p in on_funds))
+            .select_from(FundsArrival)
+            .join(Project, Project.id == FundsArrival.project_id)
+            .where(
+                FundsArrival.status == FundsStatus.confirmed, FundsArrival.arrived_on <= max(e for *_c, e in on_funds)
+            )
+            .group_by(Project.responsible_unit_id)
+        )
+        for row in db.execute(stmt).all():
+            for pair, value in zip(on_funds, row[1:], strict=True):
+                _add(result, pair, row[0], value)
+    if leads:
+        result.update(_valid_leads(db, leads))
+    return result
+
+
+def _valid_leads(db: Session, pairs: list[tuple[str, date, date]]) -> Figures:
+    """valid_leads over several periods: a lead without credit rows counts 1 for its own unit, a
+    credited one its shares; one grouped query for each, a filtered aggregate per period."""
+    base = and_(Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None))
+    own = (
+        select(Lead.unit_id, *(func.count().filter(_between(Lead.lead_date, s, e)) for _c, s, e in pairs))
+        .where(base, ~exists().where(LeadCredit.lead_id == Lead.id))
+        .group_by(Lead.unit_id)
+    )
+    shared = (
+        select(
+            LeadCredit.unit_id,
+            *(func.sum(LeadCredit.share).filter(_between(Lead.lead_date, s, e)) / 100 for _c, s, e in pairs),
+        )
+        .join(Lead, Lead.id == LeadCredit.lead_id)
+        .where(base)
+        .group_by(LeadCredit.unit_id)
+    )
+    result: Figures = {pair: {} for pair in pairs}
+    for row in db.execute(own).all():
+        for pair, value in zip(pairs, row[1:], strict=True):
+            if row[0] is not None and value:
+                result[pair][row[0]] = Decimal(value)
+    for credited in db.execute(shared).all():
+        for pair, value in zip(pairs, credited[1:], strict=True):
+            if credited[0] is not None and value is not None:
+                result[pair][credited[0]] = result[pair].get(credited[0], ZERO) + Decimal(value or 0)
+    return result
+
+
 def totals(
     db: Session, codes: Iterable[str], periods: Iterable[tuple[date, date]]
 ) -> dict[tuple[str, date, date], Decimal]:
-    """`total` of each metric over each period, with one query per table for all of them
-    (conditional aggregates: count(*) FILTER (WHERE …)), not one query per metric and period."""
-    codes, periods = list(codes), list(dict.fromkeys(periods))
-    p, f = Project, FundsArrival
-    families: dict[str, tuple[Any, list[Any], Any]] = {
-        "signed": (p, [], p.signed_on),
-        "started": (p, [], p.started_on),
-        "production": (p, [], p.production_on),
-        "funds": (f, [f.status == FundsStatus.confirmed], f.arrived_on),
-    }
-    measures: dict[str, tuple[str, Any, Any]] = {  # code: (family, aggregate, extra condition)
-        "projects_introduced": ("signed", func.count(), None),
-        "projects_1000": ("signed", func.count(), p.contract_investment >= 1000),
-        "projects_1yi": ("signed", func.count(), p.contract_investment >= 10000),
-        "contract_investment": ("signed", func.sum(p.contract_investment), None),
-        "new_starts": ("started", func.count(), None),
-        "new_start_investment": ("started", func.sum(p.contract_investment), None),
-        "in_production": ("production", func.count(), None),
-        "funds_domestic": ("funds", func.sum(f.amount), f.source != FundsSource.foreign),
-        "funds_out_of_province": ("funds", func.sum(f.amount), f.source == FundsSource.out_of_province),
-        "foreign_capital": ("funds", func.sum(f.amount), f.source == FundsSource.foreign),
-    }
-    result: dict[tuple[str, date, date], Decimal] = {}
-    by_family: dict[str, list[str]] = {}
-    for code in codes:
-        if code in measures:
-            by_family.setdefault(measures[code][0], []).append(code)
+    """`total` of each metric over each period, from `by_unit` (every project and funds entry has
+    its unit, so the sum over units is the plain sum)."""
+    periods = list(periods)
+    figures = by_unit(db, [(code, start, end) for code in codes for start, end in periods])
+    return {pair: sum_of(values) for pair, values in figures.items()}
+
+
+def sum_of(per_unit: dict[int, Decimal]) -> Decimal:
+    """The total over units, a zero written as `total` writes it (0, not 0.00)."""
+    return sum(per_unit.values(), ZERO) or ZERO
+
+
+_KNOWN = "metrics.known_figures"
+
+
+@contextmanager
+def reusing(db: Session, figures: Figures) -> Iterator[None]:
+    """Within the block, `compute` answers the (metric, start, end) in `figures` from them instead of
+    asking the database again: a report that has computed its figures by unit in one pass (`by_unit`)
+    hands them to the standings it builds on. Only for reading: nothing may change the records
+    inside the block."""
+    previous = db.info.get(_KNOWN)
+    db.info[_KNOWN] = {**(previous or {}), **figures}
+    try:
+        yield
+    finally:
+        if previous is None:
+            db.info.pop(_KNOWN, None)
         else:
-            for start, end in periods:
-                result[(code, start, end)] = total(db, code, start, end)
-    if not periods:
-        return result
-    low, high = min(s for s, _e in periods), max(e for _s, e in periods)
-    for family, members in by_family.items():
-        table, base, column = families[family]
-        keys, columns = [], []
-        for code in members:
-            _family, aggregate, extra = measures[code]
-            for start, end in periods:
-                condition = _between(column, start, end) if extra is None else and_(_between(column, start, end), extra)
-                keys.append((code, start, end))
-                columns.append(aggregate.filter(condition))
-        row = db.execute(select(*columns).select_from(table).where(*base, _between(column, low, high))).one()
-        for key, value in zip(keys, row, strict=True):
-            result[key] = Decimal(value or 0)
-    return result
+            db.info[_KNOWN] = previous
 
 
 def drill(db: Session, code: str, start: date, end: date, unit_id: int | None) -> list[dict[str, Any]]:
@@ -271,21 +384,21 @@ def drill(db: Session, code: str, start: date, end: date, unit_id: int | None) -
             )
     elif code in ("funds_domestic", "funds_out_of_province", "foreign_capital"):
         f = FundsArrival
-        stmt = (
+        arrivals = (
             select(f, p.name)
             .join(p, p.id == f.project_id)
             .where(f.status == FundsStatus.confirmed, _between(f.arrived_on, start, end))
         )
-        stmt = (
-            stmt.where(f.source != FundsSource.foreign)
+        arrivals = (
+            arrivals.where(f.source != FundsSource.foreign)
             if code == "funds_domestic"
-            else stmt.where(
+            else arrivals.where(
                 f.source == (FundsSource.out_of_province if code == "funds_out_of_province" else FundsSource.foreign)
             )
         )
         if unit_id is not None:
-            stmt = stmt.where(p.responsible_unit_id == unit_id)
-        for arrival, name in db.execute(stmt.order_by(f.arrived_on, f.id)).all():
+            arrivals = arrivals.where(p.responsible_unit_id == unit_id)
+        for arrival, name in db.execute(arrivals.order_by(f.arrived_on, f.id)).tuples():
             rows.append(
                 {
                     "kind": "funds_arrival",
@@ -314,10 +427,10 @@ def drill(db: Session, code: str, start: date, end: date, unit_id: int | None) -
                 }
             )
     elif code == "valid_leads":
-        stmt = select(Lead).where(
+        leads = select(Lead).where(
             Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), _between(Lead.lead_date, start, end)
         )
-        for lead in db.execute(stmt.order_by(Lead.lead_date, Lead.id)).scalars():
+        for lead in db.execute(leads.order_by(Lead.lead_date, Lead.id)).scalars():
             shares = {
                 r.unit_id: r.share
                 for r in db.execute(select(LeadCredit).where(LeadCredit.lead_id == lead.id)).scalars()

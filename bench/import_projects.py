@@ -10,6 +10,9 @@ call. PostgreSQL is 127.0.0.1:5432, user postgres; the script creates its own da
 drops it afterwards. Prints wall and CPU seconds and rows/s, and the load average: figures
 taken while other work shares the CPUs are not the machine's. The target is under 20 s per
 backend on an otherwise idle 2-core machine.
+
+`ledger_bytes(n)` gives bench/run.py the file it uploads to the province-sized database over the
+API (names tagged with LEDGER_TAG, the responsible unit left blank: the token's unit).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
@@ -66,13 +69,13 @@ def credit(rng: random.Random) -> str:
     return body + credit_code.check_character(body)
 
 
-def investor_pool(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
-    """(name, credit code or "", type label) — distinct names."""
+def investor_pool(rng: random.Random, count: int, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(name, credit code or "", type label) — distinct names, each starting with `prefix`."""
     pool: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     labels = [INVESTOR_TYPE_LABELS[t] for t in InvestorType if t is not InvestorType.individual]
     while len(pool) < count:
-        name = f"{rng.choice(CITIES)}{rng.choice(WORDS)}{len(pool):05d}{rng.choice(FORMS)}"
+        name = f"{prefix}{rng.choice(CITIES)}{rng.choice(WORDS)}{len(pool):05d}{rng.choice(FORMS)}"
         if name_key(name) in seen:
             continue
         seen.add(name_key(name))
@@ -81,7 +84,16 @@ def investor_pool(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
     return pool
 
 
-def ledger_rows(rng: random.Random, rows: int, pool: list[tuple[str, str, str]]) -> list[list[Any]]:
+def ledger_rows(
+    rng: random.Random,
+    rows: int,
+    pool: list[tuple[str, str, str]],
+    *,
+    prefix: str = "",
+    units: Sequence[str | None] = UNIT_NAMES,
+) -> list[list[Any]]:
+    """The ledger's rows: project names start with `prefix`; the responsible unit is one of `units`
+    (None: left blank, i.e. the importing unit's own)."""
     today = date.today()
     sectors = [s.label for s in Sector]
     categories = [CATEGORY_LABELS[c] for c in Category]
@@ -107,7 +119,7 @@ def ledger_rows(rng: random.Random, rows: int, pool: list[tuple[str, str, str]])
         planned = round((contract or rng.uniform(100, 50_000)) * rng.uniform(1.0, 1.5), 2)
         out.append(
             [
-                f"{rng.choice(WORDS)}项目{n:05d}",
+                f"{prefix}{rng.choice(WORDS)}项目{n:05d}",
                 name,
                 code,
                 type_label,
@@ -131,7 +143,7 @@ def ledger_rows(rng: random.Random, rows: int, pool: list[tuple[str, str, str]])
                 rng.randint(80, 400),
                 f"引荐人{rng.randint(1, 500)}",
                 f"专员{rng.randint(1, 50)}",
-                rng.choice(UNIT_NAMES),
+                rng.choice(units),
             ]
         )
     return out
@@ -166,14 +178,16 @@ HEADERS = [
 ]
 
 
-def make_ledger(rows: int) -> tuple[bytes, list[tuple[str, str, str]]]:
+def make_ledger(
+    rows: int, *, prefix: str = "", units: Sequence[str | None] = UNIT_NAMES
+) -> tuple[bytes, list[tuple[str, str, str]]]:
     rng = random.Random(SEED)
-    pool = investor_pool(rng, max(10, rows // 5))
+    pool = investor_pool(rng, max(10, rows // 5), prefix)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("项目台账")
     sheet.append(["某县招商引资项目台账（基准测试）"])  # a title row above the header, as units' ledgers have
     sheet.append(HEADERS)
-    for row in ledger_rows(rng, rows, pool):
+    for row in ledger_rows(rng, rows, pool, prefix=prefix, units=units):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -222,6 +236,20 @@ def as_excel_saves_it(content: bytes) -> bytes:
             b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">%s</sst>' % (len(strings), len(strings), table),
         )
     return buffer.getvalue()
+
+
+# What bench/run.py imports over the API into the province-sized database, as the bench unit's
+# token: every project and investor name starts with this tag, so that run.py can remove them
+# afterwards (and any left by an interrupted run before it imports).
+LEDGER_TAG = "基准导入"
+
+
+def ledger_bytes(rows: int) -> bytes:
+    """A ledger of `rows` projects as a unit's staff would upload it (shared strings, as Excel saves
+    it), for bench/run.py: the same file every run (fixed seed); the responsible unit left blank,
+    so the projects are the importing unit's own; names tagged with LEDGER_TAG."""
+    inline, _pool = make_ledger(rows, prefix=LEDGER_TAG, units=[None])
+    return as_excel_saves_it(inline)
 
 
 def seed(session: Session, pool: list[tuple[str, str, str]]) -> Principal:

@@ -9,6 +9,10 @@ connections. For each scenario it prints requests/s, p50, p95, p99 and the ratio
 throughput to the bare /healthz measured in the same run; then the quarterly bulletin, the XLSX
 export and import of 10,000 rows, and each worker's resident memory after the run. Figures, not
 assertions: compare them with the targets in the README.
+
+The import (POST /api/v1/projects/import as the bench unit's token, bench.import_projects.
+ledger_bytes) is taken out again afterwards: its projects and investors (named with
+LEDGER_TAG) and the audit entries it appended, so every run starts from the same data.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import pyotp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, delete, select, text  # noqa: E402
 
 from bench.generate import BENCH_PASSWORD, BENCH_TOTP, HERE, PG_ADMIN  # noqa: E402
 
@@ -395,7 +399,7 @@ def run(target: str, duration: int, connections: int) -> None:
         seconds = time.perf_counter() - started
         rows = _xlsx_rows(export.content) if export.status_code == 200 else 0
         print(f"{'XLSX export':<34} {seconds:.2f} s for {rows:,} rows (HTTP {export.status_code})")
-        _import(client, api)
+        _import(url, api)
         for pid, mb in worker_memory(server.pid):
             print(f"worker {pid}: {mb} MB resident after the run")
     finally:
@@ -413,13 +417,23 @@ def _xlsx_rows(content: bytes) -> int:
     return max(0, sum(1 for _row in sheet.iter_rows(values_only=True)) - 1)  # max_row is None without a dimension
 
 
-def _import(client: httpx.Client, api: dict[str, str]) -> None:
-    try:
-        from bench.import_projects import ledger_bytes  # type: ignore[import-not-found]
-    except ImportError:
-        print(f"{'XLSX import':<34} skipped (bench/import_projects.py has no ledger_bytes)")
-        return
+def _import(url: str, api: dict[str, str]) -> None:
+    """Time the real API import of a 10,000-row ledger as the bench unit's token, then take it out
+    again: the imported projects (their names carry bench.import_projects.LEDGER_TAG), the
+    investors it created (same tag) and the audit entries it appended, so that the next run finds
+    the database as this one did (10,000 more projects would change every later figure, and the
+    same names a second time would be refused as duplicates). Leftovers of an interrupted run are
+    removed before importing."""
+    from bench.import_projects import LEDGER_TAG, ledger_bytes
+
     content = ledger_bytes(10_000)
+    removed = remove_imported(url, LEDGER_TAG)
+    if removed[0]:
+        print(f"  (removed {removed[0]:,} projects left by an earlier interrupted import)")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        audit_before = conn.execute(text("SELECT coalesce(max(seq), 0) FROM audit_entry")).scalar_one()
+    engine.dispose()
     started = time.perf_counter()
     response = httpx.post(
         f"{BASE}/api/v1/projects/import",
@@ -427,9 +441,47 @@ def _import(client: httpx.Client, api: dict[str, str]) -> None:
         timeout=600,
         files={"ledger": ("ledger.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
     )
-    print(
-        f"{'XLSX import (API)':<34} {time.perf_counter() - started:.2f} s for 10,000 rows (HTTP {response.status_code})"
-    )
+    seconds = time.perf_counter() - started
+    imported = response.json().get("imported", 0) if response.status_code == 201 else 0
+    print(f"{'XLSX import (API)':<34} {seconds:.2f} s for {imported:,} of 10,000 rows (HTTP {response.status_code})")
+    if response.status_code != 201:
+        print(f"  ! {response.text[:300]!r}")
+    projects, investors, entries = remove_imported(url, LEDGER_TAG, audit_after=audit_before)
+    print(f"  (taken out again: {projects:,} projects, {investors:,} investors, {entries:,} audit entries)")
+
+
+def remove_imported(url: str, tag: str, audit_after: int | None = None) -> tuple[int, int, int]:
+    """Delete the projects and investors whose names start with `tag`, with the rows that refer to
+    them, and (given `audit_after`) the audit entries after that sequence number: the tail the
+    import appended, so the chain stays whole. (projects, investors, audit entries) removed."""
+    from app.models import Base
+
+    def referring(table_name: str) -> list[tuple[Any, Any]]:
+        return [
+            (table, fk.parent)
+            for table in reversed(Base.metadata.sorted_tables)
+            for fk in table.foreign_keys
+            if fk.column.table.name == table_name and table.name != table_name
+        ]
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        removed = []
+        for table_name in ("project", "investor"):
+            table = Base.metadata.tables[table_name]
+            ids = list(conn.execute(select(table.c.id).where(table.c.name.startswith(tag, autoescape=True))).scalars())
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                if table_name == "project":  # its stage events and credits (investors: only these projects)
+                    for child, column in referring(table_name):
+                        conn.execute(delete(child).where(column.in_(chunk)))
+                conn.execute(delete(table).where(table.c.id.in_(chunk)))
+            removed.append(len(ids))
+        entries = 0
+        if audit_after is not None:
+            entries = conn.execute(text("DELETE FROM audit_entry WHERE seq > :s"), {"s": audit_after}).rowcount
+    engine.dispose()
+    return removed[0], removed[1], entries
 
 
 def main() -> int:

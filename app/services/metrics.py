@@ -211,24 +211,16 @@ _MEASURES: dict[str, tuple[Any, Any, str, Any]] = {
     "new_starts": (Project.started_on, Project.responsible_unit_id, "count", None),
     "new_start_investment": (Project.started_on, Project.responsible_unit_id, "contract_investment", None),
     "in_production": (Project.production_on, Project.responsible_unit_id, "count", None),
-    "funds_domestic": (
-        FundsArrival.arrived_on,
-        Project.responsible_unit_id,
-        "amount",
-        FundsArrival.source != FundsSource.foreign,
-    ),
-    "funds_out_of_province": (
-        FundsArrival.arrived_on,
-        Project.responsible_unit_id,
-        "amount",
-        FundsArrival.source == FundsSource.out_of_province,
-    ),
-    "foreign_capital": (
-        FundsArrival.arrived_on,
-        Project.responsible_unit_id,
-        "amount",
-        FundsArrival.source == FundsSource.foreign,
-    ),
+    "funds_domestic": (FundsArrival.arrived_on, Project.responsible_unit_id, "amount", None),
+    "funds_out_of_province": (FundsArrival.arrived_on, Project.responsible_unit_id, "amount", None),
+    "foreign_capital": (FundsArrival.arrived_on, Project.responsible_unit_id, "amount", None),
+}
+# the sources each funds metric adds up: `source != foreign`, `== out_of_province`, `== foreign`
+# in `compute`; the funds pass groups by source and adds these groups' sums
+_FUNDS_SOURCES: dict[str, frozenset[FundsSource]] = {
+    "funds_domestic": frozenset(s for s in FundsSource if s is not FundsSource.foreign),
+    "funds_out_of_province": frozenset({FundsSource.out_of_province}),
+    "foreign_capital": frozenset({FundsSource.foreign}),
 }
 
 Figures = dict[tuple[str, date, date], dict[int, Decimal]]
@@ -276,19 +268,26 @@ def by_unit(db: Session, wanted: Iterable[tuple[str, date, date]]) -> Figures:
             for pair, value in zip(on_projects, row[2:], strict=True):
                 credited = row[0] if _MEASURES[pair[0]][1] is Project.introducing_unit_id else row[1]
                 _add(result, pair, credited, value)
-    if on_funds:
+    if on_funds:  # grouped by unit and source: one filtered sum per period, whatever the metrics
+        periods = list(dict.fromkeys((start, end) for _code, start, end in on_funds))
         stmt = (
-            select(Project.responsible_unit_id, *(_filtered(FundsArrival, p) for p in on_funds))
+            select(
+                Project.responsible_unit_id,
+                FundsArrival.source,
+                *(func.sum(FundsArrival.amount).filter(_between(FundsArrival.arrived_on, s, e)) for s, e in periods),
+            )
             .select_from(FundsArrival)
             .join(Project, Project.id == FundsArrival.project_id)
-            .where(
-                FundsArrival.status == FundsStatus.confirmed, FundsArrival.arrived_on <= max(e for *_c, e in on_funds)
-            )
-            .group_by(Project.responsible_unit_id)
+            .where(FundsArrival.status == FundsStatus.confirmed, FundsArrival.arrived_on <= max(e for _s, e in periods))
+            .group_by(Project.responsible_unit_id, FundsArrival.source)
         )
         for row in db.execute(stmt).all():
-            for pair, value in zip(on_funds, row[1:], strict=True):
-                _add(result, pair, row[0], value)
+            sums = dict(zip(periods, row[2:], strict=True))
+            for code, start, end in on_funds:
+                if row[1] in _FUNDS_SOURCES[code]:
+                    _add(result, (code, start, end), row[0], sums[(start, end)])
+    for pair in on_projects + on_funds:  # a sum over several groups that comes to zero: 0, as in `compute`
+        result[pair] = {unit: value or ZERO for unit, value in result[pair].items()}
     if leads:
         result.update(_valid_leads(db, leads))
     return result

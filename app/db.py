@@ -24,10 +24,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             from pathlib import Path
 
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:":  # an in-memory database has a single-connection pool
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 30)  # as many as the thread pool's 40 threads: no pool timeouts
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped fails
+    # its request once (503, "busy") and SQLAlchemy then replaces every pooled connection.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, pool_recycle=3600, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -205,6 +206,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, out_of_range)
     app.add_exception_handler(OverflowError, out_of_range)
     app.add_exception_handler(OperationalError, operational)
+    app.add_exception_handler(PoolTimeout, operational)  # every pooled connection busy for 30 s
     app.add_exception_handler(StarletteHTTPException, http_error)
     # unexpected exceptions: ErrorPageMiddleware (see create_app), inside the header middleware
 

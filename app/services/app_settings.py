@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -28,7 +28,7 @@ def _unit_key(key: str, unit_id: int) -> str:
 
 def get(db: Session, key: str, unit_id: int | None = None) -> str:
     keys = [key] if unit_id is None else [_unit_key(key, unit_id), key]
-    rows = {r.key: r.value for r in db.execute(select(AppSetting).where(AppSetting.key.in_(keys))).scalars()}
+    rows = {k: v for k, v in db.execute(select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(keys)))}
     for candidate in keys:
         if candidate in rows:
             return rows[candidate]
@@ -37,8 +37,14 @@ def get(db: Session, key: str, unit_id: int | None = None) -> str:
 
 def get_many(db: Session, keys: list[str]) -> dict[str, str]:
     """Several settings (no per-unit overrides) in one query."""
-    rows = {r.key: r.value for r in db.execute(select(AppSetting).where(AppSetting.key.in_(keys))).scalars()}
+    rows = {k: v for k, v in db.execute(select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(keys)))}
     return {key: rows.get(key, DEFAULTS[key]) for key in keys}
+
+
+def value_of(key: str) -> ColumnElement[str]:
+    """A setting (its default when unset) as a column, to read it within another query."""
+    stored = select(AppSetting.value).where(AppSetting.key == key).scalar_subquery()
+    return func.coalesce(stored, DEFAULTS[key])
 
 
 def get_decimal(db: Session, key: str, unit_id: int | None = None) -> Decimal:

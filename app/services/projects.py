@@ -704,6 +704,24 @@ class Thresholds:
     land_idle_days: int = 365
 
 
+def get_with_thresholds(db: Session, principal: Principal, project_id: int) -> tuple[Project, Thresholds]:
+    """A project to show with its warnings: the project and the thresholds in one statement."""
+    row = db.execute(
+        select(Project, app_settings.value_of("stalled_days"), app_settings.value_of("land_idle_days")).where(
+            Project.id == project_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("找不到该项目")
+    project, stalled_days, land_idle_days = row
+    if not can_read(principal, project):
+        raise policy.DeniedNotFound()
+    t = Thresholds(
+        today=date.today(), stalled_days=int(Decimal(stalled_days)), land_idle_days=int(Decimal(land_idle_days))
+    )
+    return project, t
+
+
 def thresholds(db: Session, today: date | None = None) -> Thresholds:
     values = app_settings.get_many(db, ["stalled_days", "land_idle_days"])  # one query, not one per setting
     return Thresholds(

@@ -366,3 +366,30 @@ def test_production_refuses_to_start_on_a_database_it_cannot_check(tmp_path: Pat
             pass
     finally:
         engine.dispose()
+
+
+def test_every_pooled_connection_busy_is_503_not_500(backend: str, tmp_path: Path):
+    """A request that cannot get a connection in time is told to retry (503), like a busy database."""
+    url, drop = make_database(backend, tmp_path)
+    system.migrate(url)
+    engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        from app.db import make_session_factory
+
+        with make_session_factory(engine)() as setup:
+            secret = make_token(setup, unit=None, read_only=True)
+            setup.commit()
+        app = create_app(settings_for(url), engine=engine)
+        with TestClient(app) as client:
+            assert client.get("/api/v1/units", headers=bearer(secret)).status_code == 200
+            held = engine.connect()  # the only connection
+            try:
+                busy = client.get("/api/v1/units", headers=bearer(secret))
+            finally:
+                held.close()
+            assert busy.status_code == 503
+            assert busy.json()["code"] == "busy"
+            assert client.get("/api/v1/units", headers=bearer(secret)).status_code == 200
+    finally:
+        engine.dispose()
+        drop()

@@ -107,7 +107,8 @@ def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, 
 
 @router.get("/{project_id}", summary="项目详情（含预警）", response_model=ProjectRead)
 def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(_read(principal, projects.get(db, principal, project_id), projects.thresholds(db)))
+    project, t = projects.get_with_thresholds(db, principal, project_id)
+    return json_response(_read(principal, project, t))
 
 
 @router.patch("/{project_id}", summary="修改项目：只改所给字段（需带 version；过期返回 409）")

@@ -215,7 +215,7 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_project_investor_id", "investor_id"),
         Index("ix_project_lead_id", "lead_id"),
         Index("ix_project_name", "name"),
-        Index("ix_project_updated_at", "updated_at"),
+        Index("ix_project_updated_at", "updated_at", "id"),  # the default list order, ties by id
         # filters whose counts would otherwise read the whole table, and the "contract" sort
         Index("ix_project_category", "category"),
         Index("ix_project_size_band", "size_band"),

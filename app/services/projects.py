@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Bundle, Session
 
 from app import policy
 from app.errors import Invalid, NotFound
@@ -918,10 +918,24 @@ def _name_matches(principal: Principal, q: str) -> Any:
     return union(by_name.where(visible_name), by_investor.where(visible_name), by_code)
 
 
+# What a list row reads (the API's ProjectRead, the warnings, the list and board pages and the
+# ledger export): half of the table's columns, loaded as a plain row rather than an entity,
+# which costs a third of the time per row.
+LIST_COLUMNS = (
+    "id", "name", "code_name", "is_confidential", "kind", "lead_id", "investor_id", "stage", "status",
+    "stage_since", "signed_on", "started_on", "completed_on", "production_on", "planned_investment",
+    "contract_investment", "size_band", "sector", "category", "industry", "industry_chain", "zone_unit_id",
+    "introducing_unit_id", "responsible_unit_id", "start_by", "production_by", "investment_completed",
+    "completed_fell", "intensity_commitment", "land_area_mu", "land_granted_on", "funds_confirmed",
+    "funds_confirmed_usd", "funds_pending", "first_funds_on", "last_progress_on", "version",
+)  # fmt: skip
+_LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS))
+
+
 def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
     where, _needs_investor = _conditions(principal, f, t)
     return (
-        select(Project, Investor.name, Investor.investor_type, Unit.name)  # type: ignore[return-value]
+        select(_LIST_BUNDLE, Investor.name, Investor.investor_type, Unit.name)
         .join(Investor, Investor.id == Project.investor_id)
         .join(Unit, Unit.id == Project.responsible_unit_id)
         .where(*where)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import CancelScope
 from fastapi import Depends, Request
@@ -237,7 +237,7 @@ async def _fingerprint(request: Request, key: IdemKey) -> str:
     if key is None:
         return ""
     content_type = request.headers.get("content-type", "")
-    form_items = None
+    form_items: list[tuple[str, Any]] | None = None
     body = b""
     if "form" in content_type:
         form = await request.form()

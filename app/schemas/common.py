@@ -143,11 +143,14 @@ def parse_form(model: type[BaseModel], form: Mapping[str, Any], *, ignore: Seque
     return data
 
 
-def validate_form(model: type[T], form: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> T:  # type: ignore[misc]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_form(model: type[ModelT], form: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> ModelT:
     """Validate form data against an input model; raise app.errors.Invalid with Chinese messages."""
     from app.errors import Invalid
 
     try:
-        return model.model_validate(parse_form(model, form, ignore=ignore))  # type: ignore[attr-defined,no-any-return]
+        return model.model_validate(parse_form(model, form, ignore=ignore))
     except ValidationError as exc:
         raise Invalid(translate_errors(exc.errors())) from None

@@ -173,8 +173,9 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from app.services import worker
 
-    totals = worker.run(_factory(), name=args.name, once=args.once, max_seconds=args.max_seconds,
-                        escalation_every=args.escalation_every)
+    totals = worker.run(
+        _factory(), name=args.name, once=args.once, max_seconds=args.max_seconds, escalation_every=args.escalation_every
+    )
     print(f"投递尝试 {totals['delivered_attempts']} 次，升级逾期问题 {totals['escalated']} 件")
     return 0
 

@@ -54,8 +54,9 @@ class Unit(Audited, VersionedMixin, TimestampMixin, Base):
     tier: Mapped[int | None]
     head_name: Mapped[str] = mapped_column(String(50), default="")
     # the account that receives escalations of the unit's overdue tickets
-    head_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL",
-                                                                use_alter=True, name="fk_unit_head_user_id"))
+    head_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True, name="fk_unit_head_user_id")
+    )
     phone: Mapped[str] = mapped_column(String(30), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     sort_order: Mapped[int] = mapped_column(default=0)

@@ -251,9 +251,7 @@ def verify_chain(session: Session, since_digest: str | None = None) -> VerifyRes
     """Walk the chain from its start (or the pruning anchor) and report the first broken entry."""
     # read the stored rows themselves (Core rows, not ORM objects): an entry already loaded in
     # this session's identity map must not hide what is in the table now
-    anchor = session.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.id.desc()).limit(1)
-    ).first()
+    anchor = session.execute(select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.id.desc()).limit(1)).first()
     expected_seq, prev_hash = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS_HASH)
     since_seq: int | None = None
     since_hash = ""

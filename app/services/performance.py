@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -547,6 +547,8 @@ def rates(
         scope.append(Project.responsible_unit_id == unit_id)
     if category is not None:
         scope.append(Project.category == category)
+    if not details:
+        return _rate_figures(db, scope, end)
     rows = db.execute(  # the columns the rates read, not whole projects
         select(
             Project.id,
@@ -609,6 +611,43 @@ def rates(
                 {**item, "detail": f"开工 {p.started_on}" if started else "未开工"}
             )
     return {"fulfilment": fulfil, "funds": funds_rate, "start": start_rate}
+
+
+def _rate_figures(db: Session, scope: list[Any], end: date) -> dict[str, Rate]:
+    """The three rates' figures counted and summed by the database (the same rules as the loop in
+    `rates`, which also lists the projects): two aggregate queries instead of every project."""
+    p = Project
+    start_due = and_(p.start_by.is_not(None), p.start_by <= end)
+    production_due = and_(p.production_by.is_not(None), p.production_by <= end)
+    due = or_(start_due, production_due)
+    met = and_(  # every milestone due, met on time (a missing actual date is not met)
+        or_(not_(start_due), p.started_on <= p.start_by),
+        or_(not_(production_due), p.production_on <= p.production_by),
+    )
+    row = db.execute(
+        select(
+            func.count().filter(due),
+            func.count().filter(and_(due, met)),
+            func.sum(p.contract_investment),
+            func.count(),
+            func.count().filter(p.started_on <= end),
+        ).where(*scope)
+    ).one()
+    arrived = db.execute(
+        select(func.sum(FundsArrival.amount))
+        .join(Project, Project.id == FundsArrival.project_id)
+        .where(
+            *scope,
+            FundsArrival.status == FundsStatus.confirmed,
+            FundsArrival.source != FundsSource.foreign,
+            FundsArrival.arrived_on <= end,
+        )
+    ).scalar_one()
+    return {
+        "fulfilment": Rate("合同履约率", ZERO + row[1], ZERO + row[0]),
+        "funds": Rate("资金到位率", ZERO + Decimal(arrived or 0), ZERO + Decimal(row[2] or 0)),
+        "start": Rate("项目开工率", ZERO + row[4], ZERO + row[3]),
+    }
 
 
 # --- rankings --------------------------------------------------------------------------------

@@ -252,6 +252,32 @@ def test_three_rates_with_drill_down(db):
     assert (r["start"].numerator, r["start"].denominator) == (2, 3)
 
 
+def test_the_figures_alone_equal_the_drill_down_figures(db):
+    """The bulletin asks rates(details=False), counted by the database: the same figures."""
+    unit, other = make_unit(db), make_unit(db)
+    project(db, unit.id, contract=1000, signed=date(YEAR, 1, 10), started=date(YEAR, 3, 1), start_by=date(YEAR, 3, 31))
+    project(db, unit.id, contract=3000, signed=date(YEAR, 1, 20), started=date(YEAR, 5, 1), start_by=date(YEAR, 4, 1))
+    both = project(db, other.id, contract=2500, signed=date(YEAR, 2, 3), started=date(YEAR, 2, 20),
+                   start_by=date(YEAR, 3, 1))
+    both.production_by, both.production_on = date(YEAR, 5, 1), None  # production due, not met
+    project(db, other.id, contract=4000, signed=date(YEAR, 2, 1), start_by=date(YEAR, 12, 1))
+    project(db, other.id, contract=700, signed=date(YEAR, 3, 1))  # no milestone at all
+    funds(db, both.id, "800", date(YEAR, 3, 1))
+    funds(db, both.id, "99", date(YEAR, 3, 2), source=FundsSource.foreign)
+    db.flush()
+    start, end = date(YEAR, 1, 1), date(YEAR, 6, 30)
+    for unit_id in (None, unit.id, other.id):
+        detailed = performance.rates(db, start, end, unit_id)
+        alone = performance.rates(db, start, end, unit_id, details=False)
+        for key in ("fulfilment", "funds", "start"):
+            assert (alone[key].numerator, alone[key].denominator) == (
+                detailed[key].numerator,
+                detailed[key].denominator,
+            ), (unit_id, key)
+            assert alone[key].above == alone[key].below == []
+    assert performance.rates(db, date(YEAR + 5, 1, 1), date(YEAR + 5, 2, 1), details=False)["funds"].denominator == 0
+
+
 # --- metrics and bulletins ----------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -239,6 +240,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
         _refuse_unsafe_production(app)
         yield
 

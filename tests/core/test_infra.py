@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -119,6 +120,16 @@ def test_htmx_from_a_cdn_is_allowed_by_the_csp_and_nothing_else_is(settings, dat
     with TestClient(app) as client:
         directives = csp_directives(client.get("/login").headers["content-security-policy"])
     assert directives["script-src"] == ["'self'", "https://cdn.example.org"]
+
+
+def test_request_handlers_share_the_configured_number_of_threads(settings, database, session_factory):
+    """More threads than this only queue for the interpreter lock; requests wait in the event loop."""
+    assert Settings().worker_threads == 8
+    app = create_app(settings.model_copy(update={"worker_threads": 3}), engine=database[1], session_factory=session_factory)
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+        assert client.get("/healthz").status_code == 200
+    assert tokens == 3
 
 
 # --- the body cap --------------------------------------------------------------------------------

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+
+log = logging.getLogger("app.db")
+
+BUSY_TIMEOUT_MS = 30_000
+AFTER_COMMIT = "after_commit"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -52,13 +60,24 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get("sqlite_immediate", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        wait = options.get("sqlite_busy_ms")  # a shorter wait for the write lock, for bookkeeping
+        if wait is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def make_session_factory(engine: Engine, **kwargs: Any) -> sessionmaker[Session]:
@@ -67,11 +86,52 @@ def make_session_factory(engine: Engine, **kwargs: Any) -> sessionmaker[Session]
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, **kwargs)
 
 
-def begin_write(session: Session) -> None:
-    """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; no-op elsewhere)."""
+def begin_write(session: Session, *, busy_ms: int | None = None) -> None:
+    """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; no-op elsewhere).
+
+    `busy_ms` waits that long at most for SQLite's write lock (instead of 30 s)."""
     bind = session.get_bind()
     if is_sqlite(bind.engine) and not session.in_transaction():
-        session.connection(execution_options={"sqlite_immediate": True})
+        options: dict[str, Any] = {"sqlite_immediate": True}
+        if busy_ms is not None:
+            options["sqlite_busy_ms"] = busy_ms
+        session.connection(execution_options=options)
+
+
+# --- the request's session -------------------------------------------------------------------
+
+request_session: ContextVar[Session | None] = ContextVar("request_session", default=None)
+"""The session of the request being handled (set by app.deps.get_db), so that a synchronous
+endpoint's worker thread can commit it before it returns (see app.routing)."""
+
+
+def after_commit(session: Session, work: Callable[[Session], None]) -> None:
+    """Run `work` in a short transaction of its own once the request has committed.
+
+    For bookkeeping that must never hold a lock for the rest of a request nor turn SQLite's read
+    transaction into a write (a session's last-seen time, a token's last use). Best effort: if the
+    database is busy it is skipped, and the next request does it."""
+    session.info.setdefault(AFTER_COMMIT, []).append(work)
+
+
+def commit_request(session: Session) -> None:
+    """Commit the request's transaction, then run its after-commit bookkeeping."""
+    session.commit()
+    for work in session.info.pop(AFTER_COMMIT, []):
+        try:
+            begin_write(session, busy_ms=200)
+            work(session)
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            log.info("bookkeeping skipped, database busy: %s", exc)
+
+
+def has_pending_work(session: Session) -> bool:
+    """Whether ending this session still needs the database (else closing it does no I/O)."""
+    return bool(
+        session.in_transaction() or session.new or session.dirty or session.deleted or session.info.get(AFTER_COMMIT)
+    )
 
 
 def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
@@ -80,7 +140,7 @@ def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iter
         if write:
             begin_write(session)
         yield session
-        session.commit()
+        commit_request(session)
     except BaseException:
         session.rollback()
         raise

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from anyio import CancelScope
+from anyio import CancelScope, Semaphore
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.config import Settings
+from app.db import begin_write, commit_request, has_pending_work, is_sqlite, request_session
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
+from app.routing import is_long_running
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
 
@@ -30,15 +33,30 @@ class Redirect(Exception):
         self.url = url
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def database_slots(app: Any, *, long_running: bool = False) -> Semaphore:
+    """The process's database slots (see get_db), made in the running event loop on first use."""
+    loop = asyncio.get_running_loop()
+    made: tuple[Any, Semaphore, Semaphore] | None = getattr(app.state, "database_slots", None)
+    if made is None or made[0] is not loop:  # a test client runs each app in an event loop of its own
+        settings: Settings = app.state.settings
+        made = (
+            loop,
+            Semaphore(settings.database_slots, fast_acquire=True),
+            Semaphore(settings.long_request_slots, fast_acquire=True),
+        )
+        app.state.database_slots = made
+    return made[2] if long_running else made[1]
 
 
 def _end(session: Session, *, commit: bool) -> None:
     try:
         if commit:
-            session.commit()
+            commit_request(session)
         else:
             session.rollback()
     finally:
@@ -48,24 +66,38 @@ def _end(session: Session, *, commit: bool) -> None:
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on error.
 
-    Asynchronous so that a request costs no thread hop to open its session (which does no I/O
-    until first used); what does I/O (BEGIN IMMEDIATE, commit, rollback, returning the
-    connection) runs in the thread pool, shielded so that a cancelled request still ends its
+    A request waits for one of the process's database slots (settings `database_slots`, and
+    `long_request_slots` for endpoints marked `long_running`) before it opens its session, and
+    keeps it to the end: a request that holds a connection, or a lock, never
+    waits for a worker thread behind requests that wait for that connection or lock (with one
+    shared thread pool they did: every thread blocked on a lock whose holder queued for a
+    thread to commit in, until the pool's 30 s timeout).
+
+    Asynchronous, so that opening the session costs no thread hop (it does no I/O until first
+    used). A synchronous endpoint commits in its own worker thread before it returns
+    (app.routing.TransactionalRoute); what is left here (after an error, or an asynchronous
+    endpoint) runs in the thread pool, shielded so that a cancelled request still ends its
     transaction.
     """
-    from app.db import begin_write
-
-    session: Session = request.app.state.session_factory()
-    try:
-        if request.method not in SAFE_METHODS:
-            await run_in_threadpool(begin_write, session)
-        yield session
-    except BaseException:
-        with CancelScope(shield=True):
-            await run_in_threadpool(_end, session, commit=False)
-        raise
-    with CancelScope(shield=True):
-        await run_in_threadpool(_end, session, commit=True)
+    long_running = is_long_running(request.scope.get("endpoint"))
+    async with database_slots(request.app, long_running=long_running):
+        session: Session = request.app.state.session_factory()
+        token = request_session.set(session)
+        try:
+            if request.method not in SAFE_METHODS and is_sqlite(session.get_bind().engine):
+                await run_in_threadpool(begin_write, session)
+            yield session
+        except BaseException:
+            with CancelScope(shield=True):
+                await run_in_threadpool(_end, session, commit=False)
+            raise
+        finally:
+            request_session.reset(token)
+        if has_pending_work(session):
+            with CancelScope(shield=True):
+                await run_in_threadpool(_end, session, commit=True)
+        else:
+            session.close()  # committed by the endpoint: nothing left that needs the database
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
@@ -143,7 +175,9 @@ def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, 
     return user
 
 
-def page_user(request: Request, user: Annotated[User, Depends(page_user_any_state)], settings: SettingsDep) -> User:
+async def page_user(
+    request: Request, user: Annotated[User, Depends(page_user_any_state)], settings: SettingsDep
+) -> User:
     """A fully signed-in user: second factor passed, password current."""
     if user.must_change_password or password_expired(user, settings):
         raise Redirect("/account/password")
@@ -152,7 +186,7 @@ def page_user(request: Request, user: Annotated[User, Depends(page_user_any_stat
     return user
 
 
-def page_principal(request: Request, user: Annotated[User, Depends(page_user)]) -> Principal:
+async def page_principal(request: Request, user: Annotated[User, Depends(page_user)]) -> Principal:
     principal: Principal = request.state.principal
     return principal
 
@@ -174,7 +208,7 @@ def pending_session(request: Request, db: DbSession, settings: SettingsDep, csrf
 PendingSession = Annotated[tuple[UserSession, User], Depends(pending_session)]
 
 
-def anonymous_csrf(request: Request, csrf: FormCsrf) -> str:
+async def anonymous_csrf(request: Request, csrf: FormCsrf) -> str:
     """Double-submit token for forms shown before sign-in (the login form)."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if len(cookie) < 20 or len(cookie) > 100:  # never one we issued: treat as absent

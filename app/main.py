@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.deps import Redirect
+from app.deps import Redirect, database_slots
 from app.errors import Conflict, DomainError, Invalid, LoginRequired
 from app.middleware import (
     BodyLimitMiddleware,
@@ -138,7 +138,8 @@ def register_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
         if getattr(exc, "audit_denial", False) or exc.code == "csrf_failed":
-            await run_in_threadpool(_record_denial, request, exc)
+            async with database_slots(request.app):  # it writes: never beside the slots (see get_db)
+                await run_in_threadpool(_record_denial, request, exc)
         if isinstance(exc, LoginRequired):
             if _is_api(request):
                 return JSONResponse(exc.to_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -240,7 +241,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
+        # a thread for each request holding a database slot, and some for the rest (/healthz,
+        # static files, error pages), so that a slot's holder is never kept waiting long
+        slots = app.state.settings.database_slots + app.state.settings.long_request_slots
+        to_thread.current_default_thread_limiter().total_tokens = slots + 8
         _refuse_unsafe_production(app)
         yield
 

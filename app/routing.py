@@ -1,4 +1,12 @@
-"""An APIRouter that turns away, with one set lookup, a request none of its routes can serve.
+"""Routers: synchronous endpoints commit in their own thread; a router turns away, with one set
+lookup, a request none of its routes can serve.
+
+TransactionalRoute: a synchronous endpoint runs in a worker thread, and the request's session
+(app.deps.get_db) used to be committed afterwards in another one. Committing in the endpoint's
+own thread, before it returns, saves that hop, and a transaction's locks (the audit chain's,
+a row's) are never held while the request queues for a thread.
+
+IndexedRouter:
 
 FastAPI 0.16x keeps an included router as one node and matches a request against it by trying
 each of its routes in turn, and again when it hands the request on: a request for a route in
@@ -12,16 +20,60 @@ is never changed, only skipped where it could not succeed.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi import routing as fastapi_routing
+from fastapi.routing import APIRoute
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
+
+from app.db import commit_request, request_session
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # FastAPI's own record of which included-router node is being matched (private in 0.16x): it
 # gives the prefix this router is mounted under. Without it the shortcut is simply not taken.
 _included_router_of = getattr(fastapi_routing, "_get_scope_included_router", None)
+
+
+def long_running(endpoint: F) -> F:
+    """Mark an endpoint that may hold the database for seconds (an import, an export, a bulletin
+    over all units): it waits for one of the process's long-request slots instead of the
+    ordinary ones (app.deps.get_db), so that it never keeps short requests waiting.
+
+    Put it under the route decorator: `@router.get(...)` then `@long_running`."""
+    endpoint.long_running = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_long_running(endpoint: Any) -> bool:
+    return bool(getattr(endpoint, "long_running", False))
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        session = request_session.get()
+        if session is not None:
+            commit_request(session)
+        return result
+
+    return run
+
+
+class TransactionalRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        plain = inspect.isfunction(endpoint) and not (
+            inspect.iscoroutinefunction(endpoint)
+            or inspect.isgeneratorfunction(endpoint)
+            or inspect.isasyncgenfunction(endpoint)
+        )
+        super().__init__(path, _committing(endpoint) if plain else endpoint, **kwargs)
 
 
 def _first_segment(path: str) -> str:
@@ -30,6 +82,10 @@ def _first_segment(path: str) -> str:
 
 class IndexedRouter(APIRouter):
     """Use instead of APIRouter for routers that are included in another router or the app."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", TransactionalRoute)
+        super().__init__(*args, **kwargs)
 
     _segment_index: tuple[int, frozenset[str] | None] | None = None
 

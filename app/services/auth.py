@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import after_commit
 from app.errors import Invalid, TooManyRequests
 from app.models.base import utcnow
 from app.models.user import ApiToken, LoginFailure, User, UserSession
@@ -23,6 +26,7 @@ from app.services.security import (
     verify_password,
 )
 
+TOUCH_INTERVAL = timedelta(seconds=60)  # a session's last use and a token's are written at most this often
 GENERIC_LOGIN_ERROR = "用户名或密码不正确，或账户已被临时锁定。"
 
 
@@ -160,15 +164,29 @@ def rotate_session(db: Session, old: UserSession, *, mfa_passed: bool, settings:
     return SessionGrant(token, row)
 
 
+# Built once: every request asks one of these, and building a statement costs as much as running it.
+_SESSION_BY_HASH = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+_tokens = ApiToken.__table__.c
+_TOKEN_BY_HASH = select(
+    _tokens.id,
+    _tokens.name,
+    _tokens.unit_id,
+    _tokens.read_only,
+    _tokens.expires_at,
+    _tokens.last_used_at,
+    _tokens.revoked_at,
+).where(_tokens.token_hash == bindparam("token_hash"))
+
+
 def load_session(db: Session, token: str | None, settings: Settings) -> tuple[UserSession, User] | None:
     """The live session for a cookie token, or None if unknown, revoked, idle too long or expired."""
     if not token or len(token) > 100:
         return None
-    row = db.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == sha256_hex(token))
-    ).first()
+    row = db.execute(_SESSION_BY_HASH, {"token_hash": sha256_hex(token)}).first()
     if row is None:
         return None
     session, user = row.tuple()
@@ -180,9 +198,32 @@ def load_session(db: Session, token: str | None, settings: Settings) -> tuple[Us
         or now - session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
     ):
         return None
-    if now - session.last_seen_at > timedelta(seconds=60):  # write at most once a minute
-        session.last_seen_at = now
+    if now - session.last_seen_at > TOUCH_INTERVAL:  # written at most once a minute, after the request
+        after_commit(db, functools.partial(_touch_session, session_id=session.id, now=now))
     return session, user
+
+
+def _touch_session(db: Session, session_id: int, now: datetime) -> None:
+    """Record that a session was used (its idle timeout starts again). The condition makes
+    concurrent requests of one session write it once; not audited: use is not a change."""
+    db.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.last_seen_at < now - TOUCH_INTERVAL)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _touch_token(db: Session, token_id: int, now: datetime, client_addr: str) -> None:
+    db.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now, last_used_addr=client_addr[:64])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def end_session(db: Session, session: UserSession) -> None:
@@ -235,21 +276,26 @@ def change_password(db: Session, user: User, current: str, new: str, confirm: st
     user.must_change_password = False
 
 
-def authenticate_token(db: Session, raw: str, client_addr: str) -> ApiToken | None:
+class TokenRow(Protocol):
+    """What authenticating a bearer token reads of it."""
+
+    id: int
+    name: str
+    unit_id: int | None
+    read_only: bool
+
+
+def authenticate_token(db: Session, raw: str, client_addr: str) -> TokenRow | None:
+    """The live token for a bearer secret (its columns as a plain row: every API call asks), or None."""
     if not raw or len(raw) > 200:
         return None
-    token = db.execute(select(ApiToken).where(ApiToken.token_hash == sha256_hex(raw))).scalar_one_or_none()
+    token = db.connection().execute(_TOKEN_BY_HASH, {"token_hash": sha256_hex(raw)}).first()
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
-        # recorded without the audit chain: usage is not a change of the token's data
-        db.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token.id)
-            .values(last_used_at=now, last_used_addr=client_addr[:64])
-            .execution_options(synchronize_session=False)
-        )
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
+        # after the request, without the audit chain: usage is not a change of the token's data
+        after_commit(db, functools.partial(_touch_token, token_id=token.id, now=now, client_addr=client_addr))
     return token
 
 

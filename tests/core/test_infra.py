@@ -122,14 +122,15 @@ def test_htmx_from_a_cdn_is_allowed_by_the_csp_and_nothing_else_is(settings, dat
     assert directives["script-src"] == ["'self'", "https://cdn.example.org"]
 
 
-def test_request_handlers_share_the_configured_number_of_threads(settings, database, session_factory):
-    """More threads than this only queue for the interpreter lock; requests wait in the event loop."""
-    assert Settings().worker_threads == 8
-    app = create_app(settings.model_copy(update={"worker_threads": 3}), engine=database[1], session_factory=session_factory)
+def test_threads_outnumber_the_database_slots(settings, database, session_factory):
+    """Every request holding a database slot can have a thread, with some to spare for the rest."""
+    assert (Settings().database_slots, Settings().long_request_slots) == (2, 2)
+    custom = settings.model_copy(update={"database_slots": 3, "long_request_slots": 1})
+    app = create_app(custom, engine=database[1], session_factory=session_factory)
     with TestClient(app) as client:
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
         assert client.get("/healthz").status_code == 200
-    assert tokens == 3
+    assert tokens == 3 + 1 + 8
 
 
 # --- the body cap --------------------------------------------------------------------------------

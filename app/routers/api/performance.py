@@ -15,7 +15,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.services import bulletins, metrics, performance
 
 router = IndexedRouter(tags=["考核与通报"])
@@ -256,6 +256,7 @@ def submit(body: ReportIn, principal: ApiPrincipal, db: DbSession, guard: ApiIde
 
 
 @router.get("/bulletins/{kind}/{year}/{number}", summary="月调度或季通报；已发布的返回发布时的数字及摘要")
+@long_running
 def bulletin(
     kind: Literal["monthly", "quarterly"],
     year: Annotated[int, Path(ge=2000, le=2100)],

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.schemas.errors import ErrorDetail
 from app.services import export, project_import
 
@@ -52,6 +52,7 @@ class ImportErrorBody(BaseModel):
     ),
     responses={201: {"model": ImportSummary}, 422: {"model": ImportErrorBody, "description": "台账有错误，未导入"}},
 )
+@long_running
 def import_ledger(
     principal: ApiPrincipal,
     db: DbSession,

@@ -8,7 +8,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.services import audit_query
 from app.templating import render
 
@@ -41,6 +41,7 @@ def audit_list(
 
 
 @router.get("/audit/verify")
+@long_running
 def audit_verify(
     request: Request, db: DbSession, principal: PagePrincipal, digest: str = Query("", max_length=120)
 ) -> Response:

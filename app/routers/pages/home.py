@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
 from app.models.project import STAGE_LABELS
+from app.routing import IndexedRouter
 from app.services import home as home_service
 from app.services import projects
 from app.templating import render
 
-router = APIRouter()
+router = IndexedRouter()
 
 
 @router.get("/")

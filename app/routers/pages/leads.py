@@ -17,7 +17,7 @@ from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Conflict, Duplicate, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
     CreditShare,
@@ -260,6 +260,7 @@ def lead_list(
 
 
 @router.get("/leads.xlsx")
+@long_running
 def lead_export(
     request: Request,
     db: DbSession,

@@ -17,7 +17,7 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.services import activities, audit, bulletins, export, metrics, performance, units
 from app.templating import go, render
 
@@ -543,6 +543,7 @@ def _bulletin(db: DbSession, kind: str, year: int, number: int) -> tuple[dict[st
 
 
 @router.get("/bulletins/{kind}/{year}/{number}")
+@long_running
 def bulletin_page(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
 ) -> Response:
@@ -557,6 +558,7 @@ def bulletin_page(
 
 
 @router.post("/bulletins/{kind}/{year}/{number}/publish")
+@long_running
 def bulletin_publish(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int, form: RequestForm
 ) -> Response:
@@ -565,6 +567,7 @@ def bulletin_publish(
 
 
 @router.get("/bulletins/{kind}/{year}/{number}/export.xlsx")
+@long_running
 def bulletin_xlsx(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
 ) -> Response:

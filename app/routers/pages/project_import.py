@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Invalid
 from app.principal import Principal
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, long_running
 from app.services import export, project_import, units
 from app.templating import render
 
@@ -68,6 +68,7 @@ def import_template(principal: PagePrincipal) -> Response:
 
 
 @router.post("/projects/import")
+@long_running
 def import_upload(
     request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
 ) -> Response:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
@@ -37,6 +37,7 @@ from app.models.project import (
 )
 from app.models.user import Role
 from app.principal import Principal
+from app.routing import IndexedRouter, long_running
 from app.schemas.common import validate_form
 from app.schemas.projects import FundsCreate, FundsReview, ProgressCreate, ProjectCreate, ProjectUpdate, StageChange
 from app.services import audit, export, leads, projects, units
@@ -45,7 +46,7 @@ from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
 from app.templating import go, is_htmx, option_tags, render
 
-router = APIRouter()
+router = IndexedRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 STAGE_OPTIONS = [(s.value, STAGE_LABELS[s]) for s in STAGE_ORDER]
@@ -249,6 +250,7 @@ def project_list(
 
 
 @router.get("/projects.xlsx")
+@long_running
 def project_export(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     f = _filter_from(dict(request.query_params))
     rows = projects.iter_for_export(db, principal, f)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
@@ -20,6 +20,7 @@ from app.models.lead import Lead
 from app.models.project import Project, ProjectStatus
 from app.models.ticket import CalendarDay, Priority, TicketCategory, Verdict
 from app.models.user import Role
+from app.routing import IndexedRouter
 from app.schemas.common import validate_form
 from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
 from app.services import audit, notify, projects, tickets, units, workdays
@@ -27,7 +28,7 @@ from app.services import files as file_store
 from app.services.common import check_version
 from app.templating import go, render
 
-router = APIRouter()
+router = IndexedRouter()
 BOXES = [
     ("new", "新交办"),
     ("in_progress", "办理中"),

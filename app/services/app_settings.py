@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -28,16 +28,19 @@ def _unit_key(key: str, unit_id: int) -> str:
 
 def get(db: Session, key: str, unit_id: int | None = None) -> str:
     keys = [key] if unit_id is None else [_unit_key(key, unit_id), key]
-    rows = {k: v for k, v in db.execute(select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(keys)))}
+    rows = {k: v for k, v in db.execute(_BY_KEYS, {"keys": keys})}
     for candidate in keys:
         if candidate in rows:
             return rows[candidate]
     return DEFAULTS[key]
 
 
+_BY_KEYS = select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(bindparam("keys", expanding=True)))
+
+
 def get_many(db: Session, keys: list[str]) -> dict[str, str]:
     """Several settings (no per-unit overrides) in one query."""
-    rows = {k: v for k, v in db.execute(select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(keys)))}
+    rows = {k: v for k, v in db.execute(_BY_KEYS, {"keys": keys})}
     return {key: rows.get(key, DEFAULTS[key]) for key in keys}
 
 

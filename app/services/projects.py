@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, union
 from sqlalchemy.orm import Bundle, Session
 
 from app import policy
@@ -704,22 +704,20 @@ class Thresholds:
     land_idle_days: int = 365
 
 
-def get_with_thresholds(db: Session, principal: Principal, project_id: int) -> tuple[Project, Thresholds]:
-    """A project to show with its warnings: the project and the thresholds in one statement."""
-    row = db.execute(
-        select(Project, app_settings.value_of("stalled_days"), app_settings.value_of("land_idle_days")).where(
-            Project.id == project_id
-        )
-    ).first()
+def get_with_thresholds(db: Session, principal: Principal, project_id: int) -> tuple[Any, Thresholds]:
+    """A project to show with its warnings, in one statement: its list columns (all that ProjectRead
+    and the warnings read) as a plain row, and the thresholds."""
+    row = db.connection().execute(_BY_ID_WITH_THRESHOLDS, {"project_id": project_id}).first()
     if row is None:
         raise NotFound("找不到该项目")
-    project, stalled_days, land_idle_days = row
-    if not can_read(principal, project):
+    if not can_read(principal, row):  # type: ignore[arg-type]
         raise policy.DeniedNotFound()
     t = Thresholds(
-        today=date.today(), stalled_days=int(Decimal(stalled_days)), land_idle_days=int(Decimal(land_idle_days))
+        today=date.today(),
+        stalled_days=int(Decimal(row.stalled_days)),
+        land_idle_days=int(Decimal(row.land_idle_days)),
     )
-    return project, t
+    return row, t
 
 
 def thresholds(db: Session, today: date | None = None) -> Thresholds:
@@ -930,6 +928,11 @@ LIST_COLUMNS = (
     "funds_confirmed_usd", "funds_pending", "first_funds_on", "last_progress_on", "version",
 )  # fmt: skip
 _LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS))
+_BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as much as running this one
+    *(Project.__table__.c[name] for name in LIST_COLUMNS),
+    app_settings.value_of("stalled_days").label("stalled_days"),
+    app_settings.value_of("land_idle_days").label("land_idle_days"),
+).where(Project.__table__.c.id == bindparam("project_id"))
 
 
 def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:

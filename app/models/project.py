@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum
@@ -203,6 +203,10 @@ class NegativeReason(enum.StrEnum):
         }[self.value]
 
 
+# active projects in a building stage (app.services.projects.BUILDING_STAGES), as an index predicate
+BUILDING_PROJECTS = "status = 'active' AND stage IN ('signed', 'landed', 'started', 'completed')"
+
+
 class Project(Audited, VersionedMixin, TimestampMixin, Base):
     __tablename__ = "project"
     __table_args__ = (
@@ -220,6 +224,14 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_project_category", "category"),
         Index("ix_project_size_band", "size_band"),
         Index("ix_project_contract_investment", "contract_investment", "id"),
+        # the "stalled" warning: building projects by the day of their last progress (its count and filter)
+        Index(
+            "ix_project_building_idle_since",
+            text("coalesce(last_progress_on, stage_since)"),
+            postgresql_where=text(BUILDING_PROJECTS),
+            postgresql_include=["last_progress_on", "stage_since"],
+            sqlite_where=text(BUILDING_PROJECTS),
+        ),
         # search by any part of a name (LIKE '%…%'): pg_trgm GIN indexes on PostgreSQL; on SQLite the
         # migration creates an empty placeholder of the same name (SQLite cannot use an index there)
         Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),

@@ -694,6 +694,7 @@ FLAG_LABELS = {
     "funds_over_contract": "到位资金超过合同投资额",
     "completed_fell": "累计完成投资出现下降",
 }
+# also written out in models.project.BUILDING_PROJECTS (the predicate of an index)
 BUILDING_STAGES = (Stage.signed, Stage.landed, Stage.started, Stage.completed)
 
 
@@ -742,9 +743,9 @@ def flag_condition(flag: str, t: Thresholds) -> ColumnElement[bool]:
         )
     if flag == "stalled":
         cutoff = t.today - timedelta(days=t.stalled_days)
-        return and_(
-            active,
-            Project.stage.in_(BUILDING_STAGES),
+        return and_(  # the partial index ix_project_building_idle_since: its predicate written as constants
+            Project.status == bindparam("active_status", ProjectStatus.active, literal_execute=True),
+            Project.stage.in_(bindparam("building_stages", BUILDING_STAGES, expanding=True, literal_execute=True)),
             func.coalesce(Project.last_progress_on, Project.stage_since) < cutoff,
         )
     if flag == "land_idle":

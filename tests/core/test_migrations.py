@@ -87,9 +87,10 @@ def test_models_and_migrations_agree(fresh):
 
 
 def test_the_check_notices_a_model_the_migrations_lack(fresh):
-    """The comparison is not vacuous: a schema one step behind head differs from the models."""
+    """The comparison is not vacuous: a schema behind head differs from the models. (Alembic does not
+    compare expression indexes, so the step back is to before a change it does see: the list's sort index.)"""
     url, engine = fresh
     script = ScriptDirectory.from_config(system.alembic_config(url))
-    head = script.get_revision(script.get_current_head())
-    system.migrate(url, head.down_revision or "base")
+    sort_index = script.get_revision("9c4e7a1b2d30")
+    system.migrate(url, sort_index.down_revision)
     assert differences(engine) != []

@@ -172,7 +172,11 @@ def prepare_tokens(url: str) -> dict[str, Any]:
             text("SELECT username FROM user_account WHERE unit_id = :u AND role = 'unit_staff' ORDER BY id LIMIT 1"),
             {"u": handler_unit},
         ).scalar_one()
-        name_part = conn.execute(text("SELECT name FROM project ORDER BY id LIMIT 1")).scalar_one()[2:5]
+        # what a user types to find a project by its investor: the first four characters of a company's
+        # name (a brand and an industry, e.g. 博康汽配), for ten companies; each finds a few dozen projects
+        name_parts = sorted(
+            {name[:4] for name in conn.execute(text("SELECT name FROM investor ORDER BY id LIMIT 10")).scalars()}
+        )
     engine.dispose()
     return {
         "unit_id": unit_id,
@@ -181,7 +185,7 @@ def prepare_tokens(url: str) -> dict[str, Any]:
         "staff": staff,
         "coordinator": coordinator,
         "handler": handler,
-        "name_part": name_part,
+        "name_parts": name_parts,
     }
 
 
@@ -344,7 +348,13 @@ def run(target: str, duration: int, connections: int, only: list[str]) -> None:
                 "GET",
                 None,
             ),
-            ("search part of a name", [f"/api/v1/projects?q={facts['name_part']}&limit=50"], read_api, "GET", None),
+            (
+                "search part of a name",
+                [f"/api/v1/projects?q={part}&limit=50" for part in facts["name_parts"]],
+                read_api,
+                "GET",
+                None,
+            ),
             (
                 "progress POST + Idempotency-Key",
                 [f"/api/v1/projects/{i}/progress" for i in own],

@@ -9,6 +9,7 @@ Who may do what:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,25 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session, aliased
 
 from app import policy
@@ -25,6 +44,8 @@ from app.models.base import utcnow
 from app.models.investor import Investor
 from app.models.project import Project
 from app.models.ticket import (
+    CalendarDay,
+    Priority,
     Ticket,
     TicketCategory,
     TicketEvent,
@@ -522,23 +543,30 @@ class TicketFilter:
     created_to: datetime | None = None
 
 
-def _shared_ids(db: Session, principal: Principal) -> list[int]:
-    """The tickets a unit shares as lead or helper: asked first, so that the conditions below are
-    plain column tests the database can answer from indexes (an EXISTS under OR makes it test every
-    ticket of the status in turn)."""
-    if principal.reads_everything or principal.unit_id is None:
-        return []
-    return list(db.execute(select(TicketUnit.ticket_id).where(TicketUnit.unit_id == principal.unit_id)).scalars())
-
-
 # built once: an alias builds a proxy of every column of the table, which costs more than the query
 _HANDLER = aliased(Unit, name="handler")
 _REPORTER = aliased(Unit, name="reporter")
 
+# What the queue asks before its tickets, in one round trip: the due-soon setting (one row, its
+# default when unset), the working-day calendar (a row per exception) and the tickets the unit
+# shares as lead or helper (a row each; none for `unit` NULL). The shared tickets are asked first,
+# so that the conditions below are plain column tests the database can answer from indexes (an
+# EXISTS under OR makes it test every ticket of the status in turn).
+_CONTEXT: CompoundSelect[str | None, date | None, bool | None, int | None] = union_all(
+    select(
+        app_settings.value_of("due_soon_days").label("soon_days"),
+        cast(null(), Date).label("day"),
+        cast(null(), Boolean).label("is_workday"),
+        cast(null(), Integer).label("shared_id"),
+    ),
+    select(null(), CalendarDay.day, CalendarDay.is_workday, null()),
+    select(null(), null(), null(), TicketUnit.ticket_id).where(TicketUnit.unit_id == bindparam("unit")),
+)
+
 
 @dataclass
 class QueueContext:
-    """What the queue and its box counts both need, asked once per page: the day, the working-day
+    """What a box's tickets and counts need, asked once per page: the day, the working-day
     calendar, the due-soon window and the tickets the unit shares."""
 
     today: date
@@ -546,21 +574,27 @@ class QueueContext:
     soon_days: int
     soon: date
     shared: list[int]
-    among_shared: ColumnElement[bool]  # Ticket.id among them
 
 
 def queue_context(db: Session, principal: Principal, today: date | None = None) -> QueueContext:
     today = today or workdays.today()
-    calendar = workdays.load_calendar(db)
-    soon_days = due_soon_days(db)
-    shared = _shared_ids(db, principal)
+    unit = None if principal.reads_everything else principal.unit_id
+    soon_days = 0
+    calendar: dict[date, bool] = {}
+    shared: list[int] = []
+    for setting, day, is_workday, shared_id in db.execute(_CONTEXT, {"unit": unit}):
+        if setting is not None:
+            soon_days = max(0, int(Decimal(setting)))
+        elif day is not None:
+            calendar[day] = bool(is_workday)
+        elif shared_id is not None:
+            shared.append(shared_id)
     return QueueContext(
         today=today,
         calendar=calendar,
         soon_days=soon_days,
         soon=workdays.add_working_days(today, soon_days, calendar),
         shared=shared,
-        among_shared=_among(shared, db.get_bind().dialect.name == "postgresql"),
     )
 
 
@@ -582,30 +616,46 @@ def working_days_between(start: date, end: date, calendar: workdays.Calendar) ->
     return sign * count
 
 
-def _among(ids: list[int], postgresql: bool) -> ColumnElement[bool]:
-    """Ticket.id among `ids`. On PostgreSQL one array parameter (`= ANY`, which is what the planner
-    makes of an IN list anyway), so that neither SQLAlchemy nor the driver handles a parameter per id
-    in each of the five places the page's two statements test it."""
+def _deadline(today: date, status: TicketStatus, due_on: date | None, ctx: QueueContext) -> tuple[str, int | None]:
+    """A ticket's light and its working days left (negative: overdue), counted once for both; the
+    same figures as `workdays.light` and `workdays.working_days_between`."""
+    if due_on is None or status not in CLOCK_STATUSES:
+        return "grey", None
+    remaining = working_days_between(today, due_on, ctx.calendar)
+    if today > due_on:
+        return "red", remaining
+    return ("yellow" if remaining <= ctx.soon_days else "green"), remaining
+
+
+def _among(postgresql: bool, ids: list[int] | None = None) -> ColumnElement[bool]:
+    """Ticket.id among the shared tickets: `ids`, or the parameter `shared_ids` when the statement is
+    built once. On PostgreSQL one array parameter (`= ANY`, which is what the planner makes of an IN
+    list anyway), so that neither SQLAlchemy nor the driver handles a parameter per id in each of
+    the places a statement tests it."""
+    value: dict[str, Any] = {} if ids is None else {"value": ids}
     if postgresql:
-        return Ticket.id == any_(bindparam("shared_ids", ids, type_=ARRAY(Integer)))
-    return Ticket.id.in_(ids)
+        return Ticket.id == any_(bindparam("shared_ids", type_=ARRAY(Integer), **value))
+    return Ticket.id.in_(bindparam("shared_ids", expanding=True, **value))
 
 
-def _visible(principal: Principal, shared: ColumnElement[bool]) -> Any:
-    if principal.reads_everything:
+def _visible(everything: bool, mine: Any, shared: ColumnElement[bool]) -> Any:
+    """Who sees a ticket: everyone who reads everything; else its reporting unit, its handling unit
+    and the units that share it. `mine` is the unit (a value or a parameter)."""
+    if everything:
         return None
-    unit = principal.unit_id
-    return or_(Ticket.reporter_unit_id == unit, Ticket.handling_unit_id == unit, shared)
+    return or_(Ticket.reporter_unit_id == mine, Ticket.handling_unit_id == mine, shared)
 
 
-def _box_condition(principal: Principal, box: str, today: date, soon: date, shared: ColumnElement[bool]) -> Any:
-    mine = principal.unit_id
+def _box_condition(box: str, everything: bool, mine: Any, today: Any, soon: Any, shared: ColumnElement[bool]) -> Any:
+    """A box as a condition (None: every ticket). `mine` is the principal's unit or None; `today`
+    and `soon` are dates or parameters."""
+    own = mine is not None and not everything  # a unit's boxes: what it handles or shares
     clock = Ticket.status.in_(CLOCK_STATUSES)
     condition: Any = None
     if box == "new":
         condition = (
             and_(Ticket.status == TicketStatus.routed, Ticket.handling_unit_id == mine)
-            if mine and not principal.reads_everything
+            if own
             else Ticket.status == TicketStatus.reported
         )
     elif box == "in_progress":
@@ -614,15 +664,18 @@ def _box_condition(principal: Principal, box: str, today: date, soon: date, shar
         condition = and_(clock, Ticket.due_on >= today, Ticket.due_on <= soon)
     elif box == "overdue":
         condition = and_(clock, Ticket.due_on < today)
-    elif box == "reported_by_me" and mine:
+    elif box == "reported_by_me" and mine is not None:
         condition = Ticket.reporter_unit_id == mine
     elif box == "open":
         condition = Ticket.status.in_(OPEN_STATUSES)
     elif box == "closed":
         condition = Ticket.status == TicketStatus.closed
-    if box in ("in_progress", "due_soon", "overdue") and mine and not principal.reads_everything:
+    if box in ("in_progress", "due_soon", "overdue") and own:
         condition = and_(condition, or_(Ticket.handling_unit_id == mine, shared))
     return condition
+
+
+_ORDER = (Ticket.due_on.is_(None), Ticket.due_on, Ticket.id.desc())  # the nearest deadline first, none last
 
 
 def list_tickets(
@@ -633,17 +686,18 @@ def list_tickets(
     limit: int = 50,
     offset: int = 0,
     today: date | None = None,
-    context: QueueContext | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of a box; `context` (from `queue_context`) saves asking again what the page already asked."""
-    ctx = context or queue_context(db, principal, today)
-    today, calendar, soon_days, soon, shared = ctx.today, ctx.calendar, ctx.soon_days, ctx.soon, ctx.among_shared
+    """One page of tickets by any filter (the API, the bulletin); the queue page has `queue_page`."""
+    ctx = queue_context(db, principal, today)
+    today, soon = ctx.today, ctx.soon
+    everything, mine = principal.reads_everything, principal.unit_id
+    shared = _among(db.get_bind().dialect.name == "postgresql", ctx.shared)
     handler, reporter = _HANDLER, _REPORTER
     where: list[Any] = []
-    visible = _visible(principal, shared)
+    visible = _visible(everything, mine, shared)
     if visible is not None:
         where.append(visible)
-    box = _box_condition(principal, f.box, today, soon, shared)
+    box = _box_condition(f.box, everything, mine, today, soon, shared)
     if box is not None:
         where.append(box)
     if f.unit_id:
@@ -665,30 +719,156 @@ def list_tickets(
         .outerjoin(handler, handler.id == Ticket.handling_unit_id)
         .where(*where)
     )
-    rows = db.execute(
-        stmt.order_by(Ticket.due_on.is_(None), Ticket.due_on, Ticket.id.desc()).limit(limit).offset(offset)
-    ).all()
+    rows = db.execute(stmt.order_by(*_ORDER).limit(limit).offset(offset)).all()
     if offset == 0 and len(rows) < limit:
         total = len(rows)
     else:  # every ticket has its category and reporter: the count needs no joins
         total = db.execute(select(func.count()).select_from(Ticket).where(*where)).scalar_one()
     result = []
     for ticket, category_name, handler_name, reporter_name in rows:
+        light, remaining = _deadline(today, ticket.status, ticket.due_on, ctx)
         result.append(
             {
                 "ticket": ticket,
                 "category": category_name,
                 "handler": handler_name or "—",
                 "reporter": reporter_name,
-                "light": workdays.light(
-                    today, ticket.due_on, calendar, paused=ticket.status not in CLOCK_STATUSES, soon=soon_days
-                ),
-                "remaining": working_days_between(today, ticket.due_on, calendar)
-                if ticket.due_on and ticket.status in CLOCK_STATUSES
-                else None,
+                "light": light,
+                "remaining": remaining,
             }
         )
     return result, total
+
+
+# --- the queue page ----------------------------------------------------------------------------
+
+COUNTED_BOXES = ("new", "in_progress", "due_soon", "overdue")  # their counts show on every tab
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """A ticket as the queue shows it: a few columns, not the entity."""
+
+    id: int
+    title: str
+    status: TicketStatus
+    due_on: date | None
+    escalation_level: int
+    priority: Priority
+    category: str
+    reporter: str
+    handler: str
+    light: str
+    remaining: int | None
+
+
+@dataclass
+class QueuePage:
+    """What the queue page shows: a box's page of tickets, how many there are and the boxes' counts."""
+
+    rows: list[QueueRow]
+    total: int
+    counts: dict[str, int]  # the COUNTED_BOXES
+    soon_days: int
+
+
+@functools.cache
+def _queue_statement(box: str, everything: bool, has_unit: bool, postgresql: bool) -> CompoundSelect[Any]:
+    """One page of a box and the counts of the boxes in one statement, built once per kind of
+    principal (parameters: unit, shared_ids, today, soon, limit, offset): the page's rows, then one
+    row of counts (id NULL), the box's own count being the page's total. A union rather than a join
+    of the two: SQLite would run the counts twice."""
+    mine = bindparam("unit", type_=Integer) if has_unit else None
+    today, soon = bindparam("today", type_=Date), bindparam("soon", type_=Date)
+    shared = _among(postgresql)
+    visible = _visible(everything, mine, shared)
+    conditions = {name: _box_condition(name, everything, mine, today, soon, shared) for name in (*COUNTED_BOXES, box)}
+    conditions = {name: true() if condition is None else condition for name, condition in conditions.items()}
+    counts = select(*(func.count().filter(c).label(f"n_{name}") for name, c in conditions.items())).select_from(Ticket)
+    page = (
+        select(
+            Ticket.id,
+            Ticket.title,
+            Ticket.status,
+            Ticket.due_on,
+            Ticket.escalation_level,
+            Ticket.priority,
+            TicketCategory.name.label("category"),
+            _REPORTER.name.label("reporter"),
+            _HANDLER.name.label("handler"),
+        )
+        .join(TicketCategory, TicketCategory.id == Ticket.category_id)
+        .join(_REPORTER, _REPORTER.id == Ticket.reporter_unit_id)
+        .outerjoin(_HANDLER, _HANDLER.id == Ticket.handling_unit_id)
+    )
+    if visible is None:  # everything: count only the tickets in the boxes (indexes by status)
+        counts = counts.where(or_(*conditions.values()))
+    else:  # a unit's tickets are few: count them all, each box by its filter
+        counts, page = counts.where(visible), page.where(visible)
+    counts_sq = counts.subquery("counts")
+    page_sq = (
+        page.where(conditions[box])
+        .order_by(*_ORDER)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    both: CompoundSelect[Any] = union_all(
+        select(page_sq, *(cast(null(), Integer).label(c.name) for c in counts_sq.c)),
+        select(*(null() for _ in page_sq.c), counts_sq),
+    )
+    shown = both.selected_columns
+    return both.order_by(shown.due_on.nulls_last(), shown.id.desc())  # as _ORDER; the counts come last
+
+
+def queue_page(
+    db: Session, principal: Principal, box: str, *, limit: int = 50, offset: int = 0, today: date | None = None
+) -> QueuePage:
+    """The queue page: a box's tickets, its total and the counts of the COUNTED_BOXES, in two
+    statements (what the queue needs to know first, then the page with the counts)."""
+    ctx = queue_context(db, principal, today)
+    today = ctx.today
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    stmt = _queue_statement(box, principal.reads_everything, principal.unit_id is not None, postgresql)
+    params = {
+        "unit": principal.unit_id,
+        "shared_ids": ctx.shared,
+        "today": today,
+        "soon": ctx.soon,
+        "limit": limit,
+        "offset": offset,
+    }
+    # a Core statement on the session's connection: plain rows, none of the ORM's work per row
+    # (queue_context has flushed whatever was pending)
+    rows: list[QueueRow] = []
+    counts: RowMapping | None = None
+    for r in db.connection().execute(stmt, params):
+        if r.id is None:
+            counts = r._mapping
+            continue
+        light, remaining = _deadline(today, r.status, r.due_on, ctx)
+        rows.append(
+            QueueRow(
+                id=r.id,
+                title=r.title,
+                status=r.status,
+                due_on=r.due_on,
+                escalation_level=r.escalation_level,
+                priority=r.priority,
+                category=r.category,
+                reporter=r.reporter,
+                handler=r.handler or "—",
+                light=light,
+                remaining=remaining,
+            )
+        )
+    assert counts is not None  # an aggregate without GROUP BY always gives its row
+    return QueuePage(
+        rows=rows,
+        total=counts[f"n_{box}"],
+        counts={name: counts[f"n_{name}"] for name in COUNTED_BOXES},
+        soon_days=ctx.soon_days,
+    )
 
 
 def due_soon_days(db: Session) -> int:
@@ -703,25 +883,6 @@ def light_of(db: Session, ticket: Ticket, today: date | None = None, calendar: w
         paused=ticket.status not in CLOCK_STATUSES,
         soon=due_soon_days(db),
     )
-
-
-def box_counts(
-    db: Session, principal: Principal, today: date | None = None, context: QueueContext | None = None
-) -> dict[str, int]:
-    """The four boxes' counts in one query (the same conditions as list_tickets)."""
-    ctx = context or queue_context(db, principal, today)
-    today, soon, shared = ctx.today, ctx.soon, ctx.among_shared
-    boxes = {
-        box: _box_condition(principal, box, today, soon, shared)
-        for box in ("new", "in_progress", "due_soon", "overdue")
-    }
-    stmt = select(*(func.count().filter(condition) for condition in boxes.values())).select_from(Ticket)
-    visible = _visible(principal, shared)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    stmt = stmt.where(or_(*boxes.values()))
-    counts = db.execute(stmt).one()
-    return {box: int(count or 0) for box, count in zip(boxes, counts, strict=True)}
 
 
 def timeline(db: Session, ticket: Ticket) -> Sequence[TicketEvent]:

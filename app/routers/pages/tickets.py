@@ -75,22 +75,19 @@ def ticket_queue(
     if box and box not in dict(BOXES):
         raise Invalid({"box": "未知的分类"})
     box = box or "new"
-    context = tickets.queue_context(db, principal)
-    rows, total = tickets.list_tickets(
-        db, principal, tickets.TicketFilter(box=box), limit=50, offset=offset, context=context
-    )
+    page = tickets.queue_page(db, principal, box, limit=50, offset=offset)
     return render(
         request,
         "tickets/queue.html",
         {
-            "rows": rows,
-            "total": total,
+            "rows": page.rows,
+            "total": page.total,
             "box": box,
             "boxes": BOXES,
-            "counts": tickets.box_counts(db, principal, context=context),
+            "counts": page.counts,
             "offset": offset,
             "light_labels": LIGHT_LABELS,
-            "soon": context.soon_days,
+            "soon": page.soon_days,
         },
         block="results",
     )

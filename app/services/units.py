@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app import policy
 from app.errors import Duplicate, Invalid, NotFound
-from app.models.unit import Unit
+from app.models.unit import UNIT_KIND_LABELS, Unit
 from app.models.user import User
 from app.principal import Principal
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
@@ -111,3 +113,140 @@ def update_contact(db: Session, principal: Principal, unit_id: int, data: UnitCo
     apply_changes(unit, data.model_dump(exclude_none=True))
     db.flush()
     return unit
+
+
+# --- finding a unit by name (the lists' unit filter) -------------------------------------------
+
+SUGGESTION_LIMIT = 20
+"""At most this many units are offered for a typed name: more means the person should type more."""
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit as the unit field offers it: its name, and what tells two similar names apart."""
+
+    id: int
+    name: str
+    short_name: str
+    kind_label: str
+    parent_name: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class UnitPick:
+    """What a list's unit filter asks for: the unit to filter by (None: every unit), the text its field
+    shows, and when a typed name named no unit or several, a message and the units it could mean."""
+
+    unit_id: int | None = None
+    text: str = ""
+    error: str = ""
+    choices: tuple[UnitChoice, ...] = ()
+    more: bool = False
+
+
+_parent = aliased(Unit)
+_CHOICE_COLUMNS = (Unit.id, Unit.name, Unit.short_name, Unit.kind, _parent.name, Unit.is_active)
+# built once: the suggestions run on every few keystrokes. `pattern` is a LIKE pattern escaped with "/".
+_SEARCH = (
+    select(*_CHOICE_COLUMNS)
+    .outerjoin(_parent, _parent.id == Unit.parent_id)
+    .where(
+        Unit.is_active.is_(True),
+        or_(Unit.name.ilike(bindparam("pattern"), escape="/"), Unit.short_name.ilike(bindparam("pattern"), escape="/")),
+    )
+    .order_by(  # the unit named exactly so first, then names that start so, then the tree's order
+        case(
+            (Unit.name == bindparam("text"), 0),
+            (Unit.short_name == bindparam("text"), 1),
+            (Unit.name.ilike(bindparam("prefix"), escape="/"), 2),
+            (Unit.short_name.ilike(bindparam("prefix"), escape="/"), 2),
+            else_=3,
+        ),
+        Unit.sort_order,
+        Unit.id,
+    )
+    .limit(SUGGESTION_LIMIT + 1)
+)
+_CHOICE_BY_ID = (
+    select(*_CHOICE_COLUMNS).outerjoin(_parent, _parent.id == Unit.parent_id).where(Unit.id == bindparam("unit_id"))
+)
+
+
+def _ensure_reads_all_units(principal: Principal) -> None:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden("只有可查看全部单位的角色才能按单位查找")
+
+
+def _choice(row: Any) -> UnitChoice:
+    unit_id, name, short_name, kind, parent_name, is_active = row
+    return UnitChoice(unit_id, name, short_name, UNIT_KIND_LABELS[kind], parent_name or "", is_active)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def normalise_name(text: str) -> str:
+    """A typed unit name as it is searched: inner runs of spaces as one, at most 100 characters."""
+    return " ".join(text.split())[:100]
+
+
+def search(db: Session, principal: Principal, text: str) -> tuple[list[UnitChoice], bool]:
+    """Active units whose name or short name contains `text` (any case), the exact name first, then names
+    that start with it, then in the tree's order; at most SUGGESTION_LIMIT of them, and whether there are
+    more. Only for those who read every unit's records."""
+    _ensure_reads_all_units(principal)
+    text = normalise_name(text)
+    if not text:
+        return [], False
+    escaped = _like_escape(text)
+    rows = db.connection().execute(_SEARCH, {"pattern": f"%{escaped}%", "prefix": f"{escaped}%", "text": text}).all()
+    return [_choice(r) for r in rows[:SUGGESTION_LIMIT]], len(rows) > SUGGESTION_LIMIT
+
+
+def choice(db: Session, principal: Principal, unit_id: int) -> UnitChoice | None:
+    """One unit as the unit field shows it (inactive ones too: an old link may name one), or None."""
+    _ensure_reads_all_units(principal)
+    row = db.connection().execute(_CHOICE_BY_ID, {"unit_id": unit_id}).first()
+    return _choice(row) if row is not None else None
+
+
+def pick(
+    db: Session, principal: Principal, unit_id: int | None, text: str | None, *, describe: bool = True
+) -> UnitPick:
+    """The unit a list's filter asks for.
+
+    `unit_id` is the field's chosen unit (or a link's); `text` is what its text box held when the form was sent
+    (None when no form sent it: a link, the next page). The text decides when it no longer names the chosen
+    unit, as when it was edited without JavaScript: empty means every unit; a unit's exact name or short name,
+    or part of the name of exactly one unit, names that unit; otherwise the field says what went wrong and
+    offers the units the text could mean. `describe=False` skips looking up the chosen unit's name when
+    nothing will show it."""
+    _ensure_reads_all_units(principal)
+    if text is None:
+        if unit_id is None or not describe:
+            return UnitPick(unit_id)
+        chosen = choice(db, principal, unit_id)
+        if chosen is None:
+            return UnitPick(unit_id, error="找不到该单位，请重新选择")  # filters by it still: nothing matches
+        return UnitPick(unit_id, chosen.name)
+    text = normalise_name(text)
+    if not text:
+        return UnitPick()
+    if unit_id is not None:
+        chosen = choice(db, principal, unit_id)
+        if chosen is not None and text in (chosen.name, chosen.short_name):
+            return UnitPick(unit_id, chosen.name)
+    choices, more = search(db, principal, text)
+    named = [c for c in choices if c.name == text] or [c for c in choices if c.short_name == text]
+    if len(named) == 1:
+        return UnitPick(named[0].id, named[0].name)
+    if len(choices) == 1 and not more:
+        return UnitPick(choices[0].id, choices[0].name)
+    if not choices:
+        return UnitPick(None, text, error=f"没有名称含“{text}”的单位，请检查后重新输入")
+    count = f"{SUGGESTION_LIMIT} 个以上" if more else f"{len(choices)} 个"
+    return UnitPick(
+        None, text, error=f"有 {count}单位的名称含“{text}”，请选择其中一个", choices=tuple(choices), more=more
+    )

@@ -67,6 +67,117 @@
     }
     svg.classList.add("fit");
   });
+  // the unit field of the list filters (components/unit_search.html): a combobox whose list box htmx
+  // fills as one types. Arrow keys move through the options, Enter or a tap takes one, Escape closes
+  // the list; the chosen unit's id goes into the hidden unit_id, whose change event sends the form.
+  function unitField(el) {
+    var box = el && el.closest ? el.closest("[data-unit-search]") : null;
+    if (!box) return null;
+    return { box: box, input: box.querySelector("[role=combobox]"), value: box.querySelector(".unit-value"),
+      popup: box.querySelector(".unit-popup") };
+  }
+  function unitOptions(u) { return Array.from(u.popup.querySelectorAll("[role=option]")); }
+  function unitShow(u, open) {
+    u.popup.hidden = !open;
+    u.input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) unitActivate(u, null);
+  }
+  function unitActivate(u, option) {
+    unitOptions(u).forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    if (option) {
+      u.input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      u.input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function unitSet(u, id, name) {
+    var changed = u.value.value !== id;
+    u.value.value = id;
+    if (id) {
+      u.value.setAttribute("data-id", id);
+      u.value.setAttribute("data-name", name);
+    } else {
+      u.value.removeAttribute("data-id");
+      u.value.removeAttribute("data-name");
+    }
+    var error = u.box.querySelector(".field-error");  // a message about a typed name no longer applies
+    if (error) {
+      error.remove();
+      u.input.removeAttribute("aria-invalid");
+      u.input.removeAttribute("aria-describedby");
+    }
+    if (changed) u.value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  function unitChoose(u, option) {
+    u.input.value = option.getAttribute("data-name");
+    unitShow(u, false);
+    unitSet(u, option.getAttribute("data-id"), u.input.value);
+  }
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var u = unitField(evt.detail.target);
+    if (!u || evt.detail.target !== u.popup) return;
+    var found = u.popup.querySelector("[role=option], .unit-note");
+    unitActivate(u, null);  // new options: none is active until an arrow key says so
+    unitShow(u, !!found && document.activeElement === u.input && !u.value.value);
+  });
+  document.addEventListener("input", function (evt) {
+    var u = unitField(evt.target);
+    if (!u || evt.target !== u.input) return;
+    if (!u.input.value.trim()) {  // emptied: every unit, at once
+      unitShow(u, false);
+      unitSet(u, "", "");
+      return;
+    }
+    // edited: the chosen unit holds only while the text is still its name (the form sends the text otherwise)
+    u.value.value = u.input.value === u.value.getAttribute("data-name") ? u.value.getAttribute("data-id") : "";
+  });
+  document.addEventListener("change", function (evt) {  // typing is no choice: only the hidden id sends the form
+    var u = unitField(evt.target);
+    if (u && evt.target === u.input) evt.stopPropagation();
+  }, true);
+  document.addEventListener("keydown", function (evt) {
+    var u = unitField(evt.target);
+    if (!u || evt.target !== u.input) return;
+    var options = unitOptions(u), open = !u.popup.hidden;
+    var current = options.indexOf(document.getElementById(u.input.getAttribute("aria-activedescendant") || ""));
+    if ((evt.key === "ArrowDown" || evt.key === "ArrowUp") && options.length) {
+      evt.preventDefault();
+      if (!open) unitShow(u, true);
+      var next = evt.key === "ArrowDown" ? current + 1 : (current < 0 ? options.length : current) - 1;
+      unitActivate(u, options[(next + options.length) % options.length]);
+    } else if (evt.key === "Enter" && open && (current >= 0 || options.length === 1)) {
+      evt.preventDefault();  // takes the option instead of sending the form
+      unitChoose(u, options[Math.max(current, 0)]);
+    } else if (evt.key === "Escape" && open) {
+      evt.preventDefault();  // (a search box would clear itself)
+      unitShow(u, false);
+    }
+  });
+  document.addEventListener("mousedown", function (evt) {  // tapping an option keeps the focus in the text box
+    if (evt.target.closest && evt.target.closest(".unit-popup")) evt.preventDefault();
+  });
+  document.addEventListener("click", function (evt) {
+    var option = evt.target.closest ? evt.target.closest(".unit-popup [role=option]") : null;
+    var u = option && unitField(option);
+    if (u) unitChoose(u, option);
+  });
+  document.addEventListener("focusout", function (evt) {
+    var u = unitField(evt.target);
+    if (u && evt.target === u.input && !(evt.relatedTarget && u.box.contains(evt.relatedTarget))) unitShow(u, false);
+  });
+  // a chosen unit goes by its id alone: the address stays ?unit_id=…, and the name the server would look up
+  // is only sent when no unit was taken from the list
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt, params = evt.detail.parameters;
+    if (!form || form.tagName !== "FORM" || !params) return;
+    form.querySelectorAll("[data-unit-search]").forEach(function (box) {
+      var u = unitField(box);
+      if (!u.value.value) return;
+      if (params instanceof FormData) params.delete(u.input.name);
+      else delete params[u.input.name];
+    });
+  });
   // confirmation for destructive actions, without inline script
   document.addEventListener("submit", function (evt) {
     var msg = evt.target.getAttribute("data-confirm");

@@ -13,6 +13,7 @@ from app.routers.pages import (
     project_import,
     projects,
     tickets,
+    unit_search,
 )
 
 page_router = APIRouter(include_in_schema=False)
@@ -26,3 +27,4 @@ page_router.include_router(projects.router)
 page_router.include_router(tickets.router)
 page_router.include_router(awards.router)
 page_router.include_router(performance.router)
+page_router.include_router(unit_search.router)

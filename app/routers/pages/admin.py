@@ -14,6 +14,7 @@ from app.models.base import utcnow
 from app.models.unit import UNIT_KIND_LABELS, UnitKind
 from app.models.user import ROLE_LABELS
 from app.policy import ensure_change_unit, ensure_coordinator
+from app.routers.pages import unit_search
 from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
@@ -195,26 +196,35 @@ def user_list(
     db: DbSession,
     principal: PagePrincipal,
     q: str = Query("", max_length=50, pattern=PLAIN_TEXT_PATTERN),
-    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    unit_id: str = Query("", max_length=12),  # blank: every unit (the form without JavaScript sends it so)
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Response:
     ensure_coordinator(principal)
-    rows, total = users.list_users(db, principal, unit_id=unit_id, q=q, limit=50, offset=offset)
+    chosen = None
+    if unit_id.strip():
+        if not unit_id.strip().isdigit() or not 1 <= int(unit_id) <= 2_147_483_647:
+            raise Invalid({"unit_id": "请选择有效的单位"})
+        chosen = int(unit_id)
+    unit = unit_search.pick(request, db, principal, chosen)  # a typed unit name names the unit to filter by
+    if unit is not None:
+        chosen = unit.unit_id
+    rows, total = users.list_users(db, principal, unit_id=chosen, q=q, limit=50, offset=offset)
     unit_names = {u.id: u.name for u in units.list_units(db, include_inactive=True)[0]}
-    return render(
+    response = render(
         request,
         "admin/users.html",
         {
             "rows": rows,
             "total": total,
             "q": q,
-            "unit_id": unit_id,
+            "unit_id": chosen,
             "offset": offset,
             "unit_names": unit_names,
-            "unit_options": _unit_options(db),
+            **unit_search.context(request, unit),
         },
         block="results",
     )
+    return unit_search.push_url(request, unit, response)
 
 
 def _user_form(

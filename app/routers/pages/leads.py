@@ -17,6 +17,7 @@ from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Conflict, Duplicate, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
+from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
@@ -240,23 +241,26 @@ def lead_list(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
     f = _filter(unit_id, channel, status, industry, month, q, duplicates_only)
+    unit = unit_search.pick(request, db, principal, f.unit_id)  # a typed unit name names the unit to filter by
+    if unit is not None:
+        f.unit_id = unit.unit_id
     rows, total = leads.list_leads(db, principal, f, limit=50, offset=offset)
     context: dict[str, Any] = {
         "rows": rows,
         "total": total,
         "offset": offset,
         "f": f,
-        "query": request.url.query,
+        "query": unit_search.canonical_query(request, unit),
         "channel_options": CHANNEL_OPTIONS,
         "status_options": STATUS_OPTIONS,
-        "unit_options": _unit_options(db) if principal.reads_everything else [],
+        **unit_search.context(request, unit),
     }
     if principal.reads_everything:
         context["open_pairs"] = leads.list_pairs(db, principal, DuplicateStatus.open, limit=1)[1]
         context["open_disputes"] = registry.open_disputes(db, principal)
     elif principal.unit_id is not None:
         context["quota"] = leads.quota_standing(db, principal, principal.unit_id)
-    return render(request, "leads/list.html", context, block="results")
+    return unit_search.push_url(request, unit, render(request, "leads/list.html", context, block="results"))
 
 
 @router.get("/leads.xlsx")

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from fastapi import Path, Query, Request
 from fastapi.responses import Response
-from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 
 from app import policy
@@ -37,6 +36,7 @@ from app.models.project import (
 )
 from app.models.user import Role
 from app.principal import Principal
+from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import validate_form
 from app.schemas.projects import FundsCreate, FundsReview, ProgressCreate, ProjectCreate, ProjectUpdate, StageChange
@@ -44,7 +44,7 @@ from app.services import audit, export, leads, projects, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
-from app.templating import go, is_htmx, option_tags, render
+from app.templating import go, render
 
 router = IndexedRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -123,30 +123,6 @@ def _unit_options(db: DbSession) -> list[tuple[int, str]]:
     plain: list[Any] = [_UnitRow(*r) for r in rows]
     tree = units.tree(plain)
     return [(u.id, "　" * depth + u.name) for u, depth in tree]
-
-
-_PICKERS: dict[str, tuple[tuple[Any, ...], str]] = {}  # database → (the unit table's fingerprint, the tags)
-
-
-def _unit_picker(db: DbSession, chosen: int | None) -> Markup:
-    """The unit picker's <option> tags (as `option_tags` writes them), built again only when the unit
-    table has changed: a unit added or removed changes the count or the highest id, and every update
-    bumps the unit's version. One small aggregate instead of two thousand rows, a tree and their tags."""
-    from sqlalchemy import func, select
-
-    from app.models.unit import Unit
-
-    fingerprint = tuple(
-        db.execute(select(func.count(), func.max(Unit.id), func.sum(Unit.version), func.max(Unit.updated_at))).one()
-    )
-    database = str(db.get_bind().engine.url)
-    cached = _PICKERS.get(database)
-    if cached is None or cached[0] != fingerprint:
-        cached = _PICKERS[database] = (fingerprint, str(option_tags(_unit_options(db))))
-    tags = cached[1]
-    if chosen is not None:  # ids are unique: the one tag to mark
-        tags = tags.replace(f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1)
-    return Markup(tags)
 
 
 def _zone_options(db: DbSession) -> list[tuple[int, str]]:
@@ -228,11 +204,12 @@ def project_list(
     request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=10_000_000)
 ) -> Response:
     f = _filter_from(dict(request.query_params))
+    unit = unit_search.pick(request, db, principal, f.unit_id)  # a typed unit name names the unit to filter by
+    if unit is not None:
+        f.unit_id = unit.unit_id
     rows, total = projects.list_projects(db, principal, f, limit=50, offset=offset)
-    query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "offset")
-    # the filter form (and its picker of every unit) is outside the block htmx asks for
-    whole_page = not is_htmx(request) or bool(request.headers.get("hx-boosted"))
-    return render(
+    query = "&".join(f"{k}={v}" for k, v in unit_search.query_items(request, unit) if k != "offset")
+    response = render(
         request,
         "projects/list.html",
         {
@@ -240,13 +217,14 @@ def project_list(
             "total": total,
             "offset": offset,
             "f": f,
-            "query": request.url.query,
+            "query": unit_search.canonical_query(request, unit),
             "base_query": query,
-            "unit_picker": _unit_picker(db, f.unit_id) if principal.reads_everything and whole_page else "",
+            **unit_search.context(request, unit),
             **OPTIONS,
         },
         block="results",
     )
+    return unit_search.push_url(request, unit, response)
 
 
 @router.get("/projects.xlsx")

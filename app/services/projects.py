@@ -116,8 +116,11 @@ def display_name(principal: Principal, project: Project) -> str:
     return project.name if sees_identity(principal, project) else f"【保密】{project.code_name}"
 
 
-def get(db: Session, principal: Principal, project_id: int) -> Project:
-    project = db.get(Project, project_id)
+def get(db: Session, principal: Principal, project_id: int, *, lock: bool = False) -> Project:
+    """The project, if the principal may read it. `lock` takes its row lock first (PostgreSQL; SQLite's
+    writers are serialised anyway), for writes that recompute its totals from other rows: two at once
+    then follow one another instead of the second failing on the project's changed version."""
+    project = db.get(Project, project_id, with_for_update=lock or None)
     if project is None:
         raise NotFound("找不到该项目")
     if not can_read(principal, project):
@@ -125,8 +128,8 @@ def get(db: Session, principal: Principal, project_id: int) -> Project:
     return project
 
 
-def get_for_write(db: Session, principal: Principal, project_id: int) -> Project:
-    project = get(db, principal, project_id)
+def get_for_write(db: Session, principal: Principal, project_id: int, *, lock: bool = False) -> Project:
+    project = get(db, principal, project_id, lock=lock)
     if not can_write(principal, project):
         raise policy.DeniedForbidden("只有责任单位和招商局可以修改该项目")
     return project
@@ -511,7 +514,7 @@ def add_funds(
     files: Sequence[StoredFile] = (),
     original_names: Sequence[str] = (),
 ) -> FundsArrival:
-    project = get_for_write(db, principal, project_id)
+    project = get_for_write(db, principal, project_id, lock=True)
     uploaded = claim_attachments(db, project, data.attachment_ids, "attachment_ids")
     if int(app_settings.get_decimal(db, "funds_voucher_required")) and not files and not uploaded:
         raise Invalid({"files": "请上传到账凭证（银行回单的照片或 PDF）"})
@@ -531,7 +534,7 @@ def _funds_for_review(db: Session, principal: Principal, funds_id: int) -> tuple
     row = db.get(FundsArrival, funds_id)
     if row is None:
         raise NotFound("找不到该笔到位资金")
-    project = get(db, principal, row.project_id)
+    project = get(db, principal, row.project_id, lock=True)
     return row, project
 
 
@@ -628,7 +631,7 @@ def add_progress(
     files: Sequence[StoredFile] = (),
     original_names: Sequence[str] = (),
 ) -> ProgressUpdate:
-    project = get_for_write(db, principal, project_id)
+    project = get_for_write(db, principal, project_id, lock=True)
     if project.status is ProjectStatus.terminated:
         raise Invalid({"__all__": "项目已终止，不再登记进度"})
     uploaded = claim_attachments(db, project, data.attachment_ids, "attachment_ids")

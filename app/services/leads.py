@@ -8,7 +8,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Label,
+    Select,
+    String,
+    Subquery,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app import policy
@@ -16,6 +34,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor
 from app.models.lead import Channel, DuplicatePair, DuplicateStatus, Lead, LeadCredit, LeadStatus
+from app.models.setting import AppSetting
 from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.leads import InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
@@ -439,24 +458,74 @@ def credited_valid_leads(db: Session, year: int, unit_id: int | None = None) -> 
     return result
 
 
-def quota_standing(db: Session, principal: Principal, unit_id: int, today: date | None = None) -> dict[str, Any]:
-    """Valid leads credited to the unit each month this year against its quota; the months it missed.
+# The quota counts a lead for each unit credited with it (as `credited_valid_leads`) in the month of
+# its date: one filtered count per month over the year's leads, asked of the database. The months are
+# bound parameters ([month_1, month_2) is January, [month_12, month_13) December): see `month_starts`.
+QUOTA_KEY = "lead_monthly_quota"
+_MONTH_STARTS = [bindparam(f"month_{m}", type_=Date) for m in range(1, 14)]
 
-    A month counts a lead for the unit if the unit holds any share of its credit (the quota asks
-    each unit to bring leads; shares matter for rankings and money, not for this obligation).
-    """
-    policy.ensure_read(principal, unit_id)
-    if db.get(Unit, unit_id) is None:
-        raise NotFound()
-    today = today or date.today()
-    quota = int(app_settings.get_decimal(db, "lead_monthly_quota", unit_id))
-    counts = dict.fromkeys(range(1, today.month + 1), 0)
-    for _unit, lead_date, _share in credited_valid_leads(db, today.year, unit_id):
-        if lead_date.month in counts:
-            counts[lead_date.month] += 1
+
+def month_starts(year: int) -> dict[str, date]:
+    """The values of the month parameters for a year."""
+    return {f"month_{m}": date(year, m, 1) for m in range(1, 13)} | {"month_13": date(year + 1, 1, 1)}
+
+
+def _credited(unit_id: Any = None) -> Subquery:
+    """(unit_id, lead_date) of each valid, unmerged lead of the year by credited unit: one row per unit
+    credited (only `unit_id`'s when given)."""
+    base = and_(
+        Lead.status == LeadStatus.valid,
+        Lead.duplicate_of_id.is_(None),
+        Lead.lead_date >= _MONTH_STARTS[0],
+        Lead.lead_date < _MONTH_STARTS[12],
+    )
+    own = select(Lead.unit_id.label("unit_id"), Lead.lead_date.label("lead_date")).where(
+        base, ~exists().where(LeadCredit.lead_id == Lead.id)
+    )
+    shared = select(LeadCredit.unit_id, Lead.lead_date).join(Lead, Lead.id == LeadCredit.lead_id).where(base)
+    if unit_id is not None:
+        own = own.where(Lead.unit_id == unit_id)
+        shared = shared.where(LeadCredit.unit_id == unit_id)
+    return union_all(own, shared).subquery("credited")
+
+
+def _month_counts(credited: Subquery) -> list[Label[int]]:
+    return [
+        func.count()
+        .filter(and_(credited.c.lead_date >= _MONTH_STARTS[m], credited.c.lead_date < _MONTH_STARTS[m + 1]))
+        .label(f"leads_month_{m + 1}")
+        for m in range(12)
+    ]
+
+
+def monthly_lead_counts(unit_id: Any, name: str) -> Subquery:
+    """One row: the leads credited to one unit (a value or a bound parameter) in each month of the
+    year, as columns leads_month_1 … leads_month_12."""
+    return select(*_month_counts(_credited(unit_id))).subquery(name)
+
+
+def _months_of(row: Any) -> list[int]:
+    """The counts of January … December from a row holding the columns of `monthly_lead_counts`."""
+    return [row._mapping[f"leads_month_{m}"] or 0 for m in range(1, 13)]
+
+
+def quota_key(unit_id: int) -> str:
+    """The key of a unit's own quota (a per-unit override, see AppSetting)."""
+    return f"{QUOTA_KEY}.unit.{unit_id}"
+
+
+def quota_value(unit_key: Any) -> ColumnElement[str]:
+    """The unit's quota as a column (`app_settings.get` in SQL): its override under `unit_key` (a
+    bound parameter), else the setting, else the default."""
+    own = select(AppSetting.value).where(AppSetting.key == unit_key).scalar_subquery()
+    return func.coalesce(own, app_settings.value_of(QUOTA_KEY))
+
+
+def standing_of(today: date, quota: int, counts: Sequence[int]) -> dict[str, Any]:
+    """`quota_standing` from the quota and the counts of January … December."""
     months = [
-        {"month": m, "count": c, "quota": quota, "met": c >= quota, "closed": m < today.month}
-        for m, c in counts.items()
+        {"month": m, "count": counts[m - 1], "quota": quota, "met": counts[m - 1] >= quota, "closed": m < today.month}
+        for m in range(1, today.month + 1)
     ]
     return {
         "year": today.year,
@@ -467,32 +536,73 @@ def quota_standing(db: Session, principal: Principal, unit_id: int, today: date 
     }
 
 
+_STANDING_UNIT = bindparam("unit_id", type_=Integer)
+_COUNTS_OF_UNIT = monthly_lead_counts(_STANDING_UNIT, "unit_leads")
+_STANDING = (  # built once: the unit (to know it exists), its quota and its counts
+    select(Unit.id, quota_value(bindparam("quota_key")).label("quota"), _COUNTS_OF_UNIT)
+    .select_from(Unit)
+    .join(_COUNTS_OF_UNIT, true())
+    .where(Unit.id == _STANDING_UNIT)
+)
+
+
+def quota_standing(db: Session, principal: Principal, unit_id: int, today: date | None = None) -> dict[str, Any]:
+    """Valid leads credited to the unit each month this year against its quota; the months it missed.
+
+    A month counts a lead for the unit if the unit holds any share of its credit (the quota asks
+    each unit to bring leads; shares matter for rankings and money, not for this obligation).
+    """
+    policy.ensure_read(principal, unit_id)
+    today = today or date.today()
+    params = {"unit_id": unit_id, "quota_key": quota_key(unit_id), **month_starts(today.year)}
+    row = db.execute(_STANDING, params).first()
+    if row is None:
+        raise NotFound()
+    return standing_of(today, int(Decimal(row.quota)), _months_of(row))
+
+
+_CREDITED_ALL = _credited()
+_COUNTS_BY_UNIT = (
+    select(_CREDITED_ALL.c.unit_id, func.count().label("year_total"), *_month_counts(_CREDITED_ALL))
+    .group_by(_CREDITED_ALL.c.unit_id)
+    .subquery("unit_leads")
+)
+_OVERRIDE = aliased(AppSetting, name="unit_quota")
+_QUOTA_TABLE = (  # built once: each active unit with its quota and its counts
+    select(
+        Unit.id,
+        Unit.name,
+        Unit.short_name,
+        func.coalesce(_OVERRIDE.value, app_settings.value_of(QUOTA_KEY)).label("quota"),
+        _COUNTS_BY_UNIT.c.year_total,
+        *(_COUNTS_BY_UNIT.c[f"leads_month_{m}"] for m in range(1, 13)),
+    )
+    .outerjoin(_COUNTS_BY_UNIT, _COUNTS_BY_UNIT.c.unit_id == Unit.id)
+    .outerjoin(_OVERRIDE, _OVERRIDE.key == literal(f"{QUOTA_KEY}.unit.", String) + cast(Unit.id, String))
+    .where(Unit.is_active.is_(True))
+    .order_by(Unit.sort_order, Unit.id)
+)
+
+
 def quota_table(db: Session, principal: Principal, today: date | None = None) -> list[dict[str, Any]]:
-    """Every active unit's standing this year (coordinator's view): one query for all units."""
+    """Every active unit's standing this year (coordinator's view), in one statement: the units with
+    their quotas and their counts by month. "unit" is a row of the unit's id, name and short_name."""
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
     today = today or date.today()
-    default_quota = int(app_settings.get_decimal(db, "lead_monthly_quota"))
-    overrides = {k: int(Decimal(v)) for k, v in app_settings.unit_overrides(db, "lead_monthly_quota").items()}
-    per_unit: dict[int, dict[int, int]] = {}
-    for unit_id, lead_date, _share in credited_valid_leads(db, today.year):
-        months = per_unit.setdefault(unit_id, {})
-        months[lead_date.month] = months.get(lead_date.month, 0) + 1
-    units = db.execute(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)).scalars()
     table = []
-    for unit in units:
-        quota = overrides.get(unit.id, default_quota)
+    for row in db.execute(_QUOTA_TABLE, month_starts(today.year)).all():
+        quota = int(Decimal(row.quota))
         if quota <= 0:
             continue
-        counts = per_unit.get(unit.id, {})
-        missed = [m for m in range(1, today.month) if counts.get(m, 0) < quota]
+        counts = _months_of(row)
         table.append(
             {
-                "unit": unit,
+                "unit": row,
                 "quota": quota,
-                "this_month": counts.get(today.month, 0),
-                "year_total": sum(counts.values()),
-                "missed": missed,
+                "this_month": counts[today.month - 1],
+                "year_total": row.year_total or 0,
+                "missed": [m for m in range(1, today.month) if counts[m - 1] < quota],
             }
         )
     return table

@@ -9,14 +9,14 @@ serves it": by default the same unit); valid leads for the credited units by the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Executable, Select, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.models.lead import Lead, LeadCredit, LeadStatus
@@ -320,6 +320,105 @@ def _valid_leads(db: Session, pairs: list[tuple[str, date, date]]) -> Figures:
         for pair, value in zip(pairs, credited[1:], strict=True):
             if credited[0] is not None and value is not None:
                 result[pair][credited[0]] = result[pair].get(credited[0], ZERO) + Decimal(value or 0)
+    return result
+
+
+# --- one unit's figures ------------------------------------------------------------------------
+# The unit board asks one unit's figures on the metrics it has targets on: one row from one pass
+# over the unit's projects, one over its funds and one over each kind of its valid leads, with the
+# definitions of `compute`, instead of a statement per metric.
+
+UNIT_CODES = (*_MEASURES, "valid_leads")  # what `unit_figures` computes; the others are asked of `compute`
+_SOURCE_CONDITIONS: dict[str, ColumnElement[bool]] = {  # as in `compute`
+    "funds_domestic": FundsArrival.source != FundsSource.foreign,
+    "funds_out_of_province": FundsArrival.source == FundsSource.out_of_province,
+    "foreign_capital": FundsArrival.source == FundsSource.foreign,
+}
+
+
+def unit_figures(
+    unit_id: Any,
+    start: Any,
+    end: Any,
+    *,
+    project_columns: Sequence[ColumnElement[Any]] = (),
+    funds_columns: Sequence[ColumnElement[Any]] = (),
+) -> Select[Any]:
+    """One row: each metric of UNIT_CODES for one unit over [start, end] (values or bound parameters),
+    as `figures_of` reads it. `project_columns` (labelled aggregates) are computed in the same pass
+    over the projects the unit introduced or is responsible for, `funds_columns` over the funds
+    entries (of any status) of the projects it is responsible for."""
+    p, f = Project, FundsArrival
+    on_projects = []
+    for code, (column, credited, measured, extra) in _MEASURES.items():
+        if column.class_ is Project:
+            condition = and_(credited == unit_id, _between(column, start, end), *([] if extra is None else [extra]))
+            aggregate = func.count() if measured == "count" else func.sum(getattr(p, measured))
+            on_projects.append(aggregate.filter(condition).label(code))
+    projects = (
+        select(*on_projects, *project_columns)
+        .where(or_(p.introducing_unit_id == unit_id, p.responsible_unit_id == unit_id))
+        .subquery("unit_projects")
+    )
+    confirmed = and_(f.status == FundsStatus.confirmed, _between(f.arrived_on, start, end))
+    funds = (
+        select(
+            *(
+                func.sum(f.amount).filter(and_(confirmed, source)).label(code)
+                for code, source in _SOURCE_CONDITIONS.items()
+            ),
+            *funds_columns,
+        )
+        .select_from(f)
+        .join(p, p.id == f.project_id)
+        .where(p.responsible_unit_id == unit_id)
+        .subquery("unit_funds")
+    )
+    valid = and_(Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), _between(Lead.lead_date, start, end))
+    own = (
+        select(func.count().label("valid_leads_own"))
+        .where(valid, Lead.unit_id == unit_id, ~exists().where(LeadCredit.lead_id == Lead.id))
+        .subquery("unit_own_leads")
+    )
+    shared = (
+        select((func.sum(LeadCredit.share) / 100).label("valid_leads_shared"))
+        .join(Lead, Lead.id == LeadCredit.lead_id)
+        .where(valid, LeadCredit.unit_id == unit_id)
+        .subquery("unit_shared_leads")
+    )
+    return select(projects, funds, own, shared).select_from(
+        projects.join(funds, true()).join(own, true()).join(shared, true())
+    )
+
+
+def figures_of(row: Any) -> dict[str, Decimal]:
+    """{code: value} from a row holding the columns of `unit_figures`: `compute`'s value for the
+    unit, 0 where `compute` has none."""
+    values = row._mapping
+    result = {code: Decimal(values[code] or 0) for code in _MEASURES}
+    result["valid_leads"] = Decimal(values["valid_leads_own"] or 0) + Decimal(values["valid_leads_shared"] or 0)
+    return result
+
+
+_UNIT_FIGURES = unit_figures(bindparam("unit_id"), bindparam("start"), bindparam("end"))  # built once
+
+
+def of_unit(
+    db: Session, unit_id: int, codes: Iterable[str], start: date, end: date, row: Any = None
+) -> dict[str, Decimal]:
+    """{code: value} of one unit over [start, end], 0 where it has none (as `compute(…).get(unit, 0)`):
+    the metrics of UNIT_CODES from one statement (or from `row`, the columns of `unit_figures` read
+    within a larger statement), the others from `compute`."""
+    wanted = list(dict.fromkeys(codes))
+    result: dict[str, Decimal] = {}
+    if any(code in UNIT_CODES for code in wanted):
+        if row is None:
+            row = db.execute(_UNIT_FIGURES, {"unit_id": unit_id, "start": start, "end": end}).one()
+        figures = figures_of(row)
+        result = {code: figures[code] for code in wanted if code in figures}
+    for code in wanted:
+        if code not in result:
+            result[code] = compute(db, code, start, end, [unit_id]).get(unit_id, ZERO)
     return result
 
 

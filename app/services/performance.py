@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -266,38 +266,59 @@ def standings(
     return result
 
 
+# the year's targets, with the month's expected share (edited, else NULL) and the yellow line (else
+# NULL) on each row: built once
+_PACE_TARGETS = select(
+    *TARGET_COLUMNS,
+    select(ExpectedShare.share)
+    .where(ExpectedShare.year == bindparam("year"), ExpectedShare.month == bindparam("month"))
+    .scalar_subquery(),
+    select(AppSetting.value).where(AppSetting.key == "yellow_card_percent").scalar_subquery(),
+).where(Target.year == bindparam("year"))
+
+
 def pace_warnings(db: Session, unit: Unit, as_of: date) -> list[Standing]:
     """The cards and "heading below the yellow line" warnings of one unit this year, as `standings`
     judges them, asked only for the metrics the unit has a target on (a metric without a target
-    raises no warning) and without last year's figures (last_year 0, growth None: not shown)."""
+    raises no warning) and without last year's figures (last_year 0, growth None: not shown).
+    Two statements: the targets, and the unit's figures on the metrics it has targets on."""
     if not unit.is_active:
         return []  # targets apply to active units only
-    year = as_of.year
-    # the year's targets, with the month's expected share and the yellow line on each row: one statement
-    edited_share = select(ExpectedShare.share).where(ExpectedShare.year == year, ExpectedShare.month == as_of.month)
-    yellow_setting = select(AppSetting.value).where(AppSetting.key == "yellow_card_percent")
-    rows = db.execute(
-        select(*TARGET_COLUMNS, edited_share.scalar_subquery(), yellow_setting.scalar_subquery()).where(
-            Target.year == year
-        )
-    ).all()
+    rows = db.execute(_PACE_TARGETS, {"year": as_of.year, "month": as_of.month}).all()
+    start = date(as_of.year, 1, 1)
+    return judge_pace(
+        unit.id, unit.kind, unit.tier, as_of, rows, lambda codes: metrics.of_unit(db, unit.id, codes, start, as_of)
+    )
+
+
+def judge_pace(
+    unit_id: int,
+    kind: UnitKind,
+    tier: int | None,
+    as_of: date,
+    rows: Sequence[Any],
+    figures: Callable[[list[str]], Mapping[str, Decimal]],
+) -> list[Standing]:
+    """`pace_warnings` of an active unit from rows of (metric, tier, unit_kind, unit_id, amount, edited
+    share, yellow line) holding the year's targets that may apply to the unit (all of them, or only
+    those naming its id, kind or tier), and `figures`: {code: the unit's value year to date} of the
+    metrics asked."""
     table = _target_table(rows)
-    targets = {m: table.target(m, unit.id, unit.kind, unit.tier) for m in table.metrics}
+    targets = {m: table.target(m, unit_id, kind, tier) for m in table.metrics}
     codes = [m for m, target in targets.items() if target]
     if not codes:
         return []
     share, yellow = rows[0][5], rows[0][6]  # as `expected_share` and `app_settings.get_decimal` read them
     pace = _pace(
-        year,
+        as_of.year,
         as_of,
         share if share is not None else Decimal(as_of.month) * HUNDRED / 12,
         Decimal(yellow if yellow is not None else app_settings.DEFAULTS["yellow_card_percent"]),
     )
-    start = date(as_of.year, 1, 1)
+    values = figures(codes)
     result = []
     for code in codes:
-        value = metrics.compute(db, code, start, as_of, [unit.id]).get(unit.id, ZERO)
-        st = _judged(unit.id, code, value, targets[code], ZERO, pace)
+        st = _judged(unit_id, code, values.get(code, ZERO), targets[code], ZERO, pace)
         if st.card or st.heading_below:
             result.append(st)
     return result

@@ -1163,13 +1163,6 @@ def timeline(db: Session, principal: Principal, project: Project) -> list[dict[s
 # --- boards ----------------------------------------------------------------------------------
 
 
-def stage_counts(db: Session, unit_id: int | None) -> dict[str, int]:
-    stmt = select(Project.stage, func.count()).where(Project.status != ProjectStatus.terminated)
-    if unit_id is not None:
-        stmt = stmt.where(or_(Project.responsible_unit_id == unit_id, Project.introducing_unit_id == unit_id))
-    return {stage.value: count for stage, count in db.execute(stmt.group_by(Project.stage)).all()}
-
-
 def flag_counts(db: Session, unit_id: int | None, t: Thresholds) -> dict[str, int]:
     counts = {}
     for flag in FLAG_LABELS:
@@ -1178,48 +1171,6 @@ def flag_counts(db: Session, unit_id: int | None, t: Thresholds) -> dict[str, in
             stmt = stmt.where(Project.responsible_unit_id == unit_id)
         counts[flag] = int(db.execute(stmt).scalar_one())
     return counts
-
-
-def due_this_month(db: Session, unit_id: int, t: Thresholds) -> dict[str, list[Project]]:
-    """What the unit owes this month: progress updates not yet made, contract dates falling due."""
-    first = t.today.replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
-    mine = and_(Project.responsible_unit_id == unit_id, Project.status == ProjectStatus.active)
-    no_update = (
-        db.execute(
-            select(Project)
-            .where(
-                mine,
-                Project.stage.in_(BUILDING_STAGES),
-                or_(Project.last_progress_on.is_(None), Project.last_progress_on < first),
-            )
-            .order_by(Project.name)
-        )
-        .scalars()
-        .all()
-    )
-    start_due = (
-        db.execute(
-            select(Project).where(
-                mine, Project.started_on.is_(None), Project.start_by >= first, Project.start_by < next_month
-            )
-        )
-        .scalars()
-        .all()
-    )
-    production_due = (
-        db.execute(
-            select(Project).where(
-                mine,
-                Project.production_on.is_(None),
-                Project.production_by >= first,
-                Project.production_by < next_month,
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return {"progress": list(no_update), "start": list(start_due), "production": list(production_due)}
 
 
 # --- many at once (the ledger import) --------------------------------------------------------

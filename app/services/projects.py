@@ -932,10 +932,12 @@ LIST_COLUMNS = (
     "funds_confirmed_usd", "funds_pending", "first_funds_on", "last_progress_on", "version",
 )  # fmt: skip
 _LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS))
-_BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as much as running this one
-    *(Project.__table__.c[name] for name in LIST_COLUMNS),
+_THRESHOLD_COLUMNS = (  # Thresholds' stalled_days and land_idle_days, in this order, as columns of another query
     app_settings.value_of("stalled_days").label("stalled_days"),
     app_settings.value_of("land_idle_days").label("land_idle_days"),
+)
+_BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as much as running this one
+    *(Project.__table__.c[name] for name in LIST_COLUMNS), *_THRESHOLD_COLUMNS
 ).where(Project.__table__.c.id == bindparam("project_id"))
 
 
@@ -972,9 +974,19 @@ def list_projects(
 ) -> tuple[list[dict[str, Any]], int]:
     if f.sort not in SORTS:
         raise Invalid({"sort": "未知的排序方式"})
-    t = t or thresholds(db, today)
-    stmt = _filtered(principal, f, t)
-    rows = db.execute(stmt.order_by(SORTS[f.sort], Project.id.desc()).limit(limit).offset(offset)).all()
+    order = (SORTS[f.sort], Project.id.desc())
+    if t is None and not f.flag:
+        # the thresholds only judge the rows' warnings here: read with the rows, not by a statement of their own
+        today = today or date.today()
+        stmt = _filtered(principal, f, Thresholds(today=today)).add_columns(*_THRESHOLD_COLUMNS)
+        with_thresholds = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+        t = Thresholds(today=today)
+        if with_thresholds:
+            t = Thresholds(today, *(int(Decimal(v)) for v in with_thresholds[0][-2:]))
+        rows: Sequence[Any] = [r[:-2] for r in with_thresholds]
+    else:
+        t = t or thresholds(db, today)
+        rows = db.execute(_filtered(principal, f, t).order_by(*order).limit(limit).offset(offset)).all()
     if not with_total:
         total = -1
     elif offset == 0 and len(rows) < limit:

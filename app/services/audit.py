@@ -4,6 +4,15 @@ Entries are hash-chained: each entry's hash covers its own fields and the hash b
 `seq` runs 1, 2, 3 … without gaps, so an edited, deleted or reordered entry breaks the chain
 at that point. The latest digest (`seq:hash`) can be kept outside the database; verifying
 against it later proves the chain still extends what was seen then.
+
+Appending takes the chain's lock (PostgreSQL: an advisory lock, held until the transaction
+ends; SQLite: the write lock writers hold anyway). So that concurrent writers queue on it only
+for a moment, an entry is made when its change is flushed (who, when, before and after, why)
+but joins the chain just before the transaction commits, in the same transaction: the lock,
+the chain's head, the INSERT, then the COMMIT. Until then it is kept with the session. A
+rolled-back savepoint or transaction drops the entries of what it undid; a query of the trail
+in the same transaction, and a transaction that collects many entries (an import), append what
+they have at once.
 """
 
 from __future__ import annotations
@@ -11,15 +20,18 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, inspect, select, text
-from sqlalchemy.orm import Session
+from psycopg import sql as pg_sql
+from sqlalchemy import Connection, TextClause, delete, event, func, insert, inspect, select, text
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import utcnow
@@ -28,10 +40,23 @@ from app.principal import Principal
 GENESIS_HASH = "0" * 64
 MIN_RETENTION_DAYS = 185
 _PG_AUDIT_LOCK = 7_262_001
+WRITE_PAGE = 500
+"""Entries per INSERT; a transaction that has collected this many appends them without waiting
+for its commit (so an import of ten thousand rows never keeps them all in memory)."""
+
+# built once: every write uses them
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_LAST_ENTRY = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+_LAST_ANCHOR = select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.id.desc()).limit(1)
+_INSERT = insert(AuditEntry)
+_TRAIL = AuditEntry.__tablename__
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # the usual cases first
+        return value
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, enum.Enum):
         return value.value
@@ -97,6 +122,9 @@ def _principal_of(session: Session) -> Principal | None:
     return session.info.get("principal")
 
 
+_Row = tuple[str, str, str, dict[str, Any], str]  # action, entity, entity id, changes (JSON-ready), reason
+
+
 def append(
     session: Session,
     action: str,
@@ -108,50 +136,216 @@ def append(
     principal: Principal | None = None,
 ) -> None:
     """Append one entry (used for events that are not row changes: sign-ins, denials, exports)."""
-    _append_many(session, [(action, entity, str(entity_id), changes or {}, reason)], principal)
+    _collect(session, [(action, entity, str(entity_id), _json_value(changes or {}), reason)], principal)
 
 
-def _append_many(
-    session: Session, rows: list[tuple[str, str, str, dict[str, Any], str]], principal: Principal | None = None
-) -> None:
-    if not rows:
-        return
+# --- entries waiting for the commit ----------------------------------------------------------
+
+
+class _Pending:
+    """A session's entries not yet in the chain, each with the savepoint it was made in (None: none).
+
+    `written` keeps the entries appended before the commit from inside a savepoint: if that
+    savepoint is rolled back, the ones made outside it are appended again."""
+
+    __slots__ = ("committing", "entries", "written")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[SessionTransaction | None, dict[str, Any]]] = []
+        self.written: list[tuple[SessionTransaction, SessionTransaction | None, dict[str, Any]]] = []
+        self.committing = False
+
+
+_PENDING = "audit_pending"
+
+
+def _pending(session: Session) -> _Pending:
+    state: _Pending | None = session.info.get(_PENDING)
+    if state is None:
+        state = session.info[_PENDING] = _Pending()
+    return state
+
+
+def _collect(session: Session, rows: Iterable[_Row], principal: Principal | None = None) -> None:
+    """Make the entries: who and when now, their place in the chain when they are appended."""
     principal = principal or _principal_of(session)
+    state = _pending(session)
+    savepoint = session.get_nested_transaction()
+    actor: dict[str, Any] = {
+        "at": utcnow(),
+        "actor_user_id": principal.user_id if principal else None,
+        "actor_token_id": principal.token_id if principal else None,
+        # cut to the column widths: a long label must not make the change itself fail
+        "actor_label": (principal.label if principal else "system")[:100],
+        "unit_id": principal.unit_id if principal else None,
+        "request_id": (principal.request_id if principal else "")[:64],
+        "client_addr": (principal.client_addr if principal else "")[:64],
+    }
+    entries = state.entries
+    for action, entity, entity_id, changes, reason_text in rows:
+        entry = actor.copy()
+        entry["action"] = action[:40]
+        entry["entity"] = entity[:40]
+        entry["entity_id"] = entity_id[:40]
+        entry["changes"] = changes
+        entry["reason"] = reason_text or ""
+        entries.append((savepoint, entry))
+        if len(entries) >= WRITE_PAGE:
+            _write_pending(session, state)
+            entries = state.entries
+    if state.committing:
+        _write_pending(session, state)
+
+
+def _write_pending(session: Session, state: _Pending | None = None) -> None:
+    state = state or session.info.get(_PENDING)
+    if state is None or not state.entries:
+        return
+    pending, state.entries = state.entries, []
+    _write(session, [entry for _, entry in pending])
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        state.written.extend((savepoint, made_in, entry) for made_in, entry in pending)
+
+
+def _write(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Put the entries at the head of the chain, under the chain's lock."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    last = connection.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        if len(entries) <= ONE_GO_ENTRIES:
+            _write_in_one_go(connection, entries)
+            return
+        connection.execute(_LOCK, {"k": _PG_AUDIT_LOCK})
+    last = connection.execute(_LAST_ENTRY).first()
     if last is None:
-        anchor = connection.execute(
-            select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.id.desc()).limit(1)
-        ).first()
+        anchor = connection.execute(_LAST_ANCHOR).first()
         seq, prev_hash = (anchor.seq, anchor.hash) if anchor else (0, GENESIS_HASH)
     else:
         seq, prev_hash = last.seq, last.hash
-    now = utcnow()
-    values = []
-    for action, entity, entity_id, changes, reason in rows:
-        seq += 1
-        entry: dict[str, Any] = {
-            "seq": seq,
-            "at": now,
-            "actor_user_id": principal.user_id if principal else None,
-            "actor_token_id": principal.token_id if principal else None,
-            # cut to the column widths: a long label must not make the change itself fail
-            "actor_label": (principal.label if principal else "system")[:100],
-            "unit_id": principal.unit_id if principal else None,
-            "request_id": (principal.request_id if principal else "")[:64],
-            "client_addr": (principal.client_addr if principal else "")[:64],
-            "action": action[:40],
-            "entity": entity[:40],
-            "entity_id": entity_id[:40],
-            "changes": _json_value(changes),
-            "reason": reason or "",
-            "prev_hash": prev_hash,
-        }
-        entry["hash"] = prev_hash = entry_hash(_hashed_fields(entry))
-        values.append(entry)
-    connection.execute(insert(AuditEntry), values)
+    for start in range(0, len(entries), WRITE_PAGE):
+        page = entries[start : start + WRITE_PAGE]
+        for entry in page:
+            seq += 1
+            entry.pop("hash", None)  # (appended again after a rolled-back savepoint)
+            entry["seq"] = seq
+            entry["prev_hash"] = prev_hash
+            at = entry["at"]
+            entry["at"] = at.isoformat()  # the entry now holds exactly the hashed fields
+            entry["hash"] = prev_hash = entry_hash(entry)
+            entry["at"] = at
+        connection.execute(_INSERT, page)
+
+
+# PostgreSQL, a request's few entries at its commit: the lock and the INSERTs go in one round
+# trip (one simple query of several statements: each INSERT reads the chain's head after the
+# lock is granted, and the server computes the hash), so that the lock is held for that and the
+# COMMIT only, never while this process waits for its turn to run Python. The values are sent as
+# literals quoted by psycopg. More entries go the other way (each INSERT here is planned anew).
+ONE_GO_ENTRIES = 3
+_PG_HEAD = (
+    "SELECT seq, hash FROM ("
+    "(SELECT seq, hash, 1 AS p FROM audit_entry ORDER BY seq DESC LIMIT 1)"
+    " UNION ALL (SELECT seq, hash, 2 FROM audit_anchor ORDER BY id DESC LIMIT 1)"
+    f" UNION ALL SELECT 0, '{GENESIS_HASH}', 3"
+    ") AS head ORDER BY p LIMIT 1"
+)
+_PG_APPEND = pg_sql.SQL(
+    "INSERT INTO audit_entry (seq, at, actor_user_id, actor_token_id, actor_label, unit_id, request_id, client_addr,"
+    " action, entity, entity_id, changes, reason, prev_hash, hash)"
+    " SELECT h.seq + 1, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}::json, {}, h.hash,"
+    " encode(sha256(convert_to({} || h.hash || {} || (h.seq + 1)::text || {}, 'UTF8')), 'hex')"
+    f" FROM ({_PG_HEAD}) AS h"
+)
+_PG_LOCK_NOW = f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"
+_canonical = partial(json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_parts(entry: dict[str, Any]) -> tuple[str, str, str]:
+    """The entry's canonical JSON (see entry_hash) around its prev_hash and its seq:
+    canonical = before + prev_hash + between + str(seq) + after."""
+    fields = {key: entry[key] for key in _HASHED_COLUMNS if key < "prev_hash"}  # sorted: these come first
+    fields["at"] = entry["at"].isoformat()
+    before = _canonical(fields)[:-1] + ',"prev_hash":"'
+    between = f'","reason":{_canonical(entry["reason"])},"request_id":{_canonical(entry["request_id"])},"seq":'
+    after = f',"unit_id":{_canonical(entry["unit_id"])}}}'
+    return before, between, after
+
+
+def _write_in_one_go(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    driver = connection.connection.driver_connection
+    statements = [_PG_LOCK_NOW]
+    for entry in entries:
+        values = (
+            entry["at"],
+            entry["actor_user_id"],
+            entry["actor_token_id"],
+            entry["actor_label"],
+            entry["unit_id"],
+            entry["request_id"],
+            entry["client_addr"],
+            entry["action"],
+            entry["entity"],
+            entry["entity_id"],
+            json.dumps(entry["changes"]),
+            entry["reason"],
+            *canonical_parts(entry),
+        )
+        statements.append(_PG_APPEND.format(*map(pg_sql.Literal, values)).as_string(driver))
+    connection.exec_driver_sql(";\n".join(statements), execution_options={"no_parameters": True}).close()
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # releasing a savepoint: its entries wait for the transaction's commit
+    state = _pending(session)
+    state.committing = True  # what the commit itself still flushes is appended at once
+    session.flush()
+    _write_pending(session, state)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    state: _Pending | None = session.info.get(_PENDING)
+    if state is None:
+        return
+    undone = previous_transaction  # the savepoint or transaction the database rolled back
+    while undone.parent is not None and not undone.nested:
+        undone = undone.parent
+    if undone.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+    again = [(made_in, entry) for where, made_in, entry in state.written if _within(where, undone)]
+    state.written = [item for item in state.written if not _within(item[0], undone)]
+    state.entries = [item for item in again + state.entries if not _within(item[0], undone)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _append_before_reading(execute_state: ORMExecuteState) -> None:
+    """A query of the trail sees the entries of this transaction's changes, as it always did."""
+    state: _Pending | None = execute_state.session.info.get(_PENDING)
+    if state is not None and state.entries and _reads_trail(execute_state.statement):
+        _write_pending(execute_state.session, state)
+
+
+def _reads_trail(statement: Any) -> bool:
+    if isinstance(statement, TextClause):
+        return _TRAIL in statement.text
+    return any(getattr(table, "name", None) == _TRAIL for table in find_tables(statement, include_crud=True))
 
 
 @contextmanager
@@ -167,22 +361,62 @@ def reason(session: Session, text_: str) -> Iterator[None]:
         session.info["audit_reason"] = previous
 
 
-def _column_changes(obj: Any, mode: str) -> dict[str, list[Any]]:
+# --- what changed ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Audited:
+    """An audited class: what its entries record (computed once per class)."""
+
+    entity: str
+    columns: tuple[str, ...]  # the recorded columns, in the table's order
+    excluded: frozenset[str]  # recorded only as changed (***), never their values
+    primary_key: tuple[str, ...]
+    versioned: bool
+
+
+_AUDITED: dict[type, _Audited | None] = {}
+
+
+def _audited(cls: Any) -> _Audited | None:
+    try:
+        return _AUDITED[cls]
+    except KeyError:
+        pass
+    found = None
+    if getattr(cls, "__audited__", False):
+        mapper: Mapper[Any] = inspect(cls)
+        excluded: frozenset[str] = getattr(cls, "__audit_exclude__", frozenset())
+        columns = tuple(
+            attr.key
+            for attr in mapper.column_attrs
+            if attr.key not in excluded and attr.key not in ("created_at", "updated_at")
+        )
+        primary_key = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+        found = _Audited(str(cls.__tablename__), columns, excluded, primary_key, hasattr(cls, "version"))
+    _AUDITED[cls] = found
+    return found
+
+
+def _column_changes(obj: Any, mode: str, audited: _Audited | None = None) -> dict[str, list[Any]]:
+    audited = audited or _audited(type(obj))
+    assert audited is not None
     state = inspect(obj)
-    mapper = state.mapper
-    excluded: frozenset[str] = getattr(type(obj), "__audit_exclude__", frozenset())
+    values = state.dict
     changes: dict[str, list[Any]] = {}
-    for attr in mapper.column_attrs:
-        key = attr.key
-        if key in excluded or key in ("created_at", "updated_at"):
-            continue
-        if mode == "create":
-            value = state.dict.get(key)
+    if mode == "create":
+        for key in audited.columns:
+            value = values.get(key)
             if value is not None:
                 changes[key] = [None, _json_value(value)]
-        elif mode == "delete":
-            changes[key] = [_json_value(state.dict.get(key)), None]
-        else:
+    elif mode == "delete":
+        for key in audited.columns:
+            changes[key] = [_json_value(values.get(key)), None]
+    else:
+        committed = state.committed_state  # only attributes with an original value kept can have changed
+        for key in audited.columns:
+            if key not in committed:
+                continue
             history = state.attrs[key].history
             if not history.has_changes():
                 continue
@@ -191,43 +425,53 @@ def _column_changes(obj: Any, mode: str) -> dict[str, list[Any]]:
             if before == after:
                 continue
             changes[key] = [_json_value(before), _json_value(after)]
-    for key in excluded:
-        if mode == "update" and state.attrs[key].history.has_changes():
-            changes[key] = ["***", "***"]
+        for key in audited.excluded:
+            if key in committed and state.attrs[key].history.has_changes():
+                changes[key] = ["***", "***"]
     return changes
 
 
-def _entity_name(obj: Any) -> str:
-    return str(obj.__tablename__)
-
-
-def _entity_id(obj: Any) -> str:
+def _entity_id(obj: Any, audited: _Audited | None = None) -> str:
     # during after_flush a new object has its primary key but not yet its identity key
     state = inspect(obj)
-    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    identity = state.identity
+    if identity is None:
+        audited = audited or _audited(type(obj))
+        values = state.dict
+        if audited is not None and all(values.get(key) is not None for key in audited.primary_key):
+            identity = tuple(values[key] for key in audited.primary_key)
+        else:
+            identity = state.mapper.primary_key_from_instance(obj)
     return "/".join(str(v) for v in identity if v is not None)
+
+
+def _flushed_rows(session: Session) -> Iterator[_Row]:
+    reason_text = session.info.get("audit_reason") or ""
+    for obj in session.new:
+        audited = _audited(type(obj))
+        if audited is not None:
+            changes = _column_changes(obj, "create", audited)
+            yield "create", audited.entity, _entity_id(obj, audited), changes, reason_text
+    for obj in session.dirty:
+        audited = _audited(type(obj))
+        if audited is not None:
+            changes = _column_changes(obj, "update", audited)
+            if audited.versioned and "version" not in changes:
+                changes["version"] = [obj.version - 1, obj.version]
+            if set(changes) - {"version"}:
+                yield "update", audited.entity, _entity_id(obj, audited), changes, reason_text
+    for obj in session.deleted:
+        audited = _audited(type(obj))
+        if audited is not None:
+            changes = _column_changes(obj, "delete", audited)
+            yield "delete", audited.entity, _entity_id(obj, audited), changes, reason_text
 
 
 @event.listens_for(Session, "after_flush")
 def _audit_after_flush(session: Session, _flush_context: Any) -> None:
     if session.info.get("audit_disabled"):
         return
-    reason_text = session.info.get("audit_reason") or ""
-    rows: list[tuple[str, str, str, dict[str, Any], str]] = []
-    for obj in session.new:
-        if getattr(obj, "__audited__", False):
-            rows.append(("create", _entity_name(obj), _entity_id(obj), _column_changes(obj, "create"), reason_text))
-    for obj in session.dirty:
-        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
-            changes = _column_changes(obj, "update")
-            if hasattr(obj, "version") and "version" not in changes:
-                changes["version"] = [obj.version - 1, obj.version]
-            if set(changes) - {"version"}:
-                rows.append(("update", _entity_name(obj), _entity_id(obj), changes, reason_text))
-    for obj in session.deleted:
-        if getattr(obj, "__audited__", False):
-            rows.append(("delete", _entity_name(obj), _entity_id(obj), _column_changes(obj, "delete"), reason_text))
-    _append_many(session, rows)
+    _collect(session, _flushed_rows(session))
 
 
 # --- reading and verifying ------------------------------------------------------------------
@@ -298,13 +542,19 @@ def prune(session: Session, retention_days: int) -> int:
     """
     if retention_days < MIN_RETENTION_DAYS:
         raise ValueError(f"审计记录至少保留 {MIN_RETENTION_DAYS} 天")
+    session.flush()
+    _write_pending(session)  # this transaction's own entries first
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        connection.execute(_LOCK, {"k": _PG_AUDIT_LOCK})
     cutoff = utcnow() - timedelta(days=retention_days)
-    last_old = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.at < cutoff).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    # an entry's time is when its change was made, its place when its transaction committed: stop
+    # before the first entry inside the retention period, even if an older one follows it
+    first_kept = session.execute(select(func.min(AuditEntry.seq)).where(AuditEntry.at >= cutoff)).scalar()
+    old = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.at < cutoff)
+    if first_kept is not None:
+        old = old.where(AuditEntry.seq < first_kept)
+    last_old = session.execute(old.order_by(AuditEntry.seq.desc()).limit(1)).first()
     if last_old is None:
         return 0
     count = session.execute(

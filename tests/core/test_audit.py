@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -22,19 +23,35 @@ from app.models.user import Role, User
 from app.principal import Principal
 from app.services import audit, system
 from app.templating import LOCAL_TZ
-from tests.conftest import create_sqlite_database, login, page_csrf
+from tests.conftest import create_pg_database, create_sqlite_database, login, page_csrf
 from tests.factories import PASSWORD, make_unit, make_user
 
 HASHED = (
-    "seq", "at", "actor_user_id", "actor_token_id", "actor_label", "unit_id", "request_id", "client_addr",
-    "action", "entity", "entity_id", "changes", "reason", "prev_hash",
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_token_id",
+    "actor_label",
+    "unit_id",
+    "request_id",
+    "client_addr",
+    "action",
+    "entity",
+    "entity_id",
+    "changes",
+    "reason",
+    "prev_hash",
 )
 
 
 def acting_as(db: Session, user: User, *, request_id: str = "req-test-0001", addr: str = "10.20.30.40") -> Principal:
     principal = Principal(
-        role=user.role, unit_id=user.unit_id, label=f"{user.display_name}({user.username})", user_id=user.id,
-        request_id=request_id, client_addr=addr,
+        role=user.role,
+        unit_id=user.unit_id,
+        label=f"{user.display_name}({user.username})",
+        user_id=user.id,
+        request_id=request_id,
+        client_addr=addr,
     )
     db.info["principal"] = principal
     return principal
@@ -65,9 +82,7 @@ def rehash_from(db: Session, first_seq: int) -> None:
         fields["at"] = row.at.isoformat()
         fields["prev_hash"] = prev
         new_hash = audit.entry_hash(fields)
-        db.execute(
-            update(AuditEntry.__table__).where(AuditEntry.seq == row.seq).values(prev_hash=prev, hash=new_hash)
-        )
+        db.execute(update(AuditEntry.__table__).where(AuditEntry.seq == row.seq).values(prev_hash=prev, hash=new_hash))
         prev = new_hash
     db.expire_all()
 
@@ -142,7 +157,7 @@ def test_entry_is_in_the_same_transaction_as_the_change(db):
     db.commit()
     start = count_entries(db)
     unit = make_unit(db, name="回滚测试单位")
-    assert count_entries(db) == start + 1  # written by the same flush
+    assert count_entries(db) == start + 1  # a query of the trail sees the flushed change's entry
     db.rollback()
     assert count_entries(db) == start
     assert db.execute(select(Unit).where(Unit.name == "回滚测试单位")).first() is None
@@ -158,8 +173,13 @@ def test_a_page_change_records_the_request_id_and_client_address(client, db):
     csrf = page_csrf(client, f"/units/{unit.id}/contact")
     response = client.post(
         f"/units/{unit.id}/contact",
-        data={"csrf_token": csrf, "version": str(unit.version), "head_name": "王五", "phone": "0731-9999",
-              "address": ""},
+        data={
+            "csrf_token": csrf,
+            "version": str(unit.version),
+            "head_name": "王五",
+            "phone": "0731-9999",
+            "address": "",
+        },
         headers={"X-Request-ID": "page-edit-req-42"},
     )
     assert response.status_code == 303, response.text[:500]
@@ -173,6 +193,125 @@ def test_a_page_change_records_the_request_id_and_client_address(client, db):
     assert last.client_addr == "testclient"
     assert last.changes["phone"] == ["0731-0000", "0731-9999"]
     assert last.changes["head_name"] == ["", "王五"]
+
+
+# --- when entries join the chain --------------------------------------------------------------
+
+
+def test_each_flush_records_who_acted_then_though_the_chain_is_extended_at_the_commit(db):
+    first, second = make_user(db, role=Role.coordinator), make_user(db, role=Role.coordinator)
+    db.commit()
+    start = count_entries(db)
+    acting_as(db, first, request_id="req-first")
+    unit = make_unit(db, name="两人先后修改的单位")
+    acting_as(db, second, request_id="req-second")
+    with audit.reason(db, "第二人更正"):
+        unit.phone = "0731-3333"
+    db.commit()
+
+    created, updated = entries(db, "unit", unit.id)
+    assert (created.actor_user_id, created.request_id, created.reason) == (first.id, "req-first", "")
+    assert (updated.actor_user_id, updated.request_id, updated.reason) == (second.id, "req-second", "第二人更正")
+    assert created.at <= updated.at
+    assert [e.seq for e in entries(db)][start:] == list(range(created.seq, created.seq + 2))
+    assert audit.verify_chain(db).ok
+
+
+def test_a_rolled_back_savepoint_drops_its_entries_and_keeps_the_ones_made_before_it(db):
+    db.commit()
+    start = count_entries(db)
+    kept = make_unit(db, name="保存点之前的单位")
+    savepoint = db.begin_nested()
+    undone = make_unit(db, name="保存点里的单位")
+    assert count_entries(db) == start + 2  # a query of the trail inside the savepoint appends both
+    savepoint.rollback()
+    later = make_unit(db, name="保存点之后的单位")
+    db.commit()
+
+    names = {e.changes["name"][1] for e in entries(db)[start:] if e.entity == "unit"}
+    assert names == {"保存点之前的单位", "保存点之后的单位"}
+    assert count_entries(db) == start + 2
+    assert audit.verify_chain(db).ok
+    del kept, undone, later
+
+
+def test_a_released_savepoint_keeps_its_entries(db):
+    db.commit()
+    start = count_entries(db)
+    with db.begin_nested():
+        make_unit(db, name="保存点提交的单位")
+    make_unit(db, name="其后的单位")
+    db.commit()
+    assert [e.changes["name"][1] for e in entries(db)[start:]] == ["保存点提交的单位", "其后的单位"]
+    assert audit.verify_chain(db).ok
+
+
+def test_a_rolled_back_transaction_leaves_nothing_pending(db):
+    db.commit()
+    start = count_entries(db)
+    make_unit(db, name="回滚掉的单位")
+    db.rollback()
+    make_unit(db, name="回滚后的单位")
+    db.commit()
+    assert [e.changes["name"][1] for e in entries(db)[start:]] == ["回滚后的单位"]
+
+
+def test_a_large_transaction_appends_its_entries_before_the_commit(db):
+    db.commit()
+    start = count_entries(db)
+    db.add_all(Unit(name=f"批量单位{n:04d}", kind=UnitKind.town) for n in range(audit.WRITE_PAGE * 2 + 10))
+    db.flush()
+    # already in the chain (not kept in memory): a raw count on the connection sees them
+    appended = db.connection().execute(text("SELECT count(*) FROM audit_entry")).scalar_one()
+    assert appended >= start + audit.WRITE_PAGE * 2
+    db.commit()
+    assert count_entries(db) == start + audit.WRITE_PAGE * 2 + 10
+    assert audit.verify_chain(db).ok
+
+
+def test_the_canonical_parts_rebuild_the_hashed_text():
+    entry: dict[str, Any] = {
+        "at": datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=UTC),
+        "actor_user_id": 7,
+        "actor_token_id": None,
+        "actor_label": 'A"B\\C 名字',
+        "unit_id": None,
+        "request_id": "req\u2028",
+        "client_addr": "10.0.0.1",
+        "action": "update",
+        "entity": "project",
+        "entity_id": "42",
+        "changes": {"phone": ["1", "2"], "amount": [None, "12.50"], "nested": {"b": 1, "a": [True, None]}},
+        "reason": "原因\n第二行",
+    }
+    before, between, after = audit.canonical_parts(entry)
+    fields = {**entry, "seq": 123456789012, "prev_hash": "ab" * 32}
+    expected = audit.entry_hash(audit._hashed_fields(fields))
+    text_ = before + "ab" * 32 + between + "123456789012" + after
+    assert hashlib.sha256(text_.encode()).hexdigest() == expected
+
+
+def test_another_transaction_appends_while_this_one_has_uncommitted_changes_on_postgresql():
+    """The chain's lock is taken at the commit: a transaction that has flushed changes does not
+    hold up everybody else's until it ends."""
+    url, drop = create_pg_database("zs_audit_lock")
+    engine = make_engine(url)
+    try:
+        system.migrate(url)
+        factory = make_session_factory(engine)
+        with factory() as first, factory() as second:
+            start = count_entries(first)
+            first.rollback()
+            make_unit(first, name="先改未提交的单位")  # flushed, not committed
+            second.execute(text("SET LOCAL lock_timeout = '3s'"))
+            make_unit(second, name="后改先提交的单位")
+            second.commit()  # would wait for `first` (and time out) if its flush held the lock
+            first.commit()
+            assert [e.changes["name"][1] for e in entries(first)[start:]] == ["后改先提交的单位", "先改未提交的单位"]
+            assert audit.verify_chain(first).ok
+    finally:
+        engine.dispose()
+        drop()
 
 
 # --- verifying the chain ---------------------------------------------------------------------
@@ -340,7 +479,7 @@ def test_prune_keeps_the_retention_period_and_the_chain_still_verifies(db, monke
     _append_at(db, monkeypatch, now - timedelta(days=186), 3)
     _append_at(db, monkeypatch, now - timedelta(days=184), 2)  # inside the retention period
     _append_at(db, monkeypatch, now, 1)
-    kept_seqs = [e.seq for e in entries(db)][start + 5:]
+    kept_seqs = [e.seq for e in entries(db)][start + 5 :]
     digest_before = audit.verify_chain(db).digest
     old_digest = f"{kept_seqs[0] - 1}:{entries(db)[start + 4].hash}"
 
@@ -367,6 +506,23 @@ def test_prune_keeps_the_retention_period_and_the_chain_still_verifies(db, monke
     # tampering after pruning is still caught
     db.execute(text("UPDATE audit_entry SET reason = 'x' WHERE seq = :s"), {"s": kept_seqs[1]})
     assert audit.verify_chain(db).broken_seq == kept_seqs[1]
+
+
+def test_prune_stops_at_the_first_entry_inside_the_retention_period(db, monkeypatch):
+    """An entry's time is when its change was made, its place in the chain when its transaction
+    committed: an old change committed after a recent one must not take the recent one with it."""
+    db.commit()
+    start = count_entries(db)
+    now = utcnow()
+    _append_at(db, monkeypatch, now - timedelta(days=300), 1)
+    _append_at(db, monkeypatch, now - timedelta(days=10), 1)  # recent
+    _append_at(db, monkeypatch, now - timedelta(days=200), 1)  # made long ago, committed after it
+    recent, late = entries(db)[start + 1 :]
+
+    assert audit.prune(db, 185) == start + 1
+    db.commit()
+    assert [e.seq for e in entries(db)][:2] == [recent.seq, late.seq]
+    assert audit.verify_chain(db).ok
 
 
 def test_prune_with_nothing_old_changes_nothing(db, monkeypatch):
@@ -456,7 +612,7 @@ def test_a_records_page_shows_its_history(client, db):
     login(client, coordinator.username, PASSWORD)
     page = client.get(f"/admin/units/{unit.id}")
     assert page.status_code == 200
-    history = page.text[page.text.index("修改记录"):]
+    history = page.text[page.text.index("修改记录") :]
     assert "修改人乙" in history
     assert "0731-1000" in history and "0731-2000" in history
     assert "电话变更" in history
@@ -476,6 +632,6 @@ def test_a_persons_page_shows_their_history(client, db):
     login(client, coordinator.username, PASSWORD)
     page = client.get(f"/admin/users/{person.id}")
     assert page.status_code == 200
-    history = page.text[page.text.index("修改记录"):]
+    history = page.text[page.text.index("修改记录") :]
     assert "原来的名字" in history and "后来的名字" in history and "本人申请改名" in history
     assert coordinator.display_name in history

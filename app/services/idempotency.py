@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import delete, event, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, event, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
 from starlette.responses import Response
 
 from app.errors import DomainError, Invalid
@@ -79,21 +81,63 @@ def request_fingerprint(
     return digest.hexdigest()
 
 
+_CLAIMS = "idempotency_claims"
+
+
+@dataclass
+class _Claim:
+    """A key this session's transaction inserted, and whether the response was stored with it."""
+
+    record_id: int
+    transaction: SessionTransaction | None
+    finished: bool = False
+
+
 class Guard:
     """Handed to a POST handler; `finish(response)` stores what the first request answered."""
 
-    def __init__(self, db: Session, record: IdempotencyRecord | None) -> None:
+    def __init__(self, db: Session, claim: _Claim | None) -> None:
         self.db = db
-        self.record = record
+        self.claim = claim
 
     def finish(self, response: Response) -> Response:
-        if self.record is not None and response.status_code < 500:
-            self.record.status_code = response.status_code
-            self.record.content_type = response.headers.get("content-type", "")[:100]
-            self.record.headers = {n: response.headers[n] for n in REPLAYED_HEADERS if n in response.headers}
-            self.record.body = bytes(response.body)
-            self.db.flush()
+        claim = self.claim
+        if claim is not None and response.status_code < 500:
+            self.db.flush()  # the request's changes first, as before the key's record
+            self.db.connection().execute(
+                _STORE,
+                {
+                    "record_id": claim.record_id,
+                    "status_code": response.status_code,
+                    "content_type": response.headers.get("content-type", "")[:100],
+                    "headers": {n: response.headers[n] for n in REPLAYED_HEADERS if n in response.headers},
+                    "body": bytes(response.body),
+                },
+            )
+            claim.finished = True
         return response
+
+
+# one statement claims the key: a concurrent request holding it makes this wait for its transaction
+_CLAIM = {
+    "postgresql": pg_insert(IdempotencyRecord)
+    .on_conflict_do_nothing(index_elements=["principal", "key"])
+    .returning(IdempotencyRecord.id),
+    "sqlite": sqlite_insert(IdempotencyRecord)
+    .on_conflict_do_nothing(index_elements=["principal", "key"])
+    .returning(IdempotencyRecord.id),
+}
+_STORE = (
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.id == bindparam("record_id"))
+    .values(
+        status_code=bindparam("status_code"),
+        content_type=bindparam("content_type"),
+        headers=bindparam("headers"),
+        body=bindparam("body"),
+    )
+)
+_FORGET = delete(IdempotencyRecord).where(IdempotencyRecord.id == bindparam("record_id"))
 
 
 def _find(db: Session, principal_key: str, key: str) -> IdempotencyRecord | None:
@@ -104,7 +148,7 @@ def _find(db: Session, principal_key: str, key: str) -> IdempotencyRecord | None
     ).scalar_one_or_none()
 
 
-def _answer_existing(existing: IdempotencyRecord, fingerprint: str) -> None:
+def _answer_existing(existing: IdempotencyRecord, fingerprint: str) -> NoReturn:
     if existing.request_hash != fingerprint:
         raise Invalid(
             {"Idempotency-Key": "该 Idempotency-Key 已用于内容不同的请求"},
@@ -120,37 +164,34 @@ def begin(db: Session, principal_key: str, key: str | None, fingerprint: str) ->
         return Guard(db, None)
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Invalid({"Idempotency-Key": f"Idempotency-Key 不能超过 {MAX_KEY_LENGTH} 个可打印字符"})
-    existing = _find(db, principal_key, key)
-    if existing is not None:
-        _answer_existing(existing, fingerprint)
-    record = IdempotencyRecord(principal=principal_key, key=key, request_hash=fingerprint, status_code=0, headers={})
-    try:
-        # a concurrent request with the same key holds the unique index entry: this waits for
-        # its transaction, then fails here if it committed
-        with db.begin_nested():
-            db.add(record)
-            db.flush()
-    except IntegrityError:
+    connection = db.connection()
+    # a concurrent request with the same key holds the unique index entry: this waits for its
+    # transaction, and inserts nothing if it committed (nor if the key was used before)
+    record_id = connection.execute(
+        _CLAIM[connection.dialect.name],
+        {"principal": principal_key, "key": key, "request_hash": fingerprint, "status_code": 0, "headers": {}},
+    ).scalar_one_or_none()
+    if record_id is None:
         existing = _find(db, principal_key, key)
         if existing is None:
-            raise KeyInFlight() from None
+            raise KeyInFlight()
         _answer_existing(existing, fingerprint)
-    event.listen(db, "before_commit", _forget_unfinished(record))
-    return Guard(db, record)
+    claim = _Claim(record_id, db.get_transaction())
+    db.info.setdefault(_CLAIMS, []).append(claim)
+    return Guard(db, claim)
 
 
-def _forget_unfinished(record: IdempotencyRecord) -> Any:
-    done = False
-
-    def before_commit(session: Session) -> None:
-        nonlocal done
-        if done or session.in_nested_transaction():
-            return  # a savepoint inside the request: only the request's own commit decides
-        done = True
-        if record.status_code == 0 and record in session:
-            session.delete(record)  # flushed by the commit under way
-
-    return before_commit
+@event.listens_for(Session, "before_commit")
+def _forget_unfinished(session: Session) -> None:
+    """A request that stored no response leaves no record, so its key may be used again."""
+    claims: list[_Claim] | None = session.info.get(_CLAIMS)
+    if not claims or session.in_nested_transaction():
+        return  # a savepoint inside the request: only the request's own commit decides
+    del session.info[_CLAIMS]
+    transaction = session.get_transaction()
+    for claim in claims:
+        if not claim.finished and claim.transaction is transaction:  # (not if rolled back meanwhile)
+            session.connection().execute(_FORGET, {"record_id": claim.record_id})
 
 
 def purge(db: Session, ttl_hours: int) -> int:

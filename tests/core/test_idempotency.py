@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, text
 
 from app.db import make_engine, make_session_factory
+from app.errors import Invalid
 from app.main import create_app
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
@@ -26,8 +27,19 @@ from tests.factories import PASSWORD, make_user
 
 
 def unit_form(csrf: str, name: str, **extra: str) -> dict[str, str]:
-    return {"csrf_token": csrf, "name": name, "short_name": "", "kind": "town", "tier": "", "parent_id": "",
-            "head_name": "", "phone": "", "address": "", "sort_order": "0", **extra}
+    return {
+        "csrf_token": csrf,
+        "name": name,
+        "short_name": "",
+        "kind": "town",
+        "tier": "",
+        "parent_id": "",
+        "head_name": "",
+        "phone": "",
+        "address": "",
+        "sort_order": "0",
+        **extra,
+    }
 
 
 def units_named(db: Any, name: str) -> int:
@@ -137,10 +149,17 @@ def test_keys_are_kept_at_least_a_day(db, settings):
 
 def test_purge_removes_only_keys_older_than_the_ttl(db):
     now = utcnow()
-    for key, age in (("fresh", timedelta(hours=1)), ("a-day", timedelta(hours=23, minutes=50)),
-                     ("old", timedelta(hours=25)), ("ancient", timedelta(days=30))):
-        db.add(IdempotencyRecord(principal="user:1", key=key, request_hash="h", status_code=303, headers={},
-                                 created_at=now - age))
+    for key, age in (
+        ("fresh", timedelta(hours=1)),
+        ("a-day", timedelta(hours=23, minutes=50)),
+        ("old", timedelta(hours=25)),
+        ("ancient", timedelta(days=30)),
+    ):
+        db.add(
+            IdempotencyRecord(
+                principal="user:1", key=key, request_hash="h", status_code=303, headers={}, created_at=now - age
+            )
+        )
     db.commit()
     assert idempotency.purge(db, 24) == 2
     db.commit()
@@ -153,10 +172,14 @@ def test_purge_removes_only_keys_older_than_the_ttl(db):
 
 def _waiting_on_locks(engine: Any) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )).scalar_one())
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        )
 
 
 def test_simultaneous_identical_requests_create_one_record_on_postgresql():
@@ -187,7 +210,8 @@ def test_simultaneous_identical_requests_create_one_record_on_postgresql():
 
             def post(i: int) -> None:
                 results[i] = clients[i].post(
-                    "/admin/units/new", data=unit_form(tokens[i], "并发创建镇"),
+                    "/admin/units/new",
+                    data=unit_form(tokens[i], "并发创建镇"),
                     headers={"Idempotency-Key": "same-moment"},
                 )
 
@@ -235,3 +259,57 @@ def test_a_savepoint_inside_the_request_keeps_the_key(db):
     db.commit()
     stored = db.query(IdempotencyRecord).filter_by(principal="user:savepoint", key="key-sp-1").one()
     assert stored.status_code == 201
+
+
+# --- the service itself ------------------------------------------------------------------------
+
+
+def _records(db: Any, key: str) -> list[IdempotencyRecord]:
+    db.expire_all()
+    return list(db.execute(select(IdempotencyRecord).where(IdempotencyRecord.key == key)).scalars())
+
+
+def test_a_claimed_key_stores_the_response_and_a_retry_gets_it_back_exactly(db):
+    from starlette.responses import Response
+
+    guard = idempotency.begin(db, "user:svc", "svc-key-1", "fingerprint-1")
+    first = Response(
+        b'{"id": 7}',
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": "/api/v1/things/7", "X-Other": "not replayed"},
+    )
+    guard.finish(first)
+    db.commit()
+
+    with pytest.raises(idempotency.IdempotentReplay) as caught:
+        idempotency.begin(db, "user:svc", "svc-key-1", "fingerprint-1")
+    replay = caught.value.response()
+    assert (replay.status_code, replay.body) == (201, b'{"id": 7}')
+    assert replay.headers["content-type"] == "application/json"
+    assert replay.headers["location"] == "/api/v1/things/7" and "x-other" not in replay.headers
+    assert replay.headers["idempotent-replayed"] == "true"
+    db.rollback()
+    with pytest.raises(Invalid):
+        idempotency.begin(db, "user:svc", "svc-key-1", "another-fingerprint")
+    db.rollback()
+    assert len(_records(db, "svc-key-1")) == 1
+
+
+def test_a_request_that_stores_no_response_leaves_its_key_free(db):
+    from starlette.responses import Response
+
+    idempotency.begin(db, "user:svc", "svc-key-2", "fingerprint")  # finished without a stored response
+    db.commit()
+    assert _records(db, "svc-key-2") == []
+
+    idempotency.begin(db, "user:svc", "svc-key-3", "fingerprint").finish(Response(b"busy", status_code=503))
+    db.commit()
+    assert _records(db, "svc-key-3") == []  # a server error is never replayed
+
+    idempotency.begin(db, "user:svc", "svc-key-4", "fingerprint")
+    db.rollback()  # the request failed: its claim went with it
+    idempotency.begin(db, "user:svc", "svc-key-4", "fingerprint").finish(Response(b"ok", status_code=201))
+    db.commit()
+    [stored] = _records(db, "svc-key-4")
+    assert (stored.status_code, stored.body, stored.request_hash) == (201, b"ok", "fingerprint")

@@ -8,7 +8,9 @@ code or normalised name, or created once per distinct investor in the file.
 
 Speed (ten thousand rows): the file is read with openpyxl in read-only mode; investors, units
 and possible duplicates are looked up with one query per set, not per row; projects are flushed
-in batches, so that the audit listener appends one batch of entries per flush.
+in batches, so that the audit listener appends one batch of entries per flush. Memory: the cells
+are let go of once checked, and each batch's projects once written (ten thousand ORM objects
+would stay in the worker's memory as freed but unreturned heap).
 """
 
 from __future__ import annotations
@@ -936,16 +938,10 @@ def import_ledger(
     ensure_may_import(principal)
     ledger = read_ledger(content)
     plan = check(db, principal, ledger)
+    ledger.rows = []  # every cell is checked: what is written comes from the plan
     reused = sum(1 for g in plan.groups if g.existing is not None)
     investors_created = _create_investors(db, principal, plan.groups, batch_size)
-    items = []
-    for item in plan.rows:
-        assert item.group is not None and item.group.existing is not None
-        items.append((item.data.model_copy(update={"investor_id": item.group.existing.id}), item.stage_dates))
-    try:
-        created = projects.create_many(db, principal, items, batch_size=batch_size)
-    except Invalid as exc:
-        raise ImportAborted(_row_errors(ledger, plan, exc)) from None
+    project_ids = _create_projects(db, principal, ledger, plan, batch_size)
     audit.append(
         db,
         "import",
@@ -954,26 +950,60 @@ def import_ledger(
             "file": filename[:200],
             "sha256": hashlib.sha256(content).hexdigest(),
             "sheet": ledger.sheet,
-            "rows": len(created),
+            "rows": len(project_ids),
             "investors_created": investors_created,
         },
     )
     return ImportResult(
-        imported=len(created),
+        imported=len(project_ids),
         investors_created=investors_created,
         investors_reused=reused,
-        project_ids=[p.id for p in created],
+        project_ids=project_ids,
         ignored_columns=ledger.ignored,
         sheet=ledger.sheet,
     )
 
 
-def _row_errors(ledger: Ledger, plan: Plan, exc: Invalid) -> list[RowError]:
-    """Errors keyed "<index>.<field>" by projects.create_many, as rows and columns."""
+def _create_projects(db: Session, principal: Principal, ledger: Ledger, plan: Plan, batch_size: int) -> list[int]:
+    """The planned rows written through projects.create_many, one batch per call, in the file's order.
+
+    Each batch's projects (ORM objects) and planned rows are let go of once written, so that
+    ten thousand of them are never in memory at once. A rule broken while writing is reported
+    for every row, as one call would: the batches after it are still checked (and written, to
+    be rolled back with the rest) before ImportAborted is raised. The new projects' ids.
+    """
+    row_numbers = [item.row for item in plan.rows]
+    waiting = plan.rows[::-1]  # taken from the end, batch by batch
+    plan.rows = []
+    project_ids: list[int] = []
+    errors: dict[str, str] = {}
+    written = 0
+    while waiting:
+        items = []
+        for _ in range(min(batch_size, len(waiting))):
+            item = waiting.pop()
+            assert item.group is not None and item.group.existing is not None
+            items.append((item.data.model_copy(update={"investor_id": item.group.existing.id}), item.stage_dates))
+        try:
+            created = [project.id for project in projects.create_many(db, principal, items, batch_size=batch_size)]
+        except Invalid as exc:  # keyed "<index in this batch>.<field>"
+            for key, message in exc.errors.items():
+                index, dot, field_name = key.partition(".")
+                errors[f"{written + int(index)}{dot}{field_name}" if index.isdigit() else key] = message
+        else:
+            project_ids.extend(created)
+        written += len(items)
+    if errors:
+        raise ImportAborted(_row_errors(ledger, row_numbers, errors))
+    return project_ids
+
+
+def _row_errors(ledger: Ledger, row_numbers: list[int], errors: dict[str, str]) -> list[RowError]:
+    """Errors keyed "<index>.<field>" (as by projects.create_many), as rows and columns."""
     result = []
-    for key, message in exc.errors.items():
+    for key, message in errors.items():
         index, _, field_name = key.partition(".")
-        row = plan.rows[int(index)].row if index.isdigit() and int(index) < len(plan.rows) else ledger.header_row
+        row = row_numbers[int(index)] if index.isdigit() and int(index) < len(row_numbers) else ledger.header_row
         written = ledger.headers.get("responsible_unit" if field_name.endswith("unit_id") else field_name)
         if written is None:
             result.append(RowError(row, WHOLE_ROW, message))

@@ -564,3 +564,64 @@ def test_create_many_checks_every_item_before_writing_any(db):
     assert count(db, Project) == before
     [created] = projects.create_many(db, principal, [(good, {Stage.negotiating: date(2025, 1, 2)})])
     assert (created.responsible_unit_id, created.negotiating_on) == (unit.id, date(2025, 1, 2))
+
+
+# --- written batch by batch ----------------------------------------------------------------------
+
+
+def test_a_ledger_written_in_several_batches_keeps_the_rows_order_and_audits_every_project(db):
+    unit = make_unit(db)
+    principal = Principal(role=Role.unit_staff, unit_id=unit.id, label="测试")
+    db.info["principal"] = principal
+    rows = [
+        {"项目名称": f"分批项目{n:02d}", "客商名称": f"分批客商{n % 3}有限公司", "计划总投资（万元）": 100 + n}
+        for n in range(7)
+    ]
+
+    result = project_import.import_ledger(db, principal, workbook(rows), filename="分批.xlsx", batch_size=3)
+    db.commit()
+
+    assert result.imported == 7 and result.investors_created == 3
+    stored = {p.id: p for p in projects_of(db, unit)}
+    assert [stored[i].name for i in result.project_ids] == [r["项目名称"] for r in rows]
+    assert [stored[i].planned_investment for i in result.project_ids] == [Decimal(100 + n) for n in range(7)]
+    created = db.execute(
+        select(AuditEntry.entity_id).where(AuditEntry.entity == "project", AuditEntry.action == "create")
+    ).scalars()
+    assert {str(i) for i in result.project_ids} <= set(created)
+    [entry] = db.execute(select(AuditEntry).where(AuditEntry.action == "import")).scalars().all()
+    assert (entry.changes["rows"], entry.changes["file"]) == (7, "分批.xlsx")
+
+
+def test_a_rule_broken_while_writing_is_reported_for_the_rows_of_every_batch(db, monkeypatch):
+    """An investor matched by the checks and removed before the writing (another user, meanwhile):
+    nothing is imported and every row naming it is listed, whichever batch it is in."""
+    unit = make_unit(db)
+    known = make_investor(db, name="中途消失的客商有限公司", credit_code=CODE_A)
+    make_investor(db, name="另一个客商有限公司")  # (SQLite gives the highest id again once it is deleted)
+    principal = Principal(role=Role.unit_staff, unit_id=unit.id, label="测试")
+    db.info["principal"] = principal
+    db.commit()
+    rows = [{"项目名称": f"中途项目{n}", "客商名称": f"其他客商{n}有限公司"} for n in range(7)]
+    for n in (1, 5):  # Excel rows 3 and 7: the first and the third batch of three
+        rows[n] = {"项目名称": f"中途项目{n}", "客商名称": "中途消失的客商有限公司", "统一社会信用代码": CODE_A}
+    checked = project_import.check
+
+    def check_then_removed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        plan = checked(*args, **kwargs)
+        db.delete(known)
+        db.flush()
+        return plan
+
+    monkeypatch.setattr(project_import, "check", check_then_removed_meanwhile)
+    before = count(db, Project)
+
+    with pytest.raises(project_import.ImportAborted) as caught:
+        project_import.import_ledger(db, principal, workbook(rows), batch_size=3)
+    db.rollback()  # as the request's error handling does
+
+    assert [(e.row, e.column, e.message) for e in caught.value.row_errors] == [
+        (3, project_import.WHOLE_ROW, "客商不存在"),
+        (7, project_import.WHOLE_ROW, "客商不存在"),
+    ]
+    assert count(db, Project) == before

@@ -307,8 +307,8 @@ def report(
     return ticket
 
 
-def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, today: date | None = None) -> Ticket:
-    ticket = get(db, principal, ticket_id)
+def ensure_may_route(db: Session, principal: Principal, ticket: Ticket) -> None:
+    """Only the coordinator, or the linked leader of the ticket's project, routes a ticket."""
     if not (
         principal.is_coordinator
         or (
@@ -318,6 +318,11 @@ def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, 
         )
     ):
         raise policy.DeniedForbidden("只有招商局或项目的挂钩领导可以交办")
+
+
+def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, today: date | None = None) -> Ticket:
+    ticket = get(db, principal, ticket_id)
+    ensure_may_route(db, principal, ticket)
     check_version(db, ticket, data.version)
     if ticket.status is not TicketStatus.reported:
         raise Invalid({"__all__": "该问题已交办"})
@@ -675,7 +680,12 @@ def _box_condition(box: str, everything: bool, mine: Any, today: Any, soon: Any,
     return condition
 
 
-_ORDER = (Ticket.due_on.is_(None), Ticket.due_on, Ticket.id.desc())  # the nearest deadline first, none last
+# The nearest deadline first, none last, the newest first among equals. Written as NULLS LAST (not a
+# sort on `due_on IS NULL`) so that the index ix_ticket_due_order (due_on, id DESC), or
+# ix_ticket_status_due (status, due_on, id DESC) for a box of one status, gives the rows in this order
+# and the page is read alone, on PostgreSQL (an ascending index keeps NULLs last) and on SQLite (which
+# reads the index's NULLs after the rest).
+_ORDER = (Ticket.due_on.asc().nulls_last(), Ticket.id.desc())
 
 
 def list_tickets(

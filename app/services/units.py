@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -250,3 +251,55 @@ def pick(
     return UnitPick(
         None, text, error=f"有 {count}单位的名称含“{text}”，请选择其中一个", choices=tuple(choices), more=more
     )
+
+
+# --- choosing several units by name (a ticket's helper units) --------------------------------
+
+NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
+"""Between the names typed into a field that takes several units (without JavaScript, one at a time is
+not needed: 河口镇、青石镇)."""
+
+_CHOICES_BY_ID = (
+    select(*_CHOICE_COLUMNS)
+    .outerjoin(_parent, _parent.id == Unit.parent_id)
+    .where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
+)
+
+
+@dataclass(frozen=True)
+class UnitPicks:
+    """What the names typed into a field of several units ask for: the units they named, one each, and
+    for the names that named no unit or several, those names (as typed) with a message and the units
+    each could mean."""
+
+    unit_ids: tuple[int, ...] = ()
+    text: str = ""
+    problems: tuple[UnitPick, ...] = ()
+
+
+def choices(db: Session, principal: Principal, unit_ids: Sequence[int]) -> list[UnitChoice]:
+    """Units as the unit field shows them, in the order of `unit_ids` (each once; unknown ids left out)."""
+    _ensure_reads_all_units(principal)
+    wanted = list(dict.fromkeys(unit_ids))
+    if not wanted:
+        return []
+    found = {c.id: c for c in map(_choice, db.connection().execute(_CHOICES_BY_ID, {"unit_ids": wanted}))}
+    return [found[i] for i in wanted if i in found]
+
+
+def pick_many(db: Session, principal: Principal, text: str | None) -> UnitPicks:
+    """The units named by `text`: names separated by NAME_SEPARATORS, each taken as `pick` takes a
+    typed name (a unit's exact name or short name, or part of the name of exactly one unit)."""
+    _ensure_reads_all_units(principal)
+    names = [n for n in (normalise_name(part) for part in NAME_SEPARATORS.split(text or "")) if n]
+    found: list[int] = []
+    left: list[str] = []
+    problems: list[UnitPick] = []
+    for name in dict.fromkeys(names):
+        named = pick(db, principal, None, name)
+        if named.unit_id is not None:
+            found.append(named.unit_id)
+        else:
+            left.append(name)
+            problems.append(named)
+    return UnitPicks(tuple(dict.fromkeys(found)), "、".join(left), tuple(problems))

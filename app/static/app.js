@@ -67,14 +67,21 @@
     }
     svg.classList.add("fit");
   });
-  // the unit field of the list filters (components/unit_search.html): a combobox whose list box htmx
-  // fills as one types. Arrow keys move through the options, Enter or a tap takes one, Escape closes
-  // the list; the chosen unit's id goes into the hidden unit_id, whose change event sends the form.
+  // the unit field (components/unit_search.html): a combobox whose list box htmx fills as one types.
+  // Arrow keys move through the options, Enter or a tap takes one, Escape closes the list; the chosen
+  // unit's id goes into the field's hidden input (unit_id in the list filters, whose change event sends
+  // the form). A field of several units (data-unit-chips) adds the unit taken as one more chip instead.
   function unitField(el) {
     var box = el && el.closest ? el.closest("[data-unit-search]") : null;
     if (!box) return null;
+    var chips = box.getAttribute("data-unit-chips");
     return { box: box, input: box.querySelector("[role=combobox]"), value: box.querySelector(".unit-value"),
-      popup: box.querySelector(".unit-popup") };
+      popup: box.querySelector(".unit-popup"), chips: chips ? document.getElementById(chips) : null };
+  }
+  function unitChosen(u) { return !!(u.value && u.value.value); }
+  function unitSay(u, message) {
+    var status = document.getElementById(u.input.id + "-status");
+    if (status) status.textContent = message;
   }
   function unitOptions(u) { return Array.from(u.popup.querySelectorAll("[role=option]")); }
   function unitShow(u, open) {
@@ -110,27 +117,63 @@
     if (changed) u.value.dispatchEvent(new Event("change", { bubbles: true }));
   }
   function unitChoose(u, option) {
+    if (u.chips) {
+      unitAddChip(u, option.getAttribute("data-id"), option.getAttribute("data-name"));
+      return;
+    }
     u.input.value = option.getAttribute("data-name");
     unitShow(u, false);
     unitSet(u, option.getAttribute("data-id"), u.input.value);
+    var form = u.box.closest("form");  // a choice among scopes that has "one unit": that one
+    var scope = form ? form.querySelector("select[data-unit-scope]") : null;
+    if (scope) scope.value = scope.getAttribute("data-unit-scope");
+  }
+  function unitAddChip(u, id, name) {
+    var boxes = Array.from(u.chips.querySelectorAll("input[type=checkbox]"));
+    var same = boxes.filter(function (b) { return b.value === id; })[0];
+    var limit = parseInt(u.box.getAttribute("data-chip-limit") || "0", 10);
+    var ticked = boxes.filter(function (b) { return b.checked; }).length;
+    unitShow(u, false);
+    if (same) {
+      same.checked = true;
+      u.input.value = "";
+      unitSay(u, name + " 已选");
+      return;
+    }
+    if (limit && ticked >= limit) {
+      unitSay(u, "最多选 " + limit + " 个，请先取消勾选一个");
+      return;
+    }
+    var item = document.createElement("li"), label = document.createElement("label"), box = document.createElement("input");
+    label.className = "chip";
+    box.type = "checkbox";
+    box.name = u.box.getAttribute("data-chip-name");
+    box.value = id;
+    box.checked = true;
+    label.append(box, " " + name);
+    item.append(label);
+    u.chips.append(item);
+    u.chips.hidden = false;
+    u.input.value = "";
+    unitSay(u, "已添加 " + name + "，共选 " + (ticked + 1) + " 个");
   }
   document.addEventListener("htmx:afterSwap", function (evt) {
     var u = unitField(evt.detail.target);
     if (!u || evt.detail.target !== u.popup) return;
     var found = u.popup.querySelector("[role=option], .unit-note");
     unitActivate(u, null);  // new options: none is active until an arrow key says so
-    unitShow(u, !!found && document.activeElement === u.input && !u.value.value);
+    unitShow(u, !!found && document.activeElement === u.input && !unitChosen(u));
   });
   document.addEventListener("input", function (evt) {
     var u = unitField(evt.target);
     if (!u || evt.target !== u.input) return;
     if (!u.input.value.trim()) {  // emptied: every unit, at once
       unitShow(u, false);
-      unitSet(u, "", "");
+      if (u.value) unitSet(u, "", "");
       return;
     }
     // edited: the chosen unit holds only while the text is still its name (the form sends the text otherwise)
-    u.value.value = u.input.value === u.value.getAttribute("data-name") ? u.value.getAttribute("data-id") : "";
+    if (u.value) u.value.value = u.input.value === u.value.getAttribute("data-name") ? u.value.getAttribute("data-id") : "";
   });
   document.addEventListener("change", function (evt) {  // typing is no choice: only the hidden id sends the form
     var u = unitField(evt.target);
@@ -173,7 +216,7 @@
     if (!form || form.tagName !== "FORM" || !params) return;
     form.querySelectorAll("[data-unit-search]").forEach(function (box) {
       var u = unitField(box);
-      if (!u.value.value) return;
+      if (!unitChosen(u)) return;
       if (params instanceof FormData) params.delete(u.input.name);
       else delete params[u.input.name];
     });

@@ -129,7 +129,8 @@ def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(b
         desk = new_page("desktop")
         sign_in(desk, "zsj_admin")
         desk.goto(ticket_path)
-        desk.get_by_label("牵头办理单位").select_option(label="青山县工业和信息化局")
+        desk.get_by_role("combobox", name="牵头办理单位").press_sequentially("工业和信息化", delay=30)
+        desk.get_by_role("option", name=re.compile("青山县工业和信息化局")).click()
         desk.get_by_role("button", name="交办", exact=True).click()
         expect(desk.get_by_text(re.compile(r"剩 10 个工作日"))).to_be_visible()
 

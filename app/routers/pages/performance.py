@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,8 +18,10 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
+from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.services import activities, audit, bulletins, export, metrics, performance, units
+from app.services.units import UnitPick
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -86,7 +89,15 @@ def targets_page(
 
 
 def _targets(
-    request: Request, db: DbSession, principal: PagePrincipal, year: int, errors: dict[str, str], status_code: int = 200
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    year: int,
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    scope: str = "",
+    scope_unit: UnitPick | None = None,
 ) -> Response:
     as_of = min(date.today(), date(year, 12, 31))
     unit_ids = None if principal.reads_everything else [principal.unit_id or 0]
@@ -107,36 +118,73 @@ def _targets(
             "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind],
             "tiers": TIER_LABELS,
             "shown": performance.shown,
-            "unit_options": [(u.id, u.name) for u in unit_rows],
+            "scope": scope,
+            "scope_unit": scope_unit or UnitPick(),
             "errors": errors,
         },
         status_code=status_code,
     )
 
 
+def _digits(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 9 else None
+
+
+def _scope_unit(db: DbSession, principal: PagePrincipal, form: Any) -> UnitPick:
+    """The unit of a target for one unit: taken from the field's list (its id), one of the units offered
+    for a name that named several (`scope_unit_choice`), or the name typed, looked up (no JavaScript)."""
+    chosen = _digits(form.get("scope_unit_choice"))
+    if chosen is not None:
+        return units.pick(db, principal, chosen, None)
+    text = form.get("scope_unit_name")
+    return units.pick(db, principal, _digits(form.get("scope_unit_id")), text if isinstance(text, str) else None)
+
+
 @router.post("/targets")
 def targets_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     year = _int(form.get("year"), "year", date.today().year)
+    scope = str(form.get("scope") or "")
+    text = form.get("scope_unit_name")
+    scope_unit = UnitPick(text=units.normalise_name(text) if isinstance(text, str) else "")  # shown again as typed
     try:
         if form.get("month"):
             performance.set_expected_share(
                 db, principal, year, _int(form.get("month"), "month"), _dec(form.get("share"), "share")
             )
         else:
-            scope = str(form.get("scope") or "")
             kind, _, value = scope.partition(":")
+            errors: dict[str, str] = {}
+            try:
+                amount = _dec(form.get("amount"), "amount")
+            except Invalid as exc:
+                errors.update(exc.errors)
+            unit_id = int(value) if kind == "unit" and value.isdigit() else None
+            typed = str(form.get("scope_unit_name") or "").strip()
+            if scope == "unit" or typed:  # units are looked up by name for the coordinator only
+                policy.ensure_coordinator(principal)
+            if scope == "unit":
+                scope_unit = _scope_unit(db, principal, form)
+                unit_id = scope_unit.unit_id
+                if scope_unit.error or unit_id is None:
+                    errors["scope_unit_id"] = scope_unit.error or "请填写单位名称"
+            elif typed:
+                errors["scope_unit_id"] = "填写了单位名称：请在“适用”中选择“单个单位”，或清空单位名称"
+            if errors:
+                raise Invalid(errors)
             performance.set_target(
                 db,
                 principal,
                 year=year,
                 metric=str(form.get("metric") or ""),
-                amount=_dec(form.get("amount"), "amount"),
+                amount=amount,
                 tier=int(value) if kind == "tier" and value.isdigit() else None,
                 unit_kind=value if kind == "kind" else None,
-                unit_id=int(value) if kind == "unit" and value.isdigit() else None,
+                unit_id=unit_id,
             )
     except Invalid as exc:
-        return _targets(request, db, principal, year, exc.errors, 422)
+        if "scope_unit_id" in exc.errors and not scope_unit.error:
+            scope_unit = dataclasses.replace(scope_unit, error=exc.errors["scope_unit_id"])
+        return _targets(request, db, principal, year, exc.errors, 422, scope=scope, scope_unit=scope_unit)
     return go(request, f"/targets?year={year}")
 
 
@@ -236,15 +284,15 @@ def rates_page(
     principal: PagePrincipal,
     start: date = Query(date(date.today().year, 1, 1)),
     end: date = Query(date.today()),
-    unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    unit_id: str = Query("", pattern=r"^([1-9][0-9]{0,8})?$"),  # blank: the form sent "every unit"
     category: str = Query("", max_length=30),
 ) -> Response:
     if end < start:
         raise Invalid({"end": "截止日期不能早于开始日期"})
-    if not principal.reads_everything:
-        unit_id = principal.unit_id
+    unit = unit_search.pick(request, db, principal, int(unit_id) if unit_id else None)  # a typed name names the unit
+    chosen = principal.unit_id if unit is None else unit.unit_id  # (None: those who see their own unit only)
     cat = Category(category) if category in Category.__members__ else None
-    result = performance.rates(db, start, end, unit_id, cat)
+    result = performance.rates(db, start, end, chosen, cat)
     return render(
         request,
         "performance/rates.html",
@@ -252,11 +300,11 @@ def rates_page(
             "rates": result,
             "start": start,
             "end": end,
-            "unit_id": unit_id,
+            "unit_id": chosen,
             "category": category,
             "shown": performance.shown,
             "categories": [(c.value, CATEGORY_LABELS[c]) for c in Category],
-            "unit_options": [(u.id, u.name) for u in units.list_units(db)[0]] if principal.reads_everything else [],
+            **unit_search.context(request, unit),
         },
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -26,6 +28,7 @@ from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, Tick
 from app.services import audit, notify, projects, tickets, units, workdays
 from app.services import files as file_store
 from app.services.common import check_version
+from app.services.units import UnitChoice, UnitPick
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -172,6 +175,56 @@ def ticket_create(
     return guard.finish(go(request, f"/tickets/{ticket.id}?created=1"))
 
 
+@dataclass
+class RouteUnits:
+    """The route form's two unit fields as sent: the handling unit (its field), the helper units chosen
+    and the names typed for more of them that named no unit or several (shown again, to correct)."""
+
+    handling: UnitPick = field(default_factory=UnitPick)
+    helper_ids: list[int] = field(default_factory=list)
+    helper_text: str = ""
+    helper_problems: tuple[UnitPick, ...] = ()
+    helpers: list[UnitChoice] = field(default_factory=list)  # the helper_ids' units, to show
+
+    @property
+    def errors(self) -> dict[str, str]:
+        errors = {}
+        if self.handling.error:
+            errors["handling_unit_id"] = self.handling.error
+        elif self.handling.unit_id is None:
+            errors["handling_unit_id"] = "请选择牵头办理单位"
+        if self.helper_problems:
+            errors["helper_unit_ids"] = "请检查协办单位"
+        return errors
+
+
+def _digits(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 9 else None
+
+
+def _route_units(db: DbSession, principal: PagePrincipal, form: FormData) -> RouteUnits:
+    """The units the route form names: a unit taken from a field's list comes as its id; a name typed
+    without JavaScript is looked up (`units.pick`, `units.pick_many`); one of the units offered for a
+    name that named several comes as `handling_unit_choice` (a helper: one more helper_unit_ids)."""
+    chosen = _digits(form.get("handling_unit_choice"))
+    text = form.get("handling_unit_name")
+    if chosen is not None:
+        handling = units.pick(db, principal, chosen, None)
+    else:
+        handling = units.pick(
+            db, principal, _digits(form.get("handling_unit_id")), text if isinstance(text, str) else None
+        )
+    helper_ids = [i for v in form.getlist("helper_unit_ids") if (i := _digits(v)) is not None]
+    typed = form.get("helper_unit_name")
+    more = units.pick_many(db, principal, typed if isinstance(typed, str) else None)
+    return RouteUnits(
+        handling=handling,
+        helper_ids=list(dict.fromkeys([*helper_ids, *more.unit_ids])),
+        helper_text=more.text,
+        helper_problems=more.problems,
+    )
+
+
 def _page(
     request: Request,
     db: DbSession,
@@ -181,6 +234,7 @@ def _page(
     errors: dict[str, str] | None = None,
     conflict: Any = None,
     status_code: int = 200,
+    route: RouteUnits | None = None,
 ) -> Response:
     ticket = tickets.get(db, principal, ticket_id)
     calendar = workdays.load_calendar(db)
@@ -195,7 +249,11 @@ def _page(
         notify.mark_read(db, principal.user_id, link=f"/tickets/{ticket.id}")
     report_event = next((e.id for e in events if e.action == "report"), None)
     handling = principal.unit_id is not None and principal.unit_id == ticket.handling_unit_id
-    unit_rows, _ = units.list_units(db)
+    route = route or RouteUnits()
+    if route.helper_ids:  # sent again: the helper units chosen, by name
+        route.helpers = units.choices(db, principal, route.helper_ids)
+    if errors and errors.get("handling_unit_id") and not route.handling.error:  # the service's word on it
+        route.handling = dataclasses.replace(route.handling, error=errors["handling_unit_id"])
     return render(
         request,
         "tickets/detail.html",
@@ -222,7 +280,7 @@ def _page(
                 and project is not None
                 and project.linked_leader_id == principal.user_id
             ),
-            "unit_options": [(u.id, u.name) for u in unit_rows],
+            "route": route,
             "verdicts": [(v.value, v.label) for v in Verdict],
             "errors": errors or {},
             "conflict": conflict,
@@ -257,20 +315,27 @@ def ticket_photo(
     )
 
 
+ROUTE_UNIT_FIELDS = ["handling_unit_name", "handling_unit_choice", "helper_unit_ids", "helper_unit_name"]
+
+
 @router.post("/tickets/{ticket_id}/route")
 def ticket_route(
     request: Request, db: DbSession, principal: PagePrincipal, ticket_id: int, form: RequestForm
 ) -> Response:
+    # who may see and route it first (404, 403): units are looked up by name for those who route only
+    tickets.ensure_may_route(db, principal, tickets.get(db, principal, ticket_id))
+    chosen = _route_units(db, principal, form)
     try:
-        helpers = [int(v) for v in form.getlist("helper_unit_ids") if isinstance(v, str) and v.isdigit()]
-        data = validate_form(TicketRoute, form, ignore=["helper_unit_ids"]).model_copy(
-            update={"helper_unit_ids": helpers}
-        )
+        if chosen.errors:
+            raise Invalid(chosen.errors)
+        values = {k: v for k, v in form.multi_items() if k not in ROUTE_UNIT_FIELDS}
+        values["handling_unit_id"] = str(chosen.handling.unit_id)
+        data = validate_form(TicketRoute, values).model_copy(update={"helper_unit_ids": chosen.helper_ids})
         tickets.route(db, principal, ticket_id, data)
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict):
-            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
-        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409, route=chosen)
+        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422, route=chosen)
     return go(request, f"/tickets/{ticket_id}")
 
 

@@ -10,6 +10,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
+from app.errors import Invalid
 from app.principal import Principal
 from app.routing import IndexedRouter
 from app.services import units
@@ -22,6 +23,7 @@ TEXT_PARAM = "unit_name"
 """The field's text box: sent with the chosen unit's id, or alone when no unit was picked (no JavaScript)."""
 
 FieldId = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+TextName = Annotated[str, Query(alias="text", pattern=r"^[a-z][a-z0-9_]{0,30}$")]
 
 
 @router.get("/units/search")
@@ -31,8 +33,14 @@ def unit_suggestions(
     principal: PagePrincipal,
     field: FieldId = "f-unit",
     unit_name: str = Query("", max_length=200),
+    text_name: TextName = TEXT_PARAM,
 ) -> Response:
-    """The units whose name contains what was typed, as the options of the field's list box."""
+    """The units whose name contains what was typed, as the options of the field's list box. The text
+    comes as `unit_name`, or under the name `text` says (a form with two unit fields names them apart)."""
+    if text_name != TEXT_PARAM:
+        unit_name = request.query_params.get(text_name, "")
+        if len(unit_name) > 200:
+            raise Invalid({text_name: "名称过长"})
     choices, more = units.search(db, principal, unit_name)
     text = units.normalise_name(unit_name)
     return render(

@@ -61,6 +61,8 @@ class Lead(Audited, VersionedMixin, TimestampMixin, Base):
         CheckConstraint("intended_investment >= 0", name="investment_non_negative"),
         Index("ix_lead_unit_date", "unit_id", "lead_date"),
         Index("ix_lead_status_date", "status", "lead_date"),
+        # the valid leads of a year by unit (the quota table): counted from the index alone
+        Index("ix_lead_status_date_unit", "status", "lead_date", "unit_id", "duplicate_of_id"),
         Index("ix_lead_investor_id", "investor_id"),
         Index("ix_lead_contact_phone_key", "contact_phone_key"),
         Index("ix_lead_duplicate_of_id", "duplicate_of_id"),

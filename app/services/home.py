@@ -222,28 +222,26 @@ def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict
 
 @lru_cache(maxsize=4)
 def _overview_figures(dialect: str, today: date, stalled_days: int, land_idle_days: int) -> Select[Any]:
-    """The overview's counts as one row: one pass over the projects (by stage, by warning, signed and
-    started this year), the funds confirmed this year, and the small counts. The same statement all
-    day: built once for the day and the thresholds.
+    """The overview's counts as one row: one pass over the projects (by stage, by warning), the funds
+    confirmed this year, and the small counts. The same statement all day: built once for the day and
+    the thresholds (`dialect` keys the cache: the engines' statements differ).
 
     The pass over the projects counts by stage and status first, then adds the groups up: fewer
-    conditions to test on each project than a filtered count per stage. The funds confirmed this year
-    (about half the table): PostgreSQL reads the table for them either way and sooner with the
-    conditions in WHERE; SQLite would follow the (status, date) index there row by row, three times
-    slower than reading the table in order with the conditions in a FILTER."""
+    conditions to test on each project than a filtered count per stage. It reads every project, and
+    what it costs is reading each one's warning columns (late in a wide row); the counts an index
+    answers alone are asked apart: the "stalled" warning (its partial index), signed and started this
+    year (the indexes on those days). The funds confirmed this year (about half the table) are summed
+    from ix_funds_arrival_status_date_amount alone, on both engines; the valid leads of the quota table
+    likewise come from ix_lead_status_date_unit (`leads.quota_table`)."""
     t = projects.Thresholds(today=today, stalled_days=stalled_days, land_idle_days=land_idle_days)
     year_start = today.replace(month=1, day=1)
-    counted = {
-        **{f"flag_{flag}": projects.flag_condition(flag, t) for flag in projects.FLAG_LABELS},
-        "signed_year": Project.signed_on >= year_start,
-        "started_year": Project.started_on >= year_start,
-    }
+    in_the_pass = [flag for flag in projects.FLAG_LABELS if flag != "stalled"]
     groups = (
         select(
             Project.stage,
             Project.status,
             func.count().label("projects"),
-            *(func.count().filter(condition).label(name) for name, condition in counted.items()),
+            *(func.count().filter(projects.flag_condition(flag, t)).label(f"flag_{flag}") for flag in in_the_pass),
         )
         .group_by(Project.stage, Project.status)
         .subquery("project_groups")
@@ -255,17 +253,22 @@ def _overview_figures(dialect: str, today: date, stalled_days: int, land_idle_da
             .label(f"stage_{stage.value}")
             for stage in Stage
         ),
-        *(func.sum(groups.c[name]).label(name) for name in counted),
+        *(func.sum(groups.c[f"flag_{flag}"]).label(f"flag_{flag}") for flag in in_the_pass),
     ).subquery("on_projects")
+
+    def projects_where(condition: Any, name: str) -> Any:
+        return select(func.count()).select_from(Project).where(condition).scalar_subquery().label(name)
+
     f = FundsArrival
-    confirmed = (f.status == FundsStatus.confirmed, f.source != FundsSource.foreign, f.arrived_on >= year_start)
-    if dialect == "sqlite":
-        funds_year = select(func.coalesce(func.sum(f.amount).filter(*confirmed), 0))
-    else:
-        funds_year = select(func.coalesce(func.sum(f.amount), 0)).where(*confirmed)
     return select(
         on_projects,
-        funds_year.scalar_subquery().label("funds_year"),
+        projects_where(projects.flag_condition("stalled", t), "flag_stalled"),
+        projects_where(Project.signed_on >= year_start, "signed_year"),
+        projects_where(Project.started_on >= year_start, "started_year"),
+        select(func.coalesce(func.sum(f.amount), 0))
+        .where(f.status == FundsStatus.confirmed, f.source != FundsSource.foreign, f.arrived_on >= year_start)
+        .scalar_subquery()
+        .label("funds_year"),
         select(func.count())
         .select_from(f)
         .where(f.status == FundsStatus.pending)

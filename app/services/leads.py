@@ -18,10 +18,12 @@ from sqlalchemy import (
     Subquery,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -561,10 +563,51 @@ def quota_standing(db: Session, principal: Principal, unit_id: int, today: date 
     return standing_of(today, int(Decimal(row.quota)), _months_of(row))
 
 
-_CREDITED_ALL = _credited()
+def _valid_between(start: Any, end: Any) -> ColumnElement[bool]:
+    """The leads a quota counts (valid, not merged into another) dated in [start, end)."""
+    return and_(
+        Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), Lead.lead_date >= start, Lead.lead_date < end
+    )
+
+
+# Every unit's leads credited each month (the counts of `_credited`, for all units at once), read from
+# ix_lead_status_date_unit alone: each month's valid leads counted by their own unit over that month's
+# range of the index (twelve small groupings: cheaper than testing twelve month filters on every lead);
+# then the leads whose credit is shared (as `_credited` counts them, by the units credited, not their
+# own: one less for their unit, once per lead, one more for each unit credited), found from the credits.
+# The counts are the sums by unit and month.
+_MONTH_OF = case(*((Lead.lead_date < _MONTH_STARTS[m], m) for m in range(1, 12)), else_=12)  # within the year
+_SHARED_LEADS = select(LeadCredit.lead_id).distinct().subquery("shared_leads")
+_MOVES = union_all(
+    *(
+        select(
+            Lead.unit_id.label("unit_id"),
+            literal_column(str(m + 1), Integer).label("month"),
+            func.count().label("leads"),
+        )
+        .where(_valid_between(_MONTH_STARTS[m], _MONTH_STARTS[m + 1]))
+        .group_by(Lead.unit_id)
+        for m in range(12)
+    ),
+    select(Lead.unit_id, _MONTH_OF, literal_column("-1", Integer))
+    .join(_SHARED_LEADS, _SHARED_LEADS.c.lead_id == Lead.id)
+    .where(_valid_between(_MONTH_STARTS[0], _MONTH_STARTS[12])),
+    select(LeadCredit.unit_id, _MONTH_OF, literal_column("1", Integer))
+    .join(Lead, Lead.id == LeadCredit.lead_id)
+    .where(_valid_between(_MONTH_STARTS[0], _MONTH_STARTS[12])),
+).subquery("moves")
 _COUNTS_BY_UNIT = (
-    select(_CREDITED_ALL.c.unit_id, func.count().label("year_total"), *_month_counts(_CREDITED_ALL))
-    .group_by(_CREDITED_ALL.c.unit_id)
+    select(
+        _MOVES.c.unit_id,
+        cast(func.sum(_MOVES.c.leads), Integer).label("year_total"),
+        *(
+            cast(func.sum(_MOVES.c.leads).filter(_MOVES.c.month == literal_column(str(m), Integer)), Integer).label(
+                f"leads_month_{m}"
+            )
+            for m in range(1, 13)
+        ),
+    )
+    .group_by(_MOVES.c.unit_id)
     .subquery("unit_leads")
 )
 _OVERRIDE = aliased(AppSetting, name="unit_quota")

@@ -367,3 +367,34 @@ def test_the_pages_show_the_board_and_the_overview(client, db, signed_in):
     overview = signed_in(make_user(db, role=Role.coordinator)).get("/").text
     assert '<div class="value">1</div><div class="label">待确认到位资金（笔）</div>' in overview
     assert "线索任务未完成的单位" in overview or today.month == 1
+
+
+def test_the_quota_table_counts_every_units_credited_leads_month_by_month(db, world):
+    """Each unit's counts are the leads credited to it, as `credited_valid_leads` gives them: a lead whose
+    credit is shared counts for each unit credited (once, however many shares), not for its own unit
+    unless credited too; merged, invalid and last year's leads not at all."""
+    unit, other = world["unit"], world["other"]
+    third = make_unit(db, kind=UnitKind.town)
+    away = make_lead(db, unit, lead_date=date(YEAR, 2, 27))  # the unit's lead, credited to two others
+    db.add_all(
+        [
+            LeadCredit(lead_id=away.id, unit_id=other.id, share=Decimal(60)),
+            LeadCredit(lead_id=away.id, unit_id=third.id, share=Decimal(40)),
+        ]
+    )
+    december = make_lead(db, third, lead_date=date(YEAR, 12, 31))  # the year's last day, credited to itself
+    db.add(LeadCredit(lead_id=december.id, unit_id=third.id, share=Decimal(100)))
+    make_lead(db, third, lead_date=date(YEAR + 1, 1, 1))  # next year's
+    db.flush()
+
+    expected: dict[int, list[int]] = {}
+    for unit_id, lead_date, _share in leads.credited_valid_leads(db, YEAR):
+        expected.setdefault(unit_id, [0] * 12)[lead_date.month - 1] += 1
+    rows = {r["unit"].id: r for r in leads.quota_table(db, coordinator(), date(YEAR, 12, 31))}
+    for unit_id, counts in expected.items():
+        assert rows[unit_id]["year_total"] == sum(counts), unit_id
+        assert rows[unit_id]["this_month"] == counts[11], unit_id
+        assert rows[unit_id]["missed"] == [m for m in range(1, 12) if counts[m - 1] < rows[unit_id]["quota"]]
+    assert expected[unit.id] == [2, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]  # February's went to the other two
+    assert expected[third.id][1] == 1 and expected[third.id][11] == 1
+    assert {u for u, r in rows.items() if r["year_total"]} == set(expected)

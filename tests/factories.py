@@ -37,13 +37,24 @@ def make_unit(db: Session, **overrides: Any) -> Unit:
     return unit
 
 
-def make_user(db: Session, unit: Unit | None = None, role: Role = Role.unit_staff, *, password: str = PASSWORD,
-              must_change_password: bool = False, **overrides: Any) -> User:
+def make_user(
+    db: Session,
+    unit: Unit | None = None,
+    role: Role = Role.unit_staff,
+    *,
+    password: str = PASSWORD,
+    must_change_password: bool = False,
+    **overrides: Any,
+) -> User:
     n = next(_counter)
     unit = unit or make_unit(db)
     values: dict[str, Any] = {
-        "username": f"user{n}", "display_name": f"测试用户{n}", "unit_id": unit.id, "role": role,
-        "password_hash": _hash(password), "must_change_password": must_change_password,
+        "username": f"user{n}",
+        "display_name": f"测试用户{n}",
+        "unit_id": unit.id,
+        "role": role,
+        "password_hash": _hash(password),
+        "must_change_password": must_change_password,
     }
     values.update(overrides)
     user = User(**values)
@@ -56,8 +67,14 @@ def make_token(db: Session, unit: Unit | None = None, *, read_only: bool = False
     """Create a token; returns the bearer secret."""
     n = next(_counter)
     secret = f"zs_test_token_{n}_{'x' * 20}"
-    token = ApiToken(name=f"测试系统{n}", prefix=secret[:10], token_hash=sha256_hex(secret),
-                     unit_id=unit.id if unit else None, read_only=read_only, **overrides)
+    token = ApiToken(
+        name=f"测试系统{n}",
+        prefix=secret[:10],
+        token_hash=sha256_hex(secret),
+        unit_id=unit.id if unit else None,
+        read_only=read_only,
+        **overrides,
+    )
     db.add(token)
     db.flush()
     return secret

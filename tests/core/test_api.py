@@ -48,14 +48,18 @@ def sign_in_coordinator(client: TestClient, db: Session) -> None:
 # --- authentication ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer"},
-    {"Authorization": "Bearer    "},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": "Bearer zs_not_a_real_token_at_all_000000"},
-    {"Authorization": "Bearer " + "x" * 5000},
-], ids=["missing", "empty", "blank", "basic", "unknown", "huge"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer    "},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer zs_not_a_real_token_at_all_000000"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
+    ids=["missing", "empty", "blank", "basic", "unknown", "huge"],
+)
 def test_requests_without_a_valid_token_are_401_json(client, headers):
     response = client.get("/api/v1/units", headers=headers)
     body = assert_error(response, 401, "unauthenticated")
@@ -103,8 +107,14 @@ _SECRET = re.compile(r'<code class="secret" id="new-token">([^<]+)</code>')
 
 def issue(client: TestClient, **fields: str) -> Any:
     csrf = page_csrf(client, "/admin/tokens")
-    form = {"csrf_token": csrf, "idempotency_key": "issue-1", "name": "省招商引资平台", "unit_id": "",
-            "read_only": "on", "expires_days": "30"}
+    form = {
+        "csrf_token": csrf,
+        "idempotency_key": "issue-1",
+        "name": "省招商引资平台",
+        "unit_id": "",
+        "read_only": "on",
+        "expires_days": "30",
+    }
     form.update(fields)
     return client.post("/admin/tokens", data=form)
 
@@ -202,9 +212,11 @@ def unit_and_token(db: Session) -> tuple[Unit, str]:
 
 def test_an_unknown_field_is_rejected_and_named(db, client, unit_and_token):
     unit, secret = unit_and_token
-    response = client.patch(f"/api/v1/units/{unit.id}/contact",
-                            json={"version": unit.version, "phone": "0931-7654321", "name": "改名"},
-                            headers=bearer(secret))
+    response = client.patch(
+        f"/api/v1/units/{unit.id}/contact",
+        json={"version": unit.version, "phone": "0931-7654321", "name": "改名"},
+        headers=bearer(secret),
+    )
     body = assert_error(response, 422, "validation_error")
     assert body["field"] == "name"
     assert body["details"] == [{"field": "name", "message": "不允许提交此字段"}]
@@ -214,40 +226,52 @@ def test_an_unknown_field_is_rejected_and_named(db, client, unit_and_token):
 
 def test_a_missing_version_is_named(client, unit_and_token):
     unit, secret = unit_and_token
-    body = assert_error(client.patch(f"/api/v1/units/{unit.id}/contact", json={"phone": "1"}, headers=bearer(secret)),
-                        422, "validation_error")
+    body = assert_error(
+        client.patch(f"/api/v1/units/{unit.id}/contact", json={"phone": "1"}, headers=bearer(secret)),
+        422,
+        "validation_error",
+    )
     assert body["field"] == "version"
     assert "必填" in body["message"]
 
 
 def test_a_non_integer_id_is_422_and_named(client, unit_and_token):
     _unit, secret = unit_and_token
-    for path, field in (("/api/v1/units/abc", "unit_id"), ("/api/v1/users/1.5", "user_id"),
-                        ("/api/v1/units/99999999999999999999", "unit_id")):
+    for path, field in (
+        ("/api/v1/units/abc", "unit_id"),
+        ("/api/v1/users/1.5", "user_id"),
+        ("/api/v1/units/99999999999999999999", "unit_id"),
+    ):
         body = assert_error(client.get(path, headers=bearer(secret)), 422, "validation_error")
         assert body["field"] == field, path
 
 
 def test_invalid_json_is_422_in_chinese(client, unit_and_token):
     unit, secret = unit_and_token
-    response = client.patch(f"/api/v1/units/{unit.id}/contact", content=b'{"version": 1,',
-                            headers={**bearer(secret), "Content-Type": "application/json"})
+    response = client.patch(
+        f"/api/v1/units/{unit.id}/contact",
+        content=b'{"version": 1,',
+        headers={**bearer(secret), "Content-Type": "application/json"},
+    )
     body = assert_error(response, 422, "validation_error")
     assert "JSON" in body["message"]
 
 
 def test_control_characters_are_rejected_not_stored(db, client, unit_and_token):
     unit, secret = unit_and_token
-    response = client.patch(f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931\x00"},
-                            headers=bearer(secret))
+    response = client.patch(
+        f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931\x00"}, headers=bearer(secret)
+    )
     body = assert_error(response, 422, "validation_error")
     assert body["field"] == "phone"
-    body = assert_error(client.get("/api/v1/users", params={"q": "a\x00b"}, headers=bearer(secret)), 422,
-                        "validation_error")
+    body = assert_error(
+        client.get("/api/v1/users", params={"q": "a\x00b"}, headers=bearer(secret)), 422, "validation_error"
+    )
     assert body["field"] == "q"
     # any operation's query string, checked after authentication: no token is still a 401
-    body = assert_error(client.get("/api/v1/units", params={"kind": "\x00"}, headers=bearer(secret)), 422,
-                        "validation_error")
+    body = assert_error(
+        client.get("/api/v1/units", params={"kind": "\x00"}, headers=bearer(secret)), 422, "validation_error"
+    )
     assert body["field"] == "kind"
     assert_error(client.get("/api/v1/units", params={"kind": "\x00"}), 401, "unauthenticated")
 
@@ -277,8 +301,9 @@ def test_pagination_limit_is_enforced(client, unit_and_token):
         assert body["field"] == "limit"
         assert "200" in body["message"]
         assert client.get(path, params={"limit": 200}, headers=bearer(secret)).status_code == 200
-    body = assert_error(client.get("/api/v1/units", params={"offset": -1}, headers=bearer(secret)),
-                        422, "validation_error")
+    body = assert_error(
+        client.get("/api/v1/units", params={"offset": -1}, headers=bearer(secret)), 422, "validation_error"
+    )
     assert body["field"] == "offset"
 
 
@@ -302,11 +327,13 @@ def test_pages_of_units_add_up(db, client):
 
 def test_a_stale_version_is_409_with_what_changed(db, client, unit_and_token):
     unit, secret = unit_and_token
-    first = client.patch(f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931-1"},
-                         headers=bearer(secret))
+    first = client.patch(
+        f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931-1"}, headers=bearer(secret)
+    )
     assert first.status_code == 200
-    stale = client.patch(f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931-2"},
-                         headers=bearer(secret))
+    stale = client.patch(
+        f"/api/v1/units/{unit.id}/contact", json={"version": unit.version, "phone": "0931-2"}, headers=bearer(secret)
+    )
     body = assert_error(stale, 409, "version_conflict")
     assert body["details"]["current_version"] == unit.version + 1
     assert body["details"]["changes"][0]["changes"]["phone"] == ["0931-1234567", "0931-1"]
@@ -328,8 +355,14 @@ def test_openapi_describes_the_api_and_its_errors(client):
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     paths = spec["paths"]
-    assert {"/api/v1/me", "/api/v1/units", "/api/v1/units/{unit_id}", "/api/v1/units/{unit_id}/contact",
-            "/api/v1/users", "/api/v1/users/{user_id}"} <= set(paths)
+    assert {
+        "/api/v1/me",
+        "/api/v1/units",
+        "/api/v1/units/{unit_id}",
+        "/api/v1/units/{unit_id}/contact",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+    } <= set(paths)
     assert not any(p.startswith(("/admin", "/login", "/units/")) for p in paths)  # pages are not API
     patch = paths["/api/v1/units/{unit_id}/contact"]["patch"]
     assert patch["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

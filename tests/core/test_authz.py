@@ -50,8 +50,13 @@ def token_id(db: Session, secret: str) -> int:
 
 
 def contact_form(csrf: str, unit: Unit, **values: Any) -> dict[str, Any]:
-    form = {"csrf_token": csrf, "version": str(unit.version), "head_name": unit.head_name, "phone": unit.phone,
-            "address": unit.address}
+    form = {
+        "csrf_token": csrf,
+        "version": str(unit.version),
+        "head_name": unit.head_name,
+        "phone": unit.phone,
+        "address": unit.address,
+    }
     form.update(values)
     return form
 
@@ -128,8 +133,11 @@ def test_unit_token_changes_own_unit_contact(db, client, two_units):
     secret = make_token(db, own)
     db.commit()
 
-    response = client.patch(f"/api/v1/units/{own.id}/contact", json={"version": own.version, "phone": "0931-3333333"},
-                            headers=bearer(secret))
+    response = client.patch(
+        f"/api/v1/units/{own.id}/contact",
+        json={"version": own.version, "phone": "0931-3333333"},
+        headers=bearer(secret),
+    )
     assert response.status_code == 200, response.text
     assert response.json()["phone"] == "0931-3333333"
     assert response.json()["version"] == own.version + 1
@@ -143,8 +151,11 @@ def test_unit_token_cannot_change_another_unit_and_it_is_audited(db, client, two
 
     # the unit directory is public to every caller, so the refusal is 403, not 404
     assert client.get(f"/api/v1/units/{other.id}", headers=bearer(secret)).status_code == 200
-    response = client.patch(f"/api/v1/units/{other.id}/contact",
-                            json={"version": other.version, "phone": "0000-0000000"}, headers=bearer(secret))
+    response = client.patch(
+        f"/api/v1/units/{other.id}/contact",
+        json={"version": other.version, "phone": "0000-0000000"},
+        headers=bearer(secret),
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert re.search(r"[\u4e00-\u9fff]", response.json()["message"])
@@ -182,8 +193,9 @@ def test_read_only_token_reads_but_cannot_write(db, client, two_units, scoped):
 
     assert client.get(f"/api/v1/users/{colleague.id}", headers=bearer(secret)).status_code == 200
     assert client.get(f"/api/v1/units/{own.id}", headers=bearer(secret)).status_code == 200
-    response = client.patch(f"/api/v1/units/{own.id}/contact", json={"version": own.version, "phone": "1"},
-                            headers=bearer(secret))
+    response = client.patch(
+        f"/api/v1/units/{own.id}/contact", json={"version": own.version, "phone": "1"}, headers=bearer(secret)
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert reloaded(db, own).phone == "0931-1111111"
@@ -235,8 +247,9 @@ def test_unit_staff_cannot_open_or_change_another_units_contact(db, client, two_
     assert {e.changes["path"] for e in entries} == {f"/units/{other.id}/contact"}
 
 
-@pytest.mark.parametrize("path", ["/admin/units", "/admin/units/new", "/admin/users", "/admin/users/new",
-                                  "/admin/tokens", "/audit"])
+@pytest.mark.parametrize(
+    "path", ["/admin/units", "/admin/units/new", "/admin/users", "/admin/users/new", "/admin/tokens", "/audit"]
+)
 def test_unit_staff_cannot_open_coordinator_pages(db, client, path):
     staff = make_user(db, role=Role.unit_staff)
     db.commit()
@@ -256,15 +269,23 @@ def test_unit_staff_cannot_use_coordinator_forms(db, client):
     sign_in(client, staff)
     csrf = page_csrf(client)
 
-    created = client.post("/admin/units/new", data={"csrf_token": csrf, "name": "冒名单位", "kind": "town",
-                                                    "sort_order": "0"})
+    created = client.post(
+        "/admin/units/new", data={"csrf_token": csrf, "name": "冒名单位", "kind": "town", "sort_order": "0"}
+    )
     assert created.status_code == 403
     assert db.execute(select(Unit).where(Unit.name == "冒名单位")).first() is None
 
-    promoted = client.post(f"/admin/users/{staff.id}", data={
-        "csrf_token": csrf, "version": "1", "display_name": staff.display_name, "unit_id": str(unit.id),
-        "role": "coordinator", "is_active": "on",
-    })
+    promoted = client.post(
+        f"/admin/users/{staff.id}",
+        data={
+            "csrf_token": csrf,
+            "version": "1",
+            "display_name": staff.display_name,
+            "unit_id": str(unit.id),
+            "role": "coordinator",
+            "is_active": "on",
+        },
+    )
     assert promoted.status_code == 403
     db.expire_all()
     assert db.get(User, staff.id).role is Role.unit_staff  # type: ignore[union-attr]
@@ -275,8 +296,13 @@ def test_unit_staff_cannot_use_coordinator_forms(db, client):
         assert response.status_code == 403, path
         assert "修改记录" not in response.text and "签发新令牌" not in response.text
 
-    assert client.post("/admin/tokens", data={"csrf_token": csrf, "name": "偷偷签发", "unit_id": str(unit.id),
-                                              "expires_days": "30"}).status_code == 403
+    assert (
+        client.post(
+            "/admin/tokens",
+            data={"csrf_token": csrf, "name": "偷偷签发", "unit_id": str(unit.id), "expires_days": "30"},
+        ).status_code
+        == 403
+    )
     assert db.execute(select(ApiToken).where(ApiToken.name == "偷偷签发")).first() is None
     assert len(denials(db)) == 7  # every refused request, one entry each
 
@@ -308,8 +334,17 @@ def test_leader_reads_the_overview_but_cannot_change_a_unit(db, client, two_unit
 
 
 def unit_fields(**values: Any) -> dict[str, str]:
-    fields = {"name": "", "short_name": "", "kind": "town", "tier": "", "parent_id": "", "head_name": "",
-              "phone": "", "address": "", "sort_order": "0"}
+    fields = {
+        "name": "",
+        "short_name": "",
+        "kind": "town",
+        "tier": "",
+        "parent_id": "",
+        "head_name": "",
+        "phone": "",
+        "address": "",
+        "sort_order": "0",
+    }
     fields.update(values)
     return fields
 
@@ -322,11 +357,21 @@ def test_coordinator_creates_edits_a_unit_and_sees_its_history(db, client):
     new_page = client.get("/admin/units/new")
     assert new_page.status_code == 200
     csrf = page_csrf(client, "/admin/units/new")
-    created = client.post("/admin/units/new", data={
-        "csrf_token": csrf, "idempotency_key": "unit-create-1",
-        **unit_fields(name="县商务局", short_name="商务局", kind="department", tier="2", head_name="周局长",
-                      phone="0931-5555555"),
-    })
+    created = client.post(
+        "/admin/units/new",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "unit-create-1",
+            **unit_fields(
+                name="县商务局",
+                short_name="商务局",
+                kind="department",
+                tier="2",
+                head_name="周局长",
+                phone="0931-5555555",
+            ),
+        },
+    )
     assert created.status_code == 303
     match = re.fullmatch(r"/admin/units/(\d+)", created.headers["location"])
     assert match
@@ -338,11 +383,22 @@ def test_coordinator_creates_edits_a_unit_and_sees_its_history(db, client):
     edit_page = client.get(f"/admin/units/{unit.id}")
     assert edit_page.status_code == 200
     assert 'name="version" value="1"' in edit_page.text
-    edited = client.post(f"/admin/units/{unit.id}", data={
-        "csrf_token": csrf, "version": "1", "is_active": "on",
-        **unit_fields(name="县商务局", short_name="商务局", kind="department", tier="3", head_name="吴局长",
-                      phone="0931-5555555"),
-    })
+    edited = client.post(
+        f"/admin/units/{unit.id}",
+        data={
+            "csrf_token": csrf,
+            "version": "1",
+            "is_active": "on",
+            **unit_fields(
+                name="县商务局",
+                short_name="商务局",
+                kind="department",
+                tier="3",
+                head_name="吴局长",
+                phone="0931-5555555",
+            ),
+        },
+    )
     assert edited.status_code == 303
     unit = reloaded(db, unit)
     assert (unit.head_name, unit.tier, unit.version) == ("吴局长", 3, 2)
@@ -353,10 +409,15 @@ def test_coordinator_creates_edits_a_unit_and_sees_its_history(db, client):
     assert "招商局刘" in history  # who made the change
 
     # an edit based on the old version is refused and changes nothing
-    stale = client.post(f"/admin/units/{unit.id}", data={
-        "csrf_token": csrf, "version": "1", "is_active": "on",
-        **unit_fields(name="县商务局", kind="department", tier="1", head_name="郑局长"),
-    })
+    stale = client.post(
+        f"/admin/units/{unit.id}",
+        data={
+            "csrf_token": csrf,
+            "version": "1",
+            "is_active": "on",
+            **unit_fields(name="县商务局", kind="department", tier="1", head_name="郑局长"),
+        },
+    )
     assert stale.status_code == 409
     assert reloaded(db, unit).head_name == "吴局长"
 
@@ -381,23 +442,44 @@ def test_coordinator_creates_edits_a_user_and_sees_its_history(db, client):
 
     assert client.get("/admin/users/new").status_code == 200
     csrf = page_csrf(client, "/admin/users/new")
-    created = client.post("/admin/users/new", data={
-        "csrf_token": csrf, "idempotency_key": "user-create-1", "username": "chennan.li", "display_name": "李城南",
-        "unit_id": str(unit.id), "role": "unit_staff", "phone": "13800000000", "initial_password": "Chu$hi2026mima",
-    })
+    created = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": "user-create-1",
+            "username": "chennan.li",
+            "display_name": "李城南",
+            "unit_id": str(unit.id),
+            "role": "unit_staff",
+            "phone": "13800000000",
+            "initial_password": "Chu$hi2026mima",
+        },
+    )
     assert created.status_code == 303
     match = re.fullmatch(r"/admin/users/(\d+)", created.headers["location"])
     assert match
     user = db.get(User, int(match.group(1)))
     assert user is not None
     assert (user.username, user.unit_id, user.role, user.must_change_password) == (
-        "chennan.li", unit.id, Role.unit_staff, True)
+        "chennan.li",
+        unit.id,
+        Role.unit_staff,
+        True,
+    )
     assert "Chu$hi2026mima" not in user.password_hash
 
-    edited = client.post(f"/admin/users/{user.id}", data={
-        "csrf_token": csrf, "version": str(user.version), "display_name": "李城南（副）", "unit_id": str(unit.id),
-        "role": "unit_staff", "phone": "13900000000", "is_active": "on",
-    })
+    edited = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "csrf_token": csrf,
+            "version": str(user.version),
+            "display_name": "李城南（副）",
+            "unit_id": str(unit.id),
+            "role": "unit_staff",
+            "phone": "13900000000",
+            "is_active": "on",
+        },
+    )
     assert edited.status_code == 303
     db.expire_all()
     user = db.get(User, user.id)
@@ -425,10 +507,17 @@ def test_coordinator_user_form_refuses_a_taken_username(db, client):
     sign_in(client, coordinator)
     csrf = page_csrf(client, "/admin/users/new")
 
-    response = client.post("/admin/users/new", data={
-        "csrf_token": csrf, "username": existing.username, "display_name": "重名", "unit_id": str(unit.id),
-        "role": "unit_staff", "initial_password": "Chu$hi2026mima",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": csrf,
+            "username": existing.username,
+            "display_name": "重名",
+            "unit_id": str(unit.id),
+            "role": "unit_staff",
+            "initial_password": "Chu$hi2026mima",
+        },
+    )
     assert response.status_code == 422
     assert "该登录名已被使用" in response.text
     assert db.execute(select(User).where(User.display_name == "重名")).first() is None
@@ -439,8 +528,13 @@ def test_absurd_ids_on_admin_pages_are_refused_not_a_server_error(db, client):
     db.commit()
     sign_in(client, coordinator)
     huge = "99999999999999999999"  # beyond every integer column, on both databases
-    for path in (f"/admin/units/{huge}", f"/admin/users/{huge}", f"/admin/users?unit_id={huge}",
-                 f"/units/{huge}/contact", "/admin/users?q=%00"):
+    for path in (
+        f"/admin/units/{huge}",
+        f"/admin/users/{huge}",
+        f"/admin/users?unit_id={huge}",
+        f"/units/{huge}/contact",
+        "/admin/users?q=%00",
+    ):
         response = client.get(path)
         assert response.status_code == 422, path
         assert "请" in response.text or "不" in response.text  # a Chinese explanation

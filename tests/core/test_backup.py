@@ -112,9 +112,12 @@ def test_backup_while_writes_continue(tmp_path: Path):
                 db.add(Unit(name=f"批量单位{i:04d}", kind=UnitKind.town, address="地址" * 50))
             db.commit()
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "backup", "--output", str(target)], cwd=BASE_DIR,
+            [sys.executable, "-m", "app", "backup", "--output", str(target)],
+            cwd=BASE_DIR,
             env={**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "PYTHONPATH": str(BASE_DIR)},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         written = 0
         while process.poll() is None and written < 200:
@@ -135,9 +138,9 @@ def test_backup_while_writes_continue(tmp_path: Path):
             assert units >= 300
             # every unit in the copy has its audit entry: one committed state, not a mix
             created = db.execute(
-                select(func.count()).select_from(AuditEntry).where(
-                    AuditEntry.entity == "unit", AuditEntry.action == "create"
-                )
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.entity == "unit", AuditEntry.action == "create")
             ).scalar_one()
             assert created == units
             assert audit.verify_chain(db).ok

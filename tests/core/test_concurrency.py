@@ -88,21 +88,31 @@ def test_page_edit_on_a_stale_version_explains_who_changed_what_and_keeps_the_ty
         csrf = page_csrf(other_browser, f"/units/{unit.id}/contact")
         saved = other_browser.post(
             f"/units/{unit.id}/contact",
-            data={"csrf_token": csrf, "version": str(unit.version), "head_name": "张主任", "phone": "0731-2000",
-                  "address": "城关大道1号"},
+            data={
+                "csrf_token": csrf,
+                "version": str(unit.version),
+                "head_name": "张主任",
+                "phone": "0731-2000",
+                "address": "城关大道1号",
+            },
         )
         assert saved.status_code == 303
 
     mine = client.post(
         f"/units/{unit.id}/contact",
-        data={"csrf_token": my_csrf, "version": str(unit.version), "head_name": "王主任", "phone": "0731-3000",
-              "address": "新址路8号"},
+        data={
+            "csrf_token": my_csrf,
+            "version": str(unit.version),
+            "head_name": "王主任",
+            "phone": "0731-3000",
+            "address": "新址路8号",
+        },
     )
     assert mine.status_code == 409
     text = html.unescape(mine.text)
     assert "这条记录在您编辑期间已被他人修改" in text
     assert "同事钱七" in text
-    notice = text[text.index("已被他人修改"):text.index("</ul>", text.index("已被他人修改"))]
+    notice = text[text.index("已被他人修改") : text.index("</ul>", text.index("已被他人修改"))]
     assert "0731-1000" in notice and "0731-2000" in notice  # what the colleague changed, before → after
     # what I typed is still in the form, ready to resubmit after checking
     assert 'value="王主任"' in text and 'value="0731-3000"' in text and 'value="新址路8号"' in text
@@ -127,8 +137,16 @@ def test_page_conflict_on_the_coordinators_unit_form(client, db):
     csrf = page_csrf(client, f"/admin/units/{unit.id}")
     response = client.post(
         f"/admin/units/{unit.id}",
-        data={"csrf_token": csrf, "version": str(stale), "name": unit.name, "short_name": "改后简称",
-              "kind": unit.kind.value, "phone": "0731-9999", "sort_order": "0", "is_active": "on"},
+        data={
+            "csrf_token": csrf,
+            "version": str(stale),
+            "name": unit.name,
+            "short_name": "改后简称",
+            "kind": unit.kind.value,
+            "phone": "0731-9999",
+            "sort_order": "0",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 409
     text = html.unescape(response.text)

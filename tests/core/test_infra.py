@@ -165,13 +165,15 @@ def chunks(total: int, size: int = 4096, prefix: bytes = b"") -> Iterator[bytes]
 
 def test_declared_length_over_the_limit_is_refused_before_reading(small_client):
     response = small_client.post(
-        "/login", content=b"a=1", headers={"content-type": "application/x-www-form-urlencoded",
-                                           "content-length": str(SMALL + 1)},
+        "/login",
+        content=b"a=1",
+        headers={"content-type": "application/x-www-form-urlencoded", "content-length": str(SMALL + 1)},
     )
     assert response.status_code == 413
     assert "过大" in response.text
-    api = small_client.post("/api/v1/units", content=b"{}", headers={"content-type": "application/json",
-                                                                     "content-length": str(SMALL + 1)})
+    api = small_client.post(
+        "/api/v1/units", content=b"{}", headers={"content-type": "application/json", "content-length": str(SMALL + 1)}
+    )
     assert api.status_code == 413 and api.json()["code"] == "payload_too_large"
 
 
@@ -182,7 +184,9 @@ def test_a_streamed_form_over_the_limit_is_refused_and_nothing_is_written(small_
     csrf = page_csrf(small_client, "/admin/units/new")
     prefix = f"csrf_token={csrf}&name=%E8%BF%87%E5%A4%A7%E7%9A%84%E5%8D%95%E4%BD%8D&kind=town&address=".encode()
     request = small_client.build_request(
-        "POST", "/admin/units/new", content=chunks(SMALL * 3, prefix=prefix),
+        "POST",
+        "/admin/units/new",
+        content=chunks(SMALL * 3, prefix=prefix),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert "content-length" not in request.headers
@@ -202,7 +206,8 @@ def test_a_streamed_json_body_over_the_limit_gets_413_not_400(small_client, db):
     secret = make_token(db, unit)
     db.commit()
     request = small_client.build_request(
-        "PATCH", f"/api/v1/units/{unit.id}/contact",
+        "PATCH",
+        f"/api/v1/units/{unit.id}/contact",
         content=chunks(SMALL * 2, prefix=b'{"version": 1, "phone": "0731-2", "address": "'),
         headers={"content-type": "application/json", **bearer(secret)},
     )
@@ -227,7 +232,9 @@ def test_multipart_bodies_get_the_larger_upload_limit(small_client):
     assert small_client.post("/login", data={"username": "x"}, files=too_big).status_code == 413
 
     request = small_client.build_request(
-        "POST", "/login", content=chunks(SMALL_UPLOAD * 2, prefix=b"--xyz\r\n"),
+        "POST",
+        "/login",
+        content=chunks(SMALL_UPLOAD * 2, prefix=b"--xyz\r\n"),
         headers={"content-type": "multipart/form-data; boundary=xyz"},
     )
     assert small_client.send(request).status_code == 413
@@ -290,10 +297,12 @@ def test_sqlite_connections_use_wal_full_sync_and_foreign_keys(tmp_path: Path):
             assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() >= 5000
         # foreign keys are really enforced
         with pytest.raises(Exception, match="FOREIGN KEY"), engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (name, short_name, kind, head_name, phone, address, sort_order, is_active, "
-                "version, parent_id) VALUES ('孤儿', '', 'town', '', '', '', 0, 1, 1, 99999)"
-            ))
+            conn.execute(
+                text(
+                    "INSERT INTO unit (name, short_name, kind, head_name, phone, address, sort_order, is_active, "
+                    "version, parent_id) VALUES ('孤儿', '', 'town', '', '', '', 0, 1, 1, 99999)"
+                )
+            )
     finally:
         engine.dispose()
 
@@ -305,7 +314,9 @@ GOOD_SECRET = "a-production-secret-of-sufficient-length-0123456789"
 
 def production(url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "app_env": "production", "secret_key": GOOD_SECRET, "mfa_required_for_privileged": True,
+        "app_env": "production",
+        "secret_key": GOOD_SECRET,
+        "mfa_required_for_privileged": True,
     }
     values.update(overrides)
     return settings_for(url, **values)

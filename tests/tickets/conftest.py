@@ -81,8 +81,9 @@ def county(db: Session) -> County:
 
 
 def as_principal(user: User) -> Principal:
-    return Principal(role=user.role, unit_id=user.unit_id, label=f"{user.display_name}({user.username})",
-                     user_id=user.id)
+    return Principal(
+        role=user.role, unit_id=user.unit_id, label=f"{user.display_name}({user.username})", user_id=user.id
+    )
 
 
 def category(db: Session, code: str) -> TicketCategory:
@@ -93,8 +94,9 @@ def category(db: Session, code: str) -> TicketCategory:
 def actions(db: Session, ticket_id: int) -> list[str]:
     db.expire_all()
     return list(
-        db.execute(select(TicketEvent.action).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
-        .scalars()
+        db.execute(
+            select(TicketEvent.action).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+        ).scalars()
     )
 
 
@@ -102,8 +104,9 @@ def inbox(db: Session, user: User) -> list[str]:
     """Titles of the user's in-app notifications, oldest first."""
     db.expire_all()
     return list(
-        db.execute(select(Notification.title).where(Notification.user_id == user.id).order_by(Notification.id))
-        .scalars()
+        db.execute(
+            select(Notification.title).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).scalars()
     )
 
 

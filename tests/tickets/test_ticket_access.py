@@ -24,16 +24,24 @@ def reported(db: Session, county: County, title: str = "二期用地征收有两
     return tickets.report(
         db,
         as_principal(county.clerk),
-        TicketCreate(project_id=county.project.id, category_id=category(db, "land").id, title=title,
-                     description="二期 18 亩用地中两户对补偿标准有异议。"),
+        TicketCreate(
+            project_id=county.project.id,
+            category_id=category(db, "land").id,
+            title=title,
+            description="二期 18 亩用地中两户对补偿标准有异议。",
+        ),
     )
 
 
 def routed(db: Session, county: County, title: str = "二期用地征收有两户未签协议") -> Ticket:
     ticket = reported(db, county, title)
-    return tickets.route(db, as_principal(county.coordinator), ticket.id,
-                         TicketRoute(version=ticket.version, handling_unit_id=county.handler.id),
-                         today=workdays.today())
+    return tickets.route(
+        db,
+        as_principal(county.coordinator),
+        ticket.id,
+        TicketRoute(version=ticket.version, handling_unit_id=county.handler.id),
+        today=workdays.today(),
+    )
 
 
 def count_tickets(db: Session) -> int:
@@ -54,11 +62,13 @@ def test_another_units_ticket_is_not_found(db: Session, county: County, signed_i
     assert outsider.get(f"/tickets/{ticket.id}").status_code == 404
     assert outsider.get(f"/tickets/{ticket.id + 1000}").status_code == 404  # the same answer as a missing one
     assert f"/tickets/{ticket.id}" not in outsider.get("/tickets?box=open").text
-    response = outsider.post(f"/tickets/{ticket.id}/act",
-                             data={**form, "csrf_token": token, "action": "comment", "note": "路过看看"})
+    response = outsider.post(
+        f"/tickets/{ticket.id}/act", data={**form, "csrf_token": token, "action": "comment", "note": "路过看看"}
+    )
     assert response.status_code == 404
-    response = outsider.post(f"/tickets/{ticket.id}/route", data={**form, "csrf_token": token,
-                                                                    "handling_unit_id": str(county.other.id)})
+    response = outsider.post(
+        f"/tickets/{ticket.id}/route", data={**form, "csrf_token": token, "handling_unit_id": str(county.other.id)}
+    )
     assert response.status_code == 404
     assert actions(db, ticket.id) == ["report", "route"]
 
@@ -70,9 +80,15 @@ def test_the_handling_unit_sees_the_reporters_photos_it_could_not_see_on_the_pro
     new = clerk.get("/tickets/new")
     response = clerk.post(
         "/tickets/new",
-        data={"csrf_token": csrf_from(new.text), "idempotency_key": uuid.uuid4().hex,
-              "project_id": str(county.project.id), "category_id": str(category(db, "utilities").id),
-              "title": "杆线迁改", "description": "厂区门口电杆需迁移。", "priority": "normal"},
+        data={
+            "csrf_token": csrf_from(new.text),
+            "idempotency_key": uuid.uuid4().hex,
+            "project_id": str(county.project.id),
+            "category_id": str(category(db, "utilities").id),
+            "title": "杆线迁改",
+            "description": "厂区门口电杆需迁移。",
+            "priority": "normal",
+        },
         files=[("photos", ("site.jpg", jpeg_bytes(), "image/jpeg"))],
     )
     assert response.status_code == 303, response.text[:500]
@@ -88,8 +104,13 @@ def test_the_handling_unit_sees_the_reporters_photos_it_could_not_see_on_the_pro
     db.expire_all()
     ticket = db.get(Ticket, ticket_id)
     assert ticket is not None
-    tickets.route(db, as_principal(county.coordinator), ticket_id,
-                  TicketRoute(version=ticket.version, handling_unit_id=county.handler.id), today=workdays.today())
+    tickets.route(
+        db,
+        as_principal(county.coordinator),
+        ticket_id,
+        TicketRoute(version=ticket.version, handling_unit_id=county.handler.id),
+        today=workdays.today(),
+    )
     db.commit()
     handler = signed_in(county.handler_staff)
     assert handler.get(f"/projects/{county.project.id}").status_code == 404  # the project is not theirs
@@ -104,9 +125,15 @@ def test_a_pdf_is_not_a_photo(db: Session, county: County, signed_in) -> None:
     before = count_tickets(db)
     response = clerk.post(
         "/tickets/new",
-        data={"csrf_token": csrf_from(clerk.get("/tickets/new").text), "idempotency_key": uuid.uuid4().hex,
-              "project_id": str(county.project.id), "category_id": str(category(db, "utilities").id),
-              "title": "杆线迁改", "description": "厂区门口电杆需迁移。", "priority": "normal"},
+        data={
+            "csrf_token": csrf_from(clerk.get("/tickets/new").text),
+            "idempotency_key": uuid.uuid4().hex,
+            "project_id": str(county.project.id),
+            "category_id": str(category(db, "utilities").id),
+            "title": "杆线迁改",
+            "description": "厂区门口电杆需迁移。",
+            "priority": "normal",
+        },
         files=[("photos", ("scan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
     )
     assert response.status_code == 422
@@ -123,9 +150,16 @@ def test_a_ticket_for_an_investor_not_yet_landed(db: Session, county: County, si
     assert "深圳某电子科技有限公司" in new.text  # offered among the town's investors without a project
     response = clerk.post(
         "/tickets/new",
-        data={"csrf_token": csrf_from(new.text), "idempotency_key": uuid.uuid4().hex, "project_id": "",
-              "investor_id": str(investor.id), "category_id": str(category(db, "permits").id),
-              "title": "选址需要规划条件", "description": "客商考察后询问地块规划条件。", "priority": "normal"},
+        data={
+            "csrf_token": csrf_from(new.text),
+            "idempotency_key": uuid.uuid4().hex,
+            "project_id": "",
+            "investor_id": str(investor.id),
+            "category_id": str(category(db, "permits").id),
+            "title": "选址需要规划条件",
+            "description": "客商考察后询问地块规划条件。",
+            "priority": "normal",
+        },
         files=[("photos", ("site.jpg", jpeg_bytes(), "image/jpeg"))],
     )
     assert response.status_code == 303, response.text[:500]
@@ -138,9 +172,15 @@ def test_a_report_without_project_or_investor_is_refused(db: Session, county: Co
     clerk = signed_in(county.clerk)
     response = clerk.post(
         "/tickets/new",
-        data={"csrf_token": csrf_from(clerk.get("/tickets/new").text), "idempotency_key": uuid.uuid4().hex,
-              "project_id": "", "category_id": str(category(db, "permits").id), "title": "没有项目",
-              "description": "没有项目也没有客商。", "priority": "normal"},
+        data={
+            "csrf_token": csrf_from(clerk.get("/tickets/new").text),
+            "idempotency_key": uuid.uuid4().hex,
+            "project_id": "",
+            "category_id": str(category(db, "permits").id),
+            "title": "没有项目",
+            "description": "没有项目也没有客商。",
+            "priority": "normal",
+        },
     )
     assert response.status_code == 422
     assert "请选择项目，或尚未落地的客商" in response.text
@@ -155,8 +195,11 @@ def test_the_api_hides_another_units_ticket(db: Session, county: County, client:
     db.commit()
     assert client.get(f"/api/v1/tickets/requests/{ticket.id}", headers=outsider).status_code == 404
     assert client.get("/api/v1/tickets/requests", headers=outsider).json() == []
-    response = client.post(f"/api/v1/tickets/requests/{ticket.id}/actions", headers=outsider,
-                           json={"version": ticket.version, "action": "comment", "note": "看看"})
+    response = client.post(
+        f"/api/v1/tickets/requests/{ticket.id}/actions",
+        headers=outsider,
+        json={"version": ticket.version, "action": "comment", "note": "看看"},
+    )
     assert response.status_code == 404
     assert actions(db, ticket.id) == ["report", "route"]
 
@@ -169,12 +212,17 @@ def test_a_read_only_token_reads_but_cannot_write(db: Session, county: County, c
     before = count_tickets(db)
     for headers in (unit_reader, county_reader):
         assert client.get(f"/api/v1/tickets/requests/{ticket.id}", headers=headers).status_code == 200
-        response = client.post("/api/v1/tickets/requests", headers=headers,
-                               json={"service_code": "permits", "description": "只读令牌不能报告", "project_id":
-                                     county.project.id})
+        response = client.post(
+            "/api/v1/tickets/requests",
+            headers=headers,
+            json={"service_code": "permits", "description": "只读令牌不能报告", "project_id": county.project.id},
+        )
         assert response.status_code == 403, response.text
-        response = client.post(f"/api/v1/tickets/requests/{ticket.id}/actions", headers=headers,
-                               json={"version": ticket.version, "action": "accept"})
+        response = client.post(
+            f"/api/v1/tickets/requests/{ticket.id}/actions",
+            headers=headers,
+            json={"version": ticket.version, "action": "accept"},
+        )
         assert response.status_code == 403, response.text
     assert count_tickets(db) == before
     assert actions(db, ticket.id) == ["report", "route"]
@@ -183,8 +231,7 @@ def test_a_read_only_token_reads_but_cannot_write(db: Session, county: County, c
 # --- the API: Open311 ------------------------------------------------------------------------
 
 
-def test_services_list_the_categories_with_their_default_days(db: Session, county: County, client: TestClient
-                                                             ) -> None:
+def test_services_list_the_categories_with_their_default_days(db: Session, county: County, client: TestClient) -> None:
     headers = bearer(make_token(db, county.town))
     land = category(db, "land")
     land.default_days = 12
@@ -199,8 +246,13 @@ def test_post_a_request_with_an_idempotency_key(db: Session, county: County, cli
     headers = {**bearer(make_token(db, county.town)), "Idempotency-Key": uuid.uuid4().hex}
     db.commit()
     before = count_tickets(db)
-    body = {"service_code": "utilities", "description": "12345 热线：企业反映停电频繁，影响生产。",
-            "project_id": county.project.id, "reporter_label": "12345 政务服务便民热线", "priority": "urgent"}
+    body = {
+        "service_code": "utilities",
+        "description": "12345 热线：企业反映停电频繁，影响生产。",
+        "project_id": county.project.id,
+        "reporter_label": "12345 政务服务便民热线",
+        "priority": "urgent",
+    }
     first = client.post("/api/v1/tickets/requests", headers=headers, json=body)
     assert first.status_code == 201, first.text
     [created] = first.json()
@@ -220,15 +272,22 @@ def test_post_a_request_with_an_idempotency_key(db: Session, county: County, cli
     assert count_tickets(db) == before + 1
 
 
-def test_post_a_request_for_an_unknown_category_or_someone_elses_project(db: Session, county: County,
-                                                                         client: TestClient) -> None:
+def test_post_a_request_for_an_unknown_category_or_someone_elses_project(
+    db: Session, county: County, client: TestClient
+) -> None:
     headers = bearer(make_token(db, county.other))
     db.commit()
-    response = client.post("/api/v1/tickets/requests", headers=headers,
-                           json={"service_code": "nope", "description": "未知类别", "project_id": county.project.id})
+    response = client.post(
+        "/api/v1/tickets/requests",
+        headers=headers,
+        json={"service_code": "nope", "description": "未知类别", "project_id": county.project.id},
+    )
     assert response.status_code == 422 and "service_code" in response.text
-    response = client.post("/api/v1/tickets/requests", headers=headers,
-                           json={"service_code": "land", "description": "别人的项目", "project_id": county.project.id})
+    response = client.post(
+        "/api/v1/tickets/requests",
+        headers=headers,
+        json={"service_code": "land", "description": "别人的项目", "project_id": county.project.id},
+    )
     assert response.status_code == 422 and "project_id" in response.text
 
 
@@ -239,8 +298,9 @@ def test_get_requests_filtered_by_status_and_id(db: Session, county: County, cli
     third.status = TicketStatus.closed
     headers = bearer(make_token(db, county.town))
     db.commit()
-    open_ids = {r["service_request_id"] for r in client.get("/api/v1/tickets/requests?status=open",
-                                                           headers=headers).json()}
+    open_ids = {
+        r["service_request_id"] for r in client.get("/api/v1/tickets/requests?status=open", headers=headers).json()
+    }
     assert open_ids == {str(first.id), str(second.id)}
     closed = client.get("/api/v1/tickets/requests?status=closed", headers=headers).json()
     assert [r["service_request_id"] for r in closed] == [str(third.id)] and closed[0]["status"] == "closed"
@@ -282,27 +342,31 @@ def test_the_actions_endpoint(db: Session, county: County, client: TestClient) -
     stale = client.post(url, headers=handler, json={"version": version, "action": "resolve", "note": "已办结"})
     assert stale.status_code == 409
     version += 1
-    response = client.post(url, headers=handler, json={"version": version, "action": "resolve",
-                                                       "note": "两户已签协议"})
+    response = client.post(url, headers=handler, json={"version": version, "action": "resolve", "note": "两户已签协议"})
     assert response.status_code == 200 and response.json()["detailed_status"] == "resolved"
     assert response.json()["status_notes"] == "两户已签协议"
     version += 1
     missing = client.post(url, headers=reporter, json={"version": version, "action": "close"})
     assert missing.status_code == 422  # no verdict
-    response = client.post(url, headers=reporter, json={"version": version, "action": "close",
-                                                        "verdict": "satisfied", "note": "企业满意"})
+    response = client.post(
+        url, headers=reporter, json={"version": version, "action": "close", "verdict": "satisfied", "note": "企业满意"}
+    )
     assert response.status_code == 200 and response.json()["status"] == "closed"
     assert actions(db, ticket.id) == ["report", "route", "accept", "resolve", "close"]
 
 
 @pytest.mark.parametrize("action", ["accept", "resolve"])
-def test_the_reporting_unit_cannot_do_the_handlers_work_over_the_api(db: Session, county: County,
-                                                                     client: TestClient, action: str) -> None:
+def test_the_reporting_unit_cannot_do_the_handlers_work_over_the_api(
+    db: Session, county: County, client: TestClient, action: str
+) -> None:
     ticket = routed(db, county)
     reporter = bearer(make_token(db, county.town))
     db.commit()
-    response = client.post(f"/api/v1/tickets/requests/{ticket.id}/actions", headers=reporter,
-                           json={"version": ticket.version, "action": action, "note": "自己办结"})
+    response = client.post(
+        f"/api/v1/tickets/requests/{ticket.id}/actions",
+        headers=reporter,
+        json={"version": ticket.version, "action": action, "note": "自己办结"},
+    )
     assert response.status_code == 403
 
 

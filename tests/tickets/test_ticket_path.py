@@ -40,25 +40,43 @@ def report(db: Session, county: County, code: str = "utilities", title: str = "�
     )
 
 
-def route(db: Session, county: County, ticket: Ticket, today: date, days: int | None = None,
-          helpers: list[int] | None = None, by: User | None = None) -> Ticket:
+def route(
+    db: Session,
+    county: County,
+    ticket: Ticket,
+    today: date,
+    days: int | None = None,
+    helpers: list[int] | None = None,
+    by: User | None = None,
+) -> Ticket:
     db.refresh(ticket)
     return tickets.route(
         db,
         as_principal(by or county.coordinator),
         ticket.id,
-        TicketRoute(version=ticket.version, handling_unit_id=county.handler.id, due_days=days,
-                    helper_unit_ids=helpers or []),
+        TicketRoute(
+            version=ticket.version, handling_unit_id=county.handler.id, due_days=days, helper_unit_ids=helpers or []
+        ),
         today=today,
     )
 
 
-def act(db: Session, user: User, ticket: Ticket, action: str, today: date | None = None, note: str = "说明",
-        verdict: Verdict | None = None) -> Ticket:
+def act(
+    db: Session,
+    user: User,
+    ticket: Ticket,
+    action: str,
+    today: date | None = None,
+    note: str = "说明",
+    verdict: Verdict | None = None,
+) -> Ticket:
     db.refresh(ticket)
     return tickets.act(
-        db, as_principal(user), ticket.id,
-        TicketAction(version=ticket.version, action=action, note=note, verdict=verdict), today=today,
+        db,
+        as_principal(user),
+        ticket.id,
+        TicketAction(version=ticket.version, action=action, note=note, verdict=verdict),
+        today=today,
     )
 
 
@@ -103,8 +121,9 @@ def _form(client: TestClient, ticket_id: int) -> dict[str, str]:
 
 
 def _act(client: TestClient, ticket_id: int, action: str, note: str = "", **more: str) -> Any:
-    return client.post(f"/tickets/{ticket_id}/act", data={**_form(client, ticket_id), "action": action, "note": note,
-                                                          **more})
+    return client.post(
+        f"/tickets/{ticket_id}/act", data={**_form(client, ticket_id), "action": action, "note": note, **more}
+    )
 
 
 def test_the_whole_path_through_the_pages(db: Session, county: County, signed_in) -> None:
@@ -114,12 +133,19 @@ def test_the_whole_path_through_the_pages(db: Session, county: County, signed_in
     # the town reports from its phone
     new = clerk.get(f"/tickets/new?project_id={county.project.id}")
     assert new.status_code == 200
-    response = clerk.post("/tickets/new", data={
-        "csrf_token": csrf_from(new.text), "idempotency_key": uuid.uuid4().hex,
-        "project_id": str(county.project.id), "category_id": str(utilities.id),
-        "title": "厂区 10kV 线路迁改未完成", "description": "供电公司尚未排期，影响设备进场。",
-        "proposed_handling": "请县工信局协调", "priority": "urgent",
-    })
+    response = clerk.post(
+        "/tickets/new",
+        data={
+            "csrf_token": csrf_from(new.text),
+            "idempotency_key": uuid.uuid4().hex,
+            "project_id": str(county.project.id),
+            "category_id": str(utilities.id),
+            "title": "厂区 10kV 线路迁改未完成",
+            "description": "供电公司尚未排期，影响设备进场。",
+            "proposed_handling": "请县工信局协调",
+            "priority": "urgent",
+        },
+    )
     assert response.status_code == 303
     ticket_id = int(response.headers["location"].split("/tickets/")[1].split("?")[0])
     assert "问题已提交" in clerk.get(response.headers["location"]).text
@@ -127,10 +153,15 @@ def test_the_whole_path_through_the_pages(db: Session, county: County, signed_in
     # the coordinator routes it with the category's default
     page = coordinator.get(f"/tickets/{ticket_id}")
     assert 'value="10"' in page.text  # the default is offered
-    response = coordinator.post(f"/tickets/{ticket_id}/route", data={
-        **_form(coordinator, ticket_id), "handling_unit_id": str(county.handler.id), "due_days": "10",
-        "note": "请限期办结",
-    })
+    response = coordinator.post(
+        f"/tickets/{ticket_id}/route",
+        data={
+            **_form(coordinator, ticket_id),
+            "handling_unit_id": str(county.handler.id),
+            "due_days": "10",
+            "note": "请限期办结",
+        },
+    )
     assert response.status_code == 303
     due = workdays.add_working_days(workdays.today(), 10, workdays.load_calendar(db))
     assert f"限 {due}" in text_of(coordinator.get(f"/tickets/{ticket_id}").text)
@@ -155,8 +186,15 @@ def test_the_whole_path_through_the_pages(db: Session, county: County, signed_in
     assert ticket.resolution == "线路已迁改完毕，企业确认"
     assert actions(db, ticket_id) == ["report", "route", "accept", "comment", "resolve", "close"]
     text = text_of(clerk.get(f"/tickets/{ticket_id}").text)
-    for seen in ("报告问题", "交办", "受理", "已与供电公司现场踏勘", "办结", "评价并关闭 · 基本满意",
-                 "客商评价 基本满意：企业负责人电话回访"):
+    for seen in (
+        "报告问题",
+        "交办",
+        "受理",
+        "已与供电公司现场踏勘",
+        "办结",
+        "评价并关闭 · 基本满意",
+        "客商评价 基本满意：企业负责人电话回访",
+    ):
         assert seen in text, seen
 
 
@@ -285,8 +323,9 @@ def test_only_the_coordinator_or_the_linked_leader_routes(db: Session, county: C
     page = client.get(f"/tickets/{ticket.id}")
     assert page.status_code == 200 and "交办</h2>" not in page.text  # no routing form for them
     token = csrf_from(page.text)
-    response = client.post(f"/tickets/{ticket.id}/route",
-                           data={"csrf_token": token, "version": str(ticket.version), **form})
+    response = client.post(
+        f"/tickets/{ticket.id}/route", data={"csrf_token": token, "version": str(ticket.version), **form}
+    )
     assert response.status_code == 403
     db.expire_all()
     assert db.get(Ticket, ticket.id).status is TicketStatus.reported  # type: ignore[union-attr]
@@ -298,9 +337,15 @@ def test_the_linked_leader_routes_from_the_page(db: Session, county: County, sig
     leader = signed_in(county.leader)
     page = leader.get(f"/tickets/{ticket.id}")
     assert "交办</h2>" in page.text
-    response = leader.post(f"/tickets/{ticket.id}/route", data={
-        **_form(leader, ticket.id), "handling_unit_id": str(county.handler.id), "due_days": "5", "note": "请抓紧",
-    })
+    response = leader.post(
+        f"/tickets/{ticket.id}/route",
+        data={
+            **_form(leader, ticket.id),
+            "handling_unit_id": str(county.handler.id),
+            "due_days": "5",
+            "note": "请抓紧",
+        },
+    )
     assert response.status_code == 303
     db.expire_all()
     ticket = db.get(Ticket, ticket.id)  # type: ignore[assignment]
@@ -337,8 +382,9 @@ def test_an_overdue_ticket_escalates_to_the_unit_head_then_to_the_linked_leader(
     assert tickets.escalate_overdue(db, today=D("2026-10-30")) == 0  # nothing higher
 
     assert actions(db, ticket.id)[-2:] == ["escalate_head", "escalate_leader"]
-    rows, _ = tickets.list_tickets(db, as_principal(county.handler_staff), tickets.TicketFilter(box="overdue"),
-                                   today=D("2026-10-13"))
+    rows, _ = tickets.list_tickets(
+        db, as_principal(county.handler_staff), tickets.TicketFilter(box="overdue"), today=D("2026-10-13")
+    )
     assert [r["ticket"].id for r in rows] == [ticket.id] and rows[0]["light"] == "red"
     assert rows[0]["remaining"] == -4  # past 10-08 by 10-09, 10-10 (make-up), 10-12, 10-13
 
@@ -397,22 +443,71 @@ def test_overview_figures(db: Session, county: County, signed_in) -> None:
     permits = make_category(db, name="测试证照")
     land = make_category(db, name="测试征地")
     # ten resolved tickets, routed on 03-02, resolved after 1, 2, 3, 4, 5, 6, 7, 8, 9 and 20 days
-    spans = [(permits, 1), (permits, 2), (permits, 3), (land, 4), (land, 5), (land, 6), (land, 7), (land, 8),
-             (land, 9), (land, 20)]
-    verdicts = [Verdict.satisfied, Verdict.satisfied, Verdict.basically, Verdict.unsatisfied, Verdict.satisfied,
-                Verdict.basically, None, None, None, None]
+    spans = [
+        (permits, 1),
+        (permits, 2),
+        (permits, 3),
+        (land, 4),
+        (land, 5),
+        (land, 6),
+        (land, 7),
+        (land, 8),
+        (land, 9),
+        (land, 20),
+    ]
+    verdicts = [
+        Verdict.satisfied,
+        Verdict.satisfied,
+        Verdict.basically,
+        Verdict.unsatisfied,
+        Verdict.satisfied,
+        Verdict.basically,
+        None,
+        None,
+        None,
+        None,
+    ]
     for (cat, days), verdict in zip(spans, verdicts, strict=True):
         resolved = date.fromordinal(D("2026-03-02").toordinal() + days)
-        make_ticket(db, county.town, cat, status=TicketStatus.closed if verdict else TicketStatus.resolved,
-                    handler=county.handler, routed_on=D("2026-03-02"), due_on=D("2026-03-13"),
-                    resolved_at=utc(resolved), verdict=verdict)
+        make_ticket(
+            db,
+            county.town,
+            cat,
+            status=TicketStatus.closed if verdict else TicketStatus.resolved,
+            handler=county.handler,
+            routed_on=D("2026-03-02"),
+            due_on=D("2026-03-13"),
+            resolved_at=utc(resolved),
+            verdict=verdict,
+        )
     # open ones: two of the handler's (one overdue on 2026-03-20), one of the helper unit's
-    make_ticket(db, county.town, permits, status=TicketStatus.in_progress, handler=county.handler,
-                routed_on=D("2026-03-02"), due_on=D("2026-03-19"))
-    make_ticket(db, county.town, permits, status=TicketStatus.routed, handler=county.handler,
-                routed_on=D("2026-03-16"), due_on=D("2026-03-27"))
-    make_ticket(db, county.town, land, status=TicketStatus.paused, handler=county.helper,
-                routed_on=D("2026-03-02"), due_on=D("2026-03-06"))  # paused: not overdue
+    make_ticket(
+        db,
+        county.town,
+        permits,
+        status=TicketStatus.in_progress,
+        handler=county.handler,
+        routed_on=D("2026-03-02"),
+        due_on=D("2026-03-19"),
+    )
+    make_ticket(
+        db,
+        county.town,
+        permits,
+        status=TicketStatus.routed,
+        handler=county.handler,
+        routed_on=D("2026-03-16"),
+        due_on=D("2026-03-27"),
+    )
+    make_ticket(
+        db,
+        county.town,
+        land,
+        status=TicketStatus.paused,
+        handler=county.helper,
+        routed_on=D("2026-03-02"),
+        due_on=D("2026-03-06"),
+    )  # paused: not overdue
 
     o = tickets.overview(db, as_principal(county.coordinator), today=D("2026-03-20"))
     # 1+2+...+9+20 = 65 over 10 → 6.5; nearest rank p90: ceil(0.9 × 10) = 9th value = 9
@@ -444,8 +539,15 @@ def test_overview_months_are_the_countys_months(db: Session, county: County) -> 
     # resolved at 2026-03-31 20:00 UTC = 2026-04-01 04:00 in the county: an April resolution, 1 day after routing
     from datetime import UTC, datetime
 
-    make_ticket(db, county.town, cat, status=TicketStatus.resolved, handler=county.handler,
-                routed_on=D("2026-03-31"), resolved_at=datetime(2026, 3, 31, 20, 0, tzinfo=UTC))
+    make_ticket(
+        db,
+        county.town,
+        cat,
+        status=TicketStatus.resolved,
+        handler=county.handler,
+        routed_on=D("2026-03-31"),
+        resolved_at=datetime(2026, 3, 31, 20, 0, tzinfo=UTC),
+    )
     o = tickets.overview(db, as_principal(county.coordinator), today=D("2026-04-02"))
     assert list(o["by_month"]) == ["2026-04"]
     assert o["overall"]["mean"] == Decimal("1.0")

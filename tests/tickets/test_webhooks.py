@@ -104,8 +104,12 @@ def report(db: Session, county: County) -> int:
     ticket = tickets.report(
         db,
         as_principal(county.clerk),
-        TicketCreate(project_id=county.project.id, category_id=category(db, "hiring").id, title="投产前需招普工 120 人",
-                     description="计划两个月后投产，需要普工 120 人。"),
+        TicketCreate(
+            project_id=county.project.id,
+            category_id=category(db, "hiring").id,
+            title="投产前需招普工 120 人",
+            description="计划两个月后投产，需要普工 120 人。",
+        ),
     )
     db.commit()
     return ticket.id
@@ -133,8 +137,9 @@ def make_due(db: Session) -> None:
 # --- signed and delivered --------------------------------------------------------------------
 
 
-def test_a_signed_webhook_is_verified_by_the_receiver(db: Session, county: County, session_factory,
-                                                      receiver: Receiver) -> None:
+def test_a_signed_webhook_is_verified_by_the_receiver(
+    db: Session, county: County, session_factory, receiver: Receiver
+) -> None:
     subscribe(db, county, receiver.url)
     ticket_id = report(db, county)
     [delivery] = deliveries(db)
@@ -148,8 +153,7 @@ def test_a_signed_webhook_is_verified_by_the_receiver(db: Session, county: Count
     assert payload["type"] == "ticket.reported" and payload["data"]["ticket_id"] == ticket_id
     assert payload["data"]["status"] == "reported"
     # what the signature protects: another secret, another body or another timestamp fail
-    assert not notify.verify_signature("another-secret-0123456789", call["timestamp"], call["body"],
-                                       call["signature"])
+    assert not notify.verify_signature("another-secret-0123456789", call["timestamp"], call["body"], call["signature"])
     assert not notify.verify_signature(SECRET, call["timestamp"], call["body"] + b" ", call["signature"])
     assert not notify.verify_signature(SECRET, str(int(call["timestamp"]) + 1), call["body"], call["signature"])
 
@@ -162,8 +166,9 @@ def test_a_signed_webhook_is_verified_by_the_receiver(db: Session, county: Count
     assert len(receiver.calls) == 1
 
 
-def test_a_receiver_with_another_secret_refuses_and_the_delivery_is_retried(db: Session, county: County,
-                                                                            session_factory) -> None:
+def test_a_receiver_with_another_secret_refuses_and_the_delivery_is_retried(
+    db: Session, county: County, session_factory
+) -> None:
     with Receiver(secret="not-the-shared-secret-000") as wrong:
         subscribe(db, county, wrong.url)
         report(db, county)
@@ -187,8 +192,9 @@ def test_a_subscription_to_all_ticket_events(db: Session, county: County, receiv
     assert len(deliveries(db)) == 1
 
 
-def test_a_subscription_switched_off_on_the_page_gets_nothing(db: Session, county: County, receiver: Receiver,
-                                                              signed_in) -> None:
+def test_a_subscription_switched_off_on_the_page_gets_nothing(
+    db: Session, county: County, receiver: Receiver, signed_in
+) -> None:
     sub = subscribe(db, county, receiver.url)
     db.commit()
     coordinator = signed_in(county.coordinator)
@@ -200,8 +206,9 @@ def test_a_subscription_switched_off_on_the_page_gets_nothing(db: Session, count
     assert deliveries(db) == []
     # a unit's clerk cannot switch it back on
     clerk = signed_in(county.clerk)
-    response = clerk.post(f"/admin/webhooks/{sub.id}/toggle",
-                          data={"csrf_token": page_csrf(clerk, "/tickets"), "active": "1"})
+    response = clerk.post(
+        f"/admin/webhooks/{sub.id}/toggle", data={"csrf_token": page_csrf(clerk, "/tickets"), "active": "1"}
+    )
     assert response.status_code == 403
 
 
@@ -229,8 +236,9 @@ def test_a_failing_receiver_is_retried_with_growing_waits(db: Session, county: C
         assert [(a.status_code, a.error) for a in log] == [(503, "HTTP 503")] * 3
 
 
-def test_after_max_attempts_the_delivery_fails_for_good(db: Session, county: County, session_factory,
-                                                        signed_in) -> None:
+def test_after_max_attempts_the_delivery_fails_for_good(
+    db: Session, county: County, session_factory, signed_in
+) -> None:
     with Receiver(status=500) as down:
         subscribe(db, county, down.url)
         report(db, county)
@@ -262,13 +270,22 @@ def test_an_unreachable_receiver_is_logged_and_retried(db: Session, county: Coun
 def test_the_coordinator_adds_a_subscription_on_the_page(db: Session, county: County, signed_in) -> None:
     coordinator = signed_in(county.coordinator)
     token = page_csrf(coordinator, "/admin/webhooks")
-    bad = coordinator.post("/admin/webhooks", data={"csrf_token": token, "name": "省平台", "url": "ftp://x",
-                                                    "secret": "short", "event_types": "*"})
+    bad = coordinator.post(
+        "/admin/webhooks",
+        data={"csrf_token": token, "name": "省平台", "url": "ftp://x", "secret": "short", "event_types": "*"},
+    )
     assert bad.status_code == 422
     assert "签名密钥至少 16 个字符" in bad.text and "地址须以 http:// 或 https:// 开头" in bad.text
-    ok = coordinator.post("/admin/webhooks", data={"csrf_token": token, "name": "省招商引资平台",
-                                                   "url": "https://example.gov.cn/hooks", "secret": SECRET,
-                                                   "event_types": "ticket.*"})
+    ok = coordinator.post(
+        "/admin/webhooks",
+        data={
+            "csrf_token": token,
+            "name": "省招商引资平台",
+            "url": "https://example.gov.cn/hooks",
+            "secret": SECRET,
+            "event_types": "ticket.*",
+        },
+    )
     assert ok.status_code == 303
     assert "https://example.gov.cn/hooks" in coordinator.get("/admin/webhooks").text
     assert signed_in(county.clerk).get("/admin/webhooks").status_code == 403

@@ -116,12 +116,19 @@ def _routed(db: Session, county: County, *, today: date, days: int | None = None
     ticket = tickets.report(
         db,
         clerk,
-        TicketCreate(project_id=county.project.id, category_id=category(db, code).id, title="证照办理慢",
-                     description="施工许可证迟迟未办。"),
+        TicketCreate(
+            project_id=county.project.id,
+            category_id=category(db, code).id,
+            title="证照办理慢",
+            description="施工许可证迟迟未办。",
+        ),
     )
     return tickets.route(
-        db, coordinator, ticket.id, TicketRoute(version=ticket.version, handling_unit_id=county.handler.id,
-                                                due_days=days), today=today
+        db,
+        coordinator,
+        ticket.id,
+        TicketRoute(version=ticket.version, handling_unit_id=county.handler.id, due_days=days),
+        today=today,
     )
 
 
@@ -171,7 +178,10 @@ def test_the_coordinator_changes_a_category_default(db: Session, county: County,
 def _act(db: Session, user: User, ticket: Ticket, action: str, today: date, note: str = "说明") -> Ticket:
     db.refresh(ticket)
     return tickets.act(
-        db, as_principal(user), ticket.id, TicketAction(version=ticket.version, action=action, note=note),
+        db,
+        as_principal(user),
+        ticket.id,
+        TicketAction(version=ticket.version, action=action, note=note),
         today=today,
     )
 

@@ -457,91 +457,148 @@ def reusing(db: Session, figures: Figures) -> Iterator[None]:
             db.info[_KNOWN] = previous
 
 
-def drill(db: Session, code: str, start: date, end: date, unit_id: int | None) -> list[dict[str, Any]]:
-    """The records a figure counts, so any figure can be opened down to its rows."""
-    p = Project
-    rows: list[dict[str, Any]] = []
+def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tuple[Any, Any, Any]:
+    """The records `drill` lists for one metric, as (statement of their rows in date order, the column of
+    the value each counts (None: each counts 1), the statement counted and summed). Not for valid_leads."""
+    p, f = Project, FundsArrival
     if code in ("projects_introduced", "projects_1000", "projects_1yi", "contract_investment"):
-        stmt = select(p).where(_between(p.signed_on, start, end))
+        condition = [_between(p.signed_on, start, end)]
         if code == "projects_1000":
-            stmt = stmt.where(p.contract_investment >= 1000)
+            condition.append(p.contract_investment >= 1000)
         if code == "projects_1yi":
-            stmt = stmt.where(p.contract_investment >= 10000)
+            condition.append(p.contract_investment >= 10000)
         if unit_id is not None:
-            stmt = stmt.where(p.introducing_unit_id == unit_id)
-        for project in db.execute(stmt.order_by(p.signed_on, p.id)).scalars():
-            rows.append(
-                {
-                    "kind": "project",
-                    "id": project.id,
-                    "name": project.name,
-                    "date": project.signed_on,
-                    "value": project.contract_investment if code == "contract_investment" else 1,
-                    "note": "增资（只计增量）" if project.kind is ProjectKind.capital_increase else "",
-                }
-            )
-    elif code in ("funds_domestic", "funds_out_of_province", "foreign_capital"):
-        f = FundsArrival
-        arrivals = (
-            select(f, p.name)
-            .join(p, p.id == f.project_id)
-            .where(f.status == FundsStatus.confirmed, _between(f.arrived_on, start, end))
+            condition.append(p.introducing_unit_id == unit_id)
+        rows: Any = (
+            select(p.id, p.name, p.signed_on.label("date"), p.contract_investment, p.kind)
+            .where(*condition)
+            .order_by(p.signed_on, p.id)
         )
-        arrivals = (
-            arrivals.where(f.source != FundsSource.foreign)
-            if code == "funds_domestic"
-            else arrivals.where(
+        value = p.contract_investment if code == "contract_investment" else None
+        return rows, value, select(p.id, p.contract_investment).where(*condition)
+    if code in ("funds_domestic", "funds_out_of_province", "foreign_capital"):
+        condition = [f.status == FundsStatus.confirmed, _between(f.arrived_on, start, end)]
+        if code == "funds_domestic":
+            condition.append(f.source != FundsSource.foreign)
+        else:
+            condition.append(
                 f.source == (FundsSource.out_of_province if code == "funds_out_of_province" else FundsSource.foreign)
             )
-        )
         if unit_id is not None:
-            arrivals = arrivals.where(p.responsible_unit_id == unit_id)
-        for arrival, name in db.execute(arrivals.order_by(f.arrived_on, f.id)).tuples():
+            condition.append(p.responsible_unit_id == unit_id)
+        rows = (
+            select(f.id, f.project_id, p.name, f.arrived_on.label("date"), f.amount, f.voucher_no)
+            .join(p, p.id == f.project_id)
+            .where(*condition)
+            .order_by(f.arrived_on, f.id)
+        )
+        counted = select(f.id, f.amount).join(p, p.id == f.project_id).where(*condition)
+        return rows, f.amount, counted
+    column = p.production_on if code == "in_production" else p.started_on
+    condition = [_between(column, start, end)]
+    if unit_id is not None:
+        condition.append(p.responsible_unit_id == unit_id)
+    rows = select(p.id, p.name, column.label("date"), p.contract_investment).where(*condition).order_by(column, p.id)
+    value = p.contract_investment if code == "new_start_investment" else None
+    return rows, value, select(p.id, p.contract_investment).where(*condition)
+
+
+def drill(
+    db: Session, code: str, start: date, end: date, unit_id: int | None, *, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int, Decimal]:
+    """The records a figure counts, so any figure can be opened down to its rows: one page of them (in
+    date order), how many there are in all and the sum of their values. Two statements (valid leads: up
+    to four), whatever the number of records."""
+    if code == "valid_leads":
+        return _drill_leads(db, start, end, unit_id, limit, offset)
+    if code not in _MEASURES:
+        return [], 0, ZERO
+    rows_stmt, value, counted = _drill_scope(code, start, end, unit_id)
+    counted_sq = counted.subquery()
+    summed = func.count() if value is None else func.sum(counted_sq.c[value.key])
+    total, summed_value = db.execute(select(func.count(), summed).select_from(counted_sq)).one()
+    rows: list[dict[str, Any]] = []
+    for r in db.execute(rows_stmt.limit(limit).offset(offset)).all():
+        if code in ("funds_domestic", "funds_out_of_province", "foreign_capital"):
             rows.append(
                 {
                     "kind": "funds_arrival",
-                    "id": arrival.id,
-                    "project_id": arrival.project_id,
-                    "name": name,
-                    "date": arrival.arrived_on,
-                    "value": arrival.amount,
-                    "note": arrival.voucher_no,
+                    "id": r.id,
+                    "project_id": r.project_id,
+                    "name": r.name,
+                    "date": r.date,
+                    "value": r.amount,
+                    "note": r.voucher_no,
                 }
             )
-    elif code in ("new_starts", "new_start_investment", "in_production"):
-        column = p.production_on if code == "in_production" else p.started_on
-        stmt = select(p).where(_between(column, start, end))
-        if unit_id is not None:
-            stmt = stmt.where(p.responsible_unit_id == unit_id)
-        for project in db.execute(stmt.order_by(column, p.id)).scalars():
+        else:
             rows.append(
                 {
                     "kind": "project",
-                    "id": project.id,
-                    "name": project.name,
-                    "date": getattr(project, "production_on" if code == "in_production" else "started_on"),
-                    "value": project.contract_investment if code == "new_start_investment" else 1,
-                    "note": "",
+                    "id": r.id,
+                    "name": r.name,
+                    "date": r.date,
+                    "value": r.contract_investment if value is not None else 1,
+                    "note": "增资（只计增量）"
+                    if "kind" in r._fields and r.kind is ProjectKind.capital_increase
+                    else "",
                 }
             )
-    elif code == "valid_leads":
-        leads = select(Lead).where(
-            Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), _between(Lead.lead_date, start, end)
+    return rows, int(total), Decimal(summed_value or 0)
+
+
+def _drill_leads(
+    db: Session, start: date, end: date, unit_id: int | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int, Decimal]:
+    """`drill` of valid_leads: a lead without credit rows counts 1 for its own unit, a credited
+    one its share for each unit credited; every unit together: 1 each."""
+    valid = and_(Lead.status == LeadStatus.valid, Lead.duplicate_of_id.is_(None), _between(Lead.lead_date, start, end))
+    credited = exists().where(LeadCredit.lead_id == Lead.id)
+    condition: list[Any] = [valid]
+    if unit_id is not None:
+        condition.append(
+            or_(
+                and_(Lead.unit_id == unit_id, ~credited),
+                exists().where(LeadCredit.lead_id == Lead.id, LeadCredit.unit_id == unit_id),
+            )
         )
-        for lead in db.execute(leads.order_by(Lead.lead_date, Lead.id)).scalars():
-            shares = {
-                r.unit_id: r.share
-                for r in db.execute(select(LeadCredit).where(LeadCredit.lead_id == lead.id)).scalars()
-            } or {lead.unit_id: Decimal(100)}
-            if unit_id is None or unit_id in shares:
-                rows.append(
-                    {
-                        "kind": "lead",
-                        "id": lead.id,
-                        "name": lead.project_name,
-                        "date": lead.lead_date,
-                        "value": (shares.get(unit_id, Decimal(100)) / 100) if unit_id else Decimal(1),
-                        "note": "、".join(f"{u}:{s}%" for u, s in shares.items()) if len(shares) > 1 else "",
-                    }
-                )
-    return rows
+    total = int(db.execute(select(func.count()).select_from(Lead).where(*condition)).scalar_one())
+    page = db.execute(
+        select(Lead.id, Lead.unit_id, Lead.project_name, Lead.lead_date)
+        .where(*condition)
+        .order_by(Lead.lead_date, Lead.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if unit_id is None:
+        summed = Decimal(total)
+    else:  # the unit's own uncredited leads count 1, credited ones its share
+        own = select(func.count()).select_from(Lead).where(valid, Lead.unit_id == unit_id, ~credited).scalar_subquery()
+        shares = (
+            select(func.coalesce(func.sum(LeadCredit.share), 0))
+            .join(Lead, Lead.id == LeadCredit.lead_id)
+            .where(valid, LeadCredit.unit_id == unit_id)
+            .scalar_subquery()
+        )
+        own_count, share_sum = db.execute(select(own, shares)).one()
+        summed = Decimal(own_count) + Decimal(share_sum) / 100
+    credits: dict[int, dict[int, Decimal]] = {}
+    if page:
+        for credit in db.execute(
+            select(LeadCredit).where(LeadCredit.lead_id.in_([r.id for r in page])).order_by(LeadCredit.id)
+        ).scalars():
+            credits.setdefault(credit.lead_id, {})[credit.unit_id] = credit.share
+    rows = []
+    for lead in page:
+        shares_of = credits.get(lead.id) or {lead.unit_id: Decimal(100)}
+        rows.append(
+            {
+                "kind": "lead",
+                "id": lead.id,
+                "name": lead.project_name,
+                "date": lead.lead_date,
+                "value": (shares_of.get(unit_id, Decimal(100)) / 100) if unit_id else Decimal(1),
+                "note": "、".join(f"{u}:{s}%" for u, s in shares_of.items()) if len(shares_of) > 1 else "",
+            }
+        )
+    return rows, total, summed

@@ -266,6 +266,93 @@ def standings(
     return result
 
 
+def expected_shares(db: Session, year: int) -> list[tuple[int, Decimal]]:
+    """`expected_share` of each month of a year, in one statement: [(month, share)]."""
+    edited = dict(
+        db.execute(select(ExpectedShare.month, ExpectedShare.share).where(ExpectedShare.year == year)).tuples().all()
+    )
+    return [(m, edited[m] if m in edited else Decimal(m) * HUNDRED / 12) for m in range(1, 13)]
+
+
+TARGET_WARNINGS = {"red": "红牌", "yellow": "黄牌", "heading_below": "按当前进度将低于黄牌线", "any": "有任一提示"}
+"""What the targets page lists by (`target_board`'s `warning`)."""
+
+
+def _warned(st: Standing, warning: str) -> bool:
+    if warning == "red" or warning == "yellow":
+        return st.card == warning
+    if warning == "heading_below":
+        return st.heading_below
+    if warning == "any":
+        return bool(st.card) or st.heading_below
+    return True
+
+
+@dataclass
+class TargetBoard:
+    """The targets page: per metric, how many units stand on it and how many are warned; then a page of
+    the (unit, standing) rows asked for, in the order of the units (sort order, id) and of the metrics'
+    codes, and how many such rows there are."""
+
+    summary: list[dict[str, Any]]
+    rows: list[tuple[Any, Standing]]
+    total: int
+
+
+_BOARD_UNITS = (
+    select(Unit.id, Unit.name, Unit.short_name, Unit.kind, Unit.tier)
+    .where(Unit.is_active.is_(True))
+    .order_by(Unit.sort_order, Unit.id)
+)
+
+
+def target_board(
+    db: Session,
+    year: int,
+    as_of: date,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    kind: str = "",
+    tier: int | None = None,
+    metric: str = "",
+    warning: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> TargetBoard:
+    """The standings of the active units (only those of `unit_ids` when given; of one kind or tier when
+    asked), as `standings` judges them: the summary over those units, then the rows of one metric or
+    warning when asked, a page at a time."""
+    stmt = _BOARD_UNITS
+    if unit_ids is not None:
+        stmt = stmt.where(Unit.id.in_(list(unit_ids)))
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if tier is not None:
+        stmt = stmt.where(Unit.tier == tier)
+    units = db.execute(stmt).all()
+    standing = standings(db, year, as_of, unit_ids=unit_ids)
+    by_unit: dict[int, list[Standing]] = {}
+    for (_code, unit_id), st in sorted(standing.items()):
+        by_unit.setdefault(unit_id, []).append(st)
+    ordered = [(u, st) for u in units for st in by_unit.get(u.id, [])]
+    summary: dict[str, dict[str, Any]] = {}
+    for _u, st in ordered:
+        line = summary.setdefault(
+            st.metric, {"metric": st.metric, "units": 0, "red": 0, "yellow": 0, "heading_below": 0}
+        )
+        line["units"] += 1
+        if st.card:
+            line[st.card] += 1
+        if st.heading_below:
+            line["heading_below"] += 1
+    chosen = [(u, st) for u, st in ordered if (not metric or st.metric == metric) and _warned(st, warning)]
+    return TargetBoard(
+        summary=[summary[code] for code in sorted(summary)],
+        rows=chosen[offset : offset + limit],
+        total=len(chosen),
+    )
+
+
 # the year's targets, with the month's expected share (edited, else NULL) and the yellow line (else
 # NULL) on each row: built once
 _PACE_TARGETS = select(
@@ -539,10 +626,76 @@ class Rate:
     denominator: Decimal
     above: list[dict[str, Any]] = field(default_factory=list)  # counted in the numerator
     below: list[dict[str, Any]] = field(default_factory=list)  # in the denominator only
+    listed: dict[str, int] = field(default_factory=dict)  # how many projects "above" and "below" list (`rate_summary`)
 
     @property
     def value(self) -> Decimal | None:
         return pct(self.numerator, self.denominator)
+
+
+RATE_NAMES = {"fulfilment": "合同履约率", "funds": "资金到位率", "start": "项目开工率"}
+RATE_SIDES = {"above": "计入分子", "below": "只在分母"}
+
+
+def _rate_scope(start: date, end: date, unit_id: int | None, category: Category | None) -> list[Any]:
+    """The projects the rates are over: signed in [start, end], of one unit and category when given."""
+    scope = [Project.signed_on >= start, Project.signed_on <= end]
+    if unit_id is not None:
+        scope.append(Project.responsible_unit_id == unit_id)
+    if category is not None:
+        scope.append(Project.category == category)
+    return scope
+
+
+def _milestones_due(p: Any, end: date) -> list[tuple[str, date, date | None]]:
+    """A project's contractual milestones falling due by `end`: (name, promised, actual or None)."""
+    due = []
+    if p.start_by and p.start_by <= end:
+        due.append(("开工", p.start_by, p.started_on))
+    if p.production_by and p.production_by <= end:
+        due.append(("投产", p.production_by, p.production_on))
+    return due
+
+
+def _milestones_met(due: list[tuple[str, date, date | None]]) -> bool:
+    return all(actual is not None and actual <= promised for _n, promised, actual in due)
+
+
+def _fulfilment_detail(due: list[tuple[str, date, date | None]]) -> str:
+    return "；".join(f"约定{n} {promised}，实际 {actual or '未完成'}" for n, promised, actual in due)
+
+
+def _funds_detail(arrived: Decimal, contract: Decimal) -> str:
+    return f"到位 {arrived} / 合同 {contract} 万元"
+
+
+def _started(p: Any, end: date) -> bool:
+    return p.started_on is not None and p.started_on <= end
+
+
+def _start_detail(p: Any, end: date) -> str:
+    return f"开工 {p.started_on}" if _started(p, end) else "未开工"
+
+
+_RATE_COLUMNS = (
+    Project.id,
+    Project.name,
+    Project.responsible_unit_id,
+    Project.start_by,
+    Project.started_on,
+    Project.production_by,
+    Project.production_on,
+    Project.contract_investment,
+)
+
+
+def _arrived_conditions(end: date) -> list[Any]:
+    """The funds a project's funds rate counts: confirmed, domestic, arrived by `end`."""
+    return [
+        FundsArrival.status == FundsStatus.confirmed,
+        FundsArrival.source != FundsSource.foreign,
+        FundsArrival.arrived_on <= end,
+    ]
 
 
 def rates(
@@ -562,89 +715,66 @@ def rates(
     - start: of those, the ones started by `end`.
 
     `details=False` leaves the above/below lists empty (the figures alone, e.g. for a bulletin).
+    Pages show the figures with `rate_summary` and the lists a page at a time with `rate_projects`.
     """
-    scope = [Project.signed_on >= start, Project.signed_on <= end]
-    if unit_id is not None:
-        scope.append(Project.responsible_unit_id == unit_id)
-    if category is not None:
-        scope.append(Project.category == category)
+    scope = _rate_scope(start, end, unit_id, category)
     if not details:
         return _rate_figures(db, scope, end)
-    rows = db.execute(  # the columns the rates read, not whole projects
-        select(
-            Project.id,
-            Project.name,
-            Project.responsible_unit_id,
-            Project.start_by,
-            Project.started_on,
-            Project.production_by,
-            Project.production_on,
-            Project.contract_investment,
-        )
-        .where(*scope)
-        .order_by(Project.id)
-    ).all()
+    rows = db.execute(select(*_RATE_COLUMNS).where(*scope).order_by(Project.id)).all()  # not whole projects
     funds = {  # joined to the same scope: no list of ids sent back to the database
         r[0]: Decimal(r[1] or 0)
         for r in db.execute(
             select(FundsArrival.project_id, func.sum(FundsArrival.amount))
             .join(Project, Project.id == FundsArrival.project_id)
-            .where(
-                *scope,
-                FundsArrival.status == FundsStatus.confirmed,
-                FundsArrival.source != FundsSource.foreign,
-                FundsArrival.arrived_on <= end,
-            )
+            .where(*scope, *_arrived_conditions(end))
             .group_by(FundsArrival.project_id)
         ).all()
     }
-    fulfil = Rate("合同履约率", ZERO, ZERO)
-    funds_rate = Rate("资金到位率", ZERO, ZERO)
-    start_rate = Rate("项目开工率", ZERO, ZERO)
+    fulfil = Rate(RATE_NAMES["fulfilment"], ZERO, ZERO)
+    funds_rate = Rate(RATE_NAMES["funds"], ZERO, ZERO)
+    start_rate = Rate(RATE_NAMES["start"], ZERO, ZERO)
     for p in rows:
-        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id} if details else {}
-        due = []
-        if p.start_by and p.start_by <= end:
-            due.append(("开工", p.start_by, p.started_on))
-        if p.production_by and p.production_by <= end:
-            due.append(("投产", p.production_by, p.production_on))
+        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id}
+        due = _milestones_due(p, end)
         if due:
             fulfil.denominator += 1
-            met = all(actual is not None and actual <= promised for _n, promised, actual in due)
+            met = _milestones_met(due)
             if met:
                 fulfil.numerator += 1
-            if details:
-                detail = "；".join(f"约定{n} {promised}，实际 {actual or '未完成'}" for n, promised, actual in due)
-                (fulfil.above if met else fulfil.below).append({**item, "detail": detail})
+            (fulfil.above if met else fulfil.below).append({**item, "detail": _fulfilment_detail(due)})
         arrived = funds.get(p.id, ZERO)
         funds_rate.numerator += arrived
         funds_rate.denominator += p.contract_investment
-        if details:
-            (funds_rate.above if arrived > 0 else funds_rate.below).append(
-                {**item, "detail": f"到位 {arrived} / 合同 {p.contract_investment} 万元"}
-            )
+        (funds_rate.above if arrived > 0 else funds_rate.below).append(
+            {**item, "detail": _funds_detail(arrived, p.contract_investment)}
+        )
         start_rate.denominator += 1
-        started = p.started_on is not None and p.started_on <= end
+        started = _started(p, end)
         if started:
             start_rate.numerator += 1
-        if details:
-            (start_rate.above if started else start_rate.below).append(
-                {**item, "detail": f"开工 {p.started_on}" if started else "未开工"}
-            )
+        (start_rate.above if started else start_rate.below).append({**item, "detail": _start_detail(p, end)})
     return {"fulfilment": fulfil, "funds": funds_rate, "start": start_rate}
+
+
+def _milestone_conditions(end: date) -> tuple[Any, Any]:
+    """(due, met) as SQL: a milestone falls due by `end`; every milestone due was met on time (a missing
+    actual date is not met)."""
+    p = Project
+    start_due = and_(p.start_by.is_not(None), p.start_by <= end)
+    production_due = and_(p.production_by.is_not(None), p.production_by <= end)
+    due = or_(start_due, production_due)
+    met = and_(
+        or_(not_(start_due), p.started_on <= p.start_by),
+        or_(not_(production_due), p.production_on <= p.production_by),
+    )
+    return due, met
 
 
 def _rate_figures(db: Session, scope: list[Any], end: date) -> dict[str, Rate]:
     """The three rates' figures counted and summed by the database (the same rules as the loop in
     `rates`, which also lists the projects): two aggregate queries instead of every project."""
     p = Project
-    start_due = and_(p.start_by.is_not(None), p.start_by <= end)
-    production_due = and_(p.production_by.is_not(None), p.production_by <= end)
-    due = or_(start_due, production_due)
-    met = and_(  # every milestone due, met on time (a missing actual date is not met)
-        or_(not_(start_due), p.started_on <= p.start_by),
-        or_(not_(production_due), p.production_on <= p.production_by),
-    )
+    due, met = _milestone_conditions(end)
     row = db.execute(
         select(
             func.count().filter(due),
@@ -657,18 +787,102 @@ def _rate_figures(db: Session, scope: list[Any], end: date) -> dict[str, Rate]:
     arrived = db.execute(
         select(func.sum(FundsArrival.amount))
         .join(Project, Project.id == FundsArrival.project_id)
-        .where(
-            *scope,
-            FundsArrival.status == FundsStatus.confirmed,
-            FundsArrival.source != FundsSource.foreign,
-            FundsArrival.arrived_on <= end,
-        )
+        .where(*scope, *_arrived_conditions(end))
     ).scalar_one()
     return {
-        "fulfilment": Rate("合同履约率", ZERO + row[1], ZERO + row[0]),
-        "funds": Rate("资金到位率", ZERO + Decimal(arrived or 0), ZERO + Decimal(row[2] or 0)),
-        "start": Rate("项目开工率", ZERO + row[4], ZERO + row[3]),
+        "fulfilment": Rate(RATE_NAMES["fulfilment"], ZERO + row[1], ZERO + row[0]),
+        "funds": Rate(RATE_NAMES["funds"], ZERO + Decimal(arrived or 0), ZERO + Decimal(row[2] or 0)),
+        "start": Rate(RATE_NAMES["start"], ZERO + row[4], ZERO + row[3]),
     }
+
+
+def _funded(scope: list[Any], end: date) -> Any:
+    """The ids of the projects in scope whose funds rate counts more than zero arrived (as `rates` sees
+    the sum: rounded to the fen, so that a float sum on SQLite of entries reversing each other is 0)."""
+    return (
+        select(FundsArrival.project_id)
+        .join(Project, Project.id == FundsArrival.project_id)
+        .where(*scope, *_arrived_conditions(end))
+        .group_by(FundsArrival.project_id)
+        .having(func.round(func.sum(FundsArrival.amount), 2) > 0)
+    )
+
+
+def rate_summary(
+    db: Session, start: date, end: date, unit_id: int | None = None, category: Category | None = None
+) -> dict[str, Rate]:
+    """The three rates' figures (as `rates`, counted by the database) and how many projects each one
+    lists above (counted in the numerator) and below (in the denominator only), without the lists:
+    three statements. The lists come a page at a time from `rate_projects`."""
+    scope = _rate_scope(start, end, unit_id, category)
+    result = _rate_figures(db, scope, end)
+    funded = int(db.execute(select(func.count()).select_from(_funded(scope, end).subquery())).scalar_one())
+    projects_count = int(result["start"].denominator)
+    for key, rate in result.items():
+        above = funded if key == "funds" else int(rate.numerator)
+        below = (projects_count if key == "funds" else int(rate.denominator)) - above
+        rate.listed = {"above": above, "below": below}
+    return result
+
+
+def _side_condition(rate: str, side: str, scope: list[Any], end: date) -> Any:
+    """The projects of one side of one rate, as `rates` sorts them (null-safe: a project is on exactly one side)."""
+    p = Project
+    if rate == "fulfilment":
+        due, _met = _milestone_conditions(end)
+        met = and_(  # every milestone due met on time; false, never NULL, where an actual date is missing
+            or_(p.start_by.is_(None), p.start_by > end, and_(p.started_on.is_not(None), p.started_on <= p.start_by)),
+            or_(
+                p.production_by.is_(None),
+                p.production_by > end,
+                and_(p.production_on.is_not(None), p.production_on <= p.production_by),
+            ),
+        )
+        return and_(due, met if side == "above" else not_(met))
+    if rate == "funds":
+        funded = p.id.in_(_funded(scope, end))
+        return funded if side == "above" else not_(funded)
+    started = and_(p.started_on.is_not(None), p.started_on <= end)
+    return started if side == "above" else not_(started)
+
+
+def rate_projects(
+    db: Session,
+    start: date,
+    end: date,
+    unit_id: int | None,
+    category: Category | None,
+    rate: str,
+    side: str,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the projects one rate lists above or below (as `rates(…)[rate].above` or `.below`,
+    in the same order, by project id, with the same details) and how many there are: two statements."""
+    if rate not in RATE_NAMES or side not in RATE_SIDES:
+        raise Invalid({"rate": "未知的比率"})
+    scope = _rate_scope(start, end, unit_id, category)
+    condition = _side_condition(rate, side, scope, end)
+    total = int(db.execute(select(func.count()).select_from(Project).where(*scope, condition)).scalar_one())
+    columns: list[Any] = list(_RATE_COLUMNS)
+    if rate == "funds":  # the page's projects' funds, summed for those rows only
+        columns.append(
+            select(func.sum(FundsArrival.amount))
+            .where(FundsArrival.project_id == Project.id, *_arrived_conditions(end))
+            .scalar_subquery()
+        )
+    rows = db.execute(select(*columns).where(*scope, condition).order_by(Project.id).limit(limit).offset(offset)).all()
+    items = []
+    for p in rows:
+        if rate == "fulfilment":
+            detail = _fulfilment_detail(_milestones_due(p, end))
+        elif rate == "funds":
+            detail = _funds_detail(Decimal(p[-1] or 0), p.contract_investment)
+        else:
+            detail = _start_detail(p, end)
+        items.append({"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id, "detail": detail})
+    return items, total
 
 
 # --- rankings --------------------------------------------------------------------------------

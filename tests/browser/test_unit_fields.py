@@ -241,15 +241,17 @@ def test_a_target_for_one_unit_is_set_by_choosing_it(desktop_page, live_server):
     page.goto("/targets")
     scope = page.get_by_label("适用")
     expect(scope.locator("option", has_text="单个单位")).to_have_count(1)  # not one per unit
-    page.get_by_label("指标").select_option(label="新开工项目（个）")
+    setting = page.locator("form", has_text="设定目标")
+    setting.get_by_label("指标").select_option(label="新开工项目（个）")
     page.get_by_role("combobox", name="单个单位").press_sequentially("卫生健康", delay=40)
     page.get_by_role("option", name=re.compile("青山县卫生健康委员会")).click()
     expect(scope).to_have_value("unit")  # the scope follows the unit chosen
     page.get_by_label("年度目标").fill("3")
     shot(page, "desktop-target")
-    page.locator("form", has_text="设定目标").get_by_role("button", name="保存").click()
+    setting.get_by_role("button", name="保存").click()
 
-    expect(page).to_have_url(re.compile(r"/targets\?year=\d+$"))
+    health = unit_id(live_server, "青山县卫生健康委员会")
+    expect(page).to_have_url(re.compile(rf"/targets\?year=\d+&unit_id={health}$"))  # the unit's rows
     row = page.locator("tr", has_text="县卫健委").filter(has_text="新开工项目")
     expect(row.locator("td[data-label=目标]")).to_have_text("3.00")
     assert not page.console_errors, page.console_errors

@@ -54,25 +54,61 @@ def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: i
         db.flush()
     today = date.today()
     for i in range(start, start + count):
-        investor = Investor(kind=InvestorKind.company, name=f"计数客商{i}有限公司", name_key=name_key(f"计数客商{i}"),
-                            investor_type=InvestorType.private)
+        investor = Investor(
+            kind=InvestorKind.company,
+            name=f"计数客商{i}有限公司",
+            name_key=name_key(f"计数客商{i}"),
+            investor_type=InvestorType.private,
+        )
         db.add(investor)
         db.flush()
-        lead = Lead(unit_id=unit_id, channel=Channel.online, investor_id=investor.id, lead_date=today,
-                    status=LeadStatus.valid, project_name=f"项目{i}", intended_investment=Decimal(1000))
+        lead = Lead(
+            unit_id=unit_id,
+            channel=Channel.online,
+            investor_id=investor.id,
+            lead_date=today,
+            status=LeadStatus.valid,
+            project_name=f"项目{i}",
+            intended_investment=Decimal(1000),
+        )
         db.add(lead)
         db.flush()
-        project = Project(name=f"计数项目{i}", investor_id=investor.id, lead_id=lead.id, stage=Stage.started,
-                          stage_since=today, signed_on=today - timedelta(days=30), started_on=today,
-                          contract_investment=Decimal(2000), introducing_unit_id=unit_id, responsible_unit_id=unit_id,
-                          start_by=today - timedelta(days=1), last_progress_on=today)
+        project = Project(
+            name=f"计数项目{i}",
+            investor_id=investor.id,
+            lead_id=lead.id,
+            stage=Stage.started,
+            stage_since=today,
+            signed_on=today - timedelta(days=30),
+            started_on=today,
+            contract_investment=Decimal(2000),
+            introducing_unit_id=unit_id,
+            responsible_unit_id=unit_id,
+            start_by=today - timedelta(days=1),
+            last_progress_on=today,
+        )
         db.add(project)
         db.flush()
-        db.add(FundsArrival(project_id=project.id, arrived_on=today, amount=Decimal(100),
-                            source=FundsSource.in_province, status=FundsStatus.pending))
-        ticket = Ticket(project_id=project.id, category_id=category.id, title=f"问题{i}", description="需协调",
-                        reporter_unit_id=unit_id, status=TicketStatus.in_progress, handling_unit_id=other_unit_id,
-                        routed_on=today, due_on=today + timedelta(days=5))
+        db.add(
+            FundsArrival(
+                project_id=project.id,
+                arrived_on=today,
+                amount=Decimal(100),
+                source=FundsSource.in_province,
+                status=FundsStatus.pending,
+            )
+        )
+        ticket = Ticket(
+            project_id=project.id,
+            category_id=category.id,
+            title=f"问题{i}",
+            description="需协调",
+            reporter_unit_id=unit_id,
+            status=TicketStatus.in_progress,
+            handling_unit_id=other_unit_id,
+            routed_on=today,
+            due_on=today + timedelta(days=5),
+        )
         db.add(ticket)
         db.flush()
         db.add(TicketUnit(ticket_id=ticket.id, unit_id=other_unit_id, is_lead=True))
@@ -81,22 +117,44 @@ def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: i
 
 PAGES = {
     "unit": ["/", "/projects", "/leads", "/tickets?box=reported_by_me", "/investors"],
-    "coordinator": ["/projects", "/projects?flag=not_started", "/leads", "/funds/pending", "/tickets?box=open",
-                    "/admin/users", "/awards"],
+    "coordinator": [
+        "/projects",
+        "/projects?flag=not_started",
+        "/leads",
+        "/funds/pending",
+        "/tickets?box=open",
+        "/admin/users",
+        "/awards",
+        "/targets",
+        "/rates",
+        "/rates/projects?rate=start&side=above",
+        "/rates/projects?rate=fulfilment&side=below",
+        f"/metrics/records?code=valid_leads&start={date.today().year}-01-01&end={date.today()}",
+        f"/metrics/records?code=new_starts&start={date.today().year}-01-01&end={date.today()}",
+    ],
     "handler": ["/tickets?box=in_progress"],
 }
-API = ["/api/v1/projects?limit=200", "/api/v1/leads?limit=200", "/api/v1/investors?limit=200",
-       "/api/v1/tickets/requests?limit=200"]
+API = [
+    "/api/v1/projects?limit=200",
+    "/api/v1/leads?limit=200",
+    "/api/v1/investors?limit=200",
+    "/api/v1/tickets/requests?limit=200",
+    f"/api/v1/metrics/valid_leads/records?start={date.today().year}-01-01&end={date.today()}",
+]
 
 
 @pytest.fixture
 def world(db: Session) -> dict[str, Any]:
     unit = make_unit(db, kind=UnitKind.town)
     handler_unit = make_unit(db, kind=UnitKind.department, tier=2)
-    return {"unit": unit, "handler_unit": handler_unit,
-            "staff": make_user(db, unit), "handler": make_user(db, handler_unit),
-            "coordinator": make_user(db, make_unit(db, kind=UnitKind.department, tier=1), Role.coordinator),
-            "token": make_token(db, unit, read_only=True)}
+    return {
+        "unit": unit,
+        "handler_unit": handler_unit,
+        "staff": make_user(db, unit),
+        "handler": make_user(db, handler_unit),
+        "coordinator": make_user(db, make_unit(db, kind=UnitKind.department, tier=1), Role.coordinator),
+        "token": make_token(db, unit, read_only=True),
+    }
 
 
 def _counts(client: Any, connection: Any, paths: list[str], headers: dict[str, str] | None = None) -> dict[str, int]:

@@ -30,28 +30,58 @@ def coordinator(unit_id: int | None = None) -> Principal:
 
 
 def investor(db: Session) -> Investor:
-    inv = Investor(kind=InvestorKind.company, name=f"考核客商{next(_n)}", name_key=f"k{next(_n)}",
-                   investor_type=InvestorType.private)
+    inv = Investor(
+        kind=InvestorKind.company,
+        name=f"考核客商{next(_n)}",
+        name_key=f"k{next(_n)}",
+        investor_type=InvestorType.private,
+    )
     db.add(inv)
     db.flush()
     return inv
 
 
-def project(db: Session, unit_id: int, *, contract: int, signed: date | None = None, started: date | None = None,
-            start_by: date | None = None, production_by: date | None = None, production: date | None = None,
-            category: str = "industrial") -> Project:
+def project(
+    db: Session,
+    unit_id: int,
+    *,
+    contract: int,
+    signed: date | None = None,
+    started: date | None = None,
+    start_by: date | None = None,
+    production_by: date | None = None,
+    production: date | None = None,
+    category: str = "industrial",
+) -> Project:
     stage = Stage.started if started else (Stage.signed if signed else Stage.negotiating)
-    p = Project(name=f"考核项目{next(_n)}", investor_id=investor(db).id, stage=stage,
-                stage_since=started or signed or date(YEAR, 1, 1), signed_on=signed, started_on=started,
-                production_on=production, contract_investment=Decimal(contract), introducing_unit_id=unit_id,
-                responsible_unit_id=unit_id, start_by=start_by, production_by=production_by, category=category)
+    p = Project(
+        name=f"考核项目{next(_n)}",
+        investor_id=investor(db).id,
+        stage=stage,
+        stage_since=started or signed or date(YEAR, 1, 1),
+        signed_on=signed,
+        started_on=started,
+        production_on=production,
+        contract_investment=Decimal(contract),
+        introducing_unit_id=unit_id,
+        responsible_unit_id=unit_id,
+        start_by=start_by,
+        production_by=production_by,
+        category=category,
+    )
     db.add(p)
     db.flush()
     return p
 
 
-def funds(db: Session, project_id: int, amount: str, on: date, status: FundsStatus = FundsStatus.confirmed,
-          source: FundsSource = FundsSource.in_province) -> None:
+def funds(
+    db: Session,
+    project_id: int,
+    amount: str,
+    on: date,
+    status: FundsStatus = FundsStatus.confirmed,
+    source: FundsSource = FundsSource.in_province,
+) -> None:
     db.add(FundsArrival(project_id=project_id, arrived_on=on, amount=Decimal(amount), source=source, status=status))
     db.flush()
 
@@ -62,8 +92,9 @@ def funds(db: Session, project_id: int, amount: str, on: date, status: FundsStat
 @pytest.fixture
 def campaign(db: Session) -> Campaign:
     start = date(YEAR, 3, 1)
-    return performance.create_campaign(db, coordinator(), "百日竞赛", start, start + timedelta(days=99),
-                                       performance.HUNDRED_DAY_RULES)
+    return performance.create_campaign(
+        db, coordinator(), "百日竞赛", start, start + timedelta(days=99), performance.HUNDRED_DAY_RULES
+    )
 
 
 def cell(groups: list[dict[str, Any]], unit_id: int, column: str) -> dict[str, Any]:
@@ -194,11 +225,25 @@ def test_false_figure_deducts_points(db):
     unit = make_unit(db, kind=UnitKind.town)
     p = project(db, unit.id, contract=1000, signed=date(YEAR, 5, 1))
     funds(db, p.id, "100", date(YEAR, 5, 2))
-    check = performance.draw(db, Principal(role=Role.supervisor, unit_id=None, label="督查"), date(YEAR, 5, 1),
-                             date(YEAR, 5, 31), Decimal(100), seed=7)
+    check = performance.draw(
+        db,
+        Principal(role=Role.supervisor, unit_id=None, label="督查"),
+        date(YEAR, 5, 1),
+        date(YEAR, 5, 31),
+        Decimal(100),
+        seed=7,
+    )
     item = next(i for i in check.items if i["unit_id"] == unit.id)
-    performance.record_finding(db, Principal(role=Role.supervisor, unit_id=None, label="督查"), check.id,
-                               item["kind"], item["id"], False, Decimal(50), "多报 50 万元")
+    performance.record_finding(
+        db,
+        Principal(role=Role.supervisor, unit_id=None, label="督查"),
+        check.id,
+        item["kind"],
+        item["id"],
+        False,
+        Decimal(50),
+        "多报 50 万元",
+    )
     rows = performance.rank_units(db, None, YEAR, date(YEAR, 6, 30), unit_kinds=["town"])
     row = next(r for r in rows if r["unit"].id == unit.id)
     assert row["false_figures"] == 1 and row["deductions"] >= Decimal("0.2")
@@ -226,8 +271,9 @@ def test_same_seed_same_sample(db):
 def test_unit_staff_cannot_draw_a_sample(db):
     unit = make_unit(db)
     with pytest.raises(Exception, match="抽查"):
-        performance.draw(db, Principal(role=Role.unit_staff, unit_id=unit.id, label="x"), date(YEAR, 1, 1),
-                         date(YEAR, 1, 31))
+        performance.draw(
+            db, Principal(role=Role.unit_staff, unit_id=unit.id, label="x"), date(YEAR, 1, 1), date(YEAR, 1, 31)
+        )
 
 
 # --- the three rates ----------------------------------------------------------------------
@@ -236,10 +282,12 @@ def test_unit_staff_cannot_draw_a_sample(db):
 def test_three_rates_with_drill_down(db):
     unit = make_unit(db)
     start, end = date(YEAR, 1, 1), date(YEAR, 6, 30)
-    on_time = project(db, unit.id, contract=1000, signed=date(YEAR, 1, 10), started=date(YEAR, 3, 1),
-                      start_by=date(YEAR, 3, 31))
-    late = project(db, unit.id, contract=3000, signed=date(YEAR, 1, 20), started=date(YEAR, 5, 1),
-                   start_by=date(YEAR, 4, 1))
+    on_time = project(
+        db, unit.id, contract=1000, signed=date(YEAR, 1, 10), started=date(YEAR, 3, 1), start_by=date(YEAR, 3, 31)
+    )
+    late = project(
+        db, unit.id, contract=3000, signed=date(YEAR, 1, 20), started=date(YEAR, 5, 1), start_by=date(YEAR, 4, 1)
+    )
     project(db, unit.id, contract=4000, signed=date(YEAR, 2, 1), start_by=date(YEAR, 12, 1))  # not yet due
     funds(db, on_time.id, "500", date(YEAR, 2, 1))
     funds(db, late.id, "1500", date(YEAR, 7, 5))  # after the period: not counted
@@ -257,8 +305,9 @@ def test_the_figures_alone_equal_the_drill_down_figures(db):
     unit, other = make_unit(db), make_unit(db)
     project(db, unit.id, contract=1000, signed=date(YEAR, 1, 10), started=date(YEAR, 3, 1), start_by=date(YEAR, 3, 31))
     project(db, unit.id, contract=3000, signed=date(YEAR, 1, 20), started=date(YEAR, 5, 1), start_by=date(YEAR, 4, 1))
-    both = project(db, other.id, contract=2500, signed=date(YEAR, 2, 3), started=date(YEAR, 2, 20),
-                   start_by=date(YEAR, 3, 1))
+    both = project(
+        db, other.id, contract=2500, signed=date(YEAR, 2, 3), started=date(YEAR, 2, 20), start_by=date(YEAR, 3, 1)
+    )
     both.production_by, both.production_on = date(YEAR, 5, 1), None  # production due, not met
     project(db, other.id, contract=4000, signed=date(YEAR, 2, 1), start_by=date(YEAR, 12, 1))
     project(db, other.id, contract=700, signed=date(YEAR, 3, 1))  # no milestone at all
@@ -292,8 +341,11 @@ def test_metric_counts_confirmed_only_and_opens_to_records(db):
     assert metrics.compute(db, "funds_domestic", start, end, [unit.id]) == {unit.id: Decimal(500)}
     assert metrics.compute(db, "funds_out_of_province", start, end, [unit.id]) == {unit.id: Decimal(200)}
     assert metrics.compute(db, "foreign_capital", start, end, [unit.id]) == {unit.id: Decimal("12.5")}
-    rows = metrics.drill(db, "funds_domestic", start, end, unit.id)
-    assert sum(Decimal(r["value"]) for r in rows) == Decimal(500) and len(rows) == 2
+    rows, count, total = metrics.drill(db, "funds_domestic", start, end, unit.id)
+    assert sum(Decimal(r["value"]) for r in rows) == total == Decimal(500) and len(rows) == count == 2
+    first, _, _ = metrics.drill(db, "funds_domestic", start, end, unit.id, limit=1)
+    second, _, _ = metrics.drill(db, "funds_domestic", start, end, unit.id, limit=1, offset=1)
+    assert [first[0]["value"], second[0]["value"]] == [Decimal(300), Decimal(200)]  # in date order, a page at a time
 
 
 def test_published_bulletin_is_frozen_and_shows_corrections(db):
@@ -329,11 +381,30 @@ def test_unit_cannot_read_another_units_figures_over_the_api(client, db):
     mine, other = make_unit(db), make_unit(db)
     token = make_token(db, mine)
     db.commit()
-    response = client.get(f"/api/v1/metrics?start={YEAR}-01-01&end={YEAR}-12-31&unit_id={other.id}",
-                          headers=bearer(token))
+    response = client.get(
+        f"/api/v1/metrics?start={YEAR}-01-01&end={YEAR}-12-31&unit_id={other.id}", headers=bearer(token)
+    )
     assert response.status_code == 404
     own = client.get(f"/api/v1/metrics?start={YEAR}-01-01&end={YEAR}-12-31", headers=bearer(token))
     assert own.status_code == 200 and own.json()["unit_id"] == mine.id
+
+
+def test_a_figures_records_over_the_api_come_a_page_at_a_time_and_only_the_units_own(client, db):
+    mine, other = make_unit(db), make_unit(db)
+    own_project = project(db, mine.id, contract=2000, signed=date(YEAR, 3, 1))
+    for day in (2, 3, 4):
+        funds(db, own_project.id, str(day * 100), date(YEAR, 3, day))
+    funds(db, project(db, other.id, contract=2000, signed=date(YEAR, 3, 1)).id, "7000", date(YEAR, 3, 5))
+    token = make_token(db, mine)
+    db.commit()
+    url = f"/api/v1/metrics/funds_domestic/records?start={YEAR}-03-01&end={YEAR}-03-31"
+    first = client.get(f"{url}&limit=2", headers=bearer(token)).json()
+    assert [Decimal(r["value"]) for r in first["items"]] == [200, 300]
+    assert (first["total"], Decimal(first["sum"])) == (3, 900)  # the unit's own arrivals only, summed in full
+    rest = client.get(f"{url}&limit=2&offset=2", headers=bearer(token)).json()
+    assert [Decimal(r["value"]) for r in rest["items"]] == [400]
+    assert client.get(f"{url}&unit_id={other.id}", headers=bearer(token)).status_code == 404
+    assert client.get(f"{url}&limit=1001", headers=bearer(token)).status_code == 422
 
 
 def test_report_submission_is_prefilled_and_late_listed(db):
@@ -347,20 +418,25 @@ def test_report_submission_is_prefilled_and_late_listed(db):
     principal = Principal(role=Role.unit_staff, unit_id=unit.id, label="x", user_id=staff.id)
     report = performance.submit_report(db, principal, "monthly", date(YEAR, 1, 1), "本月进展顺利", "")
     assert report.figures["funds_domestic"] == "80.00" or Decimal(report.figures["funds_domestic"]) == 80
-    status = {r["unit"].id: r["state"] for r in performance.report_status(db, "monthly", date(YEAR, 1, 1),
-                                                                              today=date(YEAR, 3, 1))}
+    status = {
+        r["unit"].id: r["state"]
+        for r in performance.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
+    }
     assert status[unit.id] in ("on_time", "late")
     silent = make_unit(db)
-    status = {r["unit"].id: r["state"] for r in performance.report_status(db, "monthly", date(YEAR, 1, 1),
-                                                                              today=date(YEAR, 3, 1))}
+    status = {
+        r["unit"].id: r["state"]
+        for r in performance.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
+    }
     assert status[silent.id] == "missing"
 
 
 def test_unit_board_warns_before_the_period_ends(client, db):
     unit = make_unit(db, kind=UnitKind.town)
     staff = make_user(db, unit)
-    performance.set_target(db, coordinator(), year=date.today().year, metric="funds_domestic", amount=Decimal(1000),
-                           unit_id=unit.id)
+    performance.set_target(
+        db, coordinator(), year=date.today().year, metric="funds_domestic", amount=Decimal(1000), unit_id=unit.id
+    )
     db.commit()
     login(client, staff.username, PASSWORD)
     board = client.get("/")

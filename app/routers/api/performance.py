@@ -64,12 +64,17 @@ def metric_records(
     start: date,
     end: date,
     unit_id: UnitQuery = None,
-) -> list[dict[str, Any]]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="每页条数，最多 1000")] = 200,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+) -> dict[str, Any]:
+    """The records one figure counts, a page at a time in date order, with how many there are in all
+    (`total`) and what they add up to (`sum`: the figure itself)."""
     if code not in metrics.METRICS:
         raise NotFound("未知的指标")
     _range(start, end)
-    rows = metrics.drill(db, code, start, end, _scope(principal, unit_id))
-    return [{k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in r.items()} for r in rows]
+    rows, count, summed = metrics.drill(db, code, start, end, _scope(principal, unit_id), limit=limit, offset=offset)
+    items = [{k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in r.items()} for r in rows]
+    return {"items": items, "total": count, "limit": limit, "offset": offset, "sum": str(summed)}
 
 
 @router.get("/targets", summary="年度目标完成情况：实际、目标、占年计划、时序进度、同比、黄牌红牌")

@@ -6,7 +6,8 @@ import dataclasses
 import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -25,6 +26,13 @@ from app.services.units import UnitPick
 from app.templating import go, render
 
 router = IndexedRouter()
+
+RATE_PAGE = 50
+"""Projects listed a page at a time under a rate (and records under a metric's figure)."""
+
+RateQuery = Annotated[str, Query(pattern=r"^(fulfilment|funds|start)$")]
+SideQuery = Annotated[str, Query(pattern=r"^(above|below)$")]
+UnitIdQuery = Annotated[str, Query(pattern=r"^([1-9][0-9]{0,8})?$")]  # blank: the form sent "every unit"
 
 
 def _day(value: Any, field: str, default: date | None = None) -> date:
@@ -81,11 +89,53 @@ def dashboard(request: Request, db: DbSession, principal: PagePrincipal) -> Resp
 # --- targets ---------------------------------------------------------------------------------
 
 
+TARGET_PAGE = 50
+"""Rows of the targets page at a time."""
+
+
+@dataclasses.dataclass
+class _TargetFilters:
+    """What the targets page lists: units of one kind or tier, or one unit (the unit field), and the rows
+    of one metric or warning; a page at a time."""
+
+    kind: str = ""
+    tier: int | None = None
+    unit_id: int | None = None
+    metric: str = ""
+    warning: str = ""
+    offset: int = 0
+
+    def query(self, year: int, **changed: Any) -> str:
+        """The address's query for these filters, with `changed` ones replaced (the page: `offset`)."""
+        values = {**dataclasses.asdict(self), **changed}
+        items = [("year", year)] + [(k, v) for k, v in values.items() if v not in ("", None, 0)]
+        return urlencode(items)
+
+
 @router.get("/targets")
 def targets_page(
-    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    year: int = Query(date.today().year, ge=2000, le=2100),
+    kind: str = Query("", max_length=30),
+    tier: str = Query("", pattern=r"^[1-4]?$"),
+    unit_id: UnitIdQuery = "",
+    metric: str = Query("", max_length=40),
+    warning: str = Query("", max_length=20),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
-    return _targets(request, db, principal, year, {})
+    """Each unit's standing on each metric with a target: how many units are warned on each metric first,
+    then the rows asked for (units of a kind, a tier or one unit; one metric; one warning), 50 at a time."""
+    filters = _TargetFilters(
+        kind=kind if kind in UnitKind.__members__ else "",
+        tier=int(tier) if tier else None,
+        unit_id=int(unit_id) if unit_id else None,
+        metric=metric if metric in metrics.METRICS else "",
+        warning=warning if warning in performance.TARGET_WARNINGS else "",
+        offset=offset,
+    )
+    return _targets(request, db, principal, year, {}, filters=filters)
 
 
 def _targets(
@@ -98,29 +148,48 @@ def _targets(
     *,
     scope: str = "",
     scope_unit: UnitPick | None = None,
+    filters: _TargetFilters | None = None,
 ) -> Response:
+    filters = filters or _TargetFilters()
     as_of = min(date.today(), date(year, 12, 31))
-    unit_ids = None if principal.reads_everything else [principal.unit_id or 0]
-    standing = performance.standings(db, year, as_of, unit_ids=unit_ids)
-    unit_rows, _ = units.list_units(db)
-    by_unit: dict[int, list[Any]] = {}
-    for (_code, unit_id), st in sorted(standing.items()):
-        by_unit.setdefault(unit_id, []).append(st)
+    unit = unit_search.pick(request, db, principal, filters.unit_id)  # a typed name names the unit
+    if unit is None:  # those who see their own unit only: theirs, whatever is asked
+        filters = dataclasses.replace(filters, kind="", tier=None, unit_id=None)
+        unit_ids: list[int] | None = [principal.unit_id or 0]
+    else:
+        filters = dataclasses.replace(filters, unit_id=unit.unit_id)
+        unit_ids = None if unit.unit_id is None else [unit.unit_id]
+    board = performance.target_board(
+        db,
+        year,
+        as_of,
+        unit_ids=unit_ids,
+        kind=filters.kind,
+        tier=filters.tier,
+        metric=filters.metric,
+        warning=filters.warning,
+        limit=TARGET_PAGE,
+        offset=filters.offset,
+    )
     return render(
         request,
         "performance/targets.html",
         {
             "year": year,
             "as_of": as_of,
-            "rows": [(u, by_unit[u.id]) for u in unit_rows if u.id in by_unit],
+            "board": board,
+            "filters": filters,
+            "limit": TARGET_PAGE,
+            "warnings": performance.TARGET_WARNINGS,
             "metrics": metrics.METRICS,
-            "expected": [(m, performance.expected_share(db, year, m)) for m in range(1, 13)],
+            "expected": performance.expected_shares(db, year),
             "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind],
             "tiers": TIER_LABELS,
             "shown": performance.shown,
             "scope": scope,
             "scope_unit": scope_unit or UnitPick(),
             "errors": errors,
+            **unit_search.context(request, unit),
         },
         status_code=status_code,
     )
@@ -181,6 +250,8 @@ def targets_save(request: Request, db: DbSession, principal: PagePrincipal, form
                 unit_kind=value if kind == "kind" else None,
                 unit_id=unit_id,
             )
+            if unit_id is not None:  # back on the unit's rows: the one just set among them
+                return go(request, f"/targets?year={year}&unit_id={unit_id}")
     except Invalid as exc:
         if "scope_unit_id" in exc.errors and not scope_unit.error:
             scope_unit = dataclasses.replace(scope_unit, error=exc.errors["scope_unit_id"])
@@ -277,6 +348,36 @@ def rankings(
     )
 
 
+@dataclasses.dataclass
+class _RateScope:
+    """What /rates and its lists are over: the period, the unit (None: every unit), the category."""
+
+    start: date
+    end: date
+    unit: UnitPick | None  # the unit field (None for those who see their own unit only)
+    unit_id: int | None
+    category: str
+
+    def query(self, **extra: Any) -> str:
+        """The address's query for these filters (the unit by its id), with `extra` first."""
+        items = [*extra.items(), ("start", self.start), ("end", self.end)]
+        if self.unit is not None and self.unit_id is not None:
+            items.append(("unit_id", self.unit_id))
+        if self.category:
+            items.append(("category", self.category))
+        return urlencode(items)
+
+
+def _rate_scope(
+    request: Request, db: DbSession, principal: PagePrincipal, start: date, end: date, unit_id: str, category: str
+) -> _RateScope:
+    if end < start:
+        raise Invalid({"end": "截止日期不能早于开始日期"})
+    unit = unit_search.pick(request, db, principal, int(unit_id) if unit_id else None)  # a typed name names the unit
+    chosen = principal.unit_id if unit is None else unit.unit_id  # (None: those who see their own unit only)
+    return _RateScope(start, end, unit, chosen, category if category in Category.__members__ else "")
+
+
 @router.get("/rates")
 def rates_page(
     request: Request,
@@ -284,28 +385,66 @@ def rates_page(
     principal: PagePrincipal,
     start: date = Query(date(date.today().year, 1, 1)),
     end: date = Query(date.today()),
-    unit_id: str = Query("", pattern=r"^([1-9][0-9]{0,8})?$"),  # blank: the form sent "every unit"
+    unit_id: UnitIdQuery = "",
     category: str = Query("", max_length=30),
 ) -> Response:
-    if end < start:
-        raise Invalid({"end": "截止日期不能早于开始日期"})
-    unit = unit_search.pick(request, db, principal, int(unit_id) if unit_id else None)  # a typed name names the unit
-    chosen = principal.unit_id if unit is None else unit.unit_id  # (None: those who see their own unit only)
-    cat = Category(category) if category in Category.__members__ else None
-    result = performance.rates(db, start, end, chosen, cat)
+    """The three rates' figures, each with how many projects it counts; the projects themselves are
+    listed a page at a time when a section is opened (/rates/projects)."""
+    scope = _rate_scope(request, db, principal, start, end, unit_id, category)
+    cat = Category(scope.category) if scope.category else None
     return render(
         request,
         "performance/rates.html",
         {
-            "rates": result,
+            "rates": performance.rate_summary(db, start, end, scope.unit_id, cat),
+            "scope": scope,
             "start": start,
             "end": end,
-            "unit_id": chosen,
             "category": category,
+            "sides": performance.RATE_SIDES,
             "shown": performance.shown,
             "categories": [(c.value, CATEGORY_LABELS[c]) for c in Category],
-            **unit_search.context(request, unit),
+            **unit_search.context(request, unit=scope.unit),
         },
+    )
+
+
+@router.get("/rates/projects")
+def rate_projects_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    rate: RateQuery,
+    side: SideQuery,
+    start: date = Query(date(date.today().year, 1, 1)),
+    end: date = Query(date.today()),
+    unit_id: UnitIdQuery = "",
+    category: str = Query("", max_length=30),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> Response:
+    """The projects one rate counts in its numerator ("above") or only in its denominator ("below"),
+    50 at a time: a page of its own, or (htmx) the list alone, for the section opened on /rates."""
+    scope = _rate_scope(request, db, principal, start, end, unit_id, category)
+    cat = Category(scope.category) if scope.category else None
+    rows, total = performance.rate_projects(
+        db, start, end, scope.unit_id, cat, rate, side, limit=RATE_PAGE, offset=offset
+    )
+    return render(
+        request,
+        "performance/rate_projects.html",
+        {
+            "rate": rate,
+            "side": side,
+            "rate_name": performance.RATE_NAMES[rate],
+            "side_label": performance.RATE_SIDES[side],
+            "rows": rows,
+            "total": total,
+            "offset": offset,
+            "limit": RATE_PAGE,
+            "scope": scope,
+            "category_label": CATEGORY_LABELS[cat] if cat else "",
+        },
+        block="drill",
     )
 
 
@@ -318,12 +457,17 @@ def metric_records(
     start: date = Query(),
     end: date = Query(),
     unit_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    offset: int = Query(0, ge=0, le=100_000_000),
 ) -> Response:
+    """The records a figure counts, 50 at a time, under the figure (all of them summed) and their number."""
     if code not in metrics.METRICS:
         raise Invalid({"code": "未知的指标"})
     if not principal.reads_everything:
         unit_id = principal.unit_id
-    rows = metrics.drill(db, code, start, end, unit_id)
+    rows, count, total = metrics.drill(db, code, start, end, unit_id, limit=RATE_PAGE, offset=offset)
+    query = urlencode(
+        [("code", code), ("start", start), ("end", end), *([("unit_id", unit_id)] if unit_id is not None else [])]
+    )
     return render(
         request,
         "performance/records.html",
@@ -333,7 +477,11 @@ def metric_records(
             "start": start,
             "end": end,
             "unit_id": unit_id,
-            "total": sum((Decimal(r["value"]) for r in rows), Decimal(0)),
+            "total": total,
+            "count": count,
+            "offset": offset,
+            "limit": RATE_PAGE,
+            "base": f"/metrics/records?{query}",
         },
     )
 

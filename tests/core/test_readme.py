@@ -1,0 +1,26 @@
+"""The README's two set-up commands stay true: CI runs the README's test command verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("\n## ", 2)[:2]  # the introduction and the first section: where the two commands are
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", "\n## ".join(setup), re.S)]
+
+
+def test_the_readme_has_one_command_to_run_the_demo_and_one_to_run_the_tests():
+    run_demo, run_tests = _readme_commands()
+    assert "demo-data" in run_demo and "serve" in run_demo and "\n" not in run_demo
+    assert run_tests.endswith("-m pytest") and "\n" not in run_tests
+
+
+def test_ci_runs_the_readmes_test_command_verbatim():
+    _, run_tests = _readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == run_tests

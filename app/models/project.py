@@ -233,7 +233,8 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
             sqlite_where=text(BUILDING_PROJECTS),
         ),
         # search by any part of a name (LIKE '%…%'): pg_trgm GIN indexes on PostgreSQL; on SQLite the
-        # migration creates an empty placeholder of the same name (SQLite cannot use an index there)
+        # migration creates an empty placeholder of the same name, and the search reads FTS5 trigram
+        # tables instead (app.models.search)
         Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index(
             "ix_project_code_name_trgm",

@@ -40,6 +40,7 @@ from app.models.project import (
     StageEvent,
     size_band_for,
 )
+from app.models.search import investor_name_fts, project_name_fts
 from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
@@ -874,8 +875,9 @@ class ProjectFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds) -> tuple[list[Any], bool]:
-    """The WHERE conditions of a filter, and whether they need the investor joined."""
+def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> tuple[list[Any], bool]:
+    """The WHERE conditions of a filter, and whether they need the investor joined (`sqlite`: the
+    database is SQLite, whose name search reads its FTS tables)."""
     where: list[Any] = []
     needs_investor = False
     scope = policy.unit_filter(principal)
@@ -912,20 +914,30 @@ def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds) -> tuple[
     if f.date_to:
         where.append(column <= f.date_to)
     if f.q:
-        where.append(Project.id.in_(_name_matches(principal, f.q)))
+        where.append(Project.id.in_(_name_matches(principal, f.q, sqlite)))
     return where, needs_investor
 
 
-def _name_matches(principal: Principal, q: str) -> Any:
+def _name_matches(principal: Principal, q: str, sqlite: bool) -> Any:
     """Ids of the projects whose name, investor's name or code name holds `q`, as a UNION of one
-    query per column, so that each can use its own index (pg_trgm GIN on PostgreSQL); an OR across
-    the joined tables can use none. Names of confidential projects match only for those who see them."""
-    by_name = select(Project.id).where(Project.name.contains(q, autoescape=True))
-    by_investor = (
-        select(Project.id)
-        .join(Investor, Investor.id == Project.investor_id)
-        .where(Investor.name.contains(q, autoescape=True))
-    )
+    query per column, so that each can use its own index (pg_trgm GIN on PostgreSQL, FTS5 trigram
+    tables on SQLite); an OR across the joined tables can use none. Names of confidential projects
+    match only for those who see them."""
+    if sqlite and _trigram_searchable(q):
+        pattern = f"%{q}%"
+        name_holds: Any = Project.id.in_(select(project_name_fts.c.rowid).where(project_name_fts.c.name.like(pattern)))
+        investor_holds: Any = Investor.id.in_(
+            select(investor_name_fts.c.rowid).where(investor_name_fts.c.name.like(pattern))
+        )
+        code_holds: Any = Project.id.in_(
+            select(project_name_fts.c.rowid).where(project_name_fts.c.code_name.like(pattern))
+        )
+    else:
+        name_holds = Project.name.contains(q, autoescape=True)
+        investor_holds = Investor.name.contains(q, autoescape=True)
+        code_holds = Project.code_name.contains(q, autoescape=True)
+    by_name = select(Project.id).where(name_holds)
+    by_investor = select(Project.id).join(Investor, Investor.id == Project.investor_id).where(investor_holds)
     if sees_every_identity(principal):
         return union(by_name, by_investor)
     visible_name = or_(
@@ -933,8 +945,20 @@ def _name_matches(principal: Principal, q: str) -> Any:
         Project.responsible_unit_id == principal.unit_id,
         Project.introducing_unit_id == principal.unit_id,
     )
-    by_code = select(Project.id).where(Project.code_name.contains(q, autoescape=True))
+    by_code = select(Project.id).where(code_holds)
     return union(by_name.where(visible_name), by_investor.where(visible_name), by_code)
+
+
+def _is_sqlite(db: Session) -> bool:
+    return db.get_bind().dialect.name == "sqlite"
+
+
+def _trigram_searchable(q: str) -> bool:
+    """Whether SQLite's FTS5 trigram tables can answer LIKE '%q%': it needs three characters or more
+    (SQLite 3.40 wrongly finds nothing for two CJK characters, which are six bytes), and a `q` without
+    % or _, which would need LIKE … ESCAPE, a form SQLite does not hand to a virtual table's index.
+    Other searches read the tables, as before."""
+    return len(q) >= 3 and "%" not in q and "_" not in q
 
 
 # What a list row reads (the API's ProjectRead, the warnings, the list and board pages and the
@@ -958,8 +982,8 @@ _BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as mu
 ).where(Project.__table__.c.id == bindparam("project_id"))
 
 
-def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
-    where, _needs_investor = _conditions(principal, f, t)
+def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> Select[Any]:
+    where, _needs_investor = _conditions(principal, f, t, sqlite)
     return (
         select(_LIST_BUNDLE, Investor.name, Investor.investor_type, Unit.name)
         .join(Investor, Investor.id == Project.investor_id)
@@ -968,10 +992,10 @@ def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[A
     )
 
 
-def count_projects(principal: Principal, f: ProjectFilter, t: Thresholds) -> Select[Any]:
+def count_projects(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> Select[Any]:
     """The count of a filter over the project table alone (joins only when a condition needs them:
     every project has its investor and unit, so they do not change the count)."""
-    where, needs_investor = _conditions(principal, f, t)
+    where, needs_investor = _conditions(principal, f, t, sqlite)
     stmt = select(func.count()).select_from(Project)
     if needs_investor:
         stmt = stmt.join(Investor, Investor.id == Project.investor_id)
@@ -992,10 +1016,11 @@ def list_projects(
     if f.sort not in SORTS:
         raise Invalid({"sort": "未知的排序方式"})
     order = (SORTS[f.sort], Project.id.desc())
+    sqlite = _is_sqlite(db)
     if t is None and not f.flag:
         # the thresholds only judge the rows' warnings here: read with the rows, not by a statement of their own
         today = today or date.today()
-        stmt = _filtered(principal, f, Thresholds(today=today)).add_columns(*_THRESHOLD_COLUMNS)
+        stmt = _filtered(principal, f, Thresholds(today=today), sqlite).add_columns(*_THRESHOLD_COLUMNS)
         with_thresholds = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
         t = Thresholds(today=today)
         if with_thresholds:
@@ -1003,13 +1028,13 @@ def list_projects(
         rows: Sequence[Any] = [r[:-2] for r in with_thresholds]
     else:
         t = t or thresholds(db, today)
-        rows = db.execute(_filtered(principal, f, t).order_by(*order).limit(limit).offset(offset)).all()
+        rows = db.execute(_filtered(principal, f, t, sqlite).order_by(*order).limit(limit).offset(offset)).all()
     if not with_total:
         total = -1
     elif offset == 0 and len(rows) < limit:
         total = len(rows)  # the whole result is on this page: no count needed
     else:
-        total = db.execute(count_projects(principal, f, t)).scalar_one()
+        total = db.execute(count_projects(principal, f, t, sqlite)).scalar_one()
     return [_row(principal, r, t) for r in rows], total
 
 
@@ -1017,7 +1042,7 @@ def flagged(db: Session, principal: Principal, unit_id: int, t: Thresholds, limi
     """A unit's projects raising any warning, longest in their stage first: the warnings are asked
     of the database, not found by loading the unit's projects and testing each."""
     f = ProjectFilter(unit_id=unit_id, sort="stage_age")
-    stmt = _filtered(principal, f, t).where(or_(*(flag_condition(flag, t) for flag in FLAG_LABELS)))
+    stmt = _filtered(principal, f, t, _is_sqlite(db)).where(or_(*(flag_condition(flag, t) for flag in FLAG_LABELS)))
     rows = db.execute(stmt.order_by(SORTS[f.sort], Project.id.desc()).limit(limit)).all()
     return [_row(principal, r, t) for r in rows]
 
@@ -1038,7 +1063,11 @@ def _row(principal: Principal, r: Any, t: Thresholds) -> dict[str, Any]:
 
 def iter_for_export(db: Session, principal: Principal, f: ProjectFilter, cap: int = 100_000) -> list[dict[str, Any]]:
     t = thresholds(db)
-    stmt = _filtered(principal, f, t).order_by(SORTS.get(f.sort, SORTS["updated"]), Project.id.desc()).limit(cap)
+    stmt = (
+        _filtered(principal, f, t, _is_sqlite(db))
+        .order_by(SORTS.get(f.sort, SORTS["updated"]), Project.id.desc())
+        .limit(cap)
+    )
     return [_row(principal, r, t) for r in db.execute(stmt).all()]
 
 

@@ -15,6 +15,7 @@ import app.models  # noqa: F401  (every table)
 from alembic import command
 from app.db import make_engine
 from app.models.base import Base
+from app.models.search import include_in_autogenerate, is_search_table
 from app.services import system
 from tests.conftest import make_database
 
@@ -31,7 +32,12 @@ def fresh(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
 
 
 def tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    """The tables of the models: not alembic_version, nor SQLite's search tables (tested apart)."""
+    return {name for name in inspect(engine).get_table_names() if not is_search_table(name)} - {"alembic_version"}
+
+
+def search_tables(engine: Engine) -> set[str]:
+    return {name for name in inspect(engine).get_table_names() if is_search_table(name)}
 
 
 def current(engine: Engine) -> str | None:
@@ -42,7 +48,12 @@ def current(engine: Engine) -> str | None:
 def differences(engine: Engine) -> list[object]:
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"}
+            conn,
+            opts={
+                "compare_type": True,
+                "render_as_batch": conn.dialect.name == "sqlite",
+                "include_name": include_in_autogenerate,
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 
@@ -55,10 +66,14 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_database(fresh):
     assert current(engine) == system.head_revision()
     assert tables(engine) == set(Base.metadata.tables)
 
+    if engine.dialect.name == "sqlite":
+        assert {"project_name_fts", "project_name_fts_data", "investor_name_fts"} <= search_tables(engine)
+
     system.downgrade(url, "base")
     engine.dispose()
     assert current(engine) is None
     assert tables(engine) == set()
+    assert search_tables(engine) == set()
 
     system.migrate(url)
     engine.dispose()

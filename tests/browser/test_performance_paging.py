@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import ARTIFACTS, DEMO_PASSWORD, PHONE, horizontal_overflow, sign_in
+from tests.browser_fixtures import ARTIFACTS, PHONE, horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +81,7 @@ def no_script_page(browser: Any, base_url: str) -> Iterator[Any]:
         base_url=base_url, viewport={"width": 1280, "height": 800}, locale="zh-CN", java_script_enabled=False
     )
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill("zsj_admin")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, "zsj_admin")
     yield page
     shot(page, "no-script")
     context.close()

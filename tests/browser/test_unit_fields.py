@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import ARTIFACTS, DEMO_PASSWORD, PHONE, LiveServer, horizontal_overflow, sign_in
+from tests.browser_fixtures import ARTIFACTS, PHONE, LiveServer, horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -169,11 +169,7 @@ def no_script_page(browser: Any, base_url: str) -> Iterator[Any]:
         base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", java_script_enabled=False
     )
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill("zsj_admin")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, "zsj_admin")
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "unit-fields-no-script-phone.png"), full_page=True)

@@ -231,18 +231,25 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def unit_id_of(server: LiveServer, username: str) -> int:
-    """The id of a demo account's unit (ids depend on the order the demo county is built in)."""
+def _scalar(server: LiveServer, sql: str, value: str) -> int:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(server.database_url)
     try:
         with engine.connect() as conn:
-            return int(
-                conn.execute(text("SELECT unit_id FROM user_account WHERE username = :u"), {"u": username}).scalar_one()
-            )
+            return int(conn.execute(text(sql), {"v": value}).scalar_one())
     finally:
         engine.dispose()
+
+
+def unit_id_of(server: LiveServer, username: str) -> int:
+    """The id of a demo account's unit (ids depend on the order the demo county is built in)."""
+    return _scalar(server, "SELECT unit_id FROM user_account WHERE username = :v", username)
+
+
+def unit_id_named(server: LiveServer, name: str) -> int:
+    """The id of a demo unit by its full name."""
+    return _scalar(server, "SELECT id FROM unit WHERE name = :v", name)
 
 
 def horizontal_overflow(page: Any) -> int:

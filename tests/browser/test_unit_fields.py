@@ -13,22 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import ARTIFACTS, PHONE, LiveServer, horizontal_overflow, sign_in
+from tests.browser_fixtures import ARTIFACTS, PHONE, LiveServer, horizontal_overflow, sign_in, unit_id_named
 
 pytestmark = pytest.mark.browser
 
 TAP = 44
-
-
-def unit_id(server: LiveServer, name: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT id FROM unit WHERE name = :n"), {"n": name}).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def reported_ticket(server: LiveServer) -> tuple[int, str]:
@@ -75,7 +64,7 @@ def handling_units(page: Any) -> Any:
 def test_on_a_desktop_the_keyboard_routes_a_ticket_to_a_unit_and_two_helpers(desktop_page, live_server):
     page = desktop_page
     ticket_id, _title = reported_ticket(live_server)
-    industry = unit_id(live_server, "青山县工业和信息化局")
+    industry = unit_id_named(live_server, "青山县工业和信息化局")
     sign_in(page, "zsj_admin")
     page.goto(f"/tickets/{ticket_id}")
     assert page.locator("form select, form input[type=checkbox]").count() == 0  # no list of every unit
@@ -210,7 +199,7 @@ def test_without_javascript_names_typed_route_the_ticket_or_are_explained(no_scr
 
 
 def test_rates_take_a_unit_typed_on_a_phone(page, live_server):
-    hill = unit_id(live_server, "青石镇人民政府")
+    hill = unit_id_named(live_server, "青石镇人民政府")
     sign_in(page, "zsj_admin")
     page.goto("/rates")
     field = page.get_by_role("combobox", name="单位")
@@ -246,7 +235,7 @@ def test_a_target_for_one_unit_is_set_by_choosing_it(desktop_page, live_server):
     shot(page, "desktop-target")
     setting.get_by_role("button", name="保存").click()
 
-    health = unit_id(live_server, "青山县卫生健康委员会")
+    health = unit_id_named(live_server, "青山县卫生健康委员会")
     expect(page).to_have_url(re.compile(rf"/targets\?year=\d+&unit_id={health}$"))  # the unit's rows
     row = page.locator("tr", has_text="县卫健委").filter(has_text="新开工项目")
     expect(row.locator("td[data-label=目标]")).to_have_text("3.00")

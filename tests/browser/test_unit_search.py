@@ -11,22 +11,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import ARTIFACTS, PHONE, LiveServer, horizontal_overflow, sign_in
+from tests.browser_fixtures import ARTIFACTS, PHONE, horizontal_overflow, sign_in, unit_id_named
 
 pytestmark = pytest.mark.browser
 
 TAP = 44
-
-
-def unit_id(server: LiveServer, name: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT id FROM unit WHERE name = :n"), {"n": name}).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def shot(page: Any, name: str) -> None:
@@ -38,7 +27,7 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_on_a_phone_a_coordinator_taps_a_suggested_unit_to_filter_projects(page, live_server):
-    commerce = unit_id(live_server, "青山县商务局")
+    commerce = unit_id_named(live_server, "青山县商务局")
     sign_in(page, "zsj_admin")
     page.goto("/projects")
     total = page.get_by_text(re.compile(r"^共 \d+ 个项目$")).inner_text()
@@ -77,7 +66,7 @@ def test_on_a_phone_a_coordinator_taps_a_suggested_unit_to_filter_projects(page,
 
 def test_on_a_desktop_the_keyboard_alone_picks_a_unit(desktop_page, live_server):
     page = desktop_page
-    zone_bureau = unit_id(live_server, "青山经济开发区招商局")
+    zone_bureau = unit_id_named(live_server, "青山经济开发区招商局")
     sign_in(page, "zsj_admin")
     page.goto("/leads")
     field = page.get_by_label("单位", exact=True)
@@ -116,7 +105,7 @@ def test_on_a_desktop_the_keyboard_alone_picks_a_unit(desktop_page, live_server)
 
 def test_a_name_typed_and_sent_without_picking_is_taken_or_explained(desktop_page, live_server):
     page = desktop_page
-    river = unit_id(live_server, "河口镇人民政府")
+    river = unit_id_named(live_server, "河口镇人民政府")
     sign_in(page, "zsj_admin")
     page.goto("/projects?stage=signed")
     field = page.get_by_role("combobox", name="单位")
@@ -156,8 +145,8 @@ def no_script_page(browser: Any, base_url: str, request: pytest.FixtureRequest) 
 
 def test_without_javascript_the_typed_name_is_resolved_by_the_server(no_script_page, live_server):
     page = no_script_page
-    peach = unit_id(live_server, "桃源镇人民政府")
-    hill = unit_id(live_server, "青石镇人民政府")
+    peach = unit_id_named(live_server, "桃源镇人民政府")
+    hill = unit_id_named(live_server, "青石镇人民政府")
     page.goto("/login")
     page.get_by_label("用户名").fill("zsj_admin")
     page.get_by_label("密码").fill("Demo@2026")

@@ -451,3 +451,20 @@ def test_dashboard_names_its_warnings_in_chinese(client, db):
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert "领导驾驶舱" in page.text and "not_started</a>" not in page.text
+
+
+def test_a_units_staff_open_only_their_own_units_rate_lists_and_records(client, db):
+    mine, other = make_unit(db), make_unit(db)
+    own = project(db, mine.id, contract=1000, signed=date(YEAR, 2, 1), started=date(YEAR, 3, 1))
+    theirs = project(db, other.id, contract=1000, signed=date(YEAR, 2, 1), started=date(YEAR, 3, 1))
+    staff = make_user(db, mine)
+    db.commit()
+    login(client, staff.username, PASSWORD)
+    period = f"start={YEAR}-01-01&end={YEAR}-12-31"
+    for asked in ("", f"&unit_id={other.id}"):  # another unit's id asked for: their own unit all the same
+        listed = client.get(f"/rates/projects?rate=start&side=above&{period}{asked}")
+        assert listed.status_code == 200
+        assert own.name in listed.text and theirs.name not in listed.text
+        records = client.get(f"/metrics/records?code=new_starts&{period}{asked}")
+        assert records.status_code == 200
+        assert own.name in records.text and theirs.name not in records.text

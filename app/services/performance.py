@@ -758,14 +758,14 @@ def rates(
 
 def _milestone_conditions(end: date) -> tuple[Any, Any]:
     """(due, met) as SQL: a milestone falls due by `end`; every milestone due was met on time (a missing
-    actual date is not met)."""
+    actual date is not met). Both are true or false, never NULL, so that `not_(met)` is the other side."""
     p = Project
     start_due = and_(p.start_by.is_not(None), p.start_by <= end)
     production_due = and_(p.production_by.is_not(None), p.production_by <= end)
     due = or_(start_due, production_due)
     met = and_(
-        or_(not_(start_due), p.started_on <= p.start_by),
-        or_(not_(production_due), p.production_on <= p.production_by),
+        or_(not_(start_due), and_(p.started_on.is_not(None), p.started_on <= p.start_by)),
+        or_(not_(production_due), and_(p.production_on.is_not(None), p.production_on <= p.production_by)),
     )
     return due, met
 
@@ -829,15 +829,7 @@ def _side_condition(rate: str, side: str, scope: list[Any], end: date) -> Any:
     """The projects of one side of one rate, as `rates` sorts them (null-safe: a project is on exactly one side)."""
     p = Project
     if rate == "fulfilment":
-        due, _met = _milestone_conditions(end)
-        met = and_(  # every milestone due met on time; false, never NULL, where an actual date is missing
-            or_(p.start_by.is_(None), p.start_by > end, and_(p.started_on.is_not(None), p.started_on <= p.start_by)),
-            or_(
-                p.production_by.is_(None),
-                p.production_by > end,
-                and_(p.production_on.is_not(None), p.production_on <= p.production_by),
-            ),
-        )
+        due, met = _milestone_conditions(end)
         return and_(due, met if side == "above" else not_(met))
     if rate == "funds":
         funded = p.id.in_(_funded(scope, end))

@@ -468,3 +468,34 @@ def test_a_units_staff_open_only_their_own_units_rate_lists_and_records(client, 
         records = client.get(f"/metrics/records?code=new_starts&{period}{asked}")
         assert records.status_code == 200
         assert own.name in records.text and theirs.name not in records.text
+
+
+def test_the_rate_pages_list_exactly_what_the_rates_count(db):
+    """/rates shows the figures from `rate_summary` and lists the projects a page at a time from
+    `rate_projects`: both must agree with `rates`, which counts and lists in one pass, on the edge cases
+    too (a milestone due but never reached, one met late, none due, funds that reverse to zero)."""
+    unit = make_unit(db)
+    start, end = date(YEAR, 1, 1), date(YEAR, 6, 30)
+    project(db, unit.id, contract=100, signed=date(YEAR, 1, 5), start_by=date(YEAR, 3, 1))  # due, never started
+    project(db, unit.id, contract=200, signed=date(YEAR, 1, 6), start_by=date(YEAR, 3, 1), started=date(YEAR, 3, 9))
+    project(db, unit.id, contract=300, signed=date(YEAR, 1, 7), start_by=date(YEAR, 3, 1), started=date(YEAR, 2, 1))
+    project(db, unit.id, contract=400, signed=date(YEAR, 1, 8), production_by=date(YEAR, 12, 1))  # not due yet
+    reversed_ = project(db, unit.id, contract=500, signed=date(YEAR, 1, 9), started=date(YEAR, 7, 1))  # after `end`
+    funds(db, reversed_.id, "80", date(YEAR, 2, 1))
+    funds(db, reversed_.id, "-80", date(YEAR, 2, 2))
+    funded = project(db, unit.id, contract=600, signed=date(YEAR, 1, 10))
+    funds(db, funded.id, "60", date(YEAR, 2, 1))
+    funds(db, funded.id, "999", date(YEAR, 7, 1))  # after `end`: not counted
+    counted = performance.rates(db, start, end, unit.id)
+    summary = performance.rate_summary(db, start, end, unit.id)
+    for key, rate in counted.items():
+        assert (summary[key].numerator, summary[key].denominator) == (rate.numerator, rate.denominator), key
+        for side, listed in (("above", rate.above), ("below", rate.below)):
+            pages = [
+                performance.rate_projects(db, start, end, unit.id, None, key, side, limit=2, offset=o)
+                for o in (0, 2, 4)
+            ]
+            assert [row for rows, _total in pages for row in rows] == listed, (key, side)
+            assert pages[0][1] == summary[key].listed[side] == len(listed), (key, side)
+    assert (counted["fulfilment"].numerator, counted["fulfilment"].denominator) == (1, 3)
+    assert counted["funds"].numerator == Decimal(60) and counted["start"].numerator == 2

@@ -159,14 +159,25 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from app.db import session_scope
-    from app.services import auth, idempotency
+    from app.services import auth, files, idempotency
 
     settings = get_settings()
     for db in session_scope(_factory()):
         auth.purge_expired(db, settings)
         removed = idempotency.purge(db, settings.idempotency_ttl_hours)
     print(f"已清理过期会话、登录失败记录和 {removed} 条幂等记录")
+    grace = timedelta(hours=settings.orphan_file_grace_hours)
+    for db in session_scope(_factory(), write=False):
+        orphans = files.remove_orphans(db, settings.files_dir, grace=grace)
+    for key in orphans.keys:
+        print(f"  删除无引用文件 {key}")
+    print(
+        f"已删除 {len(orphans.keys)} 个无记录引用、超过 {settings.orphan_file_grace_hours} 小时的文件"
+        f"（{orphans.total_bytes / 1_048_576:.1f} MB）"
+    )
     return 0
 
 
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", help="备份文件路径")
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("housekeeping", help="清理过期会话与幂等记录（可每小时运行）")
+    p = sub.add_parser("housekeeping", help="清理过期会话、幂等记录与无记录引用的上传文件（可每小时运行）")
     p.set_defaults(func=cmd_housekeeping)
 
     p = sub.add_parser("worker", help="后台任务：逾期问题自动升级、Webhook 投递（可多进程并行）")

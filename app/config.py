@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024  # each uploaded evidence file
     photo_max_side: int = 1600  # photos are resized on the server to at most this many pixels
     files_dir_setting: Path | None = Field(default=None, alias="files_dir")  # default: DATA_DIR/files
+    # housekeeping removes a stored file no row names once it is this old (a request storing it is long over)
+    orphan_file_grace_hours: int = Field(default=24, ge=1)
 
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"

@@ -205,15 +205,17 @@ async def upload_attachments(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
+    # who may change the project is settled before any file is read; the file is written only once
+    # its row is accepted (and removed again if the request's transaction does not commit)
+    await run_in_threadpool(lambda: db.expire(projects.get_for_write(db, principal, project_id)))
     if len(files) > 10:
         raise Invalid({"files": "一次最多上传 10 个文件"})
-    stored, names = [], []
+    prepared, names = [], []
     for index, upload in enumerate(files):
         data = await upload.read(settings.max_file_bytes + 1)
-        stored.append(
+        prepared.append(
             await run_in_threadpool(
-                file_store.save_upload,
-                settings.files_dir,
+                file_store.prepare_upload,
                 data,
                 field=f"files.{index}",
                 max_bytes=settings.max_file_bytes,
@@ -222,7 +224,8 @@ async def upload_attachments(
             )
         )
         names.append(upload.filename or "")
-    rows = await run_in_threadpool(projects.add_attachments, db, principal, project_id, stored, names)
+    rows = await run_in_threadpool(projects.add_attachments, db, principal, project_id, prepared, names)
+    await run_in_threadpool(file_store.store, db, settings.files_dir, prepared)
     payload = [AttachmentRead.model_validate(a).model_dump(mode="json") for a in rows]
     return guard.finish(JSONResponse(payload, status_code=201))
 

@@ -78,7 +78,8 @@ OPTIONS = {
 def _uploads(
     form: FormData, name: str, settings: Settings, *, keep_position: bool, allow_documents: bool = True
 ) -> tuple[list[StoredFile], list[str]]:
-    stored, names = [], []
+    """The form's files, judged and converted in memory: `_keep` writes them once the record is accepted."""
+    prepared, names = [], []
     uploads = [u for u in form.getlist(name) if isinstance(u, UploadFile) and (u.filename or u.size)]
     if len(uploads) > 10:
         raise Invalid({name: "一次最多上传 10 个文件"})
@@ -86,9 +87,8 @@ def _uploads(
         data = upload.file.read(settings.max_file_bytes + 1)
         if not data and not upload.filename:
             continue
-        stored.append(
-            file_store.save_upload(
-                settings.files_dir,
+        prepared.append(
+            file_store.prepare_upload(
                 data,
                 field=name,
                 max_bytes=settings.max_file_bytes,
@@ -98,7 +98,18 @@ def _uploads(
             )
         )
         names.append(upload.filename or "")
-    return stored, names
+    return prepared, names
+
+
+def _keep(db: DbSession, settings: Settings, prepared: list[StoredFile]) -> None:
+    """Write the accepted record's files (removed again if the request's transaction does not commit)."""
+    file_store.store(db, settings.files_dir, prepared)
+
+
+def _may_write(db: DbSession, principal: Principal, project_id: int) -> None:
+    """Refuse (404, 403) before any upload is read: the service checks again, and reads the project
+    afresh (locked where it must be), so the copy read here is expired rather than kept."""
+    db.expire(projects.get_for_write(db, principal, project_id))
 
 
 def _text_values(form: FormData) -> dict[str, Any]:
@@ -491,11 +502,12 @@ def progress_create(
     guard: PageIdempotency,
 ) -> Response:
     values = _text_values(form)
+    _may_write(db, principal, project_id)
     try:
         keep = values.get("keep_photo_position") in ("on", "true", "1")
-        stored, names = _uploads(form, "photos", settings, keep_position=keep, allow_documents=False)
+        prepared, names = _uploads(form, "photos", settings, keep_position=keep, allow_documents=False)
         data = validate_form(ProgressCreate, form, ignore=["photos", "keep_photo_position"])
-        projects.add_progress(db, principal, project_id, data, stored, names)
+        projects.add_progress(db, principal, project_id, data, prepared, names)
     except Invalid as exc:
         return _quick(
             request,
@@ -507,6 +519,7 @@ def progress_create(
             errors=exc.errors,
             status_code=422,
         )
+    _keep(db, settings, prepared)
     return guard.finish(go(request, f"/projects/{project_id}?saved=progress"))
 
 
@@ -533,14 +546,16 @@ def funds_create(
     guard: PageIdempotency,
 ) -> Response:
     values = _text_values(form)
+    _may_write(db, principal, project_id)
     try:
-        stored, names = _uploads(form, "vouchers", settings, keep_position=False)
+        prepared, names = _uploads(form, "vouchers", settings, keep_position=False)
         data = validate_form(FundsCreate, form, ignore=["vouchers"])
-        projects.add_funds(db, principal, project_id, data, stored, names)
+        projects.add_funds(db, principal, project_id, data, prepared, names)
     except Invalid as exc:
         return _quick(
             request, db, principal, project_id, "projects/funds.html", values=values, errors=exc.errors, status_code=422
         )
+    _keep(db, settings, prepared)
     return guard.finish(go(request, f"/projects/{project_id}?saved=funds"))
 
 
@@ -573,10 +588,11 @@ def stage_change(
     form: RequestForm,
 ) -> Response:
     values = _text_values(form)
+    _may_write(db, principal, project_id)
     try:
-        stored, names = _uploads(form, "evidence", settings, keep_position=False)
+        prepared, names = _uploads(form, "evidence", settings, keep_position=False)
         data = validate_form(StageChange, form, ignore=["evidence"])
-        projects.change_stage(db, principal, project_id, data, stored, names)
+        projects.change_stage(db, principal, project_id, data, prepared, names)
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict):
             values["version"] = projects.get(db, principal, project_id).version
@@ -593,6 +609,7 @@ def stage_change(
         return _quick(
             request, db, principal, project_id, "projects/stage.html", values=values, errors=exc.errors, status_code=422
         )
+    _keep(db, settings, prepared)
     return go(request, f"/projects/{project_id}?saved=stage")
 
 

@@ -46,6 +46,8 @@ LIGHT_LABELS = {"green": "正常", "yellow": "即将到期", "red": "逾期", "g
 
 
 def _photos(form: FormData, settings: Settings) -> tuple[list[file_store.StoredFile], list[str]]:
+    """The form's photos, judged and converted in memory: written (`file_store.store`) only once the
+    ticket or its step has been accepted."""
     uploads = [u for u in form.getlist("photos") if isinstance(u, UploadFile) and u.filename]
     if len(uploads) > 10:
         raise Invalid({"photos": "一次最多上传 10 张"})
@@ -53,8 +55,7 @@ def _photos(form: FormData, settings: Settings) -> tuple[list[file_store.StoredF
     for upload in uploads:
         data = upload.file.read(settings.max_file_bytes + 1)
         stored.append(
-            file_store.save_upload(
-                settings.files_dir,
+            file_store.prepare_upload(
                 data,
                 field="photos",
                 max_bytes=settings.max_file_bytes,
@@ -172,6 +173,7 @@ def ticket_create(
         ticket = tickets.report(db, principal, validate_form(TicketCreate, form, ignore=["photos"]), stored, names)
     except Invalid as exc:
         return _new_form(request, db, principal, values, exc.errors, 422)
+    file_store.store(db, settings.files_dir, stored)
     return guard.finish(go(request, f"/tickets/{ticket.id}?created=1"))
 
 
@@ -343,6 +345,7 @@ def ticket_route(
 def ticket_act(
     request: Request, db: DbSession, principal: PagePrincipal, settings: SettingsDep, ticket_id: int, form: RequestForm
 ) -> Response:
+    tickets.get(db, principal, ticket_id)  # one who may not see it is refused before its photos are read
     try:
         stored, names = _photos(form, settings)
         ticket = tickets.act(
@@ -352,6 +355,7 @@ def ticket_act(
         if isinstance(exc, Conflict):
             return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
         return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+    file_store.store(db, settings.files_dir, stored)
     if not (principal.reads_everything or principal.unit_id in tickets.units_of(db, ticket)):
         # sent back for re-routing: the unit no longer handles it, and no longer sees it
         return go(request, "/tickets?box=in_progress&returned=1")

@@ -249,6 +249,31 @@ def test_a_refused_ticket_action_with_a_photo_stores_nothing(db, ticket_parties,
     assert on_disk(files_dir) == referenced(db) != set()
 
 
+def test_a_refused_ticket_report_with_a_photo_stores_nothing(db, ticket_parties, files_dir, signed_in):
+    ticket, parties = ticket_parties
+    clerk = signed_in(parties["clerk"])
+    form = {"project_id": str(ticket.project_id), "category_id": str(category(db, "land").id), "priority": "normal"}
+    photo = [("photos", ("现场.jpg", jpeg_bytes(), "image/jpeg"))]
+
+    short = post_form(clerk, "/tickets/new", {**form, "title": "路", "description": "道路未通"}, files=photo)
+    elsewhere = make_project(db, make_unit(db), stage=Stage.landed)
+    db.commit()
+    foreign = post_form(
+        clerk,
+        "/tickets/new",
+        {**form, "project_id": elsewhere.id, "title": "道路未通", "description": "进场道路未通"},
+        files=photo,
+    )
+
+    assert short.status_code == foreign.status_code == 422
+    assert on_disk(files_dir) == set()
+    accepted = post_form(
+        clerk, "/tickets/new", {**form, "title": "道路未通", "description": "进场道路未通"}, files=photo
+    )
+    assert accepted.status_code == 303, accepted.text[:500]
+    assert on_disk(files_dir) == referenced(db) != set()
+
+
 # --- the rollback removes what the transaction stored --------------------------------------------
 
 

@@ -204,8 +204,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # X-Forwarded-For is read by the application itself, from settings.forwarded_allow_ips (the same
+        # FORWARDED_ALLOW_IPS): once, so that a trusted client's own header is never read a second time
+        proxy_headers=False,
         log_level="info",
     )
     return 0

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=185, ge=185)
 
     # Requests
+    # proxies whose X-Forwarded-For (and -Proto) is believed: the client address the audit records
+    # and sign-in throttling counts by (app.deps.client_addr) comes from it only when the connecting
+    # peer is one of these (comma-separated addresses or networks, * for any); otherwise it is the peer
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 1_048_576
     # requests that use the database at once in each process (the rest wait their turn cheaply
     # in the event loop): a database round trip is short, and more threads only queue for the

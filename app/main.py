@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
@@ -286,6 +287,9 @@ def create_app(
         SecurityHeadersMiddleware, hsts=settings.cookie_secure, extra_script_src=_script_origin(settings.htmx_url)
     )
     app.add_middleware(RequestContextMiddleware)
+    # outermost: the client address every part of the app reads (request.client, app.deps.client_addr)
+    # takes X-Forwarded-For from a trusted proxy only; `serve` leaves this to the app (no second pass)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app
 
 

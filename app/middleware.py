@@ -12,11 +12,25 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+# a client's own X-Request-ID is kept only if it is a short token of safe characters (a UUID, a
+# 32-digit hex id fit); anything else is dropped, never cut or cleaned into something else
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,40}")
+
+
+def request_ids(incoming: str) -> tuple[str, str]:
+    """(the id the audit records, the id the response echoes) for a request.
+
+    The server always makes its own id; a sane client id is kept beside it: the audit records
+    "server/client" (at most 16 + 1 + 40 characters, in the entry's existing request_id field, so
+    the hash chain and its columns stay as they are), and the response echoes the client's id
+    (or the server's, when the client sent none)."""
+    server = secrets.token_hex(8)
+    client = incoming if _CLIENT_REQUEST_ID.fullmatch(incoming) else ""
+    return (f"{server}/{client}" if client else server), (client or server)
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept if the caller sent a sane X-Request-ID) and echoes it."""
+    """Gives every request an id of the server's own (and keeps a sane X-Request-ID beside it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,12 +40,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
-        scope.setdefault("state", {})["request_id"] = request_id
+        recorded, echoed = request_ids(incoming)
+        scope.setdefault("state", {})["request_id"] = recorded
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                message.setdefault("headers", []).append((b"x-request-id", echoed.encode()))
             await send(message)
 
         await self.app(scope, receive, send_with_id)

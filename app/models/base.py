@@ -77,9 +77,15 @@ class VersionedMixin:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
+SECRET: dict[str, Any] = {"secret": True}
+"""Column info of a credential (a password or token hash, a TOTP secret, a signing key): its value
+never enters the audit trail (a change is recorded as ***), and the audit page masks it in
+entries written before it was marked. Mark every such column `mapped_column(..., info=SECRET)`."""
+
+
 class Audited:
-    """Marker: every create, update and delete of this table appends to the audit chain."""
+    """Marker: every create, update and delete of this table appends to the audit chain.
+
+    Columns marked `info=SECRET` are recorded only as changed, never their values."""
 
     __audited__ = True
-    # fields never copied into the audit trail (secrets)
-    __audit_exclude__: frozenset[str] = frozenset()

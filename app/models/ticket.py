@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
+from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
 
 
 class TicketCategory(Audited, VersionedMixin, TimestampMixin, Base):
@@ -202,7 +202,7 @@ class WebhookSubscription(Audited, VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(100), info=SECRET)  # signs each delivery (HMAC)
     event_types: Mapped[str] = mapped_column(String(500), default="*")  # comma-separated, or *
     is_active: Mapped[bool] = mapped_column(default=True)
 

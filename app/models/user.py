@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
+from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
 from app.models.unit import Unit
 
 
@@ -38,7 +38,6 @@ ROLE_LABELS = {
 class User(Audited, VersionedMixin, TimestampMixin, Base):
     __tablename__ = "user_account"
     __table_args__ = (Index("ix_user_account_unit_id", "unit_id"),)
-    __audit_exclude__ = frozenset({"password_hash", "totp_secret"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(50), unique=True)
@@ -46,10 +45,10 @@ class User(Audited, VersionedMixin, TimestampMixin, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     phone: Mapped[str] = mapped_column(String(30), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255), info=SECRET)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), info=SECRET)
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None]  # the last accepted TOTP step: a code is never accepted twice
     failed_login_count: Mapped[int] = mapped_column(default=0)
@@ -68,9 +67,9 @@ class UserSession(Base):
     __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    csrf_token: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64), info=SECRET)
     mfa_passed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -88,12 +87,11 @@ class ApiToken(Audited, TimestampMixin, Base):
     """
 
     __tablename__ = "api_token"
-    __audit_exclude__ = frozenset({"token_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(12))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     read_only: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

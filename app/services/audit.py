@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from psycopg import sql as pg_sql
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
 from app.models.audit import AuditAnchor, AuditEntry
-from app.models.base import utcnow
+from app.models.base import Base, utcnow
 from app.principal import Principal
 
 GENESIS_HASH = "0" * 64
@@ -370,7 +370,7 @@ class _Audited:
 
     entity: str
     columns: tuple[str, ...]  # the recorded columns, in the table's order
-    excluded: frozenset[str]  # recorded only as changed (***), never their values
+    excluded: frozenset[str]  # secrets (info=SECRET): recorded only as changed (***), never their values
     primary_key: tuple[str, ...]
     versioned: bool
 
@@ -386,7 +386,7 @@ def _audited(cls: Any) -> _Audited | None:
     found = None
     if getattr(cls, "__audited__", False):
         mapper: Mapper[Any] = inspect(cls)
-        excluded: frozenset[str] = getattr(cls, "__audit_exclude__", frozenset())
+        excluded = _secret_keys(mapper)
         columns = tuple(
             attr.key
             for attr in mapper.column_attrs
@@ -396,6 +396,44 @@ def _audited(cls: Any) -> _Audited | None:
         found = _Audited(str(cls.__tablename__), columns, excluded, primary_key, hasattr(cls, "version"))
     _AUDITED[cls] = found
     return found
+
+
+def _secret_keys(mapper: Mapper[Any]) -> frozenset[str]:
+    return frozenset(
+        attr.key for attr in mapper.column_attrs if any(column.info.get("secret") for column in attr.columns)
+    )
+
+
+SECRET_MASK = "***"
+
+
+@cache
+def secret_fields() -> dict[str, frozenset[str]]:
+    """Entity (table name) -> its fields marked `info=SECRET` (app.models.base.SECRET): the one list
+    of what the trail never records, and what reading it masks in entries written before."""
+
+    found: dict[str, frozenset[str]] = {}
+    for mapper in Base.registry.mappers:
+        keys = _secret_keys(mapper)
+        table = getattr(mapper.class_, "__tablename__", None)
+        if keys and table:
+            found[str(table)] = keys | found.get(str(table), frozenset())
+    return found
+
+
+def masked_changes(entity: str, changes: Any) -> Any:
+    """An entry's changes as they may be shown: the values of secret fields replaced by ***."""
+    secret = secret_fields().get(entity)
+    if not secret or not isinstance(changes, dict) or not secret & changes.keys():
+        return changes
+    shown = dict(changes)
+    for key in secret & changes.keys():
+        value = changes[key]
+        if isinstance(value, list):
+            shown[key] = [None if v is None else SECRET_MASK for v in value]
+        elif value is not None:
+            shown[key] = SECRET_MASK
+    return shown
 
 
 def _column_changes(obj: Any, mode: str, audited: _Audited | None = None) -> dict[str, list[Any]]:
@@ -427,7 +465,7 @@ def _column_changes(obj: Any, mode: str, audited: _Audited | None = None) -> dic
             changes[key] = [_json_value(before), _json_value(after)]
         for key in audited.excluded:
             if key in committed and state.attrs[key].history.has_changes():
-                changes[key] = ["***", "***"]
+                changes[key] = [SECRET_MASK, SECRET_MASK]
     return changes
 
 

@@ -86,6 +86,7 @@ def authenticate(
     Returns None for every kind of failure (unknown, wrong password, locked, disabled) so the
     caller shows one answer; the failure is recorded and must be committed, so nothing is raised.
     """
+    client_addr = client_addr[:64]  # the column's width (a trusted proxy's address, see settings.forwarded_allow_ips)
     check_throttle(db, client_addr, settings)
     username = username.strip()[:50]
     user = db.execute(select(User).where(User.username == username)).scalar_one_or_none()

@@ -16,7 +16,11 @@ def check_version(db: Session, obj: Any, expected: int) -> None:
         return
     newer = audit.changes_since_version(db, obj.__tablename__, obj.id, expected)
     details = [
-        {"by": e.actor_label, "at": e.at.isoformat(), "changes": {k: v for k, v in e.changes.items() if k != "version"}}
+        {
+            "by": e.actor_label,
+            "at": e.at.isoformat(),
+            "changes": {k: v for k, v in audit.masked_changes(e.entity, e.changes).items() if k != "version"},
+        }
         for e in newer
     ]
     raise Conflict(details={"current_version": obj.version, "your_version": expected, "changes": details})

@@ -1,0 +1,154 @@
+"""Secrets never enter the audit trail, and the audit page masks those that entered it before.
+
+A credential column is marked once (`info=SECRET`, app.models.base); the audit listener records
+only that it changed, and the audit page shows *** for it in entries written before it was marked.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.ticket import WebhookSubscription
+from app.models.user import Role
+from app.schemas.users import TokenCreate
+from app.services import audit, auth, notify, users
+from app.services.security import new_totp_secret, sha256_hex
+from tests.conftest import login, page_csrf
+from tests.core.test_audit import acting_as
+from tests.factories import PASSWORD, make_user
+
+WEBHOOK_SECRET = "whsec-planted-7f3a9c2e5b1d4086"
+ROTATED_SECRET = "whsec-rotated-0c8e6a4f2b9d1735"
+NEW_PASSWORD = "Rotated#Pass2026x"
+
+
+def trail_text(db: Session) -> str:
+    db.expire_all()
+    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    return "\n".join(json.dumps(e.changes, ensure_ascii=False) + e.reason for e in rows)
+
+
+def test_every_credential_column_is_marked_secret():
+    """The one declaration covers the credentials the models hold today."""
+    marked = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if column.info.get("secret")
+    }
+    assert {
+        ("webhook_subscription", "secret"),
+        ("user_account", "password_hash"),
+        ("user_account", "totp_secret"),
+        ("api_token", "token_hash"),
+        ("user_session", "token_hash"),
+        ("user_session", "csrf_token"),
+    } <= marked
+    assert audit.secret_fields()["webhook_subscription"] == {"secret"}
+
+
+def test_a_webhook_secret_never_enters_the_trail(db: Session, client) -> None:
+    coordinator = make_user(db, role=Role.coordinator)
+    db.commit()
+    login(client, coordinator.username, PASSWORD)
+    added = client.post(
+        "/admin/webhooks",
+        data={
+            "csrf_token": page_csrf(client, "/admin/webhooks"),
+            "name": "省招商引资平台",
+            "url": "https://example.gov.cn/hooks",
+            "secret": WEBHOOK_SECRET,
+            "event_types": "*",
+        },
+    )
+    assert added.status_code == 303, added.text[:300]
+    sub = db.execute(select(WebhookSubscription).where(WebhookSubscription.url.contains("example.gov.cn"))).scalar_one()
+    assert sub.secret == WEBHOOK_SECRET
+
+    acting_as(db, coordinator)
+    sub.secret = ROTATED_SECRET  # a rotated key, and a toggle through the service
+    db.commit()
+    notify.toggle_subscription(db, acting_as(db, coordinator), sub.id, False)
+    db.commit()
+
+    text = trail_text(db)
+    assert "https://example.gov.cn/hooks" in text  # the subscription itself is audited …
+    assert WEBHOOK_SECRET not in text and ROTATED_SECRET not in text  # … its key is not
+    rotated = [e for e in audit.history(db, "webhook_subscription", sub.id) if "secret" in e.changes]
+    assert [e.changes["secret"] for e in rotated] == [["***", "***"]]
+    assert audit.verify_chain(db).ok
+
+
+def test_passwords_tokens_and_totp_secrets_never_enter_the_trail(db: Session, settings: Settings) -> None:
+    coordinator = make_user(db, role=Role.coordinator)
+    clerk = make_user(db)
+    db.commit()
+    principal = acting_as(db, coordinator)
+
+    issued = users.create_token(db, principal, TokenCreate(name="省平台对接", read_only=True))
+    users.reset_password(db, principal, clerk.id, NEW_PASSWORD, settings)
+    db.commit()
+    acting_as(db, clerk)
+    auth.change_password(db, clerk, NEW_PASSWORD, NEW_PASSWORD + "y", NEW_PASSWORD + "y", settings)
+    clerk.totp_secret = totp = new_totp_secret()
+    db.commit()
+
+    text = trail_text(db)
+    for secret in (
+        issued.secret,
+        sha256_hex(issued.secret),
+        clerk.password_hash,
+        NEW_PASSWORD,
+        totp,
+    ):
+        assert secret not in text
+    assert audit.history(db, "api_token", issued.token.id)  # the token's creation is recorded
+    assert audit.verify_chain(db).ok
+
+
+def test_an_old_entry_holding_a_secret_is_masked_on_the_audit_page_and_the_chain_verifies(db: Session, client) -> None:
+    coordinator = make_user(db, role=Role.coordinator)
+    supervisor = make_user(db, role=Role.supervisor)
+    sub = WebhookSubscription(name="旧订阅", url="https://old.example.gov.cn/hooks", secret=WEBHOOK_SECRET)
+    db.add(sub)
+    db.flush()
+    principal = acting_as(db, coordinator)
+    # what the code before the fix wrote: the key's value in the entry, through the normal append path
+    audit.append(
+        db,
+        "create",
+        entity="webhook_subscription",
+        entity_id=sub.id,
+        changes={"url": [None, sub.url], "secret": [None, WEBHOOK_SECRET]},
+        principal=principal,
+    )
+    audit.append(
+        db,
+        "update",
+        entity="webhook_subscription",
+        entity_id=sub.id,
+        changes={"secret": [WEBHOOK_SECRET, ROTATED_SECRET]},
+        principal=principal,
+    )
+    db.commit()
+    assert WEBHOOK_SECRET in trail_text(db)  # not rewritten: the chain must still verify
+
+    for reader in (coordinator, supervisor):
+        client.cookies.clear()
+        login(client, reader.username, PASSWORD)
+        for params in ({}, {"entity": "webhook_subscription"}, {"entity_id": str(sub.id)}, {"action": "update"}):
+            page = client.get("/audit", params=params)
+            assert page.status_code == 200
+            assert WEBHOOK_SECRET not in page.text and ROTATED_SECRET not in page.text
+        page = client.get("/audit", params={"entity": "webhook_subscription", "entity_id": str(sub.id)})
+        assert "https://old.example.gov.cn/hooks" in page.text and "***" in page.text
+
+    assert audit.verify_chain(db).ok
+    verified = client.get("/audit/verify")
+    assert verified.status_code == 200 and "哈希链完整" in verified.text

@@ -260,7 +260,7 @@ class AnomalyRead(ReadModel):
 
 
 class AnomalyClear(InputModel):
-    reason: str = Field(min_length=2, max_length=1000, description="核查结果：为何可以核销")
+    reason: str = Field(default="", max_length=1000, description="核查结果：为何可以核销（至少 2 个字）")
     version: int | None = Field(default=None, **INT_ID)
 
 

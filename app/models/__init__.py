@@ -49,6 +49,7 @@ from app.models.project import (
     LostReason,
     ProgressUpdate,
     Project,
+    ProjectAnomaly,
     Stage,
     StageEvent,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "PolicyVersion",
     "ProgressUpdate",
     "Project",
+    "ProjectAnomaly",
     "ProjectCredit",
     "PromotionEvent",
     "RankingScheme",

@@ -340,8 +340,48 @@ class StageEvent(Audited, Base):
     happened_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
     permit_no: Mapped[str] = mapped_column(String(60), default="")
+    contract_no: Mapped[str] = mapped_column(String(60), default="")  # 合同（协议）编号: signing's evidence
+    production_no: Mapped[str] = mapped_column(String(100), default="")  # 投产证明编号: production's evidence
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime]
+
+
+class AnomalyKind(enum.StrEnum):
+    """What makes a move on the stage line worth a second look (app.services.stage_gate decides)."""
+
+    stages_one_day = "stages_one_day"
+    production_zero_contract = "production_zero_contract"
+    permit_format = "permit_format"
+
+    @property
+    def label(self) -> str:
+        return {
+            "stages_one_day": "一天内推进多个阶段",
+            "production_zero_contract": "投产但合同投资额为零",
+            "permit_format": "施工许可证号格式可疑",
+        }[self.value]
+
+
+class ProjectAnomaly(Audited, VersionedMixin, TimestampMixin, Base):
+    """An anomaly flag (异常) raised by a move on the stage line: the move stands, the coordinator
+    checks it and clears the flag with a reason (audited)."""
+
+    __tablename__ = "project_anomaly"
+    __table_args__ = (
+        Index("ix_project_anomaly_project_id", "project_id", "cleared_at"),
+        Index("ix_project_anomaly_open", "cleared_at", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[AnomalyKind] = mapped_column(str_enum(AnomalyKind, "anomaly_kind"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    stage_event_id: Mapped[int | None] = mapped_column(ForeignKey("stage_event.id", ondelete="SET NULL"))
+    raised_on: Mapped[date] = mapped_column(Date)  # the date of the move that raised it
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    cleared_at: Mapped[datetime | None]
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    clear_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class FundsSource(enum.StrEnum):

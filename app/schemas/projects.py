@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from app.models.project import (
+    AnomalyKind,
     ApprovalLevel,
     Category,
     ChainRole,
@@ -121,6 +122,11 @@ class ProjectCreate(ProjectFields):
     stage_date: date | None = Field(default=None, description="到达当前阶段的日期，默认今天")
     introducing_unit_id: int | None = Field(default=None, **INT_ID, description="引进单位（招商局可代填）")
     responsible_unit_id: int | None = Field(default=None, **INT_ID, description="责任单位，默认与引进单位相同")
+    contract_no: str = Field(default="", max_length=60, description="合同（协议）编号：新建在正式签约及以后须填")
+    permit_no: str = Field(default="", max_length=60, description="施工许可证号：新建在开工及以后须填")
+    production_no: str = Field(
+        default="", max_length=100, description="投产证明编号（如排污许可证号、首笔销售发票号）：新建在投产及以后须填"
+    )
 
     @field_validator("stage_date")
     @classmethod
@@ -152,6 +158,10 @@ class StageChange(InputModel):
     happened_on: date = Field(default_factory=date.today, description="日期，默认今天")
     reason: str = Field(default="", max_length=2000, description="退回、暂停、终止时必填")
     permit_no: str = Field(default="", max_length=60, description="施工许可证号（开工的证据之一）")
+    contract_no: str = Field(default="", max_length=60, description="合同（协议）编号（正式签约的证据之一）")
+    production_no: str = Field(
+        default="", max_length=100, description="投产证明编号，如排污许可证号、首笔销售发票号（投产的证据之一）"
+    )
     lost_reason_id: int | None = Field(default=None, **INT_ID, description="未落地终止的流失原因")
     attachment_ids: list[AttachmentId] = _attachment_ids("证明文件（如开工现场照片）")
 
@@ -237,6 +247,23 @@ class ProgressCreate(InputModel):
         return value
 
 
+class AnomalyRead(ReadModel):
+    id: int
+    project_id: int
+    kind: AnomalyKind
+    detail: str
+    raised_on: date
+    stage_event_id: int | None
+    cleared_at: datetime | None
+    clear_reason: str
+    version: int
+
+
+class AnomalyClear(InputModel):
+    reason: str = Field(default="", max_length=1000, description="核查结果：为何可以核销（至少 2 个字）")
+    version: int | None = Field(default=None, **INT_ID)
+
+
 class ProjectRead(ReadModel):
     id: int
     name: str
@@ -269,6 +296,8 @@ class ProjectRead(ReadModel):
     funds_pending: Decimal
     last_progress_on: date | None
     flags: list[str] = Field(default_factory=list)
+    open_anomalies: int = Field(default=0, description="待核查的异常标记数")
+    anomalies: list[AnomalyRead] = Field(default_factory=list, description="待核查的异常标记（项目详情）")
     version: int
 
 

@@ -45,7 +45,7 @@ from app.principal import Principal
 from app.schemas.common import translate_errors
 from app.schemas.leads import InvestorCreate
 from app.schemas.projects import ProjectCreate
-from app.services import audit, credit_code, projects
+from app.services import audit, credit_code, projects, stage_gate
 from app.services.names import name_key, phone_key
 
 MAX_ROWS = 20_000
@@ -182,6 +182,33 @@ COLUMNS: tuple[Column, ...] = (
     Column("开工日期", "started_on", "date", False, "", ""),
     Column("竣工日期", "completed_on", "date", False, "", ""),
     Column("投产日期", "production_on", "date", False, "", ""),
+    Column(
+        "合同编号",
+        "contract_no",
+        "text",
+        False,
+        "正式签约及以后的项目须填（签约的证据）",
+        "HT-2026-018",
+        ("合同（协议）编号", "协议编号", "签约合同编号"),
+    ),
+    Column(
+        "施工许可证号",
+        "permit_no",
+        "text",
+        False,
+        "开工及以后的项目须填：18 位全国统一编号或原许可证文号",
+        "",
+        ("施工许可证编号", "建筑工程施工许可证号", "许可证号"),
+    ),
+    Column(
+        "投产证明编号",
+        "production_no",
+        "text",
+        False,
+        "投产及以后的项目须填：排污许可证号、首笔销售发票号等",
+        "",
+        ("投产证明",),
+    ),
     Column(
         "计划总投资（万元）",
         "planned_investment",
@@ -598,8 +625,9 @@ def _row_values(ledger: Ledger, values: tuple[Any, ...]) -> dict[str, Any]:
 class _RowChecker:
     """Turns one row into a ProjectCreate and its stage dates, or collects what is wrong with it."""
 
-    def __init__(self, principal: Principal, ledger: Ledger, units: _Units) -> None:
+    def __init__(self, principal: Principal, ledger: Ledger, units: _Units, rules: stage_gate.Rules) -> None:
         self.principal = principal
+        self.rules = rules
         self.ledger = ledger
         self.units = units
         self.today = date.today()
@@ -660,6 +688,10 @@ class _RowChecker:
                 if written is None or f"{written[1]}{row}" not in reported:  # one message per cell
                     self.error(row, key, message)
             return None
+        # the stage gate, as for a project created on its page: the evidence of every stage it is created past
+        passed = stage_gate.passed(None, data.stage)
+        for key, message in stage_gate.missing_evidence(self.rules, passed, projects.creation_evidence(data)).items():
+            self.error(row, key, message)
         if len(self.errors) > before:
             return None
         return data, stage_dates, investor
@@ -873,7 +905,7 @@ def ensure_may_import(principal: Principal) -> None:
 
 def check(db: Session, principal: Principal, ledger: Ledger) -> Plan:
     """Every row checked, nothing written; any error raises ImportInvalid listing them all."""
-    checker = _RowChecker(principal, ledger, _Units(db))
+    checker = _RowChecker(principal, ledger, _Units(db), stage_gate.rules(db))
     checked = []
     for row, values in ledger.rows:
         result = checker.check(row, _row_values(ledger, values))

@@ -32,6 +32,7 @@ from app.models.project import (
     PrereviewResult,
     ProgressUpdate,
     Project,
+    ProjectAnomaly,
     ProjectKind,
     ProjectStatus,
     Sector,
@@ -54,7 +55,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, audit
+from app.services import app_settings, audit, stage_gate
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
 
@@ -64,7 +65,6 @@ app_settings.DEFAULTS.update(
         "stalled_days": "60",
         "land_idle_days": "365",
         "funds_voucher_required": "1",
-        **{f"stage_evidence.{s.value}": ("2" if s is Stage.started else "0") for s in Stage},
     }
 )
 app_settings.LABELS.update(
@@ -72,10 +72,6 @@ app_settings.LABELS.update(
         "stalled_days": "多少天无进度更新视为停滞",
         "land_idle_days": "供地后多少天未开工视为闲置",
         "funds_voucher_required": "到位资金须上传凭证（1 是，0 否）",
-        **{
-            f"stage_evidence.{s.value}": f"进入“{s.label}”所需证据（0 无，1 任一文件，2 许可证号或现场照片）"
-            for s in Stage
-        },
     }
 )
 
@@ -193,11 +189,11 @@ def create(
     _check_refs(db, data)
     if data.prereview is PrereviewResult.rejected and data.stage.order >= Stage.signed.order:
         raise Invalid({"prereview": "预审否决的项目不能签约"})
+    evidence = creation_evidence(data)
+    rules = stage_gate.check(db, None, data.stage, evidence)
     today = date.today()
     reached = data.stage_date or today
-    values = data.model_dump(
-        exclude={"investor_id", "lead_id", "stage", "stage_date", "introducing_unit_id", "responsible_unit_id"}
-    )
+    values = data.model_dump(exclude=set(CREATE_ONLY_FIELDS))
     project = Project(
         **values,
         investor_id=investor_id,
@@ -219,19 +215,51 @@ def create(
     project.size_band = size_band_for(_size_amount(project))
     db.add(project)
     db.flush()
-    db.add(
-        StageEvent(
-            project_id=project.id,
-            action="create",
-            from_stage=None,
-            to_stage=data.stage,
-            happened_on=reached,
-            recorded_by_id=principal.user_id,
-            recorded_at=utcnow(),
-        )
-    )
+    event = _creation_event(project, principal, evidence, utcnow())
+    db.add(event)
+    db.flush()
+    found = stage_gate.anomalies(rules, project, stage_gate.passed(None, data.stage), reached, evidence)
+    stage_gate.raise_flags(db, principal, project, found, reached, stage_event_id=event.id, already_open=set())
     db.flush()
     return project
+
+
+# what a new project's form carries beside the project's own fields
+CREATE_ONLY_FIELDS = frozenset(
+    {
+        "investor_id",
+        "lead_id",
+        "stage",
+        "stage_date",
+        "introducing_unit_id",
+        "responsible_unit_id",
+        "contract_no",
+        "permit_no",
+        "production_no",
+    }
+)
+
+
+def creation_evidence(data: ProjectCreate) -> stage_gate.Evidence:
+    """What a new project brings for the stages it is created past: numbers only (no file can come)."""
+    return stage_gate.Evidence(
+        contract_no=data.contract_no, permit_no=data.permit_no, production_no=data.production_no, files_possible=False
+    )
+
+
+def _creation_event(project: Project, principal: Principal, evidence: stage_gate.Evidence, now: Any) -> StageEvent:
+    return StageEvent(
+        project_id=project.id,
+        action="create",
+        from_stage=None,
+        to_stage=project.stage,
+        happened_on=project.stage_since,
+        contract_no=evidence.contract_no.strip(),
+        permit_no=evidence.permit_no.strip(),
+        production_no=evidence.production_no.strip(),
+        recorded_by_id=principal.user_id,
+        recorded_at=now,
+    )
 
 
 def update(db: Session, principal: Principal, project_id: int, data: ProjectUpdate) -> Project:
@@ -295,13 +323,14 @@ def change_stage(
             raise Invalid({"happened_on": f"日期不能早于进入当前阶段的日期 {project.stage_since}"})
         if data.to_stage.order >= Stage.signed.order > current.order and project.prereview is PrereviewResult.rejected:
             raise Invalid({"to_stage": "预审否决的项目不能签约"})
-        passed = STAGE_ORDER[current.order + 1 : data.to_stage.order + 1]
-        for stage in passed:
-            rule = evidence_rule(db, stage)
-            if rule == 1 and not evidence_kinds:
-                raise Invalid({"files": f"进入“{stage.label}”须上传证明文件"})
-            if rule == 2 and not data.permit_no.strip() and "photo" not in evidence_kinds:
-                raise Invalid({"permit_no": f"进入“{stage.label}”须填写施工许可证号，或上传带日期的现场照片"})
+        evidence = stage_gate.Evidence(
+            contract_no=data.contract_no,
+            permit_no=data.permit_no,
+            production_no=data.production_no,
+            file_kinds=tuple(evidence_kinds),
+        )
+        rules = stage_gate.check(db, current, data.to_stage, evidence)
+        passed = stage_gate.passed(current, data.to_stage)
         for stage in passed:  # a skipped stage is recorded as reached on the same date
             setattr(project, DATE_FIELDS[stage], when)
         project.stage = data.to_stage
@@ -342,13 +371,18 @@ def change_stage(
         to_stage=project.stage,
         happened_on=when,
         reason=data.reason,
-        permit_no=data.permit_no,
+        permit_no=data.permit_no.strip(),
+        contract_no=data.contract_no.strip() if data.action == "forward" else "",
+        production_no=data.production_no.strip() if data.action == "forward" else "",
         recorded_by_id=principal.user_id,
         recorded_at=utcnow(),
     )
     with audit.reason(db, data.reason):
         db.add(event)
         db.flush()
+    if data.action == "forward":
+        found = stage_gate.anomalies(rules, project, passed, when, evidence)
+        stage_gate.raise_flags(db, principal, project, found, when, stage_event_id=event.id)
     if attach_files:
         attach(db, principal, project, "stage_event", event.id, files, original_names)
         _own(uploaded, "stage_event", event.id)
@@ -867,6 +901,7 @@ class ProjectFilter:
     size_band: SizeBand | None = None
     investor_type: InvestorType | None = None
     flag: str = ""
+    anomaly: bool = False  # only projects with an open anomaly flag (异常)
     date_field: str = "signed_on"
     date_from: date | None = None
     date_to: date | None = None
@@ -906,6 +941,8 @@ def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: b
         if f.flag not in FLAG_LABELS:
             raise Invalid({"flag": "未知的预警类型"})
         where.append(flag_condition(f.flag, t))
+    if f.anomaly:
+        where.append(Project.id.in_(select(ProjectAnomaly.project_id).where(ProjectAnomaly.cleared_at.is_(None))))
     column = DATE_FILTER_FIELDS.get(f.date_field)
     if column is None:
         raise Invalid({"date_field": "未知的日期字段"})
@@ -972,13 +1009,22 @@ LIST_COLUMNS = (
     "completed_fell", "intensity_commitment", "land_area_mu", "land_granted_on", "funds_confirmed",
     "funds_confirmed_usd", "funds_pending", "first_funds_on", "last_progress_on", "version",
 )  # fmt: skip
-_LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS))
+# the project's open anomaly flags (stage_gate), counted beside each row: no statement of its own
+_OPEN_ANOMALIES = (
+    select(func.count())
+    .select_from(ProjectAnomaly)
+    .where(ProjectAnomaly.project_id == Project.id, ProjectAnomaly.cleared_at.is_(None))
+    .correlate(Project)
+    .scalar_subquery()
+    .label("open_anomalies")
+)
+_LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS), _OPEN_ANOMALIES)
 _THRESHOLD_COLUMNS = (  # Thresholds' stalled_days and land_idle_days, in this order, as columns of another query
     app_settings.value_of("stalled_days").label("stalled_days"),
     app_settings.value_of("land_idle_days").label("land_idle_days"),
 )
 _BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as much as running this one
-    *(Project.__table__.c[name] for name in LIST_COLUMNS), *_THRESHOLD_COLUMNS
+    *(Project.__table__.c[name] for name in LIST_COLUMNS), _OPEN_ANOMALIES, *_THRESHOLD_COLUMNS
 ).where(Project.__table__.c.id == bindparam("project_id"))
 
 
@@ -1246,9 +1292,7 @@ def _new_project(
     responsible: int,
 ) -> Project:
     reached = data.stage_date or date.today()
-    values = data.model_dump(
-        exclude={"investor_id", "lead_id", "stage", "stage_date", "introducing_unit_id", "responsible_unit_id"}
-    )
+    values = data.model_dump(exclude=set(CREATE_ONLY_FIELDS))
     project = Project(
         **values,
         investor_id=investor_id,
@@ -1298,6 +1342,7 @@ def create_many(
     if not principal.can_write or principal.role not in (Role.unit_staff, Role.coordinator):
         raise policy.DeniedForbidden("您的角色不能新建项目")
     errors: dict[str, str] = {}
+    rules = stage_gate.rules(db)
     planned: list[tuple[int, ProjectCreate, dict[Stage, date] | None, int, int]] = []
     unit_ids: set[int] = set()
     for index, (data, stage_dates) in enumerate(items):
@@ -1312,6 +1357,8 @@ def create_many(
         policy.ensure_write(principal, responsible)
         if data.prereview is PrereviewResult.rejected and data.stage.order >= Stage.signed.order:
             errors[f"{index}.prereview"] = "预审否决的项目不能签约"
+        missing = stage_gate.missing_evidence(rules, stage_gate.passed(None, data.stage), creation_evidence(data))
+        errors.update({f"{index}.{key}": message for key, message in missing.items()})
         try:
             _check_refs(db, data)
         except Invalid as exc:
@@ -1340,18 +1387,17 @@ def create_many(
             db.add_all(batch)
             db.flush()
             now = utcnow()
-            db.add_all(
-                StageEvent(
-                    project_id=project.id,
-                    action="create",
-                    from_stage=None,
-                    to_stage=project.stage,
-                    happened_on=project.stage_since,
-                    recorded_by_id=principal.user_id,
-                    recorded_at=now,
+            evidence = [creation_evidence(data) for _, data, _, _, _ in planned[start : start + batch_size]]
+            events = [_creation_event(p, principal, e, now) for p, e in zip(batch, evidence, strict=True)]
+            db.add_all(events)
+            db.flush()
+            for project, event, proof in zip(batch, events, evidence, strict=True):
+                found = stage_gate.anomalies(
+                    rules, project, stage_gate.passed(None, project.stage), project.stage_since, proof
                 )
-                for project in batch
-            )
+                stage_gate.raise_flags(
+                    db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
+                )
             db.flush()
             created.extend(batch)
     finally:

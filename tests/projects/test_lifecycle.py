@@ -78,7 +78,10 @@ def test_a_lead_converted_over_the_api_runs_to_production_with_dates_history_ban
 
     # intent, then signing; the contract sets the size band
     assert api_stage(client, headers, pid, to_stage="intent", happened_on=days_ago(250).isoformat()).status_code == 200
-    assert api_stage(client, headers, pid, to_stage="signed", happened_on=days_ago(200).isoformat()).status_code == 200
+    signed = api_stage(
+        client, headers, pid, to_stage="signed", happened_on=days_ago(200).isoformat(), contract_no="QY-HT-2026-031"
+    )
+    assert signed.status_code == 200, signed.text
     version = client.get(f"/api/v1/projects/{pid}", headers=headers).json()["version"]
     edited = client.patch(
         f"/api/v1/projects/{pid}",
@@ -170,7 +173,9 @@ def test_a_lead_converted_over_the_api_runs_to_production_with_dates_history_ban
         headers=headers,
     )
     assert second.status_code == 201
-    production = api_stage(client, headers, pid, to_stage="production", happened_on=days_ago(5).isoformat())
+    production = api_stage(
+        client, headers, pid, to_stage="production", happened_on=days_ago(5).isoformat(), production_no="PWXK-2026-88"
+    )
     assert production.status_code == 200, production.text
     final = production.json()
     assert final["stage"] == "production" and final["production_on"] == days_ago(5).isoformat()

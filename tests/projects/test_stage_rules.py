@@ -40,7 +40,9 @@ def test_moving_forward_over_skipped_stages_records_them_as_reached_the_same_day
     p = make_project(db, unit, stage=Stage.negotiating, reached=days_ago(50))
     db.commit()
 
-    moved = api_stage(client, headers, p.id, to_stage="signed", happened_on=days_ago(20).isoformat())
+    moved = api_stage(
+        client, headers, p.id, to_stage="signed", happened_on=days_ago(20).isoformat(), contract_no="HT-7"
+    )
 
     assert moved.status_code == 200, moved.text
     stored = project(db, p.id)
@@ -161,7 +163,7 @@ def test_pausing_needs_a_reason_stops_forward_moves_until_resumed(client, db, un
 
     resumed = api_stage(client, headers, p.id, action="resume")
     assert resumed.status_code == 200 and resumed.json()["status"] == "active"
-    assert api_stage(client, headers, p.id, to_stage="signed").status_code == 200
+    assert api_stage(client, headers, p.id, to_stage="signed", contract_no="HT-2026-03").status_code == 200
     assert [e.action for e in stage_events(db, p.id)] == ["pause", "resume", "forward"]
     assert stage_events(db, p.id)[0].reason == "双方条件暂不具备"
 
@@ -392,7 +394,13 @@ def test_the_stage_page_on_a_stale_version_explains_and_a_second_try_works(clien
     assert f'name="version" value="{p.version}"' in form.text
     assert api_stage(client, headers, p.id, to_stage="intent").status_code == 200  # someone else, meanwhile
 
-    data = {"version": p.version, "action": "forward", "to_stage": "signed", "happened_on": TODAY.isoformat()}
+    data = {
+        "version": p.version,
+        "action": "forward",
+        "to_stage": "signed",
+        "happened_on": TODAY.isoformat(),
+        "contract_no": "HT-2026-11",
+    }
     conflict = post_form(client, f"/projects/{p.id}/stage", data)
 
     assert conflict.status_code == 409

@@ -16,6 +16,8 @@ from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
 from app.routing import IndexedRouter
 from app.schemas.common import Page, json_response
 from app.schemas.projects import (
+    AnomalyClear,
+    AnomalyRead,
     AttachmentRead,
     FundsCreate,
     FundsRead,
@@ -28,7 +30,7 @@ from app.schemas.projects import (
     StageChange,
 )
 from app.services import files as file_store
-from app.services import projects
+from app.services import projects, stage_gate
 from app.services.projects import ProjectFilter
 
 router = IndexedRouter(prefix="/projects", tags=["项目"])
@@ -37,10 +39,20 @@ Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 20
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _read(principal: Any, project: Any, t: projects.Thresholds | None, flags: list[str] | None = None) -> ProjectRead:
+def _read(
+    principal: Any,
+    project: Any,
+    t: projects.Thresholds | None,
+    flags: list[str] | None = None,
+    db: DbSession | None = None,
+) -> ProjectRead:
     # a plain row (lists, the project by id) as a dict: validated in half the time of its attributes
     data = ProjectRead.model_validate(project._asdict() if isinstance(project, Row) else project)
     data.flags = flags if flags is not None else projects.flags(project, t)  # type: ignore[arg-type]
+    if db is not None:  # one project: its open anomaly flags in full
+        found = stage_gate.list_for(db, data.id, include_cleared=False)
+        data.anomalies = [AnomalyRead.model_validate(a) for a in found]
+        data.open_anomalies = len(data.anomalies)
     if not projects.sees_identity(principal, project):
         data.name = f"【保密】{project.code_name}"
         data.investor_id = None
@@ -68,6 +80,7 @@ def list_projects(
     size_band: SizeBand | None = None,
     investor_type: InvestorType | None = None,
     flag: Annotated[str, Query(max_length=30, description="预警：" + "、".join(projects.FLAG_LABELS))] = "",
+    anomaly: Annotated[bool, Query(description="只列有待核查异常标记的项目")] = False,
     date_field: Annotated[str, Query(pattern="^(signed_on|started_on|production_on|stage_since)$")] = "signed_on",
     date_from: date | None = None,
     date_to: date | None = None,
@@ -85,6 +98,7 @@ def list_projects(
         size_band=size_band,
         investor_type=investor_type,
         flag=flag,
+        anomaly=anomaly,
         date_field=date_field,
         date_from=date_from,
         date_to=date_to,
@@ -104,18 +118,18 @@ def list_projects(
 )
 def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
     project = projects.create(db, principal, body)
-    return guard.finish(_json(201, _read(principal, project, projects.thresholds(db))))
+    return guard.finish(_json(201, _read(principal, project, projects.thresholds(db), db=db)))
 
 
 @router.get("/{project_id}", summary="项目详情（含预警）", response_model=ProjectRead)
 def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
     project, t = projects.get_with_thresholds(db, principal, project_id)
-    return json_response(_read(principal, project, t))
+    return json_response(_read(principal, project, t, db=db))
 
 
 @router.patch("/{project_id}", summary="修改项目：只改所给字段（需带 version；过期返回 409）")
 def update_project(project_id: IdPath, body: ProjectUpdate, principal: ApiPrincipal, db: DbSession) -> ProjectRead:
-    return _read(principal, projects.update(db, principal, project_id, body), projects.thresholds(db))
+    return _read(principal, projects.update(db, principal, project_id, body), projects.thresholds(db), db=db)
 
 
 @router.post("/{project_id}/stage", summary="阶段变化：前进（可跳过）、退回、暂停、恢复、终止（可带 Idempotency-Key）")
@@ -124,7 +138,28 @@ def change_stage(
 ) -> Response:
     projects.change_stage(db, principal, project_id, body)
     project = projects.get(db, principal, project_id)
-    return guard.finish(_json(200, _read(principal, project, projects.thresholds(db))))
+    return guard.finish(_json(200, _read(principal, project, projects.thresholds(db), db=db)))
+
+
+@router.get(
+    "/{project_id}/anomalies", summary="异常标记：一天内推进多个阶段、投产而合同投资为零、许可证号可疑（含已核销）"
+)
+def list_anomalies(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[AnomalyRead]:
+    projects.get(db, principal, project_id)
+    return [AnomalyRead.model_validate(a) for a in stage_gate.list_for(db, project_id)]
+
+
+@router.post(
+    "/{project_id}/anomalies/{anomaly_id}/clear",
+    summary="招商局核销异常标记（须说明核查结果；记入审计）",
+    response_model=AnomalyRead,
+)
+def clear_anomaly(
+    project_id: IdPath, anomaly_id: IdPath, body: AnomalyClear, principal: ApiPrincipal, db: DbSession
+) -> AnomalyRead:
+    projects.get(db, principal, project_id)
+    row = stage_gate.clear(db, principal, project_id, anomaly_id, body.reason, body.version)
+    return AnomalyRead.model_validate(row)
 
 
 @router.get("/{project_id}/funds", summary="到位资金台账")

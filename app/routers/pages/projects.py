@@ -39,8 +39,16 @@ from app.principal import Principal
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import validate_form
-from app.schemas.projects import FundsCreate, FundsReview, ProgressCreate, ProjectCreate, ProjectUpdate, StageChange
-from app.services import audit, export, leads, projects, units
+from app.schemas.projects import (
+    AnomalyClear,
+    FundsCreate,
+    FundsReview,
+    ProgressCreate,
+    ProjectCreate,
+    ProjectUpdate,
+    StageChange,
+)
+from app.services import audit, export, leads, projects, stage_gate, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
@@ -193,6 +201,7 @@ def _filter_from(params: dict[str, str]) -> ProjectFilter:
         size_band=enum("size_band", SizeBand),
         investor_type=enum("investor_type", InvestorType),
         flag=params.get("flag", "")[:30],
+        anomaly=params.get("anomaly", "") in ("1", "true", "on"),
         date_field=params.get("date_field", "signed_on") or "signed_on",
         date_from=day("date_from"),
         date_to=day("date_to"),
@@ -419,6 +428,40 @@ def project_update(
 
 @router.get("/projects/{project_id}")
 def project_page(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
+    return _project_page(request, db, principal, project_id)
+
+
+@router.post("/projects/{project_id}/anomalies/{anomaly_id}/clear")
+def anomaly_clear(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath, anomaly_id: IdPath, form: RequestForm
+) -> Response:
+    values = _text_values(form)
+    projects.get(db, principal, project_id)
+    try:
+        data = validate_form(AnomalyClear, form)
+        stage_gate.clear(db, principal, project_id, anomaly_id, data.reason, data.version)
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"reason": "该标记已被他人处理，请刷新后再试"}
+        return _project_page(
+            request,
+            db,
+            principal,
+            project_id,
+            anomaly={"error_id": anomaly_id, "errors": errors, "values": values},
+            status_code=409 if isinstance(exc, Conflict) else 422,
+        )
+    return go(request, f"/projects/{project_id}?saved=anomaly")
+
+
+def _project_page(
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    project_id: int,
+    *,
+    anomaly: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     project = projects.get(db, principal, project_id)
     t = projects.thresholds(db)
     from app.services import investors
@@ -438,8 +481,13 @@ def project_page(request: Request, db: DbSession, principal: PagePrincipal, proj
             "can_write": projects.can_write(principal, project),
             "timeline": projects.timeline(db, principal, project),
             "lost_reason": db.get(LostReason, project.lost_reason_id) if project.lost_reason_id else None,
+            "anomalies": stage_gate.list_for(db, project.id),
+            "anomaly_error_id": (anomaly or {}).get("error_id"),
+            "anomaly_errors": (anomaly or {}).get("errors", {}),
+            "anomaly_values": (anomaly or {}).get("values", {}),
             **OPTIONS,
         },
+        status_code=status_code,
     )
 
 

@@ -312,23 +312,36 @@ def register_introducer(
     kind: str,
     name: str,
     phone: str,
-    registered_on: date,
     investor_confirmed: bool,
     confirmation: str,
+    registered_on: date | None = None,
+    backdate_reason: str = "",
+    today: date | None = None,
 ) -> IntroducerRegistration:
+    """Register an introducer on the server's date (the county's today). Eligibility reads this date
+    (only a registration before signing counts), so a client may not choose it: only the coordinator
+    may record an earlier date (补登), with a reason that the audit entry carries. Anyone else
+    sending a date other than today is refused, rather than silently recorded with another date."""
     from app.models.award import IntroducerKind
-    from app.services import projects
+    from app.services import projects, workdays
 
     project = projects.get_for_write(db, principal, project_id)
+    today = today or workdays.today()
     errors = {}
     if not name.strip():
         errors["name"] = "请填写引荐人"
     if not investor_confirmed or not confirmation.strip():
         errors["investor_confirmation"] = "备案须有客商的确认（确认人、方式）"
-    if project.signed_on is not None and registered_on >= project.signed_on:
+    day = registered_on or today
+    reason = backdate_reason.strip()
+    if day > today:
+        errors["registered_on"] = "备案日期不能晚于今天"
+    elif day < today and not principal.is_coordinator:
+        errors["registered_on"] = f"备案日期为系统当天日期（{today}），不能自选；补登须由招商局办理并写明理由"
+    elif day < today and len(reason) < 2:
+        errors["backdate_reason"] = "补登早于今天的备案，须写明理由（如原始备案材料的日期和出处）"
+    if "registered_on" not in errors and project.signed_on is not None and day >= project.signed_on:
         errors["registered_on"] = f"项目已于 {project.signed_on} 签约，签约后不能再备案引荐人"
-    if registered_on > date.today():
-        errors["registered_on"] = "日期不能晚于今天"
     try:
         kind_value = IntroducerKind(kind)
     except ValueError:
@@ -348,13 +361,17 @@ def register_introducer(
         kind=kind_value,
         name=name.strip()[:100],
         phone=phone[:30],
-        registered_on=registered_on,
+        registered_on=day,
         investor_confirmed=True,
         investor_confirmation=confirmation[:2000],
         is_first=first is None,
         registered_by_id=principal.user_id,
     )
-    db.add(reg)
+    if day < today:  # the audit entry of the registration carries the coordinator's reason
+        with audit.reason(db, f"补登引荐人备案，日期 {day}（录入于 {today}）：{reason}"[:2000]):
+            db.add(reg)
+    else:
+        db.add(reg)
     db.flush()
     return reg
 

@@ -40,7 +40,7 @@ from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import audit
+from app.services import audit, workdays
 from app.services.common import check_version
 
 FEN = Decimal("0.01")
@@ -84,7 +84,7 @@ def split(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
 
 
 def current_version(db: Session, policy_id: int, on: date | None = None) -> PolicyVersion:
-    on = on or date.today()
+    on = on or workdays.today()
     version = db.execute(
         select(PolicyVersion)
         .where(
@@ -323,7 +323,7 @@ def register_introducer(
     may record an earlier date (补登), with a reason that the audit entry carries. Anyone else
     sending a date other than today is refused, rather than silently recorded with another date."""
     from app.models.award import IntroducerKind
-    from app.services import projects, workdays
+    from app.services import projects
 
     project = projects.get_for_write(db, principal, project_id)
     today = today or workdays.today()
@@ -551,7 +551,7 @@ def propose(
     bounds what one recipient gets under the policy over all projects. A recipient already at the cap
     is left out, with the reason written into the calculation.
     """
-    today = today or date.today()
+    today = today or workdays.today()
     pol = db.get(IncentivePolicy, policy_id)
     if pol is None or not pol.is_active:
         raise Invalid({"policy_id": "请选择有效的政策"})
@@ -819,7 +819,7 @@ def start_notice(
 ) -> Award:
     """Publish the award for `days` days (at least 7) from `start`, which cannot be back-dated."""
     award = _step(db, principal, award_id, version, [AwardStatus.verified])
-    today = today or date.today()
+    today = today or workdays.today()
     start = start or today
     if start < today:
         raise Invalid({"notice_from": f"公示开始日期不能早于今天（{today}）"})
@@ -845,7 +845,7 @@ def object_to(
     """Record an objection received during the public notice (by phone, letter, in person)."""
     policy.ensure_coordinator(principal)
     award = get(db, principal, award_id)
-    today = today or date.today()
+    today = today or workdays.today()
     if award.status is not AwardStatus.notice or (award.notice_to and today > award.notice_to):
         raise Invalid({"content": "只能在公示期内登记异议"})
     if not raised_by.strip() or not content.strip():
@@ -886,7 +886,7 @@ def answer(
     award = get(db, principal, objection.award_id)
     with audit.reason(db, text):
         objection.answer = text
-        objection.answered_on = today or date.today()
+        objection.answered_on = today or workdays.today()
         objection.upheld = upheld
         if upheld and award.status not in (AwardStatus.paid, AwardStatus.rejected):
             award.status = AwardStatus.rejected
@@ -970,7 +970,7 @@ def approve(db: Session, principal: Principal, award_id: int, version: int, toda
 
     The award is charged to the fund of the year it is approved in."""
     award = _step(db, principal, award_id, version, [AwardStatus.notice])
-    today = today or date.today()
+    today = today or workdays.today()
     if award.notice_to is None or today <= award.notice_to:
         raise Invalid({"status": f"公示期至 {award.notice_to} 止，期满后才能审批"})
     # approvals against the same fund wait for each other (no-op on SQLite, where writers are serialised)
@@ -1002,7 +1002,7 @@ def pay(db: Session, principal: Principal, award_id: int, version: int, paid_on:
     award = _step(db, principal, award_id, version, [AwardStatus.approved])
     if not voucher_no.strip():
         raise Invalid({"voucher_no": "请填写付款凭证号"})
-    if paid_on > date.today():
+    if paid_on > workdays.today():
         raise Invalid({"paid_on": "日期不能晚于今天"})
     if award.approved_on is not None and paid_on < award.approved_on:
         raise Invalid({"paid_on": f"兑现日期不能早于审批日期 {award.approved_on}"})
@@ -1049,8 +1049,8 @@ def claw_back(
         )
     if not reason.strip():
         raise Invalid({"note": "请说明违约事由"})
-    decided_on = decided_on or date.today()
-    if decided_on > date.today():
+    decided_on = decided_on or workdays.today()
+    if decided_on > workdays.today():
         raise Invalid({"decided_on": "日期不能晚于今天"})
     row = Clawback(award_id=award.id, amount=amount, reason=reason, decided_on=decided_on)
     with audit.reason(db, reason):
@@ -1089,7 +1089,7 @@ def mark_recovered(
     check_version(db, row, version)
     if row.recovered:
         raise Invalid({"recovered_on": f"已于 {row.recovered_on} 登记追回"})
-    if recovered_on > date.today():
+    if recovered_on > workdays.today():
         raise Invalid({"recovered_on": "日期不能晚于今天"})
     if recovered_on < row.decided_on:
         raise Invalid({"recovered_on": f"追回日期不能早于决定追回的日期 {row.decided_on}"})
@@ -1149,7 +1149,7 @@ class AgreementView:
 
 
 def agreement_view(db: Session, project: Project, today: date | None = None) -> AgreementView | None:
-    today = today or date.today()
+    today = today or workdays.today()
     row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
     if row is None:
         if project.signed_on is None:
@@ -1170,7 +1170,7 @@ def agreement(db: Session, project: Project, today: date | None = None) -> Incen
     """The project's agreement, created at signing and moved on by the contract milestones (written, audited).
 
     Called on the write paths (proposing, moving the agreement, clawing back); pages read `agreement_view`."""
-    today = today or date.today()
+    today = today or workdays.today()
     row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
     if row is None and project.signed_on is not None:
         row = IncentiveAgreement(project_id=project.id, signed_on=project.signed_on)
@@ -1244,7 +1244,7 @@ def list_awards(
 
 def in_notice(db: Session, today: date | None = None) -> list[dict[str, Any]]:
     """The public notice: every award whose notice period includes today (it is public: no unit filter)."""
-    today = today or date.today()
+    today = today or workdays.today()
     rows = db.execute(
         select(Award, PolicyVersion, IncentivePolicy)
         .join(PolicyVersion, PolicyVersion.id == Award.policy_version_id)

@@ -94,7 +94,11 @@ class LeadFields(InputModel):
     @field_validator("lead_date")
     @classmethod
     def _not_future(cls, value: date) -> date:
-        if value > date.today():
+        # the monthly quota counts leads by this date: the client's value, bounded by the county's
+        # today (the server's clock, Asia/Shanghai); the row's created_at records when it was entered
+        from app.services.workdays import today
+
+        if value > today():
             raise ValueError("日期不能晚于今天")
         if value.year < 2000:
             raise ValueError("日期过早")

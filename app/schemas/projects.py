@@ -40,8 +40,18 @@ def _money(description: str, *, default: Decimal | None = Decimal(0)) -> Any:
     return Field(default=default, ge=0, le=MAX_MONEY, max_digits=16, decimal_places=2, description=description)
 
 
+def _county_today() -> date:
+    from app.services.workdays import today
+
+    return today()
+
+
 def _not_future(value: date | None) -> date | None:
-    if value is not None and value > date.today():
+    """Dates a unit enters (stage reached, funds arrived, progress reported, land granted): the client's
+    value, bounded: not after the county's today (the server's clock, Asia/Shanghai) and not absurdly
+    early. The rules that read them (stage gates, funds review, stale progress) also keep the server's
+    own timestamps (created_at, the audit), so a late entry stays visible as late."""
+    if value is not None and value > _county_today():
         raise ValueError("日期不能晚于今天")
     if value is not None and value.year < 1990:
         raise ValueError("日期过早")
@@ -155,7 +165,7 @@ class StageChange(InputModel):
     version: int = Field(**INT_ID)
     action: StageAction = "forward"
     to_stage: Stage | None = Field(default=None, description="前进或退回到的阶段")
-    happened_on: date = Field(default_factory=date.today, description="日期，默认今天")
+    happened_on: date = Field(default_factory=_county_today, description="日期，默认今天")
     reason: str = Field(default="", max_length=2000, description="退回、暂停、终止时必填")
     permit_no: str = Field(default="", max_length=60, description="施工许可证号（开工的证据之一）")
     contract_no: str = Field(default="", max_length=60, description="合同（协议）编号（正式签约的证据之一）")
@@ -216,7 +226,7 @@ class FundsReversal(InputModel):
 
 
 class ProgressCreate(InputModel):
-    reported_on: date = Field(default_factory=date.today)
+    reported_on: date = Field(default_factory=_county_today)
     stage: Stage | None = Field(default=None, description="到达的阶段（超过当前阶段时同时推进阶段）")
     investment_completed: Decimal = Field(
         ge=0, le=MAX_MONEY, max_digits=16, decimal_places=2, description="累计完成投资（万元）"

@@ -40,7 +40,7 @@ from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import audit
+from app.services import audit, workdays
 from app.services.common import check_version
 
 FEN = Decimal("0.01")
@@ -84,7 +84,7 @@ def split(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
 
 
 def current_version(db: Session, policy_id: int, on: date | None = None) -> PolicyVersion:
-    on = on or date.today()
+    on = on or workdays.today()
     version = db.execute(
         select(PolicyVersion)
         .where(
@@ -312,23 +312,36 @@ def register_introducer(
     kind: str,
     name: str,
     phone: str,
-    registered_on: date,
     investor_confirmed: bool,
     confirmation: str,
+    registered_on: date | None = None,
+    backdate_reason: str = "",
+    today: date | None = None,
 ) -> IntroducerRegistration:
+    """Register an introducer on the server's date (the county's today). Eligibility reads this date
+    (only a registration before signing counts), so a client may not choose it: only the coordinator
+    may record an earlier date (补登), with a reason that the audit entry carries. Anyone else
+    sending a date other than today is refused, rather than silently recorded with another date."""
     from app.models.award import IntroducerKind
     from app.services import projects
 
     project = projects.get_for_write(db, principal, project_id)
+    today = today or workdays.today()
     errors = {}
     if not name.strip():
         errors["name"] = "请填写引荐人"
     if not investor_confirmed or not confirmation.strip():
         errors["investor_confirmation"] = "备案须有客商的确认（确认人、方式）"
-    if project.signed_on is not None and registered_on >= project.signed_on:
+    day = registered_on or today
+    reason = backdate_reason.strip()
+    if day > today:
+        errors["registered_on"] = "备案日期不能晚于今天"
+    elif day < today and not principal.is_coordinator:
+        errors["registered_on"] = f"备案日期为系统当天日期（{today}），不能自选；补登须由招商局办理并写明理由"
+    elif day < today and len(reason) < 2:
+        errors["backdate_reason"] = "补登早于今天的备案，须写明理由（如原始备案材料的日期和出处）"
+    if "registered_on" not in errors and project.signed_on is not None and day >= project.signed_on:
         errors["registered_on"] = f"项目已于 {project.signed_on} 签约，签约后不能再备案引荐人"
-    if registered_on > date.today():
-        errors["registered_on"] = "日期不能晚于今天"
     try:
         kind_value = IntroducerKind(kind)
     except ValueError:
@@ -348,13 +361,17 @@ def register_introducer(
         kind=kind_value,
         name=name.strip()[:100],
         phone=phone[:30],
-        registered_on=registered_on,
+        registered_on=day,
         investor_confirmed=True,
         investor_confirmation=confirmation[:2000],
         is_first=first is None,
         registered_by_id=principal.user_id,
     )
-    db.add(reg)
+    if day < today:  # the audit entry of the registration carries the coordinator's reason
+        with audit.reason(db, f"补登引荐人备案，日期 {day}（录入于 {today}）：{reason}"[:2000]):
+            db.add(reg)
+    else:
+        db.add(reg)
     db.flush()
     return reg
 
@@ -534,7 +551,7 @@ def propose(
     bounds what one recipient gets under the policy over all projects. A recipient already at the cap
     is left out, with the reason written into the calculation.
     """
-    today = today or date.today()
+    today = today or workdays.today()
     pol = db.get(IncentivePolicy, policy_id)
     if pol is None or not pol.is_active:
         raise Invalid({"policy_id": "请选择有效的政策"})
@@ -802,7 +819,7 @@ def start_notice(
 ) -> Award:
     """Publish the award for `days` days (at least 7) from `start`, which cannot be back-dated."""
     award = _step(db, principal, award_id, version, [AwardStatus.verified])
-    today = today or date.today()
+    today = today or workdays.today()
     start = start or today
     if start < today:
         raise Invalid({"notice_from": f"公示开始日期不能早于今天（{today}）"})
@@ -828,7 +845,7 @@ def object_to(
     """Record an objection received during the public notice (by phone, letter, in person)."""
     policy.ensure_coordinator(principal)
     award = get(db, principal, award_id)
-    today = today or date.today()
+    today = today or workdays.today()
     if award.status is not AwardStatus.notice or (award.notice_to and today > award.notice_to):
         raise Invalid({"content": "只能在公示期内登记异议"})
     if not raised_by.strip() or not content.strip():
@@ -869,7 +886,7 @@ def answer(
     award = get(db, principal, objection.award_id)
     with audit.reason(db, text):
         objection.answer = text
-        objection.answered_on = today or date.today()
+        objection.answered_on = today or workdays.today()
         objection.upheld = upheld
         if upheld and award.status not in (AwardStatus.paid, AwardStatus.rejected):
             award.status = AwardStatus.rejected
@@ -953,7 +970,7 @@ def approve(db: Session, principal: Principal, award_id: int, version: int, toda
 
     The award is charged to the fund of the year it is approved in."""
     award = _step(db, principal, award_id, version, [AwardStatus.notice])
-    today = today or date.today()
+    today = today or workdays.today()
     if award.notice_to is None or today <= award.notice_to:
         raise Invalid({"status": f"公示期至 {award.notice_to} 止，期满后才能审批"})
     # approvals against the same fund wait for each other (no-op on SQLite, where writers are serialised)
@@ -985,7 +1002,7 @@ def pay(db: Session, principal: Principal, award_id: int, version: int, paid_on:
     award = _step(db, principal, award_id, version, [AwardStatus.approved])
     if not voucher_no.strip():
         raise Invalid({"voucher_no": "请填写付款凭证号"})
-    if paid_on > date.today():
+    if paid_on > workdays.today():
         raise Invalid({"paid_on": "日期不能晚于今天"})
     if award.approved_on is not None and paid_on < award.approved_on:
         raise Invalid({"paid_on": f"兑现日期不能早于审批日期 {award.approved_on}"})
@@ -1032,8 +1049,8 @@ def claw_back(
         )
     if not reason.strip():
         raise Invalid({"note": "请说明违约事由"})
-    decided_on = decided_on or date.today()
-    if decided_on > date.today():
+    decided_on = decided_on or workdays.today()
+    if decided_on > workdays.today():
         raise Invalid({"decided_on": "日期不能晚于今天"})
     row = Clawback(award_id=award.id, amount=amount, reason=reason, decided_on=decided_on)
     with audit.reason(db, reason):
@@ -1072,7 +1089,7 @@ def mark_recovered(
     check_version(db, row, version)
     if row.recovered:
         raise Invalid({"recovered_on": f"已于 {row.recovered_on} 登记追回"})
-    if recovered_on > date.today():
+    if recovered_on > workdays.today():
         raise Invalid({"recovered_on": "日期不能晚于今天"})
     if recovered_on < row.decided_on:
         raise Invalid({"recovered_on": f"追回日期不能早于决定追回的日期 {row.decided_on}"})
@@ -1132,7 +1149,7 @@ class AgreementView:
 
 
 def agreement_view(db: Session, project: Project, today: date | None = None) -> AgreementView | None:
-    today = today or date.today()
+    today = today or workdays.today()
     row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
     if row is None:
         if project.signed_on is None:
@@ -1153,7 +1170,7 @@ def agreement(db: Session, project: Project, today: date | None = None) -> Incen
     """The project's agreement, created at signing and moved on by the contract milestones (written, audited).
 
     Called on the write paths (proposing, moving the agreement, clawing back); pages read `agreement_view`."""
-    today = today or date.today()
+    today = today or workdays.today()
     row = db.execute(select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)).scalar_one_or_none()
     if row is None and project.signed_on is not None:
         row = IncentiveAgreement(project_id=project.id, signed_on=project.signed_on)
@@ -1227,7 +1244,7 @@ def list_awards(
 
 def in_notice(db: Session, today: date | None = None) -> list[dict[str, Any]]:
     """The public notice: every award whose notice period includes today (it is public: no unit filter)."""
-    today = today or date.today()
+    today = today or workdays.today()
     rows = db.execute(
         select(Award, PolicyVersion, IncentivePolicy)
         .join(PolicyVersion, PolicyVersion.id == Award.policy_version_id)

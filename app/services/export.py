@@ -6,6 +6,11 @@ export take 8 s. Writing the same cells, types and styles as text takes a small 
 that. What a reader gets back is what openpyxl would have written: numbers as numbers (with the
 column's number format), dates and times as Excel dates formatted as openpyxl formats them,
 text as text (inline strings: never read as a formula), and an empty cell for each None.
+
+Text that a spreadsheet would take for a formula once a user edits the cell or saves the sheet as
+CSV (it starts with = + - @, a tab or a carriage return; OWASP "CSV injection") is written with a
+leading apostrophe, so the visible text itself starts with ' and stays text wherever it goes.
+Only text is touched: numbers, negative ones included, stay numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 _MAX_TEXT = 32767  # Excel's limit for a cell
 _EPOCH = datetime(1899, 12, 30)
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+# first characters that make a spreadsheet read text as a formula (the full-width forms too: a
+# Chinese input method types them, and some spreadsheets convert them on entry)
+_FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -83,7 +91,10 @@ def _text(value: str) -> str:
         value = value[:_MAX_TEXT]
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
-    return escape(value, quote=False)
+    if value and value[0] in _FORMULA_START:
+        value = "'" + value[: _MAX_TEXT - 1]
+    text = escape(value, quote=False)
+    return text.replace("\r", "&#13;") if "\r" in text else text  # a bare CR would be read back as LF
 
 
 def _styles(custom: list[str]) -> str:

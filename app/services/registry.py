@@ -16,7 +16,7 @@ from app import policy
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor
-from app.models.lead import DisputeStatus, RegistryClaim, RegistryEntry, RegistryStatus
+from app.models.lead import DisputeStatus, Lead, RegistryClaim, RegistryEntry, RegistryStatus
 from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.leads import DecideClaim, RegisterProject
@@ -100,6 +100,14 @@ def register(db: Session, principal: Principal, data: RegisterProject) -> Regist
     policy.ensure_write(principal, unit_id)
     if db.get(Investor, data.investor_id) is None:
         raise Invalid({"investor_id": "客商不存在"})
+    if data.lead_id is not None:
+        # the evidence of a first report is the registering unit's own lead about this investor:
+        # another unit's lead is answered as if it did not exist (its existence is not revealed)
+        lead = db.get(Lead, data.lead_id)
+        if lead is None or lead.unit_id != unit_id:
+            raise Invalid({"lead_id": "找不到该线索：只能以本单位登记的线索为依据"})
+        if lead.investor_id != data.investor_id:
+            raise Invalid({"lead_id": "该线索的客商不是所登记的客商"})
     return register_or_claim(
         db,
         principal,

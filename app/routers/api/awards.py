@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import NotFound
-from app.models.award import AwardStatus, IncentivePolicy, PolicyKind, PolicyVersion, RecipientType
+from app.models.award import (
+    AwardStatus,
+    IncentivePolicy,
+    IntroducerKind,
+    PolicyKind,
+    PolicyVersion,
+    RecipientType,
+)
 from app.routing import IndexedRouter
 from app.schemas.common import Page
 from app.services import awards
@@ -78,6 +85,33 @@ class AwardProposal(BaseModel):
         default=None, ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2, description="一事一议的金额（元）"
     )
     decision_ref: str = Field(default="", max_length=100, description="一事一议的决定文号")
+
+
+class IntroducerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: IntroducerKind = IntroducerKind.person
+    name: str = Field(min_length=1, max_length=100, description="引荐人")
+    phone: str = Field(default="", max_length=30)
+    investor_confirmed: bool = Field(description="客商已确认")
+    investor_confirmation: str = Field(min_length=1, max_length=2000, description="确认人及方式")
+    registered_on: date | None = Field(
+        default=None,
+        description="备案日期：缺省为服务器当天（Asia/Shanghai）；早于当天为补登，只有招商局可以，须带 backdate_reason",
+    )
+    backdate_reason: str = Field(default="", max_length=2000, description="补登理由（记入审计）")
+
+
+class IntroducerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    project_id: int
+    kind: IntroducerKind
+    name: str
+    registered_on: date
+    investor_confirmation: str
+    is_first: bool = Field(description="该项目首个备案（只有它能计功劳）")
+    created_at: datetime
+    version: int
 
 
 def _policy(db: Any, pol: IncentivePolicy) -> PolicyRead:
@@ -149,3 +183,27 @@ def propose(body: AwardProposal, principal: ApiPrincipal, db: DbSession, guard: 
     )
     payload = [AwardRead.model_validate(a).model_dump(mode="json") for a in created]
     return guard.finish(JSONResponse(payload, status_code=201))
+
+
+@router.post(
+    "/projects/{project_id}/introducers",
+    status_code=201,
+    summary="引荐人备案（日期为服务器当天；招商局补登须写明理由）",
+    responses={201: {"model": IntroducerRead}},
+)
+def register_introducer(
+    project_id: IdPath, body: IntroducerCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    reg = awards.register_introducer(
+        db,
+        principal,
+        project_id,
+        kind=body.kind.value,
+        name=body.name,
+        phone=body.phone,
+        investor_confirmed=body.investor_confirmed,
+        confirmation=body.investor_confirmation,
+        registered_on=body.registered_on,
+        backdate_reason=body.backdate_reason,
+    )
+    return guard.finish(JSONResponse(IntroducerRead.model_validate(reg).model_dump(mode="json"), status_code=201))

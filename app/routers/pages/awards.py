@@ -26,7 +26,7 @@ from app.models.award import (
 )
 from app.models.project import Project
 from app.routing import IndexedRouter
-from app.services import audit, awards, projects, units
+from app.services import audit, awards, projects, units, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -272,6 +272,8 @@ def _credit_page(
     project_id: int,
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    values: dict[str, str] | None = None,
 ) -> Response:
     project = projects.get(db, principal, project_id)
     return render(
@@ -287,7 +289,8 @@ def _credit_page(
             "kinds": [(k.value, k.label) for k in IntroducerKind],
             "errors": errors,
             "can_write": projects.can_write(principal, project),
-            "today": date.today(),
+            "today": workdays.today(),
+            "values": values or {},
             "units": [(u.id, u.name) for u in units.list_units(db)[0]],
         },
         status_code=status_code,
@@ -299,7 +302,9 @@ def introducer_register(
     request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
 ) -> Response:
     try:
-        registered_on = _day(form, "registered_on", date.today())
+        # the date is the server's; a date in the form is only the coordinator's 补登 (the service decides)
+        typed = str(form.get("registered_on") or "").strip()
+        registered_on = _day(form, "registered_on") if typed else None
         with db.begin_nested():
             awards.register_introducer(
                 db,
@@ -309,11 +314,13 @@ def introducer_register(
                 name=str(form.get("name") or ""),
                 phone=str(form.get("phone") or ""),
                 registered_on=registered_on,
+                backdate_reason=str(form.get("backdate_reason") or ""),
                 investor_confirmed=form.get("investor_confirmed") == "on",
                 confirmation=str(form.get("investor_confirmation") or ""),
             )
     except Invalid as exc:
-        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        return _credit_page(request, db, principal, project_id, exc.errors, 422, values=values)
     return go(request, f"/awards/projects/{project_id}")
 
 

@@ -466,13 +466,39 @@ def duplicate_settle(
 def registry_page(
     request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=1_000_000)
 ) -> Response:
+    return _registry_page(request, db, principal, offset=offset)
+
+
+def _registry_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    *,
+    offset: int = 0,
+    errors: dict[str, str] | None = None,
+    error_claim: int | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     rows, total = registry.listing(db, principal, limit=100, offset=offset)
-    threshold = app_settings.get_decimal(db, "large_project_threshold")
     return render(
         request,
         "leads/registry.html",
-        {"rows": rows, "total": total, "threshold": threshold, "errors": {}, "error_claim": None},
+        {
+            "rows": rows,
+            "total": total,
+            "threshold": app_settings.get_decimal(db, "large_project_threshold"),
+            "errors": errors or {},
+            "error_claim": error_claim,
+            "values": values or {},
+            "unit_options": _unit_options(db) if principal.is_coordinator else [],
+        },
+        status_code=status_code,
     )
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
 @router.post("/registry/claims/{claim_id}")
@@ -483,26 +509,18 @@ def registry_decide(
         registry.decide(db, principal, claim_id, validate_form(DecideClaim, form))
     except (Invalid, Conflict) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
-        rows, total = registry.listing(db, principal, limit=100)
-        return render(
-            request,
-            "leads/registry.html",
-            {
-                "rows": rows,
-                "total": total,
-                "threshold": app_settings.get_decimal(db, "large_project_threshold"),
-                "errors": errors,
-                "error_claim": claim_id,
-                "values": {k: v for k, v in form.items() if isinstance(v, str)},
-            },
-            status_code=422,
+        return _registry_page(
+            request, db, principal, errors=errors, error_claim=claim_id, values=_typed(form), status_code=422
         )
     return go(request, "/registry")
 
 
 @router.post("/registry")
 def registry_register(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    registry.register(db, principal, validate_form(RegisterProject, form))
+    try:
+        registry.register(db, principal, validate_form(RegisterProject, form))
+    except Invalid as exc:
+        return _registry_page(request, db, principal, errors=exc.errors, values=_typed(form), status_code=422)
     return go(request, "/registry")
 
 

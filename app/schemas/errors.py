@@ -26,3 +26,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "请求体过大"},
     422: {"model": ErrorBody, "description": "输入有误（中文说明，含字段）"},
 }
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+"""The methods a 405's `Allow` header is built from (every method some route at the path answers)."""

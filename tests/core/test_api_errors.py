@@ -3,15 +3,18 @@ into its own models, dates out of any range, report periods, anonymous callers, 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.performance import ReportCadence, UnitReport
 from app.models.ticket import Ticket
+from app.schemas.errors import METHODS
 from tests.factories import bearer, make_token, make_unit
 from tests.projects.factories import make_project
 from tests.tickets.factories import make_category
@@ -160,3 +163,27 @@ def test_a_wrong_method_lists_every_method_the_path_allows(
     assert response.status_code == 405, response.text
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_every_api_path_answers_a_wrong_method_with_every_method_it_allows(
+    app: FastAPI, client: TestClient, reporter: dict[str, Any]
+) -> None:
+    """`Allow` names exactly the methods that are not answered 405 at that URL: at least the ones
+    the document lists for the path, and those of another path the URL also matches (the
+    `check-duplicates` of /leads/check-duplicates is also a {lead_id})."""
+    checked = 0
+    for path, operations in app.openapi()["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        documented = {method.upper() for method in operations}
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        for method in sorted(set(METHODS) - documented - {"HEAD", "OPTIONS"}):
+            response = client.request(method, concrete, headers=reporter["headers"])
+            if response.status_code != 405:
+                continue  # another route at this URL answers it
+            allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+            assert documented <= allowed, (method, path, allowed)
+            for other in allowed - documented:
+                assert client.request(other, concrete, headers=reporter["headers"]).status_code != 405
+            checked += 1
+    assert checked > 100

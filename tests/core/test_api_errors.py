@@ -187,3 +187,20 @@ def test_every_api_path_answers_a_wrong_method_with_every_method_it_allows(
                 assert client.request(other, concrete, headers=reporter["headers"]).status_code != 405
             checked += 1
     assert checked > 100
+
+
+def test_the_document_declares_every_error_an_operation_can_answer(app: FastAPI) -> None:
+    """A client (and the schemathesis gate) reads from /openapi.json what it may be answered."""
+    document = app.openapi()
+    operations = [
+        (method, path, operation)
+        for path, methods in document["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, operation in methods.items()
+    ]
+    assert len(operations) >= 55
+    for method, path, operation in operations:
+        for status in ("400", "401", "403", "404", "409", "413", "422", "503"):
+            content = operation["responses"].get(status, {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            assert schema.get("$ref", "").endswith("ErrorBody"), (method, path, status)  # or a richer one

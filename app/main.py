@@ -14,18 +14,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.deps import Redirect, database_slots
+from app.deps import Redirect, api_principal, database_slots
 from app.errors import Conflict, DomainError, Invalid, LoginRequired
 from app.middleware import (
     BodyLimitMiddleware,
@@ -34,6 +36,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.schemas.common import translate_errors
+from app.schemas.errors import METHODS
 from app.services import audit
 from app.services.idempotency import IdempotentReplay
 from app.templating import is_htmx, templates
@@ -128,6 +131,41 @@ def _record_denial(request: Request, exc: DomainError) -> None:
         )
 
 
+def _refused_caller(request: Request) -> LoginRequired | None:
+    """Why an API request that was turned away before its dependencies ran (a body that is not
+    JSON, a form that cannot be parsed) has no valid token, if it has none. Call it from a thread.
+
+    Authentication comes first: an anonymous caller learns nothing about what its request would
+    have been answered, only that it must authenticate. Nothing is written (no token touch)."""
+    if getattr(request.state, "principal", None) is not None:
+        return None
+    with request.app.state.session_factory() as session:
+        try:
+            api_principal(request, session)
+        except LoginRequired as exc:
+            return exc
+        finally:
+            session.rollback()
+    return None
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in METHODS:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     if _is_api(request):
@@ -158,10 +196,19 @@ def register_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, IdempotentReplay)
         return exc.response()
 
-    async def validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        errors = translate_errors(exc.errors())
-        first = next(iter(errors.items()))
+    async def refused_caller(request: Request) -> Response | None:
+        if not _is_api(request) or getattr(request.state, "principal", None) is not None:
+            return None
+        async with database_slots(request.app):
+            refusal = await run_in_threadpool(_refused_caller, request)
+        return await domain_error(request, refusal) if refusal is not None else None
+
+    async def invalid_input(request: Request, raw_errors: Any) -> Response:
+        errors = translate_errors(
+            # a body that is not JSON: the error's location is a character offset, not a field
+            [{**e, "loc": ("body",)} if e.get("type") == "json_invalid" else e for e in raw_errors]
+        )
+        first = next(iter(errors.items()), ("__all__", "格式不正确"))
         body = {
             "code": "validation_error",
             "message": f"{first[0]}：{first[1]}",
@@ -171,6 +218,17 @@ def register_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return JSONResponse(body, status_code=422)
         return await run_in_threadpool(_page_error, request, 422, f"{first[0]}：{first[1]}")
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return await refused_caller(request) or await invalid_input(request, exc.errors())
+
+    async def model_error(request: Request, exc: Exception) -> Response:
+        """A model a handler or service builds from the request's values (not FastAPI's own
+        parsing) refused them: the client's input, answered like any other validation error."""
+        assert isinstance(exc, ValidationError)
+        log.info("input refused by %s: %s", exc.title, exc.errors(include_url=False, include_input=False))
+        return await invalid_input(request, exc.errors(include_url=False))
 
     async def stale(request: Request, exc: Exception) -> Response:
         return await domain_error(request, Conflict())
@@ -183,6 +241,13 @@ def register_error_handlers(app: FastAPI) -> None:
         """A number or value the database cannot hold (e.g. an id beyond 64 bits): the client's error."""
         return await domain_error(request, Invalid({"__all__": "请求中的数值超出范围"}))
 
+    async def statement(request: Request, exc: Exception) -> Response:
+        """A value the driver could not even send (a moment before year 1 once in UTC): the client's error."""
+        assert isinstance(exc, StatementError)
+        if isinstance(exc.orig, (OverflowError, ValueError)):
+            return await out_of_range(request, exc)
+        raise exc
+
     async def operational(request: Request, exc: Exception) -> Response:
         log.warning("database busy: %s", exc)
         error = DomainError("系统繁忙，请稍后重试", code="busy")
@@ -193,21 +258,28 @@ def register_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         messages = {404: "找不到该页面", 405: "不支持该请求方法", 413: "提交的内容过大", 400: "请求有误"}
         message = messages.get(exc.status_code, "请求有误")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request)) or headers.get("Allow", "")
         if _is_api(request):
+            if exc.status_code == 400 and (refused := await refused_caller(request)) is not None:
+                return refused  # a body that cannot be parsed: authentication still comes first
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-            return JSONResponse(
-                {"code": code, "message": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
-            )
-        return await run_in_threadpool(_page_error, request, exc.status_code, message)
+            return JSONResponse({"code": code, "message": message}, status_code=exc.status_code, headers=headers)
+        response = await run_in_threadpool(_page_error, request, exc.status_code, message)
+        response.headers.update(headers)
+        return response
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(Redirect, redirect)
     app.add_exception_handler(IdempotentReplay, replay)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ValidationError, model_error)
     app.add_exception_handler(StaleDataError, stale)
     app.add_exception_handler(IntegrityError, integrity)
     app.add_exception_handler(DataError, out_of_range)
     app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(StatementError, statement)  # after DataError etc.: the most specific handler wins
     app.add_exception_handler(OperationalError, operational)
     app.add_exception_handler(PoolTimeout, operational)  # every pooled connection busy for 30 s
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar, get_args, get_origin
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.responses import Response
 
 T = TypeVar("T")
@@ -19,6 +21,23 @@ CONTROL_MESSAGE = "不能包含控制字符"
 
 PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 """For one-line query parameters (search boxes): no control characters."""
+
+
+COUNTY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _storable_moment(value: datetime) -> datetime:
+    """A moment the database can hold: one without a time zone is the county's time, and once in
+    UTC (as stored) it must still fall within years 1-9999 (`0001-01-01T00:00+08:00` does not)."""
+    try:
+        (value if value.tzinfo else value.replace(tzinfo=COUNTY_TZ)).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("时间超出可用范围") from None
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_storable_moment)]
+"""A datetime input (query or body) that a query or a row can use without overflowing."""
 
 
 class InputModel(BaseModel):

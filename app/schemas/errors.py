@@ -25,4 +25,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "版本冲突：记录已被他人修改"},
     413: {"model": ErrorBody, "description": "请求体过大"},
     422: {"model": ErrorBody, "description": "输入有误（中文说明，含字段）"},
+    503: {"model": ErrorBody, "description": "系统繁忙（数据库连接全部占用），请稍后重试"},
 }
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+"""The methods a 405's `Allow` header is built from (every method some route at the path answers)."""

@@ -1061,6 +1061,18 @@ def report_figures(db: Session, unit_id: int, start: date, end: date) -> dict[st
     return {code: str(metrics.compute(db, code, start, end, [unit_id]).get(unit_id, ZERO)) for code in codes}
 
 
+FIRST_REPORT_DAY = date(2000, 1, 1)
+"""Report periods start no earlier than this (long before the platform's first records) and
+no later than the end of next year by the server's clock: `period_start: 0` (1970-01-01 to a
+JSON parser) or year 2999 is a client's mistake, not a period."""
+
+
+def check_report_period(start: date, today: date) -> None:
+    last = date(today.year + 1, 12, 31)
+    if not FIRST_REPORT_DAY <= start <= last:
+        raise Invalid({"period_start": f"报告期应在 {FIRST_REPORT_DAY.year} 年至 {last.year} 年之间"})
+
+
 def submit_report(
     db: Session,
     principal: Principal,
@@ -1079,6 +1091,7 @@ def submit_report(
     if schedule is None:
         raise Invalid({"cadence": "招商局未安排该类报告"})
     today = today or date.today()
+    check_report_period(start, today)
     match = [p for p in periods(cadence, start.year, date(start.year, 12, 31)) if p[0] == start]
     if not match:
         raise Invalid({"period_start": "不是该类报告的期初日期"})
@@ -1111,6 +1124,7 @@ def submit_report(
 def report_status(db: Session, cadence: str, start: date, today: date | None = None) -> list[dict[str, Any]]:
     """Every reporting unit's report for one period: on time, late, or missing."""
     today = today or date.today()
+    check_report_period(start, today)
     schedule = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
     due_days = schedule.due_days if schedule else 5
     match = [p for p in periods(cadence, start.year, date(start.year, 12, 31)) if p[0] == start]

@@ -11,6 +11,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
 from app.routing import IndexedRouter
 from app.schemas.common import Page
+from app.schemas.errors import ErrorBody
 from app.schemas.leads import (
     DuplicateRead,
     InvestorCreate,
@@ -77,8 +78,9 @@ def list_leads(
     responses={
         201: {"model": LeadRead},
         409: {
+            "model": ErrorBody,
             "description": "疑似重复（details 列出已报的单位和日期），"
-            "确认后带 acknowledge_duplicates=true 重新提交；或版本冲突"
+            "确认后带 acknowledge_duplicates=true 重新提交；或版本冲突",
         },
     },
 )

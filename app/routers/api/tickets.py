@@ -18,6 +18,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
 from app.models.unit import Unit
 from app.routing import IndexedRouter
+from app.schemas.common import InputModel, Moment
 from app.schemas.tickets import TicketAction, TicketCreate
 from app.services import tickets, workdays
 
@@ -65,8 +66,8 @@ class RequestCreated(BaseModel):
     account_id: str | None = None
 
 
-class NewServiceRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+class NewServiceRequest(InputModel):
+    """Checked again as a ticket (TicketCreate): a refusal there is a 422 too (app.main model_error)."""
 
     service_code: str = Field(min_length=1, max_length=30, description="问题类别代码（见 /services）")
     description: str = Field(min_length=2, max_length=4000)
@@ -144,8 +145,8 @@ def list_requests(
     service_request_id: Annotated[str, Query(max_length=500, pattern=r"^[0-9,]*$")] = "",
     service_code: Annotated[str, Query(max_length=30)] = "",
     status: Literal["open", "closed", ""] = "",
-    start_date: datetime | None = None,
-    end_date: datetime | None = None,
+    start_date: Moment | None = None,
+    end_date: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ServiceRequest]:

@@ -150,11 +150,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     target = Path(args.output) if args.output else settings.data_dir / "backups" / f"zhaoshang-{stamp}.db"
     try:
-        system.backup_sqlite(settings.effective_database_url, target)
+        result = system.backup_sqlite(settings.effective_database_url, target, method=args.method)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"备份已写入 {target}")
+    except KeyboardInterrupt:  # the partial copy is already removed
+        print("备份已中断，未留下不完整的文件", file=sys.stderr)
+        return 130
+    print(f"备份已写入 {result.path}")
+    print(f"大小 {result.size} 字节（{result.size / 1048576:.1f} MiB），用时 {result.seconds:.2f} 秒")
+    print(f"SHA-256 {result.sha256}")
     return 0
 
 
@@ -249,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("backup", help="在线备份 SQLite 数据库")
     p.add_argument("--output", help="备份文件路径")
+    p.add_argument(
+        "--method",
+        choices=["backup", "vacuum"],
+        default="backup",
+        help="backup：在线备份接口一次复制全部页（默认）；vacuum：VACUUM INTO，写出压缩后的副本，较慢",
+    )
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("housekeeping", help="清理过期会话、幂等记录与无记录引用的上传文件（可每小时运行）")

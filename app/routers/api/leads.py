@@ -135,7 +135,7 @@ def list_investors(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[InvestorRead]:
-    rows, total = investors.search(db, q, limit=limit, offset=offset)
+    rows, total = investors.search(db, principal, q, limit=limit, offset=offset)
     return Page[InvestorRead](
         items=[InvestorRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
@@ -157,7 +157,7 @@ def create_investor(
 
 @router.get("/investors/{investor_id}", tags=["客商"], summary="客商详情")
 def get_investor(investor_id: IdPath, principal: ApiPrincipal, db: DbSession) -> InvestorRead:
-    return InvestorRead.model_validate(investors.get(db, investor_id))
+    return InvestorRead.model_validate(investors.get_shown(db, principal, investor_id))
 
 
 @router.patch("/investors/{investor_id}", tags=["客商"], summary="修改客商（本单位建立的；需带 version）")

@@ -513,9 +513,7 @@ def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tupl
     if unit_id is not None:
         condition.append(p.responsible_unit_id == unit_id)
     rows = (
-        select(p.id, *_IDENTITY, column.label("date"), p.contract_investment)
-        .where(*condition)
-        .order_by(column, p.id)
+        select(p.id, *_IDENTITY, column.label("date"), p.contract_investment).where(*condition).order_by(column, p.id)
     )
     value = p.contract_investment if code == "new_start_investment" else None
     return rows, value, select(p.id, p.contract_investment).where(*condition)

@@ -44,7 +44,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.tickets import TicketRoute
-from app.services import metrics, tickets
+from app.services import metrics, performance, tickets
 from tests.awards.factories import make_credit, make_policy, make_registration
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
@@ -66,6 +66,7 @@ SKIPPED = re.compile(r"^/(audit|docs|openapi|healthz|readyz|login|static)")
 
 @dataclass
 class World:
+    check_id: int
     a: Unit
     b: Unit
     project: Project
@@ -119,6 +120,7 @@ def world(db: Session, files_dir: Any) -> World:
         start_by=signed,
     )
     make_funds(db, project, 3000, arrived_on=signed, status=FundsStatus.confirmed, source=FundsSource.out_of_province)
+    make_funds(db, project, 500, arrived_on=signed)  # waiting for the bureau: on /funds/pending
     registration = make_registration(db, project, SECRET_INTRODUCER, registered_on=signed - timedelta(days=30))
     make_credit(db, project, RecipientType.unit, a.name, 60, unit_id=a.id)
     make_credit(db, project, RecipientType.introducer, SECRET_INTRODUCER, 40, introducer_id=registration.id)
@@ -149,9 +151,24 @@ def world(db: Session, files_dir: Any) -> World:
     # routed to unit B through the service, which tells B's staff (notifications) and the webhooks (outbox)
     bureau_principal = Principal(role=Role.coordinator, unit_id=bureau.id, label="招商局", user_id=coordinator.id)
     tickets.route(db, bureau_principal, ticket.id, TicketRoute(version=ticket.version, handling_unit_id=b.id))
+    # the supervisor's spot-check of the period's records, every one drawn
+    supervising = Principal(role=Role.supervisor, unit_id=office.id, label="督查室", user_id=supervisor.id)
+    check = performance.draw(db, supervising, YEAR_START, TODAY, fraction=Decimal(100), seed=7)
     db.commit()
     return World(
-        a, b, project, lead, ticket.id, award.id, coordinator, staff_a, staff_b, supervisor, leader, read_token
+        check.id,
+        a,
+        b,
+        project,
+        lead,
+        ticket.id,
+        award.id,
+        coordinator,
+        staff_a,
+        staff_b,
+        supervisor,
+        leader,
+        read_token,
     )
 
 
@@ -174,6 +191,7 @@ def _filled(path: str, w: World) -> list[str]:
         "investor_id": w.project.investor_id,
         "ticket_id": w.ticket_id,
         "award_id": w.award_id,
+        "check_id": w.check_id,
         "unit_id": w.a.id,
         "kind": "monthly",
         "year": TODAY.year,
@@ -211,7 +229,7 @@ def _urls(app: Any, w: World, *, api: bool) -> list[str]:
             for rate in ("fulfilment", "funds", "start")
             for side in ("above", "below")
         ]
-        urls += [f"/projects?q={CODE_NAME}", f"/projects?unit_id={w.a.id}", "/tickets?box=all", "/notifications"]
+        urls += [f"/projects?q={CODE_NAME}", f"/projects?unit_id={w.a.id}", "/tickets?box=open", "/notifications"]
     return urls
 
 
@@ -223,7 +241,7 @@ def _searches(*, api: bool) -> list[str]:
             "/projects",
             "/leads",
             "/investors",
-            "/tickets",
+            "/tickets?box=open",
             "/leads/new/lookup",
             "/units/search",
         ]
@@ -279,9 +297,17 @@ def test_no_page_shows_a_confidential_projects_identity_to_those_who_may_not_see
     for secret in (SECRET_NAME, SECRET_INVESTOR):
         assert CODE_NAME not in client.get(f"/projects?q={secret}").text
     if who == "supervisor":  # it reads everything: the project is listed, by its code name
-        for url in ("/projects", f"/metrics/records?code=new_starts&start={YEAR_START}&end={TODAY}"):
+        for url in (
+            "/projects",
+            f"/projects/{world.project.id}",
+            f"/metrics/records?code=new_starts&start={YEAR_START}&end={TODAY}",
+            f"/metrics/records?code=funds_domestic&start={YEAR_START}&end={TODAY}",
+            f"/rates/projects?rate=start&side=above&start={YEAR_START}&end={TODAY}",
+            "/funds/pending",
+            f"/tickets/{world.ticket_id}",
+            "/tickets?box=open",
+        ):
             assert CODE_NAME in client.get(url).text, url
-        assert CODE_NAME in client.get(f"/projects/{world.project.id}").text
 
 
 @pytest.mark.parametrize("who", ["read_token", "staff_b"])

@@ -37,7 +37,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models.award import Award, AwardStatus, PolicyKind, RecipientType
-from app.models.lead import Lead, LeadStatus
+from app.models.base import utcnow
+from app.models.lead import Lead, LeadStatus, RegistryEntry
 from app.models.project import FundsSource, FundsStatus, Project, Stage
 from app.models.ticket import Notification, OutboxEvent
 from app.models.unit import Unit, UnitKind
@@ -121,6 +122,16 @@ def world(db: Session, files_dir: Any) -> World:
     )
     make_funds(db, project, 3000, arrived_on=signed, status=FundsStatus.confirmed, source=FundsSource.out_of_province)
     make_funds(db, project, 500, arrived_on=signed)  # waiting for the bureau: on /funds/pending
+    db.add(  # the lead's first-report registration (首报首谈), which every unit reads
+        RegistryEntry(
+            investor_id=investor.id,
+            lead_id=lead.id,
+            project_name=SECRET_NAME,
+            intended_investment=Decimal(20000),
+            holder_unit_id=a.id,
+            registered_at=utcnow(),
+        )
+    )
     registration = make_registration(db, project, SECRET_INTRODUCER, registered_on=signed - timedelta(days=30))
     make_credit(db, project, RecipientType.unit, a.name, 60, unit_id=a.id)
     make_credit(db, project, RecipientType.introducer, SECRET_INTRODUCER, 40, introducer_id=registration.id)

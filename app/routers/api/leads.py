@@ -175,6 +175,7 @@ def list_registry(principal: ApiPrincipal, db: DbSession, limit: Limit = 100, of
         "items": [
             {
                 **RegistryEntryRead.model_validate(r["entry"]).model_dump(mode="json"),
+                "project_name": r["project_name"],
                 "investor_name": r["investor_name"],
                 "holder_name": r["holder_name"],
                 "claims": [

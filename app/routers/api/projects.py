@@ -41,8 +41,9 @@ def _read(principal: Any, project: Any, t: projects.Thresholds | None, flags: li
     # a plain row (lists, the project by id) as a dict: validated in half the time of its attributes
     data = ProjectRead.model_validate(project._asdict() if isinstance(project, Row) else project)
     data.flags = flags if flags is not None else projects.flags(project, t)  # type: ignore[arg-type]
-    if not projects.sees_identity(principal, project):
-        data.name = f"【保密】{project.code_name}"
+    shown = projects.view(principal, project)
+    if not shown.visible:
+        data.name = shown.name
         data.investor_id = None
         data.lead_id = None  # the lead names the investor and the project
     return data

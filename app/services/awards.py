@@ -40,7 +40,7 @@ from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import audit, workdays
+from app.services import audit, projects, workdays
 from app.services.common import check_version
 
 FEN = Decimal("0.01")
@@ -323,7 +323,6 @@ def register_introducer(
     may record an earlier date (补登), with a reason that the audit entry carries. Anyone else
     sending a date other than today is refused, rather than silently recorded with another date."""
     from app.models.award import IntroducerKind
-    from app.services import projects
 
     project = projects.get_for_write(db, principal, project_id)
     today = today or workdays.today()
@@ -1239,11 +1238,25 @@ def list_awards(
         stmt = stmt.where(Award.budget_year == year)
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(Award.id.desc()).limit(limit).offset(offset)).all()
-    return [{"award": a, "version": v, "policy": p} for a, v, p in rows], total
+    return [
+        {"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a)} for a, v, p in rows
+    ], total
 
 
-def in_notice(db: Session, today: date | None = None) -> list[dict[str, Any]]:
-    """The public notice: every award whose notice period includes today (it is public: no unit filter)."""
+def recipient_shown(db: Session, principal: Principal, award: Award) -> str:
+    """The award's recipient as the principal may see it: an introducer or the enterprise rewarded for a
+    confidential project is "（保密）" to those who see only the project's code name."""
+    if award.project_id is None or award.recipient_type not in (RecipientType.introducer, RecipientType.enterprise):
+        return award.recipient_name
+    project = db.get(Project, award.project_id)
+    return (
+        award.recipient_name if project is None else str(projects.view(principal, project).reveal(award.recipient_name))
+    )
+
+
+def in_notice(db: Session, principal: Principal, today: date | None = None) -> list[dict[str, Any]]:
+    """The public notice: every award whose notice period includes today (it is public: no unit filter;
+    a confidential project's introducer or enterprise shown as `principal` may see them)."""
     today = today or workdays.today()
     rows = db.execute(
         select(Award, PolicyVersion, IncentivePolicy)
@@ -1253,7 +1266,7 @@ def in_notice(db: Session, today: date | None = None) -> list[dict[str, Any]]:
         .order_by(Award.notice_from, Award.id)
         .limit(1000)
     ).all()
-    return [{"award": a, "version": v, "policy": p} for a, v, p in rows]
+    return [{"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a)} for a, v, p in rows]
 
 
 def objections(db: Session, award_id: int) -> Sequence[AwardObjection]:

@@ -253,7 +253,7 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         "stalled": [
             {
                 "id": p.id,
-                "name": p.name if not p.is_confidential else f"【保密】{p.code_name}",
+                "name": projects.masked_name(p) if p.is_confidential else p.name,  # a bulletin goes to every unit
                 "unit": u,
                 "since": (p.last_progress_on or p.stage_since).isoformat(),
             }

@@ -12,6 +12,7 @@ from app.errors import Duplicate, NotFound
 from app.models.investor import Investor, Native
 from app.principal import Principal
 from app.schemas.leads import InvestorCreate, InvestorFields, InvestorUpdate
+from app.services import projects
 from app.services.common import apply_changes, check_version
 from app.services.names import name_key, phone_key
 
@@ -23,9 +24,20 @@ def get(db: Session, investor_id: int) -> Investor:
     return investor
 
 
-def search(db: Session, q: str, *, limit: int = 20, offset: int = 0) -> tuple[Sequence[Investor], int]:
-    """Investors whose name contains q (as typed, or normalised), or whose code or phone is q."""
-    stmt = select(Investor)
+def get_shown(db: Session, principal: Principal, investor_id: int) -> Investor:
+    """A catalogue record as the principal may open it: one known only as the investor of a confidential
+    project whose identity the principal does not see is answered as missing."""
+    investor = get(db, investor_id)
+    projects.ensure_investor_visible(db, principal, investor.id)
+    return investor
+
+
+def search(
+    db: Session, principal: Principal, q: str, *, limit: int = 20, offset: int = 0
+) -> tuple[Sequence[Investor], int]:
+    """Investors whose name contains q (as typed, or normalised), or whose code or phone is q (none known
+    only as the investor of a confidential project whose identity the principal does not see)."""
+    stmt = select(Investor).where(projects.investor_visible(principal))
     q = q.strip()
     if q:
         key = name_key(q)

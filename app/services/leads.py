@@ -40,7 +40,7 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.leads import InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
-from app.services import app_settings, audit, investors, registry
+from app.services import app_settings, audit, investors, projects, registry
 from app.services.common import apply_changes, check_version
 from app.services.names import name_key, phone_key
 
@@ -90,6 +90,7 @@ def get(db: Session, principal: Principal, lead_id: int) -> Lead:
     if lead is None:
         raise NotFound(LEAD_NOT_FOUND)
     policy.ensure_read(principal, lead.unit_id, LEAD_NOT_FOUND)  # the same answer: existence is not disclosed
+    projects.ensure_lead_visible(db, principal, lead.id, LEAD_NOT_FOUND)  # a confidential project's lead
     return lead
 
 
@@ -123,6 +124,7 @@ def _filtered(principal: Principal, f: LeadFilter) -> Select[Lead, str, str]:
     scope = policy.unit_filter(principal)
     if scope is not None:
         stmt = stmt.where(Lead.unit_id == scope)
+    stmt = stmt.where(projects.lead_visible(principal))
     if f.unit_id:
         stmt = stmt.where(Lead.unit_id == f.unit_id)
     if f.channel:

@@ -22,8 +22,12 @@ from sqlalchemy.orm import Session
 from app.models.lead import Lead, LeadCredit, LeadStatus
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, ProjectKind
+from app.models.user import Role
+from app.principal import Principal
+from app.services import projects
 
 ZERO = Decimal(0)
+NOBODY = Principal(role=Role.unit_staff, unit_id=None, label="")  # sees no confidential project's identity
 
 
 @dataclass(frozen=True)
@@ -457,6 +461,16 @@ def reusing(db: Session, figures: Figures) -> Iterator[None]:
             db.info[_KNOWN] = previous
 
 
+# what `projects.view` reads of a project, so that a record shows a confidential project as the reader may see it
+_IDENTITY = (
+    Project.name,
+    Project.code_name,
+    Project.is_confidential,
+    Project.responsible_unit_id,
+    Project.introducing_unit_id,
+)
+
+
 def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tuple[Any, Any, Any]:
     """The records `drill` lists for one metric, as (statement of their rows in date order, the column of
     the value each counts (None: each counts 1), the statement counted and summed). Not for valid_leads."""
@@ -470,7 +484,7 @@ def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tupl
         if unit_id is not None:
             condition.append(p.introducing_unit_id == unit_id)
         rows: Any = (
-            select(p.id, p.name, p.signed_on.label("date"), p.contract_investment, p.kind)
+            select(p.id, *_IDENTITY, p.signed_on.label("date"), p.contract_investment, p.kind)
             .where(*condition)
             .order_by(p.signed_on, p.id)
         )
@@ -487,7 +501,7 @@ def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tupl
         if unit_id is not None:
             condition.append(p.responsible_unit_id == unit_id)
         rows = (
-            select(f.id, f.project_id, p.name, f.arrived_on.label("date"), f.amount, f.voucher_no)
+            select(f.id, f.project_id, *_IDENTITY, f.arrived_on.label("date"), f.amount, f.voucher_no)
             .join(p, p.id == f.project_id)
             .where(*condition)
             .order_by(f.arrived_on, f.id)
@@ -498,19 +512,31 @@ def _drill_scope(code: str, start: date, end: date, unit_id: int | None) -> tupl
     condition = [_between(column, start, end)]
     if unit_id is not None:
         condition.append(p.responsible_unit_id == unit_id)
-    rows = select(p.id, p.name, column.label("date"), p.contract_investment).where(*condition).order_by(column, p.id)
+    rows = (
+        select(p.id, *_IDENTITY, column.label("date"), p.contract_investment).where(*condition).order_by(column, p.id)
+    )
     value = p.contract_investment if code == "new_start_investment" else None
     return rows, value, select(p.id, p.contract_investment).where(*condition)
 
 
 def drill(
-    db: Session, code: str, start: date, end: date, unit_id: int | None, *, limit: int = 50, offset: int = 0
+    db: Session,
+    code: str,
+    start: date,
+    end: date,
+    unit_id: int | None,
+    *,
+    principal: Principal | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int, Decimal]:
     """The records a figure counts, so any figure can be opened down to its rows: one page of them (in
     date order), how many there are in all and the sum of their values. Two statements (valid leads: up
-    to four), whatever the number of records."""
+    to four), whatever the number of records. A confidential project's record is named as `principal`
+    may see it (no principal: as someone who sees no confidential project's identity)."""
+    reader = principal or NOBODY
     if code == "valid_leads":
-        return _drill_leads(db, start, end, unit_id, limit, offset)
+        return _drill_leads(db, reader, start, end, unit_id, limit, offset)
     if code not in _MEASURES:
         return [], 0, ZERO
     rows_stmt, value, counted = _drill_scope(code, start, end, unit_id)
@@ -525,7 +551,7 @@ def drill(
                     "kind": "funds_arrival",
                     "id": r.id,
                     "project_id": r.project_id,
-                    "name": r.name,
+                    "name": projects.display_name(reader, r),
                     "date": r.date,
                     "value": r.amount,
                     "note": r.voucher_no,
@@ -536,7 +562,7 @@ def drill(
                 {
                     "kind": "project",
                     "id": r.id,
-                    "name": r.name,
+                    "name": projects.display_name(reader, r),
                     "date": r.date,
                     "value": r.contract_investment if value is not None else 1,
                     "note": "增资（只计增量）"
@@ -547,8 +573,16 @@ def drill(
     return rows, int(total), Decimal(summed_value or 0)
 
 
+def _lead_name(reader: Principal, lead: Any) -> str:
+    """A lead's project name; the lead of a confidential project is named as the project is shown."""
+    if lead.name is None:
+        return str(lead.project_name)
+    shown = projects.view(reader, lead)
+    return str(lead.project_name) if shown.visible else shown.name
+
+
 def _drill_leads(
-    db: Session, start: date, end: date, unit_id: int | None, limit: int, offset: int
+    db: Session, reader: Principal, start: date, end: date, unit_id: int | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int, Decimal]:
     """`drill` of valid_leads: a lead without credit rows counts 1 for its own unit, a credited
     one its share for each unit credited; every unit together: 1 each."""
@@ -564,7 +598,8 @@ def _drill_leads(
         )
     total = int(db.execute(select(func.count()).select_from(Lead).where(*condition)).scalar_one())
     page = db.execute(
-        select(Lead.id, Lead.unit_id, Lead.project_name, Lead.lead_date)
+        select(Lead.id, Lead.unit_id, Lead.project_name, Lead.lead_date, *_IDENTITY)
+        .outerjoin(Project, Project.lead_id == Lead.id)
         .where(*condition)
         .order_by(Lead.lead_date, Lead.id)
         .limit(limit)
@@ -595,7 +630,7 @@ def _drill_leads(
             {
                 "kind": "lead",
                 "id": lead.id,
-                "name": lead.project_name,
+                "name": _lead_name(reader, lead),
                 "date": lead.lead_date,
                 "value": (shares_of.get(unit_id, Decimal(100)) / 100) if unit_id else Decimal(1),
                 "note": "、".join(f"{u}:{s}%" for u, s in shares_of.items()) if len(shares_of) > 1 else "",

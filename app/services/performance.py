@@ -680,6 +680,9 @@ def _start_detail(p: Any, end: date) -> str:
 _RATE_COLUMNS = (
     Project.id,
     Project.name,
+    Project.code_name,
+    Project.is_confidential,
+    Project.introducing_unit_id,
     Project.responsible_unit_id,
     Project.start_by,
     Project.started_on,
@@ -706,6 +709,7 @@ def rates(
     category: Category | None = None,
     *,
     details: bool = True,
+    principal: Principal | None = None,
 ) -> dict[str, Rate]:
     """合同履约率, 资金到位率, 项目开工率 over the projects signed in [start, end], as of `end`.
 
@@ -714,12 +718,14 @@ def rates(
     - funds: confirmed funds arrived by `end` over their contract investment;
     - start: of those, the ones started by `end`.
 
-    `details=False` leaves the above/below lists empty (the figures alone, e.g. for a bulletin).
+    `details=False` leaves the above/below lists empty (the figures alone, e.g. for a bulletin). The lists
+    name a confidential project as `principal` may see it (no principal: by its code name).
     Pages show the figures with `rate_summary` and the lists a page at a time with `rate_projects`.
     """
     scope = _rate_scope(start, end, unit_id, category)
     if not details:
         return _rate_figures(db, scope, end)
+    reader = principal or metrics.NOBODY
     rows = db.execute(select(*_RATE_COLUMNS).where(*scope).order_by(Project.id)).all()  # not whole projects
     funds = {  # joined to the same scope: no list of ids sent back to the database
         r[0]: Decimal(r[1] or 0)
@@ -734,7 +740,7 @@ def rates(
     funds_rate = Rate(RATE_NAMES["funds"], ZERO, ZERO)
     start_rate = Rate(RATE_NAMES["start"], ZERO, ZERO)
     for p in rows:
-        item = {"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id}
+        item = {"id": p.id, "name": projects.display_name(reader, p), "unit_id": p.responsible_unit_id}
         due = _milestones_due(p, end)
         if due:
             fulfil.denominator += 1
@@ -849,6 +855,7 @@ def rate_projects(
     *,
     limit: int = 50,
     offset: int = 0,
+    principal: Principal | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the projects one rate lists above or below (as `rates(…)[rate].above` or `.below`,
     in the same order, by project id, with the same details) and how many there are: two statements."""
@@ -873,7 +880,8 @@ def rate_projects(
             detail = _funds_detail(Decimal(p[-1] or 0), p.contract_investment)
         else:
             detail = _start_detail(p, end)
-        items.append({"id": p.id, "name": p.name, "unit_id": p.responsible_unit_id, "detail": detail})
+        name = projects.display_name(principal or metrics.NOBODY, p)
+        items.append({"id": p.id, "name": name, "unit_id": p.responsible_unit_id, "detail": detail})
     return items, total
 
 

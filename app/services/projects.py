@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, union
-from sqlalchemy.orm import Bundle, Session
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, literal, or_, select, true, union
+from sqlalchemy.orm import Bundle, Session, aliased
 
 from app import policy
 from app.errors import Invalid, NotFound
@@ -98,20 +98,117 @@ def can_write(principal: Principal, project: Project) -> bool:
     )
 
 
+# --- what a principal may see of a project's identity -----------------------------------------
+# A confidential project shows its real name, investor, introducers, lead and contact persons only to
+# its own units (introducing, responsible), the coordinator and the (human) leaders. Everyone else (the
+# supervisor, a read-only token, other units' staff) sees its code name and "（保密）" in their place,
+# on every path: pages, the API, exports, searches, notifications. `view` (one project in hand) and
+# `identity_visible` (the same rule as SQL, for searches and lists) are the only places deciding it.
+
+HIDDEN = "（保密）"
+
+
 def sees_every_identity(principal: Principal) -> bool:
     """The coordinator and the (human) leaders; a system's global token reads as a leader but is no person."""
     return principal.is_coordinator or (principal.role is Role.leader and principal.token_id is None)
 
 
-def sees_identity(principal: Principal, project: Project) -> bool:
-    """Confidential projects show their code name to all but their own units, the coordinator and leaders."""
+def sees_identity(principal: Principal, project: Any) -> bool:
+    """Whether the principal sees this project's identity. `project` is a Project or any row with its
+    is_confidential, responsible_unit_id and introducing_unit_id."""
     if not project.is_confidential:
         return True
-    return sees_every_identity(principal) or principal.unit_id in owner_units(project)
+    return sees_every_identity(principal) or principal.unit_id in (
+        project.responsible_unit_id,
+        project.introducing_unit_id,
+    )
 
 
-def display_name(principal: Principal, project: Project) -> str:
-    return project.name if sees_identity(principal, project) else f"【保密】{project.code_name}"
+def identity_visible(principal: Principal, project: Any = Project) -> ColumnElement[bool]:
+    """`sees_identity` as a condition on the project table (or an alias of it): true for the projects whose
+    identity the principal sees."""
+    if sees_every_identity(principal):
+        return true()
+    return or_(
+        project.is_confidential.is_(False),
+        project.responsible_unit_id == principal.unit_id,
+        project.introducing_unit_id == principal.unit_id,
+    )
+
+
+def lead_visible(principal: Principal, lead_id: Any = Lead.id) -> ColumnElement[bool]:
+    """A lead is shown unless it is the lead of a project whose identity the principal does not see."""
+    if sees_every_identity(principal):
+        return true()
+    hidden = aliased(Project)
+    return ~exists().where(hidden.lead_id == lead_id, ~identity_visible(principal, hidden))
+
+
+def investor_visible(principal: Principal, investor_id: Any = Investor.id) -> ColumnElement[bool]:
+    """An investor is shown unless it is known only as the investor of confidential projects whose identity
+    the principal does not see (an investor of any project shown by its name is shown)."""
+    if sees_every_identity(principal):
+        return true()
+    hidden, shown = aliased(Project), aliased(Project)
+    return or_(
+        ~exists().where(hidden.investor_id == investor_id, ~identity_visible(principal, hidden)),
+        exists().where(shown.investor_id == investor_id, identity_visible(principal, shown)),
+    )
+
+
+def ensure_lead_visible(db: Session, principal: Principal, lead_id: int, not_found: str | None = None) -> None:
+    """Refuse (as missing) the lead of a confidential project whose identity the principal does not see."""
+    if not db.execute(select(lead_visible(principal, literal(lead_id)))).scalar_one():
+        raise policy.DeniedNotFound(not_found)
+
+
+def ensure_investor_visible(db: Session, principal: Principal, investor_id: int) -> None:
+    if not db.execute(select(investor_visible(principal, literal(investor_id)))).scalar_one():
+        raise policy.DeniedNotFound("找不到该客商")
+
+
+def masked_name(project: Any) -> str:
+    return f"【保密】{project.code_name}"
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """What one principal may see of one project's identity: its name as shown, and `reveal`/`redact`
+    for anything identifying (the investor's name, introducers, the lead, contact persons, free text)."""
+
+    visible: bool
+    name: str
+    code_name: str
+    secrets: tuple[str, ...] = ()
+
+    def reveal(self, value: Any) -> Any:
+        """The value itself if the principal sees the project's identity; else "（保密）" (empty stays empty)."""
+        if self.visible or value is None or value == "":
+            return value
+        return HIDDEN
+
+    def redact(self, text: str) -> str:
+        """Free text (a ticket's title, a notification) with the project's identifying names replaced."""
+        if self.visible or not text:
+            return text
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret and len(secret) >= 2:
+                text = text.replace(secret, self.name if secret == self.secrets[0] else HIDDEN)
+        return text
+
+
+def view(principal: Principal, project: Any, *identifying: str | None) -> ProjectView:
+    """The one decision of what `principal` may see of `project` (a Project or a row with its name,
+    code_name, is_confidential and owner units). `identifying`: other names of the project (its
+    investor's, introducers') that `redact` removes from free text."""
+    visible = sees_identity(principal, project)
+    name = project.name if visible else masked_name(project)
+    secrets = (project.name, *(s for s in identifying if s))
+    return ProjectView(visible, name, project.code_name, secrets)
+
+
+def display_name(principal: Principal, project: Any) -> str:
+    return view(principal, project).name
 
 
 def get(db: Session, principal: Principal, project_id: int, *, lock: bool = False) -> Project:
@@ -977,11 +1074,7 @@ def _name_matches(principal: Principal, q: str, sqlite: bool) -> Any:
     by_investor = select(Project.id).join(Investor, Investor.id == Project.investor_id).where(investor_holds)
     if sees_every_identity(principal):
         return union(by_name, by_investor)
-    visible_name = or_(
-        Project.is_confidential.is_(False),
-        Project.responsible_unit_id == principal.unit_id,
-        Project.introducing_unit_id == principal.unit_id,
-    )
+    visible_name = identity_visible(principal)
     by_code = select(Project.id).where(code_holds)
     return union(by_name.where(visible_name), by_investor.where(visible_name), by_code)
 
@@ -1095,11 +1188,11 @@ def flagged(db: Session, principal: Principal, unit_id: int, t: Thresholds, limi
 
 def _row(principal: Principal, r: Any, t: Thresholds) -> dict[str, Any]:
     project, investor_name, investor_type, unit_name = r
-    visible = sees_identity(principal, project)
+    shown = view(principal, project)
     return {
         "project": project,
-        "name": display_name(principal, project),
-        "investor_name": investor_name if visible else "（保密）",
+        "name": shown.name,
+        "investor_name": shown.reveal(investor_name),
         "investor_type": investor_type,
         "unit_name": unit_name,
         "flags": flags(project, t),

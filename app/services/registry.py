@@ -20,7 +20,7 @@ from app.models.lead import DisputeStatus, Lead, RegistryClaim, RegistryEntry, R
 from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.leads import DecideClaim, RegisterProject
-from app.services import audit
+from app.services import audit, projects
 from app.services.common import check_version
 
 
@@ -157,7 +157,9 @@ def listing(
     """Who registered what and when, with each entry's claims. Every unit may read the registry."""
     holder = aliased(Unit)
     stmt = (
-        select(RegistryEntry, Investor.name, holder.name)
+        # the entry of a confidential project's lead names neither the project nor its investor to those
+        # who see only the project's code name (projects.lead_visible)
+        select(RegistryEntry, Investor.name, holder.name, projects.lead_visible(principal, RegistryEntry.lead_id))
         .join(Investor, Investor.id == RegistryEntry.investor_id)
         .join(holder, holder.id == RegistryEntry.holder_unit_id)
     )
@@ -175,7 +177,14 @@ def listing(
         ).all():
             claims.setdefault(claim.entry_id, []).append({"claim": claim, "unit_name": unit_name})
     return [
-        {"entry": r[0], "investor_name": r[1], "holder_name": r[2], "claims": claims.get(r[0].id, [])} for r in rows
+        {
+            "entry": r[0],
+            "project_name": r[0].project_name if r[3] else projects.HIDDEN,
+            "investor_name": r[1] if r[3] else projects.HIDDEN,
+            "holder_name": r[2],
+            "claims": claims.get(r[0].id, []),
+        }
+        for r in rows
     ], total
 
 

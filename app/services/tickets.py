@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -58,7 +59,7 @@ from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.tickets import TicketAction, TicketCreate, TicketRoute
-from app.services import app_settings, notify, workdays
+from app.services import app_settings, notify, projects, workdays
 from app.services.common import check_version
 from app.services.files import StoredFile
 
@@ -250,6 +251,41 @@ def _coordinator_ids(db: Session) -> list[int]:
     return list(db.execute(select(User.id).where(User.role == Role.coordinator, User.is_active.is_(True))).scalars())
 
 
+def project_view(db: Session, principal: Principal, ticket: Ticket) -> projects.ProjectView | None:
+    """What the principal may see of the ticket's project (None: the ticket names no project)."""
+    project = db.get(Project, ticket.project_id) if ticket.project_id else None
+    if project is None:
+        return None
+    investor = db.get(Investor, project.investor_id)
+    return projects.view(principal, project, investor.name if investor else None, project.introducer_name)
+
+
+def shown_text(db: Session, principal: Principal, ticket: Ticket, text: str) -> str:
+    """A ticket's free text (its title, description) with a confidential project's names removed for
+    those who may not see them."""
+    shown = project_view(db, principal, ticket)
+    return shown.redact(text) if shown is not None else text
+
+
+def _row_title(principal: Principal, r: Any) -> str:
+    if not r.p_confidential:
+        return str(r.title)
+    project = SimpleNamespace(
+        name=r.p_name,
+        code_name=r.p_code_name,
+        is_confidential=True,
+        responsible_unit_id=r.p_responsible,
+        introducing_unit_id=r.p_introducing,
+    )
+    return projects.view(principal, project, r.p_investor).redact(r.title)
+
+
+def _reader(db: Session, user_id: int) -> Principal:
+    user = db.get(User, user_id)
+    assert user is not None
+    return Principal(role=user.role, unit_id=user.unit_id, label="", user_id=user.id)
+
+
 def _payload(ticket: Ticket, action: str) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,
@@ -262,7 +298,20 @@ def _payload(ticket: Ticket, action: str) -> dict[str, Any]:
 
 
 def _announce(db: Session, ticket: Ticket, action: str, users: Sequence[int], title: str) -> None:
-    notify.to_users(db, users, title, body=ticket.title, link=f"/tickets/{ticket.id}")
+    link = f"/tickets/{ticket.id}"
+    project = db.get(Project, ticket.project_id) if ticket.project_id else None
+    if project is None or not project.is_confidential:
+        notify.to_users(db, users, title, body=ticket.title, link=link)
+        users = []
+    for user_id in dict.fromkeys(u for u in users if u):  # each told only what they may see of the project
+        reader = _reader(db, user_id)
+        notify.to_users(
+            db,
+            [user_id],
+            shown_text(db, reader, ticket, title),
+            body=shown_text(db, reader, ticket, ticket.title),
+            link=link,
+        )
     notify.emit(db, f"ticket.{action}", _payload(ticket, action))
 
 
@@ -806,10 +855,19 @@ def _queue_statement(box: str, everything: bool, has_unit: bool, postgresql: boo
             TicketCategory.name.label("category"),
             _REPORTER.name.label("reporter"),
             _HANDLER.name.label("handler"),
+            # the ticket's project, so that its title is shown as projects.view allows
+            Project.name.label("p_name"),
+            Project.code_name.label("p_code_name"),
+            Project.is_confidential.label("p_confidential"),
+            Project.responsible_unit_id.label("p_responsible"),
+            Project.introducing_unit_id.label("p_introducing"),
+            Investor.name.label("p_investor"),
         )
         .join(TicketCategory, TicketCategory.id == Ticket.category_id)
         .join(_REPORTER, _REPORTER.id == Ticket.reporter_unit_id)
         .outerjoin(_HANDLER, _HANDLER.id == Ticket.handling_unit_id)
+        .outerjoin(Project, Project.id == Ticket.project_id)
+        .outerjoin(Investor, Investor.id == Ticket.investor_id)
     )
     if visible is None:  # everything: count only the tickets in the boxes (indexes by status)
         counts = counts.where(or_(*conditions.values()))
@@ -860,7 +918,7 @@ def queue_page(
         rows.append(
             QueueRow(
                 id=r.id,
-                title=r.title,
+                title=_row_title(principal, r),
                 status=r.status,
                 due_on=r.due_on,
                 escalation_level=r.escalation_level,

@@ -156,13 +156,21 @@ def list_awards(
 ) -> Page[AwardRead]:
     rows, total = awards.list_awards(db, principal, status=status, year=year, limit=limit, offset=offset)
     return Page[AwardRead](
-        items=[AwardRead.model_validate(r["award"]) for r in rows], total=total, limit=limit, offset=offset
+        items=[
+            AwardRead.model_validate(r["award"]).model_copy(update={"recipient_name": r["recipient"]}) for r in rows
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
 @router.get("/awards/{award_id}", summary="奖励详情（含计算过程）")
 def get_award(award_id: IdPath, principal: ApiPrincipal, db: DbSession) -> AwardRead:
-    return AwardRead.model_validate(awards.get(db, principal, award_id))
+    award = awards.get(db, principal, award_id)
+    return AwardRead.model_validate(award).model_copy(
+        update={"recipient_name": awards.recipient_shown(db, principal, award)}
+    )
 
 
 @router.post(

@@ -137,7 +137,7 @@ def list_investors(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[InvestorRead]:
-    rows, total = investors.search(db, q, limit=limit, offset=offset)
+    rows, total = investors.search(db, principal, q, limit=limit, offset=offset)
     return Page[InvestorRead](
         items=[InvestorRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
@@ -159,7 +159,7 @@ def create_investor(
 
 @router.get("/investors/{investor_id}", tags=["客商"], summary="客商详情")
 def get_investor(investor_id: IdPath, principal: ApiPrincipal, db: DbSession) -> InvestorRead:
-    return InvestorRead.model_validate(investors.get(db, investor_id))
+    return InvestorRead.model_validate(investors.get_shown(db, principal, investor_id))
 
 
 @router.patch("/investors/{investor_id}", tags=["客商"], summary="修改客商（本单位建立的；需带 version）")
@@ -177,6 +177,7 @@ def list_registry(principal: ApiPrincipal, db: DbSession, limit: Limit = 100, of
         "items": [
             {
                 **RegistryEntryRead.model_validate(r["entry"]).model_dump(mode="json"),
+                "project_name": r["project_name"],
                 "investor_name": r["investor_name"],
                 "holder_name": r["holder_name"],
                 "claims": [

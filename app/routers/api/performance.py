@@ -72,7 +72,9 @@ def metric_records(
     if code not in metrics.METRICS:
         raise NotFound("未知的指标")
     _range(start, end)
-    rows, count, summed = metrics.drill(db, code, start, end, _scope(principal, unit_id), limit=limit, offset=offset)
+    rows, count, summed = metrics.drill(
+        db, code, start, end, _scope(principal, unit_id), principal=principal, limit=limit, offset=offset
+    )
     items = [{k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in r.items()} for r in rows]
     return {"items": items, "total": count, "limit": limit, "offset": offset, "sum": str(summed)}
 
@@ -210,7 +212,7 @@ def rates(
     category: Category | None = None,
 ) -> dict[str, Any]:
     _range(start, end)
-    result = performance.rates(db, start, end, _scope(principal, unit_id), category)
+    result = performance.rates(db, start, end, _scope(principal, unit_id), category, principal=principal)
     return {
         key: {
             "name": r.name,

@@ -53,8 +53,9 @@ def _read(
         found = stage_gate.list_for(db, data.id, include_cleared=False)
         data.anomalies = [AnomalyRead.model_validate(a) for a in found]
         data.open_anomalies = len(data.anomalies)
-    if not projects.sees_identity(principal, project):
-        data.name = f"【保密】{project.code_name}"
+    shown = projects.view(principal, project)
+    if not shown.visible:
+        data.name = shown.name
         data.investor_id = None
         data.lead_id = None  # the lead names the investor and the project
     return data

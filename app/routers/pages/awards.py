@@ -168,7 +168,7 @@ def award_propose(request: Request, db: DbSession, principal: PagePrincipal, for
 def public_notice(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     """The public notice (公示) as posted: every award whose notice period includes today, printable on A4."""
     today = date.today()
-    return render(request, "awards/notice.html", {"rows": awards.in_notice(db, today), "today": today})
+    return render(request, "awards/notice.html", {"rows": awards.in_notice(db, principal, today), "today": today})
 
 
 @router.get("/awards/budget")
@@ -282,6 +282,7 @@ def _credit_page(
         {
             "project": project,
             "name": projects.display_name(principal, project),
+            "shown": projects.view(principal, project),
             "credits": awards.credits(db, project),
             "introducers": awards.introducers(db, project.id),
             "agreement": awards.agreement_view(db, project),
@@ -401,6 +402,8 @@ def _detail(
             "version": version,
             "policy": db.get(Pol, version.policy_id),
             "project_name": projects.display_name(principal, project) if project else None,
+            "recipient": (recipient := awards.recipient_shown(db, principal, award)),
+            "hidden_fields": ["recipient_name", "basis"] if recipient != award.recipient_name else [],
             "objections": awards.objections(db, award.id),
             "clawbacks": awards.clawbacks(db, award.id),
             "errors": errors or {},

@@ -95,7 +95,7 @@ def _form_page(
     picked = None
     if values.get("investor_id"):
         try:
-            picked = investors.get(db, int(values["investor_id"]))
+            picked = investors.get_shown(db, principal, int(values["investor_id"]))
         except (ValueError, Exception):
             picked = None
     context = {
@@ -126,7 +126,7 @@ def lead_lookup(
     investor_credit_code: str = Query("", max_length=30),
 ) -> Response:
     """As the user types: matching investors to pick, and a warning if another unit already reported one."""
-    suggestions = investors.search(db, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
+    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
     from app.services import credit_code as cc
 
     code = cc.normalise(investor_credit_code) if investor_credit_code and cc.is_valid(investor_credit_code) else None
@@ -147,7 +147,7 @@ def lead_lookup(
 def lead_pick_investor(
     request: Request, db: DbSession, principal: PagePrincipal, id: int | None = Query(None, ge=1, le=2_147_483_647)
 ) -> Response:
-    picked = investors.get(db, id) if id else None
+    picked = investors.get_shown(db, principal, id) if id else None
     matches = (
         [
             m.to_dict()
@@ -535,7 +535,7 @@ def investor_list(
     q: str = Query("", max_length=100),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Response:
-    rows, total = investors.search(db, q, limit=50, offset=offset)
+    rows, total = investors.search(db, principal, q, limit=50, offset=offset)
     return render(
         request, "leads/investors.html", {"rows": rows, "total": total, "q": q, "offset": offset}, block="results"
     )
@@ -557,7 +557,7 @@ def _investor_page(
     conflict: Any = None,
     status_code: int = 200,
 ) -> Response:
-    investor = investors.get(db, investor_id)
+    investor = investors.get_shown(db, principal, investor_id)
     if values is None:
         values = {
             c: getattr(investor, c)

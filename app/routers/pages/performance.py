@@ -427,7 +427,7 @@ def rate_projects_page(
     scope = _rate_scope(request, db, principal, start, end, unit_id, category)
     cat = Category(scope.category) if scope.category else None
     rows, total = performance.rate_projects(
-        db, start, end, scope.unit_id, cat, rate, side, limit=RATE_PAGE, offset=offset
+        db, start, end, scope.unit_id, cat, rate, side, limit=RATE_PAGE, offset=offset, principal=principal
     )
     return render(
         request,
@@ -464,7 +464,9 @@ def metric_records(
         raise Invalid({"code": "未知的指标"})
     if not principal.reads_everything:
         unit_id = principal.unit_id
-    rows, count, total = metrics.drill(db, code, start, end, unit_id, limit=RATE_PAGE, offset=offset)
+    rows, count, total = metrics.drill(
+        db, code, start, end, unit_id, principal=principal, limit=RATE_PAGE, offset=offset
+    )
     query = urlencode(
         [("code", code), ("start", start), ("end", end), *([("unit_id", unit_id)] if unit_id is not None else [])]
     )

@@ -467,13 +467,15 @@ def _project_page(
     from app.services import investors
 
     investor = investors.get(db, project.investor_id)
+    shown = projects.view(principal, project)
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
-            "name": projects.display_name(principal, project),
-            "investor": investor if projects.sees_identity(principal, project) else None,
+            "shown": shown,
+            "name": shown.name,
+            "investor": investor if shown.visible else None,
             "responsible": units.get(db, project.responsible_unit_id),
             "introducing": units.get(db, project.introducing_unit_id),
             "flags": projects.flags(project, t),

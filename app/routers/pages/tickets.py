@@ -264,6 +264,8 @@ def _page(
             "events": events,
             "category": db.get(TicketCategory, ticket.category_id),
             "project_name": projects.display_name(principal, project) if project else None,
+            "title": tickets.shown_text(db, principal, ticket, ticket.title),
+            "description": tickets.shown_text(db, principal, ticket, ticket.description),
             "project_link": project is not None and projects.can_read(principal, project),
             "investor_name": investor.name if investor else None,
             "reporter": units.get(db, ticket.reporter_unit_id),

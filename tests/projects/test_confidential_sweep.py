@@ -1,0 +1,360 @@
+"""A confidential project stays confidential on every path.
+
+A confidential project of unit A is planted with a unique real name, a unique investor, a unique
+introducer (on the project, its lead, its introducer registration and its credit) and a lead. Then
+every page and API endpoint that can show a project is requested, with its path parameters filled
+from the planted objects, as
+
+- the supervisor (督查室: a person who reads everything, but is neither the coordinator nor a leader),
+- a global read-only API token (it reads everything, but a system is not a person),
+- another unit's staff,
+
+together with the XLSX exports (unpacked to text) and searches for the secret strings. None of the
+secret strings may appear anywhere, while the code name does where the project is listed; and a
+search by the real name or the investor's name finds nothing. The coordinator and unit A's own staff
+do see the real name (so the sweep can fail).
+
+The audit pages (/audit*) are left out here: their masking is covered by the audit tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.models.award import Award, AwardStatus, PolicyKind, RecipientType
+from app.models.base import utcnow
+from app.models.lead import Lead, LeadStatus, RegistryEntry
+from app.models.project import FundsSource, FundsStatus, Project, Stage
+from app.models.ticket import Notification, OutboxEvent
+from app.models.unit import Unit, UnitKind
+from app.models.user import Role, User
+from app.principal import Principal
+from app.schemas.tickets import TicketRoute
+from app.services import metrics, performance, tickets
+from tests.awards.factories import make_credit, make_policy, make_registration
+from tests.conftest import login
+from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
+from tests.projects.factories import make_funds, make_investor, make_lead, make_project
+from tests.tickets.factories import load_calendar_2026, make_category, make_ticket
+
+TODAY = date.today()
+YEAR_START = date(TODAY.year, 1, 1)
+SECRET_NAME = "鲲鹏九号绝密晶圆厂项目"
+SECRET_INVESTOR = "潜龙隐秘半导体控股有限公司"
+SECRET_INTRODUCER = "甄隐名引荐人"
+SECRET_CONTACT = "贾密联系人"
+CODE_NAME = "青山07号"
+SECRETS = (SECRET_NAME, SECRET_INVESTOR, SECRET_INTRODUCER, SECRET_CONTACT)
+
+# GET routes that cannot show a project, or that another helper's tests cover
+SKIPPED = re.compile(r"^/(audit|docs|openapi|healthz|readyz|login|static)")
+
+
+@dataclass
+class World:
+    check_id: int
+    a: Unit
+    b: Unit
+    project: Project
+    lead: Lead
+    ticket_id: int
+    award_id: int
+    coordinator: User
+    staff_a: User
+    staff_b: User
+    supervisor: User
+    leader: User
+    read_token: str
+
+
+@pytest.fixture
+def world(db: Session, files_dir: Any) -> World:
+    n = uuid.uuid4().hex[:6]
+    bureau = make_unit(db, name=f"县招商局{n}", kind=UnitKind.department, tier=1)
+    office = make_unit(db, name=f"县督查室{n}", kind=UnitKind.department, tier=2)
+    a = make_unit(db, name=f"城关镇{n}", short_name=f"城关{n}")
+    b = make_unit(db, name=f"河口镇{n}", short_name=f"河口{n}")
+    coordinator = make_user(db, bureau, Role.coordinator)
+    supervisor = make_user(db, office, Role.supervisor)
+    leader = make_user(db, bureau, Role.leader)
+    staff_a = make_user(db, a)
+    staff_b = make_user(db, b)
+    investor = make_investor(db, name=SECRET_INVESTOR, contact_name=SECRET_CONTACT)
+    lead = make_lead(
+        db,
+        a,
+        investor,
+        project_name=SECRET_NAME,
+        introducer_name=SECRET_INTRODUCER,
+        contact_name=SECRET_CONTACT,
+        lead_date=TODAY - timedelta(days=3) if TODAY.timetuple().tm_yday > 3 else TODAY,
+        status=LeadStatus.valid,
+    )
+    signed = max(YEAR_START, TODAY - timedelta(days=2))
+    project = make_project(
+        db,
+        a,
+        stage=Stage.started,
+        reached=signed,
+        investor=investor,
+        name=SECRET_NAME,
+        code_name=CODE_NAME,
+        is_confidential=True,
+        introducer_name=SECRET_INTRODUCER,
+        lead_id=lead.id,
+        contract_investment=Decimal(20000),
+        start_by=signed,
+    )
+    make_funds(db, project, 3000, arrived_on=signed, status=FundsStatus.confirmed, source=FundsSource.out_of_province)
+    make_funds(db, project, 500, arrived_on=signed)  # waiting for the bureau: on /funds/pending
+    db.add(  # the lead's first-report registration (首报首谈), which every unit reads
+        RegistryEntry(
+            investor_id=investor.id,
+            lead_id=lead.id,
+            project_name=SECRET_NAME,
+            intended_investment=Decimal(20000),
+            holder_unit_id=a.id,
+            registered_at=utcnow(),
+        )
+    )
+    registration = make_registration(db, project, SECRET_INTRODUCER, registered_on=signed - timedelta(days=30))
+    make_credit(db, project, RecipientType.unit, a.name, 60, unit_id=a.id)
+    make_credit(db, project, RecipientType.introducer, SECRET_INTRODUCER, 40, introducer_id=registration.id)
+    policy = make_policy(db, PolicyKind.honour, {"amount": "10000"})
+    award = Award(
+        policy_version_id=db.execute(
+            text("SELECT id FROM policy_version WHERE policy_id = :p"), {"p": policy.id}
+        ).scalar_one(),
+        project_id=project.id,
+        applicant_unit_id=a.id,
+        recipient_type=RecipientType.introducer,
+        recipient_name=SECRET_INTRODUCER,
+        budget_year=TODAY.year,
+        calculation="荣誉奖励 10000 元",
+        amount=Decimal(10000),
+        status=AwardStatus.notice,
+        notice_from=TODAY,
+        notice_to=TODAY + timedelta(days=7),
+    )
+    db.add(award)
+    load_calendar_2026(db)
+    category = make_category(db)
+    ticket = make_ticket(
+        db, a, category, project_id=project.id, investor_id=investor.id, title=f"{SECRET_NAME}施工用电接入问题"
+    )
+    read_token = make_token(db, None, read_only=True)
+    db.flush()
+    # routed to unit B through the service, which tells B's staff (notifications) and the webhooks (outbox)
+    bureau_principal = Principal(role=Role.coordinator, unit_id=bureau.id, label="招商局", user_id=coordinator.id)
+    tickets.route(db, bureau_principal, ticket.id, TicketRoute(version=ticket.version, handling_unit_id=b.id))
+    # the supervisor's spot-check of the period's records, every one drawn
+    supervising = Principal(role=Role.supervisor, unit_id=office.id, label="督查室", user_id=supervisor.id)
+    check = performance.draw(db, supervising, YEAR_START, TODAY, fraction=Decimal(100), seed=7)
+    db.commit()
+    return World(
+        check.id,
+        a,
+        b,
+        project,
+        lead,
+        ticket.id,
+        award.id,
+        coordinator,
+        staff_a,
+        staff_b,
+        supervisor,
+        leader,
+        read_token,
+    )
+
+
+# --- the requests ------------------------------------------------------------------------------------
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _routes(route.original_router.routes)
+
+
+def _filled(path: str, w: World) -> list[str]:
+    """The path with its parameters filled from the planted objects (a metric's code: each one)."""
+    values = {
+        "project_id": w.project.id,
+        "lead_id": w.lead.id,
+        "investor_id": w.project.investor_id,
+        "ticket_id": w.ticket_id,
+        "award_id": w.award_id,
+        "check_id": w.check_id,
+        "unit_id": w.a.id,
+        "kind": "monthly",
+        "year": TODAY.year,
+        "number": TODAY.month,
+    }
+    names = re.findall(r"\{([^}]+)\}", path)
+    if "code" in names:
+        return [p for code in metrics.METRICS for p in _filled(path.replace("{code}", code), w)]
+    if any(name not in values for name in names):
+        return []  # an object the world has none of (a user, a photo, a policy…): shows no project
+    return [re.sub(r"\{([^}]+)\}", lambda m: str(values[m.group(1)]), path)]
+
+
+def _urls(app: Any, w: World, *, api: bool) -> list[str]:
+    period = f"start={YEAR_START}&end={TODAY}"
+    urls: list[str] = []
+    if api:  # every API operation is in the schema, under its full path
+        paths = [path for path, operations in app.openapi()["paths"].items() if "get" in operations]
+    else:
+        paths = [r.path for r in _routes(app.router.routes) if "GET" in r.methods and not r.path.startswith("/api/")]
+    for path in paths:
+        if SKIPPED.match(path):
+            continue
+        for url in _filled(path, w):
+            urls.append(url)
+            urls.append(f"{url}?{period}&year={TODAY.year}")
+    if api:
+        urls += [f"/api/v1/metrics/{code}/records?{period}" for code in metrics.METRICS]
+        urls += [f"/api/v1/rates?{period}", f"/api/v1/rankings?year={TODAY.year}"]
+        urls += [f"/api/v1/projects?q={CODE_NAME}", "/api/v1/registry", "/api/v1/duplicates"]
+    else:
+        urls += [f"/metrics/records?code={code}&{period}" for code in metrics.METRICS]
+        urls += [
+            f"/rates/projects?rate={rate}&side={side}&{period}"
+            for rate in ("fulfilment", "funds", "start")
+            for side in ("above", "below")
+        ]
+        urls += [f"/projects?q={CODE_NAME}", f"/projects?unit_id={w.a.id}", "/tickets?box=open", "/notifications"]
+    return urls
+
+
+def _searches(*, api: bool) -> list[str]:
+    base = (
+        ["/api/v1/projects", "/api/v1/leads", "/api/v1/investors", "/api/v1/tickets/requests"]
+        if api
+        else [
+            "/projects",
+            "/leads",
+            "/investors",
+            "/tickets?box=open",
+            "/leads/new/lookup",
+            "/units/search",
+        ]
+    )
+    return [f"{path}?q={secret}" for path in base for secret in SECRETS]
+
+
+def text_of(response: Any) -> str:
+    """The response as text; an XLSX workbook unpacked to the text of its cells."""
+    if response.content[:2] == b"PK":
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value
+        )
+    return response.text
+
+
+def leaks(client: TestClient, urls: list[str], headers: dict[str, str] | None = None) -> list[str]:
+    found = []
+    for url in urls:
+        response = client.get(url, headers=headers or {})
+        assert response.status_code < 500, (url, response.text[:300])
+        body = text_of(response)
+        searched = re.search(r"[?&]q=([^&]+)", url)
+        if searched:  # a search form shows what was typed in its box: that is no leak
+            body = body.replace(f'value="{searched.group(1)}"', "")
+        found += [f"{url}: {secret}" for secret in SECRETS if secret in body]
+    return found
+
+
+def signed_in(app: Any, db: Session, user: User) -> TestClient:
+    db.commit()
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    response = login(client, user.username, PASSWORD)
+    assert response.status_code == 303, response.text[:300]
+    return client
+
+
+# --- the sweep ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["supervisor", "staff_b"])
+def test_no_page_shows_a_confidential_projects_identity_to_those_who_may_not_see_it(app, db, world, who):
+    client = signed_in(app, db, getattr(world, who))
+    urls = _urls(app, world, api=False) + _searches(api=False)
+    assert len(urls) > 60
+    assert leaks(client, urls) == []
+    # a search by the real name or the investor's name does not find the project either
+    for secret in (SECRET_NAME, SECRET_INVESTOR):
+        assert CODE_NAME not in client.get(f"/projects?q={secret}").text
+    if who == "supervisor":  # it reads everything: the project is listed, by its code name
+        for url in (
+            "/projects",
+            f"/projects/{world.project.id}",
+            f"/metrics/records?code=new_starts&start={YEAR_START}&end={TODAY}",
+            f"/metrics/records?code=funds_domestic&start={YEAR_START}&end={TODAY}",
+            f"/rates/projects?rate=start&side=above&start={YEAR_START}&end={TODAY}",
+            "/funds/pending",
+            f"/tickets/{world.ticket_id}",
+            "/tickets?box=open",
+        ):
+            assert CODE_NAME in client.get(url).text, url
+
+
+@pytest.mark.parametrize("who", ["read_token", "staff_b"])
+def test_no_api_endpoint_shows_a_confidential_projects_identity_to_those_who_may_not_see_it(app, db, world, who):
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    if who == "read_token":
+        headers = bearer(world.read_token)
+    else:
+        headers = bearer(make_token(db, world.b))
+        db.commit()
+    urls = _urls(app, world, api=True) + _searches(api=True)
+    assert len(urls) > 40
+    assert leaks(client, urls, headers) == []
+    for secret in (SECRET_NAME, SECRET_INVESTOR):
+        assert client.get(f"/api/v1/projects?q={secret}", headers=headers).json()["total"] == 0
+    if who == "read_token":
+        listed = client.get("/api/v1/projects", headers=headers).text
+        records = client.get(f"/api/v1/metrics/new_starts/records?start={YEAR_START}&end={TODAY}", headers=headers)
+        assert CODE_NAME in listed and CODE_NAME in records.text
+
+
+def test_no_notification_names_a_confidential_project_to_another_unit(db, world):
+    texts = [
+        f"{n.title} {n.body}" for n in db.scalars(select(Notification).where(Notification.user_id == world.staff_b.id))
+    ]
+    texts += [json.dumps(e.payload, ensure_ascii=False) for e in db.scalars(select(OutboxEvent))]
+    assert texts  # unit B handles the ticket: it was told
+    assert not [t for t in texts for secret in SECRETS if secret in t]
+
+
+@pytest.mark.parametrize("who", ["coordinator", "staff_a", "leader"])
+def test_the_projects_own_unit_the_coordinator_and_leaders_see_its_identity(app, db, world, who):
+    client = signed_in(app, db, getattr(world, who))
+    page = client.get(f"/projects/{world.project.id}").text
+    assert SECRET_NAME in page and SECRET_INVESTOR in page
+    records = client.get(f"/metrics/records?code=new_starts&start={YEAR_START}&end={TODAY}&unit_id={world.a.id}")
+    assert SECRET_NAME in records.text
+    assert SECRET_NAME in client.get(f"/projects?q={SECRET_INVESTOR}").text
+    assert SECRET_INTRODUCER in client.get(f"/awards/projects/{world.project.id}").text

@@ -388,8 +388,8 @@ KNOWN_GAPS = {
     "/funds/{funds_id}/review": "an inline row form on the project page: the typed note is not shown again",
     "/funds/{funds_id}/reverse": "the project page shown again has no reversal form for the row",
     "/tickets/{ticket_id}/route": "the routing note (a textarea) is not shown again",
-    "/leads/{lead_id}/judge": "the message is shown above the form, not beside the reason",
-    "/activities/{kind}": "the activity forms are shown again empty",
+    "/leads/{lead_id}/judge": "a rule of the whole form (a reason for 无效): its message is at the top of the form and "
+    "the reason box is marked invalid",
     "/awards/budget": "the note is not shown again",
     "/awards/policies": "the messages are listed at the top of the form, not beside each field",
     "/awards/projects/{project_id}/introducers": "the typed phone and confirmation are not shown again",

@@ -718,10 +718,17 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
         else:
             raise NotFound("未知的活动类型")
     except Invalid as exc:
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         return render(
             request,
             "performance/activities.html",
-            {**activities.recent(db, principal), "errors": exc.errors, "today": date.today()},
+            {
+                **activities.recent(db, principal),
+                "errors": exc.errors,
+                "today": date.today(),
+                "sent": kind,
+                "values": values,
+            },
             status_code=422,
         )
     return go(request, "/activities")

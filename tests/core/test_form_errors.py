@@ -4,7 +4,8 @@ Sent once as a browser sends it and once as htmx does (`HX-Request: true`), whic
 the form's block for forms that are sent by htmx (a block rendered alone used to miss the macros
 its template imports: "'conflict_notice' is undefined", a 500 shown as a toast). The forms are
 enumerated from the application's page routes that write: each has an invalid submission below,
-or is listed in NOT_A_FORM with the reason. Runs on SQLite and PostgreSQL.
+or is listed in NOT_A_FORM with the reason. Each refusal must also leave every table as it was.
+Runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from app.models.unit import Unit
 from app.models.user import User
 from tests.conftest import csrf_from
 from tests.core.conftest import World, signed_in
-from tests.core.test_refusal_rollback import write_routes
+from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
@@ -467,8 +468,11 @@ def test_every_form_answers_422_with_the_message_beside_the_field_and_keeps_what
             row = db.get(model, world.ids[key])
             values[field_name] = str(row.version)
         headers = {"HX-Request": "true"} if htmx else {}
+        before = snapshot(db)
         response = client.post(url, data={"csrf_token": csrf, **values}, headers=headers)
         where = f"{path} ({'htmx' if htmx else 'browser'})"
+        if changed(before, snapshot(db)):  # a refusal changes nothing (the rule of test_refusal_rollback)
+            failures.append(f"{where}: {response.status_code} changed {changed(before, snapshot(db))}")
         if path in KNOWN_GAPS:
             if response.status_code != 422:
                 failures.append(f"{where}: {response.status_code}, not 422")

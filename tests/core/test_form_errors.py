@@ -391,7 +391,6 @@ KNOWN_GAPS = {
     "/tickets/{ticket_id}/route": "the routing note (a textarea) is not shown again",
     "/leads/{lead_id}/judge": "a rule of the whole form (a reason for 无效): its message is at the top of the form and "
     "the reason box is marked invalid",
-    "/awards/budget": "the note is not shown again",
     "/awards/policies": "the messages are listed at the top of the form, not beside each field",
     "/awards/projects/{project_id}/introducers": "the typed phone and confirmation are not shown again",
     "/awards/projects/{project_id}/credit": "the message is shown above the credit form, not inside it",

@@ -1,4 +1,5 @@
-"""Engine and sessions. One transaction per request: commit on success, roll back on error."""
+"""Engine and sessions. One transaction per request: committed when the request succeeds, rolled
+back when it fails or is refused (any answer with status >= 400, see `end_request`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ log = logging.getLogger("app.db")
 
 BUSY_TIMEOUT_MS = 30_000
 AFTER_COMMIT = "after_commit"
+REFUSED = "refused"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -117,6 +119,10 @@ def after_commit(session: Session, work: Callable[[Session], None]) -> None:
 def commit_request(session: Session) -> None:
     """Commit the request's transaction, then run its after-commit bookkeeping."""
     session.commit()
+    _run_bookkeeping(session)
+
+
+def _run_bookkeeping(session: Session) -> None:
     for work in session.info.pop(AFTER_COMMIT, []):
         try:
             begin_write(session, busy_ms=200)
@@ -125,6 +131,37 @@ def commit_request(session: Session) -> None:
         except OperationalError as exc:
             session.rollback()
             log.info("bookkeeping skipped, database busy: %s", exc)
+
+
+def mark_refused(session: Session, status_code: int) -> None:
+    """Record the status of the request's answer: one >= 400 means the request was refused."""
+    if status_code >= 400:
+        session.info[REFUSED] = True
+
+
+def end_request(session: Session) -> None:
+    """End the request's transaction: the one rule for every route, pages and API alike.
+
+    A request whose answer was refused (status >= 400, whether raised as an error or returned as a
+    page showing a form again with its errors) changes nothing: whatever it flushed is rolled back.
+    Otherwise it is committed. The after-commit bookkeeping (a session's last use) runs either way.
+    What a refusal must leave behind (a failed sign-in, a lockout) is committed beforehand with
+    `commit_refusal_record`; a permission denial is audited in a session of its own (app.main).
+    """
+    if session.info.pop(REFUSED, False):
+        session.rollback()
+        _run_bookkeeping(session)
+    else:
+        commit_request(session)
+
+
+def commit_refusal_record(session: Session) -> None:
+    """Commit now what the request wrote so far: the record of a refusal that must outlive the
+    refusal's rollback (failed sign-ins, lockouts, their audit entries, the address throttle).
+
+    For a request that has written nothing else before (a sign-in attempt): what follows runs in
+    a new transaction, rolled back with the refusal."""
+    session.commit()
 
 
 def has_pending_work(session: Session) -> bool:

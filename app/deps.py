@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.config import Settings
-from app.db import begin_write, commit_request, has_pending_work, is_sqlite, request_session
+from app.db import begin_write, end_request, has_pending_work, is_sqlite, request_session
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
@@ -56,7 +56,7 @@ def database_slots(app: Any, *, long_running: bool = False) -> Semaphore:
 def _end(session: Session, *, commit: bool) -> None:
     try:
         if commit:
-            commit_request(session)
+            end_request(session)  # (rolled back instead if the answer refused the request)
         else:
             session.rollback()
     finally:
@@ -64,7 +64,9 @@ def _end(session: Session, *, commit: bool) -> None:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on error.
+    """One transaction per request: committed before the response is sent, rolled back on error
+    and whenever the endpoint's answer has a status >= 400 (app.db.end_request; the route,
+    app.routing.TransactionalRoute, tells the session the answer's status).
 
     A request waits for one of the process's database slots (settings `database_slots`, and
     `long_request_slots` for endpoints marked `long_running`) before it opens its session, and

@@ -4,7 +4,10 @@ lookup, a request none of its routes can serve.
 TransactionalRoute: a synchronous endpoint runs in a worker thread, and the request's session
 (app.deps.get_db) used to be committed afterwards in another one. Committing in the endpoint's
 own thread, before it returns, saves that hop, and a transaction's locks (the audit chain's,
-a row's) are never held while the request queues for a thread.
+a row's) are never held while the request queues for a thread. It is also where the one rule
+"a refused request changes nothing" is applied to what endpoints return: an answer with status
+>= 400 (a form shown again with its errors, a JSON error) rolls the transaction back
+(app.db.end_request); an asynchronous endpoint's answer marks the session, and get_db ends it.
 
 IndexedRouter:
 
@@ -28,10 +31,11 @@ from typing import Any, TypeVar
 from fastapi import APIRouter
 from fastapi import routing as fastapi_routing
 from fastapi.routing import APIRoute
+from starlette.responses import Response
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
-from app.db import commit_request, request_session
+from app.db import end_request, mark_refused, request_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,13 +58,32 @@ def is_long_running(endpoint: Any) -> bool:
     return bool(getattr(endpoint, "long_running", False))
 
 
-def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _answer_status(result: Any, default: int | None) -> int:
+    if isinstance(result, Response):
+        return result.status_code
+    return default or 200
+
+
+def _committing(endpoint: Callable[..., Any], default_status: int | None) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
         result = endpoint(*args, **kwargs)
         session = request_session.get()
         if session is not None:
-            commit_request(session)
+            mark_refused(session, _answer_status(result, default_status))
+            end_request(session)
+        return result
+
+    return run
+
+
+def _marking(endpoint: Callable[..., Any], default_status: int | None) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        result = await endpoint(*args, **kwargs)
+        session = request_session.get()
+        if session is not None:
+            mark_refused(session, _answer_status(result, default_status))
         return result
 
     return run
@@ -68,12 +91,14 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 class TransactionalRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        plain = inspect.isfunction(endpoint) and not (
-            inspect.iscoroutinefunction(endpoint)
-            or inspect.isgeneratorfunction(endpoint)
-            or inspect.isasyncgenfunction(endpoint)
-        )
-        super().__init__(path, _committing(endpoint) if plain else endpoint, **kwargs)
+        default_status = kwargs.get("status_code")
+        if inspect.iscoroutinefunction(endpoint):
+            endpoint = _marking(endpoint, default_status)
+        elif inspect.isfunction(endpoint) and not (
+            inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint)
+        ):
+            endpoint = _committing(endpoint, default_status)
+        super().__init__(path, endpoint, **kwargs)
 
 
 def _first_segment(path: str) -> str:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import nodes
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -78,6 +79,48 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+_IMPORTS: dict[str, tuple[Any, list[nodes.Import | nodes.FromImport]]] = {}
+
+
+def _top_level_imports(name: str) -> list[nodes.Import | nodes.FromImport]:
+    """The `{% import %}` / `{% from ... import %}` statements at the top of a template and of the
+    templates it extends (read once per loaded version of the template)."""
+    template = env.get_template(name)
+    cached = _IMPORTS.get(name)
+    if cached is not None and cached[0] is template:
+        return cached[1]
+    assert env.loader is not None
+    source, _filename, _uptodate = env.loader.get_source(env, name)
+    found: list[nodes.Import | nodes.FromImport] = []
+    for node in env.parse(source).body:
+        if isinstance(node, nodes.Import | nodes.FromImport) and isinstance(node.template, nodes.Const):
+            found.append(node)
+        elif isinstance(node, nodes.Extends) and isinstance(node.template, nodes.Const):
+            found.extend(_top_level_imports(str(node.template.value)))
+    _IMPORTS[name] = (template, found)
+    return found
+
+
+def block_imports(name: str, context: dict[str, Any]) -> dict[str, Any]:
+    """What a template's top-level imports bind, for rendering one of its blocks alone.
+
+    jinja2-fragments renders a block without running the template's top level, where the macros
+    are imported (`{% from "components/forms.html" import field, conflict_notice %}`): every form
+    re-rendered for htmx failed with "'conflict_notice' is undefined". Binding them here, once for
+    every template, keeps templates free to import at the top as usual."""
+    bound: dict[str, Any] = {}
+    for node in _top_level_imports(name):
+        imported = env.get_template(str(node.template.value))  # type: ignore[attr-defined]
+        module = imported.make_module(context) if node.with_context else imported.module
+        if isinstance(node, nodes.Import):
+            bound[node.target] = module
+        else:
+            for entry in node.names:
+                source_name, alias = entry if isinstance(entry, tuple) else (entry, None)
+                bound[alias or source_name] = getattr(module, source_name)
+    return bound
+
+
 def render(
     request: Request,
     template: str,
@@ -98,6 +141,7 @@ def render(
     kwargs: dict[str, Any] = {}
     if block and is_htmx(request) and not request.headers.get("hx-boosted"):
         kwargs["block_name"] = block
+        ctx = {**ctx, **block_imports(template, ctx)}  # as in a full render: the imports win
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers, **kwargs)
     response.headers["Vary"] = "HX-Request"
     response.headers.setdefault("Cache-Control", "no-store")

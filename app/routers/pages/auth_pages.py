@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from app.db import commit_refusal_record
 from app.deps import (
     CSRF_COOKIE,
     AnonymousCsrf,
@@ -89,6 +90,7 @@ def login(request: Request, db: DbSession, settings: SettingsDep, csrf: Anonymou
     except TooManyRequests as exc:
         return render(request, "auth/login.html", {**context, "errors": {"__all__": exc.message}}, status_code=429)
     if user is None:
+        commit_refusal_record(db)  # the failure, the count towards a lock and the throttle outlive the refusal
         return render(
             request, "auth/login.html", {**context, "errors": {"__all__": GENERIC_LOGIN_ERROR}}, status_code=422
         )
@@ -173,6 +175,7 @@ def second_factor(
         user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
         user.failed_login_count = 0
         return _abandon_sign_in(request, db, settings, session)
+    commit_refusal_record(db)  # the wrong code counts towards a lock although the answer refuses
     return render(
         request,
         "auth/second_factor.html",

@@ -189,10 +189,11 @@ def budget_save(request: Request, db: DbSession, principal: PagePrincipal, form:
         with db.begin_nested():
             awards.set_budget(db, principal, year, amount, str(form.get("note") or "")[:500])
     except Invalid as exc:
+        typed = {k: v for k, v in form.items() if k in ("total", "note") and isinstance(v, str)}
         return render(
             request,
             "awards/budget.html",
-            {"b": awards.budget(db, year), "year": year, "errors": exc.errors},
+            {"b": awards.budget(db, year), "year": year, "errors": exc.errors, "values": typed},
             status_code=422,
         )
     return go(request, f"/awards/budget?year={year}")

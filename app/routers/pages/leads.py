@@ -698,7 +698,7 @@ def _settings(request: Request, db: DbSession, errors: dict[str, str], status_co
 
 @router.post("/admin/settings")
 def settings_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    policy.ensure_coordinator(principal)  # also for a form that changes nothing
+    policy.ensure_coordinator(principal)  # also when the form names no setting
     try:
         for key in app_settings.DEFAULTS:
             value = form.get(key)

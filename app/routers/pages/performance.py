@@ -513,6 +513,9 @@ def _reports(
     errors: dict[str, str],
     values: dict[str, Any],
     status_code: int = 200,
+    *,
+    cadence_errors: dict[str, str] | None = None,
+    cadence_values: dict[str, Any] | None = None,
 ) -> Response:
     today = date.today()
     periods = performance.periods(cadence, today.year, today) or performance.periods(
@@ -542,6 +545,8 @@ def _reports(
             "metrics": metrics.METRICS,
             "errors": errors,
             "values": values,
+            "cadence_errors": cadence_errors or {},
+            "cadence_values": cadence_values or {},
         },
         status_code=status_code,
     )
@@ -574,9 +579,18 @@ def report_submit(request: Request, db: DbSession, principal: PagePrincipal, for
 def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     policy.ensure_coordinator(principal)
     cadence = str(form.get("cadence") or "")
-    if cadence not in performance.CADENCE_LABELS:
-        raise Invalid({"cadence": "未知的报告类型"})
-    due_days = _int(form.get("due_days"), "due_days", 5)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        if cadence not in performance.CADENCE_LABELS:
+            raise Invalid({"cadence": "未知的报告类型"})
+        due_days = _int(form.get("due_days"), "due_days", 5)
+        if not 1 <= due_days <= 60:
+            raise Invalid({"due_days": "须为 1–60 天"})
+    except Invalid as exc:  # the form shown again, its message beside the field
+        shown = cadence if cadence in performance.CADENCE_LABELS else "monthly"
+        return _reports(
+            request, db, principal, shown, None, {}, {}, 422, cadence_errors=exc.errors, cadence_values=values
+        )
     row = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
     if row is None:
         db.add(ReportCadence(cadence=cadence, due_days=due_days, is_active=form.get("is_active") == "on"))
@@ -706,10 +720,17 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
         else:
             raise NotFound("未知的活动类型")
     except Invalid as exc:
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         return render(
             request,
             "performance/activities.html",
-            {**activities.recent(db, principal), "errors": exc.errors, "today": date.today()},
+            {
+                **activities.recent(db, principal),
+                "errors": exc.errors,
+                "today": date.today(),
+                "sent": kind,
+                "values": values,
+            },
             status_code=422,
         )
     return go(request, "/activities")

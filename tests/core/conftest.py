@@ -1,0 +1,88 @@
+"""Fixtures shared by the refusal tests: two towns' rows, signed-in clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.lead import DuplicatePair
+from app.models.unit import UnitKind
+from app.models.user import ApiToken, Role, User
+from app.services.security import sha256_hex
+from tests.conftest import login
+from tests.factories import PASSWORD, make_token, make_unit, make_user
+from tests.leads.factories import make_investor, make_lead
+from tests.projects.factories import make_funds, make_project
+from tests.tickets.factories import make_category, make_ticket
+
+
+@dataclass
+class World:
+    staff_a: User
+    staff_b: User
+    coordinator: User
+    token_a: str
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    n = uuid.uuid4().hex[:6]
+    bureau = make_unit(db, name=f"县招商局{n}", kind=UnitKind.department, tier=1)
+    town_a = make_unit(db, name=f"城关镇{n}")
+    town_b = make_unit(db, name=f"青石镇{n}")
+    staff_a = make_user(db, town_a)
+    staff_b = make_user(db, town_b)
+    coordinator = make_user(db, bureau, Role.coordinator)
+    project_b = make_project(db, town_b)
+    funds_b = make_funds(db, project_b)
+    investor_b = make_investor(db)
+    lead_b = make_lead(db, town_b, investor_b)
+    earlier_b = make_lead(db, town_b, investor_b, lead_date=date.today() - timedelta(days=20))
+    pair = DuplicatePair(lead_id=lead_b.id, earlier_lead_id=earlier_b.id, reasons="name")
+    db.add(pair)
+    category = make_category(db)
+    ticket_b = make_ticket(db, town_b, category)
+    token_b = db.execute(
+        select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(make_token(db, town_b)))
+    ).scalar_one()
+    token_a = make_token(db, town_a)
+    db.commit()
+    missing = 2_000_000_000  # an id no row has: refused as unknown
+    ids = {
+        "project_id": project_b.id,
+        "funds_id": funds_b.id,
+        "investor_id": investor_b.id,
+        "lead_id": lead_b.id,
+        "pair_id": pair.id,
+        "ticket_id": ticket_b.id,
+        "category_id": category.id,
+        "unit_id": town_b.id,
+        "user_id": staff_b.id,
+        "token_id": token_b,
+        "award_id": missing,
+        "claim_id": missing,
+        "check_id": missing,
+        "request_id": missing,
+        "sub_id": missing,
+        "campaign_id": missing,
+        "year": 2026,
+        "number": 1,
+    }
+    return World(staff_a, staff_b, coordinator, token_a, ids)
+
+
+def signed_in(app: FastAPI, db: Session, user: User) -> Iterator[TestClient]:
+    db.commit()
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        response = login(client, user.username, PASSWORD)
+        assert response.status_code == 303, response.text[:300]
+        yield client

@@ -20,7 +20,7 @@ from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
-from tests.projects.factories import make_funds, make_project
+from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tickets.factories import make_category, make_ticket
 
 
@@ -44,6 +44,7 @@ def world(db: Session) -> World:
     coordinator = make_user(db, bureau, Role.coordinator)
     project_b = make_project(db, town_b)
     funds_b = make_funds(db, project_b)
+    anomaly_b = make_anomaly(db, project_b)
     investor_b = make_investor(db)
     lead_b = make_lead(db, town_b, investor_b)
     earlier_b = make_lead(db, town_b, investor_b, lead_date=date.today() - timedelta(days=20))
@@ -60,6 +61,7 @@ def world(db: Session) -> World:
     ids = {
         "project_id": project_b.id,
         "funds_id": funds_b.id,
+        "anomaly_id": anomaly_b.id,
         "investor_id": investor_b.id,
         "lead_id": lead_b.id,
         "pair_id": pair.id,

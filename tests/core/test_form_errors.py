@@ -52,6 +52,9 @@ class Form:
 
 
 FORMS: dict[str, Form] = {
+    "/projects/{project_id}/anomalies/{anomaly_id}/clear": Form(
+        "coordinator", {"reason": "查"}, "reason", "reason", "请说明核查结果（至少 2 个字）"
+    ),
     "/login": Form("anonymous", {"username": "zhang.san", "password": ""}, "password", "username", "请输入密码"),
     "/account/password": Form(
         "owner",

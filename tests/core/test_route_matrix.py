@@ -42,7 +42,7 @@ from app.principal import SYSTEM
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
-from tests.projects.factories import make_funds, make_investor, make_lead, make_project
+from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
 from tests.tickets.factories import make_category, make_ticket
 
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -141,6 +141,7 @@ def build_world(db: Session) -> World:
         db, unit_a, secret_investor, project_name=SECRET_NAME, introducer_name=SECRET_INTRODUCER
     ).id
     funds = make_funds(db, project, 300)
+    anomaly = make_anomaly(db, secret)
     make_funds(db, secret, 900)
     category = make_category(db, name="矩阵测试类别")
     ticket = make_ticket(db, unit_a, category, title=A_PRIVATE[2], project_id=secret.id)
@@ -159,6 +160,7 @@ def build_world(db: Session) -> World:
         "investor_id": secret_investor.id,
         "project_id": secret.id,
         "funds_id": funds.id,
+        "anomaly_id": anomaly.id,
         "request_id": ticket.id,
         "ticket_id": ticket.id,
         "award_id": award.id,

@@ -15,11 +15,13 @@ from app.models.investor import Investor, InvestorKind, InvestorType
 from app.models.lead import Channel, Lead, LeadStatus
 from app.models.project import (
     STAGE_ORDER,
+    AnomalyKind,
     FundsArrival,
     FundsSource,
     FundsStatus,
     LostReason,
     Project,
+    ProjectAnomaly,
     ProjectStatus,
     Stage,
     size_band_for,
@@ -121,6 +123,14 @@ def make_funds(db: Session, project: Project, amount: Decimal | int = 100, **ove
     }
     values.update(overrides)
     row = FundsArrival(**values)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def make_anomaly(db: Session, project: Project, kind: AnomalyKind = AnomalyKind.stages_one_day) -> ProjectAnomaly:
+    """An open anomaly flag on the project, as a move on its stage line would raise it."""
+    row = ProjectAnomaly(project_id=project.id, kind=kind, detail="同一天内连续推进 3 个阶段", raised_on=date.today())
     db.add(row)
     db.flush()
     return row

@@ -1238,17 +1238,25 @@ def list_awards(
         stmt = stmt.where(Award.budget_year == year)
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(Award.id.desc()).limit(limit).offset(offset)).all()
+    return _with_recipients(db, principal, rows), total
+
+
+def _with_recipients(db: Session, principal: Principal, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Listed awards with their recipient as `principal` may see it; their projects read in one statement."""
+    ids = {a.project_id for a, _v, _p in rows if a.project_id is not None}
+    found = {p.id: p for p in db.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
     return [
-        {"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a)} for a, v, p in rows
-    ], total
+        {"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a, found.get(a.project_id))}
+        for a, v, p in rows
+    ]
 
 
-def recipient_shown(db: Session, principal: Principal, award: Award) -> str:
+def recipient_shown(db: Session, principal: Principal, award: Award, project: Project | None = None) -> str:
     """The award's recipient as the principal may see it: an introducer or the enterprise rewarded for a
     confidential project is "（保密）" to those who see only the project's code name."""
     if award.project_id is None or award.recipient_type not in (RecipientType.introducer, RecipientType.enterprise):
         return award.recipient_name
-    project = db.get(Project, award.project_id)
+    project = project or db.get(Project, award.project_id)
     return (
         award.recipient_name if project is None else str(projects.view(principal, project).reveal(award.recipient_name))
     )
@@ -1266,7 +1274,7 @@ def in_notice(db: Session, principal: Principal, today: date | None = None) -> l
         .order_by(Award.notice_from, Award.id)
         .limit(1000)
     ).all()
-    return [{"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a)} for a, v, p in rows]
+    return _with_recipients(db, principal, rows)
 
 
 def objections(db: Session, award_id: int) -> Sequence[AwardObjection]:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.models.award import Award, AwardStatus, PolicyKind, PolicyVersion, RecipientType
 from app.models.investor import Investor, InvestorKind, InvestorType
 from app.models.lead import Channel, Lead, LeadStatus
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
@@ -23,6 +24,7 @@ from app.models.ticket import Ticket, TicketCategory, TicketStatus, TicketUnit
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.services.names import name_key
+from tests.awards.factories import make_policy
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 
@@ -47,6 +49,9 @@ def counting(connection: Any) -> Iterator[list[str]]:
 
 
 def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: int) -> None:
+    version = db.query(PolicyVersion).first()
+    if version is None:
+        version = _first_version(db, make_policy(db, PolicyKind.special, {}))
     category = db.query(TicketCategory).first()
     if category is None:
         category = TicketCategory(code="utilities", name="供水供电", default_days=10)
@@ -89,6 +94,21 @@ def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: i
         )
         db.add(project)
         db.flush()
+        db.add(  # an award to the project's introducer, in its notice period: the recipient is shown per project
+            Award(
+                policy_version_id=version.id,
+                project_id=project.id,
+                applicant_unit_id=unit_id,
+                recipient_type=RecipientType.introducer,
+                recipient_name=f"引荐人{i}",
+                budget_year=today.year,
+                calculation="一事一议",
+                amount=Decimal(1000),
+                status=AwardStatus.notice,
+                notice_from=today,
+                notice_to=today + timedelta(days=7),
+            )
+        )
         db.add(
             FundsArrival(
                 project_id=project.id,
@@ -125,6 +145,7 @@ PAGES = {
         "/tickets?box=open",
         "/admin/users",
         "/awards",
+        "/awards/notice",
         "/targets",
         "/rates",
         "/rates/projects?rate=start&side=above",
@@ -138,9 +159,14 @@ API = [
     "/api/v1/projects?limit=200",
     "/api/v1/leads?limit=200",
     "/api/v1/investors?limit=200",
+    "/api/v1/awards?limit=200",
     "/api/v1/tickets/requests?limit=200",
     f"/api/v1/metrics/valid_leads/records?start={date.today().year}-01-01&end={date.today()}",
 ]
+
+
+def _first_version(db: Session, policy: Any) -> PolicyVersion:
+    return db.query(PolicyVersion).filter(PolicyVersion.policy_id == policy.id).one()
 
 
 @pytest.fixture

@@ -470,3 +470,15 @@ def test_another_unit_typing_a_confidential_investor_is_told_only_that_another_u
     assert world.a.name in checked
     pairs = coordinator.get("/leads/duplicates/queue").text
     assert pairs.count(f'href="/leads/{world.lead.id}"') >= 2
+
+
+def test_webhook_payloads_carry_ids_and_codes_only(db, world):
+    """A webhook subscription is a system's, of no unit (the coordinator adds it): what it is sent must
+    name nothing, so that it needs no masking. Every event carries ids, codes and dates only (the
+    delivery adds its own ids, the event type and the time: notify.prepare)."""
+    events = list(db.scalars(select(OutboxEvent)))
+    assert {e.event_type for e in events} >= {"ticket.routed", "ticket.accepted", "ticket.escalated"}
+    for event in events:
+        assert set(event.payload) <= {"ticket_id", "action", "status", "handling_unit_id", "due_on", "project_id"}
+        for key, value in event.payload.items():
+            assert value is None or isinstance(value, int) or re.fullmatch(r"[a-z_0-9-]+", value), (key, value)

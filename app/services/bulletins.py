@@ -32,6 +32,7 @@ from app.models.project import (
 )
 from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
+from app.models.user import Role
 from app.principal import Principal
 from app.services import metrics, performance, projects, tickets
 from app.services.performance import pct, shown
@@ -225,6 +226,9 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
         .order_by(Ticket.due_on)
         .limit(30)
     ).all()
+    # a bulletin goes to every unit: a ticket's title as one who sees no confidential project's identity
+    everyone = Principal(role=Role.supervisor, unit_id=None, label="通报")
+    ticket_views = tickets.project_views(db, everyone, [tk for tk, _u in overdue])
     title = (
         f"{year}年{start.month}月招商引资工作调度情况"
         if kind == "monthly"
@@ -260,7 +264,12 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
             for p, u in stalled
         ],
         "overdue_tickets": [
-            {"id": tk.id, "title": tk.title, "unit": u, "due_on": tk.due_on.isoformat() if tk.due_on else ""}
+            {
+                "id": tk.id,
+                "title": ticket_views[tk.id].redact(tk.title) if tk.id in ticket_views else tk.title,
+                "unit": u,
+                "due_on": tk.due_on.isoformat() if tk.due_on else "",
+            }
             for tk, u in overdue
         ],
     }

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor
 from app.models.lead import Channel, DuplicatePair, DuplicateStatus, Lead, LeadCredit, LeadStatus
+from app.models.project import Project
 from app.models.setting import AppSetting
 from app.models.unit import Unit
 from app.principal import Principal
@@ -58,24 +60,33 @@ class DuplicateSuspected(DomainError):
     message = "疑似与其他单位已报的线索重复，请确认后再提交"
 
 
+HELD_ELSEWHERE = "其他单位"
+
+
 @dataclass
 class Match:
+    """An earlier lead that looks like the same investor. `hidden`: it is the lead of a confidential
+    project whose identity the asking principal does not see; `to_dict` (what is shown: the form's
+    warning, the API's check and 409) then says only that another unit holds a matching lead, and when."""
+
     lead_id: int
     unit_id: int
     unit_name: str
     lead_date: date
     investor_name: str
     reasons: list[str] = field(default_factory=list)
+    hidden: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "lead_id": self.lead_id,
-            "unit_id": self.unit_id,
-            "unit_name": self.unit_name,
+            "lead_id": None if self.hidden else self.lead_id,
+            "unit_id": None if self.hidden else self.unit_id,
+            "unit_name": HELD_ELSEWHERE if self.hidden else self.unit_name,
             "lead_date": self.lead_date.isoformat(),
-            "investor_name": self.investor_name,
+            "investor_name": projects.HIDDEN if self.hidden else self.investor_name,
             "reasons": self.reasons,
             "reason_text": "、".join(REASON_LABELS[r] for r in self.reasons),
+            "hidden": self.hidden,
         }
 
 
@@ -176,6 +187,7 @@ def iter_for_export(
 
 def find_matches(
     db: Session,
+    principal: Principal,
     *,
     investor: Investor | None,
     name: str,
@@ -183,7 +195,16 @@ def find_matches(
     phones: Sequence[str],
     exclude_lead_id: int | None = None,
 ) -> list[Match]:
-    """Earlier leads, in any unit, that look like the same investor."""
+    """Earlier leads, in any unit, that look like the same investor.
+
+    Decision (issue 15): a match that is the lead of a confidential project whose identity `principal`
+    does not see (`projects.lead_visible`: another unit, the supervisor, a read-only token) is still
+    returned, so that the one typing is warned that another unit already holds a matching lead (the
+    first-report credit rules still apply and no duplicate is created unknowingly), but it is marked
+    `hidden`: what is shown of it (`Match.to_dict`) names neither the project, its investor, its unit,
+    its contact nor the lead's id, only "其他单位", the lead's date and what matched (what was typed).
+    The coordinator (and the leaders, the project's own units) see every match as it is. The pair
+    recorded when the lead is saved anyway links the real leads, for the coordinator to settle."""
     key = name_key(name) if name else ""
     phone_keys = sorted({phone_key(p) for p in phones if len(phone_key(p)) >= 7})
     conditions = []
@@ -199,7 +220,7 @@ def find_matches(
     if not conditions:
         return []
     stmt = (
-        select(Lead, Investor, Unit.name)
+        select(Lead, Investor, Unit.name, projects.lead_visible(principal))
         .join(Investor, Investor.id == Lead.investor_id)
         .join(Unit, Unit.id == Lead.unit_id)
         .where(or_(*conditions))
@@ -210,7 +231,7 @@ def find_matches(
     if exclude_lead_id is not None:
         stmt = stmt.where(Lead.id != exclude_lead_id)
     matches = []
-    for lead, inv, unit_name in db.execute(stmt).all():
+    for lead, inv, unit_name, visible in db.execute(stmt).all():
         reasons = []
         if investor is not None and lead.investor_id == investor.id:
             reasons.append("investor")
@@ -220,7 +241,7 @@ def find_matches(
             reasons.append("name")
         if phone_keys and (lead.contact_phone_key in phone_keys or inv.phone_key in phone_keys):
             reasons.append("phone")
-        matches.append(Match(lead.id, lead.unit_id, unit_name, lead.lead_date, inv.name, reasons))
+        matches.append(Match(lead.id, lead.unit_id, unit_name, lead.lead_date, inv.name, reasons, not visible))
     return matches
 
 
@@ -234,7 +255,7 @@ def check_duplicates(db: Session, principal: Principal, data: LeadCreate) -> lis
     phones = [data.contact_phone]
     if data.investor is not None:
         phones.append(data.investor.contact_phone)
-    return find_matches(db, investor=investor, name=name, code=code, phones=phones)
+    return find_matches(db, principal, investor=investor, name=name, code=code, phones=phones)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -391,6 +412,19 @@ def settle(db: Session, principal: Principal, pair_id: int, data: SettleDuplicat
     return pair
 
 
+def _hidden_project(principal: Principal, lead: Any, column: str) -> Any:
+    """A column of a confidential project of `lead` whose identity the principal does not see (NULL: none),
+    as a scalar subquery of the list's own statement."""
+    hidden = aliased(Project)
+    return (
+        select(getattr(hidden, column))
+        .where(hidden.lead_id == lead.id, ~projects.identity_visible(principal, hidden))
+        .order_by(hidden.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def list_pairs(
     db: Session,
     principal: Principal,
@@ -398,13 +432,38 @@ def list_pairs(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
+    """The suspected pairs. A pair one of whose leads is a confidential project's lead that the principal
+    does not see (the supervisor, a read-only token: `projects.lead_visible`) names neither that side's
+    investor, project nor contact: both sides' investor show "（保密）" (the pair says they are the same
+    investor), the hidden side shows the project's code name and no link, and the coordinator's decision
+    text is redacted. The coordinator, who settles duplicates, and the leaders see every pair as it is."""
     if not principal.reads_everything:
         raise policy.DeniedForbidden("仅招商局、领导和督查室可查看疑似重复")
     later, earlier = aliased(Lead), aliased(Lead)
     later_inv, earlier_inv = aliased(Investor), aliased(Investor)
     later_unit, earlier_unit = aliased(Unit), aliased(Unit)
+    masking = not projects.sees_every_identity(principal)
+    hidden_columns = (
+        [
+            _hidden_project(principal, later, "code_name").label("later_code"),
+            _hidden_project(principal, later, "name").label("later_project"),
+            _hidden_project(principal, earlier, "code_name").label("earlier_code"),
+            _hidden_project(principal, earlier, "name").label("earlier_project"),
+        ]
+        if masking
+        else []
+    )
     stmt = (
-        select(DuplicatePair, later, earlier, later_inv.name, earlier_inv.name, later_unit.name, earlier_unit.name)
+        select(
+            DuplicatePair,
+            later,
+            earlier,
+            later_inv.name,
+            earlier_inv.name,
+            later_unit.name,
+            earlier_unit.name,
+            *hidden_columns,
+        )
         .join(later, later.id == DuplicatePair.lead_id)
         .join(earlier, earlier.id == DuplicatePair.earlier_lead_id)
         .join(later_inv, later_inv.id == later.investor_id)
@@ -416,19 +475,34 @@ def list_pairs(
         stmt = stmt.where(DuplicatePair.status == status)
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.execute(stmt.order_by(DuplicatePair.id.desc()).limit(limit).offset(offset)).all()
-    return [
-        {
-            "pair": r[0],
-            "later": r[1],
-            "earlier": r[2],
+    result = []
+    for r in rows:
+        pair, later_lead, earlier_lead = r[0], r[1], r[2]
+        row = {
+            "pair": pair,
+            "later": later_lead,
+            "earlier": earlier_lead,
             "later_investor": r[3],
             "earlier_investor": r[4],
             "later_unit": r[5],
             "earlier_unit": r[6],
-            "reason_text": "、".join(REASON_LABELS.get(x, x) for x in r[0].reasons.split(",") if x),
+            "later_hidden": None,
+            "earlier_hidden": None,
+            "decision": pair.decision,
+            "reason_text": "、".join(REASON_LABELS.get(x, x) for x in pair.reasons.split(",") if x),
         }
-        for r in rows
-    ], total
+        if masking and (r.later_code is not None or r.earlier_code is not None):
+            secrets = [r.later_project, r.earlier_project]
+            for side, lead, code in (("later", later_lead, r.later_code), ("earlier", earlier_lead, r.earlier_code)):
+                if code is not None:
+                    secrets += [lead.project_name, lead.introducer_name, lead.contact_name, row[f"{side}_investor"]]
+                    row[f"{side}_hidden"] = projects.masked_name(SimpleNamespace(code_name=code))
+            secrets += [r[3], r[4]]
+            shown = projects.ProjectView(False, projects.HIDDEN, "", (projects.HIDDEN, *(s for s in secrets if s)))
+            row["later_investor"] = row["earlier_investor"] = projects.HIDDEN
+            row["decision"] = shown.redact(pair.decision)
+        result.append(row)
+    return result, total
 
 
 def credits(db: Session, lead: Lead) -> list[tuple[int, Decimal]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,6 +43,7 @@ from app import policy
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor
+from app.models.lead import Lead
 from app.models.project import Project
 from app.models.ticket import (
     CalendarDay,
@@ -257,7 +258,16 @@ def project_view(db: Session, principal: Principal, ticket: Ticket) -> projects.
     if project is None:
         return None
     investor = db.get(Investor, project.investor_id)
-    return projects.view(principal, project, investor.name if investor else None, project.introducer_name)
+    lead = db.get(Lead, project.lead_id) if project.lead_id else None
+    return projects.view(
+        principal,
+        project,
+        investor.name if investor else None,
+        project.introducer_name,
+        investor.contact_name if investor else None,
+        lead.contact_name if lead else None,
+        lead.introducer_name if lead else None,
+    )
 
 
 def shown_text(db: Session, principal: Principal, ticket: Ticket, text: str) -> str:
@@ -265,6 +275,49 @@ def shown_text(db: Session, principal: Principal, ticket: Ticket, text: str) -> 
     those who may not see them."""
     shown = project_view(db, principal, ticket)
     return shown.redact(text) if shown is not None else text
+
+
+def redactor(db: Session, principal: Principal, ticket: Ticket) -> Callable[[str], str]:
+    """`shown_text` for every free text of one ticket (its notes on the timeline, pause reason, remarks)."""
+    shown = project_view(db, principal, ticket)
+    return shown.redact if shown is not None else _as_is
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def project_views(db: Session, principal: Principal, rows: Sequence[Ticket]) -> dict[int, projects.ProjectView]:
+    """What the principal may see of each listed ticket's project, by ticket id, in one statement (a
+    ticket naming no project has none)."""
+    project_ids = sorted({t.project_id for t in rows if t.project_id})
+    if not project_ids:
+        return {}
+    found = db.execute(
+        select(
+            Project.id,
+            Project.name,
+            Project.code_name,
+            Project.is_confidential,
+            Project.responsible_unit_id,
+            Project.introducing_unit_id,
+            Project.introducer_name,
+            Investor.name.label("investor_name"),
+            Investor.contact_name.label("investor_contact"),
+            Lead.contact_name.label("lead_contact"),
+            Lead.introducer_name.label("lead_introducer"),
+        )
+        .outerjoin(Investor, Investor.id == Project.investor_id)
+        .outerjoin(Lead, Lead.id == Project.lead_id)
+        .where(Project.id.in_(project_ids))
+    ).all()
+    views = {
+        r.id: projects.view(
+            principal, r, r.investor_name, r.introducer_name, r.investor_contact, r.lead_contact, r.lead_introducer
+        )
+        for r in found
+    }
+    return {t.id: views[t.project_id] for t in rows if t.project_id in views}
 
 
 def _row_title(principal: Principal, r: Any) -> str:
@@ -297,21 +350,24 @@ def _payload(ticket: Ticket, action: str) -> dict[str, Any]:
     }
 
 
-def _announce(db: Session, ticket: Ticket, action: str, users: Sequence[int], title: str) -> None:
+def _announce(
+    db: Session, ticket: Ticket, action: str, users: Sequence[int], title: str | Callable[[str], str]
+) -> None:
+    """Tell `users` (each only what they may see of the ticket's project) and the webhooks (ids only).
+    `title`: the notification's title, or a function of the ticket's title as the reader may see it (a
+    title cut short is cut after the project's names are removed, so that no part of one is left)."""
     link = f"/tickets/{ticket.id}"
+
+    def titled(shown_title: str) -> str:
+        return title(shown_title) if callable(title) else title
+
     project = db.get(Project, ticket.project_id) if ticket.project_id else None
     if project is None or not project.is_confidential:
-        notify.to_users(db, users, title, body=ticket.title, link=link)
+        notify.to_users(db, users, titled(ticket.title), body=ticket.title, link=link)
         users = []
     for user_id in dict.fromkeys(u for u in users if u):  # each told only what they may see of the project
-        reader = _reader(db, user_id)
-        notify.to_users(
-            db,
-            [user_id],
-            shown_text(db, reader, ticket, title),
-            body=shown_text(db, reader, ticket, ticket.title),
-            link=link,
-        )
+        redact = redactor(db, _reader(db, user_id), ticket)
+        notify.to_users(db, [user_id], redact(titled(redact(ticket.title))), body=redact(ticket.title), link=link)
     notify.emit(db, f"ticket.{action}", _payload(ticket, action))
 
 
@@ -518,7 +574,7 @@ def act(
         **({"due_on": ticket.due_on.isoformat()} if action in ("resume", "reopen") and ticket.due_on else {}),
     )
     _attach(db, principal, ticket, event, files, names)
-    _announce(db, ticket, EVENT_NAMES[action], notify_users, f"问题“{ticket.title[:30]}”：{ACTION_LABELS[action]}")
+    _announce(db, ticket, EVENT_NAMES[action], notify_users, lambda t: f"问题“{t[:30]}”：{ACTION_LABELS[action]}")
     db.flush()
     return ticket
 
@@ -567,7 +623,7 @@ def escalate_overdue(db: Session, today: date | None = None) -> int:
                 f"已逾期（限 {ticket.due_on}），提请办理单位负责人督办",
                 users=targets,
             )
-            _announce(db, ticket, "escalated", targets, f"逾期督办：{ticket.title[:40]}")
+            _announce(db, ticket, "escalated", targets, lambda t: f"逾期督办：{t[:40]}")
             count += 1
         elif (
             ticket.escalated_on and workdays.working_days_between(ticket.escalated_on, today, calendar) >= leader_after
@@ -577,7 +633,7 @@ def escalate_overdue(db: Session, today: date | None = None) -> int:
             ticket.escalation_level = 2
             ticket.escalated_on = today
             _event(db, system, ticket, "escalate_leader", "逾期未办结，已升级到挂钩领导", users=targets)
-            _announce(db, ticket, "escalated", targets, f"逾期升级：{ticket.title[:40]}")
+            _announce(db, ticket, "escalated", targets, lambda t: f"逾期升级：{t[:40]}")
             count += 1
     db.flush()
     return count
@@ -783,12 +839,16 @@ def list_tickets(
         total = len(rows)
     else:  # every ticket has its category and reporter: the count needs no joins
         total = db.execute(select(func.count()).select_from(Ticket).where(*where)).scalar_one()
+    views = project_views(db, principal, [r[0] for r in rows])
     result = []
     for ticket, category_name, handler_name, reporter_name in rows:
         light, remaining = _deadline(today, ticket.status, ticket.due_on, ctx)
+        shown = views.get(ticket.id)
         result.append(
             {
                 "ticket": ticket,
+                "title": shown.redact(ticket.title) if shown else ticket.title,
+                "project": shown,
                 "category": category_name,
                 "handler": handler_name or "—",
                 "reporter": reporter_name,

@@ -38,13 +38,13 @@ from sqlalchemy.orm import Session
 
 from app.models.award import Award, AwardStatus, PolicyKind, RecipientType
 from app.models.base import utcnow
-from app.models.lead import Lead, LeadStatus, RegistryEntry
+from app.models.lead import DuplicatePair, DuplicateStatus, Lead, LeadStatus, RegistryEntry
 from app.models.project import FundsSource, FundsStatus, Project, Stage
-from app.models.ticket import Notification, OutboxEvent
+from app.models.ticket import Notification, OutboxEvent, TicketStatus
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.schemas.tickets import TicketRoute
+from app.schemas.tickets import TicketAction, TicketRoute
 from app.services import metrics, performance, tickets
 from tests.awards.factories import make_credit, make_policy, make_registration
 from tests.conftest import login
@@ -59,6 +59,8 @@ SECRET_INVESTOR = "潜龙隐秘半导体控股有限公司"
 SECRET_INTRODUCER = "甄隐名引荐人"
 SECRET_CONTACT = "贾密联系人"
 CODE_NAME = "青山07号"
+SECRET_PHONE = "13907770777"
+LONG_PREFIX = "县重点项目道路供水供电供气通信管线接入及施工便道协调问题之第十二项"  # 33 characters
 SECRETS = (SECRET_NAME, SECRET_INVESTOR, SECRET_INTRODUCER, SECRET_CONTACT)
 
 # GET routes that cannot show a project, or that another helper's tests cover
@@ -102,9 +104,21 @@ def world(db: Session, files_dir: Any) -> World:
         project_name=SECRET_NAME,
         introducer_name=SECRET_INTRODUCER,
         contact_name=SECRET_CONTACT,
+        contact_phone=SECRET_PHONE,
+        contact_phone_key=SECRET_PHONE,
         lead_date=TODAY - timedelta(days=3) if TODAY.timetuple().tm_yday > 3 else TODAY,
         status=LeadStatus.valid,
     )
+    # unit B's later leads of other investors, suspected duplicates of the confidential lead: one open (the
+    # same contact phone), one the coordinator dismissed with a decision that names the project
+    for reasons, status, decision in (
+        ("phone", DuplicateStatus.open, ""),
+        ("name", DuplicateStatus.dismissed, f"经核实，{SECRET_NAME}的客商{SECRET_INVESTOR}与此不是同一客商"),
+    ):
+        later = make_lead(db, b, make_investor(db), lead_date=TODAY, status=LeadStatus.pending)
+        db.add(
+            DuplicatePair(lead_id=later.id, earlier_lead_id=lead.id, reasons=reasons, status=status, decision=decision)
+        )
     signed = max(YEAR_START, TODAY - timedelta(days=2))
     project = make_project(
         db,
@@ -161,7 +175,36 @@ def world(db: Session, files_dir: Any) -> World:
     db.flush()
     # routed to unit B through the service, which tells B's staff (notifications) and the webhooks (outbox)
     bureau_principal = Principal(role=Role.coordinator, unit_id=bureau.id, label="招商局", user_id=coordinator.id)
-    tickets.route(db, bureau_principal, ticket.id, TicketRoute(version=ticket.version, handling_unit_id=b.id))
+    tickets.route(
+        db,
+        bureau_principal,
+        ticket.id,
+        TicketRoute(version=ticket.version, handling_unit_id=b.id, note=f"请协调{SECRET_INVESTOR}的用电"),
+    )
+    # unit B handles it: its notes on the timeline name the project as people would (the reporting unit A,
+    # the coordinator and the leaders may read them; the supervisor and tokens see them without the names)
+    handling = Principal(role=Role.unit_staff, unit_id=b.id, label="河口", user_id=staff_b.id)
+    for action, note in (
+        ("accept", f"已受理，联系{SECRET_CONTACT}"),
+        ("comment", f"{SECRET_NAME}的变压器已到货，{SECRET_INTRODUCER}在场"),
+        ("pause", f"等待{SECRET_INVESTOR}提交用电申请"),
+    ):
+        tickets.act(db, handling, ticket.id, TicketAction(version=ticket.version, action=action, note=note))
+    # an overdue ticket about the project (the dashboard lists overdue tickets)
+    make_ticket(
+        db,
+        a,
+        category,
+        status=TicketStatus.routed,
+        handler=b,
+        routed_on=TODAY - timedelta(days=40),
+        due_on=TODAY - timedelta(days=20),
+        project_id=project.id,
+        # the name straddles where a notification's title is cut (40 characters)
+        title=f"{LONG_PREFIX}{SECRET_NAME}道路接入逾期未办",
+        description=f"{SECRET_INVESTOR}反映道路未通",
+    )
+    tickets.escalate_overdue(db)  # unit B is told, by a title cut short
     # the supervisor's spot-check of the period's records, every one drawn
     supervising = Principal(role=Role.supervisor, unit_id=office.id, label="督查室", user_id=supervisor.id)
     check = performance.draw(db, supervising, YEAR_START, TODAY, fraction=Decimal(100), seed=7)
@@ -233,6 +276,7 @@ def _urls(app: Any, w: World, *, api: bool) -> list[str]:
         urls += [f"/api/v1/metrics/{code}/records?{period}" for code in metrics.METRICS]
         urls += [f"/api/v1/rates?{period}", f"/api/v1/rankings?year={TODAY.year}"]
         urls += [f"/api/v1/projects?q={CODE_NAME}", "/api/v1/registry", "/api/v1/duplicates"]
+        urls += ["/api/v1/duplicates?status=dismissed", "/api/v1/duplicates?status="]
     else:
         urls += [f"/metrics/records?code={code}&{period}" for code in metrics.METRICS]
         urls += [
@@ -241,6 +285,8 @@ def _urls(app: Any, w: World, *, api: bool) -> list[str]:
             for side in ("above", "below")
         ]
         urls += [f"/projects?q={CODE_NAME}", f"/projects?unit_id={w.a.id}", "/tickets?box=open", "/notifications"]
+        urls += ["/leads/duplicates/queue?status=dismissed", "/leads/duplicates/queue?status="]
+        urls += [f"/?unit_id={w.a.id}", f"/dashboard?unit_id={w.a.id}"]
     return urls
 
 
@@ -317,6 +363,9 @@ def test_no_page_shows_a_confidential_projects_identity_to_those_who_may_not_see
             "/funds/pending",
             f"/tickets/{world.ticket_id}",
             "/tickets?box=open",
+            "/leads/duplicates/queue",
+            "/leads/duplicates/queue?status=dismissed",
+            "/dashboard",
         ):
             assert CODE_NAME in client.get(url).text, url
 
@@ -347,6 +396,8 @@ def test_no_notification_names_a_confidential_project_to_another_unit(db, world)
     texts += [json.dumps(e.payload, ensure_ascii=False) for e in db.scalars(select(OutboxEvent))]
     assert texts  # unit B handles the ticket: it was told
     assert not [t for t in texts for secret in SECRETS if secret in t]
+    assert not [t for t in texts if SECRET_NAME[:5] in t]  # nor a name cut short
+    assert [t for t in texts if "逾期督办" in t and CODE_NAME in t]
 
 
 @pytest.mark.parametrize("who", ["coordinator", "staff_a", "leader"])
@@ -358,3 +409,76 @@ def test_the_projects_own_unit_the_coordinator_and_leaders_see_its_identity(app,
     assert SECRET_NAME in records.text
     assert SECRET_NAME in client.get(f"/projects?q={SECRET_INVESTOR}").text
     assert SECRET_INTRODUCER in client.get(f"/awards/projects/{world.project.id}").text
+    ticket = client.get(f"/tickets/{world.ticket_id}").text  # its notes, as written
+    assert SECRET_CONTACT in ticket and SECRET_INTRODUCER in ticket and SECRET_INVESTOR in ticket
+
+
+def test_the_coordinator_sees_both_sides_of_a_suspected_pair(app, db, world):
+    client = signed_in(app, db, world.coordinator)
+    queue = client.get("/leads/duplicates/queue").text
+    assert SECRET_INVESTOR in queue and f'href="/leads/{world.lead.id}"' in queue
+    assert SECRET_NAME in client.get("/leads/duplicates/queue?status=dismissed").text
+
+
+# --- the duplicate check while typing a new lead ------------------------------------------------------
+
+
+def _new_lead(**investor: str) -> dict[str, Any]:
+    return {
+        "channel": "business",
+        "lead_date": TODAY.isoformat(),
+        "intended_investment": "500",
+        "investor": {"kind": "company", "investor_type": "private", **investor},
+    }
+
+
+def test_another_unit_typing_a_confidential_investor_is_told_only_that_another_unit_holds_a_lead(app, db, world):
+    """Product decision (leads.find_matches): the match is reported, without the project, its investor,
+    its unit, its contact or the lead's id; the coordinator sees it all."""
+    client = signed_in(app, db, world.staff_b)
+    for url in (
+        f"/leads/new/lookup?investor_name={SECRET_INVESTOR}",
+        f"/leads/new/lookup?investor_name=某新客商&contact_phone={SECRET_PHONE}",
+        f"/investors/{world.project.investor_id}",
+    ):
+        page = client.get(url)
+        if url.startswith("/investors"):  # the investor itself is not shown to unit B
+            assert page.status_code == 404
+            continue
+        assert "其他单位" in page.text, url
+        assert world.a.name not in page.text and world.a.short_name not in page.text, url
+        assert not [secret for secret in SECRETS if secret in page.text], url
+    token = bearer(make_token(db, world.b))
+    db.commit()
+    api = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    for body in (_new_lead(name=SECRET_INVESTOR), _new_lead(name="某新客商有限公司", contact_phone=SECRET_PHONE)):
+        checked = api.post("/api/v1/leads/check-duplicates", json=body, headers=token)
+        assert checked.status_code == 200, checked.text
+        hidden = [m for m in checked.json() if m["hidden"]]
+        assert hidden and all(m["lead_id"] is None and m["unit_id"] is None for m in hidden)
+        assert hidden[0]["unit_name"] == "其他单位" and hidden[0]["lead_date"] == world.lead.lead_date.isoformat()
+        refused = api.post("/api/v1/leads", json=body, headers=token)
+        assert refused.status_code == 409
+        for answer in (checked.text, refused.text):
+            assert str(world.lead.id) not in [str(m.get("lead_id")) for m in checked.json()]
+            assert world.a.name not in answer and not [secret for secret in SECRETS if secret in answer]
+    # saved anyway: the pair links the real leads, for the coordinator to settle
+    saved = api.post("/api/v1/leads", json={**body, "acknowledge_duplicates": True}, headers=token)
+    assert saved.status_code == 201, saved.text
+    coordinator = signed_in(app, db, world.coordinator)
+    checked = coordinator.get(f"/leads/new/lookup?investor_name=某新客商&contact_phone={SECRET_PHONE}").text
+    assert world.a.name in checked
+    pairs = coordinator.get("/leads/duplicates/queue").text
+    assert pairs.count(f'href="/leads/{world.lead.id}"') >= 2
+
+
+def test_webhook_payloads_carry_ids_and_codes_only(db, world):
+    """A webhook subscription is a system's, of no unit (the coordinator adds it): what it is sent must
+    name nothing, so that it needs no masking. Every event carries ids, codes and dates only (the
+    delivery adds its own ids, the event type and the time: notify.prepare)."""
+    events = list(db.scalars(select(OutboxEvent)))
+    assert {e.event_type for e in events} >= {"ticket.routed", "ticket.accepted", "ticket.escalated"}
+    for event in events:
+        assert set(event.payload) <= {"ticket_id", "action", "status", "handling_unit_id", "due_on", "project_id"}
+        for key, value in event.payload.items():
+            assert value is None or isinstance(value, int) or re.fullmatch(r"[a-z_0-9-]+", value), (key, value)

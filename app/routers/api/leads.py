@@ -125,7 +125,10 @@ def list_duplicates(
 ) -> Page[DuplicateRead]:
     rows, total = leads.list_pairs(db, principal, status, limit=limit, offset=offset)
     return Page[DuplicateRead](
-        items=[DuplicateRead.model_validate(r["pair"]) for r in rows], total=total, limit=limit, offset=offset
+        items=[DuplicateRead.model_validate(r["pair"]).model_copy(update={"decision": r["decision"]}) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 

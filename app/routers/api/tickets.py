@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
 from app.models.unit import Unit
+from app.principal import Principal
 from app.routing import IndexedRouter
 from app.schemas.common import InputModel, Moment
 from app.schemas.tickets import TicketAction, TicketCreate
-from app.services import tickets, workdays
+from app.services import projects, tickets, workdays
 
 router = IndexedRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
 TZ = ZoneInfo("Asia/Shanghai")
@@ -88,9 +89,14 @@ class _Context:
     categories: dict[int, TicketCategory]
     handlers: dict[int, str]
     notes: dict[int, str]
+    views: dict[int, projects.ProjectView]  # what the principal may see of each ticket's project
+
+    def redact(self, ticket: Ticket, text: str) -> str:
+        shown = self.views.get(ticket.id)
+        return shown.redact(text) if shown is not None else text
 
 
-def _context(db: Session, rows: Sequence[Ticket]) -> _Context:
+def _context(db: Session, principal: Principal, rows: Sequence[Ticket]) -> _Context:
     unit_ids = sorted({t.handling_unit_id for t in rows if t.handling_unit_id})
     handlers: dict[int, str] = {}
     if unit_ids:
@@ -102,6 +108,7 @@ def _context(db: Session, rows: Sequence[Ticket]) -> _Context:
         categories={c.id: c for c in db.execute(select(TicketCategory)).scalars()},
         handlers=handlers,
         notes=tickets.latest_notes(db, [t.id for t in rows]),
+        views=tickets.project_views(db, principal, rows),
     )
 
 
@@ -115,10 +122,10 @@ def _service_request(ticket: Ticket, ctx: _Context) -> ServiceRequest:
     return ServiceRequest(
         service_request_id=str(ticket.id),
         status="closed" if ticket.status is TicketStatus.closed else "open",
-        status_notes=ctx.notes.get(ticket.id, "")[:500],
+        status_notes=ctx.redact(ticket, ctx.notes.get(ticket.id, ""))[:500],
         service_name=category.name if category else "",
         service_code=category.code if category else "",
-        description=ticket.description,
+        description=ctx.redact(ticket, ticket.description),
         agency_responsible=ctx.handlers.get(ticket.handling_unit_id, "") if ticket.handling_unit_id else "",
         requested_datetime=ticket.created_at,
         updated_datetime=ticket.updated_at,
@@ -171,14 +178,14 @@ def list_requests(
     )
     rows, _ = tickets.list_tickets(db, principal, f, limit=limit, offset=offset, today=today)
     found = [row["ticket"] for row in rows]
-    ctx = _context(db, found)
+    ctx = _context(db, principal, found)
     return [_service_request(ticket, ctx) for ticket in found]
 
 
 @router.get("/requests/{request_id}", summary="单个问题（Open311 以数组返回）")
 def get_request(request_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ServiceRequest]:
     ticket = tickets.get(db, principal, request_id)
-    return [_service_request(ticket, _context(db, [ticket]))]
+    return [_service_request(ticket, _context(db, principal, [ticket]))]
 
 
 @router.post(
@@ -223,7 +230,7 @@ def act(
 ) -> Response:
     ticket = tickets.act(db, principal, request_id, body)
     db.flush()
-    data = _service_request(ticket, _context(db, [ticket]))
+    data = _service_request(ticket, _context(db, principal, [ticket]))
     return guard.finish(JSONResponse(data.model_dump(mode="json"), status_code=200))
 
 

@@ -134,7 +134,7 @@ def lead_lookup(
         [
             m.to_dict()
             for m in leads.find_matches(
-                db, investor=None, name=investor_name.strip(), code=code, phones=[contact_phone]
+                db, principal, investor=None, name=investor_name.strip(), code=code, phones=[contact_phone]
             )
         ]
         if investor_name.strip() or code or contact_phone
@@ -152,7 +152,7 @@ def lead_pick_investor(
         [
             m.to_dict()
             for m in leads.find_matches(
-                db, investor=picked, name=picked.name, code=picked.credit_code, phones=[picked.contact_phone]
+                db, principal, investor=picked, name=picked.name, code=picked.credit_code, phones=[picked.contact_phone]
             )
         ]
         if picked
@@ -576,7 +576,12 @@ def _investor_page(
         }
         values["kind"] = investor.kind.value
         values["investor_type"] = investor.investor_type.value
-    related = leads.find_matches(db, investor=investor, name=investor.name, code=investor.credit_code, phones=[])
+    related = [
+        m.to_dict()
+        for m in leads.find_matches(
+            db, principal, investor=investor, name=investor.name, code=investor.credit_code, phones=[]
+        )
+    ]
     can_edit = principal.is_coordinator or policy.can_write_unit_owned(principal, investor.created_by_unit_id)
     return render(
         request,

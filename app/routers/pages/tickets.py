@@ -247,6 +247,7 @@ def _page(
     for photo in tickets.photos(db, ticket):
         photos_by_event.setdefault(photo.event_id, []).append(photo)
     events = tickets.timeline(db, ticket)
+    redact = tickets.redactor(db, principal, ticket)
     if principal.user_id is not None:  # opening the ticket reads its notifications
         notify.mark_read(db, principal.user_id, link=f"/tickets/{ticket.id}")
     report_event = next((e.id for e in events if e.action == "report"), None)
@@ -264,8 +265,13 @@ def _page(
             "events": events,
             "category": db.get(TicketCategory, ticket.category_id),
             "project_name": projects.display_name(principal, project) if project else None,
-            "title": tickets.shown_text(db, principal, ticket, ticket.title),
-            "description": tickets.shown_text(db, principal, ticket, ticket.description),
+            # every free text of the ticket as the principal may see it (a confidential project's names removed)
+            "title": redact(ticket.title),
+            "description": redact(ticket.description),
+            "proposed_handling": redact(ticket.proposed_handling),
+            "pause_reason": redact(ticket.pause_reason),
+            "verdict_remark": redact(ticket.verdict_remark),
+            "notes": {e.id: redact(e.note) for e in events},
             "project_link": project is not None and projects.can_read(principal, project),
             "investor_name": investor.name if investor else None,
             "reporter": units.get(db, ticket.reporter_unit_id),

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.models.investor import InvestorKind, InvestorType
 from app.models.lead import Channel, DisputeStatus, DuplicateStatus, LeadStatus, RegistryStatus
@@ -127,15 +127,22 @@ class LeadUpdate(LeadFields):
 class LeadJudge(InputModel):
     version: int = Field(**INT_ID)
     status: LeadStatus
-    reason: str = Field(default="", max_length=1000)
+    reason: str = Field(default="", max_length=1000, validate_default=True)
 
-    @model_validator(mode="after")
-    def _reason_for_invalid(self) -> LeadJudge:
-        if self.status is LeadStatus.invalid and not self.reason:
-            raise ValueError("认定无效须说明理由")
-        if self.status is LeadStatus.pending:
+    @field_validator("status")
+    @classmethod
+    def _judged(cls, status: LeadStatus) -> LeadStatus:
+        if status is LeadStatus.pending:
             raise ValueError("只能认定为有效或无效")
-        return self
+        return status
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_invalid(cls, reason: str, info: ValidationInfo) -> str:
+        # a rule on the status, told beside the reason box (the field the user must fill)
+        if info.data.get("status") is LeadStatus.invalid and not reason:
+            raise ValueError("认定无效须说明理由")
+        return reason
 
 
 class CreditShare(InputModel):

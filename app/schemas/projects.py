@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.models.project import (
     AnomalyKind,
@@ -212,17 +212,26 @@ class FundsCreate(InputModel):
 class FundsReview(InputModel):
     version: int = Field(**INT_ID)
     decision: Literal["confirm", "reject"]
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=1000, validate_default=True)
 
-    @model_validator(mode="after")
-    def _reason_for_reject(self) -> FundsReview:
-        if self.decision == "reject" and not self.note.strip():
+    @field_validator("note")
+    @classmethod
+    def _reason_for_reject(cls, note: str, info: ValidationInfo) -> str:
+        # a rule on the decision, told beside the note (the field the user must fill)
+        if info.data.get("decision") == "reject" and not note.strip():
             raise ValueError("退回须说明理由")
-        return self
+        return note
 
 
 class FundsReversal(InputModel):
     reason: str = Field(min_length=2, max_length=1000, description="更正原因")
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason_given(cls, reason: Any) -> Any:
+        if isinstance(reason, str) and len(reason.strip()) < 2:
+            raise ValueError("请说明更正原因（至少 2 个字）")
+        return reason
 
 
 class ProgressCreate(InputModel):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.models.ticket import Priority, TicketStatus, Verdict
 from app.schemas.common import InputModel, ReadModel
@@ -39,27 +39,46 @@ class TicketRoute(InputModel):
 TicketActionName = Literal["accept", "comment", "return", "pause", "resume", "resolve", "close", "reopen"]
 
 
+NOTE_NEEDED = {
+    "comment": "请填写内容",
+    "return": "请说明退回理由",
+    "pause": "请说明暂停计时的原因",
+    "resolve": "请填写办结情况",
+    "reopen": "请说明重新办理的原因",
+}
+
+
 class TicketAction(InputModel):
     version: int = Field(ge=1, le=MAX_ID)
     action: TicketActionName
-    note: str = Field(default="", max_length=4000, description="说明：退回理由、暂停原因、办结情况、评价备注等")
-    verdict: Verdict | None = Field(default=None, description="客商评价（关闭时必填）")
+    note: str = Field(
+        default="", max_length=4000, validate_default=True, description="说明：退回理由、暂停原因、办结情况、评价备注等"
+    )
+    verdict: Verdict | None = Field(default=None, validate_default=True, description="客商评价（关闭时必填）")
 
-    @model_validator(mode="after")
-    def _needs(self) -> TicketAction:
-        if self.action in ("comment", "return", "pause", "resolve", "reopen") and not self.note.strip():
-            raise ValueError(
-                {
-                    "comment": "请填写内容",
-                    "return": "请说明退回理由",
-                    "pause": "请说明暂停计时的原因",
-                    "resolve": "请填写办结情况",
-                    "reopen": "请说明重新办理的原因",
-                }[self.action]
-            )
-        if self.action == "close" and self.verdict is None:
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known_action(cls, action: Any) -> Any:
+        if action not in get_args(TicketActionName):  # on a page the action is a button: no option to pick
+            raise ValueError("未知的操作，请点击下方的按钮之一")
+        return action
+
+    # rules on the action, each told beside the field the user must fill
+
+    @field_validator("note")
+    @classmethod
+    def _note_needed(cls, note: str, info: ValidationInfo) -> str:
+        action = info.data.get("action")
+        if action in NOTE_NEEDED and not note.strip():
+            raise ValueError(NOTE_NEEDED[action])
+        return note
+
+    @field_validator("verdict")
+    @classmethod
+    def _verdict_needed(cls, verdict: Verdict | None, info: ValidationInfo) -> Verdict | None:
+        if info.data.get("action") == "close" and verdict is None:
             raise ValueError("关闭须记录客商评价")
-        return self
+        return verdict
 
 
 class TicketRead(ReadModel):

@@ -663,6 +663,15 @@ def add_funds(
     return row
 
 
+def get_funds(db: Session, principal: Principal, funds_id: int) -> FundsArrival:
+    """A funds entry of a project the principal may read."""
+    row = db.get(FundsArrival, funds_id)
+    if row is None:
+        raise NotFound("找不到该笔到位资金")
+    get(db, principal, row.project_id)
+    return row
+
+
 def _funds_for_review(db: Session, principal: Principal, funds_id: int) -> tuple[FundsArrival, Project]:
     row = db.get(FundsArrival, funds_id)
     if row is None:

@@ -88,3 +88,22 @@ def test_town_clerk_updates_the_contact_details_and_sees_them_in_the_history(pag
     expect(latest).to_contain_text("0731-88886666")
     expect(history).not_to_contain_text("version")
     assert horizontal_overflow(page) <= 0
+
+
+def test_a_refused_policy_on_a_phone_marks_the_fields_and_stays_inside_the_screen(page):
+    sign_in(page, "zsj_admin")
+    page.goto("/awards/policies")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375  # the parameters wrap in their card
+
+    form = page.locator('form[action="/awards/policies"]')
+    form.get_by_label("政策名称").fill("落户奖励政策")
+    form.get_by_label("规则类型").select_option("per_funds")
+    form.get_by_label("申报期限（天，可空）").fill("三十")
+    form.get_by_role("button", name="保存").click()
+
+    window = form.get_by_label("申报期限（天，可空）")
+    expect(window).to_have_value("三十")
+    expect(page.locator("#e-claim_window_days")).to_have_text("申报期限须为天数")
+    red = page.evaluate("() => getComputedStyle(document.querySelector('#e-claim_window_days')).color")
+    assert window.evaluate("e => getComputedStyle(e).borderColor") == red  # a typed field marked as the message
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375

@@ -387,20 +387,8 @@ NOT_A_FORM = {
 
 
 # Forms that answer 422 with the message on the page (checked below), but do not yet show it beside
-# the field inside the form or do not keep what was typed: defects left for their own change.
-KNOWN_GAPS = {
-    "/funds/{funds_id}/review": "an inline row form on the project page: the typed note is not shown again",
-    "/funds/{funds_id}/reverse": "the project page shown again has no reversal form for the row",
-    "/tickets/{ticket_id}/route": "the routing note (a textarea) is not shown again",
-    "/leads/{lead_id}/judge": "a rule of the whole form (a reason for 无效): its message is at the top of the form and "
-    "the reason box is marked invalid",
-    "/awards/policies": "the messages are listed at the top of the form, not beside each field",
-    "/awards/projects/{project_id}/introducers": "the typed phone and confirmation are not shown again",
-    "/awards/projects/{project_id}/credit": "the message is shown above the credit form, not inside it",
-    "/awards/projects/{project_id}/agreement": "the agreement form is only on the page once an agreement exists",
-    "/tickets/{ticket_id}/act": "the action is a button: an unknown one gets only the generic notice above the form",
-    "/admin/users/{user_id}/password": "with HX-Request the answer is the user form's block, without the password form",
-}
+# the field inside the form or do not keep what was typed: defects left for their own change (none now).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def page_form_routes(app: FastAPI) -> list[str]:

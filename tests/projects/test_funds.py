@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Stage
 from app.models.setting import AppSetting
 from app.models.user import Role
-from tests.conftest import login
+from tests.conftest import login, page_csrf
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_project, pdf_bytes
 from tests.projects.helpers import fresh, funds_rows, post_form, project
@@ -210,6 +211,48 @@ def test_a_rejected_correction_can_be_entered_again(clerk, db, signed, bureau):
 
     assert again.status_code == 303
     assert [r.amount for r in funds_rows(db, signed.id)] == [Decimal(200), Decimal(-200), Decimal(-200)]
+
+
+def row_form(page: str, action: str) -> str:
+    """The <form> posting to `action` on a page."""
+    found = re.search(rf'<form\b[^>]*action="{re.escape(action)}".*?</form>', page, re.S)
+    assert found is not None, f"no form posting to {action}"
+    return found.group(0)
+
+
+def test_a_refused_review_on_the_project_page_is_shown_there_with_the_note_typed(clerk, db, signed, bureau):
+    enter(clerk, signed.id, "800")
+    [row] = funds_rows(db, signed.id)
+    sent = {"csrf_token": page_csrf(bureau), "version": str(row.version), "decision": "reject", "note": "  "}
+
+    refused = bureau.post(
+        f"/funds/{row.id}/review", data=sent, headers={"referer": f"http://testserver/projects/{signed.id}"}
+    )
+
+    assert refused.status_code == 422
+    assert "时间线" in refused.text  # the project's page, not the queue
+    form = row_form(refused.text, f"/funds/{row.id}/review")
+    assert re.search(r'id="e-note"[^>]*>退回须说明理由<', form)
+    sent["decision"] = "maybe"
+    sent["note"] = "凭证与登记金额不符"
+    refused = bureau.post(f"/funds/{row.id}/review", data=sent, headers={"referer": f"/projects/{signed.id}"})
+    form = row_form(refused.text, f"/funds/{row.id}/review")
+    assert 'value="凭证与登记金额不符"' in form and 'id="e-decision"' in form
+    assert fresh(db, FundsArrival, row.id).status is FundsStatus.pending
+
+
+def test_a_refused_correction_shows_its_form_open_with_the_reason_typed(clerk, db, signed, bureau):
+    enter(clerk, signed.id, "500")
+    [original] = funds_rows(db, signed.id)
+    review(bureau, db, original.id, "confirm")
+
+    refused = post_form(clerk, f"/funds/{original.id}/reverse", {"reason": "错"})
+
+    assert refused.status_code == 422
+    assert '<details class="no-print" open>' in refused.text
+    form = row_form(refused.text, f"/funds/{original.id}/reverse")
+    assert 'value="错"' in form and re.search(r'id="e-reason"[^>]*>请说明更正原因', form)
+    assert len(funds_rows(db, signed.id)) == 1
 
 
 def test_a_correction_over_the_api_must_name_the_entrys_own_project(client, db, unit, signed):

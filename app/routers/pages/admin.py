@@ -237,19 +237,25 @@ def _user_form(
     conflict: Any = None,
     status_code: int = 200,
     message: str = "",
+    password_errors: dict[str, str] | None = None,
+    password_message: str = "",
 ) -> Response:
+    """The user's page; htmx gets the block of the form sent: the user form, or the password form."""
     context = {
         "user": user,
         "values": values or {},
         "errors": errors or {},
         "conflict": conflict,
         "message": message,
+        "password_errors": password_errors or {},
+        "password_message": password_message,
         "role_options": ROLE_OPTIONS,
         "unit_options": _unit_options(db),
         "idempotency_key": uuid.uuid4().hex,
         "history": audit.history(db, "user_account", user.id) if user else [],
     }
-    return render(request, "admin/user_form.html", context, status_code=status_code, block="form")
+    block = "password" if password_errors is not None or password_message else "form"
+    return render(request, "admin/user_form.html", context, status_code=status_code, block=block)
 
 
 @router.get("/admin/users/new")
@@ -320,8 +326,8 @@ def user_reset_password(
     try:
         users.reset_password(db, principal, user_id, str(form.get("new_password") or "")[:256], settings)
     except Invalid as exc:
-        return _user_form(request, db, user=user, values=values, errors=exc.errors, status_code=422)
-    return _user_form(request, db, user=user, values=values, message="密码已重置，该用户下次登录须修改密码。")
+        return _user_form(request, db, user=user, values=values, password_errors=exc.errors, status_code=422)
+    return _user_form(request, db, user=user, values=values, password_message="密码已重置，该用户下次登录须修改密码。")
 
 
 @router.post("/admin/users/{user_id}/unlock")

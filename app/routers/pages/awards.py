@@ -275,7 +275,9 @@ def _credit_page(
     status_code: int = 200,
     *,
     values: dict[str, str] | None = None,
+    refused: str = "",
 ) -> Response:
+    """The project's credit page; `refused` names the form sent back (its errors and typed values)."""
     project = projects.get(db, principal, project_id)
     return render(
         request,
@@ -290,6 +292,7 @@ def _credit_page(
             "states": [(s.value, s.label) for s in AgreementState],
             "kinds": [(k.value, k.label) for k in IntroducerKind],
             "errors": errors,
+            "refused": refused,
             "can_write": projects.can_write(principal, project),
             "today": workdays.today(),
             "values": values or {},
@@ -321,9 +324,14 @@ def introducer_register(
                 confirmation=str(form.get("investor_confirmation") or ""),
             )
     except Invalid as exc:
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        return _credit_page(request, db, principal, project_id, exc.errors, 422, values=values)
+        return _credit_page(
+            request, db, principal, project_id, exc.errors, 422, values=_typed(form), refused="introducers"
+        )
     return go(request, f"/awards/projects/{project_id}")
+
+
+def _typed(form: Any) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
 @router.post("/awards/projects/{project_id}/credit")
@@ -360,7 +368,7 @@ def credit_save(
         with db.begin_nested():
             awards.set_credits(db, principal, project_id, parts)
     except Invalid as exc:
-        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+        return _credit_page(request, db, principal, project_id, exc.errors, 422, values=_typed(form), refused="credit")
     return go(request, f"/awards/projects/{project_id}")
 
 
@@ -369,14 +377,16 @@ def agreement_move(
     request: Request, db: DbSession, principal: PagePrincipal, project_id: int, form: RequestForm
 ) -> Response:
     try:
-        state = AgreementState(str(form.get("state") or ""))
-    except ValueError:
-        return _credit_page(request, db, principal, project_id, {"state": "请选择状态"}, 422)
-    try:
+        try:
+            state = AgreementState(str(form.get("state") or ""))
+        except ValueError:
+            raise Invalid({"state": "请选择状态"}) from None
         with db.begin_nested():
             awards.move_agreement(db, principal, project_id, state, str(form.get("reason") or ""))
     except Invalid as exc:
-        return _credit_page(request, db, principal, project_id, exc.errors, 422)
+        return _credit_page(
+            request, db, principal, project_id, exc.errors, 422, values=_typed(form), refused="agreement"
+        )
     return go(request, f"/awards/projects/{project_id}")
 
 

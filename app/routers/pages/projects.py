@@ -42,6 +42,7 @@ from app.schemas.common import validate_form
 from app.schemas.projects import (
     AnomalyClear,
     FundsCreate,
+    FundsReversal,
     FundsReview,
     ProgressCreate,
     ProjectCreate,
@@ -460,8 +461,10 @@ def _project_page(
     project_id: int,
     *,
     anomaly: dict[str, Any] | None = None,
+    funds: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The project's page; `anomaly` / `funds` carry a row's form sent back (error_id, errors, values)."""
     project = projects.get(db, principal, project_id)
     t = projects.thresholds(db)
     from app.services import investors
@@ -487,6 +490,7 @@ def _project_page(
             "anomaly_error_id": (anomaly or {}).get("error_id"),
             "anomaly_errors": (anomaly or {}).get("errors", {}),
             "anomaly_values": (anomaly or {}).get("values", {}),
+            "refused_funds": funds or {},
             **OPTIONS,
         },
         status_code=status_code,
@@ -668,10 +672,17 @@ def stage_change(
 
 @router.get("/funds/pending")
 def funds_queue(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    return _funds_queue(request, db, principal)
+
+
+def _funds_queue(
+    request: Request, db: DbSession, principal: Principal, refused: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     return render(
         request,
         "projects/funds_queue.html",
-        {"rows": _pending_rows(db, principal), "errors": {}, "error_id": None, **_vouchers(db, principal)},
+        {"rows": _pending_rows(db, principal), "refused_funds": refused or {}, **_vouchers(db, principal)},
+        status_code=status_code,
     )
 
 
@@ -691,17 +702,17 @@ def _pending_rows(db: DbSession, principal: Principal) -> list[tuple[Any, Any, s
 def funds_review(
     request: Request, db: DbSession, principal: PagePrincipal, funds_id: IdPath, form: RequestForm
 ) -> Response:
+    back = urlsplit(request.headers.get("referer", "")).path  # only a page of this site, never another host
     try:
         projects.review_funds(db, principal, funds_id, validate_form(FundsReview, form))
     except (Invalid, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
-        return render(
-            request,
-            "projects/funds_queue.html",
-            {"rows": _pending_rows(db, principal), "errors": errors, "error_id": funds_id, **_vouchers(db, principal)},
-            status_code=422,
-        )
-    back = urlsplit(request.headers.get("referer", "")).path  # only a page of this site, never another host
+        # shown again on the page the row's form was on: the project's timeline or the queue
+        errors = exc.errors if isinstance(exc, Invalid) else {"decision": exc.message}
+        refused = {"error_id": funds_id, "form": "review", "errors": errors, "values": _text_values(form)}
+        if back.startswith("/projects/"):
+            project_id = projects.get_funds(db, principal, funds_id).project_id
+            return _project_page(request, db, principal, project_id, funds=refused, status_code=422)
+        return _funds_queue(request, db, principal, refused, status_code=422)
     return go(request, back if back.startswith("/projects/") else "/funds/pending")
 
 
@@ -709,10 +720,12 @@ def funds_review(
 def funds_reverse(
     request: Request, db: DbSession, principal: PagePrincipal, funds_id: IdPath, form: RequestForm
 ) -> Response:
-    reason = str(form.get("reason") or "").strip()
-    if len(reason) < 2:
-        raise Invalid({"reason": "请说明更正原因"}, "请说明更正原因")
-    row = projects.reverse_funds(db, principal, funds_id, reason[:1000])
+    try:
+        row = projects.reverse_funds(db, principal, funds_id, validate_form(FundsReversal, form).reason)
+    except Invalid as exc:
+        refused = {"error_id": funds_id, "form": "reverse", "errors": exc.errors, "values": _text_values(form)}
+        project_id = projects.get_funds(db, principal, funds_id).project_id
+        return _project_page(request, db, principal, project_id, funds=refused, status_code=422)
     return go(request, f"/projects/{row.project_id}")
 
 

@@ -237,7 +237,10 @@ def _page(
     conflict: Any = None,
     status_code: int = 200,
     route: RouteUnits | None = None,
+    refused: str = "",
+    values: dict[str, str] | None = None,
 ) -> Response:
+    """The ticket's page; `refused` names the form sent back ("route" or "act": its messages and what was typed)."""
     ticket = tickets.get(db, principal, ticket_id)
     calendar = workdays.load_calendar(db)
     today = workdays.today()
@@ -294,6 +297,8 @@ def _page(
             "verdicts": [(v.value, v.label) for v in Verdict],
             "errors": errors or {},
             "conflict": conflict,
+            "refused": refused,
+            "values": values or {},
             "history": audit.history(db, "ticket", ticket.id),
         },
         status_code=status_code,
@@ -343,10 +348,36 @@ def ticket_route(
         data = validate_form(TicketRoute, values).model_copy(update={"helper_unit_ids": chosen.helper_ids})
         tickets.route(db, principal, ticket_id, data)
     except (Invalid, Conflict) as exc:
+        typed = _typed(form)
         if isinstance(exc, Conflict):
-            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409, route=chosen)
-        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422, route=chosen)
+            return _page(
+                request,
+                db,
+                principal,
+                ticket_id,
+                conflict=exc.details,
+                status_code=409,
+                route=chosen,
+                refused="route",
+                values=typed,
+            )
+        return _page(
+            request,
+            db,
+            principal,
+            ticket_id,
+            errors=exc.errors,
+            status_code=422,
+            route=chosen,
+            refused="route",
+            values=typed,
+        )
     return go(request, f"/tickets/{ticket_id}")
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """What was typed in a form, to show again (files are never sent back)."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "version")}
 
 
 @router.post("/tickets/{ticket_id}/act")
@@ -361,8 +392,19 @@ def ticket_act(
         )
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict):
-            return _page(request, db, principal, ticket_id, conflict=exc.details, status_code=409)
-        return _page(request, db, principal, ticket_id, errors=exc.errors, status_code=422)
+            return _page(
+                request,
+                db,
+                principal,
+                ticket_id,
+                conflict=exc.details,
+                status_code=409,
+                refused="act",
+                values=_typed(form),
+            )
+        return _page(
+            request, db, principal, ticket_id, errors=exc.errors, status_code=422, refused="act", values=_typed(form)
+        )
     file_store.store(db, settings.files_dir, stored)
     if not (principal.reads_everything or principal.unit_id in tickets.units_of(db, ticket)):
         # sent back for re-routing: the unit no longer handles it, and no longer sees it

@@ -348,31 +348,27 @@ def ticket_route(
         data = validate_form(TicketRoute, values).model_copy(update={"helper_unit_ids": chosen.helper_ids})
         tickets.route(db, principal, ticket_id, data)
     except (Invalid, Conflict) as exc:
-        typed = _typed(form)
-        if isinstance(exc, Conflict):
-            return _page(
-                request,
-                db,
-                principal,
-                ticket_id,
-                conflict=exc.details,
-                status_code=409,
-                route=chosen,
-                refused="route",
-                values=typed,
-            )
-        return _page(
-            request,
-            db,
-            principal,
-            ticket_id,
-            errors=exc.errors,
-            status_code=422,
-            route=chosen,
-            refused="route",
-            values=typed,
-        )
+        return _refused(request, db, principal, ticket_id, exc, form, "route", route=chosen)
     return go(request, f"/tickets/{ticket_id}")
+
+
+def _refused(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    ticket_id: int,
+    exc: Invalid | Conflict,
+    form: FormData,
+    refused: str,
+    route: RouteUnits | None = None,
+) -> Response:
+    """The ticket page again after its `refused` form was refused: 409 for a stale version, else 422,
+    with the messages and what was typed in that form."""
+    if isinstance(exc, Conflict):
+        outcome: dict[str, Any] = {"conflict": exc.details, "status_code": 409}
+    else:
+        outcome = {"errors": exc.errors, "status_code": 422}
+    return _page(request, db, principal, ticket_id, route=route, refused=refused, values=_typed(form), **outcome)
 
 
 def _typed(form: FormData) -> dict[str, str]:
@@ -391,20 +387,7 @@ def ticket_act(
             db, principal, ticket_id, validate_form(TicketAction, form, ignore=["photos"]), stored, names
         )
     except (Invalid, Conflict) as exc:
-        if isinstance(exc, Conflict):
-            return _page(
-                request,
-                db,
-                principal,
-                ticket_id,
-                conflict=exc.details,
-                status_code=409,
-                refused="act",
-                values=_typed(form),
-            )
-        return _page(
-            request, db, principal, ticket_id, errors=exc.errors, status_code=422, refused="act", values=_typed(form)
-        )
+        return _refused(request, db, principal, ticket_id, exc, form, "act")
     file_store.store(db, settings.files_dir, stored)
     if not (principal.reads_everything or principal.unit_id in tickets.units_of(db, ticket)):
         # sent back for re-routing: the unit no longer handles it, and no longer sees it

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from app.config import Settings
 
@@ -162,6 +162,16 @@ def commit_refusal_record(session: Session) -> None:
     For a request that has written nothing else before (a sign-in attempt): what follows runs in
     a new transaction, rolled back with the refusal."""
     session.commit()
+
+
+def within_transaction(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether `transaction` is `outer` or nested inside it (a savepoint of it): what a rollback of
+    `outer` undoes."""
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def has_pending_work(session: Session) -> bool:

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, TextClause, delete, event, func, insert, insp
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
+from app.db import within_transaction
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.principal import Principal
@@ -294,14 +295,6 @@ def _write_in_one_go(connection: Connection, entries: list[dict[str, Any]]) -> N
     connection.exec_driver_sql(";\n".join(statements), execution_options={"no_parameters": True}).close()
 
 
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 @event.listens_for(Session, "before_commit")
 def _append_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
@@ -323,9 +316,9 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
     if undone.parent is None:
         session.info.pop(_PENDING, None)
         return
-    again = [(made_in, entry) for where, made_in, entry in state.written if _within(where, undone)]
-    state.written = [item for item in state.written if not _within(item[0], undone)]
-    state.entries = [item for item in again + state.entries if not _within(item[0], undone)]
+    again = [(made_in, entry) for where, made_in, entry in state.written if within_transaction(where, undone)]
+    state.written = [item for item in state.written if not within_transaction(item[0], undone)]
+    state.entries = [item for item in again + state.entries if not within_transaction(item[0], undone)]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.db import within_transaction
 from app.errors import Invalid
 
 log = logging.getLogger("app.files")
@@ -242,14 +243,6 @@ def written_by(session: Session) -> list[Path]:
     return [path for _transaction, path, _mtime in session.info.get(_WRITTEN, [])]
 
 
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 def _remove(entries: list[tuple[SessionTransaction, Path, int]]) -> None:
     for _transaction, path, mtime_ns in entries:
         try:
@@ -276,8 +269,8 @@ def _remove_rolled_back(session: Session, previous_transaction: SessionTransacti
     undone = previous_transaction  # the savepoint or the transaction the database rolled back
     while undone.parent is not None and not undone.nested:
         undone = undone.parent
-    gone = [entry for entry in entries if _within(entry[0], undone)]
-    session.info[_WRITTEN] = [entry for entry in entries if not _within(entry[0], undone)]
+    gone = [entry for entry in entries if within_transaction(entry[0], undone)]
+    session.info[_WRITTEN] = [entry for entry in entries if not within_transaction(entry[0], undone)]
     _remove(gone)
 
 

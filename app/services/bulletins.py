@@ -34,7 +34,7 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import metrics, performance, projects, tickets
+from app.services import metrics, performance, projects, tickets, workdays
 from app.services.performance import pct, shown
 
 ZERO = Decimal(0)
@@ -59,21 +59,85 @@ QUARTER_METRICS = ["projects_introduced", "contract_investment", "funds_domestic
 QUARTER_NAMES = ["一季度", "二季度", "三季度", "四季度"]
 
 
+KINDS = ("monthly", "quarterly", "halfyearly", "yearly")
+KIND_LABELS = {"monthly": "月调度", "quarterly": "季度通报", "halfyearly": "半年通报", "yearly": "年度通报"}
+_MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6, "yearly": 12}
+_NUMBER_RULE = {
+    "monthly": "月份为 1–12",
+    "quarterly": "季度为 1–4",
+    "halfyearly": "上半年为 1，下半年为 2",
+    "yearly": "年度通报的期数为 1",
+}
+FIRST_YEAR = 2000
+
+
 def period_of(kind: str, year: int, number: int) -> tuple[date, date]:
-    if kind == "monthly":
-        if not 1 <= number <= 12:
-            raise Invalid({"number": "月份 1–12"})
-        start = date(year, number, 1)
-    elif kind == "quarterly":
-        if not 1 <= number <= 4:
-            raise Invalid({"number": "季度 1–4"})
-        start = date(year, 3 * number - 2, 1)
-    else:
-        raise Invalid({"kind": "通报类型为 monthly 或 quarterly"})
-    months = 1 if kind == "monthly" else 3
+    """The first and last day of a period: month 1–12, quarter 1–4, half-year 1–2, year 1."""
+    if kind not in _MONTHS:
+        raise Invalid({"kind": "通报类型为月调度、季度、半年或年度"})
+    months = _MONTHS[kind]
+    if not 1 <= number <= 12 // months:
+        raise Invalid({"number": _NUMBER_RULE[kind]})
+    if not 1 <= year <= 9998:
+        raise Invalid({"year": f"年份应在 {FIRST_YEAR} 年至明年之间"})
+    start = date(year, months * (number - 1) + 1, 1)
     end_month = start.month + months
     end = date(year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
     return start, end
+
+
+def check_period(kind: str, year: int, number: int, today: date | None = None) -> tuple[date, date]:
+    """A period a bulletin can be opened for: any period from 2000 on that has begun by today (the
+    server's clock, Asia/Shanghai); an impossible one is refused on its field."""
+    today = today or workdays.today()
+    if kind not in _MONTHS:
+        raise Invalid({"kind": "通报类型为月调度、季度、半年或年度"})
+    if not FIRST_YEAR <= year <= today.year + 1:
+        raise Invalid({"year": f"年份应在 {FIRST_YEAR} 年至 {today.year + 1} 年之间"})
+    start, end = period_of(kind, year, number)
+    if start > today:
+        raise Invalid({"number": f"{period_label(kind, year, number)}尚未开始"})
+    return start, end
+
+
+def number_of(kind: str, start: date) -> int:
+    """The period's number within its year (the month, quarter or half-year; 1 for a year)."""
+    return (start.month - 1) // _MONTHS.get(kind, 1) + 1
+
+
+def period_label(kind: str, year: int, number: int) -> str:
+    if kind == "monthly":
+        return f"{year}年{number}月"
+    if kind == "quarterly":
+        return f"{year}年{QUARTER_NAMES[number - 1] if 1 <= number <= 4 else f'第{number}季度'}"
+    if kind == "halfyearly":
+        return f"{year}年{'上半年' if number == 1 else '下半年'}"
+    return f"{year}年"
+
+
+def period_name(kind: str, year: int, number: int) -> str:
+    """How a period's bulletin is called in a list: 2026年11月调度, 2026年三季度通报, 2025年度通报."""
+    if kind == "monthly":
+        return f"{period_label(kind, year, number)}调度"
+    if kind == "yearly":
+        return f"{year}年度通报"
+    return f"{period_label(kind, year, number)}通报"
+
+
+def last_ended(kind: str, today: date | None = None) -> tuple[int, int]:
+    """The year and number of the last period of `kind` that has ended by today."""
+    today = today or workdays.today()
+    months = _MONTHS[kind]
+    current = number_of(kind, today)
+    if current > 1:
+        return today.year, current - 1
+    return today.year - 1, 12 // months
+
+
+def days_left(end: date, today: date | None = None) -> int:
+    """Days of the period still to come, today included (0 once it has ended)."""
+    today = today or workdays.today()
+    return max(0, (end - today).days + 1)
 
 
 def _s(value: Decimal | int | None) -> str | None:
@@ -123,7 +187,7 @@ def _structure(db: Session, start: date, end: date) -> dict[str, list[dict[str, 
 
 def build(db: Session, kind: str, year: int, number: int, today: date | None = None) -> dict[str, Any]:
     """The bulletin's content, all figures as strings as they are shown."""
-    today = today or date.today()
+    today = today or workdays.today()
     start, end = period_of(kind, year, number)
     as_of = min(end, today)
     year_start = date(year, 1, 1)
@@ -232,7 +296,7 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
     title = (
         f"{year}年{start.month}月招商引资工作调度情况"
         if kind == "monthly"
-        else f"{year}年{QUARTER_NAMES[number - 1]}招商引资工作情况通报"
+        else f"{period_label(kind, year, number)}{'度' if kind == 'yearly' else ''}招商引资工作情况通报"
     )
     return {
         "title": title,
@@ -287,13 +351,32 @@ def published(db: Session, kind: str, start: date) -> Bulletin | None:
     ).scalar_one_or_none()
 
 
-def publish(db: Session, principal: Principal, kind: str, year: int, number: int) -> Bulletin:
+def early_message(left: int) -> str:
+    return f"本期尚余 {left} 天，确认提前发布？"
+
+
+def publish(
+    db: Session,
+    principal: Principal,
+    kind: str,
+    year: int,
+    number: int,
+    *,
+    confirm_early: bool = False,
+    today: date | None = None,
+) -> Bulletin:
+    """Freeze a period's bulletin. A period that has not ended is published only when the
+    coordinator confirms it knowing how many days are left."""
     policy.ensure_coordinator(principal)
-    start, end = period_of(kind, year, number)
+    today = today or workdays.today()
+    start, end = check_period(kind, year, number, today)
     existing = published(db, kind, start)
     if existing is not None:
         raise Invalid({"__all__": f"该期已于 {existing.published_at:%Y-%m-%d} 发布，发布后不再改动"})
-    content = build(db, kind, year, number)
+    left = days_left(end, today)
+    if left and not confirm_early:
+        raise Invalid({"confirm_early": early_message(left)})
+    content = build(db, kind, year, number, today=today)
     row = Bulletin(
         kind=kind,
         period_start=start,

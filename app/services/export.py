@@ -86,13 +86,20 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def _text(value: str) -> str:
+def safe_text(value: str) -> str:
+    """Text as a cell holds it: within Excel's length, without characters XML cannot hold, and
+    never read as a formula (a leading apostrophe). For workbooks written through openpyxl too."""
     if len(value) > _MAX_TEXT:
         value = value[:_MAX_TEXT]
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     if value and value[0] in _FORMULA_START:
         value = "'" + value[: _MAX_TEXT - 1]
+    return value
+
+
+def _text(value: str) -> str:
+    value = safe_text(value)
     text = escape(value, quote=False)
     return text.replace("\r", "&#13;") if "\r" in text else text  # a bare CR would be read back as LF
 

@@ -99,9 +99,11 @@ DANGEROUS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\tfoo", "\
 def assert_neutralised(body: bytes, planted: Sequence[str], numbers: dict[str, float] | None = None) -> None:
     """No cell is a formula; every planted text is there, read back as text starting with the apostrophe;
     the given (column header → value) numbers are still numbers."""
-    sheet = load_workbook(io.BytesIO(body)).active
+    book = load_workbook(io.BytesIO(body))
+    sheet = book.active
     assert sheet is not None
-    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    # every sheet of the workbook (a bulletin has one per table); numbers are looked up in the first
+    cells = [cell for each in book.worksheets for row in each.iter_rows() for cell in row if cell.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = [c.value for c in cells if isinstance(c.value, str)]
     for value in planted:

@@ -363,6 +363,14 @@ FORMS: dict[str, Form] = {
     "/awards/projects/{project_id}/agreement": Form(
         "coordinator", {"state": "no-such-state", "reason": "违约"}, "state", "", "请选择状态"
     ),
+    "/bulletins/{kind}/{year}/{number}/publish": Form(
+        "coordinator",
+        {},  # the current month has not ended: publishing it early needs the ticked confirmation
+        "confirm_early",
+        "",
+        "本期尚余",
+        url=f"/bulletins/monthly/{date.today().year}/{date.today().month}/publish",
+    ),
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
@@ -374,7 +382,6 @@ NOT_A_FORM = {
     "/admin/tokens/{token_id}/revoke": "a button",
     "/admin/users/{user_id}/unlock": "a button",
     "/admin/webhooks/{sub_id}/toggle": "a button",
-    "/bulletins/{kind}/{year}/{number}/publish": "a button",
     "/projects/import": "a file upload: a browser never sends a file back, and the errors are per row of the sheet",
     "/admin/ticket-categories/{category_id}": "its one input sits outside the form element, in the table row",
     "/awards": "proposing an award is a button on a project's figures; no typed value",

@@ -262,18 +262,53 @@ def submit(body: ReportIn, principal: ApiPrincipal, db: DbSession, guard: ApiIde
     )
 
 
-@router.get("/bulletins/{kind}/{year}/{number}", summary="月调度或季通报；已发布的返回发布时的数字及摘要")
+BulletinKind = Annotated[
+    Literal["monthly", "quarterly", "halfyearly", "yearly"],
+    Path(description="monthly 月调度、quarterly 季度、halfyearly 半年、yearly 年度"),
+]
+BulletinYear = Annotated[int, Path(ge=-2_147_483_648, le=2_147_483_647, description="2000 年至明年")]
+BulletinNumber = Annotated[
+    int, Path(ge=-2_147_483_648, le=2_147_483_647, description="月份 1–12；季度 1–4；上半年 1、下半年 2；年度 1")
+]
+
+
+def _published(row: Any) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "year": row.period_start.year,
+        "number": bulletins.number_of(row.kind, row.period_start),
+        "title": row.title,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "digest": row.digest,
+        "published_at": row.published_at,
+    }
+
+
+@router.get("/bulletins", summary="已发布的调度与通报（不含内容；内容见各期）")
+def bulletin_list(principal: ApiPrincipal, db: DbSession) -> dict[str, Any]:
+    from app.models.performance import Bulletin
+
+    if not principal.reads_everything:
+        raise NotFound()
+    rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc(), Bulletin.kind)).scalars().all()
+    return {"items": [_published(row) for row in rows]}
+
+
+@router.get(
+    "/bulletins/{kind}/{year}/{number}", summary="任一期的月调度、季度、半年或年度通报；已发布的返回发布时的数字及摘要"
+)
 @long_running
 def bulletin(
-    kind: Literal["monthly", "quarterly"],
-    year: Annotated[int, Path(ge=2000, le=2100)],
-    number: Annotated[int, Path(ge=1, le=12)],
+    kind: BulletinKind,
+    year: BulletinYear,
+    number: BulletinNumber,
     principal: ApiPrincipal,
     db: DbSession,
 ) -> dict[str, Any]:
     if not principal.reads_everything:
         raise NotFound()
-    start, _end = bulletins.period_of(kind, year, number)
+    start, _end = bulletins.check_period(kind, year, number)
     frozen = bulletins.published(db, kind, start)
     current = bulletins.build(db, kind, year, number)
     if frozen is None:

@@ -21,7 +21,7 @@ from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
-from app.services import activities, audit, bulletins, export, metrics, performance, units
+from app.services import activities, audit, bulletin_export, bulletins, export, metrics, performance, units, workdays
 from app.services.units import UnitPick
 from app.templating import go, render
 
@@ -739,26 +739,98 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
 # --- bulletins -------------------------------------------------------------------------------
 
 
-@router.get("/bulletins")
-def bulletin_index(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+PeriodText = Annotated[str, Query(max_length=20)]
+
+
+def _picker(kind: str, today: date) -> dict[str, Any]:
+    """The period picker's values: the last period of `kind` that has ended."""
+    year, number = bulletins.last_ended(kind, today)
+    return {"kind": kind, "year": str(year), "number": str(number)}
+
+
+def _bulletin_index(
+    request: Request, db: DbSession, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
     from app.models.performance import Bulletin
 
-    rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc())).scalars().all()
-    today = date.today()
+    rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc(), Bulletin.kind)).scalars().all()
+    today = workdays.today()
     return render(
         request,
         "performance/bulletins.html",
-        {"rows": rows, "year": today.year, "month": today.month, "quarter": (today.month - 1) // 3 + 1},
+        {
+            "rows": [(b, bulletins.number_of(b.kind, b.period_start)) for b in rows],
+            "values": values,
+            "errors": errors,
+            "kinds": [(k, bulletins.KIND_LABELS[k]) for k in bulletins.KINDS],
+            "recent": [
+                (k, *bulletins.last_ended(k, today), bulletins.period_name(k, *bulletins.last_ended(k, today)))
+                for k in bulletins.KINDS
+            ],
+            "max_year": today.year + 1,
+        },
+        status_code=status_code,
     )
 
 
+@router.get("/bulletins")
+def bulletin_index(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    kind: PeriodText = "",
+    year: PeriodText = "",
+    number: PeriodText = "",
+) -> Response:
+    """The published bulletins and a picker to open any period (by default the last ended month)."""
+    today = workdays.today()
+    if not (kind or year or number) or not principal.reads_everything:
+        return _bulletin_index(request, db, _picker("monthly", today), {})
+    values = {"kind": kind, "year": year, "number": number}
+    try:
+        chosen_year = _int(year, "year")
+        chosen_number = _int(number, "number")
+        bulletins.check_period(kind, chosen_year, chosen_number, today)
+    except Invalid as exc:
+        return _bulletin_index(request, db, values, exc.errors, status_code=422)
+    return go(request, f"/bulletins/{kind}/{chosen_year}/{chosen_number}")
+
+
 def _bulletin(db: DbSession, kind: str, year: int, number: int) -> tuple[dict[str, Any], Any, dict[str, Any]]:
-    start, _end = bulletins.period_of(kind, year, number)
+    start, _end = bulletins.check_period(kind, year, number)
     frozen = bulletins.published(db, kind, start)
     current = bulletins.build(db, kind, year, number)
     if frozen is None:
         return current, None, {}
     return frozen.content, frozen, bulletins.corrections(frozen.content, current)
+
+
+def _bulletin_page(
+    request: Request,
+    db: DbSession,
+    kind: str,
+    year: int,
+    number: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    content, frozen, changed = _bulletin(db, kind, year, number)
+    _start, end = bulletins.period_of(kind, year, number)
+    return render(
+        request,
+        "performance/bulletin.html",
+        {
+            "b": content,
+            "frozen": frozen,
+            "changed": changed,
+            "kind": kind,
+            "year": year,
+            "number": number,
+            "days_left": bulletins.days_left(end),
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/bulletins/{kind}/{year}/{number}")
@@ -768,12 +840,12 @@ def bulletin_page(
 ) -> Response:
     if not principal.reads_everything:
         raise policy.DeniedForbidden("通报由招商局发布，领导和督查室查阅")
-    content, frozen, changed = _bulletin(db, kind, year, number)
-    return render(
-        request,
-        "performance/bulletin.html",
-        {"b": content, "frozen": frozen, "changed": changed, "kind": kind, "year": year, "number": number},
-    )
+    try:
+        bulletins.check_period(kind, year, number)
+    except Invalid as exc:  # an impossible period: the picker, with the message beside its field
+        values = {"kind": kind, "year": str(year), "number": str(number)}
+        return _bulletin_index(request, db, values, exc.errors, status_code=422)
+    return _bulletin_page(request, db, kind, year, number)
 
 
 @router.post("/bulletins/{kind}/{year}/{number}/publish")
@@ -781,7 +853,15 @@ def bulletin_page(
 def bulletin_publish(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int, form: RequestForm
 ) -> Response:
-    bulletins.publish(db, principal, kind, year, number)
+    try:
+        bulletins.publish(db, principal, kind, year, number, confirm_early=form.get("confirm_early") == "on")
+    except Invalid as exc:
+        try:
+            bulletins.check_period(kind, year, number)
+        except Invalid:  # no such period: the picker, with the message beside its field
+            values = {"kind": kind, "year": str(year), "number": str(number)}
+            return _bulletin_index(request, db, values, exc.errors, status_code=422)
+        return _bulletin_page(request, db, kind, year, number, errors=exc.errors, status_code=422)
     return go(request, f"/bulletins/{kind}/{year}/{number}")
 
 
@@ -792,29 +872,8 @@ def bulletin_xlsx(
 ) -> Response:
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
-    content, _frozen, _changed = _bulletin(db, kind, year, number)
-    rows: list[list[Any]] = [
-        [t["label"], t["unit"], Decimal(t["period"]), Decimal(t["ytd"]), Decimal(t["last_year_ytd"]), t["growth"]]
-        for t in content["totals"]
-    ]
-    rows.append([])
-    for key, rate in content["rates"].items():
-        rows.append([rate["name"], "%", rate["value"], rate["numerator"], rate["denominator"], key])
-    rows.append([])
-    for unit in content["units"]:
-        for code, cell in unit["metrics"].items():
-            rows.append(
-                [
-                    unit["name"],
-                    content["metric_labels"].get(code, code),
-                    Decimal(cell["actual"]),
-                    cell["target"] or "",
-                    cell["share"],
-                    cell["of_expected"],
-                    cell["card"],
-                ]
-            )
-    body = export.xlsx(content["title"][:31], ["项目", "单位", "本期", "累计", "去年同期", "同比%"], rows)
+    content, frozen, _changed = _bulletin(db, kind, year, number)
+    body = bulletin_export.workbook(content, frozen)
     audit.append(db, "export", entity="bulletin", changes={"kind": kind, "year": year, "number": number})
     return Response(
         body,

@@ -24,3 +24,11 @@ def test_ci_runs_the_readmes_test_command_verbatim():
     _, run_tests = _readme_commands()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == run_tests
+
+
+def test_browser_screenshots_are_written_inside_the_checkout_in_an_ignored_folder():
+    from tests.browser_fixtures import ARTIFACTS
+
+    assert ARTIFACTS == ROOT / "test-artifacts", f"screenshots go to {ARTIFACTS}, outside the checkout {ROOT}"
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "test-artifacts/" in ignored

@@ -32,3 +32,12 @@ def test_browser_screenshots_are_written_inside_the_checkout_in_an_ignored_folde
     assert ARTIFACTS == ROOT / "test-artifacts", f"screenshots go to {ARTIFACTS}, outside the checkout {ROOT}"
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "test-artifacts/" in ignored
+
+
+def test_ci_runs_the_linters_and_the_type_checker_before_the_tests():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    commands = [line.strip() for line in ci if line.strip() and not line.lstrip().startswith("#")]
+    for check in (".venv/bin/ruff check app tests", ".venv/bin/ruff format --check app tests", ".venv/bin/mypy app"):
+        assert check in commands, f".ci/run does not run `{check}`"
+        assert commands.index(check) < len(commands) - 1, f"`{check}` runs after the tests"
+    assert "set -euo pipefail" in commands, "a failing check must stop the run"

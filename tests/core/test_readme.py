@@ -41,3 +41,26 @@ def test_ci_runs_the_linters_and_the_type_checker_before_the_tests():
         assert check in commands, f".ci/run does not run `{check}`"
         assert commands.index(check) < len(commands) - 1, f"`{check}` runs after the tests"
     assert "set -euo pipefail" in commands, "a failing check must stop the run"
+
+
+def test_the_command_line_table_lists_every_command_and_option():
+    import subprocess
+    import sys
+
+    def help_of(*words: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "app", *words, "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Command line", 1)[1].split("\n## ", 1)[0]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([a-z-]+)[^\n]*", table, re.M)}
+    listed = re.search(r"\{([a-z,-]+)\}", help_of())
+    assert listed is not None, "`python -m app --help` lists no commands"
+    commands = listed.group(1).split(",")
+    assert sorted(rows) == sorted(commands), "the README's command table and `python -m app --help` differ"
+    for command in commands:
+        options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", help_of(command))) - {"--help"}
+        missing = sorted(o for o in options if o not in rows[command])
+        assert not missing, f"the README's row for `{command}` does not mention {missing}"

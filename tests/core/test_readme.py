@@ -64,3 +64,12 @@ def test_the_command_line_table_lists_every_command_and_option():
         options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", help_of(command))) - {"--help"}
         missing = sorted(o for o in options if o not in rows[command])
         assert not missing, f"the README's row for `{command}` does not mention {missing}"
+
+
+def test_every_file_the_architecture_page_names_exists():
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:app|tests|alembic)/[\w/.*-]+)`", text))
+    named |= {"tests/core/" + name for name in re.findall(r"`(test_\w+\.py)`", text)}
+    assert len(named) > 15
+    missing = sorted(path for path in named if not list(ROOT.glob(path.rstrip("/"))))
+    assert not missing, f"ARCHITECTURE.md names files that do not exist: {missing}"

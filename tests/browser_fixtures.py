@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "Demo@2026"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # inside the checkout, gitignored
 
 
 def _unavailable(why: str) -> None:

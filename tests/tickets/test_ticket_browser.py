@@ -91,6 +91,28 @@ def _in_browser(base: str, scenario: Callable[[Callable[[str], Any]], None], nam
         raise failures[0]
 
 
+def expect_loaded(img: Any, what: str) -> None:
+    """Wait, as a person would, until the image has arrived and decoded: scroll it into view (a lazy
+    image loads only near the viewport), then poll `complete && naturalWidth > 0` (a broken image is
+    complete with a width of 0) until Playwright's timeout, never a fixed sleep."""
+    from playwright.sync_api import expect
+
+    img.scroll_into_view_if_needed()
+    expect(img, f"{what} did not load").to_have_js_property("complete", True)
+    expect(img, f"{what} did not load (broken image)").not_to_have_js_property("naturalWidth", 0)
+
+
+def on_a_slow_mobile_network(page: Any) -> None:
+    """Every response to this page takes 400 ms more and arrives at 400 kB/s (a phone on site), so a
+    photo is still on its way when the page around it is already shown."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 400, "downloadThroughput": 400_000, "uploadThroughput": 400_000},
+    )
+
+
 def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(base_url: str) -> None:
     from playwright.sync_api import expect
 
@@ -118,7 +140,7 @@ def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(b
         expect(phone.get_by_role("heading", name=title)).to_be_visible()
         photo = phone.get_by_role("img", name="现场照片 1")
         expect(photo).to_be_visible()
-        assert photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the photo did not load"
+        expect_loaded(photo, "the clerk's photo")
         box = photo.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 375
         assert horizontal_overflow(phone) <= 0
@@ -137,13 +159,14 @@ def test_a_clerk_reports_a_problem_with_a_photo_and_the_handling_unit_finds_it(b
         # the bureau's clerk finds it among the new tickets, with the photo it could not see on the project
         handler = new_page("phone")
         sign_in(handler, "gxj_qian")
+        on_a_slow_mobile_network(handler)
         handler.goto("/tickets")
         link = handler.get_by_role("link", name=title)
         expect(link).to_be_visible()
         link.click()
         shown = handler.get_by_role("img", name="现场照片 1")
         expect(shown).to_be_visible()
-        assert shown.evaluate("img => img.complete && img.naturalWidth > 0")
+        expect_loaded(shown, "the photo in the handling unit's queue")
         expect(handler.get_by_role("button", name="受理")).to_be_visible()
         assert horizontal_overflow(handler) <= 0
         assert handler.console_errors == []

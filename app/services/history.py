@@ -93,8 +93,9 @@ def _secret(table: str, key: str) -> bool:
 
 
 def shown_fields(table: str) -> list[str]:
-    """The columns of `table` a history shows (every one of them needs a label)."""
-    return [key for key in _columns(table) if not labels.is_internal(table, key)]
+    """The columns of `table` a record's history shows (every one of them needs a label; a credential
+    is shown only on the audit page, as changed)."""
+    return [key for key in _columns(table) if not labels.is_internal(table, key) and not _secret(table, key)]
 
 
 def _reference(table: str, key: str) -> str | None:
@@ -194,7 +195,9 @@ def _key_value(key: str, value: Any) -> str:
         return EMPTY
     if isinstance(value, bool):
         return "是" if value else "否"
-    if key.endswith(("_wan", "_usd", "amount", "_10k")) or isinstance(value, int | float | Decimal):
+    if key.endswith(("_wan", "_usd")):  # an amount in 万元 or 万美元: two decimals, as the pages show them
+        return _number(value, 2)
+    if key.endswith(("amount", "_10k")) or isinstance(value, int | float | Decimal):
         return _number(value, None)
     if key == "stage" and value in Stage._value2member_map_:
         return Stage(value).label

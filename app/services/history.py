@@ -37,6 +37,7 @@ from app.services import audit, projects
 from app.templating import local_dt, wan
 
 EMPTY = "（空）"
+ROW_ACTIONS = frozenset({"create", "update", "delete"})
 ACTION_LABELS = {
     "create": "创建",
     "update": "修改",
@@ -195,9 +196,9 @@ def _key_value(key: str, value: Any) -> str:
         return EMPTY
     if isinstance(value, bool):
         return "是" if value else "否"
-    if key.endswith(("_wan", "_usd")):  # an amount in 万元 or 万美元: two decimals, as the pages show them
+    if key.endswith(("_wan", "_usd", "amount")):  # an amount: two decimals, as the pages show them
         return _number(value, 2)
-    if key.endswith(("amount", "_10k")) or isinstance(value, int | float | Decimal):
+    if key.endswith("_10k") or isinstance(value, int | float | Decimal):
         return _number(value, None)
     if key == "stage" and value in Stage._value2member_map_:
         return Stage(value).label
@@ -208,10 +209,10 @@ def _key_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _lines(table: str, key: str, value: Any, names: dict[tuple[str, int], str]) -> list[str]:
+def _lines(table: str, key: str, value: Any, names: dict[tuple[str, int], str], event: bool) -> list[str]:
     if value is None or value == "":
         return []
-    column = _columns(table).get(key)
+    column = None if event else _columns(table).get(key)
     choices = labels.VALUES.get(f"{table}.{key}")
     if choices is not None and value in choices:
         return [choices[value]]
@@ -279,7 +280,7 @@ def described(
     wanted: dict[str, set[int]] = {}
     for e in rows:
         for key in _shown_keys(e, hide, secrets):
-            target = _reference(e.entity, key)
+            target = _reference(e.entity, key) if e.action in ROW_ACTIONS else None
             if target is None:
                 continue
             for v in _pairs(e.changes[key]):
@@ -291,8 +292,9 @@ def described(
         changes: list[Change] = []
         for key in _shown_keys(e, hide, secrets):
             before, after = _pairs(e.changes[key])
-            shown_before = _lines(e.entity, key, before, names)
-            shown_after = _lines(e.entity, key, after, names)
+            event = e.action not in ROW_ACTIONS  # an event's keys are its own, not the record's columns
+            shown_before = _lines(e.entity, key, before, names, event)
+            shown_after = _lines(e.entity, key, after, names, event)
             if e.action == "create":
                 shown_before = []
             if shown_before == shown_after or (e.action == "create" and not shown_after):
@@ -301,7 +303,8 @@ def described(
                 shown_after = [EMPTY]
             if redact is not None:
                 shown_before, shown_after = [redact(x) for x in shown_before], [redact(x) for x in shown_after]
-            changes.append(Change(key, _field_label(e.entity, key), shown_before, shown_after))
+            label = labels.KEYS.get(key, key) if event else _field_label(e.entity, key)
+            changes.append(Change(key, label, shown_before, shown_after))
         if not changes and e.action == "update" and not keep_empty:
             continue
         result.append(

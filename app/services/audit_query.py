@@ -13,7 +13,7 @@ rewritten, so old entries keep what they recorded):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -29,21 +29,11 @@ from app.models.investor import Investor
 from app.models.lead import Lead
 from app.models.project import Project
 from app.principal import Principal
-from app.services import audit, projects
+from app.services import audit, history, projects
 from app.templating import LOCAL_TZ
 
 PAGE_SIZE = 50
-ACTION_LABELS = {
-    "create": "创建",
-    "update": "修改",
-    "delete": "删除",
-    "login_success": "登录成功",
-    "login_password_ok": "密码通过（待验证码）",
-    "login_failure": "登录失败",
-    "logout": "退出",
-    "permission_denied": "越权被拒",
-    "audit_prune": "清理过期审计记录",
-}
+ACTION_LABELS = history.ACTION_LABELS
 
 
 @dataclass
@@ -75,6 +65,7 @@ class ShownEntry:
     client_addr: str
     request_id: str
     project: str = ""  # the project the entry is about, by the name this reader may see
+    lines: list[history.Change] = field(default_factory=list)  # the changes in words
 
 
 def search(
@@ -98,7 +89,10 @@ def search(
     if before_seq:
         stmt = stmt.where(AuditEntry.seq < before_seq)
     rows = list(db.execute(stmt.order_by(AuditEntry.seq.desc()).limit(limit + 1)).scalars())
-    return shown(db, principal, rows[:limit]), len(rows) > limit
+    entries = shown(db, principal, rows[:limit])
+    for entry, described in zip(entries, history.described(db, principal, entries, secrets=True), strict=True):
+        entry.lines = described.changes
+    return entries, len(rows) > limit
 
 
 # --- what a reader is shown ------------------------------------------------------------------

@@ -20,20 +20,16 @@ from app.models.investor import Investor, InvestorType
 from app.models.lead import Lead
 from app.models.project import (
     STAGE_ORDER,
-    ApprovalLevel,
     Attachment,
     Category,
-    ChainRole,
     FundsArrival,
     FundsSource,
     FundsStatus,
     LostReason,
-    NegativeReason,
     PrereviewResult,
     ProgressUpdate,
     Project,
     ProjectAnomaly,
-    ProjectKind,
     ProjectStatus,
     Sector,
     SizeBand,
@@ -1241,65 +1237,6 @@ DERIVED_FIELDS = frozenset(
 
 # what would tell a confidential project's investor to someone shown only its code name
 IDENTIFYING_FIELDS = frozenset({"name", "content", "investor_id", "lead_id", "introducer_name", "site"})
-FIELD_LABELS = {
-    "name": "项目名称",
-    "code_name": "代号",
-    "is_confidential": "保密",
-    "kind": "项目性质",
-    "content": "建设内容",
-    "planned_investment": "计划总投资（万元）",
-    "contract_investment": "合同投资额（万元）",
-    "foreign_investment_usd": "合同外资（万美元）",
-    "sector": "产业",
-    "category": "类别",
-    "industry": "行业",
-    "industry_chain": "主导产业链",
-    "chain_role": "链上作用",
-    "zone_unit_id": "落地载体",
-    "site": "选址",
-    "land_area_mu": "用地（亩）",
-    "floor_area_m2": "建筑面积（㎡）",
-    "land_granted_on": "供地日期",
-    "start_by": "约定开工日期",
-    "production_by": "约定投产日期",
-    "intensity_commitment": "投资强度（万元/亩）",
-    "plot_ratio": "容积率",
-    "annual_output": "年产值（万元）",
-    "annual_tax": "年税收（万元）",
-    "jobs": "带动就业（人）",
-    "introducer_name": "引荐人",
-    "responsible_unit_id": "责任单位",
-    "linked_leader_id": "挂钩领导",
-    "service_officer": "服务专员",
-    "approval_level": "签约审批层级",
-    "prereview": "项目预审",
-    "prereview_reason": "否决理由",
-    "lost_reason_id": "流失原因",
-}
-_ENUM_FIELDS: dict[str, Any] = {
-    "kind": ProjectKind,
-    "sector": Sector,
-    "category": Category,
-    "chain_role": ChainRole,
-    "approval_level": ApprovalLevel,
-    "prereview": PrereviewResult,
-    "prereview_reason": NegativeReason,
-}
-
-
-def _shown(field_name: str, value: Any) -> str:
-    """A recorded value as people read it: labels for choices, 是/否, — for empty."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    enum_class = _ENUM_FIELDS.get(field_name)
-    if enum_class is not None:
-        try:
-            return str(enum_class(value).label)
-        except ValueError:
-            return str(value)
-    return str(value)
 
 
 # --- the project page ------------------------------------------------------------------------
@@ -1344,24 +1281,21 @@ def timeline(db: Session, principal: Principal, project: Project) -> list[dict[s
         )
     for a in by_owner.get(("project", project.id), []):
         entries.append({"type": "file", "on": a.uploaded_at.date(), "at": a.uploaded_at, "item": a, "files": [a]})
+    from app.services import history  # it names references through this module's view()
+
     hidden = DERIVED_FIELDS if sees_identity(principal, project) else DERIVED_FIELDS | IDENTIFYING_FIELDS
-    for change in audit.history(db, "project", project.id, limit=100):
-        edited = {
-            FIELD_LABELS.get(k, k): [_shown(k, v) for v in pair]
-            for k, pair in change.changes.items()
-            if k not in hidden and isinstance(pair, list) and len(pair) == 2
-        }
-        if change.action == "update" and edited:
-            entries.append(
-                {
-                    "type": "change",
-                    "on": change.at.date(),
-                    "at": change.at,
-                    "item": change,
-                    "changes": edited,
-                    "files": [],
-                }
-            )
+    changes = [e for e in audit.history(db, "project", project.id, limit=100) if e.action == "update"]
+    for change in history.described(db, principal, changes, hidden=hidden, keep_empty=False):
+        entries.append(
+            {
+                "type": "change",
+                "on": change.at.date(),
+                "at": change.at,
+                "item": change,
+                "changes": change.changes,
+                "files": [],
+            }
+        )
     entries.sort(key=lambda e: (e["on"], e["at"]), reverse=True)
     return entries
 

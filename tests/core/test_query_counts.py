@@ -146,6 +146,7 @@ PAGES = {
         "/admin/users",
         "/awards",
         "/awards/notice",
+        "/audit",
         "/targets",
         "/rates",
         "/rates/projects?rate=start&side=above",

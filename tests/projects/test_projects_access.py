@@ -307,7 +307,7 @@ def test_renaming_a_confidential_project_does_not_show_the_names_in_its_history(
     supervisor = signed_in(make_user(db, role=Role.supervisor))
     page = supervisor.get(f"/projects/{sid}").text
     assert "锂电池" not in page
-    assert "计划总投资（万元）" in page and "9000" in page  # the other changes are still on the timeline
+    assert "计划总投资（万元）" in page and "9,000.00" in page  # the other changes are still on the timeline
     owner_page = signed_in(make_user(db, world.owner)).get(f"/projects/{sid}").text
     assert "项目名称" in owner_page and "机密锂电池材料二期项目" in owner_page
 

@@ -19,7 +19,7 @@ from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
-from app.services import audit, units, users
+from app.services import history, units, users
 from app.templating import go, local_dt, render
 
 router = IndexedRouter()
@@ -76,7 +76,7 @@ def _unit_form(
         "tier_options": TIER_OPTIONS,
         "unit_options": _unit_options(db),
         "idempotency_key": uuid.uuid4().hex,
-        "history": audit.history(db, "unit", unit.id) if unit else [],
+        "history": history.of(db, request.state.principal, "unit", unit.id) if unit else [],
     }
     return render(request, "admin/unit_form.html", context, status_code=status_code, block="form")
 
@@ -157,7 +157,13 @@ def contact_form(request: Request, db: DbSession, principal: PagePrincipal, unit
     return render(
         request,
         "admin/unit_contact.html",
-        {"unit": unit, "values": values, "errors": {}, "conflict": None, "history": audit.history(db, "unit", unit.id)},
+        {
+            "unit": unit,
+            "values": values,
+            "errors": {},
+            "conflict": None,
+            "history": history.of(db, principal, "unit", unit.id),
+        },
     )
 
 
@@ -180,7 +186,7 @@ def contact_update(
                 "values": dict(form),
                 "errors": errors,
                 "conflict": conflict,
-                "history": audit.history(db, "unit", unit.id),
+                "history": history.of(db, principal, "unit", unit.id),
             },
             status_code=409 if conflict else 422,
         )
@@ -252,7 +258,7 @@ def _user_form(
         "role_options": ROLE_OPTIONS,
         "unit_options": _unit_options(db),
         "idempotency_key": uuid.uuid4().hex,
-        "history": audit.history(db, "user_account", user.id) if user else [],
+        "history": history.of(db, request.state.principal, "user_account", user.id) if user else [],
     }
     block = "password" if password_errors is not None or password_message else "form"
     return render(request, "admin/user_form.html", context, status_code=status_code, block=block)

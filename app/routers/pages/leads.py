@@ -30,7 +30,7 @@ from app.schemas.leads import (
     RegisterProject,
     SettleDuplicate,
 )
-from app.services import app_settings, audit, export, investors, leads, natives, registry, units
+from app.services import app_settings, audit, export, history, investors, leads, natives, registry, units
 from app.services.leads import DuplicateSuspected, LeadFilter
 from app.templating import go, render
 
@@ -366,7 +366,7 @@ def _detail(
             "judge_values": values or {},  # what the coordinator chose, shown again after an error
             "created": request.query_params.get("created") == "1",
             "can_edit": policy.can_write_unit_owned(principal, lead.unit_id),
-            "history": audit.history(db, "lead", lead.id),
+            "history": history.of(db, principal, "lead", lead.id),
         },
         status_code=status_code,
     )
@@ -594,7 +594,7 @@ def _investor_page(
             "can_edit": can_edit,
             "related": related,
             "type_options": TYPE_OPTIONS,
-            "history": audit.history(db, "investor", investor.id),
+            "history": history.of(db, principal, "investor", investor.id),
         },
         status_code=status_code,
     )

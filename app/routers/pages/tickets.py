@@ -25,8 +25,8 @@ from app.models.user import Role
 from app.routing import IndexedRouter
 from app.schemas.common import validate_form
 from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
-from app.services import audit, notify, projects, tickets, units, workdays
 from app.services import files as file_store
+from app.services import history, notify, projects, tickets, units, workdays
 from app.services.common import check_version
 from app.services.units import UnitChoice, UnitPick
 from app.templating import go, render
@@ -299,7 +299,7 @@ def _page(
             "conflict": conflict,
             "refused": refused,
             "values": values or {},
-            "history": audit.history(db, "ticket", ticket.id),
+            "history": history.of(db, principal, "ticket", ticket.id, redact=redact),
         },
         status_code=status_code,
     )

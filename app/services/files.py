@@ -30,7 +30,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db import within_transaction
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 
 log = logging.getLogger("app.files")
 
@@ -220,10 +220,16 @@ def save_upload(
 
 
 def read(root: Path, storage_key: str) -> bytes:
+    """A stored file's bytes. One missing from the store (lost with a disk, or never restored from a
+    backup) is answered 404 with a message, never a server error."""
     path = (root / storage_key).resolve()
-    if root.resolve() not in path.parents:
-        raise FileNotFoundError(storage_key)
-    return path.read_bytes()
+    try:
+        if root.resolve() not in path.parents:
+            raise FileNotFoundError(storage_key)
+        return path.read_bytes()
+    except FileNotFoundError:
+        log.warning("stored file missing: %s", storage_key)
+        raise NotFound("该文件已不在存储中，请联系管理员") from None
 
 
 # --- what a transaction wrote goes with it if it does not commit -----------------------------

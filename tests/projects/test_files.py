@@ -206,3 +206,18 @@ def test_at_most_ten_files_at_once(client, db, site, unit):
     assert attachments(db, site.id) == []
     assert client.post(f"/api/v1/projects/{site.id}/attachments", files=many[:10], headers=headers).status_code == 201
     assert len(attachments(db, site.id)) == 10
+
+
+def test_a_file_missing_from_the_store_is_answered_not_found_in_chinese(client, clerk, db, site, unit, files_dir):
+    """A photo whose stored file was lost (a disk, a restore without the files folder) is a 404 with a
+    message on the page and the API, never a server error."""
+    assert report_progress(clerk, site.id, jpeg_with_exif()).status_code == 303
+    [row] = attachments(db, site.id)
+    token = bearer(make_token(db, unit))
+    db.commit()
+    stored_path(files_dir, row).unlink()
+
+    page = clerk.get(f"/files/{row.id}")
+    assert page.status_code == 404 and "该文件已不在存储中" in page.text
+    api = client.get(f"/api/v1/projects/{site.id}/attachments/{row.id}", headers=token)
+    assert api.status_code == 404 and api.json()["code"] == "not_found"

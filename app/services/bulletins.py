@@ -34,7 +34,7 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import metrics, performance, projects, tickets
+from app.services import metrics, months, performance, projects, tickets
 from app.services.performance import pct, shown
 
 ZERO = Decimal(0)
@@ -366,13 +366,13 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
         reached = sum(counts.get(s, 0) for s in STAGE_ORDER[index:])
         funnel.append({"label": stage.label, "count": reached})
     trend = []
-    for back in range(11, -1, -1):
-        first = (month_start - timedelta(days=31 * back)).replace(day=1)
-        nxt = (first + timedelta(days=32)).replace(day=1)
-        last = min(nxt - timedelta(days=1), today)
+    for first in months.last_months(today, 12):  # 12 consecutive calendar months, this one last
+        last = min(months.month_end(first), today)
         trend.append(
             {
-                "label": f"{first.month}月",
+                "first": first,
+                "last": last,
+                "label": months.month_label(first),
                 "funds": metrics.total(db, "funds_domestic", first, last),
                 "signed": metrics.total(db, "projects_introduced", first, last),
             }
@@ -384,6 +384,7 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
     )
     t = projects.thresholds(db, today)
     return {
+        "as_of": today,
         "figures": figures,
         "funnel": funnel,
         "trend": trend,
@@ -394,6 +395,7 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
         ],
         "flags": projects.flag_counts(db, None, t),
         "overdue": tickets.list_tickets(db, principal, tickets.TicketFilter(box="overdue"), limit=10, today=today)[0],
+        "lights": performance.unit_lights(db, today.year, today),
     }
 
 

@@ -34,7 +34,8 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import metrics, months, performance, projects, tickets
+from app.services import metrics, performance, projects, tickets
+from app.services.months import last_months, month_end, month_label
 from app.services.performance import pct, shown
 
 ZERO = Decimal(0)
@@ -366,13 +367,13 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
         reached = sum(counts.get(s, 0) for s in STAGE_ORDER[index:])
         funnel.append({"label": stage.label, "count": reached})
     trend = []
-    for first in months.last_months(today, 12):  # 12 consecutive calendar months, this one last
-        last = min(months.month_end(first), today)
+    for first in last_months(today, 12):  # 12 consecutive calendar months, this one last
+        last = min(month_end(first), today)
         trend.append(
             {
                 "first": first,
                 "last": last,
-                "label": months.month_label(first),
+                "label": month_label(first),
                 "funds": metrics.total(db, "funds_domestic", first, last),
                 "signed": metrics.total(db, "projects_introduced", first, last),
             }

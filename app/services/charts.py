@@ -102,7 +102,7 @@ def month_bars(
 def funnel(key: str, title: str, unit: str, period: str, stages: list[tuple[str, int]]) -> Chart:
     """Horizontal bars, one stage a row: the stage's name on the left, the bar, its count after the bar.
     Labels sit in their own row and column, so none can overlap another at any width."""
-    width, label_w, row, gap = 360, 100, 26, 6
+    width, label_w, row, gap = 360, 100, 28, 6
     value_w = 56
     height = len(stages) * row + gap
     peak = max((c for _l, c in stages), default=0) or 1
@@ -118,7 +118,7 @@ def funnel(key: str, title: str, unit: str, period: str, stages: list[tuple[str,
         w = max(1.0, count / peak * span) if count else 0.0
         share = f"（{count * 100 / first:.1f}%）" if first and i else ""
         parts.append(
-            f'<text class="axis-label" x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end" '
+            f'<text class="axis-label" x="{label_w - 6}" y="{y + 15}" font-size="13" text-anchor="end" '
             f'fill="#333">{escape(label)}</text>'
         )
         parts.append(
@@ -126,7 +126,7 @@ def funnel(key: str, title: str, unit: str, period: str, stages: list[tuple[str,
             f"<title>{escape(label)}：{count:,} {escape(unit)}{share}</title></rect>"
         )
         parts.append(
-            f'<text class="value-label" x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12" fill="#111">'
+            f'<text class="value-label" x="{label_w + w + 4:.1f}" y="{y + 15}" font-size="13" fill="#111">'
             f"{count:,}</text>"
         )
     parts.append("</svg>")

@@ -35,6 +35,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
 from app.services import metrics, performance, projects, tickets, workdays
+from app.services.months import last_months, month_end, month_label
 from app.services.performance import pct, shown
 
 ZERO = Decimal(0)
@@ -415,7 +416,7 @@ def corrections(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, tu
 def dashboard(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
-    today = today or date.today()
+    today = today or workdays.today()
     year_start, month_start = date(today.year, 1, 1), today.replace(day=1)
     keys = [
         "projects_introduced",
@@ -449,13 +450,13 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
         reached = sum(counts.get(s, 0) for s in STAGE_ORDER[index:])
         funnel.append({"label": stage.label, "count": reached})
     trend = []
-    for back in range(11, -1, -1):
-        first = (month_start - timedelta(days=31 * back)).replace(day=1)
-        nxt = (first + timedelta(days=32)).replace(day=1)
-        last = min(nxt - timedelta(days=1), today)
+    for first in last_months(today, 12):  # 12 consecutive calendar months, this one last
+        last = min(month_end(first), today)
         trend.append(
             {
-                "label": f"{first.month}月",
+                "first": first,
+                "last": last,
+                "label": month_label(first),
                 "funds": metrics.total(db, "funds_domestic", first, last),
                 "signed": metrics.total(db, "projects_introduced", first, last),
             }
@@ -467,6 +468,7 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
     )
     t = projects.thresholds(db, today)
     return {
+        "as_of": today,
         "figures": figures,
         "funnel": funnel,
         "trend": trend,
@@ -477,35 +479,5 @@ def dashboard(db: Session, principal: Principal, today: date | None = None) -> d
         ],
         "flags": projects.flag_counts(db, None, t),
         "overdue": tickets.list_tickets(db, principal, tickets.TicketFilter(box="overdue"), limit=10, today=today)[0],
+        "lights": performance.unit_lights(db, today.year, today),
     }
-
-
-def bars_svg(values: list[tuple[str, Decimal]], *, width: int = 340, height: int = 160, title: str) -> str:
-    """A small bar chart as inline SVG: readable on a phone and on paper, no script, no external request."""
-    from html import escape
-
-    peak = max((v for _l, v in values), default=ZERO) or Decimal(1)
-    n = max(1, len(values))
-    bar = (width - 20) / n
-    parts = [
-        f'<svg viewBox="0 0 {width} {height + 30}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg" class="chart"><title>{escape(title)}</title>'
-    ]
-    for i, (label, value) in enumerate(values):
-        h = float(value / peak) * height if peak else 0
-        x = 10 + i * bar
-        parts.append(
-            f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" '
-            f'fill="#b3261e"><title>{escape(label)}：{value}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle" '
-            f'fill="#333">{escape(label)}</text>'
-        )
-        if value:
-            parts.append(
-                f'<text x="{x + bar / 2:.1f}" y="{max(10.0, height - h - 3):.1f}" font-size="9" '
-                f'text-anchor="middle" fill="#111">{value:,.0f}</text>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)

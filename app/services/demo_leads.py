@@ -15,7 +15,7 @@ from app.models.lead import Channel, DuplicatePair, DuplicateStatus, Lead, LeadC
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import registry
+from app.services import months, registry
 from app.services.credit_code import CHARSET, check_character
 from app.services.names import name_key, phone_key
 
@@ -125,8 +125,7 @@ def load(db: Session, today: date | None = None) -> bool:
     channels = list(Channel)
     leads: list[Lead] = []
     # each unit brings leads most months; a few units miss some months
-    for month_back in range(11, -1, -1):
-        first = (today.replace(day=1) - timedelta(days=30 * month_back)).replace(day=1)
+    for first in months.last_months(today, 12):
         for unit in reporting:
             if rng.random() < (0.25 if unit.kind in (UnitKind.department,) else 0.15):
                 continue

@@ -15,7 +15,7 @@ from app.models.project import Project
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import activities, performance
+from app.services import activities, months, performance
 
 TIER_TARGETS = {  # metric: (tier1, tier2, tier3, tier4)
     "projects_introduced": (6, 4, 2, 1),
@@ -148,12 +148,12 @@ def load(db: Session, today: date | None = None) -> bool:
         checker = Principal(
             role=Role.supervisor, unit_id=supervisor.unit_id, label=supervisor.display_name, user_id=supervisor.id
         )
-        quarter_start = date(today.year, ((today.month - 1) // 3) * 3 + 1, 1) - timedelta(days=92)
+        last_quarter = months.add_months(months.quarter_start(today), -3)
         check = performance.draw(
             db,
             checker,
-            quarter_start.replace(day=1),
-            quarter_start.replace(day=1) + timedelta(days=89),
+            last_quarter,
+            months.add_months(last_quarter, 3) - timedelta(days=1),
             Decimal(30),
             seed=20260930,
         )

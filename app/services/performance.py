@@ -353,6 +353,55 @@ def target_board(
     )
 
 
+LIGHTS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+"""A unit's standing against its targets at a glance: red (a red card: nothing done on a metric with a
+target), yellow (a yellow card, or heading below the yellow line at the current pace), green (on pace)."""
+_LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
+
+
+def light_of(st: Standing) -> str:
+    if st.card == "red":
+        return "red"
+    if st.card == "yellow" or st.heading_below:
+        return "yellow"
+    return "green"
+
+
+@dataclass
+class UnitLight:
+    """One unit's light and the metric that sets it (its worst, against the time-sequenced pace)."""
+
+    unit: Any  # a row of _BOARD_UNITS
+    light: str
+    worst: Standing
+    behind: int  # how many of its metrics are red or yellow
+    metrics: int  # how many of its metrics have a target
+
+
+def unit_lights(db: Session, year: int, as_of: date) -> list[UnitLight]:
+    """Every active unit with a target this year, with its light: red units first, then yellow, then
+    green; within a light, the unit furthest behind its pace first (then in the units' order)."""
+    units = db.execute(_BOARD_UNITS).all()
+    by_unit: dict[int, list[Standing]] = {}
+    for st in standings(db, year, as_of).values():
+        if st.target:
+            by_unit.setdefault(st.unit_id, []).append(st)
+
+    def badness(st: Standing) -> tuple[int, Decimal, str]:
+        return (_LIGHT_ORDER[light_of(st)], st.share_of_target if st.share_of_target is not None else ZERO, st.metric)
+
+    result = []
+    for position, unit in enumerate(units):
+        own = by_unit.get(unit.id)
+        if not own:
+            continue
+        worst = min(own, key=badness)
+        behind = sum(1 for st in own if light_of(st) != "green")
+        result.append((position, UnitLight(unit, light_of(worst), worst, behind, len(own))))
+    result.sort(key=lambda item: (_LIGHT_ORDER[item[1].light], badness(item[1].worst)[1], item[0]))
+    return [light for _position, light in result]
+
+
 # the year's targets, with the month's expected share (edited, else NULL) and the yellow line (else
 # NULL) on each row: built once
 _PACE_TARGETS = select(

@@ -21,7 +21,18 @@ from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
-from app.services import activities, audit, bulletin_export, bulletins, export, metrics, performance, units, workdays
+from app.services import (
+    activities,
+    audit,
+    bulletin_export,
+    bulletins,
+    charts,
+    export,
+    metrics,
+    performance,
+    units,
+    workdays,
+)
 from app.services.units import UnitPick
 from app.templating import go, render
 
@@ -70,19 +81,19 @@ def _int(value: Any, field: str, default: int | None = None) -> int:
 @router.get("/dashboard")
 def dashboard(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     data = bulletins.dashboard(db, principal)
-    data["funds_chart"] = bulletins.bars_svg(
-        [(t["label"], t["funds"]) for t in data["trend"]], title="近 12 个月内资到位资金（万元）"
-    )
-    data["signed_chart"] = bulletins.bars_svg(
-        [(t["label"], t["signed"]) for t in data["trend"]], title="近 12 个月签约项目（个）"
-    )
-    data["funnel_chart"] = bulletins.bars_svg(
-        [(f["label"][:4], Decimal(f["count"])) for f in data["funnel"]], title="项目漏斗：达到各阶段的项目数"
-    )
+    data["charts"] = charts.dashboard_charts(data)
     from app.services.projects import FLAG_LABELS
 
     return render(
-        request, "performance/dashboard.html", {**data, "tie_rule": performance.TIE_RULE, "flag_labels": FLAG_LABELS}
+        request,
+        "performance/dashboard.html",
+        {
+            **data,
+            "tie_rule": performance.TIE_RULE,
+            "flag_labels": FLAG_LABELS,
+            "lights_names": performance.LIGHTS,
+            "metric_info": metrics.METRICS,
+        },
     )
 
 

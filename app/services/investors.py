@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.errors import Duplicate, NotFound
+from app.errors import Duplicate, Invalid, NotFound
 from app.models.investor import Investor, Native
 from app.principal import Principal
 from app.schemas.leads import InvestorCreate, InvestorFields, InvestorUpdate
@@ -67,6 +68,51 @@ def find_existing(db: Session, data: InvestorFields) -> Investor | None:
         if not (data.credit_code and candidate.credit_code and candidate.credit_code != data.credit_code):
             return candidate
     return None
+
+
+class NotChosen(Invalid):
+    """A typed investor name that names no single record, sent without a suggestion chosen and without
+    asking for a new one: the page asks which it is (`choices`, the records whose name contains it)."""
+
+    def __init__(self, field: str, name: str, choices: Sequence[Investor]) -> None:
+        if choices:
+            message = f"客商库中没有名为“{name}”的客商：请从下列匹配中选择一个，或确认新建客商"
+        else:
+            message = f"客商库中没有“{name}”：请核对名称，或确认新建客商"
+        super().__init__({field: message})
+        self.name = name
+        self.choices = choices
+
+
+def resolve_typed(
+    db: Session, principal: Principal, name: str, *, create_new: bool, field: str = "investor_name"
+) -> Investor:
+    """The investor a form names by typing, when no suggestion was chosen: the visible record with exactly
+    this (normalised) name, else a new record if the user confirmed creating one, else NotChosen (nothing
+    is created silently from a half-typed name)."""
+    name = " ".join(name.split())
+    if len(name) < 2:
+        raise Invalid({field: "请输入客商名称（至少 2 个字），并从提示中选择"})
+    key = name_key(name)
+    exact = (
+        db.execute(
+            select(Investor)
+            .where(Investor.name_key == key, projects.investor_visible(principal))
+            .order_by(Investor.id)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    if len(exact) == 1:
+        return exact[0]
+    if create_new:
+        try:
+            data = InvestorCreate(name=name)
+        except ValidationError:
+            raise Invalid({field: "客商名称须为 2 至 200 个字"}) from None
+        return create(db, principal, data)
+    raise NotChosen(field, name, list(exact) or search(db, principal, name, limit=8)[0])
 
 
 def _values(data: InvestorFields) -> dict[str, object]:

@@ -17,7 +17,7 @@ from app import policy
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor, InvestorType
-from app.models.lead import Lead
+from app.models.lead import Lead, LeadStatus
 from app.models.project import (
     STAGE_ORDER,
     Attachment,
@@ -247,6 +247,34 @@ def _check_refs(db: Session, data: ProjectFields) -> None:
         raise Invalid(errors)
 
 
+def project_of_lead(db: Session, lead_id: int) -> int | None:
+    """The id of the project a lead was converted into, if any."""
+    return db.execute(select(Project.id).where(Project.lead_id == lead_id)).scalar_one_or_none()
+
+
+def conversion_problem(db: Session, lead: Lead) -> str | None:
+    """Why this lead cannot become a project (whoever asks), or None."""
+    if lead.duplicate_of_id is not None:
+        return "该线索已并入其他线索，请转换先报的线索"
+    if lead.status is LeadStatus.invalid:
+        return "该线索已认定无效，不能转为项目"
+    existing = project_of_lead(db, lead.id)
+    if existing is not None:
+        return f"该线索已转为项目 #{existing}"
+    return None
+
+
+def can_convert(db: Session, principal: Principal, lead: Lead) -> bool:
+    """Whether the lead's page offers 转为项目 to this principal: its own unit's staff or the coordinator,
+    for a lead that can still become a project (the rules `create` holds)."""
+    return (
+        principal.can_write
+        and principal.role in (Role.unit_staff, Role.coordinator)
+        and policy.can_write_unit_owned(principal, lead.unit_id)
+        and conversion_problem(db, lead) is None
+    )
+
+
 def create(
     db: Session, principal: Principal, data: ProjectCreate, stage_dates: dict[Stage, date] | None = None
 ) -> Project:
@@ -259,11 +287,9 @@ def create(
         if lead is None:
             raise Invalid({"lead_id": "线索不存在"})
         policy.ensure_write(principal, lead.unit_id)
-        if lead.duplicate_of_id is not None:
-            raise Invalid({"lead_id": "该线索已并入其他线索，请转换先报的线索"})
-        existing = db.execute(select(Project.id).where(Project.lead_id == lead.id)).scalar_one_or_none()
-        if existing is not None:
-            raise Invalid({"lead_id": f"该线索已转为项目 #{existing}"})
+        problem = conversion_problem(db, lead)
+        if problem:
+            raise Invalid({"lead_id": problem})
     investor_id = lead.investor_id if lead else data.investor_id
     if investor_id is None or db.get(Investor, investor_id) is None:
         raise Invalid({"investor_id": "客商不存在"})

@@ -30,7 +30,7 @@ from app.schemas.leads import (
     RegisterProject,
     SettleDuplicate,
 )
-from app.services import app_settings, audit, export, history, investors, leads, natives, registry, units
+from app.services import app_settings, audit, export, history, investors, leads, natives, projects, registry, units
 from app.services.leads import DuplicateSuspected, LeadFilter
 from app.templating import go, render
 
@@ -111,8 +111,16 @@ def _form_page(
 
 
 @router.get("/leads/new")
-def lead_new(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+def lead_new(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    investor_id: int | None = Query(None, ge=1, le=2_147_483_647),
+) -> Response:
     leads.ensure_can_report(principal)
+    if investor_id:  # a suggestion followed without JavaScript
+        values = {"lead_date": date.today().isoformat(), "channel": "", "investor_id": str(investor_id)}
+        return _form_page(request, db, principal, values=values)
     return _form_page(request, db, principal)
 
 
@@ -366,6 +374,8 @@ def _detail(
             "judge_values": values or {},  # what the coordinator chose, shown again after an error
             "created": request.query_params.get("created") == "1",
             "can_edit": policy.can_write_unit_owned(principal, lead.unit_id),
+            "can_convert": projects.can_convert(db, principal, lead),
+            "project_id": projects.project_of_lead(db, lead.id),
             "history": history.of(db, principal, "lead", lead.id),
         },
         status_code=status_code,

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from app import policy
 from app.config import Settings
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.project import (
     CATEGORY_LABELS,
@@ -49,7 +49,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import audit, export, leads, projects, stage_gate, units
+from app.services import audit, export, investors, leads, projects, stage_gate, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
@@ -330,6 +330,7 @@ def _edit_page(
     errors: dict[str, str] | None = None,
     conflict: Any = None,
     lead: Any = None,
+    investor_choices: Any = (),
     status_code: int = 200,
 ) -> Response:
     values.setdefault("idempotency_key", uuid.uuid4().hex)
@@ -342,6 +343,9 @@ def _edit_page(
             "errors": errors or {},
             "conflict": conflict,
             "lead": lead,
+            "lead_investor": investors.get(db, lead.investor_id) if lead is not None else None,
+            "picked": None if project or lead else _picked(db, principal, values.get("investor_id")),
+            "investor_choices": investor_choices,
             "unit_options": _unit_options(db),
             "zone_options": _zone_options(db),
             "leader_options": _leader_options(db, principal),
@@ -352,9 +356,43 @@ def _edit_page(
     )
 
 
+def _picked(db: DbSession, principal: Principal, investor_id: Any) -> Any:
+    """The investor chosen from the suggestions (its id in the form), if it is one the user may see."""
+    try:
+        return investors.get_shown(db, principal, int(investor_id)) if investor_id else None
+    except (ValueError, NotFound):
+        return None
+
+
+@router.get("/projects/new/lookup")
+def project_investor_lookup(
+    request: Request, db: DbSession, principal: PagePrincipal, investor_name: str = Query("", max_length=200)
+) -> Response:
+    """As the user types the investor's name: the catalogue's records to choose from (as on the lead form)."""
+    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
+    return render(
+        request,
+        "components/investor_suggestions.html",
+        {"suggestions": suggestions, "pick_url": "/projects/new/investor", "page_url": "/projects/new"},
+    )
+
+
+@router.get("/projects/new/investor")
+def project_pick_investor(
+    request: Request, db: DbSession, principal: PagePrincipal, id: int | None = Query(None, ge=1, le=2_147_483_647)
+) -> Response:
+    """The investor part of the form with a suggestion chosen (or emptied again: 更换客商)."""
+    picked = investors.get_shown(db, principal, id) if id else None
+    return render(request, "projects/_investor.html", {"picked": picked, "values": {}, "errors": {}})
+
+
 @router.get("/projects/new")
 def project_new(
-    request: Request, db: DbSession, principal: PagePrincipal, lead_id: int | None = Query(None, ge=1, le=2_147_483_647)
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    lead_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    investor_id: int | None = Query(None, ge=1, le=2_147_483_647),
 ) -> Response:
     if not principal.can_write or principal.role not in (Role.unit_staff, Role.coordinator):
         raise policy.DeniedForbidden("您的角色不能新建项目")
@@ -377,6 +415,8 @@ def project_new(
             content=lead.content,
             introducer_name=lead.introducer_name,
         )
+    elif investor_id:  # a suggestion followed without JavaScript
+        values["investor_id"] = str(investor_id)
     return _edit_page(request, db, principal, values=values, lead=lead)
 
 
@@ -385,14 +425,50 @@ def project_create(
     request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, guard: PageIdempotency
 ) -> Response:
     values = _text_values(form)
+    choices: Any = ()
     try:
-        project = projects.create(db, principal, validate_form(ProjectCreate, form))
+        project = projects.create(db, principal, _project_input(db, principal, form))
     except Invalid as exc:
         lead = None
         if values.get("lead_id", "").isdigit():
             lead = leads.get(db, principal, int(values["lead_id"]))
-        return _edit_page(request, db, principal, values=values, errors=exc.errors, lead=lead, status_code=422)
+        if isinstance(exc, investors.NotChosen):
+            choices = exc.choices
+        return _edit_page(
+            request,
+            db,
+            principal,
+            values=values,
+            errors=exc.errors,
+            lead=lead,
+            investor_choices=choices,
+            status_code=422,
+        )
     return guard.finish(go(request, f"/projects/{project.id}"))
+
+
+INVESTOR_TEXT = ("investor_name", "investor_new")
+"""The form's investor, as typed: the name, and the box that confirms a new catalogue record."""
+
+
+def _project_input(db: DbSession, principal: Principal, form: FormData) -> ProjectCreate:
+    """The form as a ProjectCreate, its investor named by typing: a chosen suggestion (investor_id), else
+    the record with exactly the typed name, else a new record once the user confirms it. Other fields'
+    errors are reported with the investor's; a 422 rolls back an investor created here."""
+    data: dict[str, Any] = {k: v for k, v in form.multi_items() if k not in INVESTOR_TEXT}
+    if data.get("lead_id") or str(data.get("investor_id", "")).strip():
+        return validate_form(ProjectCreate, data)
+    name = str(form.get("investor_name") or "")
+    create_new = form.get("investor_new") in ("on", "true", "1")
+    try:
+        data["investor_id"] = str(investors.resolve_typed(db, principal, name, create_new=create_new).id)
+    except Invalid as exc:
+        try:
+            validate_form(ProjectCreate, data | {"investor_id": "1"})  # the other fields' problems, if any
+        except Invalid as others:
+            exc.errors.update({k: v for k, v in others.errors.items() if k != "investor_id"})
+        raise
+    return validate_form(ProjectCreate, data)
 
 
 @router.get("/projects/{project_id}/edit")

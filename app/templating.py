@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -121,6 +122,28 @@ def block_imports(name: str, context: dict[str, Any]) -> dict[str, Any]:
     return bound
 
 
+_INVALID_CONTROL = re.compile(rb'<(input|select|textarea)\b[^>]*\saria-invalid="true"')
+_FORM_ERROR = re.compile(rb'<div class="form-error" role="alert"')
+
+
+def _focus_first_error(response: Response) -> None:
+    """A form page sent back refused: its first invalid field (else the form's message) gets `autofocus`,
+    so that a browser without JavaScript also opens the page there (app.js does the same, with room
+    above and below)."""
+    body = bytes(response.body)
+    found = _INVALID_CONTROL.search(body)
+    if found:
+        tag_end = found.end(1)
+        body = body[:tag_end] + b" autofocus" + body[tag_end:]
+    else:
+        message = _FORM_ERROR.search(body)
+        if message is None:
+            return
+        body = body[: message.end()] + b' tabindex="-1" autofocus' + body[message.end() :]
+    response.body = body
+    response.headers["content-length"] = str(len(body))
+
+
 def render(
     request: Request,
     template: str,
@@ -143,6 +166,8 @@ def render(
         kwargs["block_name"] = block
         ctx = {**ctx, **block_imports(template, ctx)}  # as in a full render: the imports win
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers, **kwargs)
+    if status_code in (409, 422) and not is_htmx(request):
+        _focus_first_error(response)
     response.headers["Vary"] = "HX-Request"
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -264,6 +264,11 @@
   if (document.querySelector("form [aria-invalid=true], form .field-error, form .form-error[role=alert]")) {
     showFirstError(document.getElementById("content") || document.body);
   }
+  // 打印 on the A4 documents (the award notice, the bulletins): shown only where this file runs
+  document.querySelectorAll("[data-print]").forEach(function (btn) { btn.hidden = false; });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
+  });
   // confirmation for destructive actions, without inline script
   document.addEventListener("submit", function (evt) {
     var msg = evt.target.getAttribute("data-confirm");

@@ -54,6 +54,19 @@ def yi(value: Decimal | int | None, places: int = 2) -> str:
     return f"{amount:,}"
 
 
+_USERNAME_SUFFIX = re.compile(r"[(（][A-Za-z0-9_.@-]+[)）]$")
+
+
+def person(label: str | None) -> str:
+    """Who did something, as people are shown: by name ("陈志远(zsj_admin)" → "陈志远"; the audit log and
+    the user admin pages keep the username); the service itself is "系统"."""
+    if not label:
+        return ""
+    if label == "system":
+        return "系统"
+    return _USERNAME_SUFFIX.sub("", label) or label
+
+
 def option_tags(options: Any, value: Any = None) -> Markup:
     """<option> tags for a select, built in one pass: a unit picker has two thousand of them, and a
     template loop spends ~12 µs on each."""
@@ -67,7 +80,7 @@ def option_tags(options: Any, value: Any = None) -> Markup:
     )
 
 
-env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi)
+env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi, person=person)
 env.globals["option_tags"] = option_tags
 env.globals.update(
     UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},

@@ -45,3 +45,46 @@ def test_the_lead_quota_reminder_leaves_out_the_units_that_owe_no_leads(page):
     text = reminder.inner_text()
     for exempt in ("青山县：", "县招商局", "县政府办", "县督查室"):
         assert exempt not in text, text
+
+
+def _ticket_handled_by_the_coordinator(server) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            sql = "SELECT min(ticket_id) FROM ticket_event WHERE actor_label = '陈志远(zsj_admin)'"
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_people_are_shown_by_name_not_by_login(page, live_server):
+    sign_in(page, "zsj_admin")
+    page.goto(f"/tickets/{_ticket_handled_by_the_coordinator(live_server)}")
+    body = page.locator("main").inner_text()
+    assert "陈志远" in body
+    assert "zsj_admin" not in body, body
+
+
+def test_figures_on_the_phone_cards_carry_their_labels(page):
+    sign_in(page, "chengguan")
+    funnel = page.locator("ol.funnel li").first
+    expect(funnel).to_contain_text("个")  # the stage funnel counts projects
+
+    page.goto("/projects")
+    card = page.locator("table.stack tbody tr").first
+    expect(card.locator("td[data-label=合同投资]")).to_contain_text("万元")
+    expect(card.locator("td[data-label=已到位]")).to_contain_text("万元")
+    expect(card.locator("td[data-label=阶段]")).to_contain_text("在本阶段")
+
+    page.goto("/leads")
+    expect(page.locator("table.stack tbody tr").first.locator("td[data-label=意向投资]")).to_contain_text("万元")
+
+
+def test_on_a_desktop_the_unit_stays_in_the_column_header(desktop_page):
+    sign_in(desktop_page, "chengguan")
+    desktop_page.goto("/projects")
+    expect(desktop_page.locator("thead")).to_contain_text("合同投资（万元）")
+    cell = desktop_page.locator("tbody tr").first.locator("td[data-label=合同投资]")
+    assert "万元" not in cell.inner_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -53,6 +54,19 @@ def yi(value: Decimal | int | None, places: int = 2) -> str:
     return f"{amount:,}"
 
 
+_USERNAME_SUFFIX = re.compile(r"[(（][A-Za-z0-9_.@-]+[)）]$")
+
+
+def person(label: str | None) -> str:
+    """Who did something, as people are shown: by name ("陈志远(zsj_admin)" → "陈志远"; the audit log and
+    the user admin pages keep the username); the service itself is "系统"."""
+    if not label:
+        return ""
+    if label == "system":
+        return "系统"
+    return _USERNAME_SUFFIX.sub("", label) or label
+
+
 def option_tags(options: Any, value: Any = None) -> Markup:
     """<option> tags for a select, built in one pass: a unit picker has two thousand of them, and a
     template loop spends ~12 µs on each."""
@@ -66,7 +80,7 @@ def option_tags(options: Any, value: Any = None) -> Markup:
     )
 
 
-env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi)
+env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi, person=person)
 env.globals["option_tags"] = option_tags
 env.globals.update(
     UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},
@@ -121,6 +135,28 @@ def block_imports(name: str, context: dict[str, Any]) -> dict[str, Any]:
     return bound
 
 
+_INVALID_CONTROL = re.compile(rb'<(input|select|textarea)\b[^>]*\saria-invalid="true"')
+_FORM_ERROR = re.compile(rb'<div class="form-error" role="alert"')
+
+
+def _focus_first_error(response: Response) -> None:
+    """A form page sent back refused: its first invalid field (else the form's message) gets `autofocus`,
+    so that a browser without JavaScript also opens the page there (app.js does the same, with room
+    above and below)."""
+    body = bytes(response.body)
+    found = _INVALID_CONTROL.search(body)
+    if found:
+        tag_end = found.end(1)
+        body = body[:tag_end] + b" autofocus" + body[tag_end:]
+    else:
+        message = _FORM_ERROR.search(body)
+        if message is None:
+            return
+        body = body[: message.end()] + b' tabindex="-1" autofocus' + body[message.end() :]
+    response.body = body
+    response.headers["content-length"] = str(len(body))
+
+
 def render(
     request: Request,
     template: str,
@@ -143,6 +179,8 @@ def render(
         kwargs["block_name"] = block
         ctx = {**ctx, **block_imports(template, ctx)}  # as in a full render: the imports win
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers, **kwargs)
+    if status_code in (409, 422) and not is_htmx(request):
+        _focus_first_error(response)
     response.headers["Vary"] = "HX-Request"
     response.headers.setdefault("Cache-Control", "no-store")
     return response

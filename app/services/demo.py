@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Forbidden
+from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
+from app.services import leads
 from app.services.security import hash_password
 
 DEMO_PASSWORD = "Demo@2026"
@@ -86,6 +88,9 @@ PEOPLE: list[tuple[str, str, str, Role]] = [
 ]
 
 
+QUOTA_EXEMPT = ("青山县", "县招商局", "县政府办", "县督查室")
+
+
 def load(db: Session, *, allow_production: bool = False) -> bool:
     """Build the demo county; returns False if it is already there."""
     from app.config import get_settings
@@ -122,6 +127,11 @@ def _load_units_and_people(db: Session) -> bool:
         db.flush()
         by_name[name] = unit
     by_short = {u.short_name: u for u in by_name.values()}
+    # the county itself and the units that lead, coordinate or oversee bring no leads of their own: their
+    # monthly lead quota is 0 (免报, as the coordinator sets it on /leads/settings), so that the
+    # reminders do not list them as missing every month
+    for short in QUOTA_EXEMPT:
+        db.add(AppSetting(key=leads.quota_key(by_short[short].id), value="0"))
     password_hash = hash_password(DEMO_PASSWORD)
     for username, display, unit_short, role in PEOPLE:
         db.add(

@@ -221,6 +221,54 @@
       else delete params[u.input.name];
     });
   });
+  // a refused form: its first error is brought to where the thumb is. The page is scrolled to the
+  // first invalid field (its label above it, clear of the sticky save button) and the field takes the
+  // focus; a form refused as a whole (a stale version, a suspected duplicate) shows its message, and a
+  // checkbox inside it ("我已核实，仍要提交") takes the focus. After an htmx submit and on a full page
+  // that comes back with errors (the server also marks that field autofocus, for browsers without
+  // this file).
+  var CONTROL = "input:not([type=hidden]), select, textarea";
+  function shown(el) { return !!(el && el.getClientRects().length); }
+  function firstError(root) {
+    var inForm = function (el) { return !!el.closest("form"); };
+    var field = Array.from(root.querySelectorAll("[aria-invalid=true]")).filter(inForm)[0];
+    if (!field) {  // a message beside a field that is not marked: the field it describes
+      var message = Array.from(root.querySelectorAll(".field-error[id]")).filter(inForm)[0];
+      if (message) field = document.querySelector("[aria-describedby~='" + message.id + "']") || message;
+    }
+    if (field) return { focus: field, show: field, block: "center" };
+    var summary = Array.from(root.querySelectorAll(".form-error[role=alert]")).filter(inForm)[0];
+    if (!summary) return null;
+    var inside = Array.from(summary.querySelectorAll(CONTROL)).filter(shown)[0];
+    return { focus: inside || summary, show: summary, block: "start" };
+  }
+  function showFirstError(root) {
+    var found = root && root.querySelectorAll ? firstError(root) : null;
+    if (!found) return;
+    var details = found.focus.closest("details:not([open])");
+    if (details) details.open = true;
+    if (!found.focus.matches(CONTROL + ", a, button, [tabindex]")) found.focus.setAttribute("tabindex", "-1");
+    found.focus.focus({ preventScroll: true });
+    found.show.scrollIntoView({ block: found.block });
+    var box = found.focus.getBoundingClientRect();  // a long message: its checkbox still in sight
+    if (box.bottom > window.innerHeight - 72) found.focus.scrollIntoView({ block: "end" });
+  }
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var d = evt.detail, verb = d.requestConfig ? d.requestConfig.verb : "get";
+    if (verb === "get" || !d.xhr || d.xhr.errorShown) return;  // filters refresh as one types: no jumps
+    var root = evt.target && evt.target.isConnected ? evt.target : null;
+    if (!root || !root.querySelector("[aria-invalid=true], .field-error, .form-error[role=alert]")) return;
+    d.xhr.errorShown = true;
+    showFirstError(root.closest("form") || root);
+  });
+  if (document.querySelector("form [aria-invalid=true], form .field-error, form .form-error[role=alert]")) {
+    showFirstError(document.getElementById("content") || document.body);
+  }
+  // 打印 on the A4 documents (the award notice, the bulletins): shown only where this file runs
+  document.querySelectorAll("[data-print]").forEach(function (btn) { btn.hidden = false; });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
+  });
   // confirmation for destructive actions, without inline script
   document.addEventListener("submit", function (evt) {
     var msg = evt.target.getAttribute("data-confirm");

@@ -2,7 +2,9 @@
 (function () {
   "use strict";
   var button = document.getElementById("geo-button");
-  if (!button || !navigator.geolocation) return;
+  // only where the browser can locate: it has the interface and the page came over HTTPS (or from
+  // localhost), where browsers allow it; elsewhere the button would only ever answer "无法获取位置"
+  if (!button || !navigator.geolocation || !window.isSecureContext) return;
   button.hidden = false;
   var ids = button.getAttribute("data-geo").split(",");
   var status = document.getElementById("geo-status");

@@ -361,7 +361,7 @@ def test_the_pages_show_the_board_and_the_overview(client, db, signed_in):
     assert "本月还需报送有效线索 1 条" in due
     stages = board.split('id="stage-h"')[1].split("</section>")[0]
     for stage, count in ((Stage.started, 1), (Stage.signed, 1), (Stage.landed, 0)):
-        assert f'stage={stage.value}"><span>{stage.label}</span><strong>{count}</strong>' in stages
+        assert f'stage={stage.value}"><span>{stage.label}</span><strong>{count}<small> 个</small></strong>' in stages
     assert "推进中的项目（2）" in board
 
     overview = signed_in(make_user(db, role=Role.coordinator)).get("/").text

@@ -99,7 +99,7 @@ def cookie_flags(header: str) -> set[str]:
     return {part.strip().lower() for part in header.split(";")[1:]}
 
 
-_FORM_ERROR = re.compile(r'<div class="form-error" role="alert">(.*?)</div>', re.S)
+_FORM_ERROR = re.compile(r'<div class="form-error" role="alert"[^>]*>(.*?)</div>', re.S)
 
 
 def form_error(html: str) -> str:

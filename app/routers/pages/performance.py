@@ -743,6 +743,9 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
 def bulletin_index(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     from app.models.performance import Bulletin
 
+    if not principal.reads_everything:  # as every bulletin it lists (bulletin_page): not a list of refusals
+        raise policy.DeniedForbidden("通报由招商局发布，领导和督查室查阅")
+
     rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc())).scalars().all()
     today = date.today()
     return render(

@@ -58,7 +58,7 @@ def test_unit_staff_reach_the_ranking_from_the_menu_and_see_their_unit_with_the_
 
     page = client.get("/rankings")
     assert page.status_code == 200
-    row = re.search(r'<tr class="own" aria-current="true">(.*?)</tr>', page.text, re.S)
+    row = re.search(r'<tr id="rank-\d+" class="own" aria-current="true">(.*?)</tr>', page.text, re.S)
     assert row, "the unit's own row is not marked"
     assert second.short_name in row.group(1) and "本单位" in row.group(1)
     assert f"{gap:.2f} 分" in row.group(1)

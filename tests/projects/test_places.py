@@ -116,8 +116,9 @@ def test_the_coordinator_home_has_a_card_of_tickets_to_route_and_the_menu_counts
     queue = client.get(card.group(1))
     assert queue.status_code == 200 and queue.text.count('class="ticket light-') == 2
 
-    assert re.search(r'href="/notifications">消息 <span class="count"[^>]*>3</span>', page.text)
-    assert re.search(r'服务问题 <span class="count"[^>]*>2</span>', page.text)
+    assert re.search(r'href="/notifications"[^>]*>消息 <span class="count"[^>]*>3</span>', page.text)
+    tickets_link = r'服务问题 <span class="count"[^>]*>2</span><span id="menu-n-tickets" hidden>2 件待交办</span>'
+    assert re.search(tickets_link, page.text)
 
     principal = Principal(role=Role.coordinator, unit_id=None, label="x", user_id=bureau.id)
     with counting(connection) as statements:
@@ -131,7 +132,7 @@ def test_the_coordinator_home_has_a_card_of_tickets_to_route_and_the_menu_counts
     db.flush()
     mine = signed_in(staff).get("/")
     assert 'id="tickets-to-route"' not in mine.text
-    assert re.search(r'href="/notifications">消息 <span class="count"[^>]*>1</span>', mine.text)
+    assert re.search(r'href="/notifications"[^>]*>消息 <span class="count"[^>]*>1</span>', mine.text)
     assert "服务问题 <span" not in mine.text
 
 

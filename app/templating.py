@@ -157,6 +157,19 @@ def _focus_first_error(response: Response) -> None:
     response.headers["content-length"] = str(len(body))
 
 
+def _menu_counts(request: Request) -> dict[str, int]:
+    """The menu's counts (unread notifications; the coordinator's tickets to route), asked only
+    when a whole page with the menu is rendered: one statement in the request's session."""
+    from app.db import request_session
+    from app.services import home
+
+    principal = getattr(request.state, "principal", None)
+    db = request_session.get()
+    if principal is None or db is None:
+        return {}
+    return home.menu_counts(db, principal)
+
+
 def render(
     request: Request,
     template: str,
@@ -172,6 +185,7 @@ def render(
         "principal": getattr(request.state, "principal", None),
         "current_user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "menu_counts": lambda: _menu_counts(request),
         **(context or {}),
     }
     kwargs: dict[str, Any] = {}

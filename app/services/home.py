@@ -20,6 +20,7 @@ from app.models.lead import DisputeStatus, DuplicatePair, DuplicateStatus, Regis
 from app.models.performance import ExpectedShare, Target
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, ProjectStatus, Stage
 from app.models.setting import AppSetting
+from app.models.ticket import Notification, Ticket, TicketStatus
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
@@ -274,6 +275,11 @@ def _overview_figures(dialect: str, today: date, stalled_days: int, land_idle_da
         .where(f.status == FundsStatus.pending)
         .scalar_subquery()
         .label("pending_funds"),
+        select(func.count())  # the queue's "待交办" box (tickets._box_condition("new") for the coordinator)
+        .select_from(Ticket)
+        .where(Ticket.status == TicketStatus.reported)
+        .scalar_subquery()
+        .label("tickets_to_route"),
         select(func.count())
         .select_from(DuplicatePair)
         .where(DuplicatePair.status == DuplicateStatus.open)
@@ -303,6 +309,7 @@ def _overview(db: Session, principal: Principal, today: date | None) -> dict[str
         "funds_year": figures["funds_year"],
         "pending_funds": figures["pending_funds"],
         "open_pairs": figures["open_pairs"],
+        "tickets_to_route": int(figures["tickets_to_route"] or 0),
         "open_disputes": int(figures["open_disputes"]),
         "signed_year": int(figures["signed_year"] or 0),
         "started_year": int(figures["started_year"] or 0),
@@ -310,3 +317,30 @@ def _overview(db: Session, principal: Principal, today: date | None) -> dict[str
         "user_count": figures["user_count"],
         "quota_table": [r for r in leads.quota_table(db, principal, t.today) if r["missed"]][:12],
     }
+
+
+# --- the menu's counts -----------------------------------------------------------------------
+
+
+def menu_counts(db: Session, principal: Principal) -> dict[str, int]:
+    """The counts the menu shows beside its entries, in one statement: the person's unread
+    notifications, and for the coordinator the tickets waiting to be routed (the queue's 待交办)."""
+    if principal.user_id is None:
+        return {}
+    columns: list[Any] = [
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == principal.user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+        .label("unread")
+    ]
+    if principal.is_coordinator:
+        columns.append(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.status == TicketStatus.reported)
+            .scalar_subquery()
+            .label("tickets_to_route")
+        )
+    row = db.execute(select(*columns)).one()._mapping
+    return {key: int(value or 0) for key, value in row.items()}

@@ -1038,6 +1038,8 @@ def rank_units(
     rows.sort(key=lambda r: (-r["score"], -r["funds"], -r["introduced"], r["unit"].sort_order, r["unit"].id))
     for index, row in enumerate(rows, start=1):
         row["rank"] = index
+        # the points this unit lacks to reach the unit above (None for the first)
+        row["gap_to_above"] = rows[index - 2]["score"] - row["score"] if index > 1 else None
     return rows
 
 

@@ -753,19 +753,69 @@ def reverse_funds(
     return reversal
 
 
-def pending_funds(db: Session, principal: Principal, limit: int = 100) -> list[tuple[FundsArrival, Project, str]]:
-    """The coordinator's queue of entries to confirm."""
+@dataclass
+class PendingFundsPage:
+    """A page of the coordinator's queue of funds entries to confirm, with the whole filtered queue's
+    count and totals (万元 for domestic funds, 万美元 for foreign capital)."""
+
+    rows: list[tuple[FundsArrival, Project, str]]
+    count: int
+    total_wan: Decimal
+    total_usd_wan: Decimal
+
+
+def pending_funds_page(
+    db: Session,
+    principal: Principal,
+    *,
+    unit_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> PendingFundsPage:
+    """The coordinator's queue of entries to confirm, oldest arrival first, filtered by the responsible
+    unit and the arrival dates: a page of rows, then the count and totals in one statement."""
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
+    conditions: list[ColumnElement[bool]] = [FundsArrival.status == FundsStatus.pending]
+    if unit_id is not None:
+        conditions.append(Project.responsible_unit_id == unit_id)
+    if start is not None:
+        conditions.append(FundsArrival.arrived_on >= start)
+    if end is not None:
+        conditions.append(FundsArrival.arrived_on <= end)
     rows = db.execute(
         select(FundsArrival, Project, Unit.name)
         .join(Project, Project.id == FundsArrival.project_id)
         .join(Unit, Unit.id == Project.responsible_unit_id)
-        .where(FundsArrival.status == FundsStatus.pending)
+        .where(*conditions)
         .order_by(FundsArrival.arrived_on, FundsArrival.id)
         .limit(limit)
+        .offset(offset)
     ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    foreign = FundsArrival.source == FundsSource.foreign
+    figures = db.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(FundsArrival.amount).filter(~foreign), 0),
+            func.coalesce(func.sum(FundsArrival.amount).filter(foreign), 0),
+        )
+        .select_from(FundsArrival)
+        .join(Project, Project.id == FundsArrival.project_id)
+        .where(*conditions)
+    ).one()
+    return PendingFundsPage(
+        rows=[(r[0], r[1], r[2]) for r in rows],
+        count=int(figures[0]),
+        total_wan=Decimal(figures[1]),
+        total_usd_wan=Decimal(figures[2]),
+    )
+
+
+def pending_funds(db: Session, principal: Principal, limit: int = 100) -> list[tuple[FundsArrival, Project, str]]:
+    """The coordinator's queue of entries to confirm (the first `limit`, oldest arrival first)."""
+    return pending_funds_page(db, principal, limit=limit).rows
 
 
 def evidence_of(db: Session, owner_type: str, owner_ids: Sequence[int]) -> dict[int, list[Attachment]]:

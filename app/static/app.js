@@ -274,4 +274,21 @@
     var msg = evt.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) evt.preventDefault();
   }, true);
+  // a deliberate second step: a button marked data-needs-check (the funds review's 确认) stays
+  // disabled until the checkbox that names it in data-enables (已核对凭证) is ticked
+  function gateChecks(root) {
+    (root || document).querySelectorAll("input[data-enables]").forEach(function (box) {
+      var btn = document.getElementById(box.getAttribute("data-enables"));
+      if (btn) btn.disabled = !box.checked;
+    });
+  }
+  document.addEventListener("change", function (evt) {
+    var box = evt.target.closest ? evt.target.closest("input[data-enables]") : null;
+    if (!box) return;
+    var btn = document.getElementById(box.getAttribute("data-enables"));
+    if (btn) btn.disabled = !box.checked;
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { gateChecks(); });
+  else gateChecks();
+  document.addEventListener("htmx:load", function (evt) { gateChecks(evt.target); });
 })();

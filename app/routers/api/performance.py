@@ -187,6 +187,7 @@ def rankings(principal: ApiPrincipal, db: DbSession, year: Annotated[int, Query(
                 "score": str(r["score"].quantize(Decimal("0.01"))),
                 "deductions": str(r["deductions"]),
                 "stale": r["stale"],
+                "gap_to_above": None if r["gap_to_above"] is None else str(r["gap_to_above"].quantize(Decimal("0.01"))),
             }
             for r in rows
         ],

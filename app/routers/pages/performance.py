@@ -19,6 +19,7 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
+from app.principal import Principal
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.services import (
@@ -763,6 +764,10 @@ def _bulletin_index(
     request: Request, db: DbSession, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
     from app.models.performance import Bulletin
+
+    principal: Principal = request.state.principal
+    if not principal.reads_everything:  # as every bulletin it lists (bulletin_page): not a list of refusals
+        raise policy.DeniedForbidden("通报由招商局发布，领导和督查室查阅")
 
     rows = db.execute(select(Bulletin).order_by(Bulletin.period_start.desc(), Bulletin.kind)).scalars().all()
     today = workdays.today()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Annotated, Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Path, Query, Request
 from fastapi.responses import Response
@@ -746,39 +746,95 @@ def stage_change(
 # --- funds review (coordinator) --------------------------------------------------------------
 
 
+def parse_qs_last(query: str) -> dict[str, str]:
+    """A query string as a dict (the last value of each name)."""
+    return dict(parse_qsl(query))
+
+
+FUNDS_PAGE = 50
+"""Funds entries to confirm, listed a page at a time."""
+
+DayQuery = Annotated[str, Query(pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]  # blank: no bound
+FundsUnitQuery = Annotated[str, Query(pattern=r"^([1-9][0-9]{0,8})?$")]  # blank: every unit
+
+
+def _queue_day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid({field: "日期格式应为 YYYY-MM-DD"}) from None
+
+
 @router.get("/funds/pending")
-def funds_queue(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    return _funds_queue(request, db, principal)
+def funds_queue(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    unit_id: FundsUnitQuery = "",
+    start: DayQuery = "",
+    end: DayQuery = "",
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Response:
+    return _funds_queue(request, db, principal, request.query_params)
 
 
 def _funds_queue(
-    request: Request, db: DbSession, principal: Principal, refused: dict[str, Any] | None = None, status_code: int = 200
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    query: Any,
+    refused: dict[str, Any] | None = None,
+    status_code: int = 200,
 ) -> Response:
+    """The queue with the filters of `query` (the page's own, or the page a refused review came from)."""
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()  # as projects.pending_funds_page: before the filters are read
+    raw_unit = str(query.get("unit_id") or "")
+    unit = unit_search.pick(request, db, principal, int(raw_unit) if raw_unit.isdigit() else None)
+    start = _queue_day(str(query.get("start") or ""), "start")
+    end = _queue_day(str(query.get("end") or ""), "end")
+    if start and end and end < start:
+        raise Invalid({"end": "截止日期不能早于开始日期"})
+    raw_offset = str(query.get("offset") or "0")
+    offset = int(raw_offset) if raw_offset.isdigit() and len(raw_offset) < 8 else 0
+    page = projects.pending_funds_page(
+        db,
+        principal,
+        unit_id=unit.unit_id if unit is not None else None,
+        start=start,
+        end=end,
+        limit=FUNDS_PAGE,
+        offset=offset,
+    )
+    kept = [(k, v) for k, v in unit_search.query_items(request, unit) if k != "offset" and v]
     return render(
         request,
         "projects/funds_queue.html",
-        {"rows": _pending_rows(db, principal), "refused_funds": refused or {}, **_vouchers(db, principal)},
+        {
+            "rows": [(f, p, unit_name, projects.display_name(principal, p)) for f, p, unit_name in page.rows],
+            "page": page,
+            "start": start or "",
+            "end": end or "",
+            "offset": offset,
+            "limit": FUNDS_PAGE,
+            "filter_query": urlencode(kept),
+            "refused_funds": refused or {},
+            "vouchers": projects.evidence_of(db, "funds_arrival", [f.id for f, _p, _u in page.rows]),
+            **unit_search.context(request, unit),
+        },
         status_code=status_code,
     )
-
-
-def _vouchers(db: DbSession, principal: Principal) -> dict[str, Any]:
-    ids = [f.id for f, _p, _unit in projects.pending_funds(db, principal)]
-    return {"vouchers": projects.evidence_of(db, "funds_arrival", ids)}
-
-
-def _pending_rows(db: DbSession, principal: Principal) -> list[tuple[Any, Any, str, str]]:
-    return [
-        (f, p, unit_name, projects.display_name(principal, p))
-        for f, p, unit_name in projects.pending_funds(db, principal)
-    ]
 
 
 @router.post("/funds/{funds_id}/review")
 def funds_review(
     request: Request, db: DbSession, principal: PagePrincipal, funds_id: IdPath, form: RequestForm
 ) -> Response:
-    back = urlsplit(request.headers.get("referer", "")).path  # only a page of this site, never another host
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = referer.path  # only a page of this site, never another host
+    back_query = referer.query if back == "/funds/pending" else ""  # the queue's filters, kept
     try:
         projects.review_funds(db, principal, funds_id, validate_form(FundsReview, form))
     except (Invalid, Conflict) as exc:
@@ -788,8 +844,10 @@ def funds_review(
         if back.startswith("/projects/"):
             project_id = projects.get_funds(db, principal, funds_id).project_id
             return _project_page(request, db, principal, project_id, funds=refused, status_code=422)
-        return _funds_queue(request, db, principal, refused, status_code=422)
-    return go(request, back if back.startswith("/projects/") else "/funds/pending")
+        return _funds_queue(request, db, principal, parse_qs_last(back_query), refused, status_code=422)
+    if back.startswith("/projects/"):
+        return go(request, back)
+    return go(request, "/funds/pending" + (f"?{back_query}" if back == "/funds/pending" and back_query else ""))
 
 
 @router.post("/funds/{funds_id}/reverse")

@@ -205,10 +205,10 @@ def test_opening_the_ticket_reads_its_notifications(db: Session, county: County,
     route(db, county, other, today=workdays.today())
     db.commit()
     handler = signed_in(county.handler_staff)
-    assert text_of(handler.get("/notifications").text).count("未读") == 2
+    assert text_of(handler.get("/notifications").text).count("· 未读") == 2  # the list's marks, not the menu's count
     handler.get(f"/tickets/{ticket.id}")
     page = handler.get("/notifications").text
-    assert text_of(page).count("未读") == 1  # the other ticket's notification is still unread
+    assert text_of(page).count("· 未读") == 1  # the other ticket's notification is still unread
 
 
 def test_closing_needs_a_verdict(db: Session, county: County, signed_in) -> None:

@@ -39,19 +39,88 @@ def local_date(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def wan(value: Decimal | int | None, places: int = 2) -> str:
-    """An amount in 万元, shown with thousands separators; large ones also in 亿元."""
-    if value is None:
-        return "—"
-    amount = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{amount:,}"
+# --- numbers: THE formatting rule for pages and bulletins -------------------------------------
+# Money in 万元 (or 万美元) with thousands separators and two decimals; counts as integers with
+# thousands separators (a count credited by shares keeps one decimal, never "6.70"); percentages
+# with one decimal, rounded half-up; "—" where there is no figure. `figure` picks the rule from
+# a metric's unit (app/services/metrics.py METRICS[code].unit).
+
+MONEY_UNITS = frozenset({"万元", "万美元", "亿元"})
+PCT_UNITS = frozenset({"%", "％"})
 
 
-def yi(value: Decimal | int | None, places: int = 2) -> str:
-    if value is None:
+def _number(value: Decimal | int | float | str | None) -> Decimal | None:
+    """A figure as Decimal; None for no figure (None, "", "—" or text that is not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(str(value))
+    text = str(value).strip().replace(",", "")
+    if not text or text == "—":
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
+
+
+def _fixed(amount: Decimal, places: int) -> str:
+    return f"{amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,}"
+
+
+def wan(value: Decimal | int | str | None, places: int = 2) -> str:
+    """An amount in 万元 (or 万美元), shown with thousands separators: 523060 -> "523,060.00"."""
+    amount = _number(value)
+    return "—" if amount is None else _fixed(amount, places)
+
+
+money = wan
+
+
+def yi(value: Decimal | int | str | None, places: int = 2) -> str:
+    """An amount held in 万元 shown in 亿元: 523060 -> "52.31"."""
+    amount = _number(value)
+    return "—" if amount is None else _fixed(amount / Decimal(10000), places)
+
+
+def count(value: Any) -> Any:
+    """A count: "4", "1,204"; a count credited by shares keeps one decimal ("6.7").
+
+    Registered as the `count` filter, it replaces Jinja's alias of `length`: a collection still
+    gives its length (an int), so `items|count` keeps working."""
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return len(value)
+    amount = _number(value)
+    if amount is None:
         return "—"
-    amount = (Decimal(value) / Decimal(10000)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{amount:,}"
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if amount == whole:
+        return f"{whole:,}"
+    return _fixed(amount, 1)
+
+
+def pct(value: Decimal | int | str | None) -> str:
+    """A percentage with one decimal, rounded half-up: 12.25 -> "12.3" ("—" when None)."""
+    amount = _number(value)
+    return "—" if amount is None else _fixed(amount, 1)
+
+
+def figure(value: Decimal | int | str | None, unit: str | None) -> str:
+    """A figure formatted by its metric's unit: 万元/万美元 -> money, % -> pct, else a count."""
+    if unit in MONEY_UNITS:
+        return wan(value)
+    if unit in PCT_UNITS:
+        return pct(value)
+    return count(value)
+
+
+def metric_unit(code: str) -> str:
+    from app.services.metrics import METRICS  # imported late: the metrics service imports models
+
+    metric = METRICS.get(code)
+    return metric.unit if metric else ""
 
 
 _USERNAME_SUFFIX = re.compile(r"[(（][A-Za-z0-9_.@-]+[)）]$")
@@ -80,8 +149,19 @@ def option_tags(options: Any, value: Any = None) -> Markup:
     )
 
 
-env.filters.update(local_dt=local_dt, local_date=local_date, wan=wan, yi=yi, person=person)
+env.filters.update(
+    local_dt=local_dt,
+    local_date=local_date,
+    wan=wan,
+    money=money,
+    yi=yi,
+    count=count,
+    pct=pct,
+    figure=figure,
+    person=person,
+)
 env.globals["option_tags"] = option_tags
+env.globals["metric_unit"] = metric_unit
 env.globals.update(
     UNIT_KIND_LABELS={k.value: v for k, v in UNIT_KIND_LABELS.items()},
     ROLE_LABELS={k.value: v for k, v in ROLE_LABELS.items()},

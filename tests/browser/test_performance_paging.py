@@ -129,7 +129,9 @@ def test_on_a_desktop_the_targets_show_the_warnings_first_and_open_to_the_units(
     expect(rows).to_have_count(min(how_many, 50))
     for index in range(rows.count()):
         expect(rows.nth(index).locator("td[data-label=提示]")).to_contain_text("红牌")
-        expect(rows.nth(index).locator("td[data-label=指标]")).to_have_text(metric)
+        expect(rows.nth(index).locator("td[data-label=指标]")).to_have_text(  # the metric and its unit
+            re.compile(rf"^{re.escape(metric)}（.+）$")
+        )
     shot(page, "targets-red-desktop")
 
     page.goto("/targets")

@@ -115,6 +115,18 @@ def resolve_typed(
     raise NotChosen(field, name, list(exact) or search(db, principal, name, limit=8)[0])
 
 
+def ensure_chosen(
+    db: Session, principal: Principal, data: InvestorFields, *, create_new: bool, field: str = "investor_name"
+) -> None:
+    """A new investor typed on a form (the lead form) is taken as it is only when it is one: the catalogue
+    holds it already (same code or name), it carries a credit code (its identity), or the user confirmed
+    the new record. A half-typed name raises NotChosen with the records whose name contains it."""
+    if create_new or data.credit_code or find_existing(db, data) is not None:
+        return
+    name = " ".join(data.name.split())
+    raise NotChosen(field, name, search(db, principal, name, limit=8)[0])
+
+
 def _values(data: InvestorFields) -> dict[str, object]:
     values = data.model_dump(exclude={"version"})
     values["name_key"] = name_key(data.name)

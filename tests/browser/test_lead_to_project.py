@@ -24,6 +24,7 @@ def test_a_clerk_turns_a_lead_into_a_project_and_picks_an_investor_by_typing(pag
     # a lead for a new investor, as the clerk enters it
     page.goto("/leads/new")
     page.get_by_label("客商名称").press_sequentially(name, delay=10)
+    page.get_by_label(f"新建客商：{name}").check()
     page.get_by_label("招商渠道").select_option(label="敲门招商")
     page.get_by_label("意向项目").fill("智能装备产业园")
     page.get_by_label("意向投资（万元）").fill("6000")

@@ -86,13 +86,15 @@ def signed_in(app: FastAPI, db: Session) -> Iterator[Callable[[User], TestClient
 
 
 def lead_form(client: TestClient, **values: str) -> dict[str, str]:
-    """The entry form as a browser sends it: its CSRF token and a fresh idempotency key."""
+    """The entry form as a browser sends it: its CSRF token and a fresh idempotency key; a typed investor not
+    in the catalogue is confirmed as new (新建客商) unless the test says otherwise."""
     entry = client.get("/leads/new")
     assert entry.status_code == 200, entry.text[:300]
     form = {
         "csrf_token": csrf_from(entry.text),
         "idempotency_key": uuid.uuid4().hex,
         "investor_name": "",
+        "investor_new": "on",
         "investor_kind": "company",
         "investor_investor_type": "private",
         "investor_credit_code": "",

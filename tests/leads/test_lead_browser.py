@@ -41,6 +41,7 @@ def enter_new_investor_lead(page, name: str, phone: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("报送招商线索")
 
     page.get_by_label("客商名称").press_sequentially(name, delay=20)
+    page.get_by_label(f"新建客商：{name}").check()  # offered while typing: the name is not in the catalogue
     page.get_by_label("招商渠道").select_option(label="敲门招商")
     page.get_by_label("意向投资（万元）").fill("8000")
     page.get_by_label("联系电话").fill(phone)

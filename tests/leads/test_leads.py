@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models.investor import Investor
 from app.models.lead import (
@@ -171,6 +171,53 @@ def test_typing_part_of_a_name_suggests_the_catalogue_and_picking_one_reuses_it(
     assert lead.investor_id == known.id
     db.expire_all()
     assert len(db.execute(select(Investor)).scalars().all()) == 2  # nothing new in the catalogue
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_half_typed_name_is_asked_about_not_made_a_new_investor(db, signed_in, county, htmx):
+    known = make_investor(db, "苏州纳维光电科技有限公司")
+    client = signed_in(county.staff_a)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # the lookup offers the catalogue's record and, since the typed name is not one, the box for a new one
+    lookup = client.get("/leads/new/lookup", params={"investor_name": "纳维光电"}, headers={"HX-Request": "true"})
+    assert "苏州纳维光电科技有限公司" in lookup.text and "新建客商：纳维光电" in text_of(lookup.text)
+    exact = client.get("/leads/new/lookup", params={"investor_name": "苏州纳维光电科技有限公司"})
+    assert "新建客商" not in text_of(exact.text)
+
+    form = lead_form(client, investor_name="纳维光电", channel="", lead_date=YESTERDAY.isoformat())
+    del form["investor_new"]
+    asked = client.post("/leads/new", data=form, headers=headers)
+
+    assert asked.status_code == 422
+    page = text_of(asked.text)
+    assert "客商库中没有名为“纳维光电”的客商：请从下列匹配中选择一个，或确认新建客商" in page
+    assert f'name="investor_id" value="{known.id}"' in asked.text  # the record to choose
+    assert "新建客商：纳维光电" in page
+    assert 'id="e-channel"' in asked.text  # asked together with the other fields' problems
+    assert count_leads(db) == 0
+    db.expire_all()
+    assert db.execute(select(func.count()).select_from(Investor)).scalar_one() == 1
+
+    # choosing the record saves the lead against it; nothing is added to the catalogue
+    chosen = client.post("/leads/new", data=form | {"channel": "online", "investor_id": str(known.id)}, headers=headers)
+    assert chosen.status_code in (200, 303), text_of(chosen.text)[:300]
+    assert db.execute(select(Lead.investor_id)).scalar_one() == known.id
+    assert db.execute(select(func.count()).select_from(Investor)).scalar_one() == 1
+
+
+def test_a_new_investor_with_a_credit_code_is_not_asked_about(db, signed_in, county):
+    client = signed_in(county.staff_a)
+    form = lead_form(
+        client,
+        investor_name="宁波某某电器有限公司",
+        investor_credit_code=credit_code(),
+        lead_date=YESTERDAY.isoformat(),
+    )
+    del form["investor_new"]
+    response = client.post("/leads/new", data=form)
+    assert response.status_code == 303, text_of(response.text)[:500]
+    assert db.execute(select(Investor.name)).scalar_one() == "宁波某某电器有限公司"
 
 
 def test_a_new_name_that_is_a_variant_of_a_catalogue_entry_reuses_the_entry(db, signed_in, county):

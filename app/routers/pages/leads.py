@@ -17,12 +17,14 @@ from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
 from app.errors import Conflict, Duplicate, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
+from app.principal import Principal
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
     CreditShare,
     DecideClaim,
+    InvestorCreate,
     InvestorUpdate,
     LeadCreate,
     LeadJudge,
@@ -56,7 +58,7 @@ def lead_input(form: FormData) -> LeadCreate:
     data: dict[str, Any] = {}
     investor: dict[str, Any] = {}
     for key, value in form.multi_items():
-        if key in ("csrf_token", "idempotency_key") or not isinstance(value, str):
+        if key in ("csrf_token", "idempotency_key", "investor_new") or not isinstance(value, str):
             continue
         if key == "investor_id":
             data[key] = value or None
@@ -80,6 +82,28 @@ def lead_input(form: FormData) -> LeadCreate:
         raise Invalid(errors) from None
 
 
+def _asked_about_investor(db: DbSession, principal: Principal, form: FormData) -> LeadCreate:
+    """The form as a LeadCreate, once its new investor is known to be one (investors.ensure_chosen): a
+    half-typed name is asked about together with the other fields' problems."""
+    create_new = form.get("investor_new") in ("on", "true", "1")
+    try:
+        data = lead_input(form)
+    except Invalid as exc:
+        name = str(form.get("investor_name") or "").strip()
+        if not form.get("investor_id") and "investor_name" not in exc.errors and len(name) >= 2:
+            try:
+                investors.ensure_chosen(db, principal, InvestorCreate(name=name), create_new=create_new)
+            except investors.NotChosen as ask:
+                ask.errors.update(exc.errors)
+                raise ask from None
+            except ValidationError:
+                pass
+        raise
+    if data.investor is not None:
+        investors.ensure_chosen(db, principal, data.investor, create_new=create_new)
+    return data
+
+
 def _form_page(
     request: Request,
     db: DbSession,
@@ -88,6 +112,7 @@ def _form_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     matches: list[dict[str, Any]] | None = None,
+    investor_choices: Any = (),
     status_code: int = 200,
 ) -> Response:
     values = values or {"lead_date": date.today().isoformat(), "channel": "", "investor_type": "private"}
@@ -103,6 +128,7 @@ def _form_page(
         "errors": errors or {},
         "matches": matches or [],
         "picked": picked,
+        "investor_choices": investor_choices,
         "channel_options": CHANNEL_OPTIONS,
         "type_options": TYPE_OPTIONS,
         "unit_options": _unit_options(db) if principal.is_coordinator else [],
@@ -132,9 +158,18 @@ def lead_lookup(
     investor_name: str = Query("", max_length=200),
     contact_phone: str = Query("", max_length=30),
     investor_credit_code: str = Query("", max_length=30),
+    investor_new: str = Query("", max_length=10),
 ) -> Response:
-    """As the user types: matching investors to pick, and a warning if another unit already reported one."""
-    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
+    """As the user types: matching investors to pick, the box that confirms a new record when the name is
+    not in the catalogue, and a warning if another unit already reported one."""
+    name = " ".join(investor_name.split())
+    suggestions = investors.search(db, principal, name, limit=6)[0] if len(name) >= 2 else []
+    ask_new = ""
+    if len(name) >= 2:
+        try:
+            ask_new = "" if investors.find_existing(db, InvestorCreate(name=name)) else name
+        except ValidationError:
+            ask_new = ""
     from app.services import credit_code as cc
 
     code = cc.normalise(investor_credit_code) if investor_credit_code and cc.is_valid(investor_credit_code) else None
@@ -148,7 +183,11 @@ def lead_lookup(
         if investor_name.strip() or code or contact_phone
         else []
     )
-    return render(request, "leads/_lookup.html", {"suggestions": suggestions, "matches": matches})
+    return render(
+        request,
+        "leads/_lookup.html",
+        {"suggestions": suggestions, "matches": matches, "ask_new": ask_new, "investor_new": investor_new == "on"},
+    )
 
 
 @router.get("/leads/new/investor")
@@ -180,12 +219,16 @@ def lead_create(
     leads.ensure_can_report(principal)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        lead = leads.create(db, principal, lead_input(form), brought_by_id=principal.user_id)
+        data = _asked_about_investor(db, principal, form)
+        lead = leads.create(db, principal, data, brought_by_id=principal.user_id)
     except DuplicateSuspected as exc:
         return _form_page(request, db, principal, values=values, matches=exc.details, status_code=409)
     except (Invalid, Duplicate) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {exc.field or "__all__": exc.message}
-        return _form_page(request, db, principal, values=values, errors=errors, status_code=422)
+        choices = exc.choices if isinstance(exc, investors.NotChosen) else ()
+        return _form_page(
+            request, db, principal, values=values, errors=errors, investor_choices=choices, status_code=422
+        )
     return guard.finish(go(request, f"/leads/{lead.id}?created=1"))
 
 

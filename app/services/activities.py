@@ -15,6 +15,7 @@ from app.errors import Invalid
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import Project
 from app.principal import Principal
+from app.services import projects as project_service
 
 
 def _unit(principal: Principal) -> int:
@@ -96,6 +97,22 @@ def add_event(
         db.add(EventProject(event_id=row.id, project_id=project_id))
     db.flush()
     return row
+
+
+def project_choices(db: Session, principal: Principal, q: str, limit: int = 8) -> list[tuple[int, str]]:
+    """The unit's projects whose name contains q, to pick for an event's 现场签约 list (by name, never id)."""
+    unit_id = _unit(principal)
+    rows, _ = project_service.list_projects(
+        db, principal, project_service.ProjectFilter(unit_id=unit_id, q=q.strip()), limit=limit, with_total=False
+    )
+    return [(r["project"].id, r["name"]) for r in rows]
+
+
+def chosen_projects(db: Session, principal: Principal, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """The projects a form already holds (shown again after a refusal), by the names the principal sees."""
+    wanted = list(dict.fromkeys(ids))[:50]
+    rows = db.execute(select(Project).where(Project.id.in_(wanted))).scalars().all() if wanted else []
+    return [(p.id, project_service.display_name(principal, p)) for p in rows if project_service.can_read(principal, p)]
 
 
 def set_trade(db: Session, principal: Principal, month: date, amount_usd: Decimal) -> TradeEntry:

@@ -89,6 +89,44 @@ def register_or_claim(
     return claim
 
 
+def can_register_from(db: Session, principal: Principal, lead: Lead) -> bool:
+    """Whether the lead's page offers 登记大项目: the principal may register for the lead's unit, the
+    intended investment reaches the threshold, and nothing rests on this lead yet."""
+    from app.services import app_settings
+
+    if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
+        return False
+    if not policy.can_write_unit_owned(principal, lead.unit_id) or lead.intended_investment is None:
+        return False
+    if lead.intended_investment < app_settings.get_decimal(db, "large_project_threshold"):
+        return False
+    rests = (
+        select(RegistryEntry.id)
+        .where(RegistryEntry.lead_id == lead.id)
+        .union_all(select(RegistryClaim.id).where(RegistryClaim.lead_id == lead.id))
+    )
+    return db.execute(rests.limit(1)).first() is None
+
+
+def lead_options(db: Session, principal: Principal, investor_id: int) -> list[tuple[int, str]]:
+    """The leads about this investor a registration may rest on, to choose by date and name: the unit's
+    own (the coordinator sees every unit's, each labelled with its unit)."""
+    stmt = (
+        select(Lead.id, Lead.lead_date, Lead.project_name, Unit.name)
+        .join(Unit, Unit.id == Lead.unit_id)
+        .where(Lead.investor_id == investor_id)
+        .order_by(Lead.lead_date.desc(), Lead.id.desc())
+        .limit(50)
+    )
+    if not principal.is_coordinator:
+        stmt = stmt.where(Lead.unit_id == principal.unit_id)
+    options = []
+    for lead_id, day, name, unit in db.execute(stmt):
+        label = f"{day.isoformat()} {name or '（未填意向项目）'}"
+        options.append((lead_id, f"{label} · {unit}" if principal.is_coordinator else label))
+    return options
+
+
 def register(db: Session, principal: Principal, data: RegisterProject) -> RegistryEntry | RegistryClaim:
     if not principal.can_write or principal.role.value not in ("unit_staff", "coordinator"):
         raise policy.DeniedForbidden("您的角色不能登记项目")

@@ -232,6 +232,14 @@ FORMS: dict[str, Form] = {
         "project_name",
         "数字",
     ),
+    "/registry": Form(
+        "owner",
+        {"investor_name": "江西赣锋锂电新材料有限公司", "investor_new": "on", "project_name": "锂电池基地"}
+        | {"intended_investment": "很多"},
+        "intended_investment",
+        "project_name",
+        "数字",
+    ),
     "/leads/{lead_id}/judge": Form(
         "coordinator",
         {"status": "invalid", "reason": ""},
@@ -386,7 +394,6 @@ NOT_A_FORM = {
     "/admin/ticket-categories/{category_id}": "its one input sits outside the form element, in the table row",
     "/awards": "proposing an award is a button on a project's figures; no typed value",
     "/awards/{award_id}/step": "a step's buttons on an award (needs an award in the pipeline)",
-    "/registry": "the registry's entry is a lead picked from a list (no typed value)",
     "/registry/claims/{claim_id}": "approve/refuse buttons on a claim",
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",

@@ -14,9 +14,10 @@ from starlette.datastructures import FormData
 
 from app import policy
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm
-from app.errors import Conflict, Duplicate, Invalid
+from app.errors import Conflict, Duplicate, Invalid, NotFound
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
+from app.models.project import Project
 from app.principal import Principal
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
@@ -418,11 +419,25 @@ def _detail(
             "created": request.query_params.get("created") == "1",
             "can_edit": policy.can_write_unit_owned(principal, lead.unit_id),
             "can_convert": projects.can_convert(db, principal, lead),
-            "project_id": projects.project_of_lead(db, lead.id),
+            "project": _project_of(db, principal, lead.id),
+            "can_register": registry.can_register_from(db, principal, lead),
             "history": history.of(db, principal, "lead", lead.id),
         },
         status_code=status_code,
     )
+
+
+def _project_of(db: DbSession, principal: Principal, lead_id: int) -> dict[str, Any] | None:
+    """The project the lead became, by the name the principal may see (linked when it may open it)."""
+    project_id = projects.project_of_lead(db, lead_id)
+    project = db.get(Project, project_id) if project_id else None
+    if project is None:
+        return None
+    return {
+        "id": project.id,
+        "name": projects.display_name(principal, project),
+        "link": projects.can_read(principal, project),
+    }
 
 
 @router.get("/leads/{lead_id}")
@@ -517,9 +532,54 @@ def duplicate_settle(
 
 @router.get("/registry")
 def registry_page(
-    request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=1_000_000)
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    offset: int = Query(0, ge=0, le=1_000_000),
+    lead_id: int | None = Query(None, ge=1, le=2_147_483_647),
+    investor_id: int | None = Query(None, ge=1, le=2_147_483_647),
 ) -> Response:
-    return _registry_page(request, db, principal, offset=offset)
+    """The registry; with a lead (登记大项目 on its page) the form starts from it, with an investor (a
+    suggestion followed without JavaScript) the form has it chosen."""
+    values: dict[str, str] = {}
+    if lead_id is not None:
+        lead = leads.get(db, principal, lead_id)
+        values = {
+            "investor_id": str(lead.investor_id),
+            "lead_id": str(lead.id),
+            "project_name": lead.project_name or "",
+            "intended_investment": f"{lead.intended_investment:f}" if lead.intended_investment is not None else "",
+        }
+    elif investor_id is not None:
+        values = {"investor_id": str(investor_id)}
+    return _registry_page(request, db, principal, offset=offset, values=values, open_form=bool(values))
+
+
+@router.get("/registry/lookup")
+def registry_investor_lookup(
+    request: Request, db: DbSession, principal: PagePrincipal, investor_name: str = Query("", max_length=200)
+) -> Response:
+    """As the user types the investor's name: the catalogue's records to choose from."""
+    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
+    return render(
+        request,
+        "components/investor_suggestions.html",
+        {"suggestions": suggestions, "pick_url": "/registry/investor", "page_url": "/registry"},
+    )
+
+
+@router.get("/registry/investor")
+def registry_pick_investor(
+    request: Request, db: DbSession, principal: PagePrincipal, id: int | None = Query(None, ge=1, le=2_147_483_647)
+) -> Response:
+    """The investor part of the form with a suggestion chosen, and its leads (or emptied again: 更换客商)."""
+    picked = investors.get_shown(db, principal, id) if id else None
+    options = registry.lead_options(db, principal, picked.id) if picked else []
+    return render(
+        request,
+        "leads/_registry_investor.html",
+        {"picked": picked, "lead_options": options, "values": {}, "errors": {}},
+    )
 
 
 def _registry_page(
@@ -531,9 +591,18 @@ def _registry_page(
     errors: dict[str, str] | None = None,
     error_claim: int | None = None,
     values: dict[str, str] | None = None,
+    investor_choices: Any = (),
+    open_form: bool = False,
     status_code: int = 200,
 ) -> Response:
     rows, total = registry.listing(db, principal, limit=100, offset=offset)
+    values = values or {}
+    picked = None
+    if error_claim is None and values.get("investor_id", "").isdigit():
+        try:
+            picked = investors.get_shown(db, principal, int(values["investor_id"]))
+        except NotFound:
+            picked = None
     return render(
         request,
         "leads/registry.html",
@@ -543,7 +612,11 @@ def _registry_page(
             "threshold": app_settings.get_decimal(db, "large_project_threshold"),
             "errors": errors or {},
             "error_claim": error_claim,
-            "values": values or {},
+            "values": values,
+            "picked": picked,
+            "lead_options": registry.lead_options(db, principal, picked.id) if picked else [],
+            "investor_choices": investor_choices,
+            "open_form": open_form,
             "unit_options": _unit_options(db) if principal.is_coordinator else [],
         },
         status_code=status_code,
@@ -571,10 +644,32 @@ def registry_decide(
 @router.post("/registry")
 def registry_register(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     try:
-        registry.register(db, principal, validate_form(RegisterProject, form))
+        registry.register(db, principal, _registration_input(db, principal, form))
     except Invalid as exc:
-        return _registry_page(request, db, principal, errors=exc.errors, values=_typed(form), status_code=422)
+        choices = exc.choices if isinstance(exc, investors.NotChosen) else ()
+        return _registry_page(
+            request, db, principal, errors=exc.errors, values=_typed(form), investor_choices=choices, status_code=422
+        )
     return go(request, "/registry")
+
+
+def _registration_input(db: DbSession, principal: Principal, form: FormData) -> RegisterProject:
+    """The form as a RegisterProject, its investor chosen from the suggestions or named by typing (as on the
+    new-project form: the record with exactly that name, else a new one once confirmed, else asked)."""
+    data: dict[str, Any] = {k: v for k, v in form.multi_items() if k not in ("investor_name", "investor_new")}
+    if str(data.get("investor_id", "")).strip():
+        return validate_form(RegisterProject, data)
+    name = str(form.get("investor_name") or "")
+    create_new = form.get("investor_new") in ("on", "true", "1")
+    try:
+        data["investor_id"] = str(investors.resolve_typed(db, principal, name, create_new=create_new).id)
+    except Invalid as exc:
+        try:
+            validate_form(RegisterProject, data | {"investor_id": "1"})  # the other fields' problems, if any
+        except Invalid as others:
+            exc.errors.update({k: v for k, v in others.errors.items() if k != "investor_id"})
+        raise
+    return validate_form(RegisterProject, data)
 
 
 # --- the investor catalogue and natives ------------------------------------------------------

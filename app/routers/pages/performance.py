@@ -687,6 +687,26 @@ def activities_page(request: Request, db: DbSession, principal: PagePrincipal) -
     )
 
 
+@router.get("/activities/projects")
+def activity_project_lookup(
+    request: Request, db: DbSession, principal: PagePrincipal, project_q: str = Query("", max_length=200)
+) -> Response:
+    """As the user types a project's name on the event form: the unit's projects to add."""
+    choices = activities.project_choices(db, principal, project_q) if len(project_q.strip()) >= 1 else []
+    return render(request, "performance/_project_suggestions.html", {"choices": choices})
+
+
+@router.get("/activities/projects/chip")
+def activity_project_chip(
+    request: Request, db: DbSession, principal: PagePrincipal, id: int = Query(ge=1, le=2_147_483_647)
+) -> Response:
+    """A chosen project on the event form: a ticked box holding its id, shown by its name."""
+    chosen = activities.chosen_projects(db, principal, [id])
+    if not chosen:
+        raise NotFound("找不到该项目")
+    return render(request, "performance/_project_chip.html", {"chip": chosen[0]})
+
+
 @router.post("/activities/{kind}")
 def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind: str, form: RequestForm) -> Response:
     try:
@@ -711,9 +731,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 note=str(form.get("note") or ""),
             )
         elif kind == "event":
-            ids = [
-                int(x) for x in str(form.get("project_ids") or "").replace("，", ",").split(",") if x.strip().isdigit()
-            ]
+            ids = [_int(x, "project_ids") for x in form.getlist("project_ids") if isinstance(x, str)]
             activities.add_event(
                 db,
                 principal,
@@ -742,6 +760,9 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 "today": date.today(),
                 "sent": kind,
                 "values": values,
+                "event_projects": activities.chosen_projects(
+                    db, principal, [int(x) for x in form.getlist("project_ids") if isinstance(x, str) and x.isdigit()]
+                ),
             },
             status_code=422,
         )

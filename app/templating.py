@@ -107,6 +107,12 @@ def pct(value: Decimal | int | str | None) -> str:
     return "—" if amount is None else _fixed(amount, 1)
 
 
+def score(value: Decimal | int | str | None) -> str:
+    """A ranking score: two decimals, the same on the dashboard, the rankings and the bulletin."""
+    amount = _number(value)
+    return "—" if amount is None else _fixed(amount, 2)
+
+
 def figure(value: Decimal | int | str | None, unit: str | None) -> str:
     """A figure formatted by its metric's unit: 万元/万美元 -> money, % -> pct, else a count."""
     if unit in MONEY_UNITS:
@@ -114,6 +120,30 @@ def figure(value: Decimal | int | str | None, unit: str | None) -> str:
     if unit in PCT_UNITS:
         return pct(value)
     return count(value)
+
+
+_LARGER_UNIT = {"万元": ("亿元", Decimal(10000)), "万美元": ("亿美元", Decimal(10000))}
+
+
+def headline(value: Decimal | int | str | None, unit: str) -> Markup:
+    """A summary figure on a card, with its unit: 万元 from 1亿 up in 亿元 (52.31 亿元), below it whole
+    (8,500 万元); 元 (awards, paid to the cent) to the fen; counts whole."""
+    amount = _number(value)
+    if amount is None:
+        return Markup('—<span class="unit">{}</span>').format(unit)
+    if unit in _LARGER_UNIT:
+        larger, factor = _LARGER_UNIT[unit]
+        if abs(amount) >= factor:
+            text, unit = _fixed(amount / factor, 2), larger
+        else:
+            text = _fixed(amount, 0)
+    elif unit == "元":
+        text = _fixed(amount, 2)
+    elif unit in PCT_UNITS:
+        text = pct(amount)
+    else:
+        text = str(count(amount))
+    return Markup('{}<span class="unit">{}</span>').format(text, unit)
 
 
 def metric_unit(code: str) -> str:
@@ -158,6 +188,8 @@ env.filters.update(
     count=count,
     pct=pct,
     figure=figure,
+    headline=headline,
+    score=score,
     person=person,
 )
 env.globals["option_tags"] = option_tags

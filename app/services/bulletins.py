@@ -393,8 +393,8 @@ def publish(
     return row
 
 
-def corrections(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Totals that changed since publication: {label: (as published, as corrected)}."""
+def corrections(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """Totals that changed since publication: {label: (as published, as corrected, unit)}."""
     now = {t["code"]: t for t in current["totals"]}
     changed = {}
     for item in frozen["totals"]:
@@ -403,10 +403,11 @@ def corrections(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, tu
             continue
         for field in ("period", "ytd"):
             if item[field] != later[field]:
-                changed[f"{item['label']}（{'本期' if field == 'period' else '累计'}）"] = (item[field], later[field])
+                label = f"{item['label']}（{'本期' if field == 'period' else '累计'}）"
+                changed[label] = (item[field], later[field], item.get("unit", ""))
     for key, rate in frozen["rates"].items():
         if current["rates"].get(key, {}).get("value") != rate["value"]:
-            changed[rate["name"]] = (rate["value"], current["rates"][key]["value"])
+            changed[rate["name"]] = (rate["value"], current["rates"][key]["value"], "%")
     return changed
 
 

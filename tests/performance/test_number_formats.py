@@ -12,7 +12,7 @@ import pytest
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.services import performance
-from app.templating import count, figure, pct, wan, yi
+from app.templating import count, figure, headline, pct, score, wan, yi
 from tests.conftest import login
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.performance.test_performance import YEAR, coordinator, funds, project
@@ -36,6 +36,17 @@ def test_the_filters_are_the_rule():
     assert figure(Decimal("523060"), "万元") == "523,060.00"
     assert figure(Decimal("1234.5"), "万美元") == "1,234.50"
     assert figure(Decimal("7.05"), "%") == "7.1"
+
+
+def test_summary_cards_carry_their_unit_and_read_in_yi_from_one_yi_up():
+    assert headline(Decimal("523060"), "万元") == '52.31<span class="unit">亿元</span>'
+    assert headline(Decimal("10000"), "万元") == '1.00<span class="unit">亿元</span>'
+    assert headline(Decimal("8500.4"), "万元") == '8,500<span class="unit">万元</span>'
+    assert headline(Decimal("12345"), "万美元") == '1.23<span class="unit">亿美元</span>'
+    assert headline(Decimal("172839"), "元") == '172,839.00<span class="unit">元</span>'  # awards: to the fen
+    assert headline(Decimal("4.00"), "个") == '4<span class="unit">个</span>'
+    assert headline(None, "万元") == '—<span class="unit">万元</span>'
+    assert score(Decimal("87.166")) == "87.17" and score(None) == "—"
 
 
 def _cells(html: str) -> list[str]:

@@ -293,8 +293,9 @@ def test_reports_count_confirmed_amounts_and_show_pending_and_foreign_capital_ap
 
     assert totals(db, signed.id) == (Decimal(500), Decimal(150), Decimal(80))
     page = clerk.get(f"/projects/{signed.id}")
-    assert "到位资金 80.00 万美元" in page.text and "到位外资（万美元）" in page.text
-    assert "待确认（万元）" in page.text
+    assert "到位资金 80.00 万美元" in page.text
+    assert '<div class="value">80<span class="unit">万美元</span></div><div class="label">到位外资</div>' in page.text
+    assert '<div class="value">150<span class="unit">万元</span></div><div class="label">待确认</div>' in page.text
     listed = clerk.get("/projects").text
     assert "待确认 150.00" in listed
     workbook = load_workbook(io.BytesIO(clerk.get("/projects.xlsx").content))
@@ -305,7 +306,11 @@ def test_reports_count_confirmed_amounts_and_show_pending_and_foreign_capital_ap
     assert Decimal(str(values["待确认到位（万元）"])) == 150
     assert Decimal(str(values["到位外资（万美元）"])) == 80
     overview = bureau.get("/")
-    assert "0.05" in overview.text  # 500 万元 confirmed this year = 0.05 亿元; pending and foreign are not in it
+    # 500 万元 confirmed this year (below 1亿, so in 万元); pending and foreign capital are not in it
+    assert (
+        '<div class="value">500<span class="unit">万元</span></div><div class="label">今年已确认到位</div>'
+        in overview.text
+    )
 
 
 # --- nothing edited in place ------------------------------------------------------------------------

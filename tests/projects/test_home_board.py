@@ -365,7 +365,7 @@ def test_the_pages_show_the_board_and_the_overview(client, db, signed_in):
     assert "推进中的项目（2）" in board
 
     overview = signed_in(make_user(db, role=Role.coordinator)).get("/").text
-    assert '<div class="value">1</div><div class="label">待确认到位资金（笔）</div>' in overview
+    assert '<div class="value">1<span class="unit">笔</span></div><div class="label">待确认到位资金</div>' in overview
     assert "线索任务未完成的单位" in overview or today.month == 1
 
 

@@ -320,7 +320,7 @@ def bulletin(
         "published_at": frozen.published_at,
         "content": frozen.content,
         "corrections": {
-            k: {"as_published": a, "as_corrected": b}
-            for k, (a, b) in bulletins.corrections(frozen.content, current).items()
+            k: {"as_published": a, "as_corrected": b, "unit": unit}
+            for k, (a, b, unit) in bulletins.corrections(frozen.content, current).items()
         },
     }

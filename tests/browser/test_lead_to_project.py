@@ -1,5 +1,5 @@
 """From a lead to a project on a phone (375x812, touch), as a town clerk does: the lead's page has
-转为项目, the form starts from the lead; a project for an investor already in the catalogue is made by
+转为项目, the form starts from the lead, and the project's first progress report carries a site photo; a project for an investor already in the catalogue is made by
 typing part of its name and picking the suggestion. The live demo county is shared by the session,
 so the investor's name is this test's own."""
 
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser_fixtures import ARTIFACTS, horizontal_overflow, sign_in
+from tests.projects.factories import jpeg_with_exif
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +48,26 @@ def test_a_clerk_turns_a_lead_into_a_project_and_picks_an_investor_by_typing(pag
     expect(page).to_have_url(re.compile(r"/projects/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("智能装备产业园")
     expect(page.locator(f'a[href="/leads/{lead_id}"]').first).to_be_visible()
+    project_url = page.url
+
+    # and on to the first progress report, with a site photo taken on the phone
+    page.get_by_role("link", name="登记进度").tap()
+    expect(page).to_have_url(project_url + "/progress")
+    assert horizontal_overflow(page) == 0
+    page.get_by_label("现场照片").set_input_files(
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif((2000, 1500))}]
+    )
+    page.get_by_label("形象进度").fill("客商第二次来县踏勘选址")
+    page.get_by_role("button", name="保存进度").tap()
+    expect(page).to_have_url(project_url + "?saved=progress")
+    latest = page.locator("ol.timeline > li").first
+    expect(latest).to_contain_text("客商第二次来县踏勘选址")
+    photo = latest.get_by_role("img", name=f"现场照片 {date.today().isoformat()}")
+    photo.scroll_into_view_if_needed()
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1600
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "lead-to-project-progress.png"), full_page=True)
+    assert horizontal_overflow(page) == 0
 
     # the lead now says where it went, and offers the action no more
     page.goto(f"/leads/{lead_id}")

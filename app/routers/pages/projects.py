@@ -16,6 +16,7 @@ from app.config import Settings
 from app.deps import DbSession, PageIdempotency, PagePrincipal, RequestForm, SettingsDep
 from app.errors import Conflict, Invalid, NotFound
 from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
+from app.models.lead import Lead
 from app.models.project import (
     CATEGORY_LABELS,
     SIZE_BAND_LABELS,
@@ -547,6 +548,7 @@ def _project_page(
 
     investor = investors.get(db, project.investor_id)
     shown = projects.view(principal, project)
+    source = db.get(Lead, project.lead_id) if (project.lead_id and shown.visible) else None
     return render(
         request,
         "projects/detail.html",
@@ -555,6 +557,8 @@ def _project_page(
             "shown": shown,
             "name": shown.name,
             "investor": investor if shown.visible else None,
+            "source_lead": source,
+            "source_lead_link": source is not None and policy.can_read_unit_owned(principal, source.unit_id),
             "responsible": units.get(db, project.responsible_unit_id),
             "introducing": units.get(db, project.introducing_unit_id),
             "flags": projects.flags(project, t),

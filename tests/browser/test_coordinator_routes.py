@@ -27,7 +27,9 @@ def test_the_coordinator_sees_a_new_ticket_on_the_home_card_and_routes_it(page, 
 
     card = page.locator("#tickets-to-route")
     expect(card).to_be_visible()
-    waiting = int(card.locator(".value").inner_text())
+    value = card.locator(".value").inner_text()
+    assert value.endswith("件"), value  # the count carries its unit
+    waiting = int(value.removesuffix("件"))
     assert waiting >= 1
     expect(card).to_contain_text("待交办")
     page.get_by_text("菜单", exact=True).tap()
@@ -53,7 +55,7 @@ def test_the_coordinator_sees_a_new_ticket_on_the_home_card_and_routes_it(page, 
     shot(page, "routed")
 
     page.goto("/")
-    expect(page.locator("#tickets-to-route .value")).to_have_text(str(waiting - 1))
+    expect(page.locator("#tickets-to-route .value")).to_have_text(f"{waiting - 1}件")
     assert not page.console_errors, page.console_errors
 
 

@@ -1,7 +1,7 @@
 """From a lead to a project on a phone (375x812, touch), as a town clerk does: the lead's page has
-转为项目, the form starts from the lead, and the project's first progress report carries a site photo; a project for an investor already in the catalogue is made by
-typing part of its name and picking the suggestion. The live demo county is shared by the session,
-so the investor's name is this test's own."""
+转为项目, the form starts from the lead, and the project's first progress report carries a site photo;
+a project for an investor already in the catalogue is made by typing part of its name and picking the
+suggestion. The live demo county is shared by the session, so the investor's name is this test's own."""
 
 from __future__ import annotations
 

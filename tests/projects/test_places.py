@@ -109,7 +109,8 @@ def test_the_coordinator_home_has_a_card_of_tickets_to_route_and_the_menu_counts
 
     page = client.get("/")
     card = re.search(
-        r'<a class="tile[^"]*" id="tickets-to-route" href="([^"]+)"><div class="value">(\d+)<span class="unit">件</span></div>',
+        r'<a class="tile[^"]*" id="tickets-to-route" href="([^"]+)">'
+        r'<div class="value">(\d+)<span class="unit">件</span></div>',
         page.text,
     )
     assert card, page.text[:2000]

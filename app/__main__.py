@@ -78,9 +78,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_create_token(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
     from sqlalchemy import select
 
     from app.db import session_scope
+    from app.errors import Invalid
     from app.models.unit import Unit
     from app.schemas.users import TokenCreate
     from app.services import users
@@ -94,9 +96,21 @@ def cmd_create_token(args: argparse.Namespace) -> int:
                 print(f"找不到单位：{args.unit}", file=sys.stderr)
                 return 2
             unit_id = unit.id
-        issued = users.create_token(
-            db, SYSTEM, TokenCreate(name=args.name, unit_id=unit_id, read_only=args.read_only, expires_days=args.days)
-        )
+        data: dict[str, object] = {
+            "name": args.name,
+            "unit_id": unit_id,
+            "read_only": args.read_only,
+            "expires_days": args.days,
+        }
+        if args.role:
+            data["role"] = args.role
+        if args.scopes:
+            data["scopes"] = args.scopes.replace(",", " ").split()
+        try:
+            issued = users.create_token(db, SYSTEM, TokenCreate.model_validate(data))
+        except (Invalid, ValidationError) as exc:
+            print(f"不能签发：{exc}", file=sys.stderr)
+            return 2
         print(issued.secret)
     return 0
 
@@ -237,7 +251,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("create-token", help="签发系统令牌（只显示一次）")
     p.add_argument("name")
-    p.add_argument("--unit", help="限定单位全称；不填则必须 --read-only")
+    p.add_argument("--unit", help="限定单位全称（unit_staff 必填；coordinator 为招商局）")
+    p.add_argument(
+        "--role", choices=["unit_staff", "coordinator", "reader"], help="令牌角色；默认有单位为 unit_staff，否则 reader"
+    )
+    p.add_argument("--scopes", help="权限范围，逗号或空格分隔，如 read,leads,projects；默认按角色")
     p.add_argument("--read-only", action="store_true")
     p.add_argument("--days", type=int, default=365)
     p.set_defaults(func=cmd_create_token)

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from app import policy, scopes
 from app.config import Settings
 from app.db import begin_write, end_request, has_pending_work, is_sqlite, request_session
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
 from app.routing import is_long_running
+from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
 
@@ -114,7 +116,8 @@ def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 
-def principal_for_user(request: Request, user: User) -> Principal:
+def principal_for_user(request: Request, user: User, *, second_factor: bool = False) -> Principal:
+    """A signed-in person; `second_factor`: the session passed the authenticator code (TOTP)."""
     return Principal(
         role=user.role,
         unit_id=user.unit_id,
@@ -122,6 +125,7 @@ def principal_for_user(request: Request, user: User) -> Principal:
         user_id=user.id,
         request_id=request_id(request),
         client_addr=client_addr(request),
+        extra={"second_factor": "totp"} if second_factor else {},
     )
 
 
@@ -173,7 +177,7 @@ def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, 
     if not session.mfa_passed:
         raise Redirect("/login/2fa")
     check_csrf(request, session.csrf_token, csrf)
-    _bind(request, db, principal_for_user(request, user))
+    _bind(request, db, principal_for_user(request, user, second_factor=user.totp_enabled and session.mfa_passed))
     return user
 
 
@@ -239,17 +243,31 @@ def api_principal(request: Request, db: DbSession) -> Principal:
     token = auth.authenticate_token(db, raw.strip(), client_addr(request))
     if token is None:
         raise LoginRequired("访问令牌无效、已过期或已被吊销")
-    role = Role.leader if token.unit_id is None else Role.unit_staff
+    granted = scopes.parse(token.scopes)
     principal = Principal(
-        role=role,
+        role=_TOKEN_ROLES[token.role],
         unit_id=token.unit_id,
         label=f"令牌:{token.name}",
         token_id=token.id,
         read_only=token.read_only,
         request_id=request_id(request),
         client_addr=client_addr(request),
+        scopes=granted,
     )
-    return _bind(request, db, principal)
+    _bind(request, db, principal)
+    needed = scopes.area_of(request.method, request.url.path)
+    if needed not in granted:
+        what = scopes.SCOPES.get(needed or "", "此项操作")
+        raise policy.DeniedForbidden(f"令牌没有“{what}”的权限（scope: {needed or '无'}）", code="scope_missing")
+    return principal
+
+
+_TOKEN_ROLES = {
+    TokenRole.unit_staff.value: Role.unit_staff,
+    TokenRole.coordinator.value: Role.coordinator,
+    TokenRole.reader.value: Role.leader,
+}
+"""A token's role as the principal's: a reader reads everything as a leader does."""
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

@@ -19,6 +19,7 @@ class Principal:
     read_only: bool = False
     request_id: str = ""
     client_addr: str = ""
+    scopes: frozenset[str] | None = None  # a token's (app.scopes); None for a person, whose role decides
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, Role, User
+from app.scopes import ROLE_SCOPES, SCOPES, TokenRole
 from app.services.security import hash_password, sha256_hex
 
 PASSWORD = "Test@Pass2026"
@@ -63,16 +65,29 @@ def make_user(
     return user
 
 
-def make_token(db: Session, unit: Unit | None = None, *, read_only: bool = False, **overrides: Any) -> str:
-    """Create a token; returns the bearer secret."""
+def make_token(
+    db: Session,
+    unit: Unit | None = None,
+    *,
+    read_only: bool = False,
+    role: TokenRole | None = None,
+    scopes: Iterable[str] | None = None,
+    **overrides: Any,
+) -> str:
+    """Create a token; returns the bearer secret. Without a role: its unit's staff, or a reader of everything
+    when it has no unit; without scopes: every scope its role may hold (only "read" when read-only)."""
     n = next(_counter)
     secret = f"zs_test_token_{n}_{'x' * 20}"
+    role = role or (TokenRole.unit_staff if unit else TokenRole.reader)
+    granted = {"read"} if read_only else set(ROLE_SCOPES[role] if scopes is None else scopes)
     token = ApiToken(
         name=f"测试系统{n}",
         prefix=secret[:10],
         token_hash=sha256_hex(secret),
         unit_id=unit.id if unit else None,
-        read_only=read_only,
+        read_only=read_only or not (granted - {"read"}),
+        role=role,
+        scopes=" ".join(code for code in SCOPES if code in granted),
         **overrides,
     )
     db.add(token)

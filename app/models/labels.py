@@ -70,6 +70,8 @@ LABELS: dict[str, dict[str, str]] = {
         "token_hash": "令牌",
         "unit_id": "所属单位",
         "read_only": "只读",
+        "role": "令牌角色",
+        "scopes": "权限范围",
         "created_by_id": "创建人",
         "expires_at": "有效期至",
         "revoked_at": "吊销时间",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
 from app.models.unit import Unit
+from app.scopes import TokenRole
 
 
 class Role(enum.StrEnum):
@@ -80,7 +81,8 @@ class UserSession(Base):
 
 
 class ApiToken(Audited, TimestampMixin, Base):
-    """A system client's bearer token: scoped to one unit, and/or read-only.
+    """A system client's bearer token: its role (staff of one unit, the coordinating bureau with the
+    coordinator's rights, or a reader of everything) and its scopes (read, write per area: app.scopes).
 
     Not versioned: a token is never edited, only created and revoked; its last use is
     bookkeeping written without the audit chain.
@@ -93,7 +95,9 @@ class ApiToken(Audited, TimestampMixin, Base):
     prefix: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
-    read_only: Mapped[bool] = mapped_column(default=False)
+    read_only: Mapped[bool] = mapped_column(default=False)  # no write scope (kept for the services' checks)
+    role: Mapped[TokenRole] = mapped_column(str_enum(TokenRole, "token_role"), default=TokenRole.unit_staff)
+    scopes: Mapped[str] = mapped_column(String(200), default="read")  # space-separated, app.scopes.SCOPES
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]

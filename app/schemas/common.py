@@ -136,6 +136,13 @@ def _is_bool_field(annotation: Any) -> bool:
     return get_origin(annotation) is not None and bool in get_args(annotation)
 
 
+def _is_list_field(annotation: Any) -> bool:
+    """list[...] or list[...] | None: a form sends such a field as several values (checkboxes)."""
+    if get_origin(annotation) is list:
+        return True
+    return any(get_origin(arg) is list for arg in get_args(annotation))
+
+
 def parse_form(model: type[BaseModel], form: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[str, Any]:
     """Form fields to a dict the model can validate: blanks become None, checkboxes booleans.
 
@@ -147,8 +154,11 @@ def parse_form(model: type[BaseModel], form: Mapping[str, Any], *, ignore: Seque
         if key in skip:
             continue
         values = form.getlist(key) if hasattr(form, "getlist") else [form[key]]
-        value = values[-1] if values else None
         field = model.model_fields.get(key)
+        if field is not None and _is_list_field(field.annotation):
+            data[key] = [v for v in values if not (isinstance(v, str) and not v.strip())]
+            continue
+        value = values[-1] if values else None
         if isinstance(value, str) and value.strip() == "" and field is not None and not field.is_required():
             value = None if field.default is None else field.default
         data[key] = value

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.models.user import Role
 from app.schemas.common import InputModel, ReadModel
+from app.scopes import SCOPES, ScopeCode, TokenRole
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}$"
 
@@ -43,8 +45,20 @@ class UserRead(ReadModel):
 
 class TokenCreate(InputModel):
     name: str = Field(min_length=2, max_length=100, description="调用系统的名称")
-    unit_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="限定的单位；为空时必须只读")
-    read_only: bool = False
+    role: TokenRole | None = Field(
+        default=None,
+        description="unit_staff：单位工作人员（须限定单位）；coordinator：招商局统筹（须由通过两步验证登录的招商局"
+        "管理员签发）；reader：只读全部单位。为空时：有单位为 unit_staff，否则为 reader",
+    )
+    unit_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="限定的单位；reader 不限定单位")
+    scopes: list[ScopeCode] | None = Field(
+        default=None,
+        max_length=len(SCOPES),
+        description="权限范围：read（读取）及按领域写入："
+        + "、".join(f"{k}（{v}）" for k, v in SCOPES.items() if k != "read")
+        + "。须为角色允许的范围；为空时取角色的默认范围",
+    )
+    read_only: bool = Field(default=False, description="为真时只有 read 范围")
     expires_days: int | None = Field(default=365, ge=1, le=3650)
 
 
@@ -54,7 +68,14 @@ class TokenRead(ReadModel):
     prefix: str
     unit_id: int | None
     read_only: bool
+    role: TokenRole
+    scopes: list[str]
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return sorted(value.split(), key=list(SCOPES).index) if isinstance(value, str) else value

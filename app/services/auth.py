@@ -177,6 +177,8 @@ _TOKEN_BY_HASH = select(
     _tokens.name,
     _tokens.unit_id,
     _tokens.read_only,
+    _tokens.role,
+    _tokens.scopes,
     _tokens.expires_at,
     _tokens.last_used_at,
     _tokens.revoked_at,
@@ -284,6 +286,8 @@ class TokenRow(Protocol):
     name: str
     unit_id: int | None
     read_only: bool
+    role: str
+    scopes: str
 
 
 def authenticate_token(db: Session, raw: str, client_addr: str) -> TokenRow | None:

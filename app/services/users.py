@@ -15,8 +15,9 @@ from app.errors import Duplicate, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.unit import Unit
 from app.models.user import ApiToken, Role, User
-from app.principal import Principal
+from app.principal import SYSTEM, Principal
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
+from app.scopes import DEFAULT_SCOPES, ROLE_SCOPES, SCOPES, TokenRole, describe
 from app.services import auth
 from app.services.common import apply_changes, check_version
 from app.services.security import hash_password, new_token, password_problems, sha256_hex
@@ -135,18 +136,35 @@ def list_tokens(db: Session, principal: Principal) -> Sequence[ApiToken]:
 
 
 def create_token(db: Session, principal: Principal, data: TokenCreate) -> IssuedToken:
+    """Issue a token: its role decides the unit it is bound to and the scopes it may carry (app.scopes);
+    a coordinator token only by a coordinator signed in with the second factor (or the server's CLI)."""
     policy.ensure_coordinator(principal)
-    if data.unit_id is None and not data.read_only:
-        raise Invalid({"unit_id": "不限定单位的令牌只能是只读的"})
-    if data.unit_id is not None:
-        _check_unit(db, data.unit_id)
+    role = data.role or (TokenRole.unit_staff if data.unit_id is not None else TokenRole.reader)
+    wanted = {"read"} if data.read_only else set(data.scopes or DEFAULT_SCOPES[role]) | {"read"}
+    if not_allowed := wanted - ROLE_SCOPES[role]:
+        raise Invalid({"scopes": f"{role.label}令牌不能有这些权限：{describe(not_allowed)}"})
+    unit_id = data.unit_id
+    if role is TokenRole.unit_staff and unit_id is None:
+        raise Invalid({"unit_id": "单位工作人员令牌须限定单位"})
+    if role is TokenRole.reader and unit_id is not None:
+        raise Invalid({"unit_id": "只读（全部单位）令牌不限定单位"})
+    if role is TokenRole.coordinator:
+        if principal != SYSTEM and principal.extra.get("second_factor") != "totp":
+            raise policy.DeniedForbidden(
+                "统筹令牌须由以两步验证登录的招商局管理员签发：请先在“我的账户”启用两步验证并重新登录"
+            )
+        unit_id = unit_id or principal.unit_id
+    if unit_id is not None:
+        _check_unit(db, unit_id)
     secret = "zs_" + new_token(30)
     token = ApiToken(
         name=data.name,
         prefix=secret[:10],
         token_hash=sha256_hex(secret),
-        unit_id=data.unit_id,
-        read_only=data.read_only,
+        unit_id=unit_id,
+        read_only=not (wanted - {"read"}),
+        role=role,
+        scopes=" ".join(code for code in SCOPES if code in wanted),
         created_by_id=principal.user_id,
         expires_at=utcnow() + timedelta(days=data.expires_days) if data.expires_days else None,
     )

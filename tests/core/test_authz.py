@@ -197,7 +197,8 @@ def test_read_only_token_reads_but_cannot_write(db, client, two_units, scoped):
         f"/api/v1/units/{own.id}/contact", json={"version": own.version, "phone": "1"}, headers=bearer(secret)
     )
     assert response.status_code == 403
-    assert response.json()["code"] == "forbidden"
+    assert response.json()["code"] == "scope_missing"  # refused by its scopes, before any service runs
+    assert "系统管理" in response.json()["message"]
     assert reloaded(db, own).phone == "0931-1111111"
     assert len(denials(db)) == 1
 

@@ -5,7 +5,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 
 from app.deps import ApiPrincipal
-from app.routers.api import awards, leads, me, performance, project_import, projects, tickets, units, users
+from app.routers.api import (
+    awards,
+    leads,
+    me,
+    performance,
+    project_import,
+    projects,
+    tickets,
+    tokens,
+    units,
+    users,
+)
 from app.routing import IndexedRouter
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.errors import ERROR_RESPONSES
@@ -43,6 +54,7 @@ api_router = IndexedRouter(
 api_router.include_router(me.router)
 api_router.include_router(units.router)
 api_router.include_router(users.router)
+api_router.include_router(tokens.router)
 api_router.include_router(leads.router)
 api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)

@@ -19,6 +19,7 @@ from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
 from app.schemas.users import TokenCreate, UserCreate, UserUpdate
+from app.scopes import DEFAULT_SCOPES, SCOPES, TokenRole, describe
 from app.services import history, units, users
 from app.templating import go, local_dt, render
 
@@ -371,7 +372,11 @@ def _tokens_page(
             "rows": rows,
             "unit_names": unit_names,
             "unit_options": _unit_options(db),
-            "values": values or {"read_only": False, "expires_days": 365},
+            "values": values or {"role": "unit_staff", "expires_days": 365},
+            "role_options": [(r.value, r.label) for r in TokenRole],
+            "scope_options": list(SCOPES.items()),
+            "default_scopes": DEFAULT_SCOPES[TokenRole.unit_staff],
+            "describe_scopes": describe,
             "errors": errors or {},
             "issued": issued,
             "idempotency_key": uuid.uuid4().hex,
@@ -390,7 +395,8 @@ def token_create(
     try:
         issued = users.create_token(db, principal, validate_form(TokenCreate, form))
     except Invalid as exc:
-        return _tokens_page(request, db, principal, values=dict(form), errors=exc.errors, status_code=422)
+        values = {k: v for k, v in form.items() if isinstance(v, str)} | {"scopes": form.getlist("scopes")}
+        return _tokens_page(request, db, principal, values=values, errors=exc.errors, status_code=422)
     # the secret is shown once: a repeated submission is answered with the list, never the secret
     guard.finish(RedirectResponse("/admin/tokens", status_code=303))
     return _tokens_page(request, db, principal, issued=issued)

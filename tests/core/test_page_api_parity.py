@@ -1,0 +1,67 @@
+"""Every operation a page offers, the API offers too: each page form that writes names the API operation
+doing the same thing through the same service (tables in tests/core/parity/), and that operation exists.
+Forms with no API counterpart say why (signing in is a person's, not a system's)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tests.core.parity import admin, bureau, performance, records
+from tests.core.test_refusal_rollback import write_routes
+
+PARITY = records.PARITY | bureau.PARITY | performance.PARITY | admin.PARITY
+
+NOT_FOR_SYSTEMS = {
+    "POST /login": "a person signs in; a system sends its token",
+    "POST /login/2fa": "a person's second factor",
+    "POST /logout": "a person's session",
+    "POST /account/2fa": "a person's authenticator",
+    "POST /account/password": "a person's password",
+}
+
+PENDING = {
+    "POST /activities/{kind}",
+    "POST /admin/calendar",
+    "POST /admin/lost-reasons",
+    "POST /admin/settings",
+    "POST /admin/ticket-categories/{category_id}",
+    "POST /admin/units/new",
+    "POST /admin/units/{unit_id}",
+    "POST /admin/users/new",
+    "POST /admin/users/{user_id}",
+    "POST /admin/users/{user_id}/password",
+    "POST /admin/users/{user_id}/unlock",
+    "POST /admin/webhooks",
+    "POST /admin/webhooks/{sub_id}/toggle",
+    "POST /awards/budget",
+    "POST /awards/policies",
+    "POST /awards/projects/{project_id}/agreement",
+    "POST /awards/projects/{project_id}/credit",
+    "POST /awards/{award_id}/step",
+    "POST /bulletins/{kind}/{year}/{number}/publish",
+    "POST /campaigns",
+    "POST /funds/{funds_id}/review",
+    "POST /leads/duplicates/{pair_id}",
+    "POST /leads/{lead_id}/judge",
+    "POST /natives",
+    "POST /notifications/read",
+    "POST /registry/claims/{claim_id}",
+    "POST /reports/cadence",
+    "POST /spot-checks",
+    "POST /spot-checks/{check_id}/findings",
+    "POST /targets",
+    "POST /tickets/{ticket_id}/route",
+}
+"""Page forms whose API operation is still being written (issue 17): this set only shrinks."""
+
+
+def test_every_page_form_names_its_api_operation(app: FastAPI):
+    routes = {f"{m} {p}" for m, p in write_routes(app)}
+    forms = {r for r in routes if not r.split(" ", 1)[1].startswith("/api/")}
+    unnamed = sorted(forms - PARITY.keys() - NOT_FOR_SYSTEMS.keys() - PENDING)
+    assert unnamed == [], "name the API operation of these page forms in tests/core/parity/"
+    missing = sorted(f"{form} -> {op}" for form, op in PARITY.items() if op not in routes)
+    assert missing == [], "these API operations do not exist"
+    stale = sorted((PARITY.keys() | NOT_FOR_SYSTEMS.keys() | PENDING) - forms)
+    assert stale == [], "these page forms no longer exist"
+    assert not (PENDING & PARITY.keys()), "a form with its API operation is no longer pending"

@@ -160,11 +160,14 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(db, client):
     assert len(count) == 1
 
 
-def test_an_unscoped_token_must_be_read_only(db, client):
+def test_a_token_without_a_unit_is_a_reader_unless_a_unit_is_chosen(db, client):
     sign_in_coordinator(client, db)
-    response = issue(client, unit_id="", read_only="", idempotency_key="issue-2")
+    response = issue(client, role="unit_staff", unit_id="", read_only="", idempotency_key="issue-2")
     assert response.status_code == 422
-    assert "只读" in response.text
+    assert "单位工作人员令牌须限定单位" in response.text
+    response = issue(client, role="reader", read_only="", scopes="leads", idempotency_key="issue-3")
+    assert response.status_code == 422
+    assert "不能有这些权限：线索与客商" in response.text
     assert not _SECRET.search(response.text)
     assert db.execute(select(ApiToken)).first() is None
 

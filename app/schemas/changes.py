@@ -23,7 +23,7 @@ class ChangeRead(BaseModel):
     id: int = Field(description="记录的 id（与各列表、详情接口中的 id 相同）")
     action: ActionName = Field(
         description="created 新建、updated 修改、deleted 删除；out_of_scope：本令牌此前可见的记录被改归其他单位"
-        "（如责任单位、办理单位变更），此后不再可见，请在本地删除"
+        "（如项目的责任单位、问题的办理单位变更），此后不再可见，请在本地删除（项目连同其到位资金、进度）"
     )
     action_label: str = Field(description="动作的中文名")
     at: datetime = Field(description="改动的时间（UTC）。按提交顺序排列，时间可能不严格递增")

@@ -47,6 +47,7 @@ class Investor(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_investor_phone_key", "phone_key"),
         # search by any part of the name (see ix_project_name_trgm)
         Index("ix_investor_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_investor_updated_at", "updated_at", "id"),  # the API's updated_since (sync)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

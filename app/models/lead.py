@@ -66,6 +66,7 @@ class Lead(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_lead_investor_id", "investor_id"),
         Index("ix_lead_contact_phone_key", "contact_phone_key"),
         Index("ix_lead_duplicate_of_id", "duplicate_of_id"),
+        Index("ix_lead_updated_at", "updated_at", "id"),  # the API's updated_since (sync)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

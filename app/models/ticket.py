@@ -88,6 +88,7 @@ class Ticket(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_ticket_status_due", "status", "due_on", column("id").desc()),
         Index("ix_ticket_due_order", "due_on", column("id").desc()),
         Index("ix_ticket_project_id", "project_id"),
+        Index("ix_ticket_updated_at", "updated_at", "id"),  # the API's updated_since (sync)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

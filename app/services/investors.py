@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
@@ -34,11 +35,20 @@ def get_shown(db: Session, principal: Principal, investor_id: int) -> Investor:
 
 
 def search(
-    db: Session, principal: Principal, q: str, *, limit: int = 20, offset: int = 0
+    db: Session,
+    principal: Principal,
+    q: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    updated_since: datetime | None = None,
 ) -> tuple[Sequence[Investor], int]:
     """Investors whose name contains q (as typed, or normalised), or whose code or phone is q (none known
-    only as the investor of a confidential project whose identity the principal does not see)."""
+    only as the investor of a confidential project whose identity the principal does not see);
+    `updated_since`: only those changed at or after that moment."""
     stmt = select(Investor).where(projects.investor_visible(principal))
+    if updated_since is not None:
+        stmt = stmt.where(Investor.updated_at >= updated_since)
     q = q.strip()
     if q:
         key = name_key(q)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -114,6 +114,7 @@ class LeadFilter:
     month: str = ""  # YYYY-MM
     q: str = ""  # part of the investor's or project's name
     duplicates_only: bool = False
+    updated_since: datetime | None = None  # changed at or after this moment (API sync)
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -155,6 +156,8 @@ def _filtered(principal: Principal, f: LeadFilter) -> Select[Lead, str, str]:
                 Lead.project_name.contains(f.q, autoescape=True),
             )
         )
+    if f.updated_since is not None:
+        stmt = stmt.where(Lead.updated_at >= f.updated_since)
     if f.duplicates_only:
         stmt = stmt.where(
             or_(

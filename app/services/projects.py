@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -648,17 +648,14 @@ def _recompute_funds(db: Session, project: Project) -> None:
     project.first_funds_on = first
 
 
-def list_funds(db: Session, principal: Principal, project_id: int) -> Sequence[FundsArrival]:
+def list_funds(
+    db: Session, principal: Principal, project_id: int, *, updated_since: datetime | None = None
+) -> Sequence[FundsArrival]:
     get(db, principal, project_id)
-    return (
-        db.execute(
-            select(FundsArrival)
-            .where(FundsArrival.project_id == project_id)
-            .order_by(FundsArrival.arrived_on.desc(), FundsArrival.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+    stmt = select(FundsArrival).where(FundsArrival.project_id == project_id)
+    if updated_since is not None:
+        stmt = stmt.where(FundsArrival.updated_at >= updated_since)
+    return db.execute(stmt.order_by(FundsArrival.arrived_on.desc(), FundsArrival.id.desc())).scalars().all()
 
 
 def add_funds(
@@ -887,17 +884,14 @@ def add_progress(
     return update
 
 
-def list_progress(db: Session, principal: Principal, project_id: int) -> Sequence[ProgressUpdate]:
+def list_progress(
+    db: Session, principal: Principal, project_id: int, *, updated_since: datetime | None = None
+) -> Sequence[ProgressUpdate]:
     get(db, principal, project_id)
-    return (
-        db.execute(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.project_id == project_id)
-            .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+    stmt = select(ProgressUpdate).where(ProgressUpdate.project_id == project_id)
+    if updated_since is not None:
+        stmt = stmt.where(ProgressUpdate.updated_at >= updated_since)
+    return db.execute(stmt.order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id.desc())).scalars().all()
 
 
 # --- warnings --------------------------------------------------------------------------------
@@ -1085,6 +1079,7 @@ class ProjectFilter:
     date_to: date | None = None
     q: str = ""
     sort: str = "updated"
+    updated_since: datetime | None = None  # changed at or after this moment (API sync)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -1130,6 +1125,8 @@ def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: b
         where.append(column <= f.date_to)
     if f.q:
         where.append(Project.id.in_(_name_matches(principal, f.q, sqlite)))
+    if f.updated_since is not None:
+        where.append(Project.updated_at >= f.updated_since)
     return where, needs_investor
 
 

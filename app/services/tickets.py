@@ -651,6 +651,7 @@ class TicketFilter:
     ids: frozenset[int] = frozenset()
     created_from: datetime | None = None
     created_to: datetime | None = None
+    updated_since: datetime | None = None  # changed at or after this moment (API sync)
 
 
 # built once: an alias builds a proxy of every column of the table, which costs more than the query
@@ -827,6 +828,8 @@ def list_tickets(
         where.append(Ticket.created_at >= f.created_from)
     if f.created_to is not None:
         where.append(Ticket.created_at <= f.created_to)
+    if f.updated_since is not None:
+        where.append(Ticket.updated_at >= f.updated_since)
     stmt = (
         select(Ticket, TicketCategory.name, handler.name, reporter.name)
         .join(TicketCategory, TicketCategory.id == Ticket.category_id)

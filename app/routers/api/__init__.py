@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import ApiPrincipal
 from app.routers.api import (
     awards,
+    changes,
     leads,
     me,
     performance,
@@ -61,3 +62,4 @@ api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
+api_router.include_router(changes.router)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
 from app.routing import IndexedRouter
+from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page
 from app.schemas.errors import ErrorBody
 from app.schemas.leads import (
@@ -50,6 +51,7 @@ def list_leads(
     month: Annotated[str, Query(pattern=r"^$|^\d{4}-\d{2}$", description="YYYY-MM")] = "",
     q: Annotated[str, Query(max_length=100, description="客商或项目名称的一部分")] = "",
     duplicates_only: bool = False,
+    updated_since: UpdatedSince = None,
 ) -> Page[LeadListItem]:
     f = leads.LeadFilter(
         unit_id=unit_id,
@@ -59,6 +61,7 @@ def list_leads(
         month=month,
         q=q,
         duplicates_only=duplicates_only,
+        updated_since=aware(updated_since),
     )
     rows, total = leads.list_leads(db, principal, f, limit=limit, offset=offset)
     items = [
@@ -139,8 +142,9 @@ def list_investors(
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Limit = 20,
     offset: Offset = 0,
+    updated_since: UpdatedSince = None,
 ) -> Page[InvestorRead]:
-    rows, total = investors.search(db, principal, q, limit=limit, offset=offset)
+    rows, total = investors.search(db, principal, q, limit=limit, offset=offset, updated_since=aware(updated_since))
     return Page[InvestorRead](
         items=[InvestorRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )

@@ -14,6 +14,7 @@ from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
 from app.routing import IndexedRouter
+from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page, json_response
 from app.schemas.projects import (
     AnomalyClear,
@@ -87,6 +88,7 @@ def list_projects(
     date_to: date | None = None,
     q: Annotated[str, Query(max_length=100, description="项目或客商名称的任意部分")] = "",
     sort: Annotated[str, Query(pattern="^(" + "|".join(projects.SORTS) + ")$")] = "updated",
+    updated_since: UpdatedSince = None,
 ) -> Response:
     f = ProjectFilter(
         unit_id=unit_id,
@@ -105,6 +107,7 @@ def list_projects(
         date_to=date_to,
         q=q,
         sort=sort,
+        updated_since=aware(updated_since),
     )
     rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset)
     items = [_read(principal, r["project"], None, r["flags"]) for r in rows]
@@ -164,8 +167,11 @@ def clear_anomaly(
 
 
 @router.get("/{project_id}/funds", summary="到位资金台账")
-def list_funds(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[FundsRead]:
-    return [FundsRead.model_validate(r) for r in projects.list_funds(db, principal, project_id)]
+def list_funds(
+    project_id: IdPath, principal: ApiPrincipal, db: DbSession, updated_since: UpdatedSince = None
+) -> list[FundsRead]:
+    rows = projects.list_funds(db, principal, project_id, updated_since=aware(updated_since))
+    return [FundsRead.model_validate(r) for r in rows]
 
 
 @router.post(
@@ -201,8 +207,11 @@ def reverse_funds(
 
 
 @router.get("/{project_id}/progress", summary="进度更新")
-def list_progress(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ProgressRead]:
-    return [ProgressRead.model_validate(r) for r in projects.list_progress(db, principal, project_id)]
+def list_progress(
+    project_id: IdPath, principal: ApiPrincipal, db: DbSession, updated_since: UpdatedSince = None
+) -> list[ProgressRead]:
+    rows = projects.list_progress(db, principal, project_id, updated_since=aware(updated_since))
+    return [ProgressRead.model_validate(r) for r in rows]
 
 
 @router.post(

@@ -19,6 +19,7 @@ from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
 from app.models.unit import Unit
 from app.principal import Principal
 from app.routing import IndexedRouter
+from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import InputModel, Moment
 from app.schemas.tickets import TicketAction, TicketCreate
 from app.services import projects, tickets, workdays
@@ -156,6 +157,7 @@ def list_requests(
     end_date: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    updated_since: UpdatedSince = None,
 ) -> list[ServiceRequest]:
     today = workdays.today()
     box = {"open": "open", "closed": "closed"}.get(status, "all")
@@ -175,6 +177,7 @@ def list_requests(
         ids=wanted,
         created_from=_aware(start_date) if start_date else None,
         created_to=_aware(end_date) if end_date else None,
+        updated_since=aware(updated_since),
     )
     rows, _ = tickets.list_tickets(db, principal, f, limit=limit, offset=offset, today=today)
     found = [row["ticket"] for row in rows]

@@ -161,7 +161,7 @@ def _published_day(frozen: Bulletin) -> date:
 def document(content: dict[str, Any], frozen: Bulletin | None, by: Issuer) -> bytes:
     """The bulletin's content (frozen or built) as a 公文 (see the module's note)."""
     day = _published_day(frozen) if frozen is not None else workdays.today()
-    doc = official_doc.document(content["title"], by.name)
+    doc = official_doc.document(content["title"], by.name, frozen.published_at if frozen is not None else None)
     if frozen is None:
         official_doc.mark(doc, "草稿")
     official_doc.title(doc, content["title"])
@@ -281,7 +281,6 @@ def document(content: dict[str, Any], frozen: Bulletin | None, by: Issuer) -> by
     official_doc.imprint(doc, notes, by.name, f"{day.year}年{day.month}月{day.day}日")
     if frozen is not None:
         doc.core_properties.identifier = frozen.digest
-        doc.core_properties.created = frozen.published_at
     else:
         doc.core_properties.keywords = DRAFT
     return official_doc.save(doc)

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from docx import Document as new_document
@@ -284,8 +284,9 @@ def _page_number(paragraph: Paragraph) -> None:
     paragraph.add_run(" —")
 
 
-def document(title: str, author: str) -> Document:
-    """An empty 公文: page, grid, styles, fonts and page numbers set."""
+def document(title: str, author: str, written_at: datetime | None = None) -> Document:
+    """An empty 公文: page, grid, styles, fonts and page numbers set; `written_at` (default now) is the
+    file's own date."""
     doc = new_document()
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
@@ -344,6 +345,9 @@ def document(title: str, author: str) -> Document:
     props.title = clean(title)
     props.author = props.last_modified_by = clean(author)
     props.language = "zh-CN"
+    props.comments = props.keywords = ""
+    moment = written_at or datetime.now(UTC)
+    props.created = props.modified = (moment.astimezone(UTC) if moment.tzinfo else moment).replace(tzinfo=None)
     return doc
 
 

@@ -1242,11 +1242,18 @@ def list_awards(
 
 
 def _with_recipients(db: Session, principal: Principal, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Listed awards with their recipient as `principal` may see it; their projects read in one statement."""
+    """Listed awards with their recipient and project as `principal` may see them (a confidential project
+    by its code name); their projects read in one statement."""
     ids = {a.project_id for a, _v, _p in rows if a.project_id is not None}
     found = {p.id: p for p in db.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
     return [
-        {"award": a, "version": v, "policy": p, "recipient": recipient_shown(db, principal, a, found.get(a.project_id))}
+        {
+            "award": a,
+            "version": v,
+            "policy": p,
+            "recipient": recipient_shown(db, principal, a, found.get(a.project_id)),
+            "project": projects.display_name(principal, found[a.project_id]) if a.project_id in found else "",
+        }
         for a, v, p in rows
     ]
 

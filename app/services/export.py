@@ -208,6 +208,9 @@ def xlsx(
 
 
 def content_disposition(filename: str) -> str:
+    """An attachment named in UTF-8 (RFC 5987 filename*), with an ASCII name of the same type beside it."""
     from urllib.parse import quote
 
-    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    suffix = re.search(r"\.[A-Za-z0-9]{1,5}$", filename)
+    fallback = f"export{suffix.group(0).lower() if suffix else '.xlsx'}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

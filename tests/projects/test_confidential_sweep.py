@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from docx import Document
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -307,7 +308,12 @@ def _searches(*, api: bool) -> list[str]:
 
 
 def text_of(response: Any) -> str:
-    """The response as text; an XLSX workbook unpacked to the text of its cells."""
+    """The response as text; an XLSX workbook unpacked to the text of its cells, a DOCX document to the text
+    of its paragraphs and table cells."""
+    if response.content[:2] == b"PK" and "wordprocessingml" in response.headers.get("content-type", ""):
+        doc = Document(io.BytesIO(response.content))
+        cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
     if response.content[:2] == b"PK":
         book = load_workbook(io.BytesIO(response.content), read_only=True)
         return "\n".join(

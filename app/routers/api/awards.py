@@ -22,7 +22,7 @@ from app.models.award import (
 )
 from app.routing import IndexedRouter
 from app.schemas.common import Page
-from app.services import awards
+from app.services import awards, bulletin_docx, export
 
 router = IndexedRouter(tags=["招商奖励"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -162,6 +162,21 @@ def list_awards(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.get(
+    "/awards/notice/export.docx",
+    summary="奖励公示的 Word 文档（公文格式）：今天在公示期内的奖励；保密项目按可见程度显示",
+    response_class=Response,
+    responses={200: {"content": {bulletin_docx.DOCX_TYPE: {}}, "description": "Word 文档（.docx）"}},
+)
+def award_notice_docx(principal: ApiPrincipal, db: DbSession) -> Response:
+    file = bulletin_docx.award_notice(db, principal)
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": export.content_disposition(file.filename)},
     )
 
 

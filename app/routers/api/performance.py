@@ -16,7 +16,7 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
 from app.routing import IndexedRouter, long_running
-from app.services import bulletins, metrics, performance
+from app.services import bulletin_docx, bulletins, export, metrics, performance
 
 router = IndexedRouter(tags=["考核与通报"])
 UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
@@ -324,3 +324,25 @@ def bulletin(
             for k, (a, b, unit) in bulletins.corrections(frozen.content, current).items()
         },
     }
+
+
+@router.get(
+    "/bulletins/{kind}/{year}/{number}/export.docx",
+    summary="任一期通报的 Word 文档（公文格式）；已发布的为发布时的数字并附摘要，未发布的标“草稿”",
+    response_class=Response,
+    responses={200: {"content": {bulletin_docx.DOCX_TYPE: {}}, "description": "Word 文档（.docx）"}},
+)
+@long_running
+def bulletin_docx_download(
+    kind: BulletinKind,
+    year: BulletinYear,
+    number: BulletinNumber,
+    principal: ApiPrincipal,
+    db: DbSession,
+) -> Response:
+    file = bulletin_docx.bulletin(db, principal, kind, year, number)
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": export.content_disposition(file.filename)},
+    )

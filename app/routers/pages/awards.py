@@ -26,7 +26,7 @@ from app.models.award import (
 )
 from app.models.project import Project
 from app.routing import IndexedRouter
-from app.services import awards, history, projects, units, workdays
+from app.services import awards, bulletin_docx, export, history, projects, units, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -169,6 +169,17 @@ def public_notice(request: Request, db: DbSession, principal: PagePrincipal) -> 
     """The public notice (公示) as posted: every award whose notice period includes today, printable on A4."""
     today = date.today()
     return render(request, "awards/notice.html", {"rows": awards.in_notice(db, principal, today), "today": today})
+
+
+@router.get("/awards/notice/export.docx")
+def public_notice_docx(db: DbSession, principal: PagePrincipal) -> Response:
+    """The public notice as a Word document in the 公文 layout."""
+    file = bulletin_docx.award_notice(db, principal)
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": export.content_disposition(file.filename)},
+    )
 
 
 @router.get("/awards/budget")

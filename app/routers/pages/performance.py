@@ -25,6 +25,7 @@ from app.routing import IndexedRouter, long_running
 from app.services import (
     activities,
     audit,
+    bulletin_docx,
     bulletin_export,
     bulletins,
     charts,
@@ -916,4 +917,18 @@ def bulletin_xlsx(
         body,
         media_type=export.XLSX_TYPE,
         headers={"Content-Disposition": export.content_disposition(f"{content['title']}.xlsx")},
+    )
+
+
+@router.get("/bulletins/{kind}/{year}/{number}/export.docx")
+@long_running
+def bulletin_docx_download(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
+) -> Response:
+    """The bulletin as a Word document in the 公文 layout (as frozen when published, else marked 草稿)."""
+    file = bulletin_docx.bulletin(db, principal, kind, year, number)
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": export.content_disposition(file.filename)},
     )

@@ -5,7 +5,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 
 from app.deps import ApiPrincipal
-from app.routers.api import awards, leads, me, performance, project_import, projects, tickets, units, users
+from app.routers.api import (
+    awards,
+    leads,
+    me,
+    performance,
+    project_import,
+    projects,
+    robots,
+    tickets,
+    units,
+    users,
+)
 from app.routing import IndexedRouter
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.errors import ERROR_RESPONSES
@@ -49,3 +60,4 @@ api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
+api_router.include_router(robots.router)

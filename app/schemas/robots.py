@@ -14,7 +14,6 @@ class RobotCreate(InputModel):
     kind: RobotKind = Field(description="dingtalk 钉钉群机器人，wecom 企业微信群机器人")
     name: str = Field(min_length=2, max_length=100, description="如：城关镇招商工作群")
     webhook_url: str = Field(
-        min_length=1,
         max_length=500,
         description="机器人的 Webhook 地址（钉钉含 access_token，企业微信含 key）；保存后不再显示",
     )
@@ -22,7 +21,7 @@ class RobotCreate(InputModel):
         default="", max_length=200, description="钉钉机器人安全设置“加签”的密钥（SEC 开头）；保存后不再显示"
     )
     event_types: list[str] = Field(
-        min_length=1, max_length=100, description="推送的事件类型（见 webhooks），* 为全部，lead.* 为一类"
+        max_length=100, description="推送的事件类型（见 webhooks），* 为全部，lead.* 为一类；至少一种"
     )
     unit_id: int | None = Field(
         default=None, ge=1, le=2_147_483_647, description="所属单位；单位人员只能为本单位添加，招商局不填为本局"
@@ -33,7 +32,7 @@ class RobotUpdate(InputModel):
     version: int = Field(ge=1, le=2_147_483_647)
     is_active: bool | None = Field(default=None, description="启用或停用")
     name: str | None = Field(default=None, min_length=2, max_length=100)
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    event_types: list[str] | None = Field(default=None, max_length=100)
 
 
 class RobotRead(ReadModel):

@@ -248,8 +248,10 @@ def robot_room(db: Session, robot_ids: Sequence[int], now: datetime) -> dict[int
     room = {}
     for robot_id in robot_ids:
         used = len(sent[robot_id]) + int(in_flight.get(robot_id, 0))
-        oldest = min(sent[robot_id], default=None)
-        next_free = oldest + ROBOT_WINDOW + timedelta(seconds=1) if oldest else now + timedelta(seconds=5)
+        # the minute frees up when its oldest message is a minute old; messages leased now (or in flight)
+        # are logged when answered, so with none logged yet the window is full for a minute from now
+        oldest = min(sent[robot_id], default=now)
+        next_free = oldest + ROBOT_WINDOW + timedelta(seconds=1)
         room[robot_id] = (max(0, ROBOT_PER_MINUTE - used), next_free)
     return room
 

@@ -92,8 +92,6 @@ def robot_add(
         raise policy.DeniedForbidden("只有单位工作人员和招商局可以添加群机器人")
     values = _form_values(form)
     shown = {k: v for k, v in values.items() if k != "secret"}  # a secret is never sent back
-    errors: dict[str, str] = {}
-    data = None
     try:
         data = RobotCreate.model_validate(
             {
@@ -101,15 +99,12 @@ def robot_add(
                 "name": values.get("name", "").strip(),
                 "webhook_url": values.get("webhook_url", "").strip(),
                 "secret": values.get("secret", "").strip(),
-                "event_types": values["event_types"] or ["—"],
+                "event_types": values["event_types"],
                 "unit_id": values.get("unit_id") or None,
             }
         )
     except ValidationError as exc:
         errors = {k.split(".")[0]: v for k, v in reversed(translate_errors(exc.errors()).items())}
-    if not values["event_types"]:
-        errors["event_types"] = "请至少选择一种事件"
-    if data is None or errors:
         return _page(request, db, principal, values=shown, errors=errors, status_code=422)
     try:
         robots.add(db, principal, data, settings.robot_hosts)

@@ -135,7 +135,7 @@ def dingtalk_sign_ok(secret: str, timestamp: str, sign: str, now_ms: int) -> boo
     an hour of now; sign = base64(HmacSHA256(key=secret, message=timestamp + "\\n" + secret))."""
     if not timestamp.isdigit() or abs(now_ms - int(timestamp)) > 3600 * 1000:
         return False
-    string_to_sign = "{}\n{}".format(timestamp, secret)
+    string_to_sign = f"{timestamp}\n{secret}"
     hmac_code = hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), digestmod=hashlib.sha256).digest()
     return hmac.compare_digest(base64.b64encode(hmac_code).decode(), sign)
 

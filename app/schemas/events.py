@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 T = TypeVar("T", bound=BaseModel)
+
+
+def _two_places(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+Money = Annotated[Decimal, AfterValidator(_two_places)]
+"""An amount to the fen (万元 to two places, 元 to the fen): the same text on every database."""
 
 
 class UnitRef(BaseModel):
@@ -31,7 +39,7 @@ class ProjectRef(BaseModel):
     stage: str
     stage_label: str
     responsible_unit: UnitRef
-    contract_investment: Decimal | None = Field(description="合同投资额（万元）")
+    contract_investment: Money | None = Field(description="合同投资额（万元）")
     link: str
 
 
@@ -41,7 +49,7 @@ class LeadRef(BaseModel):
     lead_date: date
     investor_name: str = Field(description="客商名称；保密项目的线索对无权查看者为“（保密）”")
     project_name: str
-    intended_investment: Decimal = Field(description="意向投资（万元）")
+    intended_investment: Money = Field(description="意向投资（万元）")
     channel: str
     channel_label: str
     status: str
@@ -111,7 +119,7 @@ class ProjectWarningCleared(BaseModel):
 
 class FundsRef(BaseModel):
     id: int
-    amount: Decimal = Field(description="金额（currency_unit）；冲销为负数")
+    amount: Money = Field(description="金额（currency_unit）；冲销为负数")
     currency_unit: str = Field(description="万元，或境外资金的万美元")
     source: str
     source_label: str
@@ -125,7 +133,7 @@ class FundsRef(BaseModel):
 class FundsEvent(BaseModel):
     project: ProjectRef
     funds: FundsRef
-    project_funds_confirmed: Decimal = Field(description="项目已确认的内资到位资金合计（万元）")
+    project_funds_confirmed: Money = Field(description="项目已确认的内资到位资金合计（万元）")
 
 
 # --- awards ----------------------------------------------------------------------------------
@@ -135,7 +143,7 @@ class AwardRef(BaseModel):
     id: int
     status: str
     status_label: str
-    amount: Decimal = Field(description="奖励金额（元）")
+    amount: Money = Field(description="奖励金额（元）")
     recipient_name: str = Field(description="获奖对象；保密项目的引荐人对无权查看者为“（保密）”")
     recipient_type: str
     applicant_unit: UnitRef
@@ -148,7 +156,7 @@ class AwardStep(BaseModel):
     step: str
     step_label: str
     note: str = Field(description="本步骤的说明（核查情况、不予通过的理由、追回事由等）")
-    amount: Decimal | None = Field(default=None, description="追回金额（元），仅 award.clawed_back")
+    amount: Money | None = Field(default=None, description="追回金额（元），仅 award.clawed_back")
 
 
 # --- targets, reports, bulletins -------------------------------------------------------------

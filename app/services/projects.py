@@ -338,9 +338,9 @@ def create(
     db.add(event)
     db.flush()
     found = stage_gate.anomalies(rules, project, stage_gate.passed(None, data.stage), reached, evidence)
+    events.stage_reached(db, project, None, stage_gate.passed(None, data.stage), reached)
     stage_gate.raise_flags(db, principal, project, found, reached, stage_event_id=event.id, already_open=set())
     db.flush()
-    events.stage_reached(db, project, None, stage_gate.passed(None, data.stage), reached)
     return project
 
 
@@ -502,8 +502,8 @@ def change_stage(
         db.flush()
     if data.action == "forward":
         found = stage_gate.anomalies(rules, project, passed, when, evidence)
-        stage_gate.raise_flags(db, principal, project, found, when, stage_event_id=event.id)
         events.stage_reached(db, project, current, passed, when)
+        stage_gate.raise_flags(db, principal, project, found, when, stage_event_id=event.id)
     if attach_files:
         attach(db, principal, project, "stage_event", event.id, files, original_names)
         _own(uploaded, "stage_event", event.id)

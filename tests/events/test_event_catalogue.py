@@ -179,6 +179,7 @@ def test_a_lead_is_announced_when_reported_found_twice_and_judged(db: Session, w
     assert types_of(db, "lead.") == ["lead.created", "lead.created", "lead.duplicate_found", "lead.judged"]
 
     [created_a, created_b] = data_of(db, everyone, "lead.created")
+    assert created_b["lead"]["id"] == second.id and created_b["lead"]["unit"]["name"] == world.b.name
     assert created_a["lead"]["investor_name"] == "苏州恒泰精密机械有限公司"
     assert created_a["lead"]["unit"]["name"] == world.a.name and created_a["lead"]["intended_investment"] == "5000.00"
     assert created_a["lead"]["link"] == f"/leads/{first.id}"
@@ -301,7 +302,6 @@ def test_funds_entered_confirmed_rejected_and_reversed_are_announced(db: Session
     everyone = subscribe(db, world, "funds.*")
     of_a = subscribe(db, world, "funds.*", world.a.id)
     of_b = subscribe(db, world, "funds.*", world.b.id)
-    db.add_all([])
     from app.models.setting import AppSetting
 
     db.add(AppSetting(key="funds_voucher_required", value="0"))

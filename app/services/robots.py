@@ -299,8 +299,10 @@ def markdown(kind: RobotKind, title: str, lines: Sequence[str], link: str = "") 
 
 
 def _s(value: Any) -> str:
-    """A value as one short line of text (no line breaks that would end the Markdown's line)."""
+    """A value as one short line of text: no line breaks that would end the Markdown's line, and no square
+    brackets that would make someone's typed text a link in the group."""
     text = re.sub(r"\s+", " ", str(value if value is not None else "")).strip()
+    text = text.replace("[", "［").replace("]", "］")
     return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
 
 

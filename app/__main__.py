@@ -206,7 +206,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     totals = worker.run(
         _factory(), name=args.name, once=args.once, max_seconds=args.max_seconds, escalation_every=args.escalation_every
     )
-    print(f"投递尝试 {totals['delivered_attempts']} 次，升级逾期问题 {totals['escalated']} 件")
+    print(
+        f"投递尝试 {totals['delivered_attempts']} 次，升级逾期问题 {totals['escalated']} 件，"
+        f"发出黄牌线与报告提醒 {totals['watched']} 条"
+    )
     return 0
 
 
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--once", action="store_true", help="处理一轮后退出")
     p.add_argument("--name", help="工作进程名称（默认 主机名:进程号）")
     p.add_argument("--max-seconds", type=float, default=None, help="运行多少秒后退出")
-    p.add_argument("--escalation-every", type=float, default=300.0, help="每隔多少秒检查逾期升级")
+    p.add_argument("--escalation-every", type=float, default=300.0, help="每隔多少秒检查逾期升级、黄牌线与报告期限")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("serve", help="启动服务")

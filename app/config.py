@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # housekeeping removes a stored file no row names once it is this old (a request storing it is long over)
     orphan_file_grace_hours: int = Field(default=24, ge=1)
 
+    # Events: the address people open the platform at (https://zs.example.gov.cn), for the links in group
+    # robots' messages (empty: the messages carry no link); the hosts a group robot's webhook may point at
+    # (comma-separated; * for any): DingTalk's and WeCom's by default, so a unit cannot aim the worker elsewhere
+    public_base_url: str = ""
+    robot_hosts: str = "oapi.dingtalk.com,qyapi.weixin.qq.com"
+
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"
     htmx_integrity: str = ""

@@ -53,6 +53,8 @@ API_DESCRIPTION = """
 * 幂等：POST 可带 `Idempotency-Key` 头；同一键同一内容的重试返回第一次的响应，不重复创建；
   同一键不同内容返回 422。键至少保留 24 小时。
 * 分页：`limit`（上限见各接口）与 `offset`，响应含 `total`。
+* 事件推送：招商局在“推送”页面添加 Webhook 订阅，单位与招商局可添加钉钉、企业微信群机器人；
+  每种事件的数据结构见本文档的 webhooks 部分及 `GET /api/v1/event-types`。
 """
 
 
@@ -339,9 +341,11 @@ def create_app(
     from app.routers import health
     from app.routers.api import api_router
     from app.routers.pages import page_router
+    from app.services import events
 
     app.include_router(health.router)
     app.include_router(api_router)
+    events.register_webhooks(app)  # the OpenAPI document's `webhooks`: one per event type
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=str(BASE_DIR / "app" / "static")), name="static")
 

@@ -53,10 +53,12 @@ from app.models.project import (
     Stage,
     StageEvent,
 )
+from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
+    EventMark,
     Notification,
     OutboxEvent,
     Ticket,
@@ -88,6 +90,7 @@ __all__ = [
     "Clawback",
     "DeliveryAttempt",
     "DuplicatePair",
+    "EventMark",
     "EventProject",
     "ExpectedShare",
     "FundsArrival",
@@ -118,6 +121,8 @@ __all__ = [
     "RegistryClaim",
     "RegistryEntry",
     "ReportCadence",
+    "Robot",
+    "RobotKind",
     "Role",
     "SpotCheck",
     "SpotFinding",

@@ -391,7 +391,23 @@ LABELS: dict[str, dict[str, str]] = {
         "totp_enabled": "动态验证码",
         "locked_until": "锁定至",
     },
-    "webhook_subscription": {"name": "名称", "url": "推送地址", "secret": "签名密钥", "event_types": "事件类型"},
+    "webhook_subscription": {
+        "name": "名称",
+        "url": "推送地址",
+        "secret": "签名密钥",
+        "event_types": "事件类型",
+        "unit_id": "限定单位",
+    },
+    "robot": {
+        "unit_id": "所属单位",
+        "kind": "机器人类型",
+        "webhook_url": "Webhook 地址",
+        "url_hint": "地址提示",
+        "secret": "加签密钥",
+        "event_types": "推送的事件",
+        "is_active": "启用",
+        "created_by_id": "添加人",
+    },
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a

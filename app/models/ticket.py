@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
@@ -197,10 +197,25 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class EventMark(Base):
+    """A condition the worker watches (a unit under the yellow line on a metric, a report due or late),
+    so that its event is emitted once per crossing: `active` while the condition holds."""
+
+    __tablename__ = "event_mark"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WebhookSubscription(Audited, VersionedMixin, TimestampMixin, Base):
+    """Another system's endpoint. `unit_id` None: it hears of every record (as a reader of everything, who
+    sees no confidential project's identity); a unit's: only of the records that unit may read."""
+
     __tablename__ = "webhook_subscription"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100), info=SECRET)  # signs each delivery (HMAC)
@@ -216,14 +231,22 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class WebhookDelivery(Base):
-    """One event to one subscriber: claimed by a worker with SKIP LOCKED, retried with backoff."""
+    """One event to one subscriber (a subscription or a group robot): claimed by a worker with SKIP LOCKED,
+    retried with backoff. `payload`: what this subscriber may see of the event, when it sees more than the
+    event's own payload (which is what a reader who sees no confidential project's identity sees)."""
 
     __tablename__ = "webhook_delivery"
-    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_robot_id", "robot_id", "status"),
+        CheckConstraint("(subscription_id IS NULL) <> (robot_id IS NULL)", name="one_subscriber"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"))
+    robot_id: Mapped[int | None] = mapped_column(ForeignKey("robot.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.pending
     )

@@ -40,7 +40,7 @@ from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import audit, projects, workdays
+from app.services import audit, events, projects, workdays
 from app.services.common import check_version
 
 FEN = Decimal("0.01")
@@ -704,6 +704,8 @@ def propose(
         awards.append(award)
     db.add_all(awards)
     db.flush()
+    for award in awards:
+        events.award_step(db, award, "proposed")
     return awards
 
 
@@ -804,6 +806,8 @@ def verify(db: Session, principal: Principal, award_id: int, version: int, note:
     with audit.reason(db, note):
         award.status = AwardStatus.verified
         award.verified_note = note
+        db.flush()
+    events.award_step(db, award, "verified", note)
     return award
 
 
@@ -830,6 +834,7 @@ def start_notice(
     award.notice_from = start
     award.notice_to = start + timedelta(days=days - 1)
     db.flush()
+    events.award_step(db, award, "notice_started", f"公示期 {award.notice_from} 至 {award.notice_to}")
     return award
 
 
@@ -860,6 +865,7 @@ def object_to(
         changes=_added(objection_id=objection.id, raised_by=objection.raised_by, raised_on=today.isoformat()),
         reason=content,
     )
+    events.award_step(db, award, "objection_raised", content)
     return objection
 
 
@@ -899,6 +905,8 @@ def answer(
             changes=_added(objection_id=objection.id, upheld=upheld),
             reason=text,
         )
+    if award.status is AwardStatus.rejected and upheld:
+        events.award_step(db, award, "rejected", award.rejected_reason)
     return objection
 
 
@@ -994,6 +1002,7 @@ def approve(db: Session, principal: Principal, award_id: int, version: int, toda
     award.approved_on = today
     award.budget_year = today.year
     db.flush()
+    events.award_step(db, award, "approved", f"{today} 审批，列入 {today.year} 年奖励专项资金")
     return award
 
 
@@ -1009,6 +1018,7 @@ def pay(db: Session, principal: Principal, award_id: int, version: int, paid_on:
     award.paid_on = paid_on
     award.voucher_no = voucher_no.strip()[:60]
     db.flush()
+    events.award_step(db, award, "paid", f"{paid_on} 兑现")
     return award
 
 
@@ -1026,6 +1036,8 @@ def reject(db: Session, principal: Principal, award_id: int, version: int, reaso
     with audit.reason(db, reason):
         award.status = AwardStatus.rejected
         award.rejected_reason = reason
+        db.flush()
+    events.award_step(db, award, "rejected", reason)
     return award
 
 
@@ -1069,6 +1081,7 @@ def claw_back(
             contract.state = AgreementState.collection  # the breach is now being collected
             contract.note = reason[:2000]
     db.flush()
+    events.award_step(db, award, "clawed_back", reason, amount=amount)
     return row
 
 

@@ -34,7 +34,7 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import metrics, performance, projects, tickets, workdays
+from app.services import events, metrics, performance, projects, tickets, workdays
 from app.services.months import last_months, month_end, month_label
 from app.services.performance import pct, shown
 
@@ -390,6 +390,7 @@ def publish(
     )
     db.add(row)
     db.flush()
+    events.bulletin_published(db, row)
     return row
 
 

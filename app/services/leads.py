@@ -42,7 +42,7 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.leads import InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
-from app.services import app_settings, audit, investors, projects, registry
+from app.services import app_settings, audit, events, investors, projects, registry
 from app.services.common import apply_changes, check_version
 from app.services.names import name_key, phone_key
 
@@ -325,6 +325,7 @@ def create(db: Session, principal: Principal, data: LeadCreate, *, brought_by_id
             statement=lead.content[:500],
         )
     db.flush()
+    events.lead_created(db, lead, matches)
     return lead
 
 
@@ -350,6 +351,8 @@ def judge(db: Session, principal: Principal, lead_id: int, data: LeadJudge) -> L
         lead.status_reason = data.reason
         lead.judged_by_id = principal.user_id
         lead.judged_at = utcnow()
+        db.flush()
+    events.lead_judged(db, lead)
     return lead
 
 

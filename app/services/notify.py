@@ -1,4 +1,5 @@
-"""Notifications: in-app messages, the outbox, and signed webhooks with retries (delivered by the worker)."""
+"""Notifications: in-app messages, the outbox, and its delivery to signed webhooks and group robots with
+retries (by the worker). What goes into the outbox, and to whom, is app/services/events.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
+from app.models.robot import Robot
 from app.models.ticket import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -25,12 +28,16 @@ from app.models.ticket import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from app.models.unit import Unit
 from app.principal import Principal
+from app.services import events
 
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 6 * 3600
 LEASE_SECONDS = 120
+ROBOT_PER_MINUTE = 20  # DingTalk and WeCom both take at most 20 messages a minute from one robot
+ROBOT_WINDOW = timedelta(seconds=60)
 
 
 def to_users(db: Session, user_ids: Iterable[int | None], title: str, body: str = "", link: str = "") -> int:
@@ -41,26 +48,7 @@ def to_users(db: Session, user_ids: Iterable[int | None], title: str, body: str 
     return count
 
 
-def wants(event_types: str, event_type: str) -> bool:
-    """Does a subscription to `event_types` (comma-separated: *, ticket.*, ticket.closed …) cover `event_type`?"""
-    for wanted in (t.strip() for t in event_types.split(",")):
-        if wanted == "*" or wanted == event_type:
-            return True
-        if wanted.endswith(".*") and event_type.startswith(wanted[:-1]):
-            return True
-    return False
-
-
-def emit(db: Session, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record an event in the outbox and queue one delivery per subscribed system, in this transaction."""
-    event = OutboxEvent(event_type=event_type, payload=payload)
-    db.add(event)
-    db.flush()
-    for sub in db.execute(select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))).scalars():
-        if wants(sub.event_types, event_type):
-            db.add(WebhookDelivery(subscription_id=sub.id, event_id=event.id))
-    db.flush()
-    return event
+wants = events.wants
 
 
 # --- in-app list -----------------------------------------------------------------------------
@@ -100,8 +88,16 @@ def mark_read(db: Session, user_id: int, notification_id: int | None = None, lin
 
 
 def add_subscription(
-    db: Session, principal: Principal, name: str, url: str, secret: str, event_types: str = "*"
+    db: Session,
+    principal: Principal,
+    name: str,
+    url: str,
+    secret: str,
+    event_types: str = "*",
+    unit_id: int | None = None,
 ) -> WebhookSubscription:
+    """Another system's endpoint, added by the coordinator: of no unit (it hears of every record, and sees no
+    confidential project's identity), or of one unit (it hears only of what that unit may read)."""
     from app import policy
 
     policy.ensure_coordinator(principal)
@@ -110,11 +106,20 @@ def add_subscription(
         errors["url"] = "地址须以 http:// 或 https:// 开头"
     if len(secret) < 16:
         errors["secret"] = "签名密钥至少 16 个字符"
+    elif len(secret) > 100:
+        errors["secret"] = "签名密钥最多 100 个字符"
     if not 2 <= len(name) <= 100:
         errors["name"] = "名称 2–100 个字"
+    if unit_id is not None and (unit_id < 1 or db.get(Unit, unit_id) is None):
+        errors["unit_id"] = "单位不存在"
+    try:
+        chosen = events.parse_types(event_types or "*")
+    except Invalid as exc:
+        errors.update(exc.errors)
+        chosen = ""
     if errors:
         raise Invalid(errors)
-    sub = WebhookSubscription(name=name, url=url, secret=secret, event_types=event_types or "*")
+    sub = WebhookSubscription(name=name, url=url, secret=secret, event_types=chosen, unit_id=unit_id)
     db.add(sub)
     db.flush()
     return sub
@@ -125,6 +130,7 @@ def subscriptions(db: Session) -> Sequence[WebhookSubscription]:
 
 
 def delivery_log(db: Session, limit: int = 100) -> list[Any]:
+    """The latest deliveries to webhook subscriptions (robots' are on their own page)."""
     return list(
         db.execute(
             select(WebhookDelivery, OutboxEvent.event_type, WebhookSubscription.name)
@@ -161,18 +167,46 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str) -
 
 def claim(db: Session, worker: str, batch: int = 20) -> list[int]:
     """Lease due deliveries to this worker. PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never share one;
-    the UPDATE checks again that each row is still due, so a row is never leased to two workers at once."""
+    the UPDATE checks again that each row is still due, so a row is never leased to two workers at once.
+
+    A group robot takes at most ROBOT_PER_MINUTE messages a minute: a delivery to a robot whose last minute
+    is full is not leased but put off until the minute has room (delayed, never dropped; its attempts are
+    not counted)."""
     now = utcnow()
     due = ((WebhookDelivery.status == DeliveryStatus.pending) & (WebhookDelivery.next_attempt_at <= now)) | (
         (WebhookDelivery.status == DeliveryStatus.sending) & (WebhookDelivery.lease_until < now)
     )
-    stmt = select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-    stmt = stmt.limit(batch)
+    stmt = select(WebhookDelivery.id, WebhookDelivery.robot_id).where(due)
+    stmt = stmt.order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)
     if db.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = list(db.execute(stmt).scalars())
-    if not ids:
+        stmt = stmt.with_for_update(skip_locked=True, of=WebhookDelivery)
+    rows = db.execute(stmt).all()
+    if not rows:
         return []
+    ids = [row.id for row in rows]
+    robot_ids = sorted({row.robot_id for row in rows if row.robot_id is not None})
+    if robot_ids:
+        room = robot_room(db, robot_ids, now)
+        held: dict[datetime, list[int]] = {}
+        for delivery_id, robot_id in rows:
+            if robot_id is None:
+                continue
+            free, next_free = room[robot_id]
+            if free > 0:
+                room[robot_id] = (free - 1, next_free)
+            else:
+                held.setdefault(next_free, []).append(delivery_id)
+        for when, put_off in held.items():
+            db.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(put_off), WebhookDelivery.status == DeliveryStatus.pending)
+                .values(next_attempt_at=when)
+                .execution_options(synchronize_session=False)
+            )
+        waiting = {i for put_off in held.values() for i in put_off}
+        ids = [i for i in ids if i not in waiting]
+        if not ids:
+            return []
     claimed = db.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id.in_(ids), due)
@@ -183,23 +217,87 @@ def claim(db: Session, worker: str, batch: int = 20) -> list[int]:
     return sorted(set(claimed), key=ids.index)
 
 
-def prepare(db: Session, delivery_id: int) -> tuple[str, str, bytes, dict[str, str]] | None:
+def robot_room(db: Session, robot_ids: Sequence[int], now: datetime) -> dict[int, tuple[int, datetime]]:
+    """{robot: (messages it may still take in this minute, when the next place frees up)}. The robots' rows
+    are locked first, so that two workers claiming for one robot count one after the other (PostgreSQL;
+    SQLite's writers are serialised anyway). A minute's messages: the attempts of the last 60 seconds, and
+    the deliveries leased and not yet answered."""
+    db.execute(select(Robot.id).where(Robot.id.in_(robot_ids)).with_for_update()).all()
+    since = now - ROBOT_WINDOW
+    sent: dict[int, list[datetime]] = {r: [] for r in robot_ids}
+    for robot_id, at in db.execute(
+        select(WebhookDelivery.robot_id, DeliveryAttempt.at)
+        .join(WebhookDelivery, WebhookDelivery.id == DeliveryAttempt.delivery_id)
+        .where(WebhookDelivery.robot_id.in_(robot_ids), DeliveryAttempt.at > since)
+    ).all():
+        if robot_id is not None:
+            sent[robot_id].append(at)
+    in_flight = dict(
+        db.execute(
+            select(WebhookDelivery.robot_id, func.count())
+            .where(
+                WebhookDelivery.robot_id.in_(robot_ids),
+                WebhookDelivery.status == DeliveryStatus.sending,
+                WebhookDelivery.lease_until >= now,
+            )
+            .group_by(WebhookDelivery.robot_id)
+        )
+        .tuples()
+        .all()
+    )
+    room = {}
+    for robot_id in robot_ids:
+        used = len(sent[robot_id]) + int(in_flight.get(robot_id, 0))
+        # the minute frees up when its oldest message is a minute old; messages leased now (or in flight)
+        # are logged when answered, so with none logged yet the window is full for a minute from now
+        oldest = min(sent[robot_id], default=now)
+        next_free = oldest + ROBOT_WINDOW + timedelta(seconds=1)
+        room[robot_id] = (max(0, ROBOT_PER_MINUTE - used), next_free)
+    return room
+
+
+@dataclass
+class Outgoing:
+    """A delivery as it is sent: to a subscription (signed JSON) or to a group robot (its own message)."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    robot: bool = False
+
+
+def _data(delivery: WebhookDelivery, event: OutboxEvent) -> dict[str, Any]:
+    return delivery.payload if delivery.payload is not None else event.payload
+
+
+def prepare(db: Session, delivery_id: int, base_url: str = "") -> Outgoing | None:
     row = db.execute(
-        select(WebhookDelivery, OutboxEvent, WebhookSubscription)
+        select(WebhookDelivery, OutboxEvent)
         .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
-        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
         .where(WebhookDelivery.id == delivery_id)
     ).first()
     if row is None:
         return None
-    delivery, event, sub = row.tuple()
+    delivery, event = row.tuple()
+    if delivery.robot_id is not None:
+        from app.services import robots
+
+        robot = db.get(Robot, delivery.robot_id)
+        if robot is None:
+            return None
+        url, body = robots.outgoing(robot, event.event_type, _data(delivery, event), base_url)
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "zhaoshang-robot/1"}
+        return Outgoing(url, body, headers, robot=True)
+    sub = db.get(WebhookSubscription, delivery.subscription_id)
+    if sub is None:
+        return None
     body = json.dumps(
         {
             "delivery_id": delivery.id,
             "event_id": event.id,
             "type": event.event_type,
             "created_at": event.created_at.isoformat(),
-            "data": event.payload,
+            "data": _data(delivery, event),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -213,23 +311,52 @@ def prepare(db: Session, delivery_id: int) -> tuple[str, str, bytes, dict[str, s
         "X-Zhaoshang-Signature": sign(sub.secret, timestamp, body),
         "User-Agent": "zhaoshang-webhook/1",
     }
-    return sub.url, timestamp, body, headers
+    return Outgoing(sub.url, body, headers)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> tuple[int | None, str]:
+    status, error, _answer = _post(url, body, headers, timeout)
+    return status, error
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str, bytes]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, ""
+            return response.status, "", response.read(65536)
     except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
+        return exc.code, f"HTTP {exc.code}", b""
     except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:500]
+        return None, str(getattr(exc, "reason", exc))[:500], b""
+
+
+def send(outgoing: Outgoing, timeout: float = 10) -> tuple[int | None, str, bool]:
+    """Send one delivery: (HTTP status, error, delivered). A group robot answers 200 with an errcode:
+    anything but 0 (a wrong signature, too many messages) is a failure, retried like a 5xx."""
+    status, error, answer = _post(outgoing.url, outgoing.body, outgoing.headers, timeout)
+    ok = status is not None and 200 <= status < 300
+    if ok and outgoing.robot:
+        try:
+            reply = json.loads(answer or b"{}")
+            code, message = int(reply.get("errcode", -1)), str(reply.get("errmsg", ""))
+        except (ValueError, TypeError, AttributeError):
+            code, message = -1, "应答不是 JSON"
+        if code != 0:
+            return status, f"errcode {code}: {message}"[:500], False
+    return status, error, ok
 
 
 def record_result(
-    db: Session, delivery_id: int, worker: str, status_code: int | None, error: str, duration_ms: int
+    db: Session,
+    delivery_id: int,
+    worker: str,
+    status_code: int | None,
+    error: str,
+    duration_ms: int,
+    ok: bool | None = None,
 ) -> None:
+    """Log the attempt; delivered on success (`ok`, by default a 2xx), else retried with backoff up to
+    MAX_ATTEMPTS."""
     delivery = db.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None:
         return
@@ -254,7 +381,9 @@ def record_result(
             delivery_id=delivery_id, worker=worker, status_code=status_code, error=error, duration_ms=duration_ms
         )
     )
-    if status_code is not None and 200 <= status_code < 300:
+    if ok is None:
+        ok = status_code is not None and 200 <= status_code < 300
+    if ok:
         delivery.status = DeliveryStatus.delivered
         delivery.delivered_at = utcnow()
     elif delivery.attempts >= MAX_ATTEMPTS:

@@ -35,7 +35,7 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, metrics, projects
+from app.services import app_settings, events, metrics, projects
 
 app_settings.DEFAULTS.update({"yellow_card_percent": "70", "spot_check_percent": "30"})
 app_settings.LABELS.update(
@@ -1177,6 +1177,7 @@ def submit_report(
     row.narrative, row.problems = narrative[:8000], problems[:8000]
     row.submitted_at = utcnow()
     db.flush()
+    events.report_submitted(db, row)
     return row
 
 

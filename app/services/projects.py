@@ -51,7 +51,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, audit, stage_gate
+from app.services import app_settings, audit, events, stage_gate
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
 
@@ -338,6 +338,7 @@ def create(
     db.add(event)
     db.flush()
     found = stage_gate.anomalies(rules, project, stage_gate.passed(None, data.stage), reached, evidence)
+    events.stage_reached(db, project, None, stage_gate.passed(None, data.stage), reached)
     stage_gate.raise_flags(db, principal, project, found, reached, stage_event_id=event.id, already_open=set())
     db.flush()
     return project
@@ -501,6 +502,7 @@ def change_stage(
         db.flush()
     if data.action == "forward":
         found = stage_gate.anomalies(rules, project, passed, when, evidence)
+        events.stage_reached(db, project, current, passed, when)
         stage_gate.raise_flags(db, principal, project, found, when, stage_event_id=event.id)
     if attach_files:
         attach(db, principal, project, "stage_event", event.id, files, original_names)
@@ -679,6 +681,7 @@ def add_funds(
     _own(uploaded, "funds_arrival", row.id)
     _recompute_funds(db, project)
     db.flush()
+    events.funds(db, "funds.entered", row)
     return row
 
 
@@ -714,6 +717,7 @@ def review_funds(db: Session, principal: Principal, funds_id: int, data: FundsRe
         db.flush()
         _recompute_funds(db, project)
     db.flush()
+    events.funds(db, f"funds.{row.status.value}", row)
     return row
 
 
@@ -747,6 +751,7 @@ def reverse_funds(
         db.flush()
     _recompute_funds(db, project)
     db.flush()
+    events.funds(db, "funds.reversed", reversal)
     return reversal
 
 

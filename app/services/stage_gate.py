@@ -38,7 +38,7 @@ from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.project import STAGE_ORDER, AnomalyKind, Project, ProjectAnomaly, Stage
 from app.principal import Principal
-from app.services import app_settings, audit
+from app.services import app_settings, audit, events
 from app.services.common import check_version
 
 EVIDENCE_KEYS = {s: f"stage_evidence.{s.value}" for s in Stage}
@@ -272,6 +272,7 @@ def raise_flags(
         if kind not in already_open
     ]
     db.add_all(rows)
+    events.warnings_raised(db, project, rows)
     return rows
 
 
@@ -321,6 +322,7 @@ def clear(
         row.cleared_by_id = principal.user_id
         row.clear_reason = reason
         db.flush()
+    events.warning_cleared(db, row)
     return row
 
 

@@ -60,7 +60,7 @@ from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.tickets import TicketAction, TicketCreate, TicketRoute
-from app.services import app_settings, notify, projects, workdays
+from app.services import app_settings, events, notify, projects, workdays
 from app.services.common import check_version
 from app.services.files import StoredFile
 
@@ -108,7 +108,7 @@ ACTION_LABELS = {
 }
 
 
-# webhook event types: ticket.<one of these> (and ticket.reported, ticket.routed, ticket.escalated)
+# event types (app/services/events.py): ticket.<one of these> (and ticket.reported, ticket.routed, ticket.escalated)
 EVENT_NAMES = {
     "accept": "accepted",
     "comment": "commented",
@@ -119,12 +119,6 @@ EVENT_NAMES = {
     "close": "closed",
     "reopen": "reopened",
 }
-EVENT_TYPES = [
-    "ticket.reported",
-    "ticket.routed",
-    *(f"ticket.{name}" for name in EVENT_NAMES.values()),
-    "ticket.escalated",
-]
 
 
 def ensure_categories(db: Session) -> None:
@@ -339,21 +333,11 @@ def _reader(db: Session, user_id: int) -> Principal:
     return Principal(role=user.role, unit_id=user.unit_id, label="", user_id=user.id)
 
 
-def _payload(ticket: Ticket, action: str) -> dict[str, Any]:
-    return {
-        "ticket_id": ticket.id,
-        "action": action,
-        "status": ticket.status.value,
-        "handling_unit_id": ticket.handling_unit_id,
-        "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
-        "project_id": ticket.project_id,
-    }
-
-
 def _announce(
     db: Session, ticket: Ticket, action: str, users: Sequence[int], title: str | Callable[[str], str]
 ) -> None:
-    """Tell `users` (each only what they may see of the ticket's project) and the webhooks (ids only).
+    """Tell `users` (each only what they may see of the ticket's project) and the subscribers (events.ticket:
+    each subscriber only of a ticket it may read, and what it may see of the project).
     `title`: the notification's title, or a function of the ticket's title as the reader may see it (a
     title cut short is cut after the project's names are removed, so that no part of one is left)."""
     link = f"/tickets/{ticket.id}"
@@ -368,7 +352,7 @@ def _announce(
     for user_id in dict.fromkeys(u for u in users if u):  # each told only what they may see of the project
         redact = redactor(db, _reader(db, user_id), ticket)
         notify.to_users(db, [user_id], redact(titled(redact(ticket.title))), body=redact(ticket.title), link=link)
-    notify.emit(db, f"ticket.{action}", _payload(ticket, action))
+    events.ticket(db, ticket, action)
 
 
 # --- the path --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The background worker: escalates overdue tickets and delivers webhooks.
+"""The background worker: escalates overdue tickets, watches targets and reports (app/services/event_watch.py),
+and delivers the outbox to webhooks and group robots.
 
 Several workers may run against one PostgreSQL: deliveries are claimed with FOR UPDATE SKIP
 LOCKED and leased, so no two workers send the same delivery; the HTTP call happens outside any
@@ -15,10 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import get_settings
 from app.db import session_scope
 from app.models.user import Role
 from app.principal import Principal
-from app.services import notify, tickets
+from app.services import event_watch, notify, tickets
 
 log = logging.getLogger("app.worker")
 WORKER_PRINCIPAL = Principal(role=Role.coordinator, unit_id=None, label="后台任务")
@@ -28,24 +30,26 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20) -> int:
-    """Claim due deliveries, send each, record each result. Returns how many were attempted."""
+def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20, *, base_url: str | None = None) -> int:
+    """Claim due deliveries, send each, record each result. Returns how many were attempted.
+    `base_url`: where the links in robots' messages point (default: the PUBLIC_BASE_URL setting)."""
+    if base_url is None:
+        base_url = get_settings().public_base_url
     ids: list[int] = []
     for db in session_scope(factory):
         ids = notify.claim(db, name, batch)
     sent = 0
     for delivery_id in ids:
         for db in session_scope(factory, write=False):
-            prepared = notify.prepare(db, delivery_id)
+            prepared = notify.prepare(db, delivery_id, base_url)
         if prepared is None:
             continue
-        url, _timestamp, body, headers = prepared
         started = time.monotonic()
-        status, error = notify.post(url, body, headers)
+        status, error, ok = notify.send(prepared)
         duration = int((time.monotonic() - started) * 1000)
         for db in session_scope(factory):
             db.info["principal"] = WORKER_PRINCIPAL
-            notify.record_result(db, delivery_id, name, status, error, duration)
+            notify.record_result(db, delivery_id, name, status, error, duration, ok)
         sent += 1
     return sent
 
@@ -57,6 +61,15 @@ def escalate(factory: sessionmaker[Session]) -> int:
     for db in session_scope(factory):
         db.info["principal"] = WORKER_PRINCIPAL
         count = tickets.escalate_overdue(db)
+    return count
+
+
+def watch(factory: sessionmaker[Session]) -> int:
+    """Announce the units newly under the yellow line and the reports due or late, once each."""
+    count = 0
+    for db in session_scope(factory):
+        db.info["principal"] = WORKER_PRINCIPAL
+        count = event_watch.watch(db)
     return count
 
 
@@ -75,7 +88,7 @@ def run(
     name = name or worker_name()
     started = time.monotonic()
     last_escalation = -escalation_every
-    totals = {"delivered_attempts": 0, "escalated": 0, "errors": 0}
+    totals = {"delivered_attempts": 0, "escalated": 0, "watched": 0, "errors": 0}
     while True:
         attempted = 0
         try:
@@ -83,6 +96,7 @@ def run(
             if now - last_escalation >= escalation_every:
                 last_escalation = now
                 totals["escalated"] += escalate(factory)
+                totals["watched"] += watch(factory)
             attempted = deliver_batch(factory, name, batch)
             totals["delivered_attempts"] += attempted
         except Exception:

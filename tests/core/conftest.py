@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.lead import DuplicatePair
+from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
 from app.services.security import sha256_hex
@@ -56,6 +57,14 @@ def world(db: Session) -> World:
         select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(make_token(db, town_b)))
     ).scalar_one()
     token_a = make_token(db, town_a)
+    robot_b = Robot(
+        unit_id=town_b.id,
+        kind=RobotKind.wecom,
+        name="青石镇工作群",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=refusalkey01",
+        event_types="*",
+    )
+    db.add(robot_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -75,6 +84,7 @@ def world(db: Session) -> World:
         "check_id": missing,
         "request_id": missing,
         "sub_id": missing,
+        "robot_id": robot_b.id,
         "campaign_id": missing,
         "year": 2026,
         "number": 1,

@@ -49,6 +49,8 @@ def test_every_credential_column_is_marked_secret():
         ("api_token", "token_hash"),
         ("user_session", "token_hash"),
         ("user_session", "csrf_token"),
+        ("robot", "webhook_url"),  # a group robot's address carries its access token
+        ("robot", "secret"),
     } <= marked
     assert audit.secret_fields()["webhook_subscription"] == {"secret"}
 

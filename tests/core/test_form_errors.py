@@ -215,6 +215,13 @@ FORMS: dict[str, Form] = {
         "name",
         "地址须以 http:// 或 https:// 开头",
     ),
+    "/robots": Form(
+        "owner",
+        {"kind": "dingtalk", "name": "乙镇招商工作群", "webhook_url": "不是网址", "secret": "", "event_types": "*"},
+        "webhook_url",
+        "name",
+        "地址须以 https:// 开头",
+    ),
     "/leads/new": Form(
         "owner",
         {
@@ -390,6 +397,9 @@ NOT_A_FORM = {
     "/admin/tokens/{token_id}/revoke": "a button",
     "/admin/users/{user_id}/unlock": "a button",
     "/admin/webhooks/{sub_id}/toggle": "a button",
+    "/robots/{robot_id}/toggle": "a button (enable / disable a group robot)",
+    "/robots/{robot_id}/test": "a button (queue a test message)",
+    "/robots/{robot_id}/delete": "a button (with a confirmation)",
     "/projects/import": "a file upload: a browser never sends a file back, and the errors are per row of the sheet",
     "/admin/ticket-categories/{category_id}": "its one input sits outside the form element, in the table row",
     "/awards": "proposing an award is a button on a project's figures; no typed value",

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.models.award import Award, IntroducerKind, IntroducerRegistration, PolicyKind, RecipientType
 from app.models.project import Stage
+from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
@@ -152,6 +153,12 @@ def build_world(db: Session) -> World:
         recipient_name=SECRET_INTRODUCER, budget_year=today.year, calculation="一事一议", amount=Decimal(1000),
     )  # fmt: skip
     db.add(award)
+    robot = Robot(
+        unit_id=unit_a.id, kind=RobotKind.dingtalk, name="甲镇工作群", url_hint="https://oapi.dingtalk.com/…abcd",
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=matrixabcd", secret="SEC" + "0" * 64,
+        event_types="*",
+    )  # fmt: skip
+    db.add(robot)
     db.flush()
     ids = {
         "unit_id": unit_a.id,
@@ -178,6 +185,7 @@ def build_world(db: Session) -> World:
         "claim_id": 1,
         "check_id": 1,
         "sub_id": 1,
+        "robot_id": robot.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

@@ -13,6 +13,7 @@ from app.routers.api import (
     performance,
     project_import,
     projects,
+    robots,
     tickets,
     tokens,
     units,
@@ -63,3 +64,4 @@ api_router.include_router(tickets.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
 api_router.include_router(changes.router)
+api_router.include_router(robots.router)

@@ -12,6 +12,7 @@ from app.routers.pages import (
     performance,
     project_import,
     projects,
+    robots,
     tickets,
     unit_search,
 )
@@ -28,3 +29,4 @@ page_router.include_router(tickets.router)
 page_router.include_router(awards.router)
 page_router.include_router(performance.router)
 page_router.include_router(unit_search.router)
+page_router.include_router(robots.router)

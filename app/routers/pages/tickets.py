@@ -25,8 +25,8 @@ from app.models.user import Role
 from app.routing import IndexedRouter
 from app.schemas.common import validate_form
 from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
+from app.services import events, history, notify, projects, tickets, units, workdays
 from app.services import files as file_store
-from app.services import history, notify, projects, tickets, units, workdays
 from app.services.common import check_version
 from app.services.units import UnitChoice, UnitPick
 from app.templating import go, render
@@ -494,6 +494,7 @@ def webhooks_page(request: Request, db: DbSession, principal: PagePrincipal) -> 
 def _webhooks(
     request: Request, db: DbSession, errors: dict[str, str], values: dict[str, str], status_code: int = 200
 ) -> Response:
+    unit_rows, _ = units.list_units(db, include_inactive=True)
     return render(
         request,
         "tickets/webhooks.html",
@@ -502,7 +503,10 @@ def _webhooks(
             "log": notify.delivery_log(db),
             "errors": errors,
             "values": values,
-            "event_types": tickets.EVENT_TYPES,
+            "groups": events.grouped(),
+            "chosen_labels": events.chosen_labels,
+            "unit_names": {u.id: u.name for u in unit_rows},
+            "unit_options": [(u.id, u.name) for u, _depth in units.tree(unit_rows) if u.is_active],
         },
         status_code=status_code,
     )
@@ -516,6 +520,14 @@ def webhooks_toggle(
     return go(request, "/admin/webhooks")
 
 
+def _unit_choice(text: str) -> int | None:
+    """A unit picked in a select: none (blank), its id, or 0 for anything else (refused as no such unit)."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
 @router.post("/admin/webhooks")
 def webhooks_add(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -527,6 +539,7 @@ def webhooks_add(request: Request, db: DbSession, principal: PagePrincipal, form
             values.get("url", "").strip(),
             values.get("secret", "").strip(),
             values.get("event_types", "*").strip() or "*",
+            _unit_choice(values.get("unit_id", "")),
         )
     except Invalid as exc:
         return _webhooks(request, db, exc.errors, values, 422)

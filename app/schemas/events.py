@@ -1,0 +1,243 @@
+"""Event payloads: what a webhook subscriber or a group robot is told, one model per event type.
+
+The catalogue (type → Chinese label, payload model) is app/services/events.py `EVENT_TYPES`; the OpenAPI
+document describes each type under `webhooks`. Money is in 万元 (foreign capital in 万美元: `currency_unit`
+says which), awards in 元; amounts are decimal strings. A confidential project's name and investor are
+shown as the subscriber may see them (app/services/projects.py `view`): "【保密】代号" and "（保密）"
+for a subscriber who may not. `link` is the record's path on the platform ("/projects/12").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, Field
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def _two_places(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+Money = Annotated[Decimal, AfterValidator(_two_places)]
+"""An amount to the fen (万元 to two places, 元 to the fen): the same text on every database."""
+
+
+class UnitRef(BaseModel):
+    id: int
+    name: str
+
+
+class ProjectRef(BaseModel):
+    id: int
+    name: str = Field(description="项目名称；保密项目对无权查看者为“【保密】代号”")
+    confidential: bool
+    investor_name: str = Field(description="客商名称；保密项目对无权查看者为“（保密）”")
+    stage: str
+    stage_label: str
+    responsible_unit: UnitRef
+    contract_investment: Money | None = Field(description="合同投资额（万元）")
+    link: str
+
+
+class LeadRef(BaseModel):
+    id: int
+    unit: UnitRef
+    lead_date: date
+    investor_name: str = Field(description="客商名称；保密项目的线索对无权查看者为“（保密）”")
+    project_name: str
+    intended_investment: Money = Field(description="意向投资（万元）")
+    channel: str
+    channel_label: str
+    status: str
+    status_label: str
+    link: str
+
+
+# --- leads -----------------------------------------------------------------------------------
+
+
+class LeadCreated(BaseModel):
+    lead: LeadRef
+
+
+class LeadJudged(BaseModel):
+    lead: LeadRef
+    reason: str = Field(description="认定理由")
+
+
+class DuplicateMatch(BaseModel):
+    lead_id: int | None = Field(description="先报的线索；保密项目的线索对无权查看者为 null")
+    unit_name: str
+    lead_date: date
+    investor_name: str
+    reason_text: str = Field(description="疑似重复的依据，如“统一社会信用代码相同”")
+    hidden: bool
+
+
+class LeadDuplicateFound(BaseModel):
+    lead: LeadRef
+    matches: list[DuplicateMatch]
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+class ProjectStageReached(BaseModel):
+    project: ProjectRef
+    from_stage: str | None = Field(description="原阶段；新建的项目为 null")
+    stage: str
+    stage_label: str
+    reached_on: date
+    stages_passed: list[str] = Field(description="本次到达的各阶段（跨阶段推进时含中间阶段）")
+
+
+class WarningRef(BaseModel):
+    id: int
+    kind: str
+    label: str
+    detail: str
+    raised_on: date
+
+
+class ProjectWarningRaised(BaseModel):
+    project: ProjectRef
+    warning: WarningRef
+
+
+class ProjectWarningCleared(BaseModel):
+    project: ProjectRef
+    warning: WarningRef
+    reason: str = Field(description="核销说明")
+
+
+# --- funds -----------------------------------------------------------------------------------
+
+
+class FundsRef(BaseModel):
+    id: int
+    amount: Money = Field(description="金额（currency_unit）；冲销为负数")
+    currency_unit: str = Field(description="万元，或境外资金的万美元")
+    source: str
+    source_label: str
+    arrived_on: date
+    status: str
+    status_label: str
+    reverses_id: int | None = Field(description="冲销（更正）的原记录")
+    note: str
+
+
+class FundsEvent(BaseModel):
+    project: ProjectRef
+    funds: FundsRef
+    project_funds_confirmed: Money = Field(description="项目已确认的内资到位资金合计（万元）")
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+
+class AwardRef(BaseModel):
+    id: int
+    status: str
+    status_label: str
+    amount: Money = Field(description="奖励金额（元）")
+    recipient_name: str = Field(description="获奖对象；保密项目的引荐人对无权查看者为“（保密）”")
+    recipient_type: str
+    applicant_unit: UnitRef
+    link: str
+
+
+class AwardStep(BaseModel):
+    award: AwardRef
+    project: ProjectRef | None
+    step: str
+    step_label: str
+    note: str = Field(description="本步骤的说明（核查情况、不予通过的理由、追回事由等）")
+    amount: Money | None = Field(default=None, description="追回金额（元），仅 award.clawed_back")
+
+
+# --- targets, reports, bulletins -------------------------------------------------------------
+
+
+class TargetBelowYellow(BaseModel):
+    unit: UnitRef
+    year: int
+    as_of: date = Field(description="按哪一天的时序进度判断（月末）")
+    metric: str
+    metric_label: str
+    measure: str = Field(description="指标的计量单位，如 万元、个")
+    actual: Decimal
+    target: Decimal
+    share_of_target: Decimal | None = Field(description="完成年度目标的百分比")
+    expected_share: Decimal = Field(description="时序进度（%）")
+    share_of_expected: Decimal | None = Field(description="完成时序进度的百分比")
+    yellow_line: Decimal = Field(description="黄牌线（时序进度的百分比）")
+    card: str = Field(description="yellow 黄牌，red 红牌（没有实绩）")
+    link: str
+
+
+class ReportEvent(BaseModel):
+    unit: UnitRef
+    cadence: str
+    cadence_label: str
+    period_start: date
+    period_end: date
+    due_on: date
+    submitted_at: datetime | None
+    late: bool
+    link: str
+
+
+class BulletinPublished(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    period_start: date
+    period_end: date
+    published_at: datetime
+    link: str
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+class TicketPayload(BaseModel):
+    ticket_id: int
+    action: str
+    status: str
+    status_label: str
+    handling_unit_id: int | None
+    due_on: date | None
+    project_id: int | None
+    title: str = Field(description="问题标题；保密项目的名称对无权查看者已隐去")
+    project: ProjectRef | None
+    link: str
+
+
+class RobotTest(BaseModel):
+    """Not subscribable: the test message a robot's page sends to that robot only."""
+
+    robot_id: int
+    name: str
+    requested_by: str
+
+
+# --- the envelope ----------------------------------------------------------------------------
+
+
+class Envelope(BaseModel, Generic[T]):
+    """What a webhook subscriber receives: signed with HMAC-SHA256 (X-Zhaoshang-Signature)."""
+
+    delivery_id: int
+    event_id: int
+    type: str
+    created_at: datetime
+    data: T
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -8,10 +8,12 @@ from app.deps import ApiPrincipal
 from app.routers.api import (
     awards,
     leads,
+    lost_reasons,
     me,
     performance,
     project_import,
     projects,
+    ticket_categories,
     tickets,
     tokens,
     units,
@@ -59,5 +61,7 @@ api_router.include_router(leads.router)
 api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
+api_router.include_router(ticket_categories.router)
+api_router.include_router(lost_reasons.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -331,6 +333,28 @@ def page_guard(
 
 
 ApiIdempotency = Annotated[idempotency.Guard, Depends(api_guard)]
+
+
+async def _keyed_fingerprint(fingerprint: Fingerprint, settings: SettingsDep) -> str:
+    """The fingerprint of a request whose body holds a password, keyed with the server's secret: the
+    request hash kept with an Idempotency-Key cannot be tested against guessed passwords."""
+    if not fingerprint:
+        return ""
+    return hmac.new(settings.secret_key.encode(), fingerprint.encode(), hashlib.sha256).hexdigest()
+
+
+def api_secret_guard(
+    principal: ApiPrincipal,
+    request: Request,
+    db: DbSession,
+    key: IdemKey,
+    fingerprint: Annotated[str, Depends(_keyed_fingerprint)],
+) -> idempotency.Guard:
+    return _guard(request, db, key, fingerprint)
+
+
+ApiSecretIdempotency = Annotated[idempotency.Guard, Depends(api_secret_guard)]
+"""ApiIdempotency for a body that holds a password (a new person, a password reset)."""
 PageIdempotency = Annotated[idempotency.Guard, Depends(page_guard)]
 
 

@@ -69,6 +69,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(targets|campaigns|rankings)(/|$)", "targets"),
         ("*", r"^/(reports|bulletins|spot-checks)(/|$)", "reports"),
         ("*", r"^/(units|users|tokens|settings|calendar|webhooks|robots|admin)(/|$)", "admin"),
+        ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
     ]
 ]
 

@@ -158,6 +158,17 @@ class ProjectUpdate(ProjectFields):
     responsible_unit_id: int | None = Field(default=None, **INT_ID, description="责任单位（仅招商局可改）")
 
 
+class LostReasonCreate(InputModel):
+    name: str = Field(min_length=2, max_length=100, description="流失原因（2–100 个字，不得与已有的重复）")
+
+
+class LostReasonRead(ReadModel):
+    id: int
+    name: str
+    is_active: bool
+    version: int
+
+
 StageAction = Literal["forward", "back", "pause", "resume", "terminate"]
 
 

@@ -105,8 +105,17 @@ class TicketRead(ReadModel):
 
 
 class CategoryUpdate(InputModel):
-    version: int = Field(ge=1, le=MAX_ID)
-    default_days: int = Field(ge=1, le=365)
+    version: int = Field(ge=1, le=MAX_ID, description="读到的版本号；不一致时返回 409")
+    default_days: int = Field(ge=1, le=365, description="默认办结限期（工作日）")
+
+
+class CategoryRead(ReadModel):
+    id: int
+    code: str = Field(description="类别代码（Open311 service_code）")
+    name: str
+    default_days: int = Field(description="默认办结限期（工作日）")
+    is_active: bool
+    version: int
 
 
 class CalendarEntry(InputModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from app.models.user import Role
 from app.schemas.common import InputModel, ReadModel
@@ -18,7 +18,12 @@ class UserCreate(InputModel):
     unit_id: int = Field(ge=1, le=2_147_483_647)
     role: Role
     phone: str = Field(default="", max_length=30)
-    initial_password: str = Field(min_length=1, max_length=128, description="初始密码，首次登录须修改")
+    initial_password: str = Field(
+        min_length=1,
+        max_length=128,
+        description="初始密码，首次登录须修改（不会在任何应答或审计记录中出现）",
+        json_schema_extra={"format": "password", "writeOnly": True},
+    )
 
 
 class UserUpdate(InputModel):
@@ -28,6 +33,28 @@ class UserUpdate(InputModel):
     role: Role
     phone: str = Field(default="", max_length=30)
     is_active: bool = True
+
+
+class UserPatch(InputModel):
+    """An API edit of a person (the coordinator's): only the fields sent change."""
+
+    version: int = Field(ge=1, le=2_147_483_647, description="读到的版本号；不一致时返回 409")
+    display_name: str | None = Field(default=None, min_length=1, max_length=50)
+    unit_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    role: Role | None = None
+    phone: str | None = Field(default=None, max_length=30)
+    is_active: bool | None = Field(default=None, description="停用的账号在所有地方退出登录")
+
+
+class PasswordReset(InputModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)  # a password is taken as typed
+
+    new_password: str = Field(
+        min_length=1,
+        max_length=128,
+        description="新密码（须符合密码规则）；该用户下次登录须修改。不会在任何应答或审计记录中出现",
+        json_schema_extra={"format": "password", "writeOnly": True},
+    )
 
 
 class UserRead(ReadModel):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
+from app.schemas.common import translate_errors
 from app.services import audit
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def check_version(db: Session, obj: Any, expected: int) -> None:
@@ -36,3 +40,14 @@ def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
             setattr(obj, key, value)
             changed[key] = value
     return changed
+
+
+def merge_sent(model: type[ModelT], obj: Any, data: BaseModel) -> ModelT:
+    """An edit that sends only some fields (an API PATCH): the fields sent over `obj`'s current values,
+    checked as a whole as `model` (a refusal is an `Invalid` naming its field). A form sends every
+    field, so for a page this is `data` itself."""
+    current = {name: getattr(obj, name) for name in model.model_fields if hasattr(obj, name)}
+    try:
+        return model.model_validate({**current, **data.model_dump(exclude_unset=True)})
+    except ValidationError as exc:
+        raise Invalid(translate_errors(exc.errors())) from None

@@ -416,9 +416,10 @@ def route(db: Session, principal: Principal, ticket_id: int, data: TicketRoute, 
     if ticket.status is not TicketStatus.reported:
         raise Invalid({"__all__": "该问题已交办"})
     helpers = [u for u in dict.fromkeys(data.helper_unit_ids) if u != data.handling_unit_id]
-    for unit_id in [data.handling_unit_id, *helpers]:
-        if db.get(Unit, unit_id) is None:
-            raise Invalid({"handling_unit_id": "单位不存在"})
+    for field, unit_id in [("handling_unit_id", data.handling_unit_id), *(("helper_unit_ids", u) for u in helpers)]:
+        unit = db.get(Unit, unit_id)
+        if unit is None or not unit.is_active:
+            raise Invalid({field: "单位不存在或已停用"})
     today = today or workdays.today()
     calendar = workdays.load_calendar(db)
     category = db.get(TicketCategory, ticket.category_id)

@@ -15,8 +15,8 @@ from app.errors import Duplicate, Invalid, NotFound
 from app.models.unit import UNIT_KIND_LABELS, Unit
 from app.models.user import User
 from app.principal import Principal
-from app.schemas.units import UnitContactUpdate, UnitCreate, UnitUpdate
-from app.services.common import apply_changes, check_version
+from app.schemas.units import UnitContactUpdate, UnitCreate, UnitPatch, UnitUpdate
+from app.services.common import apply_changes, check_version, merge_sent
 
 
 def get(db: Session, unit_id: int) -> Unit:
@@ -89,10 +89,12 @@ def create(db: Session, principal: Principal, data: UnitCreate) -> Unit:
     return unit
 
 
-def update(db: Session, principal: Principal, unit_id: int, data: UnitUpdate) -> Unit:
+def update(db: Session, principal: Principal, unit_id: int, data: UnitUpdate | UnitPatch) -> Unit:
+    """The coordinator edits a unit: the page sends every field, the API those it changes."""
     policy.ensure_coordinator(principal)
     unit = get(db, unit_id)
     check_version(db, unit, data.version)
+    data = merge_sent(UnitUpdate, unit, data)
     _check_name(db, data.name, unit.id)
     _check_parent(db, unit.id, data.parent_id)
     if not data.is_active and unit.is_active:

@@ -16,10 +16,10 @@ from app.models.base import utcnow
 from app.models.unit import Unit
 from app.models.user import ApiToken, Role, User
 from app.principal import SYSTEM, Principal
-from app.schemas.users import TokenCreate, UserCreate, UserUpdate
+from app.schemas.users import TokenCreate, UserCreate, UserPatch, UserUpdate
 from app.scopes import DEFAULT_SCOPES, ROLE_SCOPES, SCOPES, TokenRole, describe
 from app.services import auth
-from app.services.common import apply_changes, check_version
+from app.services.common import apply_changes, check_version, merge_sent
 from app.services.security import hash_password, new_token, password_problems, sha256_hex
 
 USER_NOT_FOUND = "找不到该用户"
@@ -81,10 +81,12 @@ def create(db: Session, principal: Principal, data: UserCreate, settings: Settin
     return user
 
 
-def update(db: Session, principal: Principal, user_id: int, data: UserUpdate) -> User:
+def update(db: Session, principal: Principal, user_id: int, data: UserUpdate | UserPatch) -> User:
+    """The coordinator edits a person: the page sends every field, the API those it changes."""
     policy.ensure_coordinator(principal)
     user = get(db, principal, user_id)
     check_version(db, user, data.version)
+    data = merge_sent(UserUpdate, user, data)
     _check_unit(db, data.unit_id)
     if user.id == principal.user_id and (not data.is_active or data.role is not Role.coordinator):
         raise Invalid({"role": "不能停用自己的账号或取消自己的统筹权限"})

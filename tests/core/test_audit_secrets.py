@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.idempotency import IdempotencyRecord
 from app.models.ticket import WebhookSubscription
-from app.models.user import Role
+from app.models.unit import UnitKind
+from app.models.user import Role, User
 from app.schemas.users import TokenCreate
+from app.scopes import TokenRole
 from app.services import audit, auth, notify, users
 from app.services.security import new_totp_secret, sha256_hex
 from tests.conftest import login, page_csrf
 from tests.core.test_audit import acting_as
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 
 WEBHOOK_SECRET = "whsec-planted-7f3a9c2e5b1d4086"
 ROTATED_SECRET = "whsec-rotated-0c8e6a4f2b9d1735"
@@ -111,6 +114,49 @@ def test_passwords_tokens_and_totp_secrets_never_enter_the_trail(db: Session, se
     ):
         assert secret not in text
     assert audit.history(db, "api_token", issued.token.id)  # the token's creation is recorded
+    assert audit.verify_chain(db).ok
+
+
+def test_passwords_sent_over_the_api_never_come_back_nor_enter_the_trail(db: Session, client) -> None:
+    """A coordinator token creates a person with an initial password and resets it: neither the answers,
+    nor the trail, nor the replay of a retried request hold the password or its hash."""
+    bureau = make_unit(db, kind=UnitKind.department, tier=1)
+    headers = bearer(make_token(db, bureau, role=TokenRole.coordinator, scopes=("read", "admin")))
+    db.commit()
+    initial = "Initial#Pass2026q"
+    created = client.post(
+        "/api/v1/users",
+        json={
+            "username": "api.secret",
+            "display_name": "接口新建",
+            "unit_id": bureau.id,
+            "role": "unit_staff",
+            "initial_password": initial,
+        },
+        headers=headers | {"Idempotency-Key": "secret-user-1"},
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    answers = [created.text]
+    for _ in range(2):  # the second is the replay of the first
+        reset = client.post(
+            f"/api/v1/users/{user_id}/password",
+            json={"new_password": NEW_PASSWORD},
+            headers=headers | {"Idempotency-Key": "secret-reset-1"},
+        )
+        assert reset.status_code == 200, reset.text
+        answers.append(reset.text)
+
+    db.expire_all()
+    user = db.get(User, user_id)
+    assert user is not None
+    stored = db.execute(select(IdempotencyRecord.body)).scalars().all()
+    text = trail_text(db) + "".join(answers) + "".join(bytes(b or b"").decode() for b in stored)
+    for secret in (initial, NEW_PASSWORD, user.password_hash):
+        assert secret not in text
+    assert [e.changes["password_hash"] for e in audit.history(db, "user_account", user_id) if e.action == "update"] == [
+        ["***", "***"]
+    ]
     assert audit.verify_chain(db).ok
 
 

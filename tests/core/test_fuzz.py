@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from app.main import create_app
 from app.models.unit import UnitKind
 from app.models.user import Role
+from app.scopes import TokenRole
 from tests.conftest import test_settings as settings_for
 from tests.factories import make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_lead, make_project
@@ -72,6 +73,8 @@ def test_every_api_operation_is_fuzzed() -> None:
     assert ("PATCH", "/api/v1/units/{unit_id}/contact") in OPERATIONS
     assert ("POST", "/api/v1/tickets/requests") in OPERATIONS
     assert ("POST", "/api/v1/reports") in OPERATIONS
+    assert ("POST", "/api/v1/tickets/requests/{request_id}/route") in OPERATIONS
+    assert ("POST", "/api/v1/users/{user_id}/password") in OPERATIONS
 
 
 @dataclass
@@ -97,7 +100,11 @@ def api(db: Session) -> Fixture:
     project = make_project(db, unit, investor=investor)
     category = make_category(db)
     ticket = make_ticket(db, unit, category, project_id=project.id)
-    tokens = {"unit": make_token(db, unit), "read_all": make_token(db, None, read_only=True)}
+    tokens = {
+        "unit": make_token(db, unit),
+        "read_all": make_token(db, None, read_only=True),
+        "coordinator": make_token(db, other, role=TokenRole.coordinator),  # every scope: the bureau's operations
+    }
     db.commit()
     known = {
         "unit_id": unit.id,

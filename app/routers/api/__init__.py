@@ -9,11 +9,13 @@ from app.routers.api import (
     awards,
     changes,
     leads,
+    lost_reasons,
     me,
     performance,
     project_import,
     projects,
     robots,
+    ticket_categories,
     tickets,
     tokens,
     units,
@@ -61,6 +63,8 @@ api_router.include_router(leads.router)
 api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)
 api_router.include_router(tickets.router)
+api_router.include_router(ticket_categories.router)
+api_router.include_router(lost_reasons.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
 api_router.include_router(changes.router)

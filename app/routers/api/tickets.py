@@ -21,7 +21,7 @@ from app.principal import Principal
 from app.routing import IndexedRouter
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import InputModel, Moment
-from app.schemas.tickets import TicketAction, TicketCreate
+from app.schemas.tickets import TicketAction, TicketCreate, TicketRoute
 from app.services import projects, tickets, workdays
 
 router = IndexedRouter(prefix="/tickets", tags=["跟踪服务问题（Open311）"])
@@ -60,6 +60,8 @@ class ServiceRequest(BaseModel):
     light: Literal["green", "yellow", "red", "grey"]
     escalation_level: int
     project_id: int | None
+    handling_unit_id: int | None = Field(default=None, description="牵头办理单位的 id")
+    version: int = Field(description="版本号：交办和处理动作须带上，过期返回 409")
 
 
 class RequestCreated(BaseModel):
@@ -135,6 +137,8 @@ def _service_request(ticket: Ticket, ctx: _Context) -> ServiceRequest:
         escalation_level=ticket.escalation_level,
         project_id=ticket.project_id,
         light=light,
+        handling_unit_id=ticket.handling_unit_id,
+        version=ticket.version,
     )
 
 
@@ -223,6 +227,19 @@ def create_request(body: NewServiceRequest, principal: ApiPrincipal, db: DbSessi
         )
     ]
     return guard.finish(JSONResponse([p.model_dump() for p in payload], status_code=201))
+
+
+@router.post(
+    "/requests/{request_id}/route",
+    response_model=ServiceRequest,
+    summary="交办：牵头办理单位、协办单位、限期（工作日，默认按类别）（招商局或项目挂钩领导；可带 Idempotency-Key）",
+)
+def route(
+    request_id: IdPath, body: TicketRoute, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    ticket = tickets.route(db, principal, request_id, body)
+    data = _service_request(ticket, _context(db, principal, [ticket]))
+    return guard.finish(JSONResponse(data.model_dump(mode="json"), status_code=200))
 
 
 @router.post(

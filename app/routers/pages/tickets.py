@@ -25,9 +25,8 @@ from app.models.user import Role
 from app.routing import IndexedRouter
 from app.schemas.common import validate_form
 from app.schemas.tickets import CategoryUpdate, TicketAction, TicketCreate, TicketRoute
-from app.services import events, history, notify, projects, tickets, units, workdays
+from app.services import events, history, notify, projects, ticket_categories, tickets, units, workdays
 from app.services import files as file_store
-from app.services.common import check_version
 from app.services.units import UnitChoice, UnitPick
 from app.templating import go, render
 
@@ -474,14 +473,8 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
 def category_save(
     request: Request, db: DbSession, principal: PagePrincipal, category_id: int, form: RequestForm
 ) -> Response:
-    policy.ensure_coordinator(principal)
-    data = validate_form(CategoryUpdate, form)
-    category = db.get(TicketCategory, category_id)
-    if category is None:
-        raise Invalid({"category": "找不到该类别"})
-    check_version(db, category, data.version)
-    category.default_days = data.default_days
-    db.flush()
+    policy.ensure_coordinator(principal)  # before validating: a refused form is never echoed back
+    ticket_categories.update(db, principal, category_id, validate_form(CategoryUpdate, form))
     return go(request, "/admin/calendar")
 
 

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # housekeeping removes a stored file no row names once it is this old (a request storing it is long over)
     orphan_file_grace_hours: int = Field(default=24, ge=1)
 
+    # Open311 GeoReport v2 (/open311/v2): the one jurisdiction it serves, as clients name it in
+    # jurisdiction_id (the county's administrative division code, 行政区划代码, or its website's
+    # domain), and who to ask about it, in the discovery document (/open311/discovery.xml)
+    open311_jurisdiction_id: str = Field(default="000000", min_length=1, max_length=100)
+    open311_contact: str = "请联系县招商局的平台管理员（“系统令牌”页面签发令牌的人）"
+
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"
     htmx_integrity: str = ""

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.responses import Response
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app import deps
 from app.deps import DbSession, Fingerprint, IdemKey, RequestForm, SettingsDep
@@ -335,19 +335,25 @@ def list_requests(
     service_request_id: Annotated[
         str, Query(max_length=2400, description="问题编号，逗号分隔，最多 200 个；给出时忽略其他条件")
     ] = "",
-    service_code: Annotated[str, Query(max_length=500, description="问题类别代码，逗号分隔")] = "",
+    service_code: Annotated[
+        list[Annotated[str, Field(max_length=500)]] | None,
+        Query(max_length=20, description="问题类别代码：逗号分隔，或重复给出"),
+    ] = None,
     start_date: Annotated[str, Query(max_length=40, description="报告时间起（ISO 8601）")] = "",
     end_date: Annotated[str, Query(max_length=40, description="报告时间止（ISO 8601）；与起点相隔不超过 90 天")] = "",
-    status: Annotated[str, Query(max_length=20, description="open、closed，逗号分隔")] = "",
+    status: Annotated[
+        list[Annotated[str, Field(max_length=20)]] | None,
+        Query(max_length=4, description="open、closed：逗号分隔，或重复给出"),
+    ] = None,
 ) -> Response:
     found = open311.search(
         db,
         principal,
         service_request_id=service_request_id,
-        service_code=service_code,
+        service_code=",".join(service_code or []),
         start_date=start_date,
         end_date=end_date,
-        status=status,
+        status=",".join(status or []),
     )
     return render(fmt, "service_requests", found)
 

@@ -344,6 +344,8 @@ def test_requests_are_listed_as_the_tickets_rules_allow(db: Session, county: Cou
     assert ids(town, status="open,closed") == mine
     assert ids(town, service_code="permits") == {str(waiting.id)}
     assert ids(town, service_code="permits,land,nope") == mine
+    found = json_of(client.get(f"{V2}/requests.json?service_code=permits&service_code=land&api_key={town}"))
+    assert {r["service_request_id"] for r in found} == mine  # "can be declared multiple times"
     assert ids(town, service_code="nope") == set()
     # service_request_id overrides every other argument; another unit's is not found
     wanted = f"{waiting.id},{closed.id},{others.id}"

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # (comma-separated; * for any): DingTalk's and WeCom's by default, so a unit cannot aim the worker elsewhere
     public_base_url: str = ""
     robot_hosts: str = "oapi.dingtalk.com,qyapi.weixin.qq.com"
+    # Open311 GeoReport v2 (/open311/v2): the one jurisdiction it serves, as clients name it in
+    # jurisdiction_id (the county's administrative division code, 行政区划代码, or its website's
+    # domain), and who to ask about it, in the discovery document (/open311/discovery.xml)
+    open311_jurisdiction_id: str = Field(default="000000", min_length=1, max_length=100)
+    open311_contact: str = "请联系县招商局的平台管理员（“系统令牌”页面签发令牌的人）"
 
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"

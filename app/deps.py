@@ -242,9 +242,16 @@ def api_principal(request: Request, db: DbSession) -> Principal:
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise LoginRequired("缺少或无效的访问令牌（Authorization: Bearer …）")
-    token = auth.authenticate_token(db, raw.strip(), client_addr(request))
+    return token_principal(request, db, raw.strip())
+
+
+def token_principal(
+    request: Request, db: Session, raw: str, refusal: str = "访问令牌无效、已过期或已被吊销"
+) -> Principal:
+    """Who acts with a token's secret (a bearer token, an Open311 api_key); `refusal` if it is no live token."""
+    token = auth.authenticate_token(db, raw, client_addr(request))
     if token is None:
-        raise LoginRequired("访问令牌无效、已过期或已被吊销")
+        raise LoginRequired(refusal)
     granted = scopes.parse(token.scopes)
     principal = Principal(
         role=_TOKEN_ROLES[token.role],

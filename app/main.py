@@ -170,17 +170,25 @@ def _allowed_methods(request: Request) -> list[str]:
 
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
+    from app.routers import open311
+
+    if open311.handles(request):
+        return open311.error_response(request, 500, ["服务器内部错误，已记录"])
     if _is_api(request):
         return JSONResponse({"code": "internal_error", "message": "服务器内部错误，已记录"}, status_code=500)
     return await run_in_threadpool(_page_error, request, 500, "服务器内部错误，已记录，请稍后重试")
 
 
 def register_error_handlers(app: FastAPI) -> None:
+    from app.routers import open311  # Open311 GeoReport v2 answers its errors in the spec's shape
+
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
         if getattr(exc, "audit_denial", False) or exc.code == "csrf_failed":
             async with database_slots(request.app):  # it writes: never beside the slots (see get_db)
                 await run_in_threadpool(_record_denial, request, exc)
+        if open311.handles(request):
+            return open311.domain_error_response(request, exc)
         if isinstance(exc, LoginRequired):
             if _is_api(request):
                 return JSONResponse(exc.to_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -206,6 +214,8 @@ def register_error_handlers(app: FastAPI) -> None:
         return await domain_error(request, refusal) if refusal is not None else None
 
     async def invalid_input(request: Request, raw_errors: Any) -> Response:
+        if open311.handles(request):
+            return open311.invalid_response(request, raw_errors)
         errors = translate_errors(
             # a body that is not JSON: the error's location is a character offset, not a field
             [{**e, "loc": ("body",)} if e.get("type") == "json_invalid" else e for e in raw_errors]
@@ -263,6 +273,9 @@ def register_error_handlers(app: FastAPI) -> None:
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request)) or headers.get("Allow", "")
+        if open311.handles(request):
+            headers.pop("WWW-Authenticate", None)
+            return open311.http_error_response(request, exc.status_code, message, headers)
         if _is_api(request):
             if exc.status_code == 400 and (refused := await refused_caller(request)) is not None:
                 return refused  # a body that cannot be parsed: authentication still comes first
@@ -338,7 +351,7 @@ def create_app(
 
     register_error_handlers(app)
 
-    from app.routers import health
+    from app.routers import health, open311
     from app.routers.api import api_router
     from app.routers.pages import page_router
     from app.services import events
@@ -346,6 +359,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(api_router)
     events.register_webhooks(app)  # the OpenAPI document's `webhooks`: one per event type
+    app.include_router(open311.router)
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=str(BASE_DIR / "app" / "static")), name="static")
 

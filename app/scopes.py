@@ -65,6 +65,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(projects/\d+/funds/\d+/review|funds)(/|$)", "funds_review"),
         ("*", r"^/projects(/|$)", "projects"),
         ("*", r"^/tickets(/|$)", "tickets"),
+        ("*", r"^/open311/", "tickets"),  # Open311 GeoReport v2 (its own path, beside /api/v1)
         ("*", r"^/(awards|policies|award-budget)(/|$)", "awards"),
         ("*", r"^/(targets|campaigns|rankings)(/|$)", "targets"),
         ("*", r"^/(reports|bulletins|spot-checks)(/|$)", "reports"),

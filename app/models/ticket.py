@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, column
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
@@ -116,6 +117,15 @@ class Ticket(Audited, VersionedMixin, TimestampMixin, Base):
     escalation_level: Mapped[int] = mapped_column(default=0)  # 0 none, 1 unit head, 2 linked leader
     escalated_on: Mapped[date | None] = mapped_column(Date)
     reopened_count: Mapped[int] = mapped_column(default=0)
+    # where the problem is and what shows it, as an Open311 client reports them (GeoReport v2): the
+    # address as typed, an address code of the reporting system's address register, WGS84 coordinates
+    # and a link to a photo or video; and how to reach the person who reported it (phone, e-mail)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    address_id: Mapped[str] = mapped_column(String(60), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    media_url: Mapped[str] = mapped_column(String(500), default="")
+    reporter_contact: Mapped[str] = mapped_column(String(200), default="")
 
 
 class TicketUnit(Audited, Base):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -9,6 +11,8 @@ from app.models.ticket import Priority, TicketStatus, Verdict
 from app.schemas.common import InputModel, ReadModel
 
 MAX_ID = 2_147_483_647
+WEB_LINK = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
+"""A link people may follow from a page: http or https, a host, no spaces."""
 
 
 class TicketCreate(InputModel):
@@ -20,12 +24,37 @@ class TicketCreate(InputModel):
     proposed_handling: str = Field(default="", max_length=2000, description="建议的办理方式")
     priority: Priority = Priority.normal
     reporter_label: str = Field(default="", max_length=100, description="代客商反映问题的系统或人员")
+    reporter_contact: str = Field(default="", max_length=200, description="反映人联系方式（电话、邮箱）")
+    address: str = Field(default="", max_length=200, description="问题地点")
+    address_id: str = Field(default="", max_length=60, description="报告系统地址库中的地址编码")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, description="纬度（WGS84）")
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, description="经度（WGS84）")
+    media_url: str = Field(default="", max_length=500, description="图片或视频链接（http/https）")
 
     @model_validator(mode="after")
     def _subject(self) -> TicketCreate:
         if self.project_id is None and self.investor_id is None:
             raise ValueError("请选择项目，或尚未落地的客商")
         return self
+
+    @field_validator("latitude", "longitude")
+    @classmethod
+    def _six_places(cls, value: Decimal | None) -> Decimal | None:
+        """Kept to 6 decimal places (about 0.1 m), as a GPS reading is given."""
+        return None if value is None else value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> TicketCreate:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("纬度与经度须同时填写")
+        return self
+
+    @field_validator("media_url")
+    @classmethod
+    def _web_link(cls, url: str) -> str:
+        if url and not WEB_LINK.fullmatch(url):
+            raise ValueError("请填写以 http:// 或 https:// 开头的链接")
+        return url
 
 
 class TicketRoute(InputModel):

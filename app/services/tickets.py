@@ -632,6 +632,7 @@ class TicketFilter:
     box: str = ""  # new, in_progress, due_soon, overdue, reported_by_me, open, closed, all
     unit_id: int | None = None
     category_id: int | None = None
+    category_ids: frozenset[int] = frozenset()  # any of these (Open311: service_code=a,b)
     status: TicketStatus | None = None
     ids: frozenset[int] = frozenset()
     created_from: datetime | None = None
@@ -805,6 +806,8 @@ def list_tickets(
         where.append(Ticket.handling_unit_id == f.unit_id)
     if f.category_id:
         where.append(Ticket.category_id == f.category_id)
+    if f.category_ids:
+        where.append(Ticket.category_id.in_(sorted(f.category_ids)))
     if f.status:
         where.append(Ticket.status == f.status)
     if f.ids:

@@ -87,6 +87,7 @@ def world(db: Session) -> World:
         "robot_id": robot_b.id,
         "campaign_id": missing,
         "year": 2026,
+        "fmt": "json",  # Open311: requests.{fmt}
         "number": 1,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)

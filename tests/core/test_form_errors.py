@@ -407,6 +407,7 @@ NOT_A_FORM = {
     "/registry/claims/{claim_id}": "approve/refuse buttons on a claim",
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",
+    "/open311/v2/requests.{fmt}": "Open311 GeoReport v2 for other systems: form-encoded by the spec, no page",
 }
 
 

@@ -162,6 +162,8 @@ API = [
     "/api/v1/investors?limit=200",
     "/api/v1/awards?limit=200",
     "/api/v1/tickets/requests?limit=200",
+    "/open311/v2/requests.json",  # Open311 GeoReport v2, up to 1000 requests
+    "/open311/v2/requests.xml",
     f"/api/v1/metrics/valid_leads/records?start={date.today().year}-01-01&end={date.today()}",
 ]
 

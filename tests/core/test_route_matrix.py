@@ -63,6 +63,7 @@ PUBLIC = {
     ("GET", "/login/2fa"),
     ("POST", "/login/2fa"),
     ("POST", "/logout"),
+    ("GET", "/open311/discovery.{fmt}"),  # the Open311 discovery document: where the endpoint is, how to get a key
 }
 # writes on the principal's own account or inbox, not on anyone's records
 OWN_ACCOUNT = {"/logout", "/account/password", "/account/2fa", "/notifications/read", "/login", "/login/2fa"}
@@ -177,6 +178,10 @@ def build_world(db: Session) -> World:
         "code": "projects_introduced",
         "kind": "quarterly",
         "year": today.year,
+        "fmt": "json",  # Open311 GeoReport v2: services.{fmt}, requests/{service_request_id}.{fmt}
+        "service_request_id": ticket.id,
+        "service_code": category.code,
+        "token": "1",
         "number": 1,
         "campaign_id": 1,
         "attachment_id": 1,

@@ -15,16 +15,18 @@ from app.routing import IndexedRouter
 
 
 def _page_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """Page routes (mounted without a prefix), walking included routers."""
+    """Page routes (mounted without a prefix), walking included routers; the API and Open311 (both in
+    the OpenAPI document, requested below) left out."""
     for route in routes:
         if isinstance(route, APIRoute):
             yield route
-        elif hasattr(route, "original_router") and not route.original_router.prefix.startswith("/api"):
+        elif hasattr(route, "original_router") and not route.original_router.prefix.startswith(("/api", "/open311")):
             yield from _page_routes(route.original_router.routes)
 
 
 def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "1", path)
+    # a format is a resource's extension (Open311: discovery.json); any other parameter is an id
+    return re.sub(r"\{[^}]+\}", "1", path.replace("{fmt}", "json"))
 
 
 def test_fastapi_still_exposes_the_hook_the_shortcut_needs():

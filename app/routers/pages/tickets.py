@@ -273,6 +273,8 @@ def _page(
             "proposed_handling": redact(ticket.proposed_handling),
             "pause_reason": redact(ticket.pause_reason),
             "verdict_remark": redact(ticket.verdict_remark),
+            "address": redact(ticket.address),
+            "media_url": redact(ticket.media_url),
             "notes": {e.id: redact(e.note) for e in events},
             "project_link": project is not None and projects.can_read(principal, project),
             "investor_name": investor.name if investor else None,

@@ -1,0 +1,191 @@
+"""Open311 GeoReport v2 shapes (http://wiki.open311.org/GeoReport_v2), field by field as the spec
+names and orders them, and the form a client posts a service request with.
+
+One model serves both formats: JSON is the model itself; XML is the same fields as elements in the
+same order, a list as a wrapper element holding one element per item (app.routers.open311.to_xml,
+the spec's "Spark convention"). `XML_ITEM` names the item element of each list.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+Format = Literal["json", "xml"]
+"""The format a client asks for by the resource's extension: services.json, requests/12.xml."""
+
+XML_ITEM = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+
+
+def _xml(name: str) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"xml": {"name": name}})
+
+
+class GeoReportService(BaseModel):
+    """A ticket category as an Open311 service."""
+
+    model_config = _xml("service")
+
+    service_code: str = Field(description="问题类别代码")
+    service_name: str = Field(description="问题类别名称")
+    description: str = Field(description="类别说明及默认办理时限")
+    metadata: bool = Field(description="true：报告时可带附加属性（见服务定义）")
+    type: Literal["realtime", "batch", "blackbox"] = Field(description="realtime：提交即返回 service_request_id")
+    keywords: str = Field(description="关键词，逗号分隔")
+    group: str = Field(description="分组")
+
+
+class GeoReportAttributeValue(BaseModel):
+    model_config = _xml("value")
+
+    key: str
+    name: str
+
+
+class GeoReportAttribute(BaseModel):
+    model_config = _xml("attribute")
+
+    variable: bool = Field(description="true：需要用户填写")
+    code: str = Field(description="属性代码：提交时用 attribute[代码]=值")
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    datatype_description: str | None = None
+    order: int = Field(ge=1)
+    description: str
+    values: list[GeoReportAttributeValue] = Field(
+        default_factory=list, description="可选值（singlevaluelist、multivaluelist）"
+    )
+
+
+class GeoReportServiceDefinition(BaseModel):
+    model_config = _xml("service_definition")
+
+    service_code: str
+    attributes: list[GeoReportAttribute]
+
+
+class GeoReportServiceRequest(BaseModel):
+    """A ticket as an Open311 service request."""
+
+    model_config = _xml("request")
+
+    service_request_id: str = Field(description="问题编号")
+    status: Literal["open", "closed"] = Field(description="closed：已关闭；其余（含已办结待评价）均为 open")
+    status_notes: str | None = Field(description="详细状态及最近一次处理说明")
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None = Field(description="牵头办理单位（交办前为空）")
+    service_notice: str | None = Field(description="办理时限等说明")
+    requested_datetime: datetime = Field(description="报告时间（ISO 8601，带时区）")
+    updated_datetime: datetime = Field(description="最后更新时间（ISO 8601，带时区）")
+    expected_datetime: datetime | None = Field(description="限期办结时间：办结期限当日 18:00（工作日计算）")
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None = Field(description="纬度（WGS84）")
+    long: float | None = Field(description="经度（WGS84）")
+    media_url: str | None
+
+
+class GeoReportRequestCreated(BaseModel):
+    model_config = _xml("request")
+
+    service_request_id: str
+    service_notice: str
+    account_id: str | None = None
+
+
+class GeoReportTokenAnswer(BaseModel):
+    model_config = _xml("request")
+
+    service_request_id: str
+    token: str
+
+
+class GeoReportError(BaseModel):
+    model_config = _xml("error")
+
+    code: int = Field(description="与 HTTP 状态码相同：403 api_key 缺失或无效，404 不存在，400 其他错误")
+    description: str = Field(description="中文说明（含出错的参数）")
+
+
+class GeoReportEndpoint(BaseModel):
+    model_config = _xml("endpoint")
+
+    specification: str
+    url: str
+    changeset: str
+    type: Literal["production", "test"]
+    formats: list[str]
+
+
+class GeoReportDiscovery(BaseModel):
+    model_config = _xml("discovery")
+
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[GeoReportEndpoint]
+
+
+ATTRIBUTE_FIELDS = {
+    "project_id": "attribute[project_id]",
+    "investor_id": "attribute[investor_id]",
+    "title": "attribute[title]",
+    "priority": "attribute[priority]",
+    "proposed_handling": "attribute[proposed_handling]",
+}
+"""The attributes every service takes (app.services.open311.ATTRIBUTES), by the form field that carries each."""
+
+
+class GeoReportRequestForm(BaseModel):
+    """POST requests.{format}, form-encoded. Blank fields count as absent (the spec's "optional")."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    api_key: str = Field(default="", max_length=200, description="令牌（也可用请求头 Authorization）")
+    jurisdiction_id: str = Field(default="", max_length=100)
+    service_code: str = Field(default="", max_length=30, description="问题类别代码（GET services）")
+    lat: str = Field(default="", max_length=40, description="纬度（WGS84）；与 long 同时提供")
+    long: str = Field(default="", max_length=40, description="经度（WGS84）；与 lat 同时提供")
+    address_string: str = Field(default="", max_length=200, description="问题地点（未提供 lat/long 时必填其一）")
+    address_id: str = Field(default="", max_length=60, description="报告系统地址库中的地址编码")
+    email: str = Field(default="", max_length=100)
+    device_id: str = Field(default="", max_length=100, description="接受但不保存")
+    account_id: str = Field(default="", max_length=100, description="接受但不保存")
+    first_name: str = Field(default="", max_length=40)
+    last_name: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=30)
+    description: str = Field(default="", max_length=4000, description="问题描述（必填，2–4000 字）")
+    media_url: str = Field(default="", max_length=500, description="图片或视频链接（http/https）")
+    attribute_project_id: str = Field(
+        default="", max_length=20, alias="attribute[project_id]", description="项目编号；与客商编号二选一"
+    )
+    attribute_investor_id: str = Field(
+        default="", max_length=20, alias="attribute[investor_id]", description="尚未落地的客商编号"
+    )
+    attribute_title: str = Field(default="", max_length=200, alias="attribute[title]")
+    attribute_priority: str = Field(default="", max_length=20, alias="attribute[priority]")
+    attribute_proposed_handling: str = Field(default="", max_length=2000, alias="attribute[proposed_handling]")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValueError(CONTROL_MESSAGE)
+        return value

@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import ApiPrincipal
 from app.routers.api import (
     awards,
+    funds,
     leads,
     me,
     performance,
@@ -58,6 +59,7 @@ api_router.include_router(tokens.router)
 api_router.include_router(leads.router)
 api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)
+api_router.include_router(funds.router)
 api_router.include_router(tickets.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)

@@ -240,12 +240,9 @@ def get_award(award_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Award
 
 
 def _step_input(body: AwardStep) -> awards.StepInput:
-    note = {"reject": "reason", "object": "content"}.get(body.step, "note")
-    values = body.model_dump()
-    return awards.StepInput(
-        **{k: v for k, v in values.items() if k in awards.StepInput.__dataclass_fields__ and k != "note"},
-        note=str(values.get(note) or ""),
-    )
+    text = {"reject": body.reason, "object": body.content}.get(body.step, body.note)
+    values = body.model_dump(exclude={"note", "reason", "content"})
+    return awards.StepInput(**values, note=text)
 
 
 @router.post(
@@ -389,8 +386,14 @@ def _credits(db: Any, principal: Any, project_id: int) -> list[CreditRead]:
     project = projects.get(db, principal, project_id)
     shown = projects.view(principal, project)
     return [
-        CreditRead.model_validate(c).model_copy(
-            update={"name": c.name if c.party is RecipientType.unit else str(shown.reveal(c.name))}
+        CreditRead(
+            party=c.party,
+            name=c.name if c.party is RecipientType.unit else str(shown.reveal(c.name)),
+            share=c.share,
+            unit_id=c.unit_id,
+            introducer_id=c.introducer_id,
+            is_duty_official=bool(c.is_duty_official),  # False also for the credit followed from the lead
+            is_investor_controller=bool(c.is_investor_controller),
         )
         for c in awards.credits(db, project)
     ]

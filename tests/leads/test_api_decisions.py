@@ -34,15 +34,15 @@ from app.models.lead import (
 )
 from app.models.project import FundsArrival, FundsStatus, Project, Stage
 from app.models.unit import Unit, UnitKind
-from app.models.user import ApiToken
+from app.models.user import ApiToken, Role
 from app.scopes import TokenRole, area_of
 from app.services import leads
 from app.services.security import sha256_hex
 from tests.awards.factories import entered_funds
-from tests.factories import bearer, make_token, make_unit
+from tests.factories import bearer, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
 from tests.projects.factories import make_project
-from tests.projects.helpers import fresh
+from tests.projects.helpers import fresh, post_form
 
 D = Decimal
 TODAY = date.today()
@@ -153,6 +153,22 @@ def test_the_bureau_confirms_funds_once_with_the_vouchers_checked(db, client, wo
     assert entry.changes["status"] == ["pending", "confirmed"]
     later = client.post(path, json=body | {"version": confirmed.json()["version"]}, headers=bearer(world.coordinator))
     assert field_of(later) == "decision"  # already decided
+
+
+def test_the_page_confirms_only_with_the_vouchers_checked_too(db, signed_in, world):
+    """The page's 已核对凭证 box is sent, and the same service refuses a confirmation without it."""
+    project = make_project(db, world.town_a, stage=Stage.signed)
+    row = entered_funds(db, project, "500", TODAY - timedelta(days=1))
+    coordinator = make_user(db, make_unit(db, kind=UnitKind.department, tier=1), Role.coordinator)
+    bureau = signed_in(coordinator)
+    body = {"version": row.version, "decision": "confirm"}
+
+    unchecked = post_form(bureau, f"/funds/{row.id}/review", body)
+    assert unchecked.status_code == 422 and "已核对凭证" in unchecked.text
+    assert fresh(db, FundsArrival, row.id).status is FundsStatus.pending
+    checked = post_form(bureau, f"/funds/{row.id}/review", body | {"vouchers_checked": "true"})
+    assert checked.status_code == 303, checked.text[:300]
+    assert fresh(db, FundsArrival, row.id).status is FundsStatus.confirmed
 
 
 def test_the_bureau_rejects_funds_with_a_reason(db, client, world):

@@ -63,6 +63,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", r"^/leads/check-duplicates$", "read"),
         ("*", r"^/(leads|registry|investors|duplicates|natives)(/|$)", "leads"),
         ("*", r"^/(projects/\d+/funds/\d+/review|funds)(/|$)", "funds_review"),
+        ("*", r"^/projects/\d+/(agreement|credit)(/|$)", "awards"),
         ("*", r"^/projects(/|$)", "projects"),
         ("*", r"^/tickets(/|$)", "tickets"),
         ("*", r"^/open311/", "tickets"),  # Open311 GeoReport v2 (its own path, beside /api/v1)

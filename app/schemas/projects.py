@@ -224,6 +224,9 @@ class FundsReview(InputModel):
     version: int = Field(**INT_ID)
     decision: Literal["confirm", "reject"]
     note: str = Field(default="", max_length=1000, validate_default=True)
+    vouchers_checked: bool = Field(
+        default=False, description="已核对凭证：确认（confirm）时须为 true，与页面上的勾选相同"
+    )
 
     @field_validator("note")
     @classmethod

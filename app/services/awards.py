@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Duplicate, Invalid, NotFound
 from app.models.award import (
     AgreementState,
     Award,
@@ -120,12 +120,16 @@ def add_version(
     recipients: Sequence[str],
     exclusions: Sequence[str] = (),
     claim_window_days: int | None = None,
+    expected_version: int | None = None,
 ) -> PolicyVersion:
-    """A new version; the one before ends the day before. Awards computed earlier keep their version."""
+    """A new version; the one before ends the day before. Awards computed earlier keep their version.
+    `expected_version`: the policy's version as the caller read it (the API); a stale one answers 409."""
     policy.ensure_coordinator(principal)
     pol = db.get(IncentivePolicy, policy_id)
     if pol is None:
         raise NotFound("找不到该政策")
+    if expected_version is not None:
+        check_version(db, pol, expected_version)
     validate_params(pol.kind, params)
     bad = [r for r in recipients if r not in RecipientType.__members__]
     if bad or not recipients:
@@ -152,8 +156,93 @@ def add_version(
         created_at=utcnow(),
     )
     db.add(version)
+    if previous is not None:
+        pol.updated_at = utcnow()  # the policy's version moves on with each new rule version
     db.flush()
     return version
+
+
+def create_policy(
+    db: Session,
+    principal: Principal,
+    *,
+    name: str,
+    kind: PolicyKind,
+    document_no: str = "",
+    effective_from: date | None = None,
+    params: dict[str, Any],
+    recipients: Sequence[str],
+    exclusions: Sequence[str] = (),
+    claim_window_days: int | None = None,
+) -> tuple[IncentivePolicy, PolicyVersion]:
+    """A new policy with its first version (a name already used is refused: add a version to it)."""
+    policy.ensure_coordinator(principal)
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise Invalid({"name": "请填写政策名称"})
+    if db.execute(select(IncentivePolicy.id).where(IncentivePolicy.name == name)).first() is not None:
+        raise Duplicate(f"已有名为“{name}”的政策：请为它增加新版本", field="name")
+    pol = IncentivePolicy(name=name, kind=kind, document_no=document_no.strip()[:100])
+    db.add(pol)
+    db.flush()
+    version = add_version(
+        db,
+        principal,
+        pol.id,
+        effective_from=effective_from or workdays.today(),
+        params=params,
+        recipients=recipients,
+        exclusions=exclusions,
+        claim_window_days=claim_window_days,
+    )
+    return pol, version
+
+
+def save_policy(
+    db: Session,
+    principal: Principal,
+    *,
+    name: str,
+    kind: PolicyKind,
+    document_no: str = "",
+    effective_from: date | None = None,
+    params: dict[str, Any],
+    recipients: Sequence[str],
+    exclusions: Sequence[str] = (),
+    claim_window_days: int | None = None,
+) -> PolicyVersion:
+    """The policies page's one form: a new policy, or a new version of the policy of that name (whose
+    rule type cannot change)."""
+    policy.ensure_coordinator(principal)
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise Invalid({"name": "请填写政策名称"})
+    existing = db.execute(select(IncentivePolicy).where(IncentivePolicy.name == name)).scalar_one_or_none()
+    if existing is None:
+        return create_policy(
+            db,
+            principal,
+            name=name,
+            kind=kind,
+            document_no=document_no,
+            effective_from=effective_from,
+            params=params,
+            recipients=recipients,
+            exclusions=exclusions,
+            claim_window_days=claim_window_days,
+        )[1]
+    if existing.kind is not kind:
+        raise Invalid({"kind": f"同名政策“{name}”的规则类型是“{existing.kind.label}”，新版本不能改变类型"})
+    return add_version(
+        db,
+        principal,
+        existing.id,
+        effective_from=effective_from or workdays.today(),
+        params=params,
+        recipients=recipients,
+        exclusions=exclusions,
+        claim_window_days=claim_window_days,
+    )
 
 
 def validate_params(kind: PolicyKind, params: dict[str, Any]) -> None:
@@ -186,10 +275,12 @@ def validate_params(kind: PolicyKind, params: dict[str, Any]) -> None:
         number("amount")
     if kind in (PolicyKind.milestone, PolicyKind.long_term):
         number("min_wan", required=False)
-    if kind is PolicyKind.milestone and params.get("stage", "started") not in Stage.__members__:
+    stage = params.get("stage", "started")
+    if kind is PolicyKind.milestone and (not isinstance(stage, str) or stage not in Stage.__members__):
         raise Invalid({"stage": "阶段须为 signed、landed、started、completed、production 等"})
     if kind is PolicyKind.long_term:
-        if params.get("category") and params["category"] not in Category.__members__:
+        category = params.get("category")
+        if category and (not isinstance(category, str) or category not in Category.__members__):
             raise Invalid({"category": "未知的项目类别"})
         years = params.get("years", 3)
         if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 20:
@@ -844,11 +935,19 @@ def _added(**values: Any) -> dict[str, list[Any]]:
 
 
 def object_to(
-    db: Session, principal: Principal, award_id: int, raised_by: str, content: str, today: date | None = None
+    db: Session,
+    principal: Principal,
+    award_id: int,
+    raised_by: str,
+    content: str,
+    today: date | None = None,
+    version: int | None = None,
 ) -> AwardObjection:
     """Record an objection received during the public notice (by phone, letter, in person)."""
     policy.ensure_coordinator(principal)
     award = get(db, principal, award_id)
+    if version is not None:
+        check_version(db, award, version)
     today = today or workdays.today()
     if award.status is not AwardStatus.notice or (award.notice_to and today > award.notice_to):
         raise Invalid({"content": "只能在公示期内登记异议"})
@@ -918,6 +1017,9 @@ class BudgetFigures:
     paid: Decimal
     clawed_back: Decimal
     available: Decimal
+    note: str = ""
+    version: int = 0
+    """The stored budget's version (0: the year has none yet)."""
 
 
 def budget(db: Session, year: int) -> BudgetFigures:
@@ -945,12 +1047,29 @@ def budget(db: Session, year: int) -> BudgetFigures:
         ).scalar_one()
     )
     return BudgetFigures(
-        year, yuan(total), yuan(committed), yuan(paid), yuan(clawed), yuan(total - committed - paid + clawed)
+        year,
+        yuan(total),
+        yuan(committed),
+        yuan(paid),
+        yuan(clawed),
+        yuan(total - committed - paid + clawed),
+        row.note if row else "",
+        row.version if row else 0,
     )
 
 
-def set_budget(db: Session, principal: Principal, year: int, total: Decimal, note: str = "") -> AwardBudget:
+def set_budget(
+    db: Session, principal: Principal, year: int, total: Decimal, note: str = "", version: int | None = None
+) -> AwardBudget:
+    """Set the year's fund. `version`: the budget's as the caller read it (0: the year had none); a stale
+    one answers 409."""
     policy.ensure_coordinator(principal)
+    if version is not None:
+        current = db.get(AwardBudget, year)
+        if current is not None:
+            check_version(db, current, version)
+        elif version != 0:
+            raise Conflict(details={"current_version": 0, "your_version": version, "changes": []})
     if total < 0:
         raise Invalid({"total": "预算不能为负"})
     figures = budget(db, year)
@@ -1042,10 +1161,18 @@ def reject(db: Session, principal: Principal, award_id: int, version: int, reaso
 
 
 def claw_back(
-    db: Session, principal: Principal, award_id: int, amount: Decimal, reason: str, decided_on: date | None = None
+    db: Session,
+    principal: Principal,
+    award_id: int,
+    amount: Decimal,
+    reason: str,
+    decided_on: date | None = None,
+    version: int | None = None,
 ) -> Clawback:
     policy.ensure_coordinator(principal)
     award = get(db, principal, award_id)
+    if version is not None:
+        check_version(db, award, version)
     if award.status is not AwardStatus.paid:
         raise Invalid({"status": "只能追回已兑现的奖励"})
     already = Decimal(
@@ -1118,6 +1245,67 @@ def mark_recovered(
     return row
 
 
+# --- one step of an award, as the award's page and the API name it --------------------------------
+
+STEPS = ("verify", "notice", "approve", "pay", "reject", "object", "answer", "clawback", "recovered")
+
+
+@dataclass
+class StepInput:
+    """One step on an award. `version`: the award's (the objection's for `answer`, the clawback's for
+    `recovered`); `note`: the step's text (核查情况, the reason for rejecting, the objection, the answer,
+    the breach clawed back for); dates left out are today."""
+
+    step: str
+    version: int
+    note: str = ""
+    notice_from: date | None = None
+    days: int = NOTICE_DAYS
+    paid_on: date | None = None
+    voucher_no: str = ""
+    raised_by: str = ""
+    objection_id: int | None = None
+    upheld: bool = False
+    amount: Decimal | None = None
+    clawback_id: int | None = None
+    recovered_on: date | None = None
+
+
+def take_step(db: Session, principal: Principal, award_id: int, s: StepInput) -> Award:
+    """Verify, publish (公示), approve, pay, reject, record or answer an objection, claw back or mark a
+    clawback recovered; the award as it is afterwards."""
+    today = workdays.today()
+    if s.step == "verify":
+        verify(db, principal, award_id, s.version, s.note)
+    elif s.step == "notice":
+        start_notice(db, principal, award_id, s.version, s.notice_from or today, s.days)
+    elif s.step == "approve":
+        approve(db, principal, award_id, s.version)
+    elif s.step == "pay":
+        pay(db, principal, award_id, s.version, s.paid_on or today, s.voucher_no)
+    elif s.step == "reject":
+        reject(db, principal, award_id, s.version, s.note)
+    elif s.step == "object":
+        object_to(db, principal, award_id, s.raised_by, s.note, version=s.version)
+    elif s.step == "answer":
+        policy.ensure_coordinator(principal)
+        if s.objection_id is None or s.objection_id not in {o.id for o in objections(db, award_id)}:
+            raise Invalid({"objection_id": "找不到该异议"})
+        answer(db, principal, s.objection_id, s.version, s.note, s.upheld)
+    elif s.step == "clawback":
+        if s.amount is None:
+            raise Invalid({"amount": "请填写金额"})
+        claw_back(db, principal, award_id, s.amount, s.note, version=s.version)
+    elif s.step == "recovered":
+        if s.clawback_id is None:
+            raise Invalid({"clawback_id": "请选择追回记录"})
+        mark_recovered(db, principal, s.clawback_id, s.version, s.recovered_on or today, award_id=award_id)
+    else:
+        raise Invalid({"step": "未知的操作"})
+    db.flush()
+    return get(db, principal, award_id)
+
+
 # --- incentive agreements --------------------------------------------------------------------
 
 TRANSITIONS = {
@@ -1178,6 +1366,19 @@ def agreement_view(db: Session, project: Project, today: date | None = None) -> 
     )
 
 
+def agreement_of(db: Session, principal: Principal, project_id: int) -> tuple[Project, AgreementView, int]:
+    """A project the principal may read, its agreement as the milestones have moved it, and the stored
+    agreement's version (0: not yet written, the signing date stands for it)."""
+    project = projects.get(db, principal, project_id)
+    shown = agreement_view(db, project)
+    if shown is None:
+        raise NotFound("项目未签约，没有奖励协议")
+    stored = db.execute(
+        select(IncentiveAgreement.version).where(IncentiveAgreement.project_id == project.id)
+    ).scalar_one_or_none()
+    return project, shown, stored or 0
+
+
 def agreement(db: Session, project: Project, today: date | None = None) -> IncentiveAgreement | None:
     """The project's agreement, created at signing and moved on by the contract milestones (written, audited).
 
@@ -1197,13 +1398,27 @@ def agreement(db: Session, project: Project, today: date | None = None) -> Incen
 
 
 def move_agreement(
-    db: Session, principal: Principal, project_id: int, to: AgreementState, reason: str
+    db: Session,
+    principal: Principal,
+    project_id: int,
+    to: AgreementState,
+    reason: str,
+    version: int | None = None,
 ) -> IncentiveAgreement:
-    """A decision on the agreement (breach found, cured, collection finished), with its grounds."""
+    """A decision on the agreement (breach found, cured, collection finished), with its grounds.
+    `version`: the agreement's as the caller read it (0: not yet written); a stale one answers 409."""
     policy.ensure_coordinator(principal)
     project = db.get(Project, project_id)
     if project is None:
         raise NotFound("找不到该项目")
+    if version is not None:
+        stored = db.execute(
+            select(IncentiveAgreement).where(IncentiveAgreement.project_id == project.id)
+        ).scalar_one_or_none()
+        if stored is not None:
+            check_version(db, stored, version)
+        elif version != 0:
+            raise Conflict(details={"current_version": 0, "your_version": version, "changes": []})
     row = agreement(db, project)
     if row is None:
         raise Invalid({"state": "项目未签约，没有奖励协议"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Invalid
@@ -18,7 +19,8 @@ def check_version(db: Session, obj: Any, expected: int) -> None:
     """Refuse an edit based on a stale version, saying who changed what since."""
     if obj.version == expected:
         return
-    newer = audit.changes_since_version(db, obj.__tablename__, obj.id, expected)
+    key = obj.id if hasattr(obj, "id") else "/".join(str(v) for v in inspect(obj).identity or ())  # e.g. a year
+    newer = audit.changes_since_version(db, obj.__tablename__, key, expected)
     details = [
         {
             "by": e.actor_label,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -41,7 +42,8 @@ from app.models.project import Project
 from app.models.setting import AppSetting
 from app.models.unit import Unit
 from app.principal import Principal
-from app.schemas.leads import InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
+from app.schemas.common import translate_errors
+from app.schemas.leads import CreditShare, InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
 from app.services import app_settings, audit, events, investors, projects, registry
 from app.services.common import apply_changes, check_version
 from app.services.names import name_key, phone_key
@@ -374,6 +376,30 @@ def get_pair(db: Session, principal: Principal, pair_id: int) -> DuplicatePair:
     if pair is None:
         raise NotFound("找不到该疑似重复记录")
     return pair
+
+
+def settle_input(form: Mapping[str, Any]) -> SettleDuplicate:
+    """The queue page's decision form as the API's SettleDuplicate: `mode` is "dismiss" (not the same
+    investor), "unit:<id>" (all credit to one unit) or "split" (the shares in `share_<unit id>` fields)."""
+    mode = str(form.get("mode") or "")
+    shares = []
+    try:
+        if mode.startswith("unit:"):
+            shares = [CreditShare(unit_id=int(mode.removeprefix("unit:")), share=Decimal(100))]
+        elif mode == "split":
+            for key, value in form.items():
+                if key.startswith("share_") and isinstance(value, str) and value.strip():
+                    shares.append(CreditShare(unit_id=int(key.removeprefix("share_")), share=Decimal(value)))
+        return SettleDuplicate(
+            version=int(str(form.get("version") or 0)),
+            decision=str(form.get("decision") or ""),
+            dismiss=mode == "dismiss",
+            shares=shares,
+        )
+    except ValidationError as exc:
+        raise Invalid(translate_errors(exc.errors())) from None
+    except (ValueError, ArithmeticError):
+        raise Invalid({"shares": "份额须为 0–100 的数字"}) from None
 
 
 def settle(db: Session, principal: Principal, pair_id: int, data: SettleDuplicate) -> DuplicatePair:

@@ -702,13 +702,20 @@ def _funds_for_review(db: Session, principal: Principal, funds_id: int) -> tuple
     return row, project
 
 
-def review_funds(db: Session, principal: Principal, funds_id: int, data: FundsReview) -> FundsArrival:
-    """The coordinator confirms or rejects an entry; reports count confirmed amounts only."""
+def review_funds(
+    db: Session, principal: Principal, funds_id: int, data: FundsReview, project_id: int | None = None
+) -> FundsArrival:
+    """The coordinator confirms or rejects an entry; reports count confirmed amounts only. Confirming
+    needs the vouchers checked (the page's 已核对凭证, the API's `vouchers_checked: true`)."""
     policy.ensure_coordinator(principal)
     row, project = _funds_for_review(db, principal, funds_id)
+    if project_id is not None and row.project_id != project_id:
+        raise NotFound("找不到该笔到位资金")
     check_version(db, row, data.version)
     if row.status is not FundsStatus.pending:
         raise Invalid({"decision": "该笔资金已处理"})
+    if data.decision == "confirm" and not data.vouchers_checked:
+        raise Invalid({"vouchers_checked": "确认前须核对凭证（已核对凭证）"})
     with audit.reason(db, data.note):
         row.status = FundsStatus.confirmed if data.decision == "confirm" else FundsStatus.rejected
         row.review_note = data.note

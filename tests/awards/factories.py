@@ -123,4 +123,9 @@ def entered_funds(
 def confirmed_funds(db: Session, project: Project, bureau: Principal, amount: Decimal | str, arrived_on: date) -> None:
     """An arrival entered by the unit and confirmed by the bureau, through the funds service."""
     row = entered_funds(db, project, amount, arrived_on)
-    projects.review_funds(db, bureau, row.id, FundsReview(version=row.version, decision="confirm", note="已核对回单"))
+    projects.review_funds(
+        db,
+        bureau,
+        row.id,
+        FundsReview(version=row.version, decision="confirm", note="已核对回单", vouchers_checked=True),
+    )

@@ -209,7 +209,9 @@ def test_verification_is_refused_when_the_figures_changed_after_the_proposal(db,
         select(FundsArrival).where(FundsArrival.project_id == world.project.id, FundsArrival.amount == D("456.78"))
     ).scalar_one()
     reversal = projects.reverse_funds(db, world.bureau, entry.id, "回单重复录入")
-    projects.review_funds(db, world.bureau, reversal.id, FundsReview(version=reversal.version, decision="confirm"))
+    projects.review_funds(
+        db, world.bureau, reversal.id, FundsReview(version=reversal.version, decision="confirm", vouchers_checked=True)
+    )
     db.commit()
 
     supervisor = signed_in(world.supervisor)

@@ -81,6 +81,7 @@ def world(db: Session) -> World:
         "token_id": token_b,
         "award_id": missing,
         "claim_id": missing,
+        "policy_id": missing,
         "check_id": missing,
         "request_id": missing,
         "sub_id": missing,

@@ -65,7 +65,10 @@ def enter(client, project_id: int, amount: str, source: str = "out_of_province",
 
 def review(client, db, funds_id: int, decision: str, note: str = "") -> object:
     row = fresh(db, FundsArrival, funds_id)
-    return post_form(client, f"/funds/{funds_id}/review", {"version": row.version, "decision": decision, "note": note})
+    sent = {"version": row.version, "decision": decision, "note": note}
+    if decision == "confirm":
+        sent["vouchers_checked"] = "true"  # the page's 已核对凭证
+    return post_form(client, f"/funds/{funds_id}/review", sent)
 
 
 def totals(db, project_id: int) -> tuple[Decimal, Decimal, Decimal]:
@@ -325,7 +328,9 @@ def test_there_is_no_way_to_change_an_entered_amount(clerk, db, signed, bureau):
     assert api_writes == {
         ("post", "/api/v1/projects/{project_id}/funds"),
         ("post", "/api/v1/projects/{project_id}/funds/{funds_id}/reverse"),
+        ("post", "/api/v1/projects/{project_id}/funds/{funds_id}/review"),  # a decision; the amount is not sent
     }
+    assert "amount" not in clerk.get("/openapi.json").json()["components"]["schemas"]["FundsReview"]["properties"]
     headers = bearer(make_token(db, make_unit(db)))
     db.commit()
     for method in ("PUT", "PATCH", "DELETE", "POST"):

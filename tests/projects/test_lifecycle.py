@@ -143,7 +143,9 @@ def test_a_lead_converted_over_the_api_runs_to_production_with_dates_history_ban
     version = re.search(rf'action="/funds/{funds_id}/review">.*?name="version" value="(\d+)"', queue.text, re.S)
     assert version
     confirmed = post_form(
-        bureau, f"/funds/{funds.json()['id']}/review", {"version": version.group(1), "decision": "confirm"}
+        bureau,
+        f"/funds/{funds.json()['id']}/review",
+        {"version": version.group(1), "decision": "confirm", "vouchers_checked": "true"},
     )
     assert confirmed.status_code == 303, confirmed.text[:500]
     shown = client.get(f"/api/v1/projects/{pid}", headers=headers).json()

@@ -195,11 +195,13 @@ def test_confirming_funds_needs_a_deliberate_second_step(db, signed_in):
     bureau = signed_in(make_user(db, make_unit(db, kind=UnitKind.department, tier=1), Role.coordinator))
     page = bureau.get("/funds/pending").text
     form = re.search(rf'action="/funds/{row.id}/review">(.*?)</form>', page, re.S).group(1)
-    box = re.search(r'<input type="checkbox" id="(rv-\d+)" data-enables="(rc-\d+)">', form)
+    box = re.search(
+        r'<input type="checkbox" id="(rv-\d+)" name="vouchers_checked" value="true" data-enables="(rc-\d+)">', form
+    )
     assert box, form
     assert "已核对凭证，金额 123.40 万元" in form
     button = re.search(
         rf'<button class="btn" id="{box.group(2)}" name="decision" value="confirm"[^>]*data-needs-check', form
     )
     assert button and "确认 123.40 万元" in form
-    assert 'name="verified"' not in form  # the checkbox is not sent: the review service's form is unchanged
+    # the checkbox is sent: the review service refuses a confirmation without it (as the API's vouchers_checked)

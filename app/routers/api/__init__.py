@@ -8,6 +8,7 @@ from app.deps import ApiPrincipal
 from app.routers.api import (
     awards,
     changes,
+    funds,
     leads,
     lost_reasons,
     me,
@@ -62,6 +63,7 @@ api_router.include_router(tokens.router)
 api_router.include_router(leads.router)
 api_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 api_router.include_router(projects.router)
+api_router.include_router(funds.router)
 api_router.include_router(tickets.router)
 api_router.include_router(ticket_categories.router)
 api_router.include_router(lost_reasons.router)

@@ -10,6 +10,7 @@ from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app import policy
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import NotFound
 from app.models.award import (
@@ -20,9 +21,21 @@ from app.models.award import (
     PolicyVersion,
     RecipientType,
 )
+from app.models.project import Project
 from app.routing import IndexedRouter
-from app.schemas.common import Page
-from app.services import awards, bulletin_docx, export
+from app.schemas.awards import (
+    AgreementMove,
+    AgreementRead,
+    AwardStep,
+    BudgetRead,
+    BudgetSet,
+    CreditRead,
+    CreditSet,
+    PolicyCreate,
+    PolicyVersionCreate,
+)
+from app.schemas.common import Page, json_response
+from app.services import awards, bulletin_docx, export, projects, workdays
 
 router = IndexedRouter(tags=["招商奖励"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -180,12 +193,259 @@ def award_notice_docx(principal: ApiPrincipal, db: DbSession) -> Response:
     )
 
 
-@router.get("/awards/{award_id}", summary="奖励详情（含计算过程）")
-def get_award(award_id: IdPath, principal: ApiPrincipal, db: DbSession) -> AwardRead:
-    award = awards.get(db, principal, award_id)
-    return AwardRead.model_validate(award).model_copy(
-        update={"recipient_name": awards.recipient_shown(db, principal, award)}
+class ObjectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    raised_on: date
+    raised_by: str
+    content: str
+    answer: str
+    answered_on: date | None
+    upheld: bool | None
+    version: int
+
+
+class ClawbackRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    amount: Decimal = Field(description="元")
+    reason: str
+    decided_on: date
+    recovered: bool
+    recovered_on: date | None
+    version: int
+
+
+class AwardDetail(AwardRead):
+    objections: list[ObjectionRead] = Field(description="公示期内登记的异议（答复时带其 id 和 version）")
+    clawbacks: list[ClawbackRead] = Field(description="追回记录（登记已追回时带其 id 和 version）")
+
+
+def _detail(db: Any, principal: Any, award: Any) -> AwardDetail:
+    """The award with its objections and clawbacks; a recipient hidden from this principal (a confidential
+    project's introducer or enterprise) is named nowhere, nor in the figures and text it was computed from."""
+    recipient = awards.recipient_shown(db, principal, award)
+    data = AwardRead.model_validate(award).model_dump()
+    if recipient != award.recipient_name:
+        data.update(basis={}, calculation="（保密）", decision_ref="")
+    project = db.get(Project, award.project_id) if award.project_id is not None else None
+    shown = projects.view(principal, project) if project is not None else None
+
+    def text(value: str) -> str:
+        return shown.redact(value) if shown is not None else value
+
+    return AwardDetail(
+        **data | {"recipient_name": recipient},
+        objections=[
+            ObjectionRead.model_validate(o).model_copy(
+                update={"raised_by": text(o.raised_by), "content": text(o.content), "answer": text(o.answer)}
+            )
+            for o in awards.objections(db, award.id)
+        ],
+        clawbacks=[
+            ClawbackRead.model_validate(c).model_copy(update={"reason": text(c.reason)})
+            for c in awards.clawbacks(db, award.id)
+        ],
     )
+
+
+@router.get("/awards/{award_id}", summary="奖励详情（含计算过程、公示异议和追回记录）")
+def get_award(award_id: IdPath, principal: ApiPrincipal, db: DbSession) -> AwardDetail:
+    return _detail(db, principal, awards.get(db, principal, award_id))
+
+
+def _step_input(body: AwardStep) -> awards.StepInput:
+    text = {"reject": body.reason, "object": body.content}.get(body.step, body.note)
+    values = body.model_dump(exclude={"note", "reason", "content"})
+    return awards.StepInput(**values, note=text)
+
+
+@router.post(
+    "/awards/{award_id}/steps",
+    summary="奖励的一步（招商局；核查也可由督查室）：verify 核查、notice 公示（日期、天数）、approve 审批、"
+    "pay 兑现（凭证号）、reject 不予通过、object 登记异议、answer 答复异议、clawback 决定追回、recovered 登记已追回。"
+    "需带 version；可带 Idempotency-Key",
+    response_model=AwardDetail,
+)
+def award_step(
+    award_id: IdPath, body: AwardStep, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    award = awards.take_step(db, principal, award_id, _step_input(body))
+    return guard.finish(json_response(_detail(db, principal, award)))
+
+
+# --- the year's fund -------------------------------------------------------------------------
+
+
+def _budget(db: Any, year: int) -> BudgetRead:
+    figures = awards.budget(db, year)
+    return BudgetRead(
+        year=year,
+        total=figures.total,
+        note=figures.note,
+        committed=figures.committed,
+        paid=figures.paid,
+        clawed_back=figures.clawed_back,
+        available=figures.available,
+        version=figures.version,
+    )
+
+
+YearPath = Annotated[int, Path(ge=2000, le=2100, description="年度")]
+
+
+@router.get("/award-budget/{year}", summary="年度奖励专项资金：预算、已承诺、已兑现、追回、可用（招商局、领导）")
+def get_budget(year: YearPath, principal: ApiPrincipal, db: DbSession) -> BudgetRead:
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden()
+    return _budget(db, year)
+
+
+@router.put(
+    "/award-budget/{year}",
+    summary="设定年度奖励专项资金（招商局；不能少于已承诺和已兑现的合计；需带 version，尚无预算时为 0）",
+    response_model=BudgetRead,
+)
+def set_budget(
+    year: YearPath, body: BudgetSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    awards.set_budget(db, principal, year, body.total, body.note, version=body.version)
+    return guard.finish(json_response(_budget(db, year)))
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/policies",
+    status_code=201,
+    summary="新建奖励政策及其第一版（招商局；同名政策已存在时请增加版本）。可带 Idempotency-Key",
+    responses={201: {"model": PolicyRead}},
+)
+def create_policy(body: PolicyCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
+    pol, _version = awards.create_policy(
+        db,
+        principal,
+        name=body.name,
+        kind=body.kind,
+        document_no=body.document_no,
+        effective_from=body.effective_from,
+        params=body.params,
+        recipients=[r.value for r in body.recipients],
+        exclusions=body.exclusions,
+        claim_window_days=body.claim_window_days,
+    )
+    return guard.finish(json_response(_policy(db, pol), 201))
+
+
+@router.post(
+    "/policies/{policy_id}/versions",
+    status_code=201,
+    summary="政策的新版本（招商局；上一版本至新版本生效前一日止，已算出的奖励仍按原版本）。"
+    "需带政策的 version；可带 Idempotency-Key",
+    responses={201: {"model": PolicyRead}},
+)
+def add_policy_version(
+    policy_id: IdPath, body: PolicyVersionCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    awards.add_version(
+        db,
+        principal,
+        policy_id,
+        effective_from=body.effective_from or workdays.today(),
+        params=body.params,
+        recipients=[r.value for r in body.recipients],
+        exclusions=body.exclusions,
+        claim_window_days=body.claim_window_days,
+        expected_version=body.version,
+    )
+    pol = db.get(IncentivePolicy, policy_id)
+    assert pol is not None  # add_version found it
+    return guard.finish(json_response(_policy(db, pol), 201))
+
+
+# --- a project's agreement and credit --------------------------------------------------------
+
+
+def _agreement(db: Any, principal: Any, project_id: int) -> AgreementRead:
+    project, shown, version = awards.agreement_of(db, principal, project_id)
+    return AgreementRead(
+        project_id=project.id,
+        project_name=projects.display_name(principal, project),
+        state=shown.state,
+        signed_on=shown.signed_on,
+        note=projects.view(principal, project).redact(shown.note),
+        maintenance_years=shown.maintenance_years,
+        version=version,
+    )
+
+
+@router.get("/projects/{project_id}/agreement", summary="项目的奖励协议：按合同履约节点推算的状态")
+def get_agreement(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> AgreementRead:
+    return _agreement(db, principal, project_id)
+
+
+@router.put(
+    "/projects/{project_id}/agreement",
+    summary="奖励协议的决定（招商局）：违约、纠正、进入追缴、结束，写明依据；需带 version（协议尚未生成时为 0）",
+    response_model=AgreementRead,
+)
+def move_agreement(
+    project_id: IdPath, body: AgreementMove, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    awards.move_agreement(db, principal, project_id, body.state, body.reason, version=body.version)
+    return guard.finish(json_response(_agreement(db, principal, project_id)))
+
+
+def _credits(db: Any, principal: Any, project_id: int) -> list[CreditRead]:
+    project = projects.get(db, principal, project_id)
+    shown = projects.view(principal, project)
+    return [
+        CreditRead(
+            party=c.party,
+            name=c.name if c.party is RecipientType.unit else str(shown.reveal(c.name)),
+            share=c.share,
+            unit_id=c.unit_id,
+            introducer_id=c.introducer_id,
+            is_duty_official=bool(c.is_duty_official),  # False also for the credit followed from the lead
+            is_investor_controller=bool(c.is_investor_controller),
+        )
+        for c in awards.credits(db, project)
+    ]
+
+
+@router.get("/projects/{project_id}/credit", summary="项目的功劳归属（未设定时沿用线索的份额，或引进单位 100%）")
+def get_credit(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[CreditRead]:
+    return _credits(db, principal, project_id)
+
+
+@router.put(
+    "/projects/{project_id}/credit",
+    summary="设定项目的功劳归属（招商局）：各方份额合计 100%，引荐人须为首个备案；整体替换。可带 Idempotency-Key",
+    response_model=list[CreditRead],
+)
+def set_credit(
+    project_id: IdPath, body: CreditSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    awards.set_credits(
+        db,
+        principal,
+        project_id,
+        [
+            awards.CreditInput(
+                party=p.party,
+                name=p.name,
+                share=p.share,
+                unit_id=p.unit_id,
+                introducer_id=p.introducer_id,
+                is_duty_official=p.is_duty_official,
+                is_investor_controller=p.is_investor_controller,
+            )
+            for p in body.parts
+        ],
+    )
+    payload = [c.model_dump(mode="json") for c in _credits(db, principal, project_id)]
+    return guard.finish(JSONResponse(payload))
 
 
 @router.post(

@@ -14,19 +14,24 @@ from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page
 from app.schemas.errors import ErrorBody
 from app.schemas.leads import (
+    DecideClaim,
     DuplicateRead,
     InvestorCreate,
     InvestorRead,
     InvestorUpdate,
     LeadCreate,
+    LeadJudge,
     LeadListItem,
     LeadRead,
     LeadUpdate,
+    NativeCreate,
+    NativeRead,
     RegisterProject,
     RegistryClaimRead,
     RegistryEntryRead,
+    SettleDuplicate,
 )
-from app.services import investors, leads, registry
+from app.services import investors, leads, natives, registry
 
 router = IndexedRouter()
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -107,6 +112,19 @@ def update_lead(lead_id: IdPath, body: LeadUpdate, principal: ApiPrincipal, db: 
     return LeadRead.model_validate(leads.update(db, principal, lead_id, body))
 
 
+@router.post(
+    "/leads/{lead_id}/judge",
+    tags=["线索"],
+    summary="招商局认定线索有效或无效（无效须说明理由；需带 version）。可带 Idempotency-Key",
+    response_model=LeadRead,
+)
+def judge_lead(
+    lead_id: IdPath, body: LeadJudge, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> JSONResponse:
+    lead = leads.judge(db, principal, lead_id, body)
+    return guard.finish(_json(200, LeadRead.model_validate(lead)))  # type: ignore[return-value]
+
+
 @router.get("/leads/{lead_id}/credits", tags=["线索"], summary="线索功劳归属（百分比；合并的重复线索不计）")
 def lead_credits(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
     lead = leads.get(db, principal, lead_id)
@@ -133,6 +151,20 @@ def list_duplicates(
         limit=limit,
         offset=offset,
     )
+
+
+@router.post(
+    "/duplicates/{pair_id}/decision",
+    tags=["线索"],
+    summary="招商局处理疑似重复：不是同一客商（dismiss），或合并并分配功劳（shares 为报送单位的份额，"
+    "合计 100；全归一个单位即该单位 100）。需带 version；可带 Idempotency-Key",
+    response_model=DuplicateRead,
+)
+def settle_duplicate(
+    pair_id: IdPath, body: SettleDuplicate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> JSONResponse:
+    pair = leads.settle(db, principal, pair_id, body)
+    return guard.finish(_json(200, DuplicateRead.model_validate(pair)))  # type: ignore[return-value]
 
 
 @router.get("/investors", tags=["客商"], summary="客商库查找（名称的一部分、信用代码或电话）")
@@ -218,3 +250,40 @@ def register_project(
     else:
         payload = {"result": "disputed", "claim": RegistryClaimRead.model_validate(result).model_dump(mode="json")}
     return guard.finish(JSONResponse(payload, status_code=201))  # type: ignore[return-value]
+
+
+@router.post(
+    "/registry/claims/{claim_id}/decision",
+    tags=["首报首谈"],
+    summary="招商局裁定首报争议：归首报单位或提出争议的单位，写明理由（需带 version）。可带 Idempotency-Key",
+    response_model=RegistryClaimRead,
+)
+def decide_claim(
+    claim_id: IdPath, body: DecideClaim, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> JSONResponse:
+    claim = registry.decide(db, principal, claim_id, body)
+    return guard.finish(_json(200, RegistryClaimRead.model_validate(claim)))  # type: ignore[return-value]
+
+
+@router.get("/natives", tags=["在外乡贤"], summary="在外乡贤名录（单位令牌只见本单位登记的）；按姓名、单位、籍贯查找")
+def list_natives(
+    principal: ApiPrincipal,
+    db: DbSession,
+    q: Annotated[str, Query(max_length=60)] = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NativeRead]:
+    rows, total = investors.list_natives(db, principal, q, limit=limit, offset=offset)
+    return Page[NativeRead](items=[NativeRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/natives",
+    tags=["在外乡贤"],
+    status_code=201,
+    summary="登记本单位的在外乡贤（单位令牌）。可带 Idempotency-Key",
+    responses={201: {"model": NativeRead}},
+)
+def create_native(body: NativeCreate, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> JSONResponse:
+    native = natives.create(db, principal, body)
+    return guard.finish(_json(201, NativeRead.model_validate(native)))  # type: ignore[return-value]

@@ -194,18 +194,27 @@ def budget_board(
 @router.post("/awards/budget")
 def budget_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     year = _int(form, "year")
+    read = str(form.get("version") or "")
     try:
         amount = _money(form, "total")
         assert amount is not None
         with db.begin_nested():
-            awards.set_budget(db, principal, year, amount, str(form.get("note") or "")[:500])
-    except Invalid as exc:
+            awards.set_budget(
+                db,
+                principal,
+                year,
+                amount,
+                str(form.get("note") or "")[:500],
+                version=int(read) if read.isdigit() and len(read) < 10 else None,
+            )
+    except (Invalid, Conflict) as exc:
         typed = {k: v for k, v in form.items() if k in ("total", "note") and isinstance(v, str)}
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         return render(
             request,
             "awards/budget.html",
-            {"b": awards.budget(db, year), "year": year, "errors": exc.errors, "values": typed},
-            status_code=422,
+            {"b": awards.budget(db, year), "year": year, "errors": errors, "values": typed},
+            status_code=409 if isinstance(exc, Conflict) else 422,
         )
     return go(request, f"/awards/budget?year={year}")
 
@@ -226,7 +235,6 @@ def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: 
     values["exclusions_list"] = [str(v) for v in form.getlist("exclusions")]
     try:
         policy.ensure_coordinator(principal)
-        name = str(values.get("name", "")).strip()
         try:
             kind = PolicyKind(str(values.get("kind", "")))
         except ValueError:
@@ -237,26 +245,17 @@ def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: 
                 raise ValueError
         except ValueError:
             raise Invalid({"params": '参数须为 JSON 对象，如 {"yuan_per_10k": "500"}'}) from None
-        if not 2 <= len(name) <= 100:
-            raise Invalid({"name": "请填写政策名称"})
         window = str(values.get("claim_window_days", "")).strip()
         if window and not window.isdigit():
             raise Invalid({"claim_window_days": "申报期限须为天数"})
-        effective_from = _day(form, "effective_from", date.today())
-        existing = db.execute(select(IncentivePolicy).where(IncentivePolicy.name == name)).scalar_one_or_none()
-        if existing is not None and existing.kind is not kind:
-            raise Invalid({"kind": f"同名政策“{name}”的规则类型是“{existing.kind.label}”，新版本不能改变类型"})
-        document_no = str(values.get("document_no", ""))[:100]
         with db.begin_nested():  # a version refused leaves no policy without a version behind
-            pol = existing or IncentivePolicy(name=name, kind=kind, document_no=document_no)
-            if existing is None:
-                db.add(pol)
-                db.flush()
-            awards.add_version(
+            awards.save_policy(
                 db,
                 principal,
-                pol.id,
-                effective_from=effective_from,
+                name=str(values.get("name", "")),
+                kind=kind,
+                document_no=str(values.get("document_no", ""))[:100],
+                effective_from=_day(form, "effective_from", date.today()),
                 params=params,
                 recipients=values["recipients_list"],
                 exclusions=values["exclusions_list"],
@@ -464,57 +463,30 @@ def award_step(request: Request, db: DbSession, principal: PagePrincipal, form: 
     try:
         version = _int(form, "version")
         with db.begin_nested():  # a refused step leaves nothing behind (the page is still answered)
-            _do_step(db, principal, award_id, step, version, note, form)
+            awards.take_step(db, principal, award_id, _step_input(step, version, note, form))
     except (Invalid, Conflict) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         return _detail(request, db, principal, award_id, errors, 409 if isinstance(exc, Conflict) else 422)
     return go(request, f"/awards/{award_id}")
 
 
-def _do_step(
-    db: DbSession, principal: PagePrincipal, award_id: int, step: str, version: int, note: str, form: Any
-) -> None:
-    if step == "verify":
-        awards.verify(db, principal, award_id, version, note)
-    elif step == "notice":
-        days = str(form.get("days") or "").strip()
-        if days and not days.isdigit():
-            raise Invalid({"days": "公示天数须为整数"})
-        awards.start_notice(
-            db,
-            principal,
-            award_id,
-            version,
-            _day(form, "notice_from", date.today()),
-            int(days) if days else awards.NOTICE_DAYS,
-        )
-    elif step == "approve":
-        awards.approve(db, principal, award_id, version)
-    elif step == "pay":
-        awards.pay(
-            db, principal, award_id, version, _day(form, "paid_on", date.today()), str(form.get("voucher_no") or "")
-        )
-    elif step == "reject":
-        awards.reject(db, principal, award_id, version, note)
-    elif step == "object":
-        awards.object_to(db, principal, award_id, str(form.get("raised_by") or ""), note)
-    elif step == "answer":
-        objection_id = _int(form, "objection_id")
-        if objection_id not in {o.id for o in awards.objections(db, award_id)}:
-            raise Invalid({"__all__": "找不到该异议"})
-        awards.answer(db, principal, objection_id, version, note, form.get("upheld") == "on")
-    elif step == "clawback":
-        amount = _money(form, "amount")
-        assert amount is not None
-        awards.claw_back(db, principal, award_id, amount, note)
-    elif step == "recovered":
-        awards.mark_recovered(
-            db,
-            principal,
-            _int(form, "clawback_id"),
-            version,
-            _day(form, "recovered_on", date.today()),
-            award_id=award_id,
-        )
-    else:
-        raise Invalid({"step": "未知的操作"})
+def _step_input(step: str, version: int, note: str, form: Any) -> awards.StepInput:
+    """The step's form as the service's input (the API's steps give the same fields as JSON)."""
+    days = str(form.get("days") or "").strip() if step == "notice" else ""
+    if days and not days.isdigit():
+        raise Invalid({"days": "公示天数须为整数"})
+    return awards.StepInput(
+        step=step,
+        version=version,
+        note=note,
+        notice_from=_day(form, "notice_from", date.today()) if step == "notice" else None,
+        days=(int(days) if len(days) <= 4 else 9999) if days else awards.NOTICE_DAYS,
+        paid_on=_day(form, "paid_on", date.today()) if step == "pay" else None,
+        voucher_no=str(form.get("voucher_no") or ""),
+        raised_by=str(form.get("raised_by") or ""),
+        objection_id=_int(form, "objection_id") if step == "answer" else None,
+        upheld=form.get("upheld") == "on",
+        amount=_money(form, "amount") if step == "clawback" else None,
+        clawback_id=_int(form, "clawback_id") if step == "recovered" else None,
+        recovered_on=_day(form, "recovered_on", date.today()) if step == "recovered" else None,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from fastapi import Query, Request
@@ -23,7 +22,6 @@ from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
-    CreditShare,
     DecideClaim,
     InvestorCreate,
     InvestorUpdate,
@@ -31,7 +29,6 @@ from app.schemas.leads import (
     LeadJudge,
     NativeCreate,
     RegisterProject,
-    SettleDuplicate,
 )
 from app.services import app_settings, audit, export, history, investors, leads, natives, projects, registry, units
 from app.services.leads import DuplicateSuspected, LeadFilter
@@ -484,31 +481,10 @@ def duplicate_queue(
 def duplicate_settle(
     request: Request, db: DbSession, principal: PagePrincipal, pair_id: int, form: RequestForm
 ) -> Response:
-    shares = []
-    mode = str(form.get("mode") or "")
     try:
-        if mode.startswith("unit:"):
-            shares = [CreditShare(unit_id=int(mode.removeprefix("unit:")), share=Decimal(100))]
-        elif mode == "split":
-            for key, value in form.items():
-                if key.startswith("share_") and isinstance(value, str) and value.strip():
-                    shares.append(CreditShare(unit_id=int(key.removeprefix("share_")), share=Decimal(value)))
-        data = SettleDuplicate(
-            version=int(str(form.get("version") or 0)),
-            decision=str(form.get("decision") or ""),
-            dismiss=mode == "dismiss",
-            shares=shares,
-        )
-        leads.settle(db, principal, pair_id, data)
-    except (ValidationError, ValueError, ArithmeticError, Invalid, Conflict) as exc:
-        if isinstance(exc, Invalid):
-            errors = exc.errors
-        elif isinstance(exc, Conflict):
-            errors = {"__all__": exc.message}
-        elif isinstance(exc, ValidationError):
-            errors = translate_errors(exc.errors())
-        else:
-            errors = {"shares": "份额须为 0–100 的数字"}
+        leads.settle(db, principal, pair_id, leads.settle_input(form))
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         rows, total = leads.list_pairs(db, principal, DuplicateStatus.open, limit=50)
         return render(
             request,

@@ -150,7 +150,7 @@ class AwardRef(BaseModel):
     link: str
 
 
-class AwardStep(BaseModel):
+class AwardStepEvent(BaseModel):
     award: AwardRef
     project: ProjectRef | None
     step: str

@@ -46,7 +46,7 @@ from app.principal import Principal
 from app.schemas import events as schemas
 from app.schemas.events import (
     AwardRef,
-    AwardStep,
+    AwardStepEvent,
     BulletinPublished,
     DuplicateMatch,
     Envelope,
@@ -129,7 +129,7 @@ _TYPES = [
     EventType("funds.confirmed", "到位资金已确认", FundsEvent),
     EventType("funds.rejected", "到位资金被退回", FundsEvent),
     EventType("funds.reversed", "到位资金更正（冲销）", FundsEvent),
-    *(EventType(f"award.{step}", label, AwardStep) for step, label in AWARD_STEPS.items()),
+    *(EventType(f"award.{step}", label, AwardStepEvent) for step, label in AWARD_STEPS.items()),
     EventType("target.below_yellow", "目标完成低于黄牌线", TargetBelowYellow),
     EventType("report.due", "定期报告到期待报", ReportEvent),
     EventType("report.late", "定期报告逾期未报", ReportEvent),
@@ -475,9 +475,9 @@ def award_step(db: Session, award: Award, step: str, note: str = "", amount: Dec
     version = db.get(PolicyVersion, award.policy_version_id)
     pol = db.get(IncentivePolicy, version.policy_id) if version else None
 
-    def payload(reader: Principal) -> AwardStep:
+    def payload(reader: Principal) -> AwardStepEvent:
         redact = _view(db, reader, project).redact if project is not None else str
-        return AwardStep(
+        return AwardStepEvent(
             award=AwardRef(
                 id=award.id,
                 status=award.status.value,

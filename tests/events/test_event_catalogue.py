@@ -317,7 +317,9 @@ def test_funds_entered_confirmed_rejected_and_reversed_are_announced(db: Session
         db, clerk, world.secret.id, FundsCreate(arrived_on=TODAY, amount=Decimal(80), source=FundsSource.foreign)
     )
     db.commit()
-    projects.review_funds(db, bureau, entered.id, FundsReview(version=entered.version, decision="confirm"))
+    projects.review_funds(
+        db, bureau, entered.id, FundsReview(version=entered.version, decision="confirm", vouchers_checked=True)
+    )
     projects.review_funds(
         db, bureau, foreign.id, FundsReview(version=foreign.version, decision="reject", note="回单不清")
     )

@@ -18,7 +18,7 @@ from app.models.investor import INVESTOR_TYPE_LABELS, InvestorType
 from app.models.lead import CHANNEL_LABELS, Channel, DuplicateStatus, LeadStatus
 from app.models.project import Project
 from app.principal import Principal
-from app.routers.pages import unit_search
+from app.routers.pages import investor_pick, unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import translate_errors, validate_form
 from app.schemas.leads import (
@@ -536,11 +536,8 @@ def registry_investor_lookup(
     request: Request, db: DbSession, principal: PagePrincipal, investor_name: str = Query("", max_length=200)
 ) -> Response:
     """As the user types the investor's name: the catalogue's records to choose from."""
-    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
-    return render(
-        request,
-        "components/investor_suggestions.html",
-        {"suggestions": suggestions, "pick_url": "/registry/investor", "page_url": "/registry"},
+    return investor_pick.suggestions(
+        request, db, principal, investor_name, pick_url="/registry/investor", page_url="/registry"
     )
 
 
@@ -631,21 +628,8 @@ def registry_register(request: Request, db: DbSession, principal: PagePrincipal,
 
 def _registration_input(db: DbSession, principal: Principal, form: FormData) -> RegisterProject:
     """The form as a RegisterProject, its investor chosen from the suggestions or named by typing (as on the
-    new-project form: the record with exactly that name, else a new one once confirmed, else asked)."""
-    data: dict[str, Any] = {k: v for k, v in form.multi_items() if k not in ("investor_name", "investor_new")}
-    if str(data.get("investor_id", "")).strip():
-        return validate_form(RegisterProject, data)
-    name = str(form.get("investor_name") or "")
-    create_new = form.get("investor_new") in ("on", "true", "1")
-    try:
-        data["investor_id"] = str(investors.resolve_typed(db, principal, name, create_new=create_new).id)
-    except Invalid as exc:
-        try:
-            validate_form(RegisterProject, data | {"investor_id": "1"})  # the other fields' problems, if any
-        except Invalid as others:
-            exc.errors.update({k: v for k, v in others.errors.items() if k != "investor_id"})
-        raise
-    return validate_form(RegisterProject, data)
+    new-project form)."""
+    return investor_pick.read_form(db, principal, form, RegisterProject, chosen=False)
 
 
 # --- the investor catalogue and natives ------------------------------------------------------

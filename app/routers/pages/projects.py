@@ -37,7 +37,7 @@ from app.models.project import (
 )
 from app.models.user import Role
 from app.principal import Principal
-from app.routers.pages import unit_search
+from app.routers.pages import investor_pick, unit_search
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import validate_form
 from app.schemas.projects import (
@@ -370,11 +370,8 @@ def project_investor_lookup(
     request: Request, db: DbSession, principal: PagePrincipal, investor_name: str = Query("", max_length=200)
 ) -> Response:
     """As the user types the investor's name: the catalogue's records to choose from (as on the lead form)."""
-    suggestions = investors.search(db, principal, investor_name, limit=6)[0] if len(investor_name.strip()) >= 2 else []
-    return render(
-        request,
-        "components/investor_suggestions.html",
-        {"suggestions": suggestions, "pick_url": "/projects/new/investor", "page_url": "/projects/new"},
+    return investor_pick.suggestions(
+        request, db, principal, investor_name, pick_url="/projects/new/investor", page_url="/projects/new"
     )
 
 
@@ -448,28 +445,10 @@ def project_create(
     return guard.finish(go(request, f"/projects/{project.id}"))
 
 
-INVESTOR_TEXT = ("investor_name", "investor_new")
-"""The form's investor, as typed: the name, and the box that confirms a new catalogue record."""
-
-
 def _project_input(db: DbSession, principal: Principal, form: FormData) -> ProjectCreate:
-    """The form as a ProjectCreate, its investor named by typing: a chosen suggestion (investor_id), else
-    the record with exactly the typed name, else a new record once the user confirms it. Other fields'
-    errors are reported with the investor's; a 422 rolls back an investor created here."""
-    data: dict[str, Any] = {k: v for k, v in form.multi_items() if k not in INVESTOR_TEXT}
-    if data.get("lead_id") or str(data.get("investor_id", "")).strip():
-        return validate_form(ProjectCreate, data)
-    name = str(form.get("investor_name") or "")
-    create_new = form.get("investor_new") in ("on", "true", "1")
-    try:
-        data["investor_id"] = str(investors.resolve_typed(db, principal, name, create_new=create_new).id)
-    except Invalid as exc:
-        try:
-            validate_form(ProjectCreate, data | {"investor_id": "1"})  # the other fields' problems, if any
-        except Invalid as others:
-            exc.errors.update({k: v for k, v in others.errors.items() if k != "investor_id"})
-        raise
-    return validate_form(ProjectCreate, data)
+    """The form as a ProjectCreate: a project from a lead takes the lead's investor; otherwise the investor
+    is a chosen suggestion or named by typing."""
+    return investor_pick.read_form(db, principal, form, ProjectCreate, chosen=bool(form.get("lead_id")))
 
 
 @router.get("/projects/{project_id}/edit")

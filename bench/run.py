@@ -349,6 +349,20 @@ def start_lean(url: str, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the lean reference did not start")
 
 
+def same_answers(paths: list[str], headers: dict[str, str], limit: int = 50) -> str:
+    """Whether the lean reference answers the scenario's first paths as the service does (status
+    and body, byte for byte; tests/core/test_lean_reference.py checks more cases on its own data):
+    a ratio between different answers would mean nothing."""
+    checked = 0
+    with httpx.Client(timeout=120, headers=headers) as client:
+        for path in list(dict.fromkeys(paths))[:limit]:
+            ours, theirs = client.get(BASE + path), client.get(LEAN_BASE + path)
+            if (ours.status_code, ours.content) != (theirs.status_code, theirs.content):
+                return f"  ! the lean reference answers {path} differently: {theirs.status_code} {theirs.text[:200]!r}"
+            checked += 1
+    return f"  (the lean reference's answers equal the service's for {checked} requests)"
+
+
 def stop(server: subprocess.Popen[bytes]) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -495,7 +509,7 @@ def run(target: str, duration: int, connections: int, only: list[str], pg_databa
             flush=True,
         )
         baseline = 0.0
-        options = {"duration": duration, "connections": connections}
+        options: dict[str, Any] = {"duration": duration, "connections": connections}
         for name, paths, headers, method, body in scenarios:
             checked = preflight(paths, headers, method, body)
             r = measured(binary, server.pid, paths, headers, method=method, body=body, **options)
@@ -505,6 +519,7 @@ def run(target: str, duration: int, connections: int, only: list[str], pg_databa
             baseline = baseline or r["rps"]
             print(row(name, r, baseline, statuses(checked, r)) + judged(name, r), flush=True)
             if lean is not None and name in LEAN_SCENARIOS:
+                print(same_answers(paths, headers), flush=True)
                 checked = preflight(paths, headers, method, body, base=LEAN_BASE)
                 ref = measured(binary, lean.pid, paths, headers, base=LEAN_BASE, **options)
                 if "error" in ref:

@@ -20,7 +20,7 @@ Version = Annotated[int, Field(**INT_ID, description="读取时的 version；已
 ParamText = Annotated[str, Field(max_length=60, pattern=PLAIN_TEXT_PATTERN)]
 ParamNumber = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 ParamScalar = ParamText | Annotated[int, Field(ge=-(10**12), le=10**12)] | ParamNumber
-ParamKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+ParamKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]  # yuan_per_10k
 Params = Annotated[
     dict[ParamKey, ParamScalar | Annotated[list[dict[ParamKey, ParamScalar]], Field(max_length=20)]],
     Field(

@@ -78,6 +78,8 @@ _MESSAGES = {
     "missing": "此项必填",
     "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "不能超过 {max_length} 个字符",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
     "int_parsing": "请输入整数",
     "int_type": "请输入整数",
     "int_from_float": "请输入整数",

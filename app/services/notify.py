@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from app.models.ticket import (
 from app.models.unit import Unit
 from app.principal import Principal
 from app.services import events
+from app.services.common import check_version
 
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 30
@@ -38,6 +41,7 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 LEASE_SECONDS = 120
 ROBOT_PER_MINUTE = 20  # DingTalk and WeCom both take at most 20 messages a minute from one robot
 ROBOT_WINDOW = timedelta(seconds=60)
+MAX_EVENT_TYPES_TEXT = 500  # webhook_subscription.event_types: String(500)
 
 
 def to_users(db: Session, user_ids: Iterable[int | None], title: str, body: str = "", link: str = "") -> int:
@@ -86,24 +90,59 @@ def mark_read(db: Session, user_id: int, notification_id: int | None = None, lin
 
 # --- subscriptions (coordinator) -------------------------------------------------------------
 
+SUBSCRIPTION_NOT_FOUND = "找不到该订阅"
+
+
+def _check_url(url: str) -> str | None:
+    """Why the address cannot be posted to, or None."""
+    if len(url) > 500:
+        return "地址最多 500 个字符"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (a port that is no number raises here)
+    except ValueError:
+        return "地址格式不正确，应如 https://example.gov.cn/hooks"
+    if parts.scheme not in ("http", "https") or not url.startswith(("http://", "https://")):
+        return "地址须以 http:// 或 https:// 开头"
+    if not host or any(ch.isspace() for ch in url):
+        return "地址格式不正确，应如 https://example.gov.cn/hooks"
+    return None
+
+
+def _event_types(chosen: str | Sequence[str], errors: dict[str, str]) -> str:
+    try:
+        text = events.parse_types(chosen or "*")
+    except Invalid as exc:
+        errors.update(exc.errors)
+        return ""
+    if len(text) > MAX_EVENT_TYPES_TEXT:
+        errors["event_types"] = "选择的事件过多：请改选整类（如 ticket.*）或全部（*）"
+        return ""
+    return text
+
 
 def add_subscription(
     db: Session,
     principal: Principal,
     name: str,
     url: str,
-    secret: str,
-    event_types: str = "*",
+    secret: str | None,
+    event_types: str | Sequence[str] = "*",
     unit_id: int | None = None,
 ) -> WebhookSubscription:
     """Another system's endpoint, added by the coordinator: of no unit (it hears of every record, and sees no
-    confidential project's identity), or of one unit (it hears only of what that unit may read)."""
+    confidential project's identity), or of one unit (it hears only of what that unit may read). `secret`
+    None: the platform makes one (the caller shows it this once: it is never shown again, nor audited)."""
     from app import policy
 
     policy.ensure_coordinator(principal)
     errors = {}
-    if not url.startswith(("http://", "https://")) or len(url) > 500:
-        errors["url"] = "地址须以 http:// 或 https:// 开头"
+    problem = _check_url(url)
+    if problem:
+        errors["url"] = problem
+    if secret is None:
+        secret = secrets.token_urlsafe(32)
     if len(secret) < 16:
         errors["secret"] = "签名密钥至少 16 个字符"
     elif len(secret) > 100:
@@ -112,11 +151,7 @@ def add_subscription(
         errors["name"] = "名称 2–100 个字"
     if unit_id is not None and (unit_id < 1 or db.get(Unit, unit_id) is None):
         errors["unit_id"] = "单位不存在"
-    try:
-        chosen = events.parse_types(event_types or "*")
-    except Invalid as exc:
-        errors.update(exc.errors)
-        chosen = ""
+    chosen = _event_types(event_types, errors)
     if errors:
         raise Invalid(errors)
     sub = WebhookSubscription(name=name, url=url, secret=secret, event_types=chosen, unit_id=unit_id)
@@ -127,6 +162,14 @@ def add_subscription(
 
 def subscriptions(db: Session) -> Sequence[WebhookSubscription]:
     return db.execute(select(WebhookSubscription).order_by(WebhookSubscription.id)).scalars().all()
+
+
+def list_subscriptions(db: Session, principal: Principal) -> Sequence[WebhookSubscription]:
+    """Every subscription, for the coordinator (the page and the API alike)."""
+    from app import policy
+
+    policy.ensure_coordinator(principal)
+    return subscriptions(db)
 
 
 def delivery_log(db: Session, limit: int = 100) -> list[Any]:
@@ -142,14 +185,45 @@ def delivery_log(db: Session, limit: int = 100) -> list[Any]:
     )
 
 
-def toggle_subscription(db: Session, principal: Principal, sub_id: int, active: bool) -> None:
+def _subscription_for_write(db: Session, principal: Principal, sub_id: int) -> WebhookSubscription:
     from app import policy
 
     policy.ensure_coordinator(principal)
     sub = db.get(WebhookSubscription, sub_id)
     if sub is None:
-        raise NotFound("找不到该订阅")
+        raise NotFound(SUBSCRIPTION_NOT_FOUND)
+    return sub
+
+
+def toggle_subscription(db: Session, principal: Principal, sub_id: int, active: bool) -> None:
+    """The page's switch: enable or disable (no version: the switch sets the state it shows)."""
+    sub = _subscription_for_write(db, principal, sub_id)
     sub.is_active = active
+    db.flush()
+
+
+def update_subscription(
+    db: Session,
+    principal: Principal,
+    sub_id: int,
+    version: int,
+    *,
+    is_active: bool | None = None,
+    event_types: Sequence[str] | None = None,
+) -> WebhookSubscription:
+    """Enable or disable a subscription, or change the event types it hears of (a stale version: 409)."""
+    sub = _subscription_for_write(db, principal, sub_id)
+    check_version(db, sub, version)
+    if event_types is not None:
+        errors: dict[str, str] = {}
+        chosen = _event_types(event_types, errors)
+        if errors:
+            raise Invalid(errors)
+        sub.event_types = chosen
+    if is_active is not None:
+        sub.is_active = is_active
+    db.flush()
+    return sub
 
 
 # --- delivery (the worker) -------------------------------------------------------------------

@@ -243,6 +243,24 @@ def test_the_bureau_creates_a_policy_and_versions_it_over_the_api(db, client, wo
     )
 
 
+def test_a_per_funds_policy_takes_its_documented_parameter_over_the_api(db, client, world):
+    """The rule's parameter as documented, digits and all: yuan_per_10k (元 per 万元 of confirmed funds)."""
+    body = {
+        "name": "到位资金奖励（2026 版）",
+        "kind": "per_funds",
+        "effective_from": "2026-01-01",
+        "params": {"yuan_per_10k": "600"},
+        "recipients": ["unit"],
+    }
+    created = client.post("/api/v1/policies", json=body, headers=bearer(world.coordinator))
+    assert created.status_code == 201, created.text
+    assert created.json()["versions"][0]["params"] == {"yuan_per_10k": "600"}
+    shouting = body | {"name": "另一项奖励", "params": {"Yuan_per_10k": "600"}}
+    assert field_of(client.post("/api/v1/policies", json=shouting, headers=bearer(world.coordinator))).startswith(
+        "params"
+    )
+
+
 # --- the project's agreement and credit --------------------------------------------------------
 
 

@@ -24,8 +24,6 @@ PENDING = {
     "POST /activities/{kind}",
     "POST /admin/calendar",
     "POST /admin/settings",
-    "POST /admin/webhooks",
-    "POST /admin/webhooks/{sub_id}/toggle",
     "POST /bulletins/{kind}/{year}/{number}/publish",
     "POST /campaigns",
     "POST /reports/cadence",

@@ -21,6 +21,7 @@ from app.routers.api import (
     tokens,
     units,
     users,
+    webhooks,
 )
 from app.routing import IndexedRouter
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
@@ -71,3 +72,4 @@ api_router.include_router(awards.router)
 api_router.include_router(performance.router)
 api_router.include_router(changes.router)
 api_router.include_router(robots.router)
+api_router.include_router(webhooks.router)

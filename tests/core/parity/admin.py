@@ -15,4 +15,6 @@ PARITY: dict[str, str] = {
     "POST /admin/users/{user_id}/password": "POST /api/v1/users/{user_id}/password",
     "POST /admin/users/{user_id}/unlock": "POST /api/v1/users/{user_id}/unlock",
     "POST /admin/lost-reasons": "POST /api/v1/lost-reasons",
+    "POST /admin/webhooks": "POST /api/v1/webhooks",
+    "POST /admin/webhooks/{sub_id}/toggle": "PATCH /api/v1/webhooks/{sub_id}",
 }

@@ -1,0 +1,375 @@
+"""Every API write refuses the callers it must, and a refusal changes nothing (issue 17: "each operation has
+API tests including a unit token refused where it is not allowed and a coordinator token without the scope
+refused").
+
+The operations are enumerated from the application (every POST/PUT/PATCH/DELETE under /api/v1, and the
+Open311 writes), so a new one is swept by default. Each is sent, with its path's ids naming real rows:
+
+1. by a coordinator's token holding every scope but the one of the operation's area (app.scopes.area_of):
+   403 scope_missing;
+2. by a reader's token: 403;
+3. when a unit's staff may not do it at all (UNIT_REFUSED: reviewing funds, judging leads, deciding
+   duplicates and registry disputes, the award fund, policies, agreements, credit and the bureau's award
+   steps, clearing warnings, routing tickets, units, people, tokens, categories, lost reasons, webhooks),
+   by town A's staff token holding every scope, with a valid body about town A's own rows: 403, so it is
+   the role that refuses, not the scope, the object or the input.
+
+and nothing in the database changes (every table's rows, the audit trail but its permission denials).
+Every operation is classified: UNIT_REFUSED with its sample body, or UNIT_ALLOWED saying why a unit may
+(its own rows; the object rules are tested with each area). One not classified fails the test by name, so
+an operation added later has to be placed. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
+from app.models.base import utcnow
+from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
+from app.models.robot import Robot, RobotKind
+from app.models.ticket import WebhookSubscription
+from app.models.unit import Unit, UnitKind
+from app.models.user import ApiToken
+from app.scopes import SCOPES, TokenRole, area_of
+from app.services.security import sha256_hex
+from tests.awards.factories import make_policy
+from tests.core.test_refusal_rollback import changed, snapshot, write_routes
+from tests.factories import bearer, make_token, make_unit, make_user
+from tests.leads.factories import make_investor, make_lead
+from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.tickets.factories import make_category, make_ticket
+
+YEAR = date.today().year
+
+
+def api_writes(app: FastAPI) -> list[str]:
+    """ "METHOD path" of every write of the API and of Open311, as the application declares it."""
+    return [f"{m} {p}" for m, p in write_routes(app) if p.startswith(("/api/", "/open311/"))]
+
+
+NOT_WRITES = {
+    "POST /api/v1/leads/check-duplicates": "a query sent by POST (the entry form's live check): it needs only read",
+}
+
+
+@dataclass
+class Rows:
+    """Town A's rows (the unit token's own, so that only the role can refuse it), and the bureau's."""
+
+    town_a: Unit
+    town_b: Unit
+    ids: dict[str, int]
+
+
+# --- what a unit's staff may not do at all: a valid body about town A's own rows -------------------
+
+Body = Callable[[Rows], Any]
+
+UNIT_REFUSED: dict[str, Body] = {
+    "PUT /api/v1/award-budget/{year}": lambda r: {"total": "800000", "note": "年度招商奖励资金", "version": 0},
+    "POST /api/v1/awards/{award_id}/steps": lambda r: {
+        "step": "verify",
+        "version": 1,
+        "note": "已核对到位资金凭证与开工证明",
+    },
+    "POST /api/v1/duplicates/{pair_id}/decision": lambda r: {
+        "version": 1,
+        "decision": "经核实为不同项目，不作重复处理",
+        "dismiss": True,
+    },
+    "POST /api/v1/leads/{lead_id}/judge": lambda r: {"version": 1, "status": "valid", "reason": "客商已实地考察"},
+    "POST /api/v1/lost-reasons": lambda r: {"name": "企业资金链断裂"},
+    "POST /api/v1/policies": lambda r: {
+        "name": "固定资产投资千分比奖励",
+        "kind": "per_mille",
+        "document_no": "青政发〔2026〕8号",
+        "effective_from": f"{YEAR}-01-01",
+        "params": {"bands": [{"from_wan": "5000", "permille": "1.5"}]},
+        "recipients": ["unit", "introducer"],
+    },
+    "POST /api/v1/policies/{policy_id}/versions": lambda r: {
+        "version": 1,
+        "effective_from": f"{YEAR}-07-01",
+        "params": {"yuan_per_10k": "600"},
+        "recipients": ["unit"],
+    },
+    "PUT /api/v1/projects/{project_id}/agreement": lambda r: {
+        "state": "maintenance",
+        "reason": "已签订奖励协议，进入维护期",
+        "version": 0,
+    },
+    "POST /api/v1/projects/{project_id}/anomalies/{anomaly_id}/clear": lambda r: {
+        "reason": "经核实，确为同日取得各项手续",
+        "version": 1,
+    },
+    "PUT /api/v1/projects/{project_id}/credit": lambda r: {
+        "parts": [{"party": "unit", "name": "城关镇", "share": 100, "unit_id": r.town_a.id}]
+    },
+    "POST /api/v1/projects/{project_id}/funds/{funds_id}/review": lambda r: {
+        "version": 1,
+        "decision": "confirm",
+        "note": "银行进账单已核",
+        "vouchers_checked": True,
+    },
+    "POST /api/v1/registry/claims/{claim_id}/decision": lambda r: {
+        "version": 1,
+        "winner_unit_id": r.town_a.id,
+        "reason": "城关镇先行接洽，证据充分",
+    },
+    "PATCH /api/v1/ticket-categories/{category_id}": lambda r: {"version": 1, "default_days": 5},
+    "POST /api/v1/tickets/requests/{request_id}/route": lambda r: {
+        "version": 1,
+        "handling_unit_id": r.town_a.id,
+        "due_days": 10,
+        "note": "请尽快协调办理",
+    },
+    "POST /api/v1/tokens": lambda r: {"name": "城关镇自建系统", "read_only": True},
+    "POST /api/v1/tokens/{token_id}/revoke": lambda r: None,
+    "POST /api/v1/units": lambda r: {"name": "县经济开发区管委会", "kind": "zone"},
+    "PATCH /api/v1/units/{unit_id}": lambda r: {"version": 1, "name": "城关镇人民政府（新）"},
+    "POST /api/v1/users": lambda r: {
+        "username": "cgz_new_clerk",
+        "display_name": "新同事",
+        "unit_id": r.town_a.id,
+        "role": "unit_staff",
+        "initial_password": "Init#Start-2026-kw",
+    },
+    "PATCH /api/v1/users/{user_id}": lambda r: {"version": 1, "display_name": "改过的姓名"},
+    "POST /api/v1/users/{user_id}/password": lambda r: {"new_password": "Api#Reset-2026-qz"},
+    "POST /api/v1/users/{user_id}/unlock": lambda r: {},
+    "POST /api/v1/webhooks": lambda r: {"name": "城关镇项目服务系统", "url": "https://cgz.example.gov.cn/hooks"},
+    "PATCH /api/v1/webhooks/{sub_id}": lambda r: {"version": 1, "is_active": False},
+}
+"""Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
+
+UNIT_ALLOWED: dict[str, str] = {
+    "POST /api/v1/awards": "the applicant unit proposes its own project's award (the bureau verifies it)",
+    "POST /api/v1/investors": "a unit adds the investors it deals with",
+    "PATCH /api/v1/investors/{investor_id}": "the unit that added an investor keeps it",
+    "POST /api/v1/leads": "a unit reports its leads",
+    "PATCH /api/v1/leads/{lead_id}": "a unit edits its own lead while pending",
+    "POST /api/v1/natives": "natives are a unit's own contacts (the bureau may not add them)",
+    "POST /api/v1/projects": "a unit enters its projects",
+    "POST /api/v1/projects/import": "a unit imports its own ledger",
+    "PATCH /api/v1/projects/{project_id}": "a unit edits its own project",
+    "POST /api/v1/projects/{project_id}/attachments": "a unit files its project's evidence",
+    "POST /api/v1/projects/{project_id}/funds": "a unit enters its project's funds (the bureau confirms them)",
+    "POST /api/v1/projects/{project_id}/funds/{funds_id}/reverse": "a unit corrects its confirmed funds by reversal",
+    "POST /api/v1/projects/{project_id}/introducers": "a unit registers its project's introducer (on today's date)",
+    "POST /api/v1/projects/{project_id}/progress": "a unit reports its project's progress",
+    "POST /api/v1/projects/{project_id}/stage": "a unit moves its project along the stage line",
+    "POST /api/v1/registry": "a unit registers (首报首谈) its own project",
+    "POST /api/v1/reports": "a unit submits its periodic reports",
+    "POST /api/v1/robots": "a unit keeps its chat group's robots",
+    "PATCH /api/v1/robots/{robot_id}": "a unit keeps its chat group's robots",
+    "DELETE /api/v1/robots/{robot_id}": "a unit keeps its chat group's robots",
+    "POST /api/v1/robots/{robot_id}/test": "a unit keeps its chat group's robots",
+    "POST /api/v1/tickets/requests": "a unit reports a problem it met",
+    "POST /api/v1/tickets/requests/{request_id}/actions": "the handling and reporting units act on their tickets",
+    "PATCH /api/v1/units/{unit_id}/contact": "a unit keeps its own head and contact details",
+    "POST /open311/v2/requests.{fmt}": "a unit reports a problem (Open311), as over /api/v1/tickets",
+}
+
+
+# --- the rows and the tokens ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def rows(db: Session) -> Rows:
+    n = uuid.uuid4().hex[:6]
+    make_unit(db, name=f"县招商局{n}", kind=UnitKind.department, tier=1)
+    town_a = make_unit(db, name=f"城关镇{n}", short_name="城关镇")
+    town_b = make_unit(db, name=f"青石镇{n}", short_name="青石镇")
+    clerk = make_user(db, town_a)
+    project = make_project(db, town_a)
+    funds = make_funds(db, project)
+    anomaly = make_anomaly(db, project)
+    investor = make_investor(db)
+    lead = make_lead(db, town_a, investor)
+    earlier = make_lead(db, town_b, investor, lead_date=date.today() - timedelta(days=20))
+    pair = DuplicatePair(lead_id=lead.id, earlier_lead_id=earlier.id, reasons="name")
+    entry = RegistryEntry(
+        investor_id=investor.id,
+        project_name=f"{investor.name}投资项目",
+        intended_investment=Decimal(60000),
+        holder_unit_id=town_b.id,
+        registered_at=utcnow() - timedelta(days=3),
+    )
+    db.add_all([pair, entry])
+    db.flush()
+    claim = RegistryClaim(
+        entry_id=entry.id, claimant_unit_id=town_a.id, claimed_at=utcnow(), statement="城关镇先行接洽"
+    )
+    policy = make_policy(db, PolicyKind.per_funds, {"yuan_per_10k": "500"}, recipients=["unit"])
+    version_id = db.execute(select(PolicyVersion.id).where(PolicyVersion.policy_id == policy.id)).scalar_one()
+    award = Award(
+        policy_version_id=version_id,
+        project_id=project.id,
+        applicant_unit_id=town_a.id,
+        recipient_type=RecipientType.unit,
+        recipient_name=town_a.name,
+        recipient_unit_id=town_a.id,
+        budget_year=YEAR,
+        calculation="到位资金 100 万元 × 500 元/万元",
+        amount=Decimal(50000),
+    )
+    category = make_category(db)
+    ticket = make_ticket(db, town_a, category)
+    robot = Robot(
+        unit_id=town_a.id,
+        kind=RobotKind.wecom,
+        name="城关镇工作群",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=sweepkey0001",
+        event_types="*",
+    )
+    subscription = WebhookSubscription(
+        name="省招商引资平台", url="https://zsyz.example.gov.cn/hooks", secret="s" * 32, event_types="*"
+    )
+    db.add_all([claim, award, robot, subscription])
+    own_token = make_token(db, town_a, read_only=True)
+    db.commit()
+    token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
+    ids = {
+        "year": YEAR,
+        "award_id": award.id,
+        "pair_id": pair.id,
+        "investor_id": investor.id,
+        "lead_id": lead.id,
+        "policy_id": policy.id,
+        "project_id": project.id,
+        "anomaly_id": anomaly.id,
+        "funds_id": funds.id,
+        "claim_id": claim.id,
+        "robot_id": robot.id,
+        "category_id": category.id,
+        "request_id": ticket.id,
+        "token_id": token_id,
+        "unit_id": town_a.id,
+        "user_id": clerk.id,
+        "sub_id": subscription.id,
+    }
+    return Rows(town_a, town_b, ids)
+
+
+def fill(path: str, rows: Rows) -> str:
+    out = path.replace("{fmt}", "json")
+    for name, value in rows.ids.items():
+        out = out.replace("{" + name + "}", str(value))
+    assert "{" not in out, f"give {path}'s path parameters a row in `rows`"
+    return out
+
+
+def send(client: TestClient, operation: str, rows: Rows, headers: dict[str, str], body: Any = None) -> Any:
+    method, path = operation.split(" ", 1)
+    headers = headers | {"Idempotency-Key": f"sweep-{uuid.uuid4().hex[:12]}"}
+    return client.request(method, fill(path, rows), json=body, headers=headers)
+
+
+def sweep(db: Session, operations: list[str], attempt: Callable[[str], str | None]) -> list[str]:
+    """Run `attempt` on each operation (it answers what was wrong, if anything); any change to the database
+    is a failure too, named by the operation that made it."""
+    failures: list[str] = []
+    before = snapshot(db)
+    for operation in operations:
+        problem = attempt(operation)
+        if problem:
+            failures.append(f"{operation}: {problem}")
+        after = snapshot(db)
+        if changed(before, after):
+            failures.append(f"{operation}: changed {changed(before, after)}")
+            before = after
+    return failures
+
+
+def text_of(response: Any) -> str:
+    return f"{response.status_code} {response.text[:200]}"
+
+
+# --- the classification --------------------------------------------------------------------------
+
+
+def test_every_api_write_is_classified_for_a_units_staff(app: FastAPI) -> None:
+    operations = set(api_writes(app))
+    assert len(operations) > 40, operations  # the walk found the API
+    unclassified = sorted(operations - UNIT_REFUSED.keys() - UNIT_ALLOWED.keys() - NOT_WRITES.keys())
+    assert unclassified == [], (
+        "classify these API writes in tests/core/test_api_refusal_sweep.py: UNIT_REFUSED (with a valid sample "
+        "body) when a unit's staff may not do them, else UNIT_ALLOWED with why"
+    )
+    assert not (UNIT_REFUSED.keys() & UNIT_ALLOWED.keys())
+    stale = sorted((UNIT_REFUSED.keys() | UNIT_ALLOWED.keys() | NOT_WRITES.keys()) - operations)
+    assert stale == [], "these operations no longer exist"
+
+
+# --- the sweeps ----------------------------------------------------------------------------------
+
+
+def test_a_coordinator_token_without_the_operations_scope_is_refused(
+    app: FastAPI, db: Session, client: TestClient, rows: Rows
+) -> None:
+    bureau = make_unit(db, kind=UnitKind.department, tier=1)
+    lacking = {
+        area: bearer(make_token(db, bureau, role=TokenRole.coordinator, scopes=[s for s in SCOPES if s != area]))
+        for area in SCOPES
+        if area != "read"
+    }
+    db.commit()
+    operations = [op for op in api_writes(app) if op not in NOT_WRITES]
+
+    def attempt(operation: str) -> str | None:
+        method, path = operation.split(" ", 1)
+        area = area_of(method, fill(path, rows))
+        if area is None or area == "read":
+            return f"in no write area ({area})"
+        response = send(client, operation, rows, lacking[area])
+        if response.status_code != 403:
+            return text_of(response)
+        if path.startswith("/api/") and response.json().get("code") != "scope_missing":
+            return f"403 but not scope_missing: {response.text[:200]}"
+        if SCOPES[area] not in response.text:
+            return f"the refusal does not name the scope {SCOPES[area]}: {response.text[:200]}"
+        return None
+
+    assert sweep(db, operations, attempt) == []
+
+
+def test_a_readers_token_is_refused_every_write(app: FastAPI, db: Session, client: TestClient, rows: Rows) -> None:
+    reader = bearer(make_token(db, None, role=TokenRole.reader))
+    db.commit()
+    operations = [op for op in api_writes(app) if op not in NOT_WRITES]
+
+    def attempt(operation: str) -> str | None:
+        response = send(client, operation, rows, reader, UNIT_REFUSED.get(operation, lambda r: {})(rows))
+        return None if response.status_code == 403 else text_of(response)
+
+    assert sweep(db, operations, attempt) == []
+
+
+def test_a_units_token_with_the_scope_is_refused_what_only_the_bureau_does(
+    app: FastAPI, db: Session, client: TestClient, rows: Rows
+) -> None:
+    # every scope, even those a unit's token is never issued (funds_review, targets): the role still refuses
+    staff = bearer(make_token(db, rows.town_a, role=TokenRole.unit_staff, scopes=list(SCOPES)))
+    db.commit()
+    operations = [op for op in api_writes(app) if op in UNIT_REFUSED]
+    assert len(operations) == len(UNIT_REFUSED)
+
+    def attempt(operation: str) -> str | None:
+        response = send(client, operation, rows, staff, UNIT_REFUSED[operation](rows))
+        if response.status_code != 403 or response.json().get("code") != "forbidden":
+            return text_of(response)
+        return None
+
+    assert sweep(db, operations, attempt) == []

@@ -15,4 +15,6 @@ PARITY: dict[str, str] = {
     "POST /admin/users/{user_id}/password": "POST /api/v1/users/{user_id}/password",
     "POST /admin/users/{user_id}/unlock": "POST /api/v1/users/{user_id}/unlock",
     "POST /admin/lost-reasons": "POST /api/v1/lost-reasons",
+    "POST /admin/settings": "PATCH /api/v1/settings",
+    "POST /admin/calendar": "PUT /api/v1/calendar/{day}",  # a day's removal: DELETE /api/v1/calendar/{day}
 }

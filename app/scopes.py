@@ -65,6 +65,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(projects/\d+/funds/\d+/review|funds)(/|$)", "funds_review"),
         ("*", r"^/projects/\d+/(agreement|credit)(/|$)", "awards"),
         ("*", r"^/projects(/|$)", "projects"),
+        ("*", r"^/activities(/|$)", "projects"),  # a unit's promotion work: trips, receptions, events, trade
         ("*", r"^/tickets(/|$)", "tickets"),
         ("*", r"^/open311/", "tickets"),  # Open311 GeoReport v2 (its own path, beside /api/v1)
         ("*", r"^/(awards|policies|award-budget)(/|$)", "awards"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,14 @@ def _storable_moment(value: datetime) -> datetime:
 
 Moment = Annotated[datetime, AfterValidator(_storable_moment)]
 """A datetime input (query or body) that a query or a row can use without overflowing."""
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+Day = Annotated[
+    date,
+    Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"formatMinimum": "2000-01-01", "formatMaximum": "2100-12-31"}),
+]
+"""A date input within 2000-01-01..2100-12-31 (the range every record's dates keep to)."""
 
 
 class InputModel(BaseModel):

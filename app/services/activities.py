@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import Project
 from app.principal import Principal
 from app.services import projects as project_service
+from app.services.common import check_version
 
 
 def _unit(principal: Principal) -> int:
@@ -25,9 +26,17 @@ def _unit(principal: Principal) -> int:
     return principal.unit_id
 
 
+FIRST_DAY = date(2000, 1, 1)
+
+KINDS = {"trip": "外出招商", "reception": "接待客商", "event": "推介活动", "trade": "外贸进出口"}
+"""The activities a unit records (the page's forms and the API's POST /activities/{kind})."""
+
+
 def _past(day: date, field: str) -> None:
     if day > date.today():
         raise Invalid({field: "日期不能晚于今天"})
+    if day < FIRST_DAY:
+        raise Invalid({field: "日期不能早于 2000 年"})
 
 
 def add_trip(
@@ -115,16 +124,26 @@ def chosen_projects(db: Session, principal: Principal, ids: Sequence[int]) -> li
     return [(p.id, project_service.display_name(principal, p)) for p in rows if project_service.can_read(principal, p)]
 
 
-def set_trade(db: Session, principal: Principal, month: date, amount_usd: Decimal) -> TradeEntry:
+def set_trade(
+    db: Session, principal: Principal, month: date, amount_usd: Decimal, *, version: int | None = None
+) -> TradeEntry:
+    """The unit's foreign trade of a month (万美元), replacing what the month held. `version`, when given,
+    is the month's entry as read (0: none yet); another's change since is a 409."""
     unit_id = _unit(principal)
     month = month.replace(day=1)
     if month > date.today():
         raise Invalid({"month": "月份不能晚于本月"})
+    if month < FIRST_DAY:
+        raise Invalid({"month": "月份不能早于 2000 年"})
     if amount_usd < 0 or amount_usd > Decimal("1e10"):
         raise Invalid({"amount_usd": "金额超出范围"})
     row = db.execute(
         select(TradeEntry).where(TradeEntry.unit_id == unit_id, TradeEntry.month == month)
     ).scalar_one_or_none()
+    if version is not None and (row.version if row is not None else 0) != version:
+        if row is None:
+            raise Conflict(details={"current_version": 0, "your_version": version, "changes": []})
+        check_version(db, row, version)
     if row is None:
         row = TradeEntry(unit_id=unit_id, month=month, amount_usd=amount_usd)
         db.add(row)
@@ -134,14 +153,19 @@ def set_trade(db: Session, principal: Principal, month: date, amount_usd: Decima
     return row
 
 
-def recent(db: Session, principal: Principal, limit: int = 30) -> dict[str, list[Any]]:
+def recent(db: Session, principal: Principal, limit: int = 30, unit_id: int | None = None) -> dict[str, list[Any]]:
+    """The latest of each kind of activity: the principal's unit's, or (for whoever reads every unit)
+    all units' or the given unit's."""
     scope = policy.unit_filter(principal)
+    if unit_id is not None and scope is not None and unit_id != scope:
+        raise policy.DeniedForbidden("只能查看本单位的活动")
+    scope = unit_id if unit_id is not None else scope
 
     def rows(model: Any, order: Any) -> list[Any]:
         stmt = select(model)
         if scope is not None:
             stmt = stmt.where(model.unit_id == scope)
-        return list(db.execute(stmt.order_by(order.desc()).limit(limit)).scalars())
+        return list(db.execute(stmt.order_by(order.desc(), model.id.desc()).limit(limit)).scalars())
 
     return {
         "trips": rows(Trip, Trip.started_on),
@@ -149,3 +173,16 @@ def recent(db: Session, principal: Principal, limit: int = 30) -> dict[str, list
         "events": rows(PromotionEvent, PromotionEvent.held_on),
         "trade": rows(TradeEntry, TradeEntry.month),
     }
+
+
+def event_projects(db: Session, event_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The projects signed at each event, by event."""
+    linked: dict[int, list[int]] = {event_id: [] for event_id in event_ids}
+    if event_ids:
+        for event_id, project_id in db.execute(
+            select(EventProject.event_id, EventProject.project_id)
+            .where(EventProject.event_id.in_(list(event_ids)))
+            .order_by(EventProject.id)
+        ):
+            linked[event_id].append(project_id)
+    return linked

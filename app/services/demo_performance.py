@@ -15,7 +15,7 @@ from app.models.project import Project
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import activities, months, performance
+from app.services import activities, months, performance, spot_checks
 
 TIER_TARGETS = {  # metric: (tier1, tier2, tier3, tier4)
     "projects_introduced": (6, 4, 2, 1),
@@ -149,7 +149,7 @@ def load(db: Session, today: date | None = None) -> bool:
             role=Role.supervisor, unit_id=supervisor.unit_id, label=supervisor.display_name, user_id=supervisor.id
         )
         last_quarter = months.add_months(months.quarter_start(today), -3)
-        check = performance.draw(
+        check = spot_checks.draw(
             db,
             checker,
             last_quarter,
@@ -159,7 +159,7 @@ def load(db: Session, today: date | None = None) -> bool:
         )
         for index, item in enumerate(check.items[:6]):
             ok = index != 2
-            performance.record_finding(
+            spot_checks.record_finding(
                 db,
                 checker,
                 check.id,

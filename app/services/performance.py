@@ -5,8 +5,6 @@ Percentages are computed from exact Decimal figures; they are rounded half-up on
 
 from __future__ import annotations
 
-import math
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,7 +15,7 @@ from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.models.base import utcnow
 from app.models.lead import Lead, LeadStatus
 from app.models.performance import (
@@ -25,7 +23,6 @@ from app.models.performance import (
     ExpectedShare,
     RankingScheme,
     ReportCadence,
-    SpotCheck,
     SpotFinding,
     Target,
     UnitReport,
@@ -37,10 +34,9 @@ from app.models.user import User
 from app.principal import Principal
 from app.services import app_settings, events, metrics, projects
 
-app_settings.DEFAULTS.update({"yellow_card_percent": "70", "spot_check_percent": "30"})
-app_settings.LABELS.update(
-    {"yellow_card_percent": "低于时序进度的多少（%）亮黄牌", "spot_check_percent": "督查抽查比例（%）"}
-)
+app_settings.DEFAULTS.update({"yellow_card_percent": "70"})
+app_settings.LABELS.update({"yellow_card_percent": "低于时序进度的多少（%）亮黄牌"})
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
@@ -1215,115 +1211,6 @@ def report_status(db: Session, cadence: str, start: date, today: date | None = N
             state = "late" if report.submitted_at.date() > due else "on_time"
         rows.append({"unit": unit, "report": report, "state": state, "due": due})
     return rows
-
-
-# --- spot-checks -----------------------------------------------------------------------------
-
-
-def population(db: Session, start: date, end: date) -> list[dict[str, Any]]:
-    """The reported items of a period: confirmed funds arrivals, projects signed and projects started."""
-    items = [
-        {"kind": "funds_arrival", "id": r[0], "unit_id": r[1]}
-        for r in db.execute(
-            select(FundsArrival.id, Project.responsible_unit_id)
-            .join(Project, Project.id == FundsArrival.project_id)
-            .where(
-                FundsArrival.status == FundsStatus.confirmed,
-                FundsArrival.arrived_on >= start,
-                FundsArrival.arrived_on <= end,
-            )
-        ).all()
-    ]
-    items += [
-        {"kind": "project_signed", "id": r[0], "unit_id": r[1]}
-        for r in db.execute(
-            select(Project.id, Project.introducing_unit_id).where(Project.signed_on >= start, Project.signed_on <= end)
-        ).all()
-    ]
-    items += [
-        {"kind": "project_started", "id": r[0], "unit_id": r[1]}
-        for r in db.execute(
-            select(Project.id, Project.responsible_unit_id).where(
-                Project.started_on >= start, Project.started_on <= end
-            )
-        ).all()
-    ]
-    return sorted(items, key=lambda i: (i["kind"], i["id"]))
-
-
-def draw_sample(items: list[dict[str, Any]], fraction: Decimal, seed: int) -> list[dict[str, Any]]:
-    """The same seed over the same population always draws the same sample."""
-    k = min(len(items), math.ceil(len(items) * fraction / HUNDRED))
-    return sorted(random.Random(seed).sample(items, k), key=lambda i: (i["kind"], i["id"]))
-
-
-def draw(
-    db: Session, principal: Principal, start: date, end: date, fraction: Decimal | None = None, seed: int | None = None
-) -> SpotCheck:
-    if principal.read_only or principal.role.value not in ("supervisor", "coordinator"):
-        raise policy.DeniedForbidden("抽查由督查室组织")
-    if end < start:
-        raise Invalid({"period_end": "截止日期不能早于开始日期"})
-    fraction = fraction if fraction is not None else app_settings.get_decimal(db, "spot_check_percent")
-    if not (0 < fraction <= 100):
-        raise Invalid({"fraction": "抽查比例须在 0–100 之间"})
-    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31 - 1)
-    items = population(db, start, end)
-    sample = draw_sample(items, fraction, seed)
-    check = SpotCheck(
-        period_start=start,
-        period_end=end,
-        seed=seed,
-        fraction=fraction,
-        population=len(items),
-        items=sample,
-        drawn_by_id=principal.user_id,
-    )
-    db.add(check)
-    db.flush()
-    return check
-
-
-def record_finding(
-    db: Session,
-    principal: Principal,
-    check_id: int,
-    kind: str,
-    item_id: int,
-    confirmed: bool,
-    discrepancy: Decimal | None,
-    note: str,
-) -> SpotFinding:
-    if principal.read_only or principal.role.value not in ("supervisor", "coordinator"):
-        raise policy.DeniedForbidden("抽查结果由督查室记录")
-    check = db.get(SpotCheck, check_id)
-    if check is None:
-        raise NotFound("找不到该抽查")
-    item = next((i for i in check.items if i["kind"] == kind and i["id"] == item_id), None)
-    if item is None:
-        raise Invalid({"item": "该条目不在本次抽样中"})
-    if not confirmed and not note.strip():
-        raise Invalid({"note": "发现不符须说明情况"})
-    row = db.execute(
-        select(SpotFinding).where(
-            SpotFinding.check_id == check_id, SpotFinding.kind == kind, SpotFinding.item_id == item_id
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        row = SpotFinding(
-            check_id=check_id,
-            kind=kind,
-            item_id=item_id,
-            unit_id=item.get("unit_id"),
-            confirmed=confirmed,
-            discrepancy=discrepancy,
-            note=note,
-        )
-        db.add(row)
-    else:
-        row.confirmed, row.discrepancy, row.note = confirmed, discrepancy, note
-    db.flush()
-    return row
 
 
 def active_projects_count(db: Session) -> int:

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import policy
+from app.errors import Invalid
 from app.models.ticket import CalendarDay
+from app.principal import Principal
 
 Calendar = Mapping[date, bool]  # day → is it a working day (only the exceptions are listed)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -104,3 +107,52 @@ DEMO_2026 = {
     date(2026, 9, 20): (True, "国庆节调休上班"),
     date(2026, 10, 10): (True, "国庆节调休上班"),
 }
+
+
+# --- the calendar the coordinator keeps ----------------------------------------------------------
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def calendar_days(db: Session, year: int) -> list[CalendarDay]:
+    """A year's exceptions: public holidays (off) and make-up working days (on), by date."""
+    return list(
+        db.execute(
+            select(CalendarDay)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            .order_by(CalendarDay.day)
+        ).scalars()
+    )
+
+
+def _calendar_day(principal: Principal, day: date) -> None:
+    policy.ensure_coordinator(principal)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid({"day": "日期须在 2000–2100 年之间"})
+
+
+def set_calendar_day(db: Session, principal: Principal, day: date, *, is_workday: bool, name: str) -> CalendarDay:
+    """Mark a day a public holiday (is_workday False) or a make-up working day (True), replacing what it was."""
+    _calendar_day(principal, day)
+    name = name.strip()
+    if len(name) > 40:
+        raise Invalid({"name": "不能超过 40 个字符"})
+    row = db.get(CalendarDay, day)
+    if row is None:
+        row = CalendarDay(day=day, is_workday=is_workday, name=name)
+        db.add(row)
+    else:
+        row.is_workday, row.name = is_workday, name
+    db.flush()
+    return row
+
+
+def remove_calendar_day(db: Session, principal: Principal, day: date) -> bool:
+    """The day back to its weekday's rule; False when it was no exception."""
+    _calendar_day(principal, day)
+    row = db.get(CalendarDay, day)
+    if row is None:
+        return False
+    db.delete(row)
+    db.flush()
+    return True

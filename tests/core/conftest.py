@@ -88,6 +88,7 @@ def world(db: Session) -> World:
         "robot_id": robot_b.id,
         "campaign_id": missing,
         "year": 2026,
+        "day": "2026-10-01",  # a day of the holiday calendar
         "fmt": "json",  # Open311: requests.{fmt}
         "number": 1,
     }

@@ -178,6 +178,7 @@ def build_world(db: Session) -> World:
         "code": "projects_introduced",
         "kind": "quarterly",
         "year": today.year,
+        "day": f"{today.year}-10-01",  # a day of the holiday calendar
         "fmt": "json",  # Open311 GeoReport v2: services.{fmt}, requests/{service_request_id}.{fmt}
         "service_request_id": ticket.id,
         "service_code": category.code,
@@ -412,7 +413,7 @@ def run_matrix(app: FastAPI, db: Session, world: World) -> tuple[dict[str, int],
 def _names_a_object(template: str) -> bool:
     """A path naming one of unit A's records (not a county-wide one: a policy, metric, bulletin...)."""
     return "{" in template and not any(
-        p in template for p in ("{policy_id}", "{code}", "{kind}", "{campaign_id}", "{category_id}")
+        p in template for p in ("{policy_id}", "{code}", "{kind}", "{campaign_id}", "{category_id}", "{day}")
     )
 
 

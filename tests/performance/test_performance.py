@@ -17,7 +17,7 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import bulletins, metrics, performance
+from app.services import bulletins, metrics, performance, spot_checks
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 
@@ -225,7 +225,7 @@ def test_false_figure_deducts_points(db):
     unit = make_unit(db, kind=UnitKind.town)
     p = project(db, unit.id, contract=1000, signed=date(YEAR, 5, 1))
     funds(db, p.id, "100", date(YEAR, 5, 2))
-    check = performance.draw(
+    check = spot_checks.draw(
         db,
         Principal(role=Role.supervisor, unit_id=None, label="督查"),
         date(YEAR, 5, 1),
@@ -234,7 +234,7 @@ def test_false_figure_deducts_points(db):
         seed=7,
     )
     item = next(i for i in check.items if i["unit_id"] == unit.id)
-    performance.record_finding(
+    spot_checks.record_finding(
         db,
         Principal(role=Role.supervisor, unit_id=None, label="督查"),
         check.id,
@@ -259,9 +259,9 @@ def test_same_seed_same_sample(db):
         p = project(db, unit.id, contract=1000 + i, signed=date(YEAR, 7, 1 + i))
         funds(db, p.id, "10", date(YEAR, 7, 2 + i))
     checker = Principal(role=Role.supervisor, unit_id=None, label="督查")
-    first = performance.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=424242)
-    second = performance.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=424242)
-    other = performance.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=1)
+    first = spot_checks.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=424242)
+    second = spot_checks.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=424242)
+    other = spot_checks.draw(db, checker, date(YEAR, 7, 1), date(YEAR, 7, 31), Decimal(30), seed=1)
     assert first.population >= 40
     assert len(first.items) == -(-first.population * 30 // 100)  # ceil(30%)
     assert first.items == second.items
@@ -271,7 +271,7 @@ def test_same_seed_same_sample(db):
 def test_unit_staff_cannot_draw_a_sample(db):
     unit = make_unit(db)
     with pytest.raises(Exception, match="抽查"):
-        performance.draw(
+        spot_checks.draw(
             db, Principal(role=Role.unit_staff, unit_id=unit.id, label="x"), date(YEAR, 1, 1), date(YEAR, 1, 31)
         )
 

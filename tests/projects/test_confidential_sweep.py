@@ -46,7 +46,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.tickets import TicketAction, TicketRoute
-from app.services import metrics, performance, tickets
+from app.services import metrics, spot_checks, tickets
 from tests.awards.factories import make_credit, make_policy, make_registration
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
@@ -208,7 +208,7 @@ def world(db: Session, files_dir: Any) -> World:
     tickets.escalate_overdue(db)  # unit B is told, by a title cut short
     # the supervisor's spot-check of the period's records, every one drawn
     supervising = Principal(role=Role.supervisor, unit_id=office.id, label="督查室", user_id=supervisor.id)
-    check = performance.draw(db, supervising, YEAR_START, TODAY, fraction=Decimal(100), seed=7)
+    check = spot_checks.draw(db, supervising, YEAR_START, TODAY, fraction=Decimal(100), seed=7)
     db.commit()
     return World(
         check.id,

@@ -6,6 +6,7 @@ from fastapi.security import HTTPBearer
 
 from app.deps import ApiPrincipal
 from app.routers.api import (
+    activities,
     awards,
     changes,
     funds,
@@ -16,6 +17,8 @@ from app.routers.api import (
     project_import,
     projects,
     robots,
+    settings,
+    spot_checks,
     ticket_categories,
     tickets,
     tokens,
@@ -73,3 +76,6 @@ api_router.include_router(performance.router)
 api_router.include_router(changes.router)
 api_router.include_router(robots.router)
 api_router.include_router(webhooks.router)
+api_router.include_router(spot_checks.router)
+api_router.include_router(activities.router)
+api_router.include_router(settings.router)

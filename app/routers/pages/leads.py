@@ -812,17 +812,20 @@ def _settings(request: Request, db: DbSession, errors: dict[str, str], status_co
 @router.post("/admin/settings")
 def settings_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     policy.ensure_coordinator(principal)  # also when the form names no setting
+    changes = [
+        app_settings.Change(key, value.strip())
+        for key in app_settings.DEFAULTS
+        if isinstance(value := form.get(key), str) and value.strip()
+    ]
+    unit_value = form.get("override_unit_id")
+    quota_value = form.get("override_quota")
+    if isinstance(unit_value, str) and unit_value and isinstance(quota_value, str) and quota_value.strip():
+        if not unit_value.isdigit() or len(unit_value) > 9:
+            return _settings(request, db, {"override_unit_id": "请选择单位"}, status_code=422)
+        changes.append(app_settings.Change("lead_monthly_quota", quota_value.strip(), unit_id=int(unit_value)))
     try:
-        for key in app_settings.DEFAULTS:
-            value = form.get(key)
-            if isinstance(value, str) and value.strip():
-                app_settings.put(db, principal, key, value.strip())
-        unit_value = form.get("override_unit_id")
-        quota_value = form.get("override_quota")
-        if isinstance(unit_value, str) and unit_value and isinstance(quota_value, str) and quota_value.strip():
-            app_settings.put(db, principal, "lead_monthly_quota", quota_value.strip(), unit_id=int(unit_value))
+        app_settings.save(db, principal, changes)
     except Invalid as exc:
-        return _settings(request, db, exc.errors, status_code=422)
-    except ValueError:
-        return _settings(request, db, {"override_unit_id": "请选择单位"}, status_code=422)
+        errors = {("override_unit_id" if k == "unit_id" else k): v for k, v in exc.errors.items()}
+        return _settings(request, db, errors, status_code=422)
     return go(request, "/admin/settings")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import policy
 from app.deps import DbSession, PagePrincipal, RequestForm
 from app.errors import Invalid, NotFound
-from app.models.performance import Campaign, ReportCadence, SpotCheck, SpotFinding
+from app.models.performance import Campaign, ReportCadence
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
 from app.principal import Principal
@@ -32,6 +32,7 @@ from app.services import (
     export,
     metrics,
     performance,
+    spot_checks,
     units,
     workdays,
 )
@@ -614,10 +615,8 @@ def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form
 
 
 @router.get("/spot-checks")
-def spot_checks(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    if not principal.reads_everything:
-        raise policy.DeniedForbidden()
-    rows = db.execute(select(SpotCheck).order_by(SpotCheck.id.desc())).scalars().all()
+def spot_checks_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
+    rows, _ = spot_checks.list_checks(db, principal)
     return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "today": date.today()})
 
 
@@ -625,16 +624,17 @@ def spot_checks(request: Request, db: DbSession, principal: PagePrincipal) -> Re
 def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     try:
         seed_text = str(form.get("seed") or "").strip()
-        check = performance.draw(
+        fraction_text = str(form.get("fraction") or "").strip()
+        check = spot_checks.draw(
             db,
             principal,
             _day(form.get("start"), "start"),
             _day(form.get("end"), "end"),
-            _dec(form.get("fraction") or "30", "fraction"),
+            _dec(fraction_text, "fraction") if fraction_text else None,
             _int(seed_text, "seed") if seed_text else None,
         )
     except Invalid as exc:
-        rows = db.execute(select(SpotCheck).order_by(SpotCheck.id.desc())).scalars().all()
+        rows, _ = spot_checks.list_checks(db, principal)
         return render(
             request,
             "performance/spot_checks.html",
@@ -646,15 +646,7 @@ def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, f
 
 @router.get("/spot-checks/{check_id}")
 def spot_check_page(request: Request, db: DbSession, principal: PagePrincipal, check_id: int) -> Response:
-    if not principal.reads_everything:
-        raise policy.DeniedForbidden()
-    check = db.get(SpotCheck, check_id)
-    if check is None:
-        raise NotFound("找不到该抽查")
-    findings = {
-        (f.kind, f.item_id): f
-        for f in db.execute(select(SpotFinding).where(SpotFinding.check_id == check_id)).scalars()
-    }
+    check, findings = spot_checks.get(db, principal, check_id)
     return render(request, "performance/spot_check.html", {"check": check, "findings": findings, "errors": {}})
 
 
@@ -663,7 +655,7 @@ def spot_finding(
     request: Request, db: DbSession, principal: PagePrincipal, check_id: int, form: RequestForm
 ) -> Response:
     discrepancy = str(form.get("discrepancy") or "").strip()
-    performance.record_finding(
+    spot_checks.record_finding(
         db,
         principal,
         check_id,

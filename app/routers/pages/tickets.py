@@ -20,7 +20,7 @@ from app.errors import Conflict, Invalid
 from app.models.investor import Investor
 from app.models.lead import Lead
 from app.models.project import Project, ProjectStatus
-from app.models.ticket import CalendarDay, Priority, TicketCategory, Verdict
+from app.models.ticket import Priority, TicketCategory, Verdict
 from app.models.user import Role
 from app.routing import IndexedRouter
 from app.schemas.common import validate_form
@@ -425,15 +425,7 @@ def calendar_page(
 
 
 def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str], status_code: int = 200) -> Response:
-    rows = (
-        db.execute(
-            select(CalendarDay)
-            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
-            .order_by(CalendarDay.day)
-        )
-        .scalars()
-        .all()
-    )
+    rows = workdays.calendar_days(db, year)
     return render(
         request,
         "tickets/calendar.html",
@@ -455,19 +447,15 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
         day = date.fromisoformat(str(form.get("day") or ""))
     except ValueError:
         return _calendar(request, db, date.today().year, {"day": "请选择日期"}, 422)
-    if form.get("remove"):
-        row = db.get(CalendarDay, day)
-        if row is not None:
-            db.delete(row)
-    else:
-        row = db.get(CalendarDay, day)
-        is_workday = form.get("is_workday") == "1"
-        name = str(form.get("name") or "")[:40]
-        if row is None:
-            db.add(CalendarDay(day=day, is_workday=is_workday, name=name))
+    try:
+        if form.get("remove"):
+            workdays.remove_calendar_day(db, principal, day)
         else:
-            row.is_workday, row.name = is_workday, name
-    db.flush()
+            name = str(form.get("name") or "")[:40]
+            workdays.set_calendar_day(db, principal, day, is_workday=form.get("is_workday") == "1", name=name)
+    except Invalid as exc:
+        shown = day.year if 2000 <= day.year <= 2100 else date.today().year
+        return _calendar(request, db, shown, exc.errors, 422)
     return go(request, f"/admin/calendar?year={day.year}")
 
 

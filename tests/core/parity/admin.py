@@ -17,4 +17,6 @@ PARITY: dict[str, str] = {
     "POST /admin/lost-reasons": "POST /api/v1/lost-reasons",
     "POST /admin/webhooks": "POST /api/v1/webhooks",
     "POST /admin/webhooks/{sub_id}/toggle": "PATCH /api/v1/webhooks/{sub_id}",
+    "POST /admin/settings": "PATCH /api/v1/settings",
+    "POST /admin/calendar": "PUT /api/v1/calendar/{day}",  # a day's removal: DELETE /api/v1/calendar/{day}
 }

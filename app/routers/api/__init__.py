@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import ApiPrincipal
 from app.routers.api import (
     awards,
+    campaigns,
     changes,
     funds,
     leads,
@@ -15,7 +16,9 @@ from app.routers.api import (
     performance,
     project_import,
     projects,
+    reports,
     robots,
+    targets,
     ticket_categories,
     tickets,
     tokens,
@@ -69,5 +72,8 @@ api_router.include_router(ticket_categories.router)
 api_router.include_router(lost_reasons.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
+api_router.include_router(targets.router)
+api_router.include_router(campaigns.router)
+api_router.include_router(reports.router)
 api_router.include_router(changes.router)
 api_router.include_router(robots.router)

@@ -1,4 +1,12 @@
 """Targets, campaigns, activities, reports' cadence, spot-checks, bulletins, settings and the calendar.
 Page form -> the API operation doing the same (filled in as the operations are added)."""
 
-PARITY: dict[str, str] = {}
+PARITY: dict[str, str] = {
+    # the targets page sets a target (by unit, tier or kind) or one month of the curve: two operations
+    "POST /targets": "PUT /api/v1/targets",
+    "POST /campaigns": "POST /api/v1/campaigns",
+    "POST /reports/cadence": "PUT /api/v1/reports/cadences/{cadence}",
+    "POST /bulletins/{kind}/{year}/{number}/publish": "POST /api/v1/bulletins/{kind}/{year}/{number}/publish",
+}
+"""The curve's month (POST /targets with `month`) is PUT /api/v1/targets/{year}/curve; a campaign is
+changed with PATCH /api/v1/campaigns/{campaign_id} (the pages have no form for it yet)."""

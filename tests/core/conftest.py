@@ -89,6 +89,7 @@ def world(db: Session) -> World:
         "campaign_id": missing,
         "year": 2026,
         "fmt": "json",  # Open311: requests.{fmt}
+        "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)

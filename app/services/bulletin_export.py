@@ -24,9 +24,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
 
+from app import policy
 from app.models.performance import Bulletin
-from app.services import metrics, workdays
+from app.principal import Principal
+from app.services import audit, bulletins, metrics, workdays
 from app.services.export import safe_text
 from app.templating import LOCAL_TZ
 
@@ -108,6 +111,21 @@ def _sheet(
     sheet.oddFooter.left.text = " ".join(footer).replace("&", "&&")
     sheet.oddFooter.right.text = "第 &P 页，共 &N 页"
     return sheet
+
+
+def bulletin(db: Session, principal: Principal, kind: str, year: int, number: int) -> tuple[str, bytes]:
+    """A period's bulletin as a workbook (its file name and bytes): as frozen when published, else the
+    draft as of today. Those who read everything only; the export is recorded in the audit trail."""
+    if not principal.reads_everything:
+        raise policy.DeniedForbidden("通报由招商局发布，领导和督查室查阅")
+    start, _end = bulletins.check_period(kind, year, number)
+    frozen = bulletins.published(db, kind, start)
+    content = frozen.content if frozen is not None else bulletins.build(db, kind, year, number)
+    body = workbook(content, frozen)
+    audit.append(
+        db, "export", entity="bulletin", changes={"kind": kind, "year": year, "number": number, "format": "xlsx"}
+    )
+    return f"{content['title']}.xlsx", body
 
 
 def footer_lines(frozen: Bulletin | None) -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.lead import Lead, LeadStatus
 from app.models.performance import (
@@ -33,6 +33,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.principal import Principal
 from app.services import app_settings, events, metrics, projects
+from app.services.common import apply_changes, check_version
 
 app_settings.DEFAULTS.update({"yellow_card_percent": "70"})
 app_settings.LABELS.update({"yellow_card_percent": "低于时序进度的多少（%）亮黄牌"})
@@ -66,10 +67,32 @@ def expected_share(db: Session, year: int, month: int) -> Decimal:
     return row.share if row is not None else Decimal(month) * HUNDRED / 12
 
 
+FIRST_TARGET_YEAR, LAST_TARGET_YEAR = 2000, 2100
+"""Targets and the monthly curve are set for years within these (the schema of the API says so too)."""
+
+MAX_TARGET = Decimal("1e14")
+"""A target is below this (its column holds 14 digits before the point, 2 after)."""
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places that matter (1.50 has one)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_TARGET_YEAR <= year <= LAST_TARGET_YEAR:
+        raise Invalid({"year": f"年度应在 {FIRST_TARGET_YEAR}–{LAST_TARGET_YEAR} 之间"})
+
+
 def set_expected_share(db: Session, principal: Principal, year: int, month: int, share: Decimal) -> None:
+    """The share of `year` expected done by the end of `month` (the targets page's curve, one month)."""
     policy.ensure_coordinator(principal)
+    _check_year(year)
     if not (1 <= month <= 12) or not (0 <= share <= 100):
         raise Invalid({"share": "月份 1–12，比例 0–100"})
+    if _places(share) > 2:
+        raise Invalid({"share": "比例最多两位小数"})
     row = db.execute(
         select(ExpectedShare).where(ExpectedShare.year == year, ExpectedShare.month == month)
     ).scalar_one_or_none()
@@ -91,13 +114,24 @@ def set_target(
     unit_kind: str | None = None,
     unit_id: int | None = None,
 ) -> Target:
+    """A year's target for a metric: for the departments of a tier, every unit of a kind, or one unit
+    (which beats its kind's, which beats its tier's). Set again, the amount is replaced."""
     policy.ensure_coordinator(principal)
+    _check_year(year)
     if metric not in metrics.METRICS:
         raise Invalid({"metric": "未知的指标"})
     if sum(x is not None for x in (tier, unit_kind, unit_id)) != 1:
         raise Invalid({"scope": "目标须按档次、单位类别或单个单位设定（三选一）"})
+    if tier is not None and not 1 <= tier <= 4:
+        raise Invalid({"tier": "档次为 1–4"})
+    if unit_kind is not None and unit_kind not in UnitKind.__members__:
+        raise Invalid({"unit_kind": "未知的单位类别"})
+    if unit_id is not None and db.get(Unit, unit_id) is None:
+        raise Invalid({"unit_id": "找不到该单位"})
     if amount < 0:
         raise Invalid({"amount": "目标不能为负"})
+    if amount >= MAX_TARGET or _places(amount) > 2:
+        raise Invalid({"amount": "目标过大或超过两位小数"})
     row = db.execute(
         select(Target).where(
             Target.year == year,
@@ -260,6 +294,13 @@ def standings(
             value, previous = actual.get(unit_id, ZERO), before.get(unit_id, ZERO)
             result[(code, unit_id)] = _judged(unit_id, code, value, target, previous, pace)
     return result
+
+
+def set_expected_shares(db: Session, principal: Principal, year: int, shares: Mapping[int, Decimal]) -> None:
+    """Several months of the curve at once (the API's): each as `set_expected_share`, the months not
+    given left as they are (edited, or linear)."""
+    for month, share in sorted(shares.items()):
+        set_expected_share(db, principal, year, month, share)
 
 
 def expected_shares(db: Session, year: int) -> list[tuple[int, Decimal]]:
@@ -573,17 +614,57 @@ def validate_rules(rules: Any) -> None:
                     raise Invalid({"rules": "count、sum 须指定 on：signed 或 started"})
 
 
-def create_campaign(
-    db: Session, principal: Principal, name: str, starts_on: date, ends_on: date, rules: list[dict[str, Any]]
-) -> Campaign:
-    policy.ensure_coordinator(principal)
+CAMPAIGN_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
+"""A campaign's dates fall within these."""
+
+
+def _check_campaign(name: str, starts_on: date, ends_on: date, rules: Any) -> None:
+    first, last = CAMPAIGN_DAYS
+    for field_name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not first <= day <= last:
+            raise Invalid({field_name: f"日期应在 {first.year}–{last.year} 年之间"})
     if ends_on < starts_on:
         raise Invalid({"ends_on": "结束日期不能早于开始日期"})
     if not 2 <= len(name) <= 100:
         raise Invalid({"name": "请填写竞赛名称"})
     validate_rules(rules)
+
+
+def create_campaign(
+    db: Session, principal: Principal, name: str, starts_on: date, ends_on: date, rules: list[dict[str, Any]]
+) -> Campaign:
+    policy.ensure_coordinator(principal)
+    _check_campaign(name, starts_on, ends_on, rules)
     campaign = Campaign(name=name, starts_on=starts_on, ends_on=ends_on, rules=rules)
     db.add(campaign)
+    db.flush()
+    return campaign
+
+
+def update_campaign(
+    db: Session,
+    principal: Principal,
+    campaign_id: int,
+    version: int,
+    *,
+    name: str | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    rules: list[dict[str, Any]] | None = None,
+) -> Campaign:
+    """Change a campaign's name, dates or rules (those given; None leaves one as it is), the campaign
+    as it then stands checked as a whole; refused as a conflict when edited since `version` was read."""
+    policy.ensure_coordinator(principal)
+    campaign = db.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("找不到该竞赛")
+    check_version(db, campaign, version)
+    name = campaign.name if name is None else name
+    starts_on = campaign.starts_on if starts_on is None else starts_on
+    ends_on = campaign.ends_on if ends_on is None else ends_on
+    rules = campaign.rules if rules is None else rules
+    _check_campaign(name, starts_on, ends_on, rules)
+    apply_changes(campaign, {"name": name, "starts_on": starts_on, "ends_on": ends_on, "rules": rules})
     db.flush()
     return campaign
 
@@ -1174,6 +1255,29 @@ def submit_report(
     row.submitted_at = utcnow()
     db.flush()
     events.report_submitted(db, row)
+    return row
+
+
+def cadences(db: Session) -> list[ReportCadence]:
+    """The reports the coordinator has scheduled, in the order of CADENCE_LABELS."""
+    rows = {r.cadence: r for r in db.execute(select(ReportCadence)).scalars()}
+    return [rows[c] for c in CADENCE_LABELS if c in rows]
+
+
+def set_cadence(db: Session, principal: Principal, cadence: str, due_days: int, is_active: bool) -> ReportCadence:
+    """The coordinator schedules (or stops) a kind of report: due `due_days` days after its period."""
+    policy.ensure_coordinator(principal)
+    if cadence not in CADENCE_LABELS:
+        raise Invalid({"cadence": "未知的报告类型"})
+    if not 1 <= due_days <= 60:
+        raise Invalid({"due_days": "须为 1–60 天"})
+    row = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
+    if row is None:
+        row = ReportCadence(cadence=cadence, due_days=due_days, is_active=is_active)
+        db.add(row)
+    else:
+        row.due_days, row.is_active = due_days, is_active
+    db.flush()
     return row
 
 

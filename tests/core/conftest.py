@@ -90,6 +90,7 @@ def world(db: Session) -> World:
         "year": 2026,
         "day": "2026-10-01",  # a day of the holiday calendar
         "fmt": "json",  # Open311: requests.{fmt}
+        "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)

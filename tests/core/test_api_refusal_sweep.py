@@ -38,10 +38,12 @@ from sqlalchemy.orm import Session
 from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
 from app.models.base import utcnow
 from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
+from app.models.performance import Campaign, SpotCheck
 from app.models.robot import Robot, RobotKind
 from app.models.ticket import WebhookSubscription
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken
+from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services.security import sha256_hex
 from tests.awards.factories import make_policy
@@ -151,8 +153,34 @@ UNIT_REFUSED: dict[str, Body] = {
     "POST /api/v1/users/{user_id}/unlock": lambda r: {},
     "POST /api/v1/webhooks": lambda r: {"name": "城关镇项目服务系统", "url": "https://cgz.example.gov.cn/hooks"},
     "PATCH /api/v1/webhooks/{sub_id}": lambda r: {"version": 1, "is_active": False},
+    "PUT /api/v1/targets": lambda r: {
+        "year": YEAR,
+        "metric": "funds_domestic",
+        "amount": "52000",
+        "unit_id": r.town_a.id,
+    },
+    "PUT /api/v1/targets/{year}/curve": lambda r: {"shares": [{"month": 1, "share": "5"}]},
+    "POST /api/v1/campaigns": lambda r: example(CampaignCreate),
+    "PATCH /api/v1/campaigns/{campaign_id}": lambda r: {"version": 1, "ends_on": f"{YEAR}-12-31"},
+    "PUT /api/v1/reports/cadences/{cadence}": lambda r: {"due_days": 5, "is_active": True},
+    "POST /api/v1/bulletins/{kind}/{year}/{number}/publish": lambda r: {"confirm_early": True},
+    "POST /api/v1/spot-checks": lambda r: {"period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-03-31"},
+    "POST /api/v1/spot-checks/{check_id}/findings": lambda r: {
+        "kind": "funds_arrival",
+        "item_id": r.ids["funds_id"],
+        "confirmed": True,
+    },
+    "PATCH /api/v1/settings": lambda r: {"settings": {"yellow_card_percent": {"value": "75", "version": 0}}},
+    "PUT /api/v1/calendar/{day}": lambda r: {"is_workday": False, "name": "国庆节"},
+    "DELETE /api/v1/calendar/{day}": lambda r: None,
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
+
+
+def example(model: Any) -> Any:
+    """The first request example the OpenAPI document shows for `model`."""
+    return model.model_config["json_schema_extra"]["examples"][0]
+
 
 UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/awards": "the applicant unit proposes its own project's award (the bureau verifies it)",
@@ -180,6 +208,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/tickets/requests/{request_id}/actions": "the handling and reporting units act on their tickets",
     "PATCH /api/v1/units/{unit_id}/contact": "a unit keeps its own head and contact details",
     "POST /open311/v2/requests.{fmt}": "a unit reports a problem (Open311), as over /api/v1/tickets",
+    "POST /api/v1/activities/{kind}": "a unit records its own trips, receptions, events and trade figures",
 }
 
 
@@ -237,7 +266,16 @@ def rows(db: Session) -> Rows:
     subscription = WebhookSubscription(
         name="省招商引资平台", url="https://zsyz.example.gov.cn/hooks", secret="s" * 32, event_types="*"
     )
-    db.add_all([claim, award, robot, subscription])
+    campaign = Campaign(name="百日攻坚竞赛", starts_on=date(YEAR, 6, 1), ends_on=date(YEAR, 9, 8), rules=[])
+    check = SpotCheck(
+        period_start=date(YEAR, 1, 1),
+        period_end=date(YEAR, 3, 31),
+        seed=7,
+        fraction=Decimal(30),
+        population=1,
+        items=[{"kind": "funds_arrival", "id": funds.id}],
+    )
+    db.add_all([claim, award, robot, subscription, campaign, check])
     own_token = make_token(db, town_a, read_only=True)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
@@ -259,12 +297,27 @@ def rows(db: Session) -> Rows:
         "unit_id": town_a.id,
         "user_id": clerk.id,
         "sub_id": subscription.id,
+        "campaign_id": campaign.id,
+        "check_id": check.id,
     }
     return Rows(town_a, town_b, ids)
 
 
+PATH_VALUES: dict[str, dict[str, str]] = {
+    "/api/v1/activities/": {"kind": "trip"},
+    "/api/v1/bulletins/": {"kind": "quarterly", "number": "1"},
+    "/api/v1/calendar/": {"day": f"{YEAR}-10-01"},
+    "/api/v1/reports/cadences/": {"cadence": "monthly"},
+}
+"""Path parameters that name no row: a value each, by the path they stand in."""
+
+
 def fill(path: str, rows: Rows) -> str:
     out = path.replace("{fmt}", "json")
+    for prefix, values in PATH_VALUES.items():
+        if path.startswith(prefix):
+            for name, value in values.items():
+                out = out.replace("{" + name + "}", value)
     for name, value in rows.ids.items():
         out = out.replace("{" + name + "}", str(value))
     assert "{" not in out, f"give {path}'s path parameters a row in `rows`"

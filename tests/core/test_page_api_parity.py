@@ -20,22 +20,13 @@ NOT_FOR_SYSTEMS = {
     "POST /notifications/read": "notifications are a person's inbox; a token has none to mark read",
 }
 
-PENDING = {
-    "POST /bulletins/{kind}/{year}/{number}/publish",
-    "POST /campaigns",
-    "POST /reports/cadence",
-    "POST /targets",
-}
-"""Page forms whose API operation is still being written (issue 17): this set only shrinks."""
-
 
 def test_every_page_form_names_its_api_operation(app: FastAPI):
     routes = {f"{m} {p}" for m, p in write_routes(app)}
     forms = {r for r in routes if not r.split(" ", 1)[1].startswith(("/api/", "/open311/"))}
-    unnamed = sorted(forms - PARITY.keys() - NOT_FOR_SYSTEMS.keys() - PENDING)
+    unnamed = sorted(forms - PARITY.keys() - NOT_FOR_SYSTEMS.keys())
     assert unnamed == [], "name the API operation of these page forms in tests/core/parity/"
     missing = sorted(f"{form} -> {op}" for form, op in PARITY.items() if op not in routes)
     assert missing == [], "these API operations do not exist"
-    stale = sorted((PARITY.keys() | NOT_FOR_SYSTEMS.keys() | PENDING) - forms)
+    stale = sorted((PARITY.keys() | NOT_FOR_SYSTEMS.keys()) - forms)
     assert stale == [], "these page forms no longer exist"
-    assert not (PENDING & PARITY.keys()), "a form with its API operation is no longer pending"

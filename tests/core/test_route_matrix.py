@@ -177,6 +177,7 @@ def build_world(db: Session) -> World:
         "token_id": _token_id(db, spare_token_secret),
         "code": "projects_introduced",
         "kind": "quarterly",
+        "cadence": "monthly",
         "year": today.year,
         "day": f"{today.year}-10-01",  # a day of the holiday calendar
         "fmt": "json",  # Open311 GeoReport v2: services.{fmt}, requests/{service_request_id}.{fmt}

@@ -8,6 +8,7 @@ from app.deps import ApiPrincipal
 from app.routers.api import (
     activities,
     awards,
+    campaigns,
     changes,
     funds,
     leads,
@@ -16,9 +17,11 @@ from app.routers.api import (
     performance,
     project_import,
     projects,
+    reports,
     robots,
     settings,
     spot_checks,
+    targets,
     ticket_categories,
     tickets,
     tokens,
@@ -73,6 +76,9 @@ api_router.include_router(ticket_categories.router)
 api_router.include_router(lost_reasons.router)
 api_router.include_router(awards.router)
 api_router.include_router(performance.router)
+api_router.include_router(targets.router)
+api_router.include_router(campaigns.router)
+api_router.include_router(reports.router)
 api_router.include_router(changes.router)
 api_router.include_router(robots.router)
 api_router.include_router(webhooks.router)

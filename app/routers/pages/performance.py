@@ -24,7 +24,6 @@ from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.services import (
     activities,
-    audit,
     bulletin_docx,
     bulletin_export,
     bulletins,
@@ -595,22 +594,13 @@ def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form
     cadence = str(form.get("cadence") or "")
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        if cadence not in performance.CADENCE_LABELS:
-            raise Invalid({"cadence": "未知的报告类型"})
         due_days = _int(form.get("due_days"), "due_days", 5)
-        if not 1 <= due_days <= 60:
-            raise Invalid({"due_days": "须为 1–60 天"})
+        performance.set_cadence(db, principal, cadence, due_days, form.get("is_active") == "on")
     except Invalid as exc:  # the form shown again, its message beside the field
         shown = cadence if cadence in performance.CADENCE_LABELS else "monthly"
         return _reports(
             request, db, principal, shown, None, {}, {}, 422, cadence_errors=exc.errors, cadence_values=values
         )
-    row = db.execute(select(ReportCadence).where(ReportCadence.cadence == cadence)).scalar_one_or_none()
-    if row is None:
-        db.add(ReportCadence(cadence=cadence, due_days=due_days, is_active=form.get("is_active") == "on"))
-    else:
-        row.due_days, row.is_active = due_days, form.get("is_active") == "on"
-    db.flush()
     return go(request, f"/reports?cadence={cadence}")
 
 
@@ -900,15 +890,9 @@ def bulletin_publish(
 def bulletin_xlsx(
     request: Request, db: DbSession, principal: PagePrincipal, kind: str, year: int, number: int
 ) -> Response:
-    if not principal.reads_everything:
-        raise policy.DeniedForbidden()
-    content, frozen, _changed = _bulletin(db, kind, year, number)
-    body = bulletin_export.workbook(content, frozen)
-    audit.append(db, "export", entity="bulletin", changes={"kind": kind, "year": year, "number": number})
+    filename, body = bulletin_export.bulletin(db, principal, kind, year, number)
     return Response(
-        body,
-        media_type=export.XLSX_TYPE,
-        headers={"Content-Disposition": export.content_disposition(f"{content['title']}.xlsx")},
+        body, media_type=export.XLSX_TYPE, headers={"Content-Disposition": export.content_disposition(filename)}
     )
 
 

@@ -5,4 +5,11 @@ PARITY: dict[str, str] = {
     "POST /spot-checks": "POST /api/v1/spot-checks",
     "POST /spot-checks/{check_id}/findings": "POST /api/v1/spot-checks/{check_id}/findings",
     "POST /activities/{kind}": "POST /api/v1/activities/{kind}",
+    # the targets page sets a target (by unit, tier or kind) or one month of the curve: two operations
+    "POST /targets": "PUT /api/v1/targets",
+    "POST /campaigns": "POST /api/v1/campaigns",
+    "POST /reports/cadence": "PUT /api/v1/reports/cadences/{cadence}",
+    "POST /bulletins/{kind}/{year}/{number}/publish": "POST /api/v1/bulletins/{kind}/{year}/{number}/publish",
 }
+"""The curve's month (POST /targets with `month`) is PUT /api/v1/targets/{year}/curve; a campaign is
+changed with PATCH /api/v1/campaigns/{campaign_id} (the pages have no form for it yet)."""

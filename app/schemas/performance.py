@@ -297,7 +297,7 @@ class PublishIn(InputModel):
     )
 
 
-class BulletinPublished(ReadModel):
+class PublishedBulletin(ReadModel):
     kind: str
     year: int
     number: int

@@ -13,7 +13,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.routers.api.performance import BulletinKind, BulletinNumber, BulletinYear
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import json_response
-from app.schemas.performance import BulletinPublished, CadenceRead, CadenceSet, PublishIn
+from app.schemas.performance import PublishedBulletin, CadenceRead, CadenceSet, PublishIn
 from app.services import bulletin_export, bulletins, export, performance
 
 router = IndexedRouter(tags=["考核与通报"])
@@ -43,7 +43,7 @@ def set_cadence(
 @router.post(
     "/bulletins/{kind}/{year}/{number}/publish",
     status_code=201,
-    response_model=BulletinPublished,
+    response_model=PublishedBulletin,
     summary="发布一期调度或通报：冻结数字并生成摘要（本期未结束须 confirm_early；已发布的 422；招商局令牌）",
 )
 @long_running
@@ -57,7 +57,7 @@ def publish_bulletin(
     guard: ApiIdempotency,
 ) -> Response:
     row = bulletins.publish(db, principal, kind, year, number, confirm_early=body.confirm_early)
-    published = BulletinPublished(
+    published = PublishedBulletin(
         kind=row.kind,
         year=row.period_start.year,
         number=bulletins.number_of(row.kind, row.period_start),

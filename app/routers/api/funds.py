@@ -44,7 +44,7 @@ def pending_funds(
     db: DbSession,
     unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="责任单位")] = None,
     date_from: Annotated[date | None, Query(description="到位日期起")] = None,
-    date_to: Annotated[date | None, Query(description="到位日期止")] = None,
+    date_to: Annotated[date | None, Query(description="到位日期止：不能早于 date_from")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,21 @@ class RequestCreated(BaseModel):
 
 class NewServiceRequest(InputModel):
     """Checked again as a ticket (TicketCreate): a refusal there is a 422 too (app.main model_error)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "land",
+                    "description": "二期 18 亩用地中两户对补偿标准有异议，影响场地平整，请协调",
+                    "title": "二期用地征收有两户未签协议",
+                    "project_id": 1207,
+                    "priority": "urgent",
+                    "reporter_label": "县 12345 政务服务便民热线",
+                }
+            ]
+        }
+    )
 
     service_code: str = Field(min_length=1, max_length=30, description="问题类别代码（见 /services）")
     description: str = Field(min_length=2, max_length=4000)

@@ -60,6 +60,23 @@ class BudgetSet(InputModel):
 
 
 class BudgetRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "total": "30000000.00",
+                    "note": "县政府常务会议确定",
+                    "committed": "1200000.00",
+                    "paid": "8650000.00",
+                    "clawed_back": "0.00",
+                    "available": "20150000.00",
+                    "version": 3,
+                }
+            ]
+        }
+    )
+
     year: int
     total: Decimal = Field(description="预算（元）")
     note: str
@@ -143,6 +160,22 @@ class AgreementMove(InputModel):
 
 
 class AgreementRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_id": 1207,
+                    "project_name": "年产 2GWh 储能电池项目",
+                    "state": "performance",
+                    "signed_on": "2026-11-20",
+                    "note": "",
+                    "maintenance_years": 5,
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     project_id: int
     project_name: str = Field(description="保密项目对无权者显示代号")
     state: AgreementState = Field(description="按合同履约节点推算的当前状态")
@@ -187,6 +220,22 @@ class CreditSet(InputModel):
 
 
 class CreditRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "party": "unit",
+                    "name": "城关镇人民政府",
+                    "share": "70.00",
+                    "unit_id": 3,
+                    "introducer_id": None,
+                    "is_duty_official": False,
+                    "is_investor_controller": False,
+                }
+            ]
+        }
+    )
+
     party: RecipientType
     name: str
     share: Decimal

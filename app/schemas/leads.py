@@ -107,6 +107,29 @@ class InvestorUpdate(InvestorFields):
 
 
 class InvestorRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5120,
+                    "kind": "company",
+                    "name": "甘肃陇原新能源科技有限公司",
+                    "credit_code": "91620100MA71K3QX2F",
+                    "investor_type": "private",
+                    "origin_province": "甘肃省",
+                    "origin_city": "兰州市",
+                    "origin_country": "中国",
+                    "industry": "新能源装备制造",
+                    "contact_name": "刘志强",
+                    "contact_phone": "13809311234",
+                    "notes": "在兰州新区有光伏组件工厂",
+                    "created_by_unit_id": 3,
+                    "version": 2,
+                }
+            ]
+        }
+    )
+
     id: int
     kind: InvestorKind
     name: str
@@ -271,6 +294,33 @@ class CreditShare(InputModel):
 
 
 class LeadRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3388,
+                    "unit_id": 3,
+                    "channel": "kinship",
+                    "investor_id": 5120,
+                    "project_name": "年产 2GWh 储能电池项目",
+                    "industry": "新能源装备制造",
+                    "intended_investment": "120000.00",
+                    "content": "经在外乡贤王建军引荐，客商计划在工业园区建设储能电池生产线",
+                    "contact_name": "刘志强",
+                    "contact_phone": "13809311234",
+                    "lead_date": "2026-11-20",
+                    "brought_by_name": "马晓东",
+                    "introducer_name": "王建军",
+                    "status": "valid",
+                    "status_reason": "",
+                    "duplicate_of_id": None,
+                    "created_at": "2026-11-20T09:32:15+08:00",
+                    "version": 3,
+                }
+            ]
+        }
+    )
+
     id: int
     unit_id: int
     channel: Channel
@@ -325,6 +375,23 @@ class SettleDuplicate(InputModel):
 
 
 class DuplicateRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "lead_id": 3402,
+                    "earlier_lead_id": 3388,
+                    "reasons": "统一社会信用代码相同",
+                    "status": "open",
+                    "decision": "",
+                    "settled_at": None,
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     lead_id: int
     earlier_lead_id: int
@@ -410,6 +477,35 @@ class DecideClaim(InputModel):
 
 
 class LeadListItem(LeadRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3388,
+                    "unit_id": 3,
+                    "channel": "kinship",
+                    "investor_id": 5120,
+                    "project_name": "年产 2GWh 储能电池项目",
+                    "industry": "新能源装备制造",
+                    "intended_investment": "120000.00",
+                    "content": "经在外乡贤王建军引荐，客商计划在工业园区建设储能电池生产线",
+                    "contact_name": "刘志强",
+                    "contact_phone": "13809311234",
+                    "lead_date": "2026-11-20",
+                    "brought_by_name": "马晓东",
+                    "introducer_name": "王建军",
+                    "status": "valid",
+                    "status_reason": "",
+                    "duplicate_of_id": None,
+                    "created_at": "2026-11-20T09:32:15+08:00",
+                    "version": 3,
+                    "investor_name": "甘肃陇原新能源科技有限公司",
+                    "unit_name": "城关镇人民政府",
+                }
+            ]
+        }
+    )
+
     investor_name: str
     unit_name: str
 
@@ -443,6 +539,25 @@ class NativeCreate(InputModel):
 
 
 class NativeRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 77,
+                    "unit_id": 3,
+                    "name": "王建军",
+                    "hometown": "城关镇东关村",
+                    "employer": "深圳华拓电子有限公司",
+                    "position": "副总经理",
+                    "working_city": "深圳",
+                    "industry": "电子信息",
+                    "phone": "13609317788",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     unit_id: int
     name: str

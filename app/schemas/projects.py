@@ -251,6 +251,10 @@ class LostReasonCreate(InputModel):
 
 
 class LostReasonRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": 6, "name": "用地指标不足", "is_active": True, "version": 1}]}
+    )
+
     id: int
     name: str
     is_active: bool
@@ -450,6 +454,24 @@ class ProgressCreate(InputModel):
 
 
 class AnomalyRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 19,
+                    "project_id": 1207,
+                    "kind": "stages_one_day",
+                    "detail": "同一天内连续推进 3 个阶段",
+                    "raised_on": "2026-11-25",
+                    "stage_event_id": 8841,
+                    "cleared_at": None,
+                    "clear_reason": "",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     project_id: int
     kind: AnomalyKind
@@ -483,6 +505,49 @@ def _flag_items(schema: dict[str, Any]) -> None:
 
 
 class ProjectRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1207,
+                    "name": "年产 2GWh 储能电池项目",
+                    "is_confidential": False,
+                    "kind": "new",
+                    "lead_id": 3388,
+                    "investor_id": 5120,
+                    "stage": "started",
+                    "status": "active",
+                    "stage_since": "2026-11-25",
+                    "signed_on": "2026-11-20",
+                    "started_on": "2026-11-25",
+                    "completed_on": None,
+                    "production_on": None,
+                    "planned_investment": "120000.00",
+                    "contract_investment": "120000.00",
+                    "size_band": "from_10yi",
+                    "sector": "secondary",
+                    "category": "industrial",
+                    "industry": "新能源装备制造",
+                    "industry_chain": "新能源",
+                    "zone_unit_id": 9,
+                    "introducing_unit_id": 3,
+                    "responsible_unit_id": 3,
+                    "start_by": "2027-03-31",
+                    "production_by": "2028-06-30",
+                    "investment_completed": "8600.00",
+                    "funds_confirmed": "5000.00",
+                    "funds_confirmed_usd": "0.00",
+                    "funds_pending": "0.00",
+                    "last_progress_on": "2026-11-30",
+                    "flags": [],
+                    "open_anomalies": 0,
+                    "anomalies": [],
+                    "version": 8,
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     is_confidential: bool
@@ -524,6 +589,27 @@ class ProjectRead(ReadModel):
 
 
 class FundsRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5314,
+                    "project_id": 1207,
+                    "arrived_on": "2026-11-28",
+                    "amount": "5000.00",
+                    "source": "out_of_province",
+                    "voucher_no": "HD20261128-0031",
+                    "note": "首笔注册资本金",
+                    "reverses_id": None,
+                    "status": "pending",
+                    "review_note": "",
+                    "created_at": "2026-11-28T16:05:11+08:00",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     project_id: int
     arrived_on: date
@@ -539,6 +625,24 @@ class FundsRead(ReadModel):
 
 
 class ProgressRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 902,
+                    "project_id": 1207,
+                    "reported_on": "2026-11-30",
+                    "stage": None,
+                    "investment_completed": "8600.00",
+                    "built": "场平完成，厂房基础施工中",
+                    "latitude": "36.061255",
+                    "longitude": "103.834303",
+                    "created_at": "2026-11-30T17:20:45+08:00",
+                }
+            ]
+        }
+    )
+
     id: int
     project_id: int
     reported_on: date
@@ -551,6 +655,28 @@ class ProgressRead(ReadModel):
 
 
 class AttachmentRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 8814,
+                    "project_id": 1207,
+                    "owner_type": "progress_update",
+                    "owner_id": 902,
+                    "kind": "photo",
+                    "content_type": "image/jpeg",
+                    "size": 1843200,
+                    "width": 2048,
+                    "height": 1536,
+                    "taken_at": "2026-11-30T10:12:00+08:00",
+                    "latitude": "36.061255",
+                    "longitude": "103.834303",
+                    "uploaded_at": "2026-11-30T17:20:40+08:00",
+                }
+            ]
+        }
+    )
+
     id: int
     project_id: int
     owner_type: str

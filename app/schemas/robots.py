@@ -78,6 +78,25 @@ class RobotUpdate(InputModel):
 
 
 class RobotRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5,
+                    "unit_id": 3,
+                    "kind": "dingtalk",
+                    "name": "城关镇招商工作群",
+                    "url_hint": "https://oapi.dingtalk.com/robot/send?access_token=…2a3b",
+                    "has_secret": True,
+                    "event_types": ["lead.*", "project.stage_reached", "funds.confirmed"],
+                    "is_active": True,
+                    "version": 2,
+                    "created_at": "2026-10-09T15:30:00+08:00",
+                }
+            ]
+        }
+    )
+
     id: int
     unit_id: int | None = Field(description="所属单位；null 为招商局的机器人")
     kind: RobotKind
@@ -91,6 +110,23 @@ class RobotRead(ReadModel):
 
 
 class RobotDeliveryRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3120,
+                    "event_type": "project.stage_reached",
+                    "status": "delivered",
+                    "attempts": 1,
+                    "last_status_code": 200,
+                    "last_error": "",
+                    "next_attempt_at": "2026-11-25T10:02:00+08:00",
+                    "delivered_at": "2026-11-25T10:02:01+08:00",
+                }
+            ]
+        }
+    )
+
     id: int
     event_type: str
     status: str

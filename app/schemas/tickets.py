@@ -195,6 +195,14 @@ class CategoryUpdate(InputModel):
 
 
 class CategoryRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 2, "code": "land", "name": "征地拆迁", "default_days": 15, "is_active": True, "version": 2}
+            ]
+        }
+    )
+
     id: int
     code: str = Field(description="类别代码（Open311 service_code）")
     name: str

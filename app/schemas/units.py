@@ -95,6 +95,27 @@ class UnitContactUpdate(InputModel):
 
 
 class UnitRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "name": "城关镇人民政府",
+                    "short_name": "城关镇",
+                    "kind": "town",
+                    "tier": None,
+                    "parent_id": None,
+                    "head_name": "张明",
+                    "phone": "0931-6623456",
+                    "address": "城关镇解放路 56 号",
+                    "sort_order": 10,
+                    "is_active": True,
+                    "version": 7,
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     short_name: str

@@ -85,6 +85,25 @@ class PasswordReset(InputModel):
 
 
 class UserRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 58,
+                    "username": "zhang.wei",
+                    "display_name": "张伟",
+                    "unit_id": 3,
+                    "role": "unit_staff",
+                    "phone": "13893112345",
+                    "is_active": True,
+                    "totp_enabled": False,
+                    "last_login_at": "2026-12-01T08:47:03+08:00",
+                    "version": 3,
+                }
+            ]
+        }
+    )
+
     id: int
     username: str
     display_name: str
@@ -136,6 +155,26 @@ class TokenCreate(InputModel):
 
 
 class TokenRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "name": "县政务服务中心 12345 热线系统",
+                    "prefix": "zs_4fK9a2b",
+                    "unit_id": 3,
+                    "read_only": False,
+                    "role": "unit_staff",
+                    "scopes": ["read", "tickets"],
+                    "created_at": "2026-01-05T10:00:00+08:00",
+                    "expires_at": "2027-01-05T10:00:00+08:00",
+                    "last_used_at": "2026-12-07T08:15:42+08:00",
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     prefix: str

@@ -30,6 +30,23 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Service(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "land",
+                    "service_name": "征地拆迁",
+                    "description": "征地拆迁",
+                    "metadata": False,
+                    "type": "realtime",
+                    "keywords": "",
+                    "group": "跟踪服务",
+                    "default_working_days": 15,
+                }
+            ]
+        }
+    )
+
     service_code: str
     service_name: str
     description: str
@@ -41,6 +58,36 @@ class Service(BaseModel):
 
 
 class ServiceRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_request_id": "386",
+                    "status": "open",
+                    "status_notes": "县自然资源局已受理，正在协调补偿标准",
+                    "service_name": "征地拆迁",
+                    "service_code": "land",
+                    "description": "二期 18 亩用地中两户对补偿标准有异议，影响场地平整，请协调",
+                    "agency_responsible": "县自然资源局",
+                    "service_notice": "",
+                    "requested_datetime": "2026-11-26T09:15:00+08:00",
+                    "updated_datetime": "2026-11-27T14:40:00+08:00",
+                    "expected_datetime": "2026-12-10T18:00:00+08:00",
+                    "address": "县工业园区东区 3 号地块",
+                    "lat": 36.061255,
+                    "long": 103.834303,
+                    "media_url": "",
+                    "detailed_status": "in_progress",
+                    "light": "green",
+                    "escalation_level": 0,
+                    "project_id": 1207,
+                    "handling_unit_id": 12,
+                    "version": 4,
+                }
+            ]
+        }
+    )
+
     service_request_id: str
     status: Literal["open", "closed"]
     status_notes: str = Field(description="最近一次处理说明")

@@ -214,6 +214,24 @@ def test_each_request_example_satisfies_its_own_schema(method: str, path: str) -
         assert not errors, (example, errors)
 
 
+def test_every_event_type_is_described_under_webhooks_with_an_example() -> None:
+    """The webhooks section: one entry per event type of the catalogue, its payload's schema, a Chinese
+    summary, and an example of the envelope a subscriber receives that the schema accepts."""
+    from app.services.events import EVENT_TYPES
+
+    webhooks = DOC.get("webhooks", {})
+    assert set(webhooks) == set(EVENT_TYPES)
+    for code, item in webhooks.items():
+        op = item["post"]
+        assert HAN.search(op["summary"]), code
+        examples = body_examples(op)
+        assert examples, f"webhook {code} has no example"
+        for schema, example in examples:
+            assert example.get("type", code) == code
+            errors = _refusals(schema, _with_nulls(schema, example))
+            assert not errors, (code, errors)
+
+
 # --- the rules: stated in the document and enforced alike --------------------------------------
 
 TODAY = county_today()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo
@@ -24,6 +24,45 @@ PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 COUNTY_TZ = ZoneInfo("Asia/Shanghai")
+
+EARLIEST_ENTERED = "1990-01-01"
+"""The earliest date a unit may enter for something that happened (a stage reached, funds arrived,
+progress reported, land granted): earlier ones are refused as 日期过早."""
+
+NOT_AFTER_TODAY = "不能晚于今天（按服务器的北京时间）"
+"""Told in the description of a date the service refuses when it is after the county's today (a
+bound no static schema keyword can carry)."""
+
+
+def stated(*, text_pattern: str | None = None, **facts: Any) -> Callable[[dict[str, Any]], None]:
+    """A field's `json_schema_extra`: rules the service checks itself (with its own Chinese message,
+    which a generic constraint would replace) stated in the OpenAPI document, so that the document
+    says what is enforced. `facts` are JSON Schema keywords (pattern, enum, minItems,
+    formatMinimum …) put on the field; `text_pattern` is put on the string form of a decimal (a
+    decimal is a JSON number or a string of digits: the string must be a number, never empty).
+    tests/core/test_openapi_rules.py sends a value each stated rule refuses and expects the 422."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.update(facts)
+        if text_pattern is not None:
+            branches = [b for b in schema.get("anyOf", []) if b.get("type") == "string"]
+            for branch in branches or [schema]:
+                branch["pattern"] = text_pattern
+
+    return extra
+
+
+def multipart_example(summary: str, value: dict[str, Any]) -> dict[str, Any]:
+    """An operation's `openapi_extra`: an example of its multipart/form-data body (files by their names)."""
+    content = {"multipart/form-data": {"examples": {"example": {"summary": summary, "value": value}}}}
+    return {"requestBody": {"content": content}}
+
+
+def decimal_text(max_digits: int, decimal_places: int, *, signed: bool = False) -> str:
+    """The pattern of a decimal given as a string: digits, at most `decimal_places` after the point
+    and `max_digits` in all (the form the service stores; pydantic also reads 1e3 or 1_000)."""
+    sign = "-?" if signed else ""
+    return rf"^{sign}[0-9]{{1,{max_digits - decimal_places}}}(\.[0-9]{{1,{decimal_places}}})?$"
 
 
 def _storable_moment(value: datetime) -> datetime:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -61,10 +61,55 @@ class LeadRef(BaseModel):
 
 
 class LeadCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead": {
+                        "id": 3388,
+                        "unit": {"id": 3, "name": "城关镇人民政府"},
+                        "lead_date": "2026-11-20",
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "project_name": "年产 2GWh 储能电池项目",
+                        "intended_investment": "120000.00",
+                        "channel": "kinship",
+                        "channel_label": "以亲引商",
+                        "status": "pending",
+                        "status_label": "待认定",
+                        "link": "/leads/3388",
+                    }
+                }
+            ]
+        }
+    )
+
     lead: LeadRef
 
 
 class LeadJudged(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead": {
+                        "id": 3388,
+                        "unit": {"id": 3, "name": "城关镇人民政府"},
+                        "lead_date": "2026-11-20",
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "project_name": "年产 2GWh 储能电池项目",
+                        "intended_investment": "120000.00",
+                        "channel": "kinship",
+                        "channel_label": "以亲引商",
+                        "status": "valid",
+                        "status_label": "有效",
+                        "link": "/leads/3388",
+                    },
+                    "reason": "客商真实，已实地考察",
+                }
+            ]
+        }
+    )
+
     lead: LeadRef
     reason: str = Field(description="认定理由")
 
@@ -79,6 +124,38 @@ class DuplicateMatch(BaseModel):
 
 
 class LeadDuplicateFound(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead": {
+                        "id": 3402,
+                        "unit": {"id": 3, "name": "城关镇人民政府"},
+                        "lead_date": "2026-11-20",
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "project_name": "年产 2GWh 储能电池项目",
+                        "intended_investment": "120000.00",
+                        "channel": "kinship",
+                        "channel_label": "以亲引商",
+                        "status": "valid",
+                        "status_label": "有效",
+                        "link": "/leads/3402",
+                    },
+                    "matches": [
+                        {
+                            "lead_id": 3388,
+                            "unit_name": "城关镇人民政府",
+                            "lead_date": "2026-11-20",
+                            "investor_name": "甘肃陇原新能源科技有限公司",
+                            "reason_text": "统一社会信用代码相同",
+                            "hidden": False,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     lead: LeadRef
     matches: list[DuplicateMatch]
 
@@ -87,6 +164,31 @@ class LeadDuplicateFound(BaseModel):
 
 
 class ProjectStageReached(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "from_stage": "signed",
+                    "stage": "started",
+                    "stage_label": "开工",
+                    "reached_on": "2026-11-25",
+                    "stages_passed": ["landed", "started"],
+                }
+            ]
+        }
+    )
+
     project: ProjectRef
     from_stage: str | None = Field(description="原阶段；新建的项目为 null")
     stage: str
@@ -104,11 +206,66 @@ class WarningRef(BaseModel):
 
 
 class ProjectWarningRaised(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "warning": {
+                        "id": 19,
+                        "kind": "stages_one_day",
+                        "label": "一天内推进多个阶段",
+                        "detail": "同一天内连续推进 3 个阶段",
+                        "raised_on": "2026-11-25",
+                    },
+                }
+            ]
+        }
+    )
+
     project: ProjectRef
     warning: WarningRef
 
 
 class ProjectWarningCleared(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "warning": {
+                        "id": 19,
+                        "kind": "stages_one_day",
+                        "label": "一天内推进多个阶段",
+                        "detail": "同一天内连续推进 3 个阶段",
+                        "raised_on": "2026-11-25",
+                    },
+                    "reason": "已到现场核实，有施工许可证为证",
+                }
+            ]
+        }
+    )
+
     project: ProjectRef
     warning: WarningRef
     reason: str = Field(description="核销说明")
@@ -131,6 +288,39 @@ class FundsRef(BaseModel):
 
 
 class FundsEvent(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "funds": {
+                        "id": 5314,
+                        "amount": "5000.00",
+                        "currency_unit": "万元",
+                        "source": "out_of_province",
+                        "source_label": "省外",
+                        "arrived_on": "2026-11-28",
+                        "status": "confirmed",
+                        "status_label": "已确认",
+                        "reverses_id": None,
+                        "note": "首笔注册资本金",
+                    },
+                    "project_funds_confirmed": "5000.00",
+                }
+            ]
+        }
+    )
+
     project: ProjectRef
     funds: FundsRef
     project_funds_confirmed: Money = Field(description="项目已确认的内资到位资金合计（万元）")
@@ -151,6 +341,39 @@ class AwardRef(BaseModel):
 
 
 class AwardStepEvent(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "award": {
+                        "id": 88,
+                        "status": "notice",
+                        "status_label": "公示中",
+                        "amount": "250000.00",
+                        "recipient_name": "城关镇人民政府",
+                        "recipient_type": "unit",
+                        "applicant_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "link": "/awards/88",
+                    },
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "step": "notice",
+                    "step_label": "公示",
+                    "note": "公示 2026-12-15 至 2026-12-21",
+                }
+            ]
+        }
+    )
+
     award: AwardRef
     project: ProjectRef | None
     step: str
@@ -163,6 +386,29 @@ class AwardStepEvent(BaseModel):
 
 
 class TargetBelowYellow(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": {"id": 3, "name": "城关镇人民政府"},
+                    "year": 2026,
+                    "as_of": "2026-11-30",
+                    "metric": "contract_investment",
+                    "metric_label": "合同投资额",
+                    "measure": "万元",
+                    "actual": "180000",
+                    "target": "400000",
+                    "share_of_target": "45.0",
+                    "expected_share": "91.7",
+                    "share_of_expected": "49.1",
+                    "yellow_line": "80",
+                    "card": "yellow",
+                    "link": "/targets?year=2026",
+                }
+            ]
+        }
+    )
+
     unit: UnitRef
     year: int
     as_of: date = Field(description="按哪一天的时序进度判断（月末）")
@@ -180,6 +426,24 @@ class TargetBelowYellow(BaseModel):
 
 
 class ReportEvent(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": {"id": 3, "name": "城关镇人民政府"},
+                    "cadence": "monthly",
+                    "cadence_label": "月报",
+                    "period_start": "2026-11-01",
+                    "period_end": "2026-11-30",
+                    "due_on": "2026-12-05",
+                    "submitted_at": "2026-12-03T16:20:00+08:00",
+                    "late": False,
+                    "link": "/reports",
+                }
+            ]
+        }
+    )
+
     unit: UnitRef
     cadence: str
     cadence_label: str
@@ -192,6 +456,23 @@ class ReportEvent(BaseModel):
 
 
 class BulletinPublished(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 31,
+                    "kind": "monthly",
+                    "kind_label": "月调度",
+                    "title": "2026 年 11 月招商引资工作调度",
+                    "period_start": "2026-11-01",
+                    "period_end": "2026-11-30",
+                    "published_at": "2026-12-04T10:00:00+08:00",
+                    "link": "/bulletins/monthly/2026/11",
+                }
+            ]
+        }
+    )
+
     id: int
     kind: str
     kind_label: str
@@ -206,6 +487,35 @@ class BulletinPublished(BaseModel):
 
 
 class TicketPayload(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket_id": 386,
+                    "action": "route",
+                    "status": "routed",
+                    "status_label": "已交办",
+                    "handling_unit_id": 12,
+                    "due_on": "2026-12-10",
+                    "project_id": 1207,
+                    "title": "二期用地征收有两户未签协议",
+                    "project": {
+                        "id": 1207,
+                        "name": "年产 2GWh 储能电池项目",
+                        "confidential": False,
+                        "investor_name": "甘肃陇原新能源科技有限公司",
+                        "stage": "started",
+                        "stage_label": "开工",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "120000.00",
+                        "link": "/projects/1207",
+                    },
+                    "link": "/tickets/386",
+                }
+            ]
+        }
+    )
+
     ticket_id: int
     action: str
     status: str

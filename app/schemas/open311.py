@@ -156,7 +156,27 @@ ATTRIBUTE_FIELDS = {
 class GeoReportRequestForm(BaseModel):
     """POST requests.{format}, form-encoded. Blank fields count as absent (the spec's "optional")."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore",
+        str_strip_whitespace=True,
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "land",
+                    "lat": "36.061255",
+                    "long": "103.834303",
+                    "address_string": "县工业园区东区 3 号地块",
+                    "description": "企业反映园区东区道路未通，施工车辆无法进场，影响 12 月开工",
+                    "first_name": "志强",
+                    "last_name": "刘",
+                    "phone": "13809311234",
+                    "attribute[project_id]": "1207",
+                    "attribute[priority]": "urgent",
+                }
+            ]
+        },
+    )
 
     api_key: str = Field(default="", max_length=200, description="令牌（也可用请求头 Authorization）")
     jurisdiction_id: str = Field(default="", max_length=100)

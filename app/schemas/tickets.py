@@ -5,19 +5,29 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.models.ticket import Priority, TicketStatus, Verdict
-from app.schemas.common import InputModel, ReadModel
+from app.schemas.common import InputModel, ReadModel, stated
 
 MAX_ID = 2_147_483_647
 WEB_LINK = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
 """A link people may follow from a page: http or https, a host, no spaces."""
+WEB_LINK_PATTERN = r"^$|^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?#]\S*)?$"
+"""WEB_LINK as the document states it (JSON Schema patterns have no flags: the scheme in either case)."""
+COORDINATE_TEXT = r"^-?[0-9]{1,3}(\.[0-9]+)?$"
 
 
 class TicketCreate(InputModel):
-    project_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="问题所属项目")
-    investor_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="尚未落地的客商（无项目时）")
+    project_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="问题所属项目（须为本单位负责的；project_id 与 investor_id 至少填一项）",
+    )
+    investor_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="尚未落地的客商（无项目时；project_id 与 investor_id 至少填一项）"
+    )
     category_id: int = Field(ge=1, le=MAX_ID, description="问题类别")
     title: str = Field(min_length=2, max_length=200)
     description: str = Field(min_length=2, max_length=4000)
@@ -27,9 +37,26 @@ class TicketCreate(InputModel):
     reporter_contact: str = Field(default="", max_length=200, description="反映人联系方式（电话、邮箱）")
     address: str = Field(default="", max_length=200, description="问题地点")
     address_id: str = Field(default="", max_length=60, description="报告系统地址库中的地址编码")
-    latitude: Decimal | None = Field(default=None, ge=-90, le=90, description="纬度（WGS84）")
-    longitude: Decimal | None = Field(default=None, ge=-180, le=180, description="经度（WGS84）")
-    media_url: str = Field(default="", max_length=500, description="图片或视频链接（http/https）")
+    latitude: Decimal | None = Field(
+        default=None,
+        ge=-90,
+        le=90,
+        description="纬度（WGS84，保留 6 位小数）：与经度同时填写",
+        json_schema_extra=stated(text_pattern=COORDINATE_TEXT),
+    )
+    longitude: Decimal | None = Field(
+        default=None,
+        ge=-180,
+        le=180,
+        description="经度（WGS84，保留 6 位小数）：与纬度同时填写",
+        json_schema_extra=stated(text_pattern=COORDINATE_TEXT),
+    )
+    media_url: str = Field(
+        default="",
+        max_length=500,
+        description="图片或视频链接：以 http:// 或 https:// 开头，不含空格",
+        json_schema_extra=stated(pattern=WEB_LINK_PATTERN),
+    )
 
     @model_validator(mode="after")
     def _subject(self) -> TicketCreate:
@@ -58,9 +85,23 @@ class TicketCreate(InputModel):
 
 
 class TicketRoute(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 1,
+                    "handling_unit_id": 12,
+                    "helper_unit_ids": [15],
+                    "due_days": 10,
+                    "note": "请县自然资源局牵头，县住建局配合，尽快办理用地规划手续",
+                }
+            ]
+        }
+    )
+
     version: int = Field(ge=1, le=MAX_ID)
     handling_unit_id: int = Field(ge=1, le=MAX_ID, description="牵头办理单位")
-    helper_unit_ids: list[int] = Field(default_factory=list, max_length=10, description="协办单位")
+    helper_unit_ids: list[int] = Field(default_factory=list, max_length=10, description="协办单位（在用的单位）")
     due_days: int | None = Field(default=None, ge=1, le=365, description="限期（工作日），默认按类别")
     note: str = Field(default="", max_length=2000)
 
@@ -78,10 +119,23 @@ NOTE_NEEDED = {
 
 
 class TicketAction(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"version": 3, "action": "resolve", "note": "已办结：规划条件已出具，企业已领取"}]
+        }
+    )
+
     version: int = Field(ge=1, le=MAX_ID)
-    action: TicketActionName
+    action: TicketActionName = Field(
+        description="accept 受理、comment 办理情况、return 退回、pause 暂停计时、resume 恢复计时、resolve 办结、"
+        "close 评价关闭、reopen 重新办理（按问题当前状态允许的）"
+    )
     note: str = Field(
-        default="", max_length=4000, validate_default=True, description="说明：退回理由、暂停原因、办结情况、评价备注等"
+        default="",
+        max_length=4000,
+        validate_default=True,
+        description="说明：comment、return、pause、resolve、reopen 时必填（办理情况、退回理由、暂停原因、办结情况、"
+        "重新办理的原因）；其他为评价备注等",
     )
     verdict: Verdict | None = Field(default=None, validate_default=True, description="客商评价（关闭时必填）")
 
@@ -134,11 +188,21 @@ class TicketRead(ReadModel):
 
 
 class CategoryUpdate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2, "default_days": 15}]})
+
     version: int = Field(ge=1, le=MAX_ID, description="读到的版本号；不一致时返回 409")
     default_days: int = Field(ge=1, le=365, description="默认办结限期（工作日）")
 
 
 class CategoryRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 2, "code": "land", "name": "征地拆迁", "default_days": 15, "is_active": True, "version": 2}
+            ]
+        }
+    )
+
     id: int
     code: str = Field(description="类别代码（Open311 service_code）")
     name: str

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.models.unit import UnitKind
 from app.schemas.common import InputModel, ReadModel
@@ -10,7 +10,9 @@ class UnitBase(InputModel):
     name: str = Field(min_length=2, max_length=100, description="全称")
     short_name: str = Field(default="", max_length=30, description="简称")
     kind: UnitKind = Field(description="单位类别")
-    tier: int | None = Field(default=None, ge=1, le=4, description="考核档次（部门适用，1–4）")
+    tier: int | None = Field(
+        default=None, ge=1, le=4, description="考核档次（1–4）：县直部门（kind 为 department）必填，其他类别不记"
+    )
     parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="上级单位")
     head_name: str = Field(default="", max_length=50, description="负责人")
     phone: str = Field(default="", max_length=30)
@@ -27,6 +29,23 @@ class UnitBase(InputModel):
 
 
 class UnitCreate(UnitBase):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "县商务局",
+                    "short_name": "商务局",
+                    "kind": "department",
+                    "tier": 2,
+                    "head_name": "李建国",
+                    "phone": "0931-6612345",
+                    "address": "城关镇人民路 18 号",
+                    "sort_order": 30,
+                }
+            ]
+        }
+    )
+
     pass
 
 
@@ -39,12 +58,20 @@ class UnitPatch(InputModel):
     """An API edit of a unit (the coordinator's): only the fields sent change; the unit as it then stands is
     checked as a whole (a department needs its tier)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 4, "head_name": "王海涛", "phone": "0931-6612388", "tier": 1}]}
+    )
+
     version: int = Field(ge=1, le=2_147_483_647, description="读到的版本号；不一致时返回 409")
     name: str | None = Field(default=None, min_length=2, max_length=100, description="全称")
     short_name: str | None = Field(default=None, max_length=30, description="简称")
     kind: UnitKind | None = Field(default=None, description="单位类别")
-    tier: int | None = Field(default=None, ge=1, le=4, description="考核档次（部门适用，1–4；非部门为空）")
-    parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="上级单位（null：顶层）")
+    tier: int | None = Field(
+        default=None, ge=1, le=4, description="考核档次（1–4）：改后为县直部门（department）时须有档次；非部门为空"
+    )
+    parent_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="上级单位（null：顶层）；不能是它自己或其下级"
+    )
     head_name: str | None = Field(default=None, max_length=50, description="负责人")
     phone: str | None = Field(default=None, max_length=30)
     address: str | None = Field(default=None, max_length=200)
@@ -55,6 +82,12 @@ class UnitPatch(InputModel):
 class UnitContactUpdate(InputModel):
     """What a unit's own staff may change about their unit."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"version": 7, "head_name": "张明", "phone": "0931-6623456", "address": "城关镇解放路 56 号"}]
+        }
+    )
+
     version: int = Field(ge=1, le=2_147_483_647)
     head_name: str | None = Field(default=None, max_length=50)
     phone: str | None = Field(default=None, max_length=30)
@@ -62,6 +95,27 @@ class UnitContactUpdate(InputModel):
 
 
 class UnitRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "name": "城关镇人民政府",
+                    "short_name": "城关镇",
+                    "kind": "town",
+                    "tier": None,
+                    "parent_id": None,
+                    "head_name": "张明",
+                    "phone": "0931-6623456",
+                    "address": "城关镇解放路 56 号",
+                    "sort_order": 10,
+                    "is_active": True,
+                    "version": 7,
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     short_name: str

@@ -591,6 +591,20 @@ WEBHOOK_HELP = (
 )
 
 
+def _webhook_example(kind: EventType) -> dict[str, Any]:
+    """The envelope a subscriber receives for this type, around its payload model's own example."""
+    extra: Any = kind.model.model_config.get("json_schema_extra") or {}
+    examples: list[Any] = extra.get("examples") or [{}]
+    envelope = {
+        "delivery_id": 20417,
+        "event_id": 9083,
+        "type": kind.code,
+        "created_at": "2026-11-25T10:02:00+08:00",
+        "data": examples[0],
+    }
+    return {"requestBody": {"content": {"application/json": {"example": envelope}}}}
+
+
 def register_webhooks(app: Any) -> None:
     """Describe every event type under the OpenAPI document's `webhooks`, with its payload's schema."""
     for kind in _TYPES:
@@ -612,4 +626,5 @@ def register_webhooks(app: Any) -> None:
             tags=[f"事件推送：{GROUPS[kind.group]}"],
             operation_id=f"webhook_{kind.code.replace('.', '_')}",
             response_description="2xx 表示已收到",
+            openapi_extra=_webhook_example(kind),
         )

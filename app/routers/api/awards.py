@@ -34,7 +34,7 @@ from app.schemas.awards import (
     PolicyCreate,
     PolicyVersionCreate,
 )
-from app.schemas.common import Page, json_response
+from app.schemas.common import NOT_AFTER_TODAY, Page, decimal_text, json_response, stated
 from app.services import awards, bulletin_docx, export, projects, workdays
 
 router = IndexedRouter(tags=["招商奖励"])
@@ -90,28 +90,54 @@ class AwardRead(BaseModel):
 
 
 class AwardProposal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"policy_id": 4, "project_id": 1207}]})
     policy_id: int = Field(ge=1, le=2_147_483_647)
     project_id: int = Field(ge=1, le=2_147_483_647)
     year: int | None = Field(default=None, ge=2000, le=2100, description="长效奖励的年度")
     amount: Decimal | None = Field(
-        default=None, ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2, description="一事一议的金额（元）"
+        default=None,
+        ge=0,
+        le=Decimal("1e12"),
+        max_digits=16,
+        decimal_places=2,
+        description="一事一议的金额（元）：一事一议的政策必填",
+        json_schema_extra=stated(text_pattern=decimal_text(16, 2)),
     )
-    decision_ref: str = Field(default="", max_length=100, description="一事一议的决定文号")
+    decision_ref: str = Field(
+        default="", max_length=100, description="一事一议的会议纪要或批复文号：一事一议的政策必填"
+    )
 
 
 class IntroducerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "person",
+                    "name": "王建军",
+                    "phone": "13609317788",
+                    "investor_confirmed": True,
+                    "investor_confirmation": "客商法定代表人刘志强 2026-12-02 书面确认（确认函扫描件已存档）",
+                }
+            ]
+        },
+    )
     kind: IntroducerKind = IntroducerKind.person
     name: str = Field(min_length=1, max_length=100, description="引荐人")
     phone: str = Field(default="", max_length=30)
-    investor_confirmed: bool = Field(description="客商已确认")
+    investor_confirmed: bool = Field(
+        description="客商已确认：须为 true（备案须有客商的确认）", json_schema_extra=stated(enum=[True])
+    )
     investor_confirmation: str = Field(min_length=1, max_length=2000, description="确认人及方式")
     registered_on: date | None = Field(
         default=None,
-        description="备案日期：缺省为服务器当天（Asia/Shanghai）；早于当天为补登，只有招商局可以，须带 backdate_reason",
+        description="备案日期：缺省为服务器当天（Asia/Shanghai）；早于当天为补登，只有招商局可以，"
+        f"须带 backdate_reason；{NOT_AFTER_TODAY}，也不能在项目签约之日或之后",
     )
-    backdate_reason: str = Field(default="", max_length=2000, description="补登理由（记入审计）")
+    backdate_reason: str = Field(
+        default="", max_length=2000, description="补登理由（记入审计）：registered_on 早于今天时必填，至少 2 个字"
+    )
 
 
 class IntroducerRead(BaseModel):

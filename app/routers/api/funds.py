@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app import policy
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
@@ -24,6 +24,30 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class FundsQueueItem(FundsRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5314,
+                    "project_id": 1207,
+                    "arrived_on": "2026-11-28",
+                    "amount": "5000.00",
+                    "source": "out_of_province",
+                    "voucher_no": "HD20261128-0031",
+                    "note": "首笔注册资本金",
+                    "reverses_id": None,
+                    "status": "pending",
+                    "review_note": "",
+                    "created_at": "2026-11-28T16:05:11+08:00",
+                    "version": 1,
+                    "project_name": "年产 2GWh 储能电池项目",
+                    "unit_name": "城关镇人民政府",
+                    "voucher_ids": [8813],
+                }
+            ]
+        }
+    )
+
     project_name: str = Field(description="保密项目对无权者显示代号")
     unit_name: str = Field(description="责任单位")
     voucher_ids: list[int] = Field(description="凭证文件（/projects/{project_id}/attachments/{id} 下载）")
@@ -44,7 +68,7 @@ def pending_funds(
     db: DbSession,
     unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="责任单位")] = None,
     date_from: Annotated[date | None, Query(description="到位日期起")] = None,
-    date_to: Annotated[date | None, Query(description="到位日期止")] = None,
+    date_to: Annotated[date | None, Query(description="到位日期止：不能早于 date_from")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:

@@ -16,10 +16,29 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
 from app.routing import IndexedRouter, long_running
+from app.schemas.common import stated
 from app.services import bulletin_docx, bulletins, export, metrics, performance
 
 router = IndexedRouter(tags=["考核与通报"])
 UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+"""The dates a figure may be asked for (a query's start, end, as_of)."""
+BOUNDS = {"formatMinimum": FIRST_DAY.isoformat(), "formatMaximum": LAST_DAY.isoformat()}
+Start = Annotated[
+    date,
+    Query(
+        description="区间起（2000-01-01 至 2100-12-31）", json_schema_extra=stated(**BOUNDS), examples=["2026-01-01"]
+    ),
+]
+End = Annotated[
+    date,
+    Query(
+        description="区间止（2000-01-01 至 2100-12-31）：不能早于 start，与 start 相隔不超过 3700 天",
+        json_schema_extra=stated(**BOUNDS),
+        examples=["2026-06-30"],
+    ),
+]
+Year = Annotated[int, Query(ge=2000, le=2100, description="年度", examples=[2026])]
 
 
 def _scope(principal: Any, unit_id: int | None) -> int | None:
@@ -31,8 +50,10 @@ def _scope(principal: Any, unit_id: int | None) -> int | None:
 
 
 def _range(start: date, end: date) -> None:
-    if start < date(2000, 1, 1) or end > date(2100, 12, 31):
-        raise Invalid({"start": "日期超出范围（2000–2100 年）"})
+    pairs = (("start", start), ("end", end))
+    outside = {name: "日期超出范围（2000–2100 年）" for name, day in pairs if not FIRST_DAY <= day <= LAST_DAY}
+    if outside:
+        raise Invalid(outside)
     if end < start:
         raise Invalid({"end": "截止日期不能早于开始日期"})
     if (end - start).days > 3700:
@@ -41,7 +62,7 @@ def _range(start: date, end: date) -> None:
 
 @router.get("/metrics", summary="指标目录与取值（按单位；区间内）")
 def get_metrics(
-    principal: ApiPrincipal, db: DbSession, start: date, end: date, unit_id: UnitQuery = None
+    principal: ApiPrincipal, db: DbSession, start: Start, end: End, unit_id: UnitQuery = None
 ) -> dict[str, Any]:
     _range(start, end)
     unit_id = _scope(principal, unit_id)
@@ -58,11 +79,19 @@ def get_metrics(
 
 @router.get("/metrics/{code}/records", summary="一个指标计入的记录（可追溯到每条）")
 def metric_records(
-    code: Annotated[str, Path(max_length=40)],
+    code: Annotated[
+        str,
+        Path(
+            max_length=40,
+            description="指标代码（GET /metrics 列出的；未知的答 404）",
+            json_schema_extra=lambda schema: schema.update(enum=list(metrics.METRICS)),
+            examples=["contract_investment"],
+        ),
+    ],
     principal: ApiPrincipal,
     db: DbSession,
-    start: date,
-    end: date,
+    start: Start,
+    end: End,
     unit_id: UnitQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="每页条数，最多 1000")] = 200,
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
@@ -83,13 +112,19 @@ def metric_records(
 def targets(
     principal: ApiPrincipal,
     db: DbSession,
-    year: Annotated[int, Query(ge=2000, le=2100)],
-    as_of: date | None = None,
+    year: Year,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="截至日期，缺省为今天与年末中较早者（2000-01-01 至 2100-12-31）",
+            json_schema_extra=stated(**BOUNDS),
+        ),
+    ] = None,
     unit_id: UnitQuery = None,
 ) -> list[dict[str, Any]]:
     unit_id = _scope(principal, unit_id)
     as_of = as_of or min(date.today(), date(year, 12, 31))
-    if not date(2000, 1, 1) <= as_of <= date(2100, 12, 31):
+    if not FIRST_DAY <= as_of <= LAST_DAY:
         raise Invalid({"as_of": "日期超出范围"})
     result = performance.standings(db, year, as_of, unit_ids=[unit_id] if unit_id else None)
     return [
@@ -174,7 +209,7 @@ def campaign(
 
 
 @router.get("/rankings", summary="单位排名（规则与并列处理见 tie_rule）与个人前十")
-def rankings(principal: ApiPrincipal, db: DbSession, year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+def rankings(principal: ApiPrincipal, db: DbSession, year: Year) -> dict[str, Any]:
     as_of = min(date.today(), date(year, 12, 31))
     rows = performance.rank_units(db, None, year, as_of)
     return {
@@ -207,8 +242,8 @@ def rankings(principal: ApiPrincipal, db: DbSession, year: Annotated[int, Query(
 def rates(
     principal: ApiPrincipal,
     db: DbSession,
-    start: date,
-    end: date,
+    start: Start,
+    end: End,
     unit_id: UnitQuery = None,
     category: Category | None = None,
 ) -> dict[str, Any]:
@@ -227,17 +262,39 @@ def rates(
     }
 
 
+Cadence = Literal["ten_day", "monthly", "quarterly"]
+PERIOD_START = "报告期的第一天：旬报为每月 1、11、21 日，月报为每月 1 日，季报为每季首日；2000 年至明年之间"
+
+
 class ReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    cadence: Literal["ten_day", "monthly", "quarterly"]
-    period_start: date
-    narrative: str = Field(min_length=1, max_length=8000)
-    problems: str = Field(default="", max_length=8000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cadence": "monthly",
+                    "period_start": "2026-11-01",
+                    "narrative": "本月外出招商 3 次，接待客商 5 批，新签约储能电池项目 1 个（合同投资 12 亿元）",
+                    "problems": "园区东区道路尚未贯通，影响项目进场",
+                }
+            ]
+        },
+    )
+    cadence: Cadence = Field(description="ten_day 旬报、monthly 月报、quarterly 季报（须为招商局已安排的）")
+    period_start: date = Field(description=PERIOD_START, json_schema_extra=stated(formatMinimum="2000-01-01"))
+    narrative: str = Field(min_length=1, max_length=8000, description="工作进展（必填）")
+    problems: str = Field(default="", max_length=8000, description="存在的问题")
 
 
 @router.get("/reports", summary="定期报告报送情况（按期；迟报、未报）")
 def reports(
-    principal: ApiPrincipal, db: DbSession, cadence: Literal["ten_day", "monthly", "quarterly"], period_start: date
+    principal: ApiPrincipal,
+    db: DbSession,
+    cadence: Annotated[Cadence, Query(description="ten_day 旬报、monthly 月报、quarterly 季报", examples=["monthly"])],
+    period_start: Annotated[
+        date,
+        Query(description=PERIOD_START, json_schema_extra=stated(formatMinimum="2000-01-01"), examples=["2026-11-01"]),
+    ],
 ) -> list[dict[str, Any]]:
     rows = performance.report_status(db, cadence, period_start)
     return [
@@ -267,9 +324,26 @@ BulletinKind = Annotated[
     Literal["monthly", "quarterly", "halfyearly", "yearly"],
     Path(description="monthly 月调度、quarterly 季度、halfyearly 半年、yearly 年度"),
 ]
-BulletinYear = Annotated[int, Path(ge=-2_147_483_648, le=2_147_483_647, description="2000 年至明年")]
+# the bounds are the service's (app.services.bulletins.check_period, with its own Chinese messages), stated
+BulletinYear = Annotated[
+    int,
+    Path(
+        ge=-2_147_483_648,
+        le=2_147_483_647,
+        description="2000 年至明年",
+        json_schema_extra=stated(minimum=2000),
+        examples=[2026],
+    ),
+]
 BulletinNumber = Annotated[
-    int, Path(ge=-2_147_483_648, le=2_147_483_647, description="月份 1–12；季度 1–4；上半年 1、下半年 2；年度 1")
+    int,
+    Path(
+        ge=-2_147_483_648,
+        le=2_147_483_647,
+        description="月份 1–12；季度 1–4；上半年 1、下半年 2；年度 1（尚未开始的期答 422）",
+        json_schema_extra=stated(minimum=1, maximum=12),
+        examples=[11],
+    ),
 ]
 
 

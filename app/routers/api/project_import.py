@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.routing import IndexedRouter, long_running
+from app.schemas.common import multipart_example
 from app.schemas.errors import ErrorDetail
 from app.services import export, project_import
 
@@ -51,6 +52,7 @@ class ImportErrorBody(BaseModel):
         "单位令牌只能导入本单位的项目。"
     ),
     responses={201: {"model": ImportSummary}, 422: {"model": ImportErrorBody, "description": "台账有错误，未导入"}},
+    openapi_extra=multipart_example("按模板填写的城关镇项目台账", {"ledger": "城关镇项目台账-2026年11月.xlsx"}),
 )
 @long_running
 def import_ledger(

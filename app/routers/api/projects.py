@@ -15,7 +15,7 @@ from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
 from app.routing import IndexedRouter
 from app.schemas.changes import UpdatedSince, aware
-from app.schemas.common import Page, json_response
+from app.schemas.common import Page, json_response, multipart_example, stated
 from app.schemas.projects import (
     AnomalyClear,
     AnomalyRead,
@@ -81,7 +81,14 @@ def list_projects(
     industry_chain: Annotated[str, Query(max_length=60)] = "",
     size_band: SizeBand | None = None,
     investor_type: InvestorType | None = None,
-    flag: Annotated[str, Query(max_length=30, description="预警：" + "、".join(projects.FLAG_LABELS))] = "",
+    flag: Annotated[
+        str,
+        Query(
+            max_length=30,
+            description="预警：" + "、".join(f"{k} {v}" for k, v in projects.FLAG_LABELS.items()) + "；空为不限",
+            json_schema_extra=stated(enum=["", *projects.FLAG_LABELS]),
+        ),
+    ] = "",
     anomaly: Annotated[bool, Query(description="只列有待核查异常标记的项目")] = False,
     date_field: Annotated[str, Query(pattern="^(signed_on|started_on|production_on|stage_since)$")] = "signed_on",
     date_from: date | None = None,
@@ -237,6 +244,10 @@ def list_attachments(project_id: IdPath, principal: ApiPrincipal, db: DbSession)
     status_code=201,
     summary="上传证明文件（照片或 PDF，每个不超过 10 MB；类型按内容判断）",
     responses={201: {"model": list[AttachmentRead]}},
+    openapi_extra=multipart_example(
+        "两张开工现场照片（保留拍摄位置）",
+        {"files": ["开工现场-东侧.jpg", "开工现场-西侧.jpg"], "keep_position": True},
+    ),
 )
 async def upload_attachments(
     request: Request,

@@ -13,7 +13,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.routers.api.performance import BulletinKind, BulletinNumber, BulletinYear
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import json_response
-from app.schemas.performance import PublishedBulletin, CadenceRead, CadenceSet, PublishIn
+from app.schemas.performance import CadenceRead, CadenceSet, PublishedBulletin, PublishIn
 from app.services import bulletin_export, bulletins, export, performance
 
 router = IndexedRouter(tags=["考核与通报"])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,23 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Service(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "land",
+                    "service_name": "征地拆迁",
+                    "description": "征地拆迁",
+                    "metadata": False,
+                    "type": "realtime",
+                    "keywords": "",
+                    "group": "跟踪服务",
+                    "default_working_days": 15,
+                }
+            ]
+        }
+    )
+
     service_code: str
     service_name: str
     description: str
@@ -41,6 +58,36 @@ class Service(BaseModel):
 
 
 class ServiceRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_request_id": "386",
+                    "status": "open",
+                    "status_notes": "县自然资源局已受理，正在协调补偿标准",
+                    "service_name": "征地拆迁",
+                    "service_code": "land",
+                    "description": "二期 18 亩用地中两户对补偿标准有异议，影响场地平整，请协调",
+                    "agency_responsible": "县自然资源局",
+                    "service_notice": "",
+                    "requested_datetime": "2026-11-26T09:15:00+08:00",
+                    "updated_datetime": "2026-11-27T14:40:00+08:00",
+                    "expected_datetime": "2026-12-10T18:00:00+08:00",
+                    "address": "县工业园区东区 3 号地块",
+                    "lat": 36.061255,
+                    "long": 103.834303,
+                    "media_url": "",
+                    "detailed_status": "in_progress",
+                    "light": "green",
+                    "escalation_level": 0,
+                    "project_id": 1207,
+                    "handling_unit_id": 12,
+                    "version": 4,
+                }
+            ]
+        }
+    )
+
     service_request_id: str
     status: Literal["open", "closed"]
     status_notes: str = Field(description="最近一次处理说明")
@@ -72,6 +119,21 @@ class RequestCreated(BaseModel):
 
 class NewServiceRequest(InputModel):
     """Checked again as a ticket (TicketCreate): a refusal there is a 422 too (app.main model_error)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_code": "land",
+                    "description": "二期 18 亩用地中两户对补偿标准有异议，影响场地平整，请协调",
+                    "title": "二期用地征收有两户未签协议",
+                    "project_id": 1207,
+                    "priority": "urgent",
+                    "reporter_label": "县 12345 政务服务便民热线",
+                }
+            ]
+        }
+    )
 
     service_code: str = Field(min_length=1, max_length=30, description="问题类别代码（见 /services）")
     description: str = Field(min_length=2, max_length=4000)

@@ -1,0 +1,564 @@
+"""The OpenAPI document (GET /openapi.json) says what the service enforces, and shows how to call it.
+
+- Every operation has a Chinese summary, and every request body a realistic example (in Chinese) that
+  its own schema accepts. The operations are read from the live application, so an operation added
+  later without an example fails here, listed by method and path.
+- RULES: one row per rule the service enforces on input. For each, the document must state it (the
+  value is refused by the field's schema in the document: a pattern, an enum, a bound, a date's
+  formatMinimum …; or, for a rule no schema keyword can carry, the field's description tells it),
+  AND sending the value must be refused with a 422 naming the field (SQLite and PostgreSQL). So the
+  document and the behaviour cannot drift apart.
+- UNSTATED: what is deliberately left out of the schema keywords, and why.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.main import create_app
+from app.models.unit import UnitKind
+from app.scopes import TokenRole
+from app.services.workdays import today as county_today
+from tests.conftest import test_settings as settings_for
+from tests.factories import bearer, make_token, make_unit, make_user
+from tests.projects.factories import make_anomaly, make_investor, make_project
+
+DOC: dict[str, Any] = create_app(settings_for("sqlite:///:memory:")).openapi()
+"""The document as GET /openapi.json serves it, from an app that never touches a database."""
+
+METHODS = ("get", "put", "post", "patch", "delete")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in DOC["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method.upper(), path, item[method]
+
+
+def ref(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema and len(schema) == 1:
+        schema = DOC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "$ref" in schema:  # a reference with its own keywords beside it (description, enum …)
+        target = DOC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def body_examples(op: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """(schema, example) for each example of an operation's request body."""
+    found = []
+    for media in op.get("requestBody", {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        examples = [media["example"]] if "example" in media else []
+        examples += [e["value"] for e in media.get("examples", {}).values()]
+        resolved = ref(schema) if schema else {}
+        examples += resolved.get("examples", [])
+        found += [(schema, e) for e in examples]
+    return found
+
+
+# --- summaries and examples --------------------------------------------------------------------
+
+
+def test_every_operation_has_a_chinese_summary() -> None:
+    missing = [f"{m} {p}" for m, p, op in operations() if not HAN.search(op.get("summary", ""))]
+    assert not missing, "operations without a Chinese summary:\n" + "\n".join(missing)
+
+
+def test_every_request_body_has_an_example() -> None:
+    missing = [f"{m} {p}" for m, p, op in operations() if "requestBody" in op and not body_examples(op)]
+    assert not missing, (
+        "operations whose request body has no example (add model_config json_schema_extra examples, or "
+        "Body(openapi_examples=…)):\n" + "\n".join(missing)
+    )
+
+
+def _refusals(schema: dict[str, Any], value: Any) -> list[str]:
+    """Why the document's schema refuses a value: JSON Schema 2020-12 (jsonschema_rs, as schemathesis uses),
+    with the date bounds the document states (formatMinimum/formatMaximum, as OpenAPI tooling and
+    ajv-formats read them)."""
+    root = {**schema, "components": DOC["components"]}
+    found = [e.message for e in jsonschema_rs.Draft202012Validator(root, validate_formats=True).iter_errors(value)]
+    if isinstance(value, str):
+        for branch in [schema, *schema.get("anyOf", [])]:
+            if "formatMinimum" in branch and value < branch["formatMinimum"]:
+                found.append(f"{value} is before {branch['formatMinimum']}")
+            if "formatMaximum" in branch and value > branch["formatMaximum"]:
+                found.append(f"{value} is after {branch['formatMaximum']}")
+    return found
+
+
+def _response_examples(op: dict[str, Any]) -> bool:
+    for status, answer in op.get("responses", {}).items():
+        if not status.startswith("2"):
+            continue
+        for media in answer.get("content", {}).values():
+            if "example" in media or "examples" in media:
+                return True
+            schema = ref(media.get("schema", {}))
+            for candidate in (schema, ref(schema.get("items", {}))):
+                if "examples" in candidate:
+                    return True
+                items = candidate.get("properties", {}).get("items", {})  # a page of records
+                if "examples" in ref(items.get("items", {})):
+                    return True
+    return False
+
+
+NO_EXAMPLE = {
+    # files, not JSON: an example of a Word document or a photo is no help
+    "GET /api/v1/projects/import/template",
+    "GET /api/v1/projects/{project_id}/attachments/{attachment_id}",
+    "GET /api/v1/awards/notice/export.docx",
+    "DELETE /api/v1/robots/{robot_id}",  # 204, nothing to show
+    # answers still without an example (dict answers, the Open311 documents): add one, and take the
+    # operation out of this list (test_the_list_without_examples_is_current fails when one is stale)
+    "GET /healthz",
+    "GET /readyz",
+    "GET /api/v1/me",
+    "GET /api/v1/leads/{lead_id}/credits",
+    "GET /api/v1/units/{unit_id}/lead-quota",
+    "GET /api/v1/registry",
+    "GET /api/v1/policies",
+    "GET /api/v1/policies/{policy_id}",
+    "GET /api/v1/awards",
+    "GET /api/v1/awards/{award_id}",
+    "GET /api/v1/campaigns",
+    "GET /api/v1/campaigns/{campaign_id}",
+    "GET /api/v1/bulletins",
+    "GET /api/v1/event-types",
+    "POST /api/v1/robots/{robot_id}/test",
+    "GET /open311/discovery.{fmt}",
+    "GET /open311/v2/services.{fmt}",
+    "GET /open311/v2/services/{service_code}.{fmt}",
+    "GET /open311/v2/requests.{fmt}",
+    "GET /open311/v2/requests/{service_request_id}.{fmt}",
+    "GET /open311/v2/tokens/{token}.{fmt}",
+}
+
+
+def _has_example(op: dict[str, Any]) -> bool:
+    parameters = op.get("parameters", [])
+    return bool(
+        body_examples(op)
+        or any("example" in q or "examples" in q or "examples" in q.get("schema", {}) for q in parameters)
+        or _response_examples(op)
+    )
+
+
+def test_the_list_without_examples_is_current() -> None:
+    stale = sorted(
+        k
+        for k in NO_EXAMPLE
+        if k.split(" ", 1)[1] not in DOC["paths"]
+        or _has_example(DOC["paths"][k.split(" ", 1)[1]][k.split(" ", 1)[0].lower()])
+    )
+    assert not stale, "operations listed in NO_EXAMPLE that have an example now (or are gone):\n" + "\n".join(stale)
+
+
+def test_every_operation_has_an_example_of_its_request_or_its_answer() -> None:
+    """A body's example, example values of its parameters, or an example of what it answers."""
+    missing = [f"{m} {p}" for m, p, op in operations() if f"{m} {p}" not in NO_EXAMPLE and not _has_example(op)]
+    assert not missing, "operations without any example:\n" + "\n".join(missing)
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    return any(ref(b).get("type") == "null" for b in schema.get("anyOf", []))
+
+
+def _with_nulls(schema: dict[str, Any], value: Any) -> Any:
+    """An example as written: FastAPI serves the document without its nulls (exclude_none), so a nullable
+    required field shown as null in an example is missing from the document's copy."""
+    schema = ref(schema)
+    if isinstance(value, list):
+        return [_with_nulls(schema.get("items", {}), v) for v in value]
+    if not isinstance(value, dict) or "properties" not in schema:
+        return value
+    filled = {k: _with_nulls(schema["properties"].get(k, {}), v) for k, v in value.items()}
+    for name in schema.get("required", []):
+        if name not in filled and _nullable(schema["properties"][name]):
+            filled[name] = None
+    return filled
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in DOC["components"]["schemas"].items() if "examples" in s))
+def test_each_schema_example_satisfies_its_schema(name: str) -> None:
+    schema = {"$ref": f"#/components/schemas/{name}"}
+    for example in DOC["components"]["schemas"][name]["examples"]:
+        errors = _refusals(schema, _with_nulls(schema, example))
+        assert not errors, (example, errors)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p, op in operations() if body_examples(op)], ids=lambda v: str(v)
+)
+def test_each_request_example_satisfies_its_own_schema(method: str, path: str) -> None:
+    op = DOC["paths"][path][method.lower()]
+    for schema, example in body_examples(op):
+        media = next(iter(op["requestBody"]["content"]))
+        if media == "multipart/form-data":
+            continue  # files named by example, not sent
+        errors = _refusals(schema, example)
+        assert not errors, (example, errors)
+
+
+def test_every_event_type_is_described_under_webhooks_with_an_example() -> None:
+    """The webhooks section: one entry per event type of the catalogue, its payload's schema, a Chinese
+    summary, and an example of the envelope a subscriber receives that the schema accepts."""
+    from app.services.events import EVENT_TYPES
+
+    webhooks = DOC.get("webhooks", {})
+    assert set(webhooks) == set(EVENT_TYPES)
+    for code, item in webhooks.items():
+        op = item["post"]
+        assert HAN.search(op["summary"]), code
+        examples = body_examples(op)
+        assert examples, f"webhook {code} has no example"
+        for schema, example in examples:
+            assert example.get("type", code) == code
+            errors = _refusals(schema, _with_nulls(schema, example))
+            assert not errors, (code, errors)
+
+
+# --- the rules: stated in the document and enforced alike --------------------------------------
+
+TODAY = county_today()
+LATER = (TODAY + timedelta(days=40)).isoformat()
+TOLD_NOT_AFTER_TODAY = "不能晚于今天"
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    path: str
+    field: str
+    """The field as the 422 names it (dotted for a nested one: investor.credit_code, shares.0.share)."""
+    value: Any
+    told: str = ""
+    """For a rule no schema keyword can carry: words the field's description must contain. Otherwise
+    the field's schema in the document must itself refuse the value."""
+    refused_as: str = ""
+    """The field the 422 names, when it is another than `field` (the one the user must fill)."""
+    status: int = 422
+    body: dict[str, Any] = field(default_factory=dict)
+    """Changes to the operation's own example, to get past other checks to this one."""
+    query: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path} {self.field}={self.value!r}"[:100]
+
+
+BAD_CODE = "91620100MA71K3QX2A"  # the example's code with another check character
+
+RULES = [
+    # investors: the unified social credit code (GB 32100-2015)
+    Rule("POST", "/api/v1/investors", "credit_code", "9162010MA71K3QX2F"),  # 17 characters
+    Rule("POST", "/api/v1/investors", "credit_code", "91620100MA71K3QX2FF"),  # 19
+    Rule("POST", "/api/v1/investors", "credit_code", "91620100MA71K3QXIF"),  # I is not used
+    Rule("POST", "/api/v1/investors", "credit_code", "91ABCDEFMA71K3QX2F"),  # no division code
+    Rule("POST", "/api/v1/investors", "credit_code", BAD_CODE, told="校验位"),
+    Rule("PATCH", "/api/v1/investors/{investor_id}", "credit_code", "91620100MA71K3QX2O"),
+    Rule("POST", "/api/v1/leads", "investor.credit_code", "9162010MA71K3QX2F"),
+    Rule("POST", "/api/v1/leads/check-duplicates", "investor.credit_code", "91620100-MA71K3QX2"),
+    # leads
+    Rule("POST", "/api/v1/leads", "lead_date", "1999-12-31"),
+    Rule("POST", "/api/v1/leads", "lead_date", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule("PATCH", "/api/v1/leads/{lead_id}", "lead_date", "1999-06-30"),
+    Rule("POST", "/api/v1/leads", "intended_investment", ""),
+    Rule("POST", "/api/v1/leads", "intended_investment", "12.345"),
+    Rule("POST", "/api/v1/leads/{lead_id}/judge", "status", "pending"),
+    Rule("POST", "/api/v1/leads/{lead_id}/judge", "reason", "", told="认定无效（invalid）时必填"),
+    Rule("POST", "/api/v1/duplicates/{pair_id}/decision", "shares.0.share", ""),
+    Rule("POST", "/api/v1/registry", "intended_investment", "一亿"),
+    # projects
+    Rule("POST", "/api/v1/projects", "planned_investment", ""),
+    Rule("POST", "/api/v1/projects", "contract_investment", "1.005"),
+    Rule("POST", "/api/v1/projects", "foreign_investment_usd", "五百"),
+    Rule("POST", "/api/v1/projects", "land_area_mu", ""),
+    Rule("POST", "/api/v1/projects", "floor_area_m2", "1.5e"),
+    Rule("POST", "/api/v1/projects", "intensity_commitment", ""),
+    Rule("POST", "/api/v1/projects", "plot_ratio", "1.234"),
+    Rule("POST", "/api/v1/projects", "annual_output", ""),
+    Rule("POST", "/api/v1/projects", "land_granted_on", "1989-12-31"),
+    Rule("POST", "/api/v1/projects", "land_granted_on", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule("POST", "/api/v1/projects", "stage_date", "1900-01-01"),
+    Rule("POST", "/api/v1/projects", "stage_date", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule("PATCH", "/api/v1/projects/{project_id}", "annual_tax", ""),
+    Rule("PATCH", "/api/v1/projects/{project_id}", "land_granted_on", "1970-01-01"),
+    Rule(
+        "POST",
+        "/api/v1/projects",
+        "code_name",
+        "",
+        told="is_confidential 为 true 时必填",
+        refused_as="__all__",
+        body={"is_confidential": True},
+    ),
+    Rule(
+        "POST",
+        "/api/v1/projects",
+        "production_by",
+        "2027-01-01",
+        told="不能早于约定开工日期",
+        refused_as="__all__",
+        body={"start_by": "2027-03-31"},
+    ),
+    Rule("POST", "/api/v1/projects/{project_id}/stage", "happened_on", "1989-06-01"),
+    Rule("POST", "/api/v1/projects/{project_id}/stage", "happened_on", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule(
+        "POST",
+        "/api/v1/projects/{project_id}/stage",
+        "reason",
+        "",
+        told="back、pause、terminate 时必填",
+        refused_as="__all__",
+        body={"action": "pause", "to_stage": None},
+    ),
+    Rule("POST", "/api/v1/projects/{project_id}/funds", "amount", ""),
+    Rule("POST", "/api/v1/projects/{project_id}/funds", "amount", "5000.001"),
+    Rule("POST", "/api/v1/projects/{project_id}/funds", "amount", 0),
+    Rule("POST", "/api/v1/projects/{project_id}/funds", "arrived_on", "1980-05-01"),
+    Rule("POST", "/api/v1/projects/{project_id}/funds", "arrived_on", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule(
+        "POST",
+        "/api/v1/projects/{project_id}/funds/{funds_id}/review",
+        "note",
+        "",
+        told="退回（reject）时必填",
+        body={"decision": "reject"},
+    ),
+    Rule("POST", "/api/v1/projects/{project_id}/progress", "investment_completed", ""),
+    Rule("POST", "/api/v1/projects/{project_id}/progress", "latitude", "北纬36度"),
+    Rule("POST", "/api/v1/projects/{project_id}/progress", "reported_on", "1900-01-01"),
+    Rule("POST", "/api/v1/projects/{project_id}/progress", "reported_on", LATER, told=TOLD_NOT_AFTER_TODAY),
+    Rule("POST", "/api/v1/projects/{project_id}/anomalies/{anomaly_id}/clear", "reason", "", body={"version": None}),
+    Rule("POST", "/api/v1/projects/{project_id}/anomalies/{anomaly_id}/clear", "reason", "查", body={"version": None}),
+    Rule("GET", "/api/v1/projects", "flag", "overdue"),
+    Rule(
+        "GET",
+        "/api/v1/funds/pending",
+        "date_to",
+        "2026-01-01",
+        told="不能早于 date_from",
+        query={"date_from": "2026-02-01"},
+    ),
+    # tickets
+    Rule("POST", "/api/v1/tickets/requests/{request_id}/actions", "note", "", told="resolve"),
+    Rule(
+        "POST",
+        "/api/v1/tickets/requests/{request_id}/actions",
+        "verdict",
+        None,
+        told="关闭时必填",
+        body={"action": "close", "note": ""},
+    ),
+    # group robots
+    Rule("POST", "/api/v1/robots", "webhook_url", "https://example.com/hook"),
+    Rule("POST", "/api/v1/robots", "webhook_url", "https://oapi.dingtalk.com/robot/send?access_token=abc"),
+    Rule("POST", "/api/v1/robots", "webhook_url", "ftp://oapi.dingtalk.com/robot/send?access_token=4f1c9a7e2b3d4c5f"),
+    Rule("POST", "/api/v1/robots", "event_types", []),
+    Rule("POST", "/api/v1/robots", "event_types", ["lead.signed"]),
+    Rule("POST", "/api/v1/robots", "secret", "", told="kind 为 dingtalk 时必填"),
+    # people and tokens
+    Rule("POST", "/api/v1/users", "initial_password", "abc", told="password_min_length"),
+    Rule("POST", "/api/v1/users/{user_id}/password", "new_password", "abc", told="password_min_length"),
+    Rule("POST", "/api/v1/tokens", "unit_id", None, told="unit_staff 必填"),
+    Rule(
+        "POST",
+        "/api/v1/units",
+        "tier",
+        None,
+        told="县直部门（kind 为 department）必填",
+        refused_as="__all__",
+    ),
+    # awards
+    Rule("POST", "/api/v1/awards", "amount", ""),
+    Rule("PUT", "/api/v1/award-budget/{year}", "total", ""),
+    Rule("PUT", "/api/v1/projects/{project_id}/credit", "parts.0.share", "七十"),
+    Rule("POST", "/api/v1/awards/{award_id}/steps", "amount", "一万"),
+    Rule(
+        "POST",
+        "/api/v1/projects/{project_id}/introducers",
+        "investor_confirmed",
+        False,
+        refused_as="investor_confirmation",
+    ),
+    Rule("POST", "/api/v1/projects/{project_id}/introducers", "registered_on", LATER, told=TOLD_NOT_AFTER_TODAY),
+    # figures and bulletins
+    Rule("GET", "/api/v1/metrics", "start", "1999-12-31", query={"end": "2000-06-30"}),
+    Rule("GET", "/api/v1/metrics", "end", "2101-01-01", query={"start": "2100-06-01"}),
+    Rule("GET", "/api/v1/metrics", "end", "2026-01-01", told="不能早于 start", query={"start": "2026-02-01"}),
+    Rule("GET", "/api/v1/metrics/{code}/records", "start", "1999-01-01", query={"end": "2000-01-31"}),
+    Rule(
+        "GET",
+        "/api/v1/metrics/{code}/records",
+        "code",
+        "signed_projects",
+        status=404,
+        query={"start": "2026-01-01", "end": "2026-06-30"},
+    ),
+    Rule("GET", "/api/v1/rates", "start", "1999-12-31", query={"end": "2000-06-30"}),
+    Rule("GET", "/api/v1/rates", "end", "2101-01-01", query={"start": "2100-06-01"}),
+    Rule("GET", "/api/v1/targets", "as_of", "1999-12-31", query={"year": 2000}),
+    Rule("GET", "/api/v1/targets", "as_of", "2101-01-01", query={"year": 2100}),
+    Rule("GET", "/api/v1/reports", "period_start", "1999-11-01", query={"cadence": "monthly"}),
+    Rule("GET", "/api/v1/bulletins/{kind}/{year}/{number}", "year", 1999),
+    Rule("GET", "/api/v1/bulletins/{kind}/{year}/{number}", "number", 13),
+    Rule("GET", "/api/v1/bulletins/{kind}/{year}/{number}", "number", 0),
+]
+
+UNSTATED = {
+    # What the service checks that the schema keywords deliberately do not carry (the description tells
+    # it, or the rule is about stored records and state, not the shape of the input):
+    "credit code check character": "a checksum (GB 32100-2015) no JSON Schema keyword computes: told (校验位)",
+    "credit code input forms": "lower case, full-width characters and spaces are read as the code (NFKC, upper "
+    "case, spaces removed); the pattern states the code's own form",
+    "dates not after today": "today moves (the server's clock, Asia/Shanghai): told (不能晚于今天) in the "
+    "description; the fixed lower bound is formatMinimum",
+    "decimal places of a JSON number": "multipleOf 0.01 misjudges binary floats (0.07); the string form's "
+    "pattern states the places, and max_digits/decimal_places refuse the rest",
+    "decimals written 1e3 or 1_000": "read by pydantic, not in the string pattern (plain digits): the "
+    "document is stricter than the service there, never looser",
+    "zero amounts as a string": "amount > 0 is exclusiveMinimum on the number; the string pattern does not exclude '0'",
+    "password policy": "its figures are settings (password_min_length, password_min_classes): told",
+    "robot hosts": "the allowed hosts are a setting (robot_hosts, may be *): told; the pattern states the "
+    "address and its access_token/key",
+    "dingtalk secret": "needed for kind dingtalk only (a pattern would refuse WeCom robots' blanks): told",
+    "award step fields": "which fields a step needs, and notice days 7–60, hold for that step only: told "
+    "beside each field (a bound on `days` would refuse values the other steps ignore)",
+    "cross-field rules": "either-or fields (investor_id or lead_id, project_id or investor_id, lat with long) "
+    "and fields a choice requires: told in the descriptions; most are refused as __all__",
+    "bulletin year's upper bound and a period not yet begun": "next year by the server's clock: told; the "
+    "lower bounds are stated (minimum)",
+    "records and state": "a unit, lead, policy … that must exist or belong to the caller's unit, stage order, "
+    "the steps an award or a ticket may take in its status: lookups, not input shape",
+    "Open311 GeoReport v2": "refuses with 400 and its own error list, as the GeoReport spec says: not 422",
+}
+
+
+@dataclass
+class World:
+    headers: dict[str, str]
+    ids: dict[str, Any]
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    bureau = make_unit(db, kind=UnitKind.department, tier=1)
+    town = make_unit(db)
+    investor = make_investor(db)
+    project = make_project(db, town, investor=investor)
+    anomaly = make_anomaly(db, project)
+    clerk = make_user(db, town)
+    secret = make_token(db, bureau, role=TokenRole.coordinator)
+    db.commit()
+    ids = {
+        "project_id": project.id,
+        "anomaly_id": anomaly.id,
+        "investor_id": investor.id,
+        "unit_id": town.id,
+        "user_id": clerk.id,
+        "year": TODAY.year,
+        "kind": "monthly",
+        "number": 1,
+        "code": "contract_investment",
+    }
+    return World(bearer(secret), ids)
+
+
+def _operation(rule: Rule) -> dict[str, Any]:
+    item = DOC["paths"].get(rule.path, {})
+    assert rule.method.lower() in item, f"{rule.method} {rule.path} is no operation of the document"
+    return item[rule.method.lower()]
+
+
+def _parameter(op: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((p for p in op.get("parameters", []) if p["name"] == name), None)
+
+
+def _field_schema(op: dict[str, Any], dotted: str) -> dict[str, Any]:
+    parameter = _parameter(op, dotted)
+    if parameter is not None:
+        return {**parameter["schema"], "description": parameter.get("description", "")}
+    schema = ref(op["requestBody"]["content"]["application/json"]["schema"])
+    parts = dotted.split(".")
+    for index, part in enumerate(parts):
+        if part.isdigit():
+            schema = ref(schema["items"])
+            continue
+        if "properties" not in schema:
+            schema = next(ref(b) for b in schema.get("anyOf", []) if "properties" in ref(b))
+        schema = schema["properties"][part]
+        if index < len(parts) - 1:
+            schema = ref(schema) if "anyOf" not in schema else schema
+    return schema
+
+
+def _set(body: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    target: Any = body
+    for part in parts[:-1]:
+        target = target[int(part)] if part.isdigit() else target.setdefault(part, {})
+    if parts[-1].isdigit():
+        target[int(parts[-1])] = value
+    else:
+        target[parts[-1]] = value
+
+
+def _descriptions(schema: dict[str, Any]) -> str:
+    return " ".join([schema.get("description", ""), *(ref(b).get("description", "") for b in schema.get("anyOf", []))])
+
+
+def test_the_rules_are_each_one_row() -> None:
+    assert len(RULES) >= 60
+    assert len({r.id for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_the_document_states_the_rule(rule: Rule) -> None:
+    schema = _field_schema(_operation(rule), rule.field)
+    if rule.told:
+        assert rule.told in _descriptions(schema), (rule.field, schema)
+        return
+    refusals = _refusals(schema, rule.value)
+    assert refusals, f"the document's schema of {rule.field} accepts {rule.value!r}: {schema}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_the_service_refuses_what_the_document_refuses(client: TestClient, world: World, rule: Rule) -> None:
+    op = _operation(rule)
+    path_values = {**world.ids, "lead_id": 1, "pair_id": 1, "funds_id": 1, "request_id": 1, "award_id": 1}
+    params = dict(rule.query)
+    body: dict[str, Any] | None = None
+    if _parameter(op, rule.field) is not None and _parameter(op, rule.field)["in"] == "path":  # type: ignore[index]
+        path_values[rule.field] = rule.value
+    elif _parameter(op, rule.field) is not None:
+        params[rule.field] = rule.value
+    else:
+        body = copy.deepcopy(body_examples(op)[0][1])
+        body.update({k: v for k, v in rule.body.items() if "." not in k})
+        if "unit_id" in body:
+            body["unit_id"] = world.ids["unit_id"]
+        _set(body, rule.field, rule.value)
+    url = rule.path.format(**path_values)
+    response = client.request(rule.method, url, params=params, json=body, headers=world.headers)
+    assert response.status_code == rule.status, response.text
+    if rule.status != 422:
+        return
+    answer = response.json()
+    named = {answer.get("field")} | {d.get("field") for d in answer.get("details") or [] if isinstance(d, dict)}
+    assert (rule.refused_as or rule.field) in named, answer
+    assert HAN.search(answer["message"]), answer

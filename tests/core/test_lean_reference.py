@@ -8,6 +8,7 @@ would compare different work. PostgreSQL only (the lean server is PostgreSQL's o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -154,7 +155,9 @@ def lean_answers(url: str, requests: list[tuple[str, dict[str, str]]]) -> list[h
         finally:
             await lean.aclose()
 
-    return asyncio.run(run())
+    # in a thread of its own: a browser test in the same worker may have left an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def key_order(value: Any) -> Any:

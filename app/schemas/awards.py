@@ -29,7 +29,8 @@ Yuan = Annotated[
 Version = Annotated[int, Field(**INT_ID, description="读取时的 version；已被他人修改则返回 409")]
 
 ParamText = Annotated[str, Field(max_length=60, pattern=PLAIN_TEXT_PATTERN)]
-ParamNumber = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+ParamNumber = Annotated[Decimal, Field(ge=-(10**12), le=10**12, allow_inf_nan=False, max_digits=20)]
+"""A number in a rule's parameters: read as a Decimal (never a float); stored as its text (JSON mode)."""
 ParamScalar = ParamText | Annotated[int, Field(ge=-(10**12), le=10**12)] | ParamNumber
 ParamKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]  # yuan_per_10k
 Params = Annotated[

@@ -243,6 +243,18 @@ def test_the_bureau_creates_a_policy_and_versions_it_over_the_api(db, client, wo
     )
 
 
+def test_a_rules_numbers_sent_as_json_numbers_are_kept_exactly_never_as_floats(db, client, world):
+    """0.1 + 0.2 is not 0.3 in floating point: a per-mille sent as a JSON number is read as a Decimal and
+    stored as its text, so the award computed from it is exact."""
+    body = POLICY | {"name": "千分比奖励（数字参数）", "params": {"bands": [{"from_wan": 5000, "permille": 0.3}]}}
+
+    created = client.post("/api/v1/policies", json=body, headers=bearer(world.coordinator))
+
+    assert created.status_code == 201, created.text
+    [version] = created.json()["versions"]
+    assert version["params"] == {"bands": [{"from_wan": 5000, "permille": "0.3"}]}
+
+
 def test_a_per_funds_policy_takes_its_documented_parameter_over_the_api(db, client, world):
     """The rule's parameter as documented, digits and all: yuan_per_10k (元 per 万元 of confirmed funds)."""
     body = {

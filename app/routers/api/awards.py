@@ -356,7 +356,7 @@ def create_policy(body: PolicyCreate, principal: ApiPrincipal, db: DbSession, gu
         kind=body.kind,
         document_no=body.document_no,
         effective_from=body.effective_from,
-        params=body.params,
+        params=body.model_dump(mode="json")["params"],  # numbers as text: Decimal, never float
         recipients=[r.value for r in body.recipients],
         exclusions=body.exclusions,
         claim_window_days=body.claim_window_days,
@@ -379,7 +379,7 @@ def add_policy_version(
         principal,
         policy_id,
         effective_from=body.effective_from or workdays.today(),
-        params=body.params,
+        params=body.model_dump(mode="json")["params"],  # numbers as text: Decimal, never float
         recipients=[r.value for r in body.recipients],
         exclusions=body.exclusions,
         claim_window_days=body.claim_window_days,

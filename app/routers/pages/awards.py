@@ -240,7 +240,7 @@ def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: 
         except ValueError:
             raise Invalid({"kind": "请选择规则类型"}) from None
         try:
-            params = json.loads(str(values.get("params") or "{}"))
+            params = json.loads(str(values.get("params") or "{}"), parse_float=str)  # never a float
             if not isinstance(params, dict):
                 raise ValueError
         except ValueError:

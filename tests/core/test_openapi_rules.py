@@ -2,7 +2,9 @@
 
 - Every operation has a Chinese summary, and every request body a realistic example (in Chinese) that
   its own schema accepts. The operations are read from the live application, so an operation added
-  later without an example fails here, listed by method and path.
+  later without an example fails here, listed by method and path. Every JSON answer has an example too
+  (NO_EXAMPLE: only files and 204s); each example satisfies its schema and names no key it lacks, and
+  (ANSWERED) its keys are those the operation answers on factory data, so an example cannot drift.
 - RULES: one row per rule the service enforces on input. For each, the document must state it (the
   value is refused by the field's schema in the document: a pattern, an enum, a bound, a date's
   formatMinimum …; or, for a rule no schema keyword can carry, the field's description tells it),

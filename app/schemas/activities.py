@@ -178,6 +178,63 @@ class ActivityRecorded(BaseModel):
 
 
 class ActivitiesRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "trips": [
+                        {
+                            "id": 31,
+                            "unit_id": 3,
+                            "started_on": "2026-11-16",
+                            "ended_on": "2026-11-19",
+                            "destination": "广东省深圳市",
+                            "people": "张局长、李科长",
+                            "companies_visited": "深圳某新能源科技有限公司；某电子材料集团",
+                            "leads_obtained": 3,
+                            "version": 1,
+                            "created_at": "2026-11-20T01:10:00Z",
+                        }
+                    ],
+                    "receptions": [
+                        {
+                            "id": 58,
+                            "unit_id": 3,
+                            "received_on": "2026-12-02",
+                            "visitors": "浙江某智能装备有限公司考察团",
+                            "persons": 6,
+                            "note": "实地考察经开区标准化厂房，意向投资 2 亿元",
+                            "version": 1,
+                            "created_at": "2026-12-02T09:30:00Z",
+                        }
+                    ],
+                    "events": [
+                        {
+                            "id": 7,
+                            "unit_id": 3,
+                            "held_on": "2026-10-18",
+                            "name": "青山县（深圳）新能源产业招商推介会",
+                            "place": "深圳会展中心",
+                            "project_ids": [57, 61],
+                            "version": 1,
+                            "created_at": "2026-10-19T02:00:00Z",
+                        }
+                    ],
+                    "trade": [
+                        {
+                            "id": 112,
+                            "unit_id": 3,
+                            "month": "2026-11",
+                            "amount_usd": "486.50",
+                            "version": 2,
+                            "created_at": "2026-12-03T03:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     trips: list[TripRead]
     receptions: list[ReceptionRead]
     events: list[EventRead]

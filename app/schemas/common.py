@@ -52,6 +52,12 @@ def stated(*, text_pattern: str | None = None, **facts: Any) -> Callable[[dict[s
     return extra
 
 
+def answer_example(example: Any, status_code: int = 200) -> dict[int | str, Any]:
+    """A route's `responses`: an example of its JSON answer, for an answer without a model to carry one
+    (a dict built by the route). tests/core/test_openapi_rules.py compares its keys with a real answer."""
+    return {status_code: {"content": {"application/json": {"example": example}}}}
+
+
 def multipart_example(summary: str, value: dict[str, Any]) -> dict[str, Any]:
     """An operation's `openapi_extra`: an example of its multipart/form-data body (files by their names)."""
     content = {"multipart/form-data": {"examples": {"example": {"summary": summary, "value": value}}}}

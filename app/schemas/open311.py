@@ -31,14 +31,29 @@ XML_ITEM = {
 }
 
 
-def _xml(name: str) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"xml": {"name": name}})
+def _xml(name: str, *examples: Any) -> ConfigDict:
+    """The element's name in the XML format, and examples of the JSON format (as the spec's own)."""
+    extra: dict[str, Any] = {"xml": {"name": name}}
+    if examples:
+        extra["examples"] = list(examples)
+    return ConfigDict(json_schema_extra=extra)
 
 
 class GeoReportService(BaseModel):
     """A ticket category as an Open311 service."""
 
-    model_config = _xml("service")
+    model_config = _xml(
+        "service",
+        {
+            "service_code": "land",
+            "service_name": "征地拆迁",
+            "description": "征地拆迁：交办后默认 15 个工作日内办结（节假日顺延）",
+            "metadata": True,
+            "type": "realtime",
+            "keywords": "征地拆迁",
+            "group": "跟踪服务",
+        },
+    )
 
     service_code: str = Field(description="问题类别代码")
     service_name: str = Field(description="问题类别名称")
@@ -72,7 +87,38 @@ class GeoReportAttribute(BaseModel):
 
 
 class GeoReportServiceDefinition(BaseModel):
-    model_config = _xml("service_definition")
+    model_config = _xml(
+        "service_definition",
+        {
+            "service_code": "land",
+            "attributes": [
+                {
+                    "variable": True,
+                    "code": "project_id",
+                    "datatype": "number",
+                    "required": False,
+                    "datatype_description": "项目编号（整数）",
+                    "order": 1,
+                    "description": "问题所属项目的编号：本单位负责或引进的项目。与 investor_id 二选一，必填其一",
+                    "values": [],
+                },
+                {
+                    "variable": True,
+                    "code": "priority",
+                    "datatype": "singlevaluelist",
+                    "required": False,
+                    "datatype_description": None,
+                    "order": 4,
+                    "description": "紧急程度；不填为一般",
+                    "values": [
+                        {"key": "normal", "name": "一般"},
+                        {"key": "urgent", "name": "紧急"},
+                        {"key": "critical", "name": "特急"},
+                    ],
+                },
+            ],
+        },
+    )
 
     service_code: str
     attributes: list[GeoReportAttribute]
@@ -81,7 +127,28 @@ class GeoReportServiceDefinition(BaseModel):
 class GeoReportServiceRequest(BaseModel):
     """A ticket as an Open311 service request."""
 
-    model_config = _xml("request")
+    model_config = _xml(
+        "request",
+        {
+            "service_request_id": "2051",
+            "status": "open",
+            "status_notes": "办理中：已与两户农户再次协商，补偿方案报县政府审定",
+            "service_name": "征地拆迁",
+            "service_code": "land",
+            "description": "二期用地征收有两户未签协议\n二期 18 亩用地中两户对补偿标准有异议，影响场地平整。",
+            "agency_responsible": "县自然资源局",
+            "service_notice": "县自然资源局限 2026-12-18 前办结（工作日计算）",
+            "requested_datetime": "2026-11-24T10:12:00+08:00",
+            "updated_datetime": "2026-12-04T16:40:00+08:00",
+            "expected_datetime": "2026-12-18T18:00:00+08:00",
+            "address": "县工业园区东区 3 号地块",
+            "address_id": None,
+            "zipcode": None,
+            "lat": 36.061255,
+            "long": 103.834303,
+            "media_url": None,
+        },
+    )
 
     service_request_id: str = Field(description="问题编号")
     status: Literal["open", "closed"] = Field(description="closed：已关闭；其余（含已办结待评价）均为 open")
@@ -103,7 +170,14 @@ class GeoReportServiceRequest(BaseModel):
 
 
 class GeoReportRequestCreated(BaseModel):
-    model_config = _xml("request")
+    model_config = _xml(
+        "request",
+        {
+            "service_request_id": "2051",
+            "service_notice": "已受理登记，等待招商局交办；交办后默认 15 个工作日内办结（节假日顺延）",
+            "account_id": None,
+        },
+    )
 
     service_request_id: str
     service_notice: str
@@ -111,7 +185,9 @@ class GeoReportRequestCreated(BaseModel):
 
 
 class GeoReportTokenAnswer(BaseModel):
-    model_config = _xml("request")
+    """The spec's answer to a token; this endpoint issues none (type realtime), so it always answers 404."""
+
+    model_config = _xml("request", {"service_request_id": "2051", "token": "12345"})
 
     service_request_id: str
     token: str
@@ -135,7 +211,23 @@ class GeoReportEndpoint(BaseModel):
 
 
 class GeoReportDiscovery(BaseModel):
-    model_config = _xml("discovery")
+    model_config = _xml(
+        "discovery",
+        {
+            "changeset": "2026-12-10T09:00:00+08:00",
+            "contact": "请联系县招商局的平台管理员（“系统令牌”页面签发令牌的人）",
+            "key_service": "api_key 即本平台的系统令牌，由县招商局在平台“系统令牌”页面签发……",
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": "https://zsyz.qingshan.gov.cn/open311/v2",
+                    "changeset": "2026-12-10T09:00:00+08:00",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
     changeset: str
     contact: str

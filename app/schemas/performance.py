@@ -109,7 +109,35 @@ class MonthShareRead(ReadModel):
     share: Decimal = Field(description="到该月末应完成全年的比例（%）")
 
 
+_CURVE_EXAMPLE = [
+    "5.00",
+    "12.00",
+    "20.00",
+    "28.00",
+    "36.00",
+    "50.00",
+    "56.00",
+    "63.00",
+    "72.00",
+    "80.00",
+    "90.00",
+    "100.00",
+]
+"""A curve the coordinator set: slower than the straight line early in the year, as work starts in spring."""
+
+
 class CurveRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "shares": [{"month": month, "share": share} for month, share in enumerate(_CURVE_EXAMPLE, start=1)],
+                }
+            ]
+        }
+    )
+
     year: int
     shares: list[MonthShareRead] = Field(description="12 个月，未设定的按线性（月份/12）")
 
@@ -280,6 +308,16 @@ class CadenceSet(InputModel):
 
 
 class CadenceRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"cadence": "monthly", "due_days": 5, "is_active": True, "version": 2},
+                {"cadence": "quarterly", "due_days": 10, "is_active": True, "version": 1},
+                {"cadence": "ten_day", "due_days": 3, "is_active": False, "version": 1},
+            ]
+        }
+    )
+
     cadence: Literal["ten_day", "monthly", "quarterly"] = Field(
         description="ten_day 旬报、monthly 月报、quarterly 季报"
     )

@@ -69,6 +69,36 @@ class UnitQuotaRead(BaseModel):
 
 
 class SettingsRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "settings": {
+                        "lead_monthly_quota": {
+                            "label": "每个单位每月应报有效线索数",
+                            "value": "2",
+                            "default": "1",
+                            "version": 1,
+                        },
+                        "large_project_threshold": {
+                            "label": "首报首谈登记的项目规模下限（万元）",
+                            "value": "100000",
+                            "default": "100000",
+                            "version": 0,
+                        },
+                        "yellow_card_percent": {
+                            "label": "低于时序进度的多少（%）亮黄牌",
+                            "value": "75",
+                            "default": "70",
+                            "version": 1,
+                        },
+                    },
+                    "unit_quotas": [{"unit_id": 12, "value": "0", "version": 1}],
+                }
+            ]
+        }
+    )
+
     settings: dict[str, SettingRead]
     unit_quotas: list[UnitQuotaRead] = Field(description="单位线索任务（覆盖默认值的单位）")
 
@@ -85,6 +115,15 @@ class CalendarDayWrite(InputModel):
 
 
 class CalendarDayRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"day": "2026-10-01", "is_workday": False, "name": "国庆节"},
+                {"day": "2026-10-10", "is_workday": True, "name": "国庆节调休上班"},
+            ]
+        }
+    )
+
     day: date
     is_workday: bool
     name: str

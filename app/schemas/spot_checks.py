@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,7 +84,22 @@ class SpotFindingRead(ReadModel):
     version: int
 
 
+_SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": 9,
+    "period_start": "2026-07-01",
+    "period_end": "2026-09-30",
+    "seed": 20260930,
+    "fraction": "30.00",
+    "population": 7,
+    "sampled": 3,
+    "drawn_by_id": 4,
+    "created_at": "2026-10-10T02:00:00Z",
+}
+
+
 class SpotCheckSummary(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUMMARY_EXAMPLE]})
+
     id: int
     period_start: date
     period_end: date
@@ -97,5 +112,33 @@ class SpotCheckSummary(ReadModel):
 
 
 class SpotCheckRead(SpotCheckSummary):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _SUMMARY_EXAMPLE
+                | {
+                    "items": [
+                        {"kind": "funds_arrival", "id": 128, "unit_id": 3},
+                        {"kind": "project_signed", "id": 57, "unit_id": 8},
+                        {"kind": "project_started", "id": 61, "unit_id": 3},
+                    ],
+                    "findings": [
+                        {
+                            "id": 15,
+                            "check_id": 9,
+                            "kind": "funds_arrival",
+                            "item_id": 128,
+                            "unit_id": 3,
+                            "confirmed": False,
+                            "discrepancy": "120.00",
+                            "note": "银行回单金额与登记金额不一致，多报 120 万元",
+                            "version": 1,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     items: list[SpotItem] = Field(description="抽中的条目")
     findings: list[SpotFindingRead] = Field(description="已记录的核查结果")

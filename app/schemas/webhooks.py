@@ -4,7 +4,7 @@ answers. The signing secret is answered once, when the subscription is created; 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
@@ -81,7 +81,23 @@ class WebhookUpdate(InputModel):
     )
 
 
+_WEBHOOK_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "name": "省招商引资项目管理平台",
+    "url": "https://zsyz.example.gov.cn/api/hooks/county-321",
+    "unit_id": None,
+    "event_types": ["project.stage_reached", "funds.confirmed", "lead.*"],
+    "event_labels": "项目到达新阶段、到位资金已确认、线索（全部）",
+    "is_active": True,
+    "version": 2,
+    "created_at": "2026-10-12T01:20:00Z",
+    "updated_at": "2026-11-03T07:45:00Z",
+}
+
+
 class WebhookRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_WEBHOOK_EXAMPLE]})
+
     id: int
     name: str
     url: str
@@ -95,4 +111,17 @@ class WebhookRead(ReadModel):
 
 
 class WebhookCreated(WebhookRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _WEBHOOK_EXAMPLE
+                | {
+                    "version": 1,
+                    "updated_at": "2026-10-12T01:20:00Z",
+                    "secret": "kQ3vX8mZ2pL7rT9wB4nY6cF1hJ5dS0gA-eU_iO2qW8x",
+                }
+            ]
+        }
+    )
+
     secret: str = Field(description="签名密钥：只在创建时返回这一次，此后任何接口都不再返回，也不记入审计")

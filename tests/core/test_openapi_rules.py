@@ -2,7 +2,9 @@
 
 - Every operation has a Chinese summary, and every request body a realistic example (in Chinese) that
   its own schema accepts. The operations are read from the live application, so an operation added
-  later without an example fails here, listed by method and path.
+  later without an example fails here, listed by method and path. Every JSON answer has an example too
+  (NO_EXAMPLE: only files and 204s); each example satisfies its schema and names no key it lacks, and
+  (ANSWERED) its keys are those the operation answers on factory data, so an example cannot drift.
 - RULES: one row per rule the service enforces on input. For each, the document must state it (the
   value is refused by the field's schema in the document: a pattern, an enum, a bound, a date's
   formatMinimum …; or, for a rule no schema keyword can carry, the field's description tells it),
@@ -123,29 +125,7 @@ NO_EXAMPLE = {
     "GET /api/v1/projects/{project_id}/attachments/{attachment_id}",
     "GET /api/v1/awards/notice/export.docx",
     "DELETE /api/v1/robots/{robot_id}",  # 204, nothing to show
-    # answers still without an example (dict answers, the Open311 documents): add one, and take the
-    # operation out of this list (test_the_list_without_examples_is_current fails when one is stale)
-    "GET /healthz",
-    "GET /readyz",
-    "GET /api/v1/me",
-    "GET /api/v1/leads/{lead_id}/credits",
-    "GET /api/v1/units/{unit_id}/lead-quota",
-    "GET /api/v1/registry",
-    "GET /api/v1/policies",
-    "GET /api/v1/policies/{policy_id}",
-    "GET /api/v1/awards",
-    "GET /api/v1/awards/{award_id}",
-    "GET /api/v1/campaigns",
-    "GET /api/v1/campaigns/{campaign_id}",
-    "GET /api/v1/bulletins",
-    "GET /api/v1/event-types",
-    "POST /api/v1/robots/{robot_id}/test",
-    "GET /open311/discovery.{fmt}",
-    "GET /open311/v2/services.{fmt}",
-    "GET /open311/v2/services/{service_code}.{fmt}",
-    "GET /open311/v2/requests.{fmt}",
-    "GET /open311/v2/requests/{service_request_id}.{fmt}",
-    "GET /open311/v2/tokens/{token}.{fmt}",
+    "DELETE /api/v1/calendar/{day}",  # 204, nothing to show
 }
 
 
@@ -193,12 +173,31 @@ def _with_nulls(schema: dict[str, Any], value: Any) -> Any:
     return filled
 
 
+def _unknown_keys(schema: dict[str, Any], value: Any, where: str = "") -> list[str]:
+    """Keys of an example its schema does not name (a model's schema allows them, but no answer has them)."""
+    schema = ref(schema)
+    if isinstance(value, list):
+        return [k for v in value for k in _unknown_keys(schema.get("items", {}), v, f"{where}[]")]
+    if not isinstance(value, dict):
+        return []
+    if "properties" not in schema:  # one of several shapes, or an object keyed by data
+        branches = [ref(b) for b in schema.get("anyOf", schema.get("oneOf", [])) if "properties" in ref(b)]
+        if len(branches) != 1:
+            return []
+        schema = branches[0]
+    properties = schema["properties"]
+    return [f"{where}.{k}" for k in value if k not in properties] + [
+        u for k, v in value.items() if k in properties for u in _unknown_keys(properties[k], v, f"{where}.{k}")
+    ]
+
+
 @pytest.mark.parametrize("name", sorted(n for n, s in DOC["components"]["schemas"].items() if "examples" in s))
 def test_each_schema_example_satisfies_its_schema(name: str) -> None:
     schema = {"$ref": f"#/components/schemas/{name}"}
     for example in DOC["components"]["schemas"][name]["examples"]:
         errors = _refusals(schema, _with_nulls(schema, example))
         assert not errors, (example, errors)
+        assert not _unknown_keys(schema, example), f"keys the schema does not name: {_unknown_keys(schema, example)}"
 
 
 @pytest.mark.parametrize(
@@ -562,3 +561,246 @@ def test_the_service_refuses_what_the_document_refuses(client: TestClient, world
     named = {answer.get("field")} | {d.get("field") for d in answer.get("details") or [] if isinstance(d, dict)}
     assert (rule.refused_as or rule.field) in named, answer
     assert HAN.search(answer["message"]), answer
+
+
+# --- the answers' examples against real answers --------------------------------------------------
+
+ANSWERED = [
+    "GET /healthz",
+    "GET /readyz",
+    "GET /api/v1/me",
+    "GET /api/v1/leads/{lead_id}/credits",
+    "GET /api/v1/units/{unit_id}/lead-quota",
+    "GET /api/v1/registry",
+    "GET /api/v1/policies",
+    "GET /api/v1/policies/{policy_id}",
+    "GET /api/v1/awards",
+    "GET /api/v1/awards/{award_id}",
+    "GET /api/v1/campaigns",
+    "GET /api/v1/campaigns/{campaign_id}",
+    "GET /api/v1/bulletins",
+    "GET /api/v1/event-types",
+    "GET /api/v1/targets/{year}/curve",
+    "GET /api/v1/reports/cadences",
+    "GET /api/v1/webhooks",
+    "GET /api/v1/spot-checks",
+    "GET /api/v1/spot-checks/{check_id}",
+    "GET /api/v1/activities",
+    "GET /api/v1/settings",
+    "GET /api/v1/calendar",
+    "GET /open311/discovery.{fmt}",
+    "GET /open311/v2/services.{fmt}",
+    "GET /open311/v2/services/{service_code}.{fmt}",
+    "GET /open311/v2/requests.{fmt}",
+    "GET /open311/v2/requests/{service_request_id}.{fmt}",
+]
+"""Operations whose example is compared with what the operation answers on factory data."""
+
+
+@dataclass
+class Answering:
+    headers: dict[str, str]
+    ids: dict[str, Any]
+
+
+@pytest.fixture
+def answering(client: TestClient, db: Session) -> Answering:
+    """A county with one of everything the operations answer about (a nested list holds an item, so its
+    items' keys are compared too), and the bureau's coordinator token."""
+    from sqlalchemy import select
+
+    from app.models.award import Award, AwardObjection, PolicyKind, PolicyVersion, RecipientType
+    from app.models.base import utcnow
+    from app.models.lead import LeadCredit, LeadStatus, RegistryClaim, RegistryEntry
+    from app.models.performance import Campaign
+    from app.models.ticket import TicketCategory, TicketStatus
+    from app.schemas.performance import CampaignCreate, rules_json
+    from tests.awards.factories import make_policy
+    from tests.leads.factories import make_lead
+    from tests.tickets.factories import make_ticket
+
+    bureau = make_unit(db, name="县招商局", short_name="招商局", kind=UnitKind.department, tier=1)
+    town = make_unit(db, name="城关镇人民政府", short_name="城关镇")
+    other = make_unit(db, name="青石镇人民政府", short_name="青石镇")
+    investor = make_investor(db)
+    lead = make_lead(db, town, investor, status=LeadStatus.valid)
+    project = make_project(db, town, investor=investor)
+    entry = RegistryEntry(
+        investor_id=investor.id,
+        lead_id=lead.id,
+        project_name="年产 2GWh 储能电池项目",
+        intended_investment=120000,
+        holder_unit_id=town.id,
+        registered_at=utcnow(),
+    )
+    policy = make_policy(db, PolicyKind.per_funds, {"yuan_per_10k": "500"}, recipients=["unit"])
+    award = Award(
+        policy_version_id=db.execute(select(PolicyVersion.id).where(PolicyVersion.policy_id == policy.id)).scalar_one(),
+        project_id=project.id,
+        applicant_unit_id=town.id,
+        recipient_type=RecipientType.unit,
+        recipient_name=town.name,
+        recipient_unit_id=town.id,
+        budget_year=TODAY.year,
+        calculation="已确认到位资金 100.00 万元 ÷ 10 万元 × 500.00 元 = 5,000.00 元",
+        amount=5000,
+    )
+    example = CampaignCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    campaign = Campaign(
+        name="百日攻坚竞赛",
+        starts_on=TODAY.replace(month=6, day=1),
+        ends_on=TODAY.replace(month=9, day=8),
+        rules=rules_json(CampaignCreate.model_validate(example).rules),
+    )
+    land = db.execute(select(TicketCategory).where(TicketCategory.code == "land")).scalar_one()
+    ticket = make_ticket(
+        db, town, land, status=TicketStatus.in_progress, handler=other, due_on=TODAY, project_id=project.id
+    )
+    db.add_all([entry, award, campaign])
+    db.add_all(
+        [
+            LeadCredit(lead_id=lead.id, unit_id=town.id, share=60),
+            LeadCredit(lead_id=lead.id, unit_id=other.id, share=40),
+        ]
+    )
+    db.flush()
+    db.add(RegistryClaim(entry_id=entry.id, claimant_unit_id=other.id, claimed_at=utcnow(), statement="我镇先行接洽"))
+    db.add(AwardObjection(award_id=award.id, raised_on=TODAY, raised_by="青石镇人民政府", content="功劳份额应予调整"))
+    coordinator, clerk = make_token(db, bureau, role=TokenRole.coordinator), make_token(db, town)
+    db.commit()
+    headers = bearer(coordinator)
+    day = TODAY.isoformat()
+    writes = [
+        ("POST", "/api/v1/webhooks", {"name": "省招商引资项目管理平台", "url": "https://zsyz.example.gov.cn/hooks"}),
+        ("PUT", "/api/v1/reports/cadences/monthly", {"due_days": 5, "is_active": True}),
+        ("POST", "/api/v1/spot-checks", {"period_start": f"{TODAY.year}-01-01", "period_end": day}),
+        ("PUT", f"/api/v1/calendar/{TODAY.year}-10-01", {"is_workday": False, "name": "国庆节"}),
+        ("PATCH", "/api/v1/settings", {"unit_quotas": [{"unit_id": town.id, "value": "3", "version": 0}]}),
+        ("POST", f"/api/v1/bulletins/monthly/{TODAY.year - 1}/12/publish", {"confirm_early": False}),
+    ]
+    for method, path, body in writes:
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code < 300, (path, response.text)
+    activities = {
+        "trip": {"started_on": day, "ended_on": day, "destination": "广东省深圳市", "people": "张局长"},
+        "reception": {"received_on": day, "visitors": "浙江某智能装备有限公司考察团", "persons": 6},
+        "event": {"held_on": day, "name": "新能源产业招商推介会", "place": "深圳会展中心", "project_ids": [project.id]},
+        "trade": {"month": day[:7], "amount_usd": "486.50"},
+    }
+    for kind, body in activities.items():
+        response = client.post(f"/api/v1/activities/{kind}", json=body, headers=bearer(clerk))
+        assert response.status_code < 300, (kind, response.text)
+    ids = {
+        "lead_id": lead.id,
+        "unit_id": town.id,
+        "policy_id": policy.id,
+        "award_id": award.id,
+        "campaign_id": campaign.id,
+        "year": TODAY.year,
+        "check_id": client.get("/api/v1/spot-checks", headers=headers).json()["items"][0]["id"],
+        "fmt": "json",
+        "service_code": "land",
+        "service_request_id": ticket.id,
+    }
+    return Answering(headers, ids)
+
+
+def _answer_example(op: dict[str, Any]) -> Any:
+    """The example the document shows of an operation's JSON answer, in the answer's own shape: the
+    answer's example, its model's, a list of its item model's, or a page of them."""
+    for status, answer in op.get("responses", {}).items():
+        media = answer.get("content", {}).get("application/json")
+        if not status.startswith("2") or media is None:
+            continue
+        if "example" in media:
+            return media["example"]
+        schema = media["schema"]
+        resolved = ref(schema)
+        if "examples" in resolved:
+            return _with_nulls(schema, resolved["examples"][0])
+        items = resolved.get("items", {})
+        if "examples" in ref(items):
+            return [_with_nulls(items, ref(items)["examples"][0])]
+        page_items = resolved.get("properties", {}).get("items", {}).get("items", {})
+        if "examples" in ref(page_items):
+            example = [_with_nulls(page_items, ref(page_items)["examples"][0])]
+            return {name: example if name == "items" else 0 for name in resolved["properties"]}
+    raise AssertionError("no example of the answer")
+
+
+OPAQUE = {"payload_schema", "basis", "params"}
+"""JSON whose keys are data, not the answer's shape: a JSON Schema, the figures of an award's calculation,
+a policy's parameters."""
+KEYED_BY_DATA = {"settings"}
+"""Objects keyed by data (a setting's code): the example shows some of them, each with the answer's shape."""
+
+
+def _differences(example: Any, answer: Any, where: str = "") -> list[str]:
+    """Where the example's keys are not the answer's, at every level both show (a list by its first item).
+    A key the answer holds as null may be missing: the document drops an example's nulls (FastAPI)."""
+    name = where.rsplit(".", 1)[-1]
+    if isinstance(example, dict) and isinstance(answer, dict) and name not in OPAQUE:
+        found = []
+        if name not in KEYED_BY_DATA:
+            unknown = sorted(set(example) - set(answer))
+            missing = sorted(k for k in set(answer) - set(example) if answer[k] is not None)
+            if unknown or missing:
+                found.append(f"{where or '(answer)'}: the example has {unknown} the answer lacks, lacks {missing}")
+        for key in sorted(set(example) & set(answer)):
+            found += _differences(example[key], answer[key], f"{where}.{key}")
+        return found
+    if isinstance(example, list) and isinstance(answer, list) and example and answer:
+        return _differences(example[0], answer[0], f"{where}[0]")
+    return []
+
+
+def test_the_answers_examples_have_the_answers_keys(client: TestClient, answering: Answering) -> None:
+    """Each example of an answer (a dict's, a model's) has the keys the operation answers on real data, at
+    every level where both show something: an example cannot drift from the answer."""
+    drifted = []
+    for key in ANSWERED:
+        method, path = key.split(" ", 1)
+        params = {"year": TODAY.year} if path == "/api/v1/calendar" else {}
+        url = path.format(**answering.ids)
+        response = client.request(method, url, params=params, headers=answering.headers)
+        assert response.status_code == 200, (key, response.text)
+        example = _answer_example(DOC["paths"][path][method.lower()])
+        drifted += [f"{key} {difference}" for difference in _differences(example, response.json())]
+    assert not drifted, "examples whose keys are not the answer's:\n" + "\n".join(drifted)
+
+
+def test_every_answered_operation_with_an_example_is_compared() -> None:
+    """The operations whose answer is a dict the route builds (an example in the route's responses) are all
+    compared with a real answer above."""
+    with_route_example = {
+        f"{m} {p}"
+        for m, p, op in operations()
+        if any(
+            "example" in media
+            for answer in op.get("responses", {}).values()
+            for media in answer.get("content", {}).values()
+        )
+        and m == "GET"
+    }
+    assert with_route_example <= set(ANSWERED), sorted(with_route_example - set(ANSWERED))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        (m, p)
+        for m, p, op in operations()
+        if any(
+            "example" in media
+            for answer in op.get("responses", {}).values()
+            for media in answer.get("content", {}).values()
+        )
+    ],
+    ids=lambda v: str(v),
+)
+def test_each_answer_example_satisfies_its_schema(method: str, path: str) -> None:
+    for status, answer in DOC["paths"][path][method.lower()]["responses"].items():
+        for media in answer.get("content", {}).values():
+            if "example" in media:
+                errors = _refusals(media.get("schema", {}), media["example"])
+                assert not errors, (status, errors)

@@ -54,6 +54,42 @@ class VersionRead(BaseModel):
 
 
 class PolicyRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 4,
+                    "name": "招商引资到位资金奖励",
+                    "kind": "per_funds",
+                    "document_no": "县政发〔2026〕12 号",
+                    "is_active": True,
+                    "versions": [
+                        {
+                            "id": 6,
+                            "number": 1,
+                            "effective_from": "2026-01-01",
+                            "effective_to": "2026-06-30",
+                            "params": {"yuan_per_10k": "500", "cap_per_project": "2000000"},
+                            "recipients": "unit,introducer",
+                            "exclusions": "duty_official",
+                            "claim_window_days": 180,
+                        },
+                        {
+                            "id": 9,
+                            "number": 2,
+                            "effective_from": "2026-07-01",
+                            "effective_to": None,
+                            "params": {"yuan_per_10k": "600", "cap_per_project": "2500000"},
+                            "recipients": "unit,introducer",
+                            "exclusions": "duty_official",
+                            "claim_window_days": 180,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     kind: PolicyKind
@@ -62,8 +98,36 @@ class PolicyRead(BaseModel):
     versions: list[VersionRead]
 
 
+_AWARD_EXAMPLE: dict[str, Any] = {
+    "id": 318,
+    "policy_version_id": 9,
+    "project_id": 1207,
+    "applicant_unit_id": 3,
+    "recipient_type": "unit",
+    "recipient_name": "城关镇人民政府",
+    "recipient_unit_id": 3,
+    "share": "70.00",
+    "period_year": None,
+    "budget_year": 2026,
+    "basis": {"funds_confirmed_wan": "18000.00", "yuan_per_10k": "600"},
+    "calculation": "已确认到位资金 18,000.00 万元 ÷ 10 万元 × 600.00 元 = 1,080,000.00 元；"
+    "按功劳份额 70.00% 计 756,000.00 元",
+    "amount": "756000.00",
+    "decision_ref": "",
+    "status": "notice",
+    "notice_from": "2026-12-01",
+    "notice_to": "2026-12-07",
+    "approved_on": None,
+    "paid_on": None,
+    "voucher_no": "",
+    "rejected_reason": "",
+    "created_at": "2026-11-26T02:15:00Z",
+    "version": 3,
+}
+
+
 class AwardRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_AWARD_EXAMPLE]})
     id: int
     policy_version_id: int
     project_id: int | None
@@ -243,6 +307,29 @@ class ClawbackRead(BaseModel):
 
 
 class AwardDetail(AwardRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _AWARD_EXAMPLE
+                | {
+                    "objections": [
+                        {
+                            "id": 15,
+                            "raised_on": "2026-12-03",
+                            "raised_by": "青石镇人民政府",
+                            "content": "该项目最初由我镇对接，功劳份额应予调整",
+                            "answer": "",
+                            "answered_on": None,
+                            "upheld": None,
+                            "version": 1,
+                        }
+                    ],
+                    "clawbacks": [],
+                }
+            ]
+        }
+    )
+
     objections: list[ObjectionRead] = Field(description="公示期内登记的异议（答复时带其 id 和 version）")
     clawbacks: list[ClawbackRead] = Field(description="追回记录（登记已追回时带其 id 和 version）")
 

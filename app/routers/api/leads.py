@@ -11,7 +11,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
 from app.routing import IndexedRouter
 from app.schemas.changes import UpdatedSince, aware
-from app.schemas.common import Page
+from app.schemas.common import Page, answer_example
 from app.schemas.errors import ErrorBody
 from app.schemas.leads import (
     DecideClaim,
@@ -125,13 +125,31 @@ def judge_lead(
     return guard.finish(_json(200, LeadRead.model_validate(lead)))  # type: ignore[return-value]
 
 
-@router.get("/leads/{lead_id}/credits", tags=["线索"], summary="线索功劳归属（百分比；合并的重复线索不计）")
+@router.get(
+    "/leads/{lead_id}/credits",
+    tags=["线索"],
+    summary="线索功劳归属（百分比；合并的重复线索不计）",
+    responses=answer_example([{"unit_id": 3, "share": "60.00"}, {"unit_id": 7, "share": "40.00"}]),
+)
 def lead_credits(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
     lead = leads.get(db, principal, lead_id)
     return [{"unit_id": unit_id, "share": str(share)} for unit_id, share in leads.credits(db, lead)]
 
 
-@router.get("/units/{unit_id}/lead-quota", tags=["线索"], summary="单位本年每月有效线索与任务数、未完成的月份")
+_QUOTA_MONTHS = [
+    {"month": month, "count": count, "quota": 2, "met": count >= 2, "closed": month < 12}
+    for month, count in enumerate([3, 1, 2, 4, 2, 3, 1, 2, 5, 2, 3, 1], start=1)
+]
+
+
+@router.get(
+    "/units/{unit_id}/lead-quota",
+    tags=["线索"],
+    summary="单位本年每月有效线索与任务数、未完成的月份",
+    responses=answer_example(
+        {"year": 2026, "quota": 2, "months": _QUOTA_MONTHS, "missed": [2, 7], "this_month": _QUOTA_MONTHS[-1]}
+    ),
+)
 def lead_quota(unit_id: IdPath, principal: ApiPrincipal, db: DbSession) -> dict[str, Any]:
     return leads.quota_standing(db, principal, unit_id)
 
@@ -206,7 +224,50 @@ def update_investor(investor_id: IdPath, body: InvestorUpdate, principal: ApiPri
     return InvestorRead.model_validate(investors.update(db, principal, investor_id, body))
 
 
-@router.get("/registry", tags=["首报首谈"], summary="首报首谈登记簿：谁在何时登记了什么，及其争议")
+_REGISTRY_EXAMPLE = {
+    "total": 1,
+    "limit": 100,
+    "offset": 0,
+    "items": [
+        {
+            "id": 42,
+            "investor_id": 5120,
+            "lead_id": 3388,
+            "project_name": "年产 2GWh 储能电池项目",
+            "intended_investment": "120000.00",
+            "holder_unit_id": 3,
+            "registered_at": "2026-11-19T01:30:00Z",
+            "status": "disputed",
+            "version": 2,
+            "investor_name": "甘肃陇原新能源科技有限公司",
+            "holder_name": "城关镇人民政府",
+            "claims": [
+                {
+                    "id": 7,
+                    "entry_id": 42,
+                    "claimant_unit_id": 8,
+                    "lead_id": 3402,
+                    "claimed_at": "2026-11-21T06:10:00Z",
+                    "statement": "我镇 2026 年 11 月 10 日已在西安与该企业首次洽谈，有会议纪要和照片",
+                    "status": "open",
+                    "winner_unit_id": None,
+                    "decision_reason": "",
+                    "decided_at": None,
+                    "version": 1,
+                    "claimant_name": "青石镇人民政府",
+                }
+            ],
+        }
+    ],
+}
+
+
+@router.get(
+    "/registry",
+    tags=["首报首谈"],
+    summary="首报首谈登记簿：谁在何时登记了什么，及其争议",
+    responses=answer_example(_REGISTRY_EXAMPLE),
+)
 def list_registry(principal: ApiPrincipal, db: DbSession, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     rows, total = registry.listing(db, principal, limit=limit, offset=offset)
     return {

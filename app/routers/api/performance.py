@@ -16,7 +16,7 @@ from app.errors import Invalid, NotFound
 from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
 from app.routing import IndexedRouter, long_running
-from app.schemas.common import stated
+from app.schemas.common import answer_example, stated
 from app.services import bulletin_docx, bulletins, export, metrics, performance
 
 router = IndexedRouter(tags=["考核与通报"])
@@ -144,7 +144,79 @@ def targets(
     ]
 
 
-@router.get("/campaigns", summary="竞赛")
+_CAMPAIGNS_EXAMPLE = [
+    {"id": 2, "name": "2026年招商引资百日攻坚竞赛", "starts_on": "2026-06-01", "ends_on": "2026-09-08", "days_left": 0},
+    {
+        "id": 3,
+        "name": "2026年冬季招商引资攻坚竞赛",
+        "starts_on": "2026-11-01",
+        "ends_on": "2027-01-31",
+        "days_left": 55,
+    },
+]
+
+
+def _alternative(text: str, value: str, threshold: str) -> dict[str, Any]:
+    return {"text": text, "value": value, "threshold": threshold, "met": Decimal(value) >= Decimal(threshold)}
+
+
+_CAMPAIGN_EXAMPLE = {
+    "id": 3,
+    "name": "2026年冬季招商引资攻坚竞赛",
+    "starts_on": "2026-11-01",
+    "ends_on": "2027-01-31",
+    "days_left": 55,
+    "groups": [
+        {
+            "name": "一档",
+            "rows": [
+                {
+                    "unit_id": 14,
+                    "unit": "县发展和改革局",
+                    "met_all": False,
+                    "targets": [
+                        {
+                            "column": "签约",
+                            "met": True,
+                            "note": "",
+                            "alternatives": [
+                                _alternative("3 个 ≥ 1000 万元的项目签约", "2", "3"),
+                                _alternative("≥ 1000 万元项目签约合计 6000 万元", "8500", "6000"),
+                            ],
+                        },
+                        {
+                            "column": "资金到位",
+                            "met": False,
+                            "note": "",
+                            "alternatives": [_alternative("到位资金 1000 万元", "620", "1000")],
+                        },
+                    ],
+                }
+            ],
+        },
+        {
+            "name": "两个园区招商局",
+            "rows": [
+                {
+                    "unit_id": 21,
+                    "unit": "县经济开发区招商局",
+                    "met_all": True,
+                    "targets": [
+                        {
+                            "column": "新开工",
+                            "met": True,
+                            "note": "",
+                            "alternatives": [_alternative("2 个 ≥ 1000 万元的项目开工", "2", "2")],
+                        }
+                    ],
+                }
+            ],
+        },
+    ],
+}
+
+
+@router.get("/campaigns", summary="竞赛", responses=answer_example(_CAMPAIGNS_EXAMPLE))
 def campaigns(principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
     return [
         {
@@ -158,7 +230,11 @@ def campaigns(principal: ApiPrincipal, db: DbSession) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/campaigns/{campaign_id}", summary="竞赛实时情况：各单位各目标是否达成（任一备选条件达成即算）")
+@router.get(
+    "/campaigns/{campaign_id}",
+    summary="竞赛实时情况：各单位各目标是否达成（任一备选条件达成即算）",
+    responses=answer_example(_CAMPAIGN_EXAMPLE),
+)
 def campaign(
     campaign_id: Annotated[int, Path(ge=1, le=2_147_483_647)], principal: ApiPrincipal, db: DbSession
 ) -> dict[str, Any]:
@@ -360,7 +436,35 @@ def _published(row: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/bulletins", summary="已发布的调度与通报（不含内容；内容见各期）")
+_BULLETINS_EXAMPLE = {
+    "items": [
+        {
+            "kind": "monthly",
+            "year": 2026,
+            "number": 11,
+            "title": "2026年11月招商引资工作调度情况",
+            "period_start": "2026-11-01",
+            "period_end": "2026-11-30",
+            "digest": "9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8",
+            "published_at": "2026-12-03T01:30:00Z",
+        },
+        {
+            "kind": "quarterly",
+            "year": 2026,
+            "number": 3,
+            "title": "2026年三季度招商引资工作情况通报",
+            "period_start": "2026-07-01",
+            "period_end": "2026-09-30",
+            "digest": "3b8d0e6f2a4c1957e8d0b2a4c6e8f0a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3",
+            "published_at": "2026-10-09T02:00:00Z",
+        },
+    ]
+}
+
+
+@router.get(
+    "/bulletins", summary="已发布的调度与通报（不含内容；内容见各期）", responses=answer_example(_BULLETINS_EXAMPLE)
+)
 def bulletin_list(principal: ApiPrincipal, db: DbSession) -> dict[str, Any]:
     from app.models.performance import Bulletin
 

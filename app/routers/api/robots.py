@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Path
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.routing import IndexedRouter
@@ -18,6 +18,32 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class EventTypeRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "funds.confirmed",
+                    "label": "到位资金已确认",
+                    "group": "funds",
+                    "group_label": "到位资金",
+                    "payload_schema": {  # abridged: the answer's references ($ref, $defs) shown inline
+                        "title": "FundsEvent",
+                        "type": "object",
+                        "properties": {
+                            "project": {"type": "object", "description": "项目：编号、名称、阶段、负责单位……"},
+                            "funds": {"type": "object", "description": "到位资金：编号、金额（万元）、到位日期……"},
+                            "project_funds_confirmed": {
+                                "anyOf": [{"type": "number"}, {"type": "string"}],
+                                "description": "项目已确认的内资到位资金合计（万元）",
+                            },
+                        },
+                        "required": ["project", "funds", "project_funds_confirmed"],
+                    },
+                }
+            ]
+        }
+    )
+
     type: str = Field(description="稳定的事件类型，如 project.stage_reached")
     label: str
     group: str
@@ -26,6 +52,10 @@ class EventTypeRead(BaseModel):
 
 
 class TestQueued(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"delivery_id": 3121, "message": "测试消息已排队，数秒内发出"}]}
+    )
+
     delivery_id: int
     message: str
 

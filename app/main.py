@@ -35,6 +35,7 @@ from app.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from app.openapi_doc import keep_example_nulls
 from app.schemas.common import translate_errors
 from app.schemas.errors import METHODS
 from app.services import audit
@@ -345,6 +346,7 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
+    keep_example_nulls(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory or make_session_factory(engine)

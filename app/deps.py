@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 
 from anyio import CancelScope, Semaphore
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -21,7 +23,7 @@ from app.db import begin_write, end_request, has_pending_work, is_sqlite, reques
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
-from app.routing import is_long_running
+from app.routing import defer, deferrable, is_long_running
 from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
@@ -237,12 +239,45 @@ AnonymousCsrf = Annotated[str, Depends(anonymous_csrf)]
 # --- API -------------------------------------------------------------------------------------
 
 
-def api_principal(request: Request, db: DbSession) -> Principal:
+def _bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise LoginRequired("缺少或无效的访问令牌（Authorization: Bearer …）")
-    return token_principal(request, db, raw.strip())
+    return raw.strip()
+
+
+def authenticate_api(request: Request, db: Session) -> Principal:
+    """Who acts with the request's bearer token: 401 without a live one, 403 without the scope."""
+    return token_principal(request, db, _bearer_secret(request))
+
+
+class _ApiPrincipal(HTTPBearer):
+    """The API's authentication, and the bearer scheme it declares in the OpenAPI document (the
+    docs' Authorize button) without a dependency of its own: 401 in the API's own JSON error
+    format (app.main), before any validation error of the request's parameters (422).
+
+    A missing or malformed header is refused at once. The token itself is looked up in the
+    endpoint's worker thread when the route allows (app.routing.in_endpoint_thread: a
+    synchronous endpoint that alone asks for the principal), else in a thread of its own. A
+    request refused by FastAPI's validation before that is authenticated by the error handler
+    (app.main), so that its 401 or 403 still comes first."""
+
+    in_endpoint_thread = True
+
+    async def __call__(self, request: Request, db: DbSession) -> Principal:  # type: ignore[override]
+        raw = _bearer_secret(request)
+        if deferrable(request):
+            deferred: Principal = defer(db, functools.partial(token_principal, request, db, raw))
+            return deferred
+        return await run_in_threadpool(token_principal, request, db, raw)
+
+
+api_principal = _ApiPrincipal(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="招商局在“系统令牌”页面签发的令牌：`Authorization: Bearer <令牌>`",
+)
 
 
 def token_principal(

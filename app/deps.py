@@ -19,11 +19,11 @@ from starlette.datastructures import FormData
 
 from app import policy, scopes
 from app.config import Settings
-from app.db import begin_write, end_request, has_pending_work, is_sqlite, request_session
+from app.db import begin_write, end_request, has_pending_work, is_sqlite, reading_bind, request_session
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
-from app.routing import defer, deferrable, is_long_running
+from app.routing import defer, deferrable, is_long_running, is_reads_only
 from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
@@ -69,6 +69,24 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
+_NOT_YET: Any = object()
+
+
+def _new_session(app: Any, *, reads_only: bool) -> Session:
+    """The request's session; for an endpoint that only reads, without a transaction where that
+    saves round trips (app.routing.reads_only, app.db.reading_bind)."""
+    factory = app.state.session_factory
+    if reads_only:
+        bind = getattr(app.state, "reading_bind", _NOT_YET)
+        if bind is _NOT_YET:
+            bind = app.state.reading_bind = reading_bind(factory)
+        if bind is not None:
+            session: Session = factory(bind=bind)
+            return session
+    made: Session = factory()
+    return made
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on error
     and whenever the endpoint's answer has a status >= 400 (app.db.end_request; the route,
@@ -85,11 +103,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     used). A synchronous endpoint commits in its own worker thread before it returns
     (app.routing.TransactionalRoute); what is left here (after an error, or an asynchronous
     endpoint) runs in the thread pool, shielded so that a cancelled request still ends its
-    transaction.
+    transaction. An endpoint marked `reads_only` reads without a transaction on PostgreSQL.
     """
-    long_running = is_long_running(request.scope.get("endpoint"))
-    async with database_slots(request.app, long_running=long_running):
-        session: Session = request.app.state.session_factory()
+    endpoint = request.scope.get("endpoint")
+    async with database_slots(request.app, long_running=is_long_running(endpoint)):
+        session: Session = _new_session(request.app, reads_only=is_reads_only(endpoint))
         token = request_session.set(session)
         try:
             if request.method not in SAFE_METHODS and is_sqlite(session.get_bind().engine):

@@ -69,6 +69,23 @@ def is_long_running(endpoint: Any) -> bool:
     return bool(getattr(endpoint, "long_running", False))
 
 
+def reads_only(endpoint: F) -> F:
+    """Mark an endpoint that only reads: on PostgreSQL its session runs without a transaction
+    (autocommit: no BEGIN and COMMIT round trips), which buys a read nothing there, each statement
+    reading a snapshot of its own as it would inside a READ COMMITTED transaction. SQLite keeps
+    its transaction (app.db.reading_bind). Whatever the request still writes is one statement
+    (a token's last use, stamped after the answer: app.db.after_commit); a refused read is audited
+    in a session of its own (app.main).
+
+    Put it under the route decorator: `@router.get(...)` then `@reads_only`."""
+    endpoint.reads_only = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_reads_only(endpoint: Any) -> bool:
+    return bool(getattr(endpoint, "reads_only", False))
+
+
 def in_endpoint_thread(dependency: F) -> F:
     """Mark a dependency that may leave its (blocking) work to a synchronous endpoint's worker
     thread: it asks `deferrable(request)` and, if so, returns `defer(session, work)`."""

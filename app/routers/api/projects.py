@@ -13,7 +13,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, reads_only
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page, json_response
 from app.schemas.projects import (
@@ -67,6 +67,7 @@ def _json(status: int, model: Any) -> Response:
 
 
 @router.get("", summary="项目列表：筛选、排序、按名称任意部分查找（与页面相同）", response_model=Page[ProjectRead])
+@reads_only
 def list_projects(
     principal: ApiPrincipal,
     db: DbSession,
@@ -126,6 +127,7 @@ def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, 
 
 
 @router.get("/{project_id}", summary="项目详情（含预警）", response_model=ProjectRead)
+@reads_only
 def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
     project, t = projects.get_with_thresholds(db, principal, project_id)
     return json_response(_read(principal, project, t, db=db))

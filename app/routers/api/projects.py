@@ -47,11 +47,14 @@ def _read(
     flags: list[str] | None = None,
     db: DbSession | None = None,
 ) -> ProjectRead:
-    # a plain row (lists, the project by id) as a dict: validated in half the time of its attributes
-    data = ProjectRead.model_validate(project._asdict() if isinstance(project, Row) else project)
+    # a plain row (lists, the project by id) as a dict, its columns named once for all rows:
+    # validated in half the time of its attributes
+    data = ProjectRead.model_validate(
+        dict(zip(projects.ROW_KEYS, project, strict=False)) if isinstance(project, Row) else project
+    )
     data.flags = flags if flags is not None else projects.flags(project, t)  # type: ignore[arg-type]
-    if db is not None:  # one project: its open anomaly flags in full
-        found = stage_gate.list_for(db, data.id, include_cleared=False)
+    if db is not None and getattr(project, "open_anomalies", None) != 0:  # one project: its open anomalies in full
+        found = stage_gate.list_for(db, data.id, include_cleared=False)  # (a row counted none: none to read)
         data.anomalies = [AnomalyRead.model_validate(a) for a in found]
         data.open_anomalies = len(data.anomalies)
     shown = projects.view(principal, project)
@@ -110,7 +113,7 @@ def list_projects(
         sort=sort,
         updated_since=aware(updated_since),
     )
-    rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset)
+    rows, total = projects.list_projects(db, principal, f, limit=limit, offset=offset, names=False)
     items = [_read(principal, r["project"], None, r["flags"]) for r in rows]
     return json_response(Page[ProjectRead](items=items, total=total, limit=limit, offset=offset))
 

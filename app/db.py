@@ -88,6 +88,18 @@ def make_session_factory(engine: Engine, **kwargs: Any) -> sessionmaker[Session]
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, **kwargs)
 
 
+def reading_bind(factory: Any) -> Engine | None:
+    """The engine for sessions that only read without a transaction (app.routing.reads_only):
+    the session factory's own engine in autocommit mode, sharing its pool; None where reads keep
+    their transaction (SQLite, and a factory bound to a connection, as in the tests' rolled-back
+    transactions)."""
+    kw = getattr(factory, "kw", None)
+    bind = kw.get("bind") if isinstance(kw, dict) else None
+    if not isinstance(bind, Engine) or is_sqlite(bind):
+        return None
+    return bind.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def begin_write(session: Session, *, busy_ms: int | None = None) -> None:
     """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; no-op elsewhere).
 

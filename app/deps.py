@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -11,17 +12,18 @@ from typing import Annotated, Any
 
 from anyio import CancelScope, Semaphore
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app import policy, scopes
 from app.config import Settings
-from app.db import begin_write, end_request, has_pending_work, is_sqlite, request_session
+from app.db import begin_write, end_request, has_pending_work, is_sqlite, reading_bind, request_session
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
-from app.routing import is_long_running
+from app.routing import defer, deferrable, is_long_running, is_reads_only
 from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
@@ -67,6 +69,24 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
+_NOT_YET: Any = object()
+
+
+def _new_session(app: Any, *, reads_only: bool) -> Session:
+    """The request's session; for an endpoint that only reads, without a transaction where that
+    saves round trips (app.routing.reads_only, app.db.reading_bind)."""
+    factory = app.state.session_factory
+    if reads_only:
+        bind = getattr(app.state, "reading_bind", _NOT_YET)
+        if bind is _NOT_YET:
+            bind = app.state.reading_bind = reading_bind(factory)
+        if bind is not None:
+            session: Session = factory(bind=bind)
+            return session
+    made: Session = factory()
+    return made
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on error
     and whenever the endpoint's answer has a status >= 400 (app.db.end_request; the route,
@@ -83,11 +103,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     used). A synchronous endpoint commits in its own worker thread before it returns
     (app.routing.TransactionalRoute); what is left here (after an error, or an asynchronous
     endpoint) runs in the thread pool, shielded so that a cancelled request still ends its
-    transaction.
+    transaction. An endpoint marked `reads_only` reads without a transaction on PostgreSQL.
     """
-    long_running = is_long_running(request.scope.get("endpoint"))
-    async with database_slots(request.app, long_running=long_running):
-        session: Session = request.app.state.session_factory()
+    endpoint = request.scope.get("endpoint")
+    async with database_slots(request.app, long_running=is_long_running(endpoint)):
+        session: Session = _new_session(request.app, reads_only=is_reads_only(endpoint))
         token = request_session.set(session)
         try:
             if request.method not in SAFE_METHODS and is_sqlite(session.get_bind().engine):
@@ -237,12 +257,45 @@ AnonymousCsrf = Annotated[str, Depends(anonymous_csrf)]
 # --- API -------------------------------------------------------------------------------------
 
 
-def api_principal(request: Request, db: DbSession) -> Principal:
+def _bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise LoginRequired("缺少或无效的访问令牌（Authorization: Bearer …）")
-    return token_principal(request, db, raw.strip())
+    return raw.strip()
+
+
+def authenticate_api(request: Request, db: Session) -> Principal:
+    """Who acts with the request's bearer token: 401 without a live one, 403 without the scope."""
+    return token_principal(request, db, _bearer_secret(request))
+
+
+class _ApiPrincipal(HTTPBearer):
+    """The API's authentication, and the bearer scheme it declares in the OpenAPI document (the
+    docs' Authorize button) without a dependency of its own: 401 in the API's own JSON error
+    format (app.main), before any validation error of the request's parameters (422).
+
+    A missing or malformed header is refused at once. The token itself is looked up in the
+    endpoint's worker thread when the route allows (app.routing.in_endpoint_thread: a
+    synchronous endpoint that alone asks for the principal), else in a thread of its own. A
+    request refused by FastAPI's validation before that is authenticated by the error handler
+    (app.main), so that its 401 or 403 still comes first."""
+
+    in_endpoint_thread = True
+
+    async def __call__(self, request: Request, db: DbSession) -> Principal:  # type: ignore[override]
+        raw = _bearer_secret(request)
+        if deferrable(request):
+            deferred: Principal = defer(db, functools.partial(token_principal, request, db, raw))
+            return deferred
+        return await run_in_threadpool(token_principal, request, db, raw)
+
+
+api_principal = _ApiPrincipal(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="招商局在“系统令牌”页面签发的令牌：`Authorization: Bearer <令牌>`",
+)
 
 
 def token_principal(

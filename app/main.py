@@ -25,9 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app import policy
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.deps import Redirect, api_principal, database_slots
+from app.deps import Redirect, authenticate_api, database_slots
 from app.errors import Conflict, DomainError, Invalid, LoginRequired
 from app.middleware import (
     BodyLimitMiddleware,
@@ -134,9 +135,12 @@ def _record_denial(request: Request, exc: DomainError) -> None:
         )
 
 
-def _refused_caller(request: Request) -> LoginRequired | None:
-    """Why an API request that was turned away before its dependencies ran (a body that is not
-    JSON, a form that cannot be parsed) has no valid token, if it has none. Call it from a thread.
+def _refused_caller(request: Request) -> DomainError | None:
+    """Why an API request that was turned away before its token was checked (a body that is not
+    JSON, a form that cannot be parsed, a parameter out of range where the token is checked in
+    the endpoint's thread: app.deps.api_principal) may not be answered, if it may not: no valid
+    token (401), or a token without the scope the request needs (403, audited as it would have
+    been). Call it from a thread.
 
     Authentication comes first: an anonymous caller learns nothing about what its request would
     have been answered, only that it must authenticate. Nothing is written (no token touch)."""
@@ -144,8 +148,8 @@ def _refused_caller(request: Request) -> LoginRequired | None:
         return None
     with request.app.state.session_factory() as session:
         try:
-            api_principal(request, session)
-        except LoginRequired as exc:
+            authenticate_api(request, session)
+        except (LoginRequired, policy.DeniedForbidden) as exc:
             return exc
         finally:
             session.rollback()

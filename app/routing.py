@@ -9,6 +9,13 @@ a row's) are never held while the request queues for a thread. It is also where 
 >= 400 (a form shown again with its errors, a JSON error) rolls the transaction back
 (app.db.end_request); an asynchronous endpoint's answer marks the session, and get_db ends it.
 
+A synchronous dependency costs a thread hop of its own. A dependency marked `in_endpoint_thread`
+(app.deps.api_principal: the token check) is left to a synchronous endpoint's thread instead,
+just before the endpoint runs, when nothing but the endpoint (and the route's own dependency
+list) asks for it: the dependency hands over an `InEndpointThread` in its value's place and
+files it with the request's session; the endpoint's wrapper does that work first and passes
+its result. One hop per request instead of two.
+
 IndexedRouter:
 
 FastAPI 0.16x keeps an included router as one node and matches a request against it by trying
@@ -25,12 +32,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi import routing as fastapi_routing
 from fastapi.routing import APIRoute
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
@@ -42,6 +50,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # FastAPI's own record of which included-router node is being matched (private in 0.16x): it
 # gives the prefix this router is mounted under. Without it the shortcut is simply not taken.
 _included_router_of = getattr(fastapi_routing, "_get_scope_included_router", None)
+# and of the route being built where it is included (its dependencies with its routers'); without
+# it, no dependency's work is left to the endpoint's thread
+_effective_context: Any = getattr(fastapi_routing, "_effective_route_context_var", None)
 
 
 def long_running(endpoint: F) -> F:
@@ -58,6 +69,77 @@ def is_long_running(endpoint: Any) -> bool:
     return bool(getattr(endpoint, "long_running", False))
 
 
+def reads_only(endpoint: F) -> F:
+    """Mark an endpoint that only reads: on PostgreSQL its session runs without a transaction
+    (autocommit: no BEGIN and COMMIT round trips), which buys a read nothing there, each statement
+    reading a snapshot of its own as it would inside a READ COMMITTED transaction. SQLite keeps
+    its transaction (app.db.reading_bind). Whatever the request still writes is one statement
+    (a token's last use, stamped after the answer: app.db.after_commit); a refused read is audited
+    in a session of its own (app.main).
+
+    Put it under the route decorator: `@router.get(...)` then `@reads_only`."""
+    endpoint.reads_only = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_reads_only(endpoint: Any) -> bool:
+    return bool(getattr(endpoint, "reads_only", False))
+
+
+def in_endpoint_thread(dependency: F) -> F:
+    """Mark a dependency that may leave its (blocking) work to a synchronous endpoint's worker
+    thread: it asks `deferrable(request)` and, if so, returns `defer(session, work)`."""
+    dependency.in_endpoint_thread = True  # type: ignore[attr-defined]
+    return dependency
+
+
+class InEndpointThread:
+    """A dependency's value to be computed in the endpoint's worker thread (see `defer`)."""
+
+    __slots__ = ("_done", "_value", "_work")
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._work, self._done, self._value = work, False, None
+
+    def resolve(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._work(), True
+        return self._value
+
+
+DEFERRED = "in_endpoint_thread"
+_RESOLVES = "app.resolves_in_endpoint_thread"
+
+
+def deferrable(request: Any) -> bool:
+    """Whether the matched route's endpoint does its `in_endpoint_thread` dependencies' work itself."""
+    return bool(request.scope.get(_RESOLVES, False))
+
+
+def defer(session: Any, work: Callable[[], Any]) -> Any:
+    """`work` to be done in the endpoint's thread before it runs, filed with the request's session
+    (the wrapper does all that is filed, whether or not the endpoint takes the value)."""
+    pending = InEndpointThread(work)
+    session.info.setdefault(DEFERRED, []).append(pending)
+    return pending
+
+
+def _resolve_deferred(session: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    for pending in session.info.pop(DEFERRED, ()):
+        pending.resolve()
+    return {k: v.resolve() if isinstance(v, InEndpointThread) else v for k, v in kwargs.items()}
+
+
+def _only_the_endpoint_asks(dependant: Any) -> bool:
+    """Whether every dependency marked `in_endpoint_thread` is asked for by the endpoint or the
+    route's dependency list only (not by another dependency, which would need its value first)."""
+
+    def asks_below(node: Any) -> bool:
+        return any(getattr(sub.call, "in_endpoint_thread", False) or asks_below(sub) for sub in node.dependencies)
+
+    return not any(asks_below(sub) for sub in dependant.dependencies)
+
+
 def _answer_status(result: Any, default: int | None) -> int:
     if isinstance(result, Response):
         return result.status_code
@@ -67,8 +149,10 @@ def _answer_status(result: Any, default: int | None) -> int:
 def _committing(endpoint: Callable[..., Any], default_status: int | None) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
-        result = endpoint(*args, **kwargs)
         session = request_session.get()
+        if session is not None and session.info.get(DEFERRED):
+            kwargs = _resolve_deferred(session, kwargs)
+        result = endpoint(*args, **kwargs)
         if session is not None:
             mark_refused(session, _answer_status(result, default_status))
             end_request(session)
@@ -92,13 +176,33 @@ def _marking(endpoint: Callable[..., Any], default_status: int | None) -> Callab
 class TransactionalRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         default_status = kwargs.get("status_code")
+        self._committing = False
         if inspect.iscoroutinefunction(endpoint):
             endpoint = _marking(endpoint, default_status)
         elif inspect.isfunction(endpoint) and not (
             inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint)
         ):
             endpoint = _committing(endpoint, default_status)
+            self._committing = True
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's handler; for a synchronous endpoint that alone asks for its `in_endpoint_thread`
+        dependencies (judged on the dependencies in effect where the route is included, its
+        routers' too), one that tells those dependencies to leave their work to it."""
+        handler = super().get_route_handler()
+        if not self._committing or _effective_context is None:
+            return handler
+        context = _effective_context.get()
+        dependant = context.dependant if context is not None and context.original_route is self else self.dependant
+        if dependant is None or not _only_the_endpoint_asks(dependant):
+            return handler
+
+        async def resolving_in_endpoint_thread(request: Request) -> Response:
+            request.scope[_RESOLVES] = True
+            return await handler(request)
+
+        return resolving_in_endpoint_thread
 
 
 def _first_segment(path: str) -> str:

@@ -1202,6 +1202,9 @@ _OPEN_ANOMALIES = (
     .label("open_anomalies")
 )
 _LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS), _OPEN_ANOMALIES)
+ROW_KEYS = (*LIST_COLUMNS, "open_anomalies")
+"""The names of a list row's columns (`_row`'s "project"), and of the first of the project by id's
+(`get_with_thresholds`), in order: such a row as a dict is `dict(zip(ROW_KEYS, row))`."""
 _THRESHOLD_COLUMNS = (  # Thresholds' stalled_days and land_idle_days, in this order, as columns of another query
     app_settings.value_of("stalled_days").label("stalled_days"),
     app_settings.value_of("land_idle_days").label("land_idle_days"),
@@ -1211,8 +1214,17 @@ _BY_ID_WITH_THRESHOLDS = select(  # built once: building a statement costs as mu
 ).where(Project.__table__.c.id == bindparam("project_id"))
 
 
-def _filtered(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> Select[Any]:
-    where, _needs_investor = _conditions(principal, f, t, sqlite)
+def _filtered(
+    principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool, *, names: bool = True
+) -> Select[Any]:
+    """The rows of a filter; with the investor's and the responsible unit's names (what the pages
+    show) unless `names` is false (the API's answer reads neither: no joins for them)."""
+    where, needs_investor = _conditions(principal, f, t, sqlite)
+    if not names:
+        stmt = select(_LIST_BUNDLE)
+        if needs_investor:
+            stmt = stmt.join(Investor, Investor.id == Project.investor_id)
+        return stmt.where(*where)
     return (
         select(_LIST_BUNDLE, Investor.name, Investor.investor_type, Unit.name)
         .join(Investor, Investor.id == Project.investor_id)
@@ -1241,7 +1253,10 @@ def list_projects(
     today: date | None = None,
     t: Thresholds | None = None,
     with_total: bool = True,
+    names: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
+    """A page of the projects a filter finds, each as `_row` describes it, and their total.
+    `names`: with the investor's and the unit's names (pages); the API's answer needs neither."""
     if f.sort not in SORTS:
         raise Invalid({"sort": "未知的排序方式"})
     order = (SORTS[f.sort], Project.id.desc())
@@ -1249,7 +1264,8 @@ def list_projects(
     if t is None and not f.flag:
         # the thresholds only judge the rows' warnings here: read with the rows, not by a statement of their own
         today = today or date.today()
-        stmt = _filtered(principal, f, Thresholds(today=today), sqlite).add_columns(*_THRESHOLD_COLUMNS)
+        stmt = _filtered(principal, f, Thresholds(today=today), sqlite, names=names)
+        stmt = stmt.add_columns(*_THRESHOLD_COLUMNS)
         with_thresholds = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
         t = Thresholds(today=today)
         if with_thresholds:
@@ -1257,7 +1273,8 @@ def list_projects(
         rows: Sequence[Any] = [r[:-2] for r in with_thresholds]
     else:
         t = t or thresholds(db, today)
-        rows = db.execute(_filtered(principal, f, t, sqlite).order_by(*order).limit(limit).offset(offset)).all()
+        stmt = _filtered(principal, f, t, sqlite, names=names)
+        rows = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
     if not with_total:
         total = -1
     elif offset == 0 and len(rows) < limit:
@@ -1277,7 +1294,7 @@ def flagged(db: Session, principal: Principal, unit_id: int, t: Thresholds, limi
 
 
 def _row(principal: Principal, r: Any, t: Thresholds) -> dict[str, Any]:
-    project, investor_name, investor_type, unit_name = r
+    project, investor_name, investor_type, unit_name = r if len(r) == 4 else (r[0], None, None, None)
     shown = view(principal, project)
     return {
         "project": project,

@@ -1,10 +1,10 @@
 """The JSON API under /api/v1, for other government systems."""
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 
-from app.deps import ApiPrincipal
+from app.deps import api_principal
 from app.routers.api import (
     activities,
     awards,
@@ -38,13 +38,15 @@ bearer_scheme = HTTPBearer(
     scheme_name="bearerAuth",
     description="招商局在“系统令牌”页面签发的令牌：`Authorization: Bearer <令牌>`",
 )
-"""Declares the bearer scheme in the OpenAPI document (the docs' Authorize button); the check
-itself is app.deps.api_principal, which answers 401 in the API's own JSON error format."""
+"""The bearer scheme for the Open311 routes, which take the token in other forms too; the API
+under /api/v1 declares the same scheme with app.deps.api_principal, its authentication."""
 
 
-async def plain_query(request: Request, principal: ApiPrincipal) -> None:
+async def plain_query(request: Request) -> None:
     """No query parameter of any operation may carry control characters (NUL above all: PostgreSQL
-    cannot even compare text with it). Checked after authentication, so that the 401 comes first."""
+    cannot even compare text with it). A 401 or 403 still comes first: authentication precedes this
+    in the router's dependencies, and a token left to the endpoint's thread is checked by the
+    validation error's handler (app.main)."""
     errors = [
         {
             "type": "value_error",
@@ -61,7 +63,7 @@ async def plain_query(request: Request, principal: ApiPrincipal) -> None:
 
 
 api_router = IndexedRouter(
-    prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Security(bearer_scheme), Depends(plain_query)]
+    prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(api_principal), Depends(plain_query)]
 )
 api_router.include_router(me.router)
 api_router.include_router(units.router)

@@ -1,0 +1,154 @@
+"""The API's request path does no work it needs not: one worker-thread hop for a synchronous read
+(the token is checked in the endpoint's thread), no BEGIN/COMMIT for the hottest reads on
+PostgreSQL, the bearer scheme declared in the OpenAPI document without a dependency of its own;
+and still the same answers in the same order: 401 before 403 before 422, a refused read audited.
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.to_thread
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, select
+
+from app.db import make_engine, make_session_factory, reading_bind
+from app.main import create_app
+from app.models.audit import AuditEntry
+from app.models.user import ApiToken
+from app.services import audit, system
+from app.services.security import sha256_hex
+from tests import conftest
+from tests.factories import bearer, make_token, make_unit
+from tests.projects.factories import make_project
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every call that a request hands to a worker thread."""
+    calls: list[Any] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return calls
+
+
+def test_a_read_takes_one_thread_hop(db, client, hops):
+    unit = make_unit(db)
+    project = make_project(db, unit)
+    secret = make_token(db, unit)
+    db.commit()
+    for path in (f"/api/v1/projects/{project.id}", "/api/v1/projects?limit=50&stage=negotiating"):
+        client.get(path, headers=bearer(secret))  # the token's first use is stamped: in the same thread
+        hops.clear()
+        answer = client.get(path, headers=bearer(secret))
+        assert answer.status_code == 200, answer.text
+        assert len(hops) == 1, (path, hops)
+
+
+def test_refusals_come_in_the_same_order(db, client):
+    """Whatever else is wrong with a request, a missing or unknown token is answered 401 first, and
+    a token without the scope 403 (audited) before a parameter's 422."""
+    unit = make_unit(db)
+    project = make_project(db, unit)
+    reader = make_token(db, unit)
+    no_read = make_token(db, unit, scopes=("projects",))
+    db.commit()
+    invalid = ("/api/v1/projects/0", "/api/v1/projects?limit=0", "/api/v1/projects?q=%00", "/api/v1/projects/x")
+    for path in invalid:
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers=bearer("zs_unknown_token_0123456789")).status_code == 401, path
+        refused = client.get(path, headers=bearer(no_read))
+        assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing"), path
+        answered = client.get(path, headers=bearer(reader))
+        assert (answered.status_code, answered.json()["code"]) == (422, "validation_error"), path
+    denials = db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied")).scalars().all()
+    assert [d.changes for d in denials] == [{"path": path.split("?")[0], "code": "scope_missing"} for path in invalid]
+    assert [d.actor_label for d in denials] == [denials[0].actor_label] * len(invalid)
+    assert denials[0].actor_label.startswith("令牌:")
+    assert client.get(f"/api/v1/projects/{project.id}", headers=bearer(no_read)).status_code == 403
+
+
+def test_the_bearer_scheme_is_declared_for_every_api_operation(app: FastAPI):
+    document = app.openapi()
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "招商局在“系统令牌”页面签发的令牌：`Authorization: Bearer <令牌>`",
+    }
+    operations = [
+        (path, method, operation)
+        for path, methods in document["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, operation in methods.items()
+    ]
+    assert len(operations) > 50
+    assert [(p, m) for p, m, o in operations if o.get("security") != [{"bearerAuth": []}]] == []
+
+
+@pytest.fixture(scope="module")
+def committed_pg() -> Iterator[tuple[str, Engine]]:
+    """A PostgreSQL database of its own, for an app bound to its engine (as in production): the
+    shared fixtures' app runs inside a test's transaction, where no read can go without one."""
+    url, drop = conftest.create_pg_database("zs_path")
+    system.migrate(url)
+    engine = make_engine(url)
+    yield url, engine
+    engine.dispose()
+    drop()
+
+
+@pytest.mark.postgres_only
+def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
+    """The project by id and the list send no BEGIN/COMMIT (autocommit), answer as before (the lean
+    reference's test compares them byte for byte), and still stamp the token's use, audit a
+    refused read and change nothing else; a write still runs in a transaction."""
+    url, engine = committed_pg
+    with make_session_factory(engine)() as db:
+        unit, other = make_unit(db), make_unit(db)
+        project = make_project(db, unit)
+        hidden = make_project(db, other)
+        secret = make_token(db, unit)
+        db.commit()
+        project_id, hidden_id = project.id, hidden.id
+
+    statements: list[tuple[str, bool]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    app = create_app(conftest.test_settings(url), engine=engine)
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            for path in (f"/api/v1/projects/{project_id}", "/api/v1/projects?limit=50"):
+                statements.clear()
+                answer = client.get(path, headers=bearer(secret))
+                assert answer.status_code == 200, answer.text
+                assert statements and all(autocommit for _verb, autocommit in statements), statements
+            assert client.get(f"/api/v1/projects/{hidden_id}", headers=bearer(secret)).status_code == 404
+            statements.clear()
+            assert client.get("/api/v1/leads", headers=bearer(secret)).status_code == 200  # not marked
+            assert statements and not any(autocommit for _verb, autocommit in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    with make_session_factory(engine)() as db:
+        token = db.execute(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret))).scalar_one()
+        assert token.last_used_at is not None
+        denial = db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied")).scalar_one()
+        assert denial.changes == {"path": f"/api/v1/projects/{hidden_id}", "code": "not_found"}
+        assert audit.verify_chain(db).ok
+
+
+def test_sqlite_reads_keep_their_transaction(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    assert reading_bind(make_session_factory(engine)) is None
+    engine.dispose()

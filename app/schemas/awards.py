@@ -208,15 +208,21 @@ class CreditSet(InputModel):
         json_schema_extra={
             "examples": [
                 {
+                    "version": 4,
                     "parts": [
                         {"party": "unit", "name": "城关镇", "share": "70", "unit_id": 3},
                         {"party": "introducer", "name": "王建军", "share": "30", "introducer_id": 41},
-                    ]
+                    ],
                 }
             ]
         }
     )
 
+    version: int = Field(
+        ge=1,
+        le=2_147_483_647,
+        description="项目的 version（读取项目时所见）：功劳归属随项目校验版本，他人改过则 409；设定后项目 version 加一",
+    )
     parts: list[CreditPart] = Field(min_length=1, max_length=20, description="各方份额合计须为 100%")
 
 

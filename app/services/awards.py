@@ -343,12 +343,16 @@ class CreditInput:
 
 
 def set_credits(
-    db: Session, principal: Principal, project_id: int, parts: Sequence[CreditInput]
+    db: Session, principal: Principal, project_id: int, parts: Sequence[CreditInput], version: int | None = None
 ) -> list[ProjectCredit]:
+    """Replace the project's credit split. The split is part of the project: `version` is the project's as
+    the caller read it (a stale one is a 409), and the project's version moves on with the new split."""
     policy.ensure_coordinator(principal)
     project = db.get(Project, project_id)
     if project is None:
         raise NotFound("找不到该项目")
+    if version is not None:
+        check_version(db, project, version)
     if not parts:
         raise Invalid({"shares": "请至少指定一方"})
     if sum((p.share for p in parts), Decimal(0)) != Decimal(100):
@@ -388,6 +392,7 @@ def set_credits(
         for p in parts
     ]
     db.add_all(rows)
+    project.updated_at = utcnow()  # an UPDATE of the project: its version moves on with its credit
     db.flush()
     return rows
 

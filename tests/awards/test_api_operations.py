@@ -312,22 +312,34 @@ def test_the_bureau_sets_a_projects_credit_over_the_api(db, client, world):
 
     introducer = make_registration(db, world.project, "王引荐", registered_on=TODAY - timedelta(days=90))
     db.commit()
+    version = world.project.version
     body = {
+        "version": version,
         "parts": [
             {"party": "unit", "name": "城关镇", "share": "70", "unit_id": world.unit.id},
             {"party": "introducer", "name": "王引荐", "share": "30", "introducer_id": introducer.id},
-        ]
+        ],
     }
     refused_alike(client, world, "PUT", path, body)
-    short = {"parts": [body["parts"][0] | {"share": "60"}]}
+    short = {"version": version, "parts": [body["parts"][0] | {"share": "60"}]}
     assert field_of(client.put(path, json=short, headers=bearer(world.coordinator))) == "shares"
-    no_unit = {"parts": [{"party": "unit", "name": "某单位", "share": "100"}]}
+    no_unit = {"version": version, "parts": [{"party": "unit", "name": "某单位", "share": "100"}]}
     assert field_of(client.put(path, json=no_unit, headers=bearer(world.coordinator))) == "shares"
-    assert field_of(client.put(path, json={"parts": []}, headers=bearer(world.coordinator))) == "parts"
+    assert field_of(client.put(path, json={"version": version, "parts": []}, headers=bearer(world.coordinator))) == (
+        "parts"
+    )
+    assert field_of(client.put(path, json={"parts": body["parts"]}, headers=bearer(world.coordinator))) == "version"
 
     saved = client.put(path, json=body, headers=bearer(world.coordinator))
 
     assert saved.status_code == 200, saved.text
+    # the split is the project's: a second writer who read the project before it is told, not overwritten
+    stale = client.put(
+        path, json=body | {"parts": [body["parts"][0] | {"share": "100"}]}, headers=bearer(world.coordinator)
+    )
+    assert stale.status_code == 409 and stale.json()["details"]["your_version"] == version
+    db.expire_all()
+    assert db.get(Project, world.project.id).version == version + 1
     assert [(c["party"], c["name"], c["share"]) for c in saved.json()] == [
         ("unit", "城关镇", "70.00"),
         ("introducer", "王引荐", "30.00"),
@@ -343,7 +355,8 @@ def test_a_confidential_projects_introducer_is_not_named_to_those_who_see_only_i
     reader = make_token(db, None, read_only=True)
     db.commit()
     path = f"/api/v1/projects/{secret.id}/credit"
-    body = {"parts": [{"party": "introducer", "name": "绝密引荐人", "share": "100", "introducer_id": introducer.id}]}
+    part = {"party": "introducer", "name": "绝密引荐人", "share": "100", "introducer_id": introducer.id}
+    body = {"version": secret.version, "parts": [part]}
     assert client.put(path, json=body, headers=bearer(world.coordinator)).status_code == 200
 
     seen = client.get(path, headers=bearer(reader))

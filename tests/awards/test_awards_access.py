@@ -262,3 +262,26 @@ def test_policies_and_their_versions_over_the_api(db, two, client):
     assert client.get("/api/v1/policies").status_code == 401
     assert client.get(f"/api/v1/policies/{two.policy_id}", headers=bearer(token)).json()["name"] == "到位资金奖励"
     assert client.get("/api/v1/policies/999999", headers=bearer(token)).status_code == 404
+
+
+def test_two_officials_setting_a_projects_credit_from_the_same_page_the_second_is_told(db, two, signed_in):
+    """Both opened the credit page at the same version: the first split is saved, the second is answered
+    409 with what was typed kept and the page at the new version, and the first split stands."""
+    bureau = signed_in(two.coordinator)
+    page = bureau.get(f"/awards/projects/{two.project.id}")
+    opened = re.search(r'name="version" value="(\d+)"', page.text)
+    assert opened, "the credit form carries the project's version"
+    form = {"version": opened.group(1), "party_0": "unit", "name_0": "城关镇", "unit_0": two.mine.id, "share_0": "100"}
+    first = post_form(bureau, f"/awards/projects/{two.project.id}/credit", form)
+    assert first.status_code == 303
+
+    second = post_form(
+        bureau,
+        f"/awards/projects/{two.project.id}/credit",
+        form | {"share_0": "90", "name_1": "青山乡", "party_1": "unit", "unit_1": two.theirs.id, "share_1": "10"},
+    )
+
+    assert second.status_code == 409
+    assert "已被他人修改" in second.text and 'value="90"' in second.text
+    assert f'name="version" value="{int(opened.group(1)) + 1}"' in second.text
+    assert [(c.name, c.share) for c in awards.credits(db, fresh(db, Project, two.project.id))] == [("城关镇", D(100))]

@@ -117,7 +117,8 @@ UNIT_REFUSED: dict[str, Body] = {
         "version": 1,
     },
     "PUT /api/v1/projects/{project_id}/credit": lambda r: {
-        "parts": [{"party": "unit", "name": "城关镇", "share": 100, "unit_id": r.town_a.id}]
+        "version": 1,
+        "parts": [{"party": "unit", "name": "城关镇", "share": 100, "unit_id": r.town_a.id}],
     },
     "POST /api/v1/projects/{project_id}/funds/{funds_id}/review": lambda r: {
         "version": 1,

@@ -534,7 +534,8 @@ def get_credit(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> li
 
 @router.put(
     "/projects/{project_id}/credit",
-    summary="设定项目的功劳归属（招商局）：各方份额合计 100%，引荐人须为首个备案；整体替换。可带 Idempotency-Key",
+    summary="设定项目的功劳归属（招商局）：各方份额合计 100%，引荐人须为首个备案；整体替换；"
+    "需带项目的 version。可带 Idempotency-Key",
     response_model=list[CreditRead],
 )
 def set_credit(
@@ -556,6 +557,7 @@ def set_credit(
             )
             for p in body.parts
         ],
+        version=body.version,
     )
     payload = [c.model_dump(mode="json") for c in _credits(db, principal, project_id)]
     return guard.finish(JSONResponse(payload))

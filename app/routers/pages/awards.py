@@ -375,10 +375,16 @@ def credit_save(
                     is_investor_controller=form.get(f"controller_{index}") == "on",
                 )
             )
+        version = str(form.get("version") or "")
+        if not version.isdigit():
+            raise Invalid({"shares": "页面已过期，请刷新后重新设定"})
         with db.begin_nested():
-            awards.set_credits(db, principal, project_id, parts)
+            awards.set_credits(db, principal, project_id, parts, version=int(version))
     except Invalid as exc:
         return _credit_page(request, db, principal, project_id, exc.errors, 422, values=_typed(form), refused="credit")
+    except Conflict:
+        errors = {"shares": "该项目在您打开本页后已被他人修改：请核对现在的功劳归属后重新设定"}
+        return _credit_page(request, db, principal, project_id, errors, 409, values=_typed(form), refused="credit")
     return go(request, f"/awards/projects/{project_id}")
 
 

@@ -26,6 +26,29 @@ Money = Annotated[Decimal, AfterValidator(_two_places)]
 """An amount to the fen (万元 to two places, 元 to the fen): the same text on every database."""
 
 
+PROJECT_EXAMPLE: dict[str, Any] = {
+    "id": 1207,
+    "name": "年产 2GWh 储能电池项目",
+    "confidential": False,
+    "investor_name": "甘肃陇原新能源科技有限公司",
+    "stage": "started",
+    "stage_label": "开工",
+    "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+    "contract_investment": "120000.00",
+    "link": "/projects/1207",
+}
+"""The project every example event is about."""
+
+WARNING_EXAMPLE: dict[str, Any] = {
+    "id": 19,
+    "kind": "stages_one_day",
+    "label": "一天内推进多个阶段",
+    "detail": "同一天内连续推进 3 个阶段",
+    "raised_on": "2026-11-25",
+}
+"""The warning the examples raise and clear."""
+
+
 class UnitRef(BaseModel):
     id: int
     name: str
@@ -168,17 +191,7 @@ class ProjectStageReached(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
+                    "project": PROJECT_EXAMPLE,
                     "from_stage": "signed",
                     "stage": "started",
                     "stage_label": "开工",
@@ -210,24 +223,8 @@ class ProjectWarningRaised(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
-                    "warning": {
-                        "id": 19,
-                        "kind": "stages_one_day",
-                        "label": "一天内推进多个阶段",
-                        "detail": "同一天内连续推进 3 个阶段",
-                        "raised_on": "2026-11-25",
-                    },
+                    "project": PROJECT_EXAMPLE,
+                    "warning": WARNING_EXAMPLE,
                 }
             ]
         }
@@ -242,24 +239,8 @@ class ProjectWarningCleared(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
-                    "warning": {
-                        "id": 19,
-                        "kind": "stages_one_day",
-                        "label": "一天内推进多个阶段",
-                        "detail": "同一天内连续推进 3 个阶段",
-                        "raised_on": "2026-11-25",
-                    },
+                    "project": PROJECT_EXAMPLE,
+                    "warning": WARNING_EXAMPLE,
                     "reason": "已到现场核实，有施工许可证为证",
                 }
             ]
@@ -292,17 +273,7 @@ class FundsEvent(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
+                    "project": PROJECT_EXAMPLE,
                     "funds": {
                         "id": 5314,
                         "amount": "5000.00",
@@ -355,17 +326,7 @@ class AwardStepEvent(BaseModel):
                         "applicant_unit": {"id": 3, "name": "城关镇人民政府"},
                         "link": "/awards/88",
                     },
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
+                    "project": PROJECT_EXAMPLE,
                     "step": "notice",
                     "step_label": "公示",
                     "note": "公示 2026-12-15 至 2026-12-21",
@@ -499,17 +460,7 @@ class TicketPayload(BaseModel):
                     "due_on": "2026-12-10",
                     "project_id": 1207,
                     "title": "二期用地征收有两户未签协议",
-                    "project": {
-                        "id": 1207,
-                        "name": "年产 2GWh 储能电池项目",
-                        "confidential": False,
-                        "investor_name": "甘肃陇原新能源科技有限公司",
-                        "stage": "started",
-                        "stage_label": "开工",
-                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
-                        "contract_investment": "120000.00",
-                        "link": "/projects/1207",
-                    },
+                    "project": PROJECT_EXAMPLE,
                     "link": "/tickets/386",
                 }
             ]

@@ -588,27 +588,25 @@ class ProjectRead(ReadModel):
     version: int
 
 
+FUNDS_EXAMPLE: dict[str, Any] = {
+    "id": 5314,
+    "project_id": 1207,
+    "arrived_on": "2026-11-28",
+    "amount": "5000.00",
+    "source": "out_of_province",
+    "voucher_no": "HD20261128-0031",
+    "note": "首笔注册资本金",
+    "reverses_id": None,
+    "status": "pending",
+    "review_note": "",
+    "created_at": "2026-11-28T16:05:11+08:00",
+    "version": 1,
+}
+"""An entry of funds arrived, as the API answers it (the queue's items add their project and unit)."""
+
+
 class FundsRead(ReadModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 5314,
-                    "project_id": 1207,
-                    "arrived_on": "2026-11-28",
-                    "amount": "5000.00",
-                    "source": "out_of_province",
-                    "voucher_no": "HD20261128-0031",
-                    "note": "首笔注册资本金",
-                    "reverses_id": None,
-                    "status": "pending",
-                    "review_note": "",
-                    "created_at": "2026-11-28T16:05:11+08:00",
-                    "version": 1,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [FUNDS_EXAMPLE]})
 
     id: int
     project_id: int

@@ -16,7 +16,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.errors import Invalid
 from app.routing import IndexedRouter
 from app.schemas.common import Page, json_response
-from app.schemas.projects import FundsRead, FundsReview
+from app.schemas.projects import FUNDS_EXAMPLE, FundsRead, FundsReview
 from app.services import projects
 
 router = IndexedRouter(tags=["项目"])
@@ -27,19 +27,8 @@ class FundsQueueItem(FundsRead):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "id": 5314,
-                    "project_id": 1207,
-                    "arrived_on": "2026-11-28",
-                    "amount": "5000.00",
-                    "source": "out_of_province",
-                    "voucher_no": "HD20261128-0031",
-                    "note": "首笔注册资本金",
-                    "reverses_id": None,
-                    "status": "pending",
-                    "review_note": "",
-                    "created_at": "2026-11-28T16:05:11+08:00",
-                    "version": 1,
+                FUNDS_EXAMPLE
+                | {
                     "project_name": "年产 2GWh 储能电池项目",
                     "unit_name": "城关镇人民政府",
                     "voucher_ids": [8813],

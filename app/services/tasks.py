@@ -463,6 +463,17 @@ def action_label(action: str) -> str:
     return NOTE_ACTIONS.get(action, action)
 
 
+def people(db: Session) -> list[tuple[int, str]]:
+    """Who may be named responsible: every active unit's staff, as "name (unit)", by unit."""
+    rows = db.execute(
+        select(User.id, User.display_name, Unit.short_name, Unit.name)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.is_active.is_(True), User.role == Role.unit_staff, Unit.is_active.is_(True))
+        .order_by(Unit.name, User.display_name)
+    ).all()
+    return [(r.id, f"{r.display_name}（{r.short_name or r.name}）") for r in rows]
+
+
 # --- a task from another record ------------------------------------------------------------------
 
 

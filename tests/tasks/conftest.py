@@ -81,3 +81,6 @@ def inbox(db: Session, user: User) -> list[str]:
 def actions(db: Session, task_id: int) -> list[str]:
     db.expire_all()
     return list(db.execute(select(TaskNote.action).where(TaskNote.task_id == task_id).order_by(TaskNote.id)).scalars())
+
+
+from tests.tickets.conftest import signed_in, text_of  # noqa: E402, F401  (the same signed-in clients)

@@ -18,10 +18,6 @@ NOT_FOR_SYSTEMS = {
     "POST /account/2fa": "a person's authenticator",
     "POST /account/password": "a person's password",
     "POST /notifications/read": "notifications are a person's inbox; a token has none to mark read",
-    # the supervised tasks' API comes in the next commit
-    "POST /tasks/new": "pending: POST /api/v1/tasks",
-    "POST /tasks/{task_id}/notes": "pending: POST /api/v1/tasks/{task_id}/notes",
-    "POST /tasks/{task_id}/review": "pending: POST /api/v1/tasks/{task_id}/review",
 }
 
 

@@ -18,7 +18,7 @@ from app.models.task import SupervisedTask, TaskFile, TaskSourceKind, TaskStatus
 from app.models.ticket import OutboxEvent
 from app.schemas.tasks import TaskCreate, TaskNoteIn, TaskReview
 from app.services import app_settings, tasks, worker
-from app.services.files import prepare_upload
+from app.services.files import prepare_upload, referenced_keys
 from tests.factories import make_user
 from tests.tasks.conftest import County, actions, as_principal, inbox
 from tests.tasks.factories import make_task
@@ -103,6 +103,7 @@ def test_the_whole_path_return_and_close(db: Session, county: County) -> None:
     ]  # fmt: skip
     files = db.execute(select(TaskFile).where(TaskFile.task_id == task.id)).scalars().all()
     assert [(f.kind, f.original_name) for f in files] == [("photo", "协商现场.jpg")]
+    assert files[0].storage_key in referenced_keys(db)  # housekeeping keeps the evidence
     timeline = tasks.timeline(db, task)
     assert [len(f) for _n, f in timeline] == [0, 1, 0, 0, 0, 0]
     with pytest.raises(Invalid) as refused:  # closed: nothing more

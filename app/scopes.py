@@ -71,6 +71,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(awards|policies|award-budget)(/|$)", "awards"),
         ("*", r"^/(targets|campaigns|rankings)(/|$)", "targets"),
         ("*", r"^/(reports|bulletins|spot-checks)(/|$)", "reports"),
+        ("*", r"^/tasks(/|$)", "reports"),  # supervised tasks (督办): a unit reports progress, the office reviews
         ("*", r"^/(units|users|tokens|settings|calendar|webhooks|robots|admin)(/|$)", "admin"),
         ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
     ]

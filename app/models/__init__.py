@@ -55,6 +55,7 @@ from app.models.project import (
 )
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
+from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
@@ -128,7 +129,12 @@ __all__ = [
     "SpotFinding",
     "Stage",
     "StageEvent",
+    "SupervisedTask",
     "Target",
+    "TaskFile",
+    "TaskNote",
+    "TaskSourceKind",
+    "TaskStatus",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

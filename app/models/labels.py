@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.models.task import NOTE_ACTIONS
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS
 
 # bookkeeping every table shares: never shown in a history
@@ -26,6 +27,8 @@ INTERNAL: dict[str, frozenset[str]] = {
     "spot_check": frozenset({"seed", "items"}),
     "project": frozenset({"completed_fell"}),
     "ticket": frozenset({"reporter_label"}),
+    "task_file": frozenset({"sha256", "storage_key", "content_type", "note_id"}),
+    "task_note": frozenset({"actor_user_id", "actor_unit_id"}),
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -353,6 +356,29 @@ LABELS: dict[str, dict[str, str]] = {
         "media_url": "图片或视频链接",
         "reporter_contact": "反映人联系方式",
     },
+    "supervised_task": {
+        "title": "督办事项",
+        "content": "督办内容",
+        "source_kind": "来源",
+        "source_id": "来源记录",
+        "source_ref": "来源说明",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "assigned_by_id": "交办人",
+        "assigned_on": "交办日期",
+        "due_days": "办理时限（工作日）",
+        "due_on": "办结期限",
+        "done_on": "报请销号日期",
+        "closed_at": "销号时间",
+        "review_note": "审核意见",
+        "reviewed_by_id": "审核人",
+        "returned_count": "退回次数",
+        "escalation_level": "逾期升级",
+        "escalated_on": "升级日期",
+        "overdue_since": "逾期日期",
+    },
+    "task_note": {"task_id": "督办事项", "action": "动作", "at": "时间", "actor_label": "办理人", "note": "说明"},
+    "task_file": {"task_id": "督办事项", "kind": "文件类型"},
     "ticket_category": {"code": "类别代码", "name": "类别名称", "default_days": "办理时限（工作日）"},
     "ticket_photo": {"ticket_id": "问题"},
     "ticket_unit": {"ticket_id": "问题", "unit_id": "办理单位", "is_lead": "牵头单位"},
@@ -467,6 +493,9 @@ VALUES: dict[str, dict[Any, str]] = {
     "registry_entry.status": {"held": "登记有效", "disputed": "有争议", "withdrawn": "已撤回"},
     "registry_claim.status": {"open": "待认定", "decided": "已认定"},
     "attachment.kind": {"photo": "照片", "pdf": "PDF 文件"},
+    "task_note.action": dict(NOTE_ACTIONS),
+    "task_file.kind": {"photo": "照片", "document": "PDF 文件"},
+    "supervised_task.escalation_level": {0: "未升级", 1: "已升级到责任单位负责人", 2: "已升级到督查室"},
 }
 
 

@@ -447,6 +447,42 @@ class BulletinPublished(BaseModel):
 # --- tickets ---------------------------------------------------------------------------------
 
 
+class TaskPayload(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "task_id": 57,
+                    "action": "overdue",
+                    "status": "in_progress",
+                    "status_label": "办理中",
+                    "title": "协调解决储能电池项目二期用地两户补偿问题",
+                    "source_kind": "meeting",
+                    "source_label": "会议决定",
+                    "source_ref": "2026 年 12 月招商引资调度会第 3 项",
+                    "owner_unit": {"id": 3, "name": "城关镇人民政府"},
+                    "due_on": "2026-12-25",
+                    "escalation_level": 1,
+                    "link": "/tasks/57",
+                }
+            ]
+        }
+    )
+
+    task_id: int
+    action: str = Field(description="assigned、progressed、submitted、closed、returned、overdue、escalated")
+    status: str
+    status_label: str
+    title: str = Field(description="督办事项")
+    source_kind: str
+    source_label: str
+    source_ref: str
+    owner_unit: UnitRef = Field(description="责任单位")
+    due_on: date
+    escalation_level: int
+    link: str
+
+
 class TicketPayload(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={

@@ -39,6 +39,7 @@ from app.models.lead import Lead
 from app.models.performance import Bulletin, UnitReport
 from app.models.project import FundsArrival, FundsSource, Project, ProjectAnomaly, Stage
 from app.models.robot import Robot
+from app.models.task import SupervisedTask
 from app.models.ticket import OutboxEvent, Ticket, WebhookDelivery, WebhookSubscription
 from app.models.unit import Unit
 from app.models.user import Role
@@ -63,6 +64,7 @@ from app.schemas.events import (
     ReportEvent,
     RobotTest,
     TargetBelowYellow,
+    TaskPayload,
     TicketPayload,
     UnitRef,
     WarningRef,
@@ -91,6 +93,7 @@ GROUPS = {
     "report": "定期报告",
     "bulletin": "通报",
     "ticket": "跟踪服务问题",
+    "task": "督办事项",
 }
 """The prefixes of the event types, in the order pages list them, with their Chinese names."""
 
@@ -117,6 +120,15 @@ TICKET_ACTIONS = {
     "reopened": "问题重新办理",
     "escalated": "问题逾期升级",
 }
+TASK_ACTIONS = {
+    "assigned": "督办事项已交办",
+    "progressed": "督办事项有新进展",
+    "submitted": "督办事项报请销号",
+    "closed": "督办事项已销号",
+    "returned": "督办事项退回重办",
+    "overdue": "督办事项逾期",
+    "escalated": "督办事项逾期升级到督查室",
+}
 
 _TYPES = [
     EventType("lead.created", "新线索", LeadCreated),
@@ -136,6 +148,7 @@ _TYPES = [
     EventType("report.submitted", "定期报告已报送", ReportEvent),
     EventType("bulletin.published", "通报已发布", BulletinPublished),
     *(EventType(f"ticket.{action}", label, TicketPayload) for action, label in TICKET_ACTIONS.items()),
+    *(EventType(f"task.{action}", label, TaskPayload) for action, label in TASK_ACTIONS.items()),
 ]
 EVENT_TYPES: dict[str, EventType] = {t.code: t for t in _TYPES}
 """Every event type a subscriber may ask for: type → (Chinese label, payload model)."""
@@ -579,6 +592,32 @@ def ticket(db: Session, row: Ticket, action: str) -> None:
         )
 
     emit(db, f"ticket.{action}", Subject(lambda reader: reader.reads_everything or reader.unit_id in units, payload))
+
+
+# --- supervised tasks ------------------------------------------------------------------------
+
+
+def task(db: Session, row: SupervisedTask, action: str) -> None:
+    """`task.<action>` (TASK_ACTIONS): heard by whoever reads everything and by the owner unit's subscribers."""
+    payload = TaskPayload(
+        task_id=row.id,
+        action=action,
+        status=row.status.value,
+        status_label=row.status.label,
+        title=row.title,
+        source_kind=row.source_kind.value,
+        source_label=row.source_kind.label,
+        source_ref=row.source_ref,
+        owner_unit=_unit(db, row.owner_unit_id),
+        due_on=row.due_on,
+        escalation_level=row.escalation_level,
+        link=f"/tasks/{row.id}",
+    )
+    emit(
+        db,
+        f"task.{action}",
+        Subject(lambda reader: policy.can_read_unit_owned(reader, row.owner_unit_id), lambda _reader: payload),
+    )
 
 
 # --- the OpenAPI document --------------------------------------------------------------------

@@ -297,12 +297,14 @@ class Removed:
 
 
 def referenced_keys(db: Session) -> set[str]:
-    """Every storage key a row names (project evidence and ticket photos)."""
+    """Every storage key a row names (project evidence, ticket photos, supervised tasks' evidence)."""
     from app.models.project import Attachment
+    from app.models.task import TaskFile
     from app.models.ticket import TicketPhoto
 
     keys = set(db.execute(select(Attachment.storage_key)).scalars())
     keys.update(db.execute(select(TicketPhoto.storage_key)).scalars())
+    keys.update(db.execute(select(TaskFile.storage_key)).scalars())
     return keys
 
 

@@ -441,6 +441,15 @@ def describe(event_type: str, data: dict[str, Any]) -> tuple[str, list[str]]:
         lines.append(f"**状态**：{_s(data['status_label'])}")
         if data.get("due_on"):
             lines.append(f"**限期办结**：{data['due_on']}")
+    elif group == "task":
+        lines = [
+            f"**督办事项**：{_s(data['title'])}",
+            f"**责任单位**：{_s(data['owner_unit']['name'])}",
+            f"**来源**：{_s(data['source_label'])}"
+            + (f"（{_s(data['source_ref'])}）" if data.get("source_ref") else ""),
+            f"**状态**：{_s(data['status_label'])}",
+            f"**办结期限**：{data['due_on']}",
+        ]
     return title, lines
 
 

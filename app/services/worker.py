@@ -1,5 +1,5 @@
-"""The background worker: escalates overdue tickets, watches targets and reports (app/services/event_watch.py),
-and delivers the outbox to webhooks and group robots.
+"""The background worker: escalates overdue tickets and supervised tasks, watches targets and reports
+(app/services/event_watch.py), and delivers the outbox to webhooks and group robots.
 
 Several workers may run against one PostgreSQL: deliveries are claimed with FOR UPDATE SKIP
 LOCKED and leased, so no two workers send the same delivery; the HTTP call happens outside any
@@ -20,7 +20,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models.user import Role
 from app.principal import Principal
-from app.services import event_watch, notify, tickets
+from app.services import event_watch, notify, tasks, tickets
 
 log = logging.getLogger("app.worker")
 WORKER_PRINCIPAL = Principal(role=Role.coordinator, unit_id=None, label="后台任务")
@@ -55,12 +55,12 @@ def deliver_batch(factory: sessionmaker[Session], name: str, batch: int = 20, *,
 
 
 def escalate(factory: sessionmaker[Session]) -> int:
-    """Escalate overdue tickets in one transaction (committed when the loop ends: never `return`
+    """Escalate overdue tickets and supervised tasks in one transaction (committed when the loop ends: never `return`
     from inside session_scope, which would leave the transaction to be rolled back)."""
     count = 0
     for db in session_scope(factory):
         db.info["principal"] = WORKER_PRINCIPAL
-        count = tickets.escalate_overdue(db)
+        count = tickets.escalate_overdue(db) + tasks.escalate_overdue(db)
     return count
 
 

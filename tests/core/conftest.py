@@ -22,6 +22,7 @@ from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
 
 
@@ -53,6 +54,7 @@ def world(db: Session) -> World:
     db.add(pair)
     category = make_category(db)
     ticket_b = make_ticket(db, town_b, category)
+    task_b = make_task(db, town_b)
     token_b = db.execute(
         select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(make_token(db, town_b)))
     ).scalar_one()
@@ -75,6 +77,8 @@ def world(db: Session) -> World:
         "lead_id": lead_b.id,
         "pair_id": pair.id,
         "ticket_id": ticket_b.id,
+        "task_id": task_b.id,
+        "file_id": missing,
         "category_id": category.id,
         "unit_id": town_b.id,
         "user_id": staff_b.id,

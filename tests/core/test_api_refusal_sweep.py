@@ -51,6 +51,7 @@ from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
 
 YEAR = date.today().year
@@ -171,6 +172,14 @@ UNIT_REFUSED: dict[str, Body] = {
         "item_id": r.ids["funds_id"],
         "confirmed": True,
     },
+    "POST /api/v1/tasks": lambda r: {
+        "title": "限期补报签约项目合同",
+        "content": "督查抽查发现两个签约项目缺少合同文本，请补报。",
+        "source_kind": "manual",
+        "owner_unit_id": r.town_a.id,
+        "due_days": 5,
+    },
+    "POST /api/v1/tasks/{task_id}/review": lambda r: {"version": 1, "decision": "close", "note": "同意销号"},
     "PATCH /api/v1/settings": lambda r: {"settings": {"yellow_card_percent": {"value": "75", "version": 0}}},
     "PUT /api/v1/calendar/{day}": lambda r: {"is_workday": False, "name": "国庆节"},
     "DELETE /api/v1/calendar/{day}": lambda r: None,
@@ -210,6 +219,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "PATCH /api/v1/units/{unit_id}/contact": "a unit keeps its own head and contact details",
     "POST /open311/v2/requests.{fmt}": "a unit reports a problem (Open311), as over /api/v1/tickets",
     "POST /api/v1/activities/{kind}": "a unit records its own trips, receptions, events and trade figures",
+    "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
 }
 
 
@@ -257,6 +267,7 @@ def rows(db: Session) -> Rows:
     )
     category = make_category(db)
     ticket = make_ticket(db, town_a, category)
+    task = make_task(db, town_a)
     robot = Robot(
         unit_id=town_a.id,
         kind=RobotKind.wecom,
@@ -294,6 +305,7 @@ def rows(db: Session) -> Rows:
         "robot_id": robot.id,
         "category_id": category.id,
         "request_id": ticket.id,
+        "task_id": task.id,
         "token_id": token_id,
         "unit_id": town_a.id,
         "user_id": clerk.id,

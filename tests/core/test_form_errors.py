@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.models.lead import DuplicatePair, Lead
 from app.models.performance import ReportCadence
 from app.models.project import FundsArrival, Project
+from app.models.task import SupervisedTask
 from app.models.ticket import Ticket
 from app.models.unit import Unit
 from app.models.user import User
@@ -204,6 +205,36 @@ FORMS: dict[str, Form] = {
         "",
         "操作",
         versions={"version": (Ticket, "ticket_id")},
+    ),
+    "/tasks/new": Form(
+        "coordinator",
+        {
+            "title": "补",
+            "content": "限期补报签约项目合同。",
+            "source_kind": "manual",
+            "owner_unit_id": "{unit_id}",
+            "owner_user_id": "",
+            "due_days": "5",
+        },
+        "title",
+        "content",
+        "至少 2 个字符",
+    ),
+    "/tasks/{task_id}/notes": Form(
+        "owner",
+        {"action": "no-such-action", "note": "补充说明"},
+        "action",
+        "note",
+        "操作",
+        versions={"version": (SupervisedTask, "task_id")},
+    ),
+    "/tasks/{task_id}/review": Form(
+        "coordinator",
+        {"decision": "close", "note": "同意销号", "due_days": "三天"},
+        "due_days",
+        "note",
+        "请输入整数",
+        versions={"version": (SupervisedTask, "task_id")},
     ),
     "/admin/calendar": Form(
         "coordinator", {"day": "2026-02-30", "name": "调休", "is_workday": "on"}, "day", "name", "日期"

@@ -124,6 +124,7 @@ NO_EXAMPLE = {
     # files, not JSON: an example of a Word document or a photo is no help
     "GET /api/v1/projects/import/template",
     "GET /api/v1/projects/{project_id}/attachments/{attachment_id}",
+    "GET /api/v1/tasks/{task_id}/files/{file_id}",
     "GET /api/v1/awards/notice/export.docx",
     "DELETE /api/v1/robots/{robot_id}",  # 204, nothing to show
     "DELETE /api/v1/calendar/{day}",  # 204, nothing to show

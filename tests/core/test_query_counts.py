@@ -20,6 +20,7 @@ from app.models.award import Award, AwardStatus, PolicyKind, PolicyVersion, Reci
 from app.models.investor import Investor, InvestorKind, InvestorType
 from app.models.lead import Channel, Lead, LeadStatus
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
+from app.models.task import SupervisedTask, TaskSourceKind
 from app.models.ticket import Ticket, TicketCategory, TicketStatus, TicketUnit
 from app.models.unit import UnitKind
 from app.models.user import Role
@@ -132,17 +133,31 @@ def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: i
         db.add(ticket)
         db.flush()
         db.add(TicketUnit(ticket_id=ticket.id, unit_id=other_unit_id, is_lead=True))
+        db.add(
+            SupervisedTask(
+                title=f"督办事项{i}",
+                content="限期办结",
+                source_kind=TaskSourceKind.ticket,
+                source_id=ticket.id,
+                owner_unit_id=unit_id,
+                assigned_on=today,
+                due_days=5,
+                due_on=today - timedelta(days=i % 3),  # some overdue
+            )
+        )
     db.flush()
 
 
 PAGES = {
-    "unit": ["/", "/projects", "/leads", "/tickets?box=reported_by_me", "/investors"],
+    "unit": ["/", "/projects", "/leads", "/tickets?box=reported_by_me", "/investors", "/tasks"],
     "coordinator": [
         "/projects",
         "/projects?flag=not_started",
         "/leads",
         "/funds/pending",
         "/tickets?box=open",
+        "/tasks",
+        "/tasks?overdue=1&source_kind=ticket",
         "/admin/users",
         "/awards",
         "/awards/notice",
@@ -162,6 +177,7 @@ API = [
     "/api/v1/investors?limit=200",
     "/api/v1/awards?limit=200",
     "/api/v1/tickets/requests?limit=200",
+    "/api/v1/tasks?limit=200",
     "/open311/v2/requests.json",  # Open311 GeoReport v2, up to 1000 requests
     "/open311/v2/requests.xml",
     f"/api/v1/metrics/valid_leads/records?start={date.today().year}-01-01&end={date.today()}",

@@ -44,6 +44,7 @@ from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
+from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
 
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -147,6 +148,7 @@ def build_world(db: Session) -> World:
     make_funds(db, secret, 900)
     category = make_category(db, name="矩阵测试类别")
     ticket = make_ticket(db, unit_a, category, title=A_PRIVATE[2], project_id=secret.id)
+    task = make_task(db, unit_a, title="甲单位督办事项T5V", content=A_PRIVATE[0])
     policy = make_policy(db, PolicyKind.special, {})
     award = Award(
         policy_version_id=policy.versions[0].id if hasattr(policy, "versions") else _first_version(db, policy.id),
@@ -171,6 +173,8 @@ def build_world(db: Session) -> World:
         "anomaly_id": anomaly.id,
         "request_id": ticket.id,
         "ticket_id": ticket.id,
+        "task_id": task.id,
+        "file_id": 1,
         "award_id": award.id,
         "policy_id": policy.id,
         "category_id": category.id,

@@ -125,6 +125,13 @@ def test_the_catalogue_names_each_type_once_with_a_chinese_label_and_a_model() -
         "ticket.closed",
         "ticket.reopened",
         "ticket.escalated",
+        "task.assigned",
+        "task.progressed",
+        "task.submitted",
+        "task.closed",
+        "task.returned",
+        "task.overdue",
+        "task.escalated",
     ]
     for kind in events.EVENT_TYPES.values():
         assert kind.group in events.GROUPS and any("\u4e00" <= ch <= "\u9fff" for ch in kind.label)

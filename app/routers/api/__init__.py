@@ -22,6 +22,7 @@ from app.routers.api import (
     settings,
     spot_checks,
     targets,
+    tasks,
     ticket_categories,
     tickets,
     tokens,
@@ -85,5 +86,6 @@ api_router.include_router(changes.router)
 api_router.include_router(robots.router)
 api_router.include_router(webhooks.router)
 api_router.include_router(spot_checks.router)
+api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)

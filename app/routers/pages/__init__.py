@@ -13,6 +13,7 @@ from app.routers.pages import (
     project_import,
     projects,
     robots,
+    tasks,
     tickets,
     unit_search,
 )
@@ -26,6 +27,7 @@ page_router.include_router(leads.router)
 page_router.include_router(project_import.router)  # before projects: /projects/import is no project id
 page_router.include_router(projects.router)
 page_router.include_router(tickets.router)
+page_router.include_router(tasks.router)
 page_router.include_router(awards.router)
 page_router.include_router(performance.router)
 page_router.include_router(unit_search.router)

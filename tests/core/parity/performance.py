@@ -4,6 +4,9 @@ Page form -> the API operation doing the same (filled in as the operations are a
 PARITY: dict[str, str] = {
     "POST /spot-checks": "POST /api/v1/spot-checks",
     "POST /spot-checks/{check_id}/findings": "POST /api/v1/spot-checks/{check_id}/findings",
+    "POST /tasks/new": "POST /api/v1/tasks",
+    "POST /tasks/{task_id}/notes": "POST /api/v1/tasks/{task_id}/notes",
+    "POST /tasks/{task_id}/review": "POST /api/v1/tasks/{task_id}/review",
     "POST /activities/{kind}": "POST /api/v1/activities/{kind}",
     # the targets page sets a target (by unit, tier or kind) or one month of the curve: two operations
     "POST /targets": "PUT /api/v1/targets",

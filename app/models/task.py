@@ -2,20 +2,7 @@
 hands a unit with a deadline in working days, follows through progress notes and evidence, and closes
 only after reviewing what the unit reports as done.
 
-Words (中文 → code), extending the glossary of STYLE.md:
-
-| 督办事项 | supervised_task (a task) |
-| 责任单位 / 责任人 | owner_unit / owner_user |
-| 来源（会议决定、约谈承诺、抽查发现、跟踪服务问题、领导批示、直接交办） | source_kind (meeting, interview, |
-|   | spot_check, ticket, instruction, manual) |
-| 批示 | instruction |
-| 调度会、现场办公会、过堂、观摩、述职 | meeting (item 4 of issue 19) |
-| 约谈 | interview (item 6 of issue 19) |
-| 交办 | assign |
-| 办理进展 / 佐证材料 | progress note (task_note) / evidence (task_file) |
-| 报请销号（办结待审核） | submit |
-| 审核：销号 / 退回重办 | review: close / return |
-| 逾期 / 升级 | overdue / escalate |
+Its words (督办事项 → supervised_task, 交办 → assign, 销号 → close, …) are in GLOSSARY.md.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
     Bulletin,
     Campaign,
@@ -84,6 +85,8 @@ __all__ = [
     "AwardStatus",
     "Base",
     "Bulletin",
+    "Cadre",
+    "CadreCredit",
     "CalendarDay",
     "Campaign",
     "Channel",
@@ -124,11 +127,14 @@ __all__ = [
     "Robot",
     "RobotKind",
     "Role",
+    "Section",
+    "SectionKind",
     "SpotCheck",
     "SpotFinding",
     "Stage",
     "StageEvent",
     "Target",
+    "TargetSplit",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

@@ -72,6 +72,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(targets|campaigns|rankings)(/|$)", "targets"),
         ("*", r"^/(reports|bulletins|spot-checks)(/|$)", "reports"),
         ("*", r"^/(units|users|tokens|settings|calendar|webhooks|robots|admin)(/|$)", "admin"),
+        ("*", r"^/(sections|people)(/|$)", "admin"),  # a unit's sections and people (the units' own above)
         ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
     ]
 ]

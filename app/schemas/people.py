@@ -38,6 +38,23 @@ class SectionUpdate(SectionCreate):
 
 
 class SectionRead(ReadModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "unit_id": 12,
+                    "name": "招商股",
+                    "kind": "office",
+                    "sort_order": 10,
+                    "is_active": True,
+                    "version": 1,
+                }
+            ]
+        },
+    )
+
     id: int
     unit_id: int
     name: str
@@ -83,6 +100,25 @@ class CadreUpdate(InputModel):
 
 
 class CadreRead(ReadModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 17,
+                    "unit_id": 12,
+                    "section_id": 3,
+                    "user_id": 41,
+                    "name": "陈晓燕",
+                    "title": "招商股股长",
+                    "sort_order": 20,
+                    "is_active": True,
+                    "version": 2,
+                }
+            ]
+        },
+    )
+
     id: int
     unit_id: int
     section_id: int | None
@@ -122,6 +158,23 @@ class TargetSplitSet(InputModel):
 
 
 class TargetSplitRead(ReadModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 8,
+                    "year": 2026,
+                    "metric": "funds_domestic",
+                    "unit_id": 12,
+                    "section_id": 3,
+                    "cadre_id": None,
+                    "amount": "12000.00",
+                }
+            ]
+        },
+    )
+
     id: int | None
     year: int
     metric: str
@@ -150,8 +203,85 @@ class PeopleSet(InputModel):
 
 
 class PersonShareRead(ReadModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{"cadre_id": 17, "name": "陈晓燕", "unit_id": 12, "share": "60.00", "is_default": False}]
+        },
+    )
+
     cadre_id: int
     name: str
     unit_id: int
     share: Decimal
     is_default: bool = Field(description="未指定时按默认规则（录入人）计入")
+
+
+FIGURES_EXAMPLE: dict[str, Any] = {
+    "leads": "3",
+    "valid_leads": "2.6",
+    "visits": "5",
+    "projects_introduced": "1",
+    "contract_investment": "3000.00",
+    "funds_domestic": "1200.00",
+    "foreign_capital": "0.00",
+}
+
+
+class PersonRow(ReadModel):
+    """A cadre with the year's figures (shared work by its share) and the targets split to them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cadre": CadreRead.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                    "figures": FIGURES_EXAMPLE,
+                    "targets": {"funds_domestic": "5000.00", "valid_leads": "4.00"},
+                }
+            ]
+        }
+    )
+
+    cadre: CadreRead
+    figures: dict[str, Decimal] = Field(
+        description="本年度：leads 报送线索、valid_leads 有效线索、visits 项目走访、projects_introduced 签约项目、"
+        "contract_investment 合同投资（万元）、funds_domestic 内资到位（万元）、foreign_capital 到位外资（万美元）"
+    )
+    targets: dict[str, Decimal] = Field(description="分解给本人的年度目标，按指标")
+
+
+class MonthFigures(ReadModel):
+    month: int
+    figures: dict[str, Decimal]
+
+
+class LedgerRead(ReadModel):
+    """干部招商台账: a cadre's year month by month, the year's total, and the targets split to them with the
+    completion (%)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cadre": CadreRead.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                    "unit_id": 12,
+                    "section_id": 3,
+                    "year": 2026,
+                    "months": [{"month": 1, "figures": FIGURES_EXAMPLE}],
+                    "total": FIGURES_EXAMPLE,
+                    "targets": {"funds_domestic": "5000.00"},
+                    "completion": {"funds_domestic": "24.0"},
+                }
+            ]
+        }
+    )
+
+    cadre: CadreRead
+    unit_id: int
+    section_id: int | None
+    year: int
+    months: list[MonthFigures]
+    total: dict[str, Decimal]
+    targets: dict[str, Decimal]
+    completion: dict[str, Decimal | None] = Field(description="完成分解目标的百分比（一位小数）；目标为 0 时为空")

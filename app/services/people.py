@@ -315,9 +315,11 @@ def split_target(
     amount: Decimal,
     section_id: int | None = None,
     cadre_id: int | None = None,
+    unit_id: int | None = None,
 ) -> TargetSplit | None:
     """Give a section or a cadre its share of the unit's annual target on a metric (0 removes it). The
-    sections' shares together, and the cadres' together, may not exceed the unit's target."""
+    sections' shares together, and the cadres' together, may not exceed the unit's target. `unit_id`,
+    when given (a unit's page), is the unit the section or cadre must belong to."""
     if (section_id is None) == (cadre_id is None):
         raise Invalid({"section_id": "目标须分解到一个科室或一名干部（二选一）"})
     if metric not in PERSON_METRICS:
@@ -326,15 +328,11 @@ def split_target(
         raise Invalid({"year": "年度应在 2000–2100 之间"})
     if amount < 0 or amount >= performance.MAX_TARGET or amount != amount.quantize(CENT):
         raise Invalid({"amount": "目标不能为负，最多两位小数"})
-    holder: Section | Cadre
-    if section_id is not None:
-        holder = get_section(db, principal, section_id)
-        column: Any = TargetSplit.section_id
-        kind_label = "各科室"
-    else:
-        holder = get_cadre(db, principal, cadre_id)  # type: ignore[arg-type]
-        column = TargetSplit.cadre_id
-        kind_label = "各人员"
+    holder = split_holder(db, principal, section_id, cadre_id)
+    column: Any = TargetSplit.section_id if section_id is not None else TargetSplit.cadre_id
+    kind_label = "各科室" if section_id is not None else "各人员"
+    if unit_id is not None and holder.unit_id != unit_id:  # a unit's page names its own sections and people
+        raise Invalid({"section_id" if section_id is not None else "cadre_id": "请选择本单位的科室或人员"})
     unit_id = holder.unit_id
     ensure_manage(db, principal, unit_id)
     if not holder.is_active and amount:
@@ -372,6 +370,27 @@ def split_target(
         row.amount = amount
     db.flush()
     return row
+
+
+def split_holder(db: Session, principal: Principal, section_id: int | None, cadre_id: int | None) -> Section | Cadre:
+    """The section or the cadre a split is for, if the principal may see it."""
+    if section_id is not None:
+        return get_section(db, principal, section_id)
+    if cadre_id is None:
+        raise Invalid({"section_id": "目标须分解到一个科室或一名干部（二选一）"})
+    return get_cadre(db, principal, cadre_id)
+
+
+def list_splits(db: Session, principal: Principal, unit_id: int, year: int) -> list[TargetSplit]:
+    """A unit's splits of a year: its sections' first, then its cadres', each by metric."""
+    ensure_read_unit_people(db, principal, unit_id)
+    return list(
+        db.execute(
+            select(TargetSplit)
+            .where(TargetSplit.unit_id == unit_id, TargetSplit.year == year)
+            .order_by(TargetSplit.section_id.is_(None), TargetSplit.metric, TargetSplit.id)
+        ).scalars()
+    )
 
 
 def _plain(value: Decimal) -> str:
@@ -489,7 +508,7 @@ def _people_of(db: Session, shares: Any, record_column: Any, record_id: int) -> 
         .where(getattr(shares.c, record_column.key) == record_id)
         .order_by(shares.c.share.desc(), Cadre.id)
     ).all()
-    return [PersonShare(r[0], r[1], r[2], Decimal(r[3]), not explicit) for r in rows]
+    return [PersonShare(r[0], r[1], r[2], Decimal(r[3]).quantize(CENT), not explicit) for r in rows]
 
 
 def lead_people(db: Session, principal: Principal, lead_id: int) -> list[PersonShare]:
@@ -753,3 +772,40 @@ def ledger_rows(book: Ledger) -> list[list[Any]]:
 
 def ledger_headers() -> list[str]:
     return ["月份", *(f"{label}（{unit}）" for label, unit in LEDGER_COLUMNS.values())]
+
+
+def section_figures(db: Session, unit_id: int, year: int) -> dict[int, dict[str, Decimal]]:
+    """{section_id: the year's figures of its present members} of a unit's sections."""
+    members = dict(
+        db.execute(select(Cadre.id, Cadre.section_id).where(Cadre.unit_id == unit_id, Cadre.section_id.is_not(None)))
+        .tuples()
+        .all()
+    )
+    result: dict[int, dict[str, Decimal]] = {}
+    if not members:
+        return result
+    for cadre_id, figures in year_figures(db, Cadre.id.in_(list(members)), year).items():
+        total = result.setdefault(members[cadre_id] or 0, _empty())
+        for code, value in figures.items():
+            total[code] += value
+    return result
+
+
+def cadre_options(db: Session, unit_id: int) -> list[tuple[int, str]]:
+    """The unit's active cadres for a picker: (id, "name（title）")."""
+    return [
+        (cadre_id, f"{name}（{title}）" if title else name)
+        for cadre_id, name, title in db.execute(
+            select(Cadre.id, Cadre.name, Cadre.title)
+            .where(Cadre.unit_id == unit_id, Cadre.is_active.is_(True))
+            .order_by(Cadre.sort_order, Cadre.id)
+        )
+        .tuples()
+        .all()
+    ]
+
+
+def unit_names(db: Session, unit_ids: set[int]) -> dict[int, str]:
+    if not unit_ids:
+        return {}
+    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all())

@@ -73,6 +73,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(reports|bulletins|spot-checks)(/|$)", "reports"),
         ("*", r"^/tasks(/|$)", "reports"),  # supervised tasks (督办): a unit reports progress, the office reviews
         ("*", r"^/(units|users|tokens|settings|calendar|webhooks|robots|admin)(/|$)", "admin"),
+        ("*", r"^/(sections|people)(/|$)", "admin"),  # a unit's sections and people (the units' own above)
         ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
     ]
 ]

@@ -27,6 +27,7 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
     Bulletin,
     Campaign,
@@ -85,6 +86,8 @@ __all__ = [
     "AwardStatus",
     "Base",
     "Bulletin",
+    "Cadre",
+    "CadreCredit",
     "CalendarDay",
     "Campaign",
     "Channel",
@@ -125,12 +128,15 @@ __all__ = [
     "Robot",
     "RobotKind",
     "Role",
+    "Section",
+    "SectionKind",
     "SpotCheck",
     "SpotFinding",
     "Stage",
     "StageEvent",
     "SupervisedTask",
     "Target",
+    "TargetSplit",
     "TaskFile",
     "TaskNote",
     "TaskSourceKind",

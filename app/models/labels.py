@@ -428,6 +428,23 @@ LABELS: dict[str, dict[str, str]] = {
         "event_types": "事件类型",
         "unit_id": "限定单位",
     },
+    # sections and people (app.models.people)
+    "section": {"name": "科室名称", "kind": "科室类别", "sort_order": "排序号"},
+    "cadre": {
+        "name": "姓名",
+        "title": "职务",
+        "section_id": "所在科室",
+        "user_id": "对应账号",
+        "sort_order": "排序号",
+        "is_active": "在岗",
+    },
+    "target_split": {
+        "metric": "指标",
+        "section_id": "分解到科室",
+        "cadre_id": "分解到人员",
+        "amount": "分解目标值",
+    },
+    "cadre_credit": {"cadre_id": "经手人", "share": "经手份额（%）"},
     "robot": {
         "unit_id": "所属单位",
         "kind": "机器人类型",

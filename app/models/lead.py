@@ -66,6 +66,7 @@ class Lead(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_lead_investor_id", "investor_id"),
         Index("ix_lead_contact_phone_key", "contact_phone_key"),
         Index("ix_lead_duplicate_of_id", "duplicate_of_id"),
+        Index("ix_lead_brought_by_id", "brought_by_id"),  # a cadre's leads by default (app.services.people)
         Index("ix_lead_updated_at", "updated_at", "id"),  # the API's updated_since (sync)
     )
 

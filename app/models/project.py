@@ -330,7 +330,11 @@ class StageEvent(Audited, Base):
     """One move on the stage line (forward, back, pause, resume, terminate) with its date and evidence."""
 
     __tablename__ = "stage_event"
-    __table_args__ = (Index("ix_stage_event_project_id", "project_id", "id"),)
+    __table_args__ = (
+        Index("ix_stage_event_project_id", "project_id", "id"),
+        # who entered a project (its "create" event): a cadre's projects by default (app.services.people)
+        Index("ix_stage_event_recorded_by_id", "recorded_by_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
@@ -439,7 +443,10 @@ class ProgressUpdate(Audited, TimestampMixin, Base):
     """A site visit: what was built, investment completed to date, photos."""
 
     __tablename__ = "progress_update"
-    __table_args__ = (Index("ix_progress_update_project_id", "project_id", "reported_on"),)
+    __table_args__ = (
+        Index("ix_progress_update_project_id", "project_id", "reported_on"),
+        Index("ix_progress_update_entered_by_id", "entered_by_id"),  # a cadre's visits (app.services.people)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="RESTRICT"))

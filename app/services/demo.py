@@ -97,7 +97,15 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
 
     if get_settings().is_production and not allow_production:
         raise Forbidden("生产模式下不能加载演示数据")
-    from app.services import demo_awards, demo_leads, demo_performance, demo_projects, demo_tasks, demo_tickets
+    from app.services import (
+        demo_awards,
+        demo_leads,
+        demo_people,
+        demo_performance,
+        demo_projects,
+        demo_tasks,
+        demo_tickets,
+    )
 
     created = _load_units_and_people(db)
     created = demo_leads.load(db) or created
@@ -105,6 +113,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_tickets.load(db) or created
     created = demo_awards.load(db) or created
     created = demo_performance.load(db) or created
+    created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
     return created
 

@@ -18,7 +18,7 @@ from app.models.user import ApiToken, Role, User
 from app.principal import SYSTEM, Principal
 from app.schemas.users import TokenCreate, UserCreate, UserPatch, UserUpdate
 from app.scopes import DEFAULT_SCOPES, ROLE_SCOPES, SCOPES, TokenRole, describe
-from app.services import auth
+from app.services import auth, people
 from app.services.common import apply_changes, check_version, merge_sent
 from app.services.security import hash_password, new_token, password_problems, sha256_hex
 
@@ -78,6 +78,7 @@ def create(db: Session, principal: Principal, data: UserCreate, settings: Settin
     )
     db.add(user)
     db.flush()
+    people.sync_user(db, user)  # every account is a cadre of its unit
     return user
 
 
@@ -95,6 +96,7 @@ def update(db: Session, principal: Principal, user_id: int, data: UserUpdate | U
     if was_active and not user.is_active:
         auth.revoke_all_sessions(db, user.id)  # a disabled account is signed out everywhere
     db.flush()
+    people.sync_user(db, user)
     return user
 
 

@@ -21,6 +21,7 @@ from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
@@ -67,6 +68,8 @@ def world(db: Session) -> World:
         event_types="*",
     )
     db.add(robot_b)
+    section_b = make_section(db, town_b)
+    cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -90,6 +93,8 @@ def world(db: Session) -> World:
         "request_id": missing,
         "sub_id": missing,
         "robot_id": robot_b.id,
+        "section_id": section_b.id,
+        "cadre_id": cadre_b.id,
         "campaign_id": missing,
         "year": 2026,
         "day": "2026-10-01",  # a day of the holiday calendar

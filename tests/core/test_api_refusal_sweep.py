@@ -50,6 +50,7 @@ from tests.awards.factories import make_policy
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
@@ -183,6 +184,17 @@ UNIT_REFUSED: dict[str, Body] = {
     "PATCH /api/v1/settings": lambda r: {"settings": {"yellow_card_percent": {"value": "75", "version": 0}}},
     "PUT /api/v1/calendar/{day}": lambda r: {"is_workday": False, "name": "国庆节"},
     "DELETE /api/v1/calendar/{day}": lambda r: None,
+    # a unit's sections, people and target splits: its head (a person) or the bureau, never a unit's token
+    "POST /api/v1/units/{unit_id}/sections": lambda r: {"name": "招商股", "kind": "office"},
+    "PUT /api/v1/sections/{section_id}": lambda r: {"version": 1, "name": "投资促进股", "kind": "office"},
+    "POST /api/v1/units/{unit_id}/people": lambda r: {"name": "刘志强", "title": "副县长、新能源产业招商组组长"},
+    "PUT /api/v1/people/{cadre_id}": lambda r: {"version": 1, "name": "陈晓燕", "section_id": r.ids["section_id"]},
+    "PUT /api/v1/targets/splits": lambda r: {
+        "year": YEAR,
+        "metric": "funds_domestic",
+        "section_id": r.ids["section_id"],
+        "amount": "100",
+    },
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -220,6 +232,8 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /open311/v2/requests.{fmt}": "a unit reports a problem (Open311), as over /api/v1/tickets",
     "POST /api/v1/activities/{kind}": "a unit records its own trips, receptions, events and trade figures",
     "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
+    "PUT /api/v1/leads/{lead_id}/people": "a unit names which of its people worked its lead",
+    "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
 }
 
 
@@ -289,6 +303,8 @@ def rows(db: Session) -> Rows:
     )
     db.add_all([claim, award, robot, subscription, campaign, check])
     own_token = make_token(db, town_a, read_only=True)
+    section = make_section(db, town_a)
+    cadre = make_cadre(db, town_a, user=clerk)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -312,6 +328,8 @@ def rows(db: Session) -> Rows:
         "sub_id": subscription.id,
         "campaign_id": campaign.id,
         "check_id": check.id,
+        "section_id": section.id,
+        "cadre_id": cadre.id,
     }
     return Rows(town_a, town_b, ids)
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.lead import DuplicatePair, Lead
+from app.models.people import Cadre, Section
 from app.models.performance import ReportCadence
 from app.models.project import FundsArrival, Project
 from app.models.task import SupervisedTask
@@ -408,6 +409,35 @@ FORMS: dict[str, Form] = {
     ),
     "/awards/projects/{project_id}/agreement": Form(
         "coordinator", {"state": "no-such-state", "reason": "违约"}, "state", "", "请选择状态"
+    ),
+    "/units/{unit_id}/sections": Form(
+        "coordinator", {"name": "", "kind": "office", "sort_order": "37"}, "name", "sort_order", "至少 1 个字符"
+    ),
+    "/units/{unit_id}/people": Form(
+        "coordinator", {"name": "", "title": "新能源产业招商组组长", "section_id": ""}, "name", "title", "至少 1 个字符"
+    ),
+    "/units/{unit_id}/people/split": Form(
+        "coordinator",
+        {"year": "2026", "metric": "funds_domestic", "section_id": "{section_id}", "amount": "很多"},
+        "amount",
+        "amount",
+        "请输入数字",
+    ),
+    "/sections/{section_id}/edit": Form(
+        "coordinator",
+        {"name": "", "kind": "office", "sort_order": "37", "is_active": "on"},
+        "name",
+        "sort_order",
+        "至少 1 个字符",
+        versions={"version": (Section, "section_id")},
+    ),
+    "/people/{cadre_id}/edit": Form(
+        "coordinator",
+        {"name": "", "title": "招商专干", "section_id": "", "sort_order": "0", "is_active": "on"},
+        "name",
+        "title",
+        "至少 1 个字符",
+        versions={"version": (Cadre, "cadre_id")},
     ),
     "/bulletins/{kind}/{year}/{number}/publish": Form(
         "coordinator",

@@ -242,3 +242,76 @@ def test_statement_count_does_not_grow_with_rows(client, db, connection, world):
     # one statement of slack: a list skips its count query while the page is not full
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _people_rows(db: Session, unit: Any, staff: Any, count: int, start: int) -> None:
+    """Sections, cadres without accounts, and leads brought by the staff member (some shared with a cadre),
+    each lead's project signed with confirmed funds: every list of the people pages grows."""
+    from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
+
+    today = date.today()
+    for i in range(start, start + count):
+        section = Section(unit_id=unit.id, name=f"计数股{i}", kind=SectionKind.office)
+        db.add(section)
+        db.flush()
+        cadre = Cadre(unit_id=unit.id, section_id=section.id, name=f"计数干部{i}")
+        db.add(cadre)
+        db.flush()
+        db.add(TargetSplit(year=today.year, metric="valid_leads", unit_id=unit.id, cadre_id=cadre.id, amount=1))
+        investor = Investor(
+            kind=InvestorKind.company, name=f"台账客商{i}", name_key=f"tz{i}", investor_type=InvestorType.private
+        )
+        db.add(investor)
+        db.flush()
+        lead = Lead(unit_id=unit.id, channel=Channel.online, investor_id=investor.id, lead_date=today,
+                    status=LeadStatus.valid, brought_by_id=staff.id, project_name=f"台账项目{i}")  # fmt: skip
+        db.add(lead)
+        db.flush()
+        if i % 2:
+            db.add_all([CadreCredit(lead_id=lead.id, cadre_id=cadre.id, share=50)])
+            db.flush()
+            db.add(CadreCredit(lead_id=lead.id, cadre_id=_cadre_of(db, staff).id, share=50))
+        project = Project(name=f"台账项目{i}", investor_id=investor.id, lead_id=lead.id, stage=Stage.signed,
+                          stage_since=today, signed_on=today, contract_investment=Decimal(500),
+                          introducing_unit_id=unit.id, responsible_unit_id=unit.id)  # fmt: skip
+        db.add(project)
+        db.flush()
+        db.add(FundsArrival(project_id=project.id, arrived_on=today, amount=Decimal(100),
+                            source=FundsSource.in_province, status=FundsStatus.confirmed))  # fmt: skip
+    db.flush()
+
+
+def _cadre_of(db: Session, user: Any) -> Any:
+    from app.services import people
+
+    return people.cadre_of_user(db, user)
+
+
+def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The people pages and their API: a unit's people, everyone, a cadre's ledger (its leads and projects)."""
+    unit, staff = world["unit"], world["staff"]
+    cadre = _cadre_of(db, staff)
+    reader = make_token(db, None, read_only=True)  # reads every unit
+    _people_rows(db, unit, staff, 3, 0)
+    db.commit()
+    pages = ["/people", f"/units/{unit.id}/people", f"/people/{cadre.id}"]
+    api = [
+        "/api/v1/people?limit=200",
+        f"/api/v1/units/{unit.id}/people?limit=200",
+        f"/api/v1/units/{unit.id}/sections",
+        f"/api/v1/people/{cadre.id}/ledger",
+        f"/api/v1/targets/splits?unit_id={unit.id}",
+    ]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _people_rows(db, unit, staff, 30, 100)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -43,6 +43,7 @@ from app.principal import SYSTEM
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
+from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
 from tests.tasks.factories import make_task
 from tests.tickets.factories import make_category, make_ticket
@@ -163,6 +164,8 @@ def build_world(db: Session) -> World:
     )  # fmt: skip
     db.add(robot)
     db.flush()
+    section = make_section(db, unit_a, name="甲镇招商办")
+    cadre = make_cadre(db, unit_a, user=users["other_a"], section_id=section.id)
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -197,6 +200,8 @@ def build_world(db: Session) -> World:
         "check_id": 1,
         "sub_id": 1,
         "robot_id": robot.id,
+        "section_id": section.id,
+        "cadre_id": cadre.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

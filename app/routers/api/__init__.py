@@ -14,6 +14,7 @@ from app.routers.api import (
     leads,
     lost_reasons,
     me,
+    people,
     performance,
     project_import,
     projects,
@@ -89,3 +90,4 @@ api_router.include_router(spot_checks.router)
 api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
+api_router.include_router(people.router)

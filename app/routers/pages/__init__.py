@@ -9,6 +9,7 @@ from app.routers.pages import (
     awards,
     home,
     leads,
+    people,
     performance,
     project_import,
     projects,
@@ -30,5 +31,6 @@ page_router.include_router(tickets.router)
 page_router.include_router(tasks.router)
 page_router.include_router(awards.router)
 page_router.include_router(performance.router)
+page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)

@@ -109,7 +109,11 @@ def test_refusals_come_in_the_same_order(db, client):
         assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing"), path
         answered = client.get(path, headers=bearer(reader))
         assert (answered.status_code, answered.json()["code"]) == (422, "validation_error"), path
-    denials = db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied")).scalars().all()
+    denials = (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied").order_by(AuditEntry.id))
+        .scalars()
+        .all()
+    )
     assert [d.changes for d in denials] == [{"path": path.split("?")[0], "code": "scope_missing"} for path in invalid]
     assert [d.actor_label for d in denials] == [denials[0].actor_label] * len(invalid)
     assert denials[0].actor_label.startswith("令牌:")

@@ -110,7 +110,7 @@ def test_refusals_come_in_the_same_order(db, client):
         answered = client.get(path, headers=bearer(reader))
         assert (answered.status_code, answered.json()["code"]) == (422, "validation_error"), path
     denials = (
-        db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied").order_by(AuditEntry.id))
+        db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied").order_by(AuditEntry.seq))
         .scalars()
         .all()
     )

@@ -23,7 +23,7 @@ from app.db import begin_write, end_request, has_pending_work, is_sqlite, readin
 from app.errors import Forbidden, LoginRequired
 from app.models.user import Role, User, UserSession
 from app.principal import Principal
-from app.routing import defer, deferrable, is_long_running, is_reads_only
+from app.routing import defer, deferrable, in_endpoint_thread, is_long_running, is_reads_only
 from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
@@ -190,8 +190,12 @@ async def _form_csrf(request: Request) -> str | None:
 FormCsrf = Annotated[str | None, Depends(_form_csrf)]
 
 
-def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, csrf: FormCsrf) -> User:
-    """A signed-in user whose second factor is done; password change may still be pending."""
+def _signed_in(request: Request, db: Session, settings: Settings, csrf: str | None) -> User:
+    """A signed-in user whose second factor is done (password change may still be pending), looked up
+    once per request: the page's principal and its user are the same lookup."""
+    known: User | None = getattr(request.state, "signed_in", None)
+    if known is not None:
+        return known
     found = _session_user(request, db, settings)
     if found is None:
         raise LoginRequired()
@@ -200,13 +204,11 @@ def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, 
         raise Redirect("/login/2fa")
     check_csrf(request, session.csrf_token, csrf)
     _bind(request, db, principal_for_user(request, user, second_factor=user.totp_enabled and session.mfa_passed))
+    request.state.signed_in = user
     return user
 
 
-async def page_user(
-    request: Request, user: Annotated[User, Depends(page_user_any_state)], settings: SettingsDep
-) -> User:
-    """A fully signed-in user: second factor passed, password current."""
+def _fully_signed_in(user: User, settings: Settings) -> User:
     if user.must_change_password or password_expired(user, settings):
         raise Redirect("/account/password")
     if mfa_required(user, settings) and not user.totp_enabled:
@@ -214,9 +216,40 @@ async def page_user(
     return user
 
 
-async def page_principal(request: Request, user: Annotated[User, Depends(page_user)]) -> Principal:
+def page_user_any_state(request: Request, db: DbSession, settings: SettingsDep, csrf: FormCsrf) -> User:
+    """A signed-in user whose second factor is done; password change may still be pending."""
+    return _signed_in(request, db, settings, csrf)
+
+
+async def page_user(
+    request: Request, user: Annotated[User, Depends(page_user_any_state)], settings: SettingsDep
+) -> User:
+    """A fully signed-in user: second factor passed, password current."""
+    return _fully_signed_in(user, settings)
+
+
+def page_principal_now(request: Request, db: Session, settings: Settings, csrf: str | None) -> Principal:
+    """Who acts on a page: a fully signed-in user (see `page_user`), as a principal."""
+    _fully_signed_in(_signed_in(request, db, settings, csrf), settings)
     principal: Principal = request.state.principal
     return principal
+
+
+PAGE_CHECK_PENDING = "page_check_pending"
+
+
+@in_endpoint_thread
+async def page_principal(request: Request, db: DbSession, settings: SettingsDep, csrf: FormCsrf) -> Principal:
+    """`page_principal_now`, in the endpoint's worker thread where the route allows (a read whose
+    endpoint alone asks for the principal: app.routing.in_endpoint_thread), else in a thread of its
+    own: one thread hop for a page read instead of two. A read refused by FastAPI's validation before
+    the endpoint ran is signed in by the error handler (app.main), so that its redirect to the
+    sign-in page still comes first."""
+    if request.method in SAFE_METHODS and deferrable(request):
+        setattr(request.state, PAGE_CHECK_PENDING, True)
+        deferred: Principal = defer(db, functools.partial(page_principal_now, request, db, settings, csrf))
+        return deferred
+    return await run_in_threadpool(page_principal_now, request, db, settings, csrf)
 
 
 PageUser = Annotated[User, Depends(page_user)]

@@ -28,7 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import policy
 from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.deps import Redirect, authenticate_api, database_slots
+from app.deps import PAGE_CHECK_PENDING, Redirect, authenticate_api, database_slots, page_principal_now
 from app.errors import Conflict, DomainError, Invalid, LoginRequired
 from app.middleware import (
     BodyLimitMiddleware,
@@ -156,6 +156,23 @@ def _refused_caller(request: Request) -> DomainError | None:
     return None
 
 
+def _refused_reader(request: Request) -> Exception | None:
+    """Why a page read that was turned away before its endpoint ran (a parameter out of range), where
+    the sign-in is checked in the endpoint's thread (app.deps.page_principal), may not be answered, if
+    it may not: no live session (to the sign-in page), a second factor or password change owed. So the
+    sign-in comes first, as when it was checked before the parameters. Call it from a thread."""
+    if not getattr(request.state, PAGE_CHECK_PENDING, False) or getattr(request.state, "principal", None) is not None:
+        return None
+    with request.app.state.session_factory() as session:
+        try:
+            page_principal_now(request, session, request.app.state.settings, None)
+        except (DomainError, Redirect) as exc:
+            return exc
+        finally:
+            session.rollback()
+    return None
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route answers at this path (Starlette names only the first route's)."""
     allowed = []
@@ -212,8 +229,16 @@ def register_error_handlers(app: FastAPI) -> None:
         return exc.response()
 
     async def refused_caller(request: Request) -> Response | None:
-        if not _is_api(request) or getattr(request.state, "principal", None) is not None:
+        if getattr(request.state, "principal", None) is not None:
             return None
+        if not _is_api(request):
+            if not getattr(request.state, PAGE_CHECK_PENDING, False):
+                return None
+            async with database_slots(request.app):
+                refusal = await run_in_threadpool(_refused_reader, request)
+            if isinstance(refusal, Redirect):
+                return await redirect(request, refusal)
+            return await domain_error(request, refusal) if isinstance(refusal, DomainError) else None
         async with database_slots(request.app):
             refusal = await run_in_threadpool(_refused_caller, request)
         return await domain_error(request, refusal) if refusal is not None else None

@@ -128,6 +128,55 @@ _DUE = (
 )
 
 
+# The board's two project lists (as projects.list_projects and projects.flagged would read them for
+# the unit's own staff, whose scope is the unit itself): only the project's columns, the page shows
+# neither the investor's name nor the unit's, so neither is joined; built once (the flagged ones once
+# per day and thresholds: their conditions hold the days), not per request.
+_OWN = or_(Project.responsible_unit_id == _UNIT, Project.introducing_unit_id == _UNIT)
+_ACTIVE = (
+    select(projects.LIST_ROW)
+    .where(_OWN, Project.status == ProjectStatus.active)
+    .order_by(projects.SORTS["updated"], Project.id.desc())
+    .limit(8)
+)
+
+
+@lru_cache(maxsize=8)
+def _flagged(today: date, stalled_days: int, land_idle_days: int) -> Select[Any]:
+    t = projects.Thresholds(today=today, stalled_days=stalled_days, land_idle_days=land_idle_days)
+    return (
+        select(projects.LIST_ROW)
+        .where(_OWN, or_(*(projects.flag_condition(flag, t) for flag in projects.FLAG_LABELS)))
+        .order_by(projects.SORTS["stage_age"], Project.id.desc())
+        .limit(10)
+    )
+
+
+def _listed(principal: Principal, rows: Any, t: projects.Thresholds) -> list[dict[str, Any]]:
+    """The board's rows: what its template reads of projects._row's."""
+    result = []
+    for (project,) in rows:
+        result.append(
+            {
+                "project": project,
+                "name": projects.view(principal, project).name,
+                "flags": projects.flags(project, t),
+                "days_in_stage": projects.days_in_stage(project, t.today),
+            }
+        )
+    return result
+
+
+def _lists(
+    db: Session, principal: Principal, unit_id: int, t: projects.Thresholds
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The board's active projects (the 8 last updated) and flagged ones (the 10 longest in their stage)."""
+    assert principal.unit_id == unit_id  # the lists' scope: the unit's own projects
+    active = _listed(principal, db.execute(_ACTIVE, {"unit_id": unit_id}), t)
+    flagged = db.execute(_flagged(t.today, t.stalled_days, t.land_idle_days), {"unit_id": unit_id})
+    return active, _listed(principal, flagged, t)
+
+
 def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict[str, Any]:
     year_start = today.replace(month=1, day=1)
     rows = db.execute(
@@ -161,14 +210,7 @@ def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict
         for kind in ("progress", "start", "production"):
             if row._mapping[f"{kind}_due"]:
                 due[kind].append(row)
-    active, _ = projects.list_projects(
-        db,
-        principal,
-        projects.ProjectFilter(unit_id=unit_id, status=ProjectStatus.active, sort="updated"),
-        limit=8,
-        t=t,
-        with_total=False,
-    )
+    active, flagged = _lists(db, principal, unit_id, t)
     warnings = []
     if unit.is_active:  # targets apply to active units only
         targets = [
@@ -202,7 +244,7 @@ def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict
         ),
         "stage_counts": {s.value: n for s in Stage if (n := unit._mapping[f"stage_{s.value}"])},
         "due": due,
-        "flagged": projects.flagged(db, principal, unit_id, t, limit=10),
+        "flagged": flagged,
         "active": active,
         "active_total": unit.active_total,
         "pending_funds": unit.pending_funds,

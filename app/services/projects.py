@@ -1202,6 +1202,8 @@ _OPEN_ANOMALIES = (
     .label("open_anomalies")
 )
 _LIST_BUNDLE: Bundle[Any] = Bundle("project", *(getattr(Project, name) for name in LIST_COLUMNS), _OPEN_ANOMALIES)
+LIST_ROW = _LIST_BUNDLE
+"""A list row's project columns, as one Bundle (`_row`'s "project"), for lists built elsewhere (the board)."""
 ROW_KEYS = (*LIST_COLUMNS, "open_anomalies")
 """The names of a list row's columns (`_row`'s "project"), and of the first of the project by id's
 (`get_with_thresholds`), in order: such a row as a dict is `dict(zip(ROW_KEYS, row))`."""

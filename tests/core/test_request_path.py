@@ -7,22 +7,25 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, update
 
 from app.db import make_engine, make_session_factory, reading_bind
 from app.main import create_app
 from app.models.audit import AuditEntry
-from app.models.user import ApiToken
+from app.models.base import utcnow
+from app.models.user import ApiToken, Role, UserSession
 from app.services import audit, system
 from app.services.security import sha256_hex
 from tests import conftest
-from tests.factories import bearer, make_token, make_unit
+from tests.conftest import login
+from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_project
 
 
@@ -53,6 +56,43 @@ def test_a_read_takes_one_thread_hop(db, client, hops):
         assert len(hops) == 1, (path, hops)
 
 
+def test_a_page_read_takes_one_thread_hop(db, client, hops):
+    """The unit's board and the coordinator's list: the sign-in is checked in the page's own thread."""
+    unit = make_unit(db)
+    make_project(db, unit)
+    staff = make_user(db, unit)
+    coordinator = make_user(db, make_unit(db), Role.coordinator)
+    db.commit()
+    for user, path in ((staff, "/"), (coordinator, "/"), (coordinator, "/projects?stage=negotiating&q=项目")):
+        client.cookies.clear()
+        assert login(client, user.username, PASSWORD).status_code == 303
+        client.get(path)  # (the session's first use may be stamped: in the same thread)
+        hops.clear()
+        answer = client.get(path)
+        assert answer.status_code == 200, answer.text[:300]
+        assert len(hops) == 1, (path, hops)
+
+
+def test_a_page_read_signs_in_before_its_parameters_are_judged(db, client):
+    """Whatever is wrong with a page read's parameters, one not signed in is sent to sign in first, one
+    owing a password change to change it; one signed in is told what is wrong (422), menu and all."""
+    unit = make_unit(db)
+    staff = make_user(db, unit)
+    owing = make_user(db, unit, must_change_password=True)
+    db.commit()
+    invalid = "/projects?offset=-1"
+    refused = client.get(invalid, follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, "/login?next=/projects%3Foffset%3D-1")
+    assert login(client, owing.username, PASSWORD).status_code == 303
+    refused = client.get(invalid, follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, "/account/password")
+    client.cookies.clear()
+    assert login(client, staff.username, PASSWORD).status_code == 303
+    answered = client.get(invalid, follow_redirects=False)
+    assert answered.status_code == 422
+    assert staff.display_name in answered.text
+
+
 def test_refusals_come_in_the_same_order(db, client):
     """Whatever else is wrong with a request, a missing or unknown token is answered 401 first, and
     a token without the scope 403 (audited) before a parameter's 422."""
@@ -69,7 +109,11 @@ def test_refusals_come_in_the_same_order(db, client):
         assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing"), path
         answered = client.get(path, headers=bearer(reader))
         assert (answered.status_code, answered.json()["code"]) == (422, "validation_error"), path
-    denials = db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied")).scalars().all()
+    denials = (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied").order_by(AuditEntry.seq))
+        .scalars()
+        .all()
+    )
     assert [d.changes for d in denials] == [{"path": path.split("?")[0], "code": "scope_missing"} for path in invalid]
     assert [d.actor_label for d in denials] == [denials[0].actor_label] * len(invalid)
     assert denials[0].actor_label.startswith("令牌:")
@@ -146,6 +190,43 @@ def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
         denial = db.execute(select(AuditEntry).where(AuditEntry.action == "permission_denied")).scalar_one()
         assert denial.changes == {"path": f"/api/v1/projects/{hidden_id}", "code": "not_found"}
         assert audit.verify_chain(db).ok
+
+
+@pytest.mark.postgres_only
+def test_page_reads_on_postgresql_run_without_a_transaction(committed_pg):
+    """The unit's board and the coordinator's list send no BEGIN/COMMIT, and the session's last use is
+    still stamped (the one thing a page read writes, after its answer)."""
+    url, engine = committed_pg
+    with make_session_factory(engine)() as db:
+        unit = make_unit(db)
+        make_project(db, unit)
+        staff = make_user(db, unit)
+        db.commit()
+        username = staff.username
+
+    statements: list[tuple[str, bool]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    app = create_app(conftest.test_settings(url), engine=engine)
+    try:
+        with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+            assert login(client, username, PASSWORD).status_code == 303
+            with make_session_factory(engine)() as db:  # as if last used two minutes ago
+                db.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+                db.commit()
+            for path in ("/", "/projects?stage=negotiating"):
+                statements.clear()
+                answer = client.get(path)
+                assert answer.status_code == 200, answer.text[:300]
+                assert statements and all(autocommit for _verb, autocommit in statements), statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with make_session_factory(engine)() as db:
+        stamped = db.execute(select(UserSession.last_seen_at)).scalar_one()
+        assert utcnow() - stamped < timedelta(minutes=1)
 
 
 def test_sqlite_reads_keep_their_transaction(tmp_path):

@@ -4,6 +4,7 @@ overview, each checked against a reference computed the plain way from the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -235,6 +236,51 @@ def test_the_board_shows_what_its_parts_asked_one_by_one_show(db, connection, wo
     assert [r["project"].id for r in context["flagged"]] == [
         r["project"].id for r in projects.flagged(db, staff(unit), unit.id, t)
     ]
+
+
+def test_the_board_page_is_the_page_the_project_lists_own_functions_give(client, db, world, monkeypatch):
+    """The board reads its two lists (without the names it does not show) by statements of its own;
+    the page is the same, byte for byte, as when they came from projects.list_projects and
+    projects.flagged: confidential projects of its own named alike, more than a list holds, every warning."""
+    unit, other = world["unit"], world["other"]
+    long_ago = date.today() - timedelta(days=400)
+    for n in range(12):  # stalled, some confidential, some only introduced by the unit
+        make_project(
+            db,
+            other if n % 3 == 0 else unit,
+            stage=Stage.started,
+            name=f"停滞项目{n}",
+            reached=long_ago - timedelta(days=n),
+            responsible=unit,
+            is_confidential=n % 2 == 0,
+            code_name=f"代号{n}",
+            land_granted_on=long_ago,
+            contract_investment=Decimal(1000 + n),
+        )
+    clerk = make_user(db, unit)
+    db.commit()
+    assert login(client, clerk.username, PASSWORD).status_code == 303
+
+    def generic(db: Session, principal: Principal, unit_id: int, t: projects.Thresholds) -> Any:
+        active, _ = projects.list_projects(
+            db,
+            principal,
+            projects.ProjectFilter(unit_id=unit_id, status=ProjectStatus.active, sort="updated"),
+            limit=8,
+            t=t,
+            with_total=False,
+        )
+        return active, projects.flagged(db, principal, unit_id, t, limit=10)
+
+    def page() -> str:
+        answer = client.get("/")
+        assert answer.status_code == 200
+        return re.sub(r'(csrf_token" value=")[^"]+|("X-CSRF-Token": ")[^"]+', r"\1\2-", answer.text)
+
+    board = page()
+    assert "停滞项目0" in board and board.count('class="badge warn"') > 10  # its own confidential ones by name
+    monkeypatch.setattr(home, "_lists", generic)
+    assert page() == board
 
 
 @pytest.mark.parametrize("day", [date(YEAR, 1, 1), date(YEAR, 2, 28), date(YEAR, 6, 30), date(YEAR, 12, 31)])

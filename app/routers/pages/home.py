@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.deps import DbSession, PagePrincipal
 from app.models.project import STAGE_LABELS
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, reads_only
 from app.services import home as home_service
 from app.services import projects
 from app.templating import render
@@ -16,6 +16,7 @@ router = IndexedRouter()
 
 
 @router.get("/")
+@reads_only
 def home(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     context = home_service.overview(db, principal)
     context.update(flag_labels=projects.FLAG_LABELS, stage_labels={s.value: v for s, v in STAGE_LABELS.items()})

@@ -38,7 +38,7 @@ from app.models.project import (
 from app.models.user import Role
 from app.principal import Principal
 from app.routers.pages import investor_pick, unit_search
-from app.routing import IndexedRouter, long_running
+from app.routing import IndexedRouter, long_running, reads_only
 from app.schemas.common import validate_form
 from app.schemas.projects import (
     AnomalyClear,
@@ -222,6 +222,7 @@ def _filter_from(params: dict[str, str]) -> ProjectFilter:
 
 
 @router.get("/projects")
+@reads_only
 def project_list(
     request: Request, db: DbSession, principal: PagePrincipal, offset: int = Query(0, ge=0, le=10_000_000)
 ) -> Response:

@@ -1,4 +1,4 @@
-"""CPU per request of the API's hottest reads, measured in-process, beside the lean reference.
+"""CPU per request of the API's hottest requests, measured in-process, beside the lean reference.
 
     .venv/bin/python bench/profile_path.py --pg-database zs_bench_small --requests 2000
     .venv/bin/python bench/profile_path.py --pg-database zs_bench_small --only "by id" --profile by_id.prof
@@ -9,9 +9,13 @@ threads, from time.process_time) per request, for the project by id and the filt
 production settings) and by the lean reference (bench/lean.py), each driven in this process by
 httpx's ASGI transport with `--concurrency` requests in flight. The client's own share (httpx
 building and reading the requests) is in both figures alike; the bare /healthz shows its size.
+The progress POST (bench/run.py's, as its unit token, a new Idempotency-Key each time, over the
+unit's active projects) has no lean counterpart; it writes: run it on a copy of the database.
 
 `--profile FILE` writes cProfile statistics of the service's requests (every thread: the event
-loop's and the worker threads', merged) and prints the functions with the most own time.
+loop's and the worker threads', merged) and prints the functions with the most own time. Times
+are each thread's CPU time (time.thread_time), so waiting for the database, a lock or the event
+loop counts nothing: what is left is what a request costs the processor.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -33,14 +38,23 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import READ_TOKEN, database_url, prepare_tokens  # noqa: E402
+from bench.run import READ_TOKEN, TOKEN, database_url, prepare_tokens  # noqa: E402
+
+PROGRESS_BODY = json.dumps({"investment_completed": "1000", "built": "主体施工", "reported_on": "2026-11-20"}).encode()
+"""bench/run.py's progress body."""
 
 
-def scenarios(facts: dict[str, Any]) -> list[tuple[str, list[str]]]:
+class Scenario:
+    def __init__(self, name: str, paths: list[str], *, post: bytes | None = None, token: str = READ_TOKEN) -> None:
+        self.name, self.paths, self.post, self.token = name, paths, post, token
+
+
+def scenarios(facts: dict[str, Any]) -> list[Scenario]:
+    own = facts["own_projects"] or facts["project_ids"][:1]
     return [
-        ("bare /healthz", ["/healthz"]),
-        ("project by id", [f"/api/v1/projects/{i}" for i in facts["project_ids"][:500]]),
-        (
+        Scenario("bare /healthz", ["/healthz"]),
+        Scenario("project by id", [f"/api/v1/projects/{i}" for i in facts["project_ids"][:500]]),
+        Scenario(
             "filtered list of 50",
             [
                 "/api/v1/projects?stage=started&limit=50",
@@ -48,20 +62,30 @@ def scenarios(facts: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 "/api/v1/projects?size_band=from_1000&limit=50",
             ],
         ),
+        Scenario("progress POST", [f"/api/v1/projects/{i}/progress" for i in own], post=PROGRESS_BODY, token=TOKEN),
     ]
 
 
-async def drive(app: Any, paths: list[str], n: int, concurrency: int) -> tuple[float, set[int]]:
-    """CPU seconds per request for `n` requests over `paths`, and the statuses seen."""
-    headers = {"Authorization": f"Bearer {READ_TOKEN}"}
+async def drive(app: Any, scenario: Scenario, n: int, concurrency: int) -> tuple[float, set[int]]:
+    """CPU seconds per request for `n` requests of the scenario, and the statuses seen."""
+    headers = {"Authorization": f"Bearer {scenario.token}"}
+    paths, body = scenario.paths, scenario.post
+    run = f"{time.time_ns():x}"
     seen: set[int] = set()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         counter = iter(range(n))
+        sent = iter(range(10**9))  # each POST's own Idempotency-Key
 
         async def worker() -> None:
             for i in counter:
-                response = await client.get(paths[i % len(paths)], headers=headers)
+                # requests in flight go to different projects (as bench/run.py's threads do)
+                path = paths[i % len(paths)]
+                if body is None:
+                    response = await client.get(path, headers=headers)
+                else:
+                    key = {"Idempotency-Key": f"profile-{run}-{next(sent)}", "Content-Type": "application/json"}
+                    response = await client.post(path, content=body, headers=headers | key)
                 seen.add(response.status_code)
 
         await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))  # warm up
@@ -72,7 +96,8 @@ async def drive(app: Any, paths: list[str], n: int, concurrency: int) -> tuple[f
 
 
 class ThreadProfiles:
-    """cProfile in every thread started from now on (anyio's workers), and in this one."""
+    """cProfile in every thread started from now on (anyio's workers), and in this one, timed by
+    the thread's CPU time."""
 
     def __init__(self) -> None:
         self.profiles: list[cProfile.Profile] = []
@@ -81,7 +106,7 @@ class ThreadProfiles:
     def start(self) -> None:
         def first_call(*_args: Any) -> None:
             sys.setprofile(None)
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.thread_time)
             with self.lock:
                 self.profiles.append(profile)
             profile.enable()
@@ -125,7 +150,7 @@ def main() -> int:
     from bench.lean import LeanApp
 
     app = create_app(get_settings())
-    chosen = [s for s in scenarios(facts) if not args.only or any(o in s[0] for o in args.only)]
+    chosen = [s for s in scenarios(facts) if not args.only or any(o in s.name for o in args.only)]
 
     async def run() -> None:
         lean = None if args.no_lean else LeanApp(url.replace("postgresql+psycopg", "postgresql"), pool_size=8)
@@ -133,18 +158,18 @@ def main() -> int:
         try:
             if profiles is not None:  # before any worker thread starts: each is profiled from its first call
                 profiles.start()
-                for name, paths in chosen:
-                    cpu, seen = await drive(app, paths, args.requests, args.concurrency)
-                    print(f"{name:<22} service {cpu * 1000:6.3f} ms CPU/request (profiled) {sorted(seen)}")
+                for scenario in chosen:
+                    cpu, seen = await drive(app, scenario, args.requests, args.concurrency)
+                    print(f"{scenario.name:<22} service {cpu * 1000:6.3f} ms CPU/request (profiled) {sorted(seen)}")
                 stats = profiles.stop()
                 stats.dump_stats(args.profile)
                 stats.sort_stats("tottime").print_stats(50)
                 return
-            for name, paths in chosen:
-                cpu, seen = await drive(app, paths, args.requests, args.concurrency)
-                line = f"{name:<22} service {cpu * 1000:6.3f} ms CPU/request {sorted(seen)}"
-                if lean is not None and name != "bare /healthz":
-                    lean_cpu, lean_seen = await drive(lean, paths, args.requests, args.concurrency)
+            for scenario in chosen:
+                cpu, seen = await drive(app, scenario, args.requests, args.concurrency)
+                line = f"{scenario.name:<22} service {cpu * 1000:6.3f} ms CPU/request {sorted(seen)}"
+                if lean is not None and scenario.post is None and scenario.name != "bare /healthz":
+                    lean_cpu, lean_seen = await drive(lean, scenario, args.requests, args.concurrency)
                     line += f"   lean {lean_cpu * 1000:6.3f} ms {sorted(lean_seen)}   ×{cpu / lean_cpu:4.1f}"
                 print(line, flush=True)
         finally:

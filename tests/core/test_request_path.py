@@ -7,6 +7,8 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import anyio.to_thread
@@ -18,12 +20,17 @@ from sqlalchemy import Engine, event, select
 from app.db import make_engine, make_session_factory, reading_bind
 from app.main import create_app
 from app.models.audit import AuditEntry
+from app.models.investor import InvestorType
+from app.models.project import Stage
 from app.models.user import ApiToken
-from app.services import audit, system
+from app.schemas.common import Page
+from app.schemas.projects import ProjectRead
+from app.scopes import TokenRole
+from app.services import audit, projects, system
 from app.services.security import sha256_hex
 from tests import conftest
 from tests.factories import bearer, make_token, make_unit
-from tests.projects.factories import make_project
+from tests.projects.factories import make_anomaly, make_investor, make_project
 
 
 @pytest.fixture
@@ -51,6 +58,81 @@ def test_a_read_takes_one_thread_hop(db, client, hops):
         answer = client.get(path, headers=bearer(secret))
         assert answer.status_code == 200, answer.text
         assert len(hops) == 1, (path, hops)
+
+
+def test_the_list_answers_what_its_models_would(db, client):
+    """The list's rows go to JSON without pydantic models (their values are already of their fields'
+    types): the answer is byte for byte what Page[ProjectRead] of the same projects serialises to,
+    confidential identities masked, warnings, anomalies counted; whatever the filter's shape, its
+    statement built once and reused with other values."""
+    unit, other = make_unit(db), make_unit(db)
+    listed = make_investor(db, name='博康"汽配\\制造/有限公司', investor_type=InvestorType.listed)
+    ago = date.today() - timedelta(days=400)
+    made = [
+        make_project(db, unit, stage=Stage.started, reached=ago, contract_investment=Decimal("12345.67")),
+        make_project(
+            db,
+            unit,
+            stage=Stage.signed,
+            is_confidential=True,
+            code_name="蓝鲸",
+            name="绝密芯片产业园",
+            investor=listed,
+            start_by=date.today() - timedelta(days=10),
+        ),
+        make_project(db, other, stage=Stage.signed, is_confidential=True, code_name="白鹭", investor=listed),
+        make_project(
+            db,
+            other,
+            stage=Stage.completed,
+            completed_fell=True,
+            intensity_commitment=Decimal(300),
+            land_area_mu=Decimal("10.5"),
+            industry="新_材%料",
+            planned_investment=Decimal("0.5"),
+            funds_confirmed=Decimal(2500),
+        ),
+    ]
+    make_anomaly(db, made[0])
+    tokens = [make_token(db, unit), make_token(db, role=TokenRole.coordinator), make_token(db)]
+    db.commit()
+    queries = [
+        "limit=50",
+        "limit=2",
+        "limit=2&offset=1&sort=name",
+        "stage=signed",
+        "stage=started&limit=50",
+        "flag=not_started",
+        "flag=stalled",
+        "industry=_材%25",
+        "q=博康",
+        "q=康汽配",
+        "q=蓝鲸",
+        "investor_type=listed&sort=contract",
+        f"unit_id={other.id}&anomaly=true",
+        f"unit_id={unit.id}&anomaly=true",
+        "date_field=stage_since&date_from=2000-01-01&date_to=2100-12-31",
+    ]
+    for secret in tokens:
+        for query in queries:
+            answer = client.get(f"/api/v1/projects?{query}", headers=bearer(secret))
+            assert answer.status_code == 200, (query, answer.text)
+            page = answer.json()
+            models = []
+            for item in page["items"]:
+                one = client.get(f"/api/v1/projects/{item['id']}", headers=bearer(secret)).json()
+                models.append(ProjectRead.model_validate({**one, "anomalies": []}))  # a list leaves them out
+            expected = Page[ProjectRead](items=models, total=page["total"], limit=page["limit"], offset=page["offset"])
+            assert answer.content == expected.model_dump_json().encode(), (query, answer.text)
+    reader = client.get("/api/v1/projects?sort=name", headers=bearer(tokens[2])).json()["items"]
+    masked = sorted((p["name"], p["investor_id"], p["lead_id"], p["flags"]) for p in reader if p["is_confidential"])
+    assert masked == [("【保密】白鹭", None, None, []), ("【保密】蓝鲸", None, None, ["not_started"])]
+    assert [p["open_anomalies"] for p in reader if p["id"] == made[0].id] == [1]
+    assert client.get("/api/v1/projects?q=白鹭", headers=bearer(tokens[0])).json()["items"] == []  # another unit's
+    built = projects._api_statements.cache_info().misses
+    for query in queries:  # the same shapes with other values: no statement built
+        client.get(f"/api/v1/projects?{query}&limit=3", headers=bearer(tokens[1]))
+    assert projects._api_statements.cache_info().misses == built
 
 
 def test_refusals_come_in_the_same_order(db, client):

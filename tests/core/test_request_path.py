@@ -30,7 +30,9 @@ from app.services import audit, projects, system
 from app.services.security import sha256_hex
 from tests import conftest
 from tests.factories import bearer, make_token, make_unit
+from tests.leads.factories import make_lead
 from tests.projects.factories import make_anomaly, make_investor, make_project
+from tests.tickets.factories import make_category, make_ticket
 
 
 @pytest.fixture
@@ -189,17 +191,20 @@ def committed_pg() -> Iterator[tuple[str, Engine]]:
 
 @pytest.mark.postgres_only
 def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
-    """The project by id and the list send no BEGIN/COMMIT (autocommit), answer as before (the lean
-    reference's test compares them byte for byte), and still stamp the token's use, audit a
-    refused read and change nothing else; a write still runs in a transaction."""
+    """The project by id and the list, the leads' list and one lead, the tickets' list and one
+    ticket send no BEGIN/COMMIT (autocommit), answer as before (the lean reference's test compares
+    the projects' byte for byte), and still stamp the token's use, audit a refused read and change
+    nothing else; a read not marked, and a write, still run in a transaction."""
     url, engine = committed_pg
     with make_session_factory(engine)() as db:
         unit, other = make_unit(db), make_unit(db)
         project = make_project(db, unit)
         hidden = make_project(db, other)
+        lead = make_lead(db, unit)
+        ticket = make_ticket(db, unit, make_category(db))
         secret = make_token(db, unit)
         db.commit()
-        project_id, hidden_id = project.id, hidden.id
+        project_id, hidden_id, lead_id, ticket_id = project.id, hidden.id, lead.id, ticket.id
 
     statements: list[tuple[str, bool]] = []
 
@@ -210,15 +215,26 @@ def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
     app = create_app(conftest.test_settings(url), engine=engine)
     try:
         with TestClient(app, base_url="http://testserver") as client:
-            for path in (f"/api/v1/projects/{project_id}", "/api/v1/projects?limit=50"):
+            marked = {
+                f"/api/v1/projects/{project_id}": project_id,
+                "/api/v1/projects?limit=50": project_id,
+                "/api/v1/leads": lead_id,
+                f"/api/v1/leads/{lead_id}": lead_id,
+                "/api/v1/tickets/requests": str(ticket_id),
+                f"/api/v1/tickets/requests/{ticket_id}": str(ticket_id),
+            }
+            for path, found in marked.items():
                 statements.clear()
                 answer = client.get(path, headers=bearer(secret))
                 assert answer.status_code == 200, answer.text
-                assert statements and all(autocommit for _verb, autocommit in statements), statements
+                body = answer.json()
+                rows = body if isinstance(body, list) else body.get("items", [body])
+                assert [r.get("id", r.get("service_request_id")) for r in rows] == [found], path
+                assert statements and all(autocommit for _verb, autocommit in statements), (path, statements)
             assert client.get(f"/api/v1/projects/{hidden_id}", headers=bearer(secret)).status_code == 404
             statements.clear()
-            assert client.get("/api/v1/leads", headers=bearer(secret)).status_code == 200  # not marked
-            assert statements and not any(autocommit for _verb, autocommit in statements)
+            assert client.get(f"/api/v1/projects/{project_id}/funds", headers=bearer(secret)).status_code == 200
+            assert statements and not any(autocommit for _verb, autocommit in statements)  # not marked
     finally:
         event.remove(engine, "before_cursor_execute", seen)
 

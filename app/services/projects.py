@@ -891,15 +891,16 @@ def add_progress(
         entered_by_id=principal.user_id,
     )
     db.add(update)
-    db.flush()
     if data.investment_completed < project.investment_completed:
         project.completed_fell = True
     project.investment_completed = data.investment_completed
     if project.last_progress_on is None or data.reported_on >= project.last_progress_on:
         project.last_progress_on = data.reported_on
-    attach(db, principal, project, "progress_update", update.id, files, original_names)
-    _own(uploaded, "progress_update", update.id)
-    db.flush()
+    db.flush()  # the update and the project's figures at once (the update's id for its files)
+    if files or uploaded:
+        attach(db, principal, project, "progress_update", update.id, files, original_names)
+        _own(uploaded, "progress_update", update.id)
+        db.flush()
     return update
 
 

@@ -62,6 +62,38 @@ def test_a_read_takes_one_thread_hop(db, client, hops):
         assert len(hops) == 1, (path, hops)
 
 
+def test_a_write_with_an_idempotency_key_takes_one_thread_hop(db, client, hops):
+    """The token's check and the key's claim are done in the endpoint's thread (SQLite's writer
+    lock is taken in one more, before them): the write still done once, audited, replayed on a
+    retry, and refused in the same order as before."""
+    unit = make_unit(db)
+    project = make_project(db, unit)
+    secret = make_token(db, unit)
+    no_scope = make_token(db, unit, scopes=("read",))
+    db.commit()
+    path = f"/api/v1/projects/{project.id}/progress"
+    body = {"investment_completed": "1200", "built": "主体施工", "reported_on": date.today().isoformat()}
+    headers = {**bearer(secret), "Idempotency-Key": "progress-1"}
+    client.get(f"/api/v1/projects/{project.id}", headers=bearer(secret))  # the token's first use stamped
+    hops.clear()
+    first = client.post(path, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert len(hops) == (2 if db.bind.dialect.name == "sqlite" else 1), hops
+    again = client.post(path, json=body, headers=headers)
+    assert (again.status_code, again.content, again.headers["idempotent-replayed"]) == (201, first.content, "true")
+    assert client.post(path, json={**body, "built": "封顶"}, headers=headers).status_code == 422  # key reused
+    db.expire_all()
+    assert [u["id"] for u in client.get(path, headers=bearer(secret)).json()] == [first.json()["id"]]
+    entry = db.execute(select(AuditEntry).where(AuditEntry.entity == "progress_update")).scalar_one()
+    assert entry.actor_label.startswith("令牌:")
+    invalid = {**body, "investment_completed": "-1"}
+    assert client.post(path, json=invalid, headers={"Idempotency-Key": "k2"}).status_code == 401
+    refused = client.post(path, json=invalid, headers={**bearer(no_scope), "Idempotency-Key": "k2"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing")
+    answered = client.post(path, json=invalid, headers={**headers, "Idempotency-Key": "k2"})
+    assert (answered.status_code, answered.json()["field"]) == (422, "investment_completed")
+
+
 def test_the_list_answers_what_its_models_would(db, client):
     """The list's rows go to JSON without pydantic models (their values are already of their fields'
     types): the answer is byte for byte what Page[ProjectRead] of the same projects serialises to,

@@ -10,9 +10,10 @@ a row's) are never held while the request queues for a thread. It is also where 
 (app.db.end_request); an asynchronous endpoint's answer marks the session, and get_db ends it.
 
 A synchronous dependency costs a thread hop of its own. A dependency marked `in_endpoint_thread`
-(app.deps.api_principal: the token check) is left to a synchronous endpoint's thread instead,
-just before the endpoint runs, when nothing but the endpoint (and the route's own dependency
-list) asks for it: the dependency hands over an `InEndpointThread` in its value's place and
+(app.deps.api_principal: the token check; app.deps.api_guard: the Idempotency-Key's claim, after
+the token's check) is left to a synchronous endpoint's thread instead, just before the endpoint
+runs, when nothing but the endpoint (the route's own dependency list, another such dependency)
+asks for it: the dependency hands over an `InEndpointThread` in its value's place and
 files it with the request's session; the endpoint's wrapper does that work first and passes
 its result. One hop per request instead of two.
 
@@ -131,13 +132,23 @@ def _resolve_deferred(session: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _only_the_endpoint_asks(dependant: Any) -> bool:
-    """Whether every dependency marked `in_endpoint_thread` is asked for by the endpoint or the
-    route's dependency list only (not by another dependency, which would need its value first)."""
+    """Whether every dependency marked `in_endpoint_thread` is asked for by the endpoint, the route's
+    dependency list or another such dependency only (not by one that runs before the endpoint, which
+    would need its value first). Such dependencies asking for one another do their work in the
+    endpoint's thread in the order FastAPI solves them: what a dependency asks for first."""
+
+    def deferred(node: Any) -> bool:
+        return bool(getattr(node.call, "in_endpoint_thread", False))
 
     def asks_below(node: Any) -> bool:
-        return any(getattr(sub.call, "in_endpoint_thread", False) or asks_below(sub) for sub in node.dependencies)
+        return any(deferred(sub) or asks_below(sub) for sub in node.dependencies)
 
-    return not any(asks_below(sub) for sub in dependant.dependencies)
+    def needs_a_deferred_value(node: Any) -> bool:
+        if deferred(node):
+            return any(needs_a_deferred_value(sub) for sub in node.dependencies)
+        return asks_below(node)
+
+    return not any(needs_a_deferred_value(sub) for sub in dependant.dependencies)
 
 
 def _answer_status(result: Any, default: int | None) -> int:

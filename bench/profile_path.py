@@ -1,4 +1,4 @@
-"""CPU per request of the API's hottest reads, measured in-process, beside the lean reference.
+"""CPU per request of the hottest requests (the API's and the pages'), measured in-process, beside the lean reference.
 
     .venv/bin/python bench/profile_path.py --pg-database zs_bench_small --requests 2000
     .venv/bin/python bench/profile_path.py --pg-database zs_bench_small --only "by id" --profile by_id.prof
@@ -11,12 +11,15 @@ production settings) and by the lean reference (bench/lean.py), each driven in t
 httpx's ASGI transport with `--concurrency` requests in flight; and for the pages bench/run.py
 measures (the unit's board as its unit staff, the coordinator's list as its coordinator, both
 signed in through the login form) and the search by part of a name (the API's, as bench/run.py
-asks it, and the same search on the coordinator's list page), by the service alone. The client's own share (httpx
+asks it, and the same search on the coordinator's list page). The client's own share (httpx
 building and reading the requests) is in both figures alike; the bare /healthz shows its size.
+The progress POST (bench/run.py's, as its unit token, a new Idempotency-Key each time, over the
+unit's active projects) has no lean counterpart; it writes: run it on a copy of the database.
 
 `--profile FILE` writes cProfile statistics of the service's requests (every thread: the event
-loop's and the worker threads', merged) and prints the functions with the most own time; with
-`--cpu`, each thread's CPU time (time.thread_time) instead of the wall clock, waits left out.
+loop's and the worker threads', merged) and prints the functions with the most own time. Times
+are each thread's CPU time (time.thread_time), so waiting for the database, a lock or the event
+loop counts nothing: what is left is what a request costs the processor.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -41,36 +45,50 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import BENCH_PASSWORD, BENCH_TOTP  # noqa: E402
-from bench.run import READ_TOKEN, database_url, prepare_tokens  # noqa: E402
+from bench.run import READ_TOKEN, TOKEN, database_url, prepare_tokens  # noqa: E402
 
-LEAN_SCENARIOS = frozenset({"project by id", "filtered list of 50"})
+LEAN_SCENARIOS = frozenset({"project by id", "filtered list of 50", "search part of a name"})
+
+PROGRESS_BODY = json.dumps({"investment_completed": "1000", "built": "主体施工", "reported_on": "2026-11-20"}).encode()
+"""bench/run.py's progress body."""
 
 
-def scenarios(facts: dict[str, Any]) -> list[tuple[str, list[str], str]]:
-    """(name, paths, who): who asks, "read" (bench/run.py's read token) or one of its signed-in users
-    ("staff" for the unit board, "coordinator" for the list)."""
+class Scenario:
+    """What is asked, and by whom: a token, or one of bench/run.py's signed-in users (`who`: "staff" for
+    the unit board, "coordinator" for the list)."""
+
+    def __init__(
+        self, name: str, paths: list[str], *, post: bytes | None = None, token: str = READ_TOKEN, who: str = ""
+    ) -> None:
+        self.name, self.paths, self.post, self.token, self.who = name, paths, post, token, who
+
+
+def scenarios(facts: dict[str, Any]) -> list[Scenario]:
+    own = facts["own_projects"] or facts["project_ids"][:1]
     return [
-        ("bare /healthz", ["/healthz"], "read"),
-        ("project by id", [f"/api/v1/projects/{i}" for i in facts["project_ids"][:500]], "read"),
-        (
+        Scenario("bare /healthz", ["/healthz"]),
+        Scenario("project by id", [f"/api/v1/projects/{i}" for i in facts["project_ids"][:500]]),
+        Scenario(
             "filtered list of 50",
             [
                 "/api/v1/projects?stage=started&limit=50",
                 "/api/v1/projects?category=industrial&limit=50&sort=contract",
                 "/api/v1/projects?size_band=from_1000&limit=50",
             ],
-            "read",
         ),
+        Scenario("progress POST", [f"/api/v1/projects/{i}/progress" for i in own], post=PROGRESS_BODY, token=TOKEN),
         # bench/run.py's page scenarios, as its users
-        ("unit status board (HTML)", ["/"], "staff"),
-        (
+        Scenario("unit status board (HTML)", ["/"], who="staff"),
+        Scenario(
             "coordinator list (HTML)",
             ["/projects?stage=signed&sort=contract", "/projects?category=industrial", "/projects?flag=stalled"],
-            "coordinator",
+            who="coordinator",
         ),
-        ("search part of a name", [f"/api/v1/projects?q={part}&limit=50" for part in facts["name_parts"]], "read"),
+        Scenario("search part of a name", [f"/api/v1/projects?q={part}&limit=50" for part in facts["name_parts"]]),
         # the same search on the coordinator's list page
-        ("search on the list (HTML)", [f"/projects?q={part}" for part in facts["name_parts"]], "coordinator"),
+        Scenario(
+            "search on the list (HTML)", [f"/projects?q={part}" for part in facts["name_parts"]], who="coordinator"
+        ),
     ]
 
 
@@ -95,17 +113,27 @@ async def sign_in(app: Any, username: str) -> dict[str, str]:
 
 
 async def drive(
-    app: Any, paths: list[str], n: int, concurrency: int, headers: dict[str, str]
+    app: Any, scenario: Scenario, n: int, concurrency: int, cookies: dict[str, dict[str, str]]
 ) -> tuple[float, set[int]]:
-    """CPU seconds per request for `n` requests over `paths`, and the statuses seen."""
+    """CPU seconds per request for `n` requests of the scenario, and the statuses seen."""
+    headers = cookies[scenario.who] if scenario.who else {"Authorization": f"Bearer {scenario.token}"}
+    paths, body = scenario.paths, scenario.post
+    run = f"{time.time_ns():x}"
     seen: set[int] = set()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         counter = iter(range(n))
+        sent = iter(range(10**9))  # each POST's own Idempotency-Key
 
         async def worker() -> None:
             for i in counter:
-                response = await client.get(paths[i % len(paths)], headers=headers)
+                # requests in flight go to different projects (as bench/run.py's threads do)
+                path = paths[i % len(paths)]
+                if body is None:
+                    response = await client.get(path, headers=headers)
+                else:
+                    key = {"Idempotency-Key": f"profile-{run}-{next(sent)}", "Content-Type": "application/json"}
+                    response = await client.post(path, content=body, headers=headers | key)
                 seen.add(response.status_code)
 
         await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))  # warm up
@@ -116,17 +144,17 @@ async def drive(
 
 
 class ThreadProfiles:
-    """cProfile in every thread started from now on (anyio's workers), and in this one."""
+    """cProfile in every thread started from now on (anyio's workers), and in this one, timed by
+    the thread's CPU time."""
 
-    def __init__(self, cpu: bool = False) -> None:
-        self.timer: Any = time.thread_time if cpu else None  # the thread's CPU time, waits left out
+    def __init__(self) -> None:
         self.profiles: list[cProfile.Profile] = []
         self.lock = threading.Lock()
 
     def start(self) -> None:
         def first_call(*_args: Any) -> None:
             sys.setprofile(None)
-            profile = cProfile.Profile(self.timer) if self.timer else cProfile.Profile()
+            profile = cProfile.Profile(time.thread_time)
             with self.lock:
                 self.profiles.append(profile)
             profile.enable()
@@ -153,7 +181,6 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--no-lean", action="store_true")
     parser.add_argument("--profile", help="write the service's cProfile statistics here")
-    parser.add_argument("--cpu", action="store_true", help="profile each thread's CPU time, not the wall clock")
     args = parser.parse_args()
 
     url = database_url("postgresql", args.pg_database)
@@ -172,33 +199,31 @@ def main() -> int:
     from bench.lean import LeanApp
 
     app = create_app(get_settings())
-    chosen = [s for s in scenarios(facts) if not args.only or any(o in s[0] for o in args.only)]
+    chosen = [s for s in scenarios(facts) if not args.only or any(o in s.name for o in args.only)]
 
     async def run() -> None:
-        who = {"read": {"Authorization": f"Bearer {READ_TOKEN}"}}
-        for role in {s[2] for s in chosen} - {"read"}:
-            who[role] = await sign_in(app, facts[role])
+        cookies = {who: await sign_in(app, facts[who]) for who in {s.who for s in chosen} - {""}}
         lean = (
             None
-            if args.no_lean or not any(s[0] in LEAN_SCENARIOS for s in chosen)
+            if args.no_lean or not any(s.name in LEAN_SCENARIOS for s in chosen)
             else LeanApp(url.replace("postgresql+psycopg", "postgresql"), pool_size=8)
         )
-        profiles = ThreadProfiles(args.cpu) if args.profile else None
+        profiles = ThreadProfiles() if args.profile else None
         try:
             if profiles is not None:  # before any worker thread starts: each is profiled from its first call
                 profiles.start()
-                for name, paths, role in chosen:
-                    cpu, seen = await drive(app, paths, args.requests, args.concurrency, who[role])
-                    print(f"{name:<26} service {cpu * 1000:6.3f} ms CPU/request (profiled) {sorted(seen)}")
+                for scenario in chosen:
+                    cpu, seen = await drive(app, scenario, args.requests, args.concurrency, cookies)
+                    print(f"{scenario.name:<22} service {cpu * 1000:6.3f} ms CPU/request (profiled) {sorted(seen)}")
                 stats = profiles.stop()
                 stats.dump_stats(args.profile)
                 stats.sort_stats("tottime").print_stats(50)
                 return
-            for name, paths, role in chosen:
-                cpu, seen = await drive(app, paths, args.requests, args.concurrency, who[role])
-                line = f"{name:<26} service {cpu * 1000:6.3f} ms CPU/request {sorted(seen)}"
-                if lean is not None and name in LEAN_SCENARIOS:
-                    lean_cpu, lean_seen = await drive(lean, paths, args.requests, args.concurrency, who[role])
+            for scenario in chosen:
+                cpu, seen = await drive(app, scenario, args.requests, args.concurrency, cookies)
+                line = f"{scenario.name:<22} service {cpu * 1000:6.3f} ms CPU/request {sorted(seen)}"
+                if lean is not None and scenario.name in LEAN_SCENARIOS:
+                    lean_cpu, lean_seen = await drive(lean, scenario, args.requests, args.concurrency, cookies)
                     line += f"   lean {lean_cpu * 1000:6.3f} ms {sorted(lean_seen)}   ×{cpu / lean_cpu:4.1f}"
                 print(line, flush=True)
         finally:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
+from typing import Annotated, Any, Generic, TypeVar, cast, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from starlette.responses import Response
+from typing_extensions import TypedDict
 
 T = TypeVar("T")
 
@@ -125,6 +126,17 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="matching records in all pages")
     limit: int
     offset: int
+
+
+def page_serializer(model: type[BaseModel]) -> TypeAdapter[Any]:
+    """Page[model] as JSON from plain dicts: each item a dict of the model's fields, in its order,
+    holding values already of the fields' types (rows read from the database). Serialised by the same
+    field serialisers as Page[model] (the same bytes) without validating each item into a model;
+    `.dump_json({"items": [...], "total": …, "limit": …, "offset": …})`."""
+    typed_dict, listed = cast(Any, TypedDict), cast(Any, list)  # (types built from the model's fields at run time)
+    item = typed_dict(f"{model.__name__}Item", {name: f.annotation for name, f in model.model_fields.items()})
+    fields = {name: listed[item] if name == "items" else f.annotation for name, f in Page.model_fields.items()}
+    return TypeAdapter(typed_dict(f"{model.__name__}Page", fields))
 
 
 _MESSAGES = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -48,6 +48,7 @@ from app.schemas.projects import (
     ProgressCreate,
     ProjectCreate,
     ProjectFields,
+    ProjectRead,
     ProjectUpdate,
     StageChange,
 )
@@ -125,10 +126,16 @@ def identity_visible(principal: Principal, project: Any = Project) -> ColumnElem
     identity the principal sees."""
     if sees_every_identity(principal):
         return true()
+    return identity_visible_to(principal.unit_id, project)
+
+
+def identity_visible_to(unit: Any, project: Any = Project) -> ColumnElement[bool]:
+    """`identity_visible` for one who does not see every identity, of unit `unit` (a value or a
+    parameter: a statement built once for every such principal)."""
     return or_(
         project.is_confidential.is_(False),
-        project.responsible_unit_id == principal.unit_id,
-        project.introducing_unit_id == principal.unit_id,
+        project.responsible_unit_id == unit,
+        project.introducing_unit_id == unit,
     )
 
 
@@ -884,15 +891,16 @@ def add_progress(
         entered_by_id=principal.user_id,
     )
     db.add(update)
-    db.flush()
     if data.investment_completed < project.investment_completed:
         project.completed_fell = True
     project.investment_completed = data.investment_completed
     if project.last_progress_on is None or data.reported_on >= project.last_progress_on:
         project.last_progress_on = data.reported_on
-    attach(db, principal, project, "progress_update", update.id, files, original_names)
-    _own(uploaded, "progress_update", update.id)
-    db.flush()
+    db.flush()  # the update and the project's figures at once (the update's id for its files)
+    if files or uploaded:
+        attach(db, principal, project, "progress_update", update.id, files, original_names)
+        _own(uploaded, "progress_update", update.id)
+        db.flush()
     return update
 
 
@@ -965,6 +973,15 @@ def thresholds(db: Session, today: date | None = None) -> Thresholds:
 
 def flag_condition(flag: str, t: Thresholds) -> ColumnElement[bool]:
     """The SQL form of a warning, so that lists can filter on it (same rule as `flags`)."""
+    return _flag_condition(flag, t.today, t.stalled_before, t.land_idle_before)
+
+
+FLAG_VALUES = ("today", "stalled_before", "land_idle_before")
+"""What a warning's condition compares with (Thresholds' attributes), as its parameters are named."""
+
+
+def _flag_condition(flag: str, today: Any, stalled_before: Any, land_idle_before: Any) -> ColumnElement[bool]:
+    """`flag_condition` with the day and the cutoffs given (values, or parameters: FLAG_VALUES)."""
     active = Project.status == ProjectStatus.active
     if flag == "not_started":
         return and_(
@@ -972,22 +989,23 @@ def flag_condition(flag: str, t: Thresholds) -> ColumnElement[bool]:
             Project.signed_on.is_not(None),
             Project.started_on.is_(None),
             Project.start_by.is_not(None),
-            Project.start_by < t.today,
+            Project.start_by < today,
         )
     if flag == "stalled":
-        cutoff = t.stalled_before
         return and_(  # the partial index ix_project_building_idle_since: its predicate written as constants
             Project.status == bindparam("active_status", ProjectStatus.active, literal_execute=True),
             Project.stage.in_(bindparam("building_stages", BUILDING_STAGES, expanding=True, literal_execute=True)),
-            func.coalesce(Project.last_progress_on, Project.stage_since) < cutoff,
+            func.coalesce(Project.last_progress_on, Project.stage_since) < stalled_before,
         )
     if flag == "land_idle":
-        cutoff = t.land_idle_before
         return and_(
             Project.land_granted_on.is_not(None),
             Project.started_on.is_(None),
             Project.status != ProjectStatus.terminated,
-            or_(Project.land_granted_on < cutoff, and_(Project.start_by.is_not(None), Project.start_by < t.today)),
+            or_(
+                Project.land_granted_on < land_idle_before,
+                and_(Project.start_by.is_not(None), Project.start_by < today),
+            ),
         )
     if flag == "below_intensity":
         return and_(
@@ -1095,76 +1113,135 @@ class ProjectFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> tuple[list[Any], bool]:
-    """The WHERE conditions of a filter, and whether they need the investor joined (`sqlite`: the
-    database is SQLite, whose name search reads its FTS tables)."""
-    where: list[Any] = []
-    needs_investor = False
+_VALUE_FILTERS = ("stage", "status", "category", "sector", "industry", "industry_chain", "size_band", "investor_type")
+_CONTAINS_FILTERS = frozenset({"industry", "industry_chain"})  # the others: equal
+Shape = tuple[Any, ...]
+"""What a filter's statement looks like (`_filter_values`); the values fill it in."""
+
+
+def _filter_values(
+    principal: Principal, f: ProjectFilter, t: Thresholds | None, sqlite: bool
+) -> tuple[Shape, dict[str, Any]]:
+    """A filter's shape and its values: the values its conditions compare with, by the names of
+    their parameters (a condition not set has none), and the shape, all that decides the statement
+    besides (which values are set, the warning, the anomaly filter, the date column, the kind of
+    name search). `_shaped_conditions` makes the conditions of a shape; `t` is read only for a warning.
+    `sqlite`: the database is SQLite, whose name search reads its FTS tables."""
+    values: dict[str, Any] = {}
     scope = policy.unit_filter(principal)
     if scope is not None:
-        where.append(or_(Project.responsible_unit_id == scope, Project.introducing_unit_id == scope))
+        values["scope"] = scope
     if f.unit_id:
-        where.append(or_(Project.responsible_unit_id == f.unit_id, Project.introducing_unit_id == f.unit_id))
-    if f.stage:
-        where.append(Project.stage == f.stage)
-    if f.status:
-        where.append(Project.status == f.status)
-    if f.category:
-        where.append(Project.category == f.category)
-    if f.sector:
-        where.append(Project.sector == f.sector)
-    if f.industry:
-        where.append(Project.industry.contains(f.industry, autoescape=True))
-    if f.industry_chain:
-        where.append(Project.industry_chain.contains(f.industry_chain, autoescape=True))
-    if f.size_band:
-        where.append(Project.size_band == f.size_band)
-    if f.investor_type:
-        where.append(Investor.investor_type == f.investor_type)
-        needs_investor = True
+        values["unit_id"] = f.unit_id
+    for name in _VALUE_FILTERS:
+        value = getattr(f, name)
+        if value:
+            values[name] = _like_escaped(value) if name in _CONTAINS_FILTERS else value
     if f.flag:
         if f.flag not in FLAG_LABELS:
             raise Invalid({"flag": "未知的预警类型"})
-        where.append(flag_condition(f.flag, t))
-    if f.anomaly:
-        where.append(Project.id.in_(select(ProjectAnomaly.project_id).where(ProjectAnomaly.cleared_at.is_(None))))
-    column = DATE_FILTER_FIELDS.get(f.date_field)
-    if column is None:
+        assert t is not None
+        values.update(zip(FLAG_VALUES, (t.today, t.stalled_before, t.land_idle_before), strict=True))
+    if f.date_field not in DATE_FILTER_FIELDS:
         raise Invalid({"date_field": "未知的日期字段"})
     if f.date_from:
-        where.append(column >= f.date_from)
+        values["date_from"] = f.date_from
     if f.date_to:
-        where.append(column <= f.date_to)
+        values["date_to"] = f.date_to
+    search = None
     if f.q:
-        where.append(Project.id.in_(_name_matches(principal, f.q, sqlite)))
+        fts, every, values["q"] = _search(principal, f.q, sqlite)
+        if not every:
+            values["viewer_unit"] = principal.unit_id
+        search = (fts, every)
     if f.updated_since is not None:
-        where.append(Project.updated_at >= f.updated_since)
+        values["updated_since"] = f.updated_since
+    dated = f.date_field if f.date_from or f.date_to else ""
+    return (tuple(values), f.flag, f.anomaly, dated, search), values
+
+
+def _like_escaped(text: str) -> str:
+    """`text` for `contains(…, escape="/")`: what SQLAlchemy's `autoescape=True` sends."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _shaped_conditions(shape: Shape, bind: Callable[[str], Any]) -> tuple[list[Any], bool]:
+    """The WHERE conditions of a filter's shape, and whether they need the investor joined. `bind(name)`
+    gives what a condition compares with: the value itself, or a parameter of that name (a statement
+    built once per shape, its values given when it runs)."""
+    names, flag, anomaly, dated, search = shape
+    where: list[Any] = []
+    if "scope" in names:
+        where.append(or_(Project.responsible_unit_id == bind("scope"), Project.introducing_unit_id == bind("scope")))
+    if "unit_id" in names:
+        unit = bind("unit_id")
+        where.append(or_(Project.responsible_unit_id == unit, Project.introducing_unit_id == unit))
+    needs_investor = "investor_type" in names
+    for name in _VALUE_FILTERS:
+        if name not in names:
+            continue
+        if name in _CONTAINS_FILTERS:
+            where.append(getattr(Project, name).contains(bind(name), escape="/"))
+        else:
+            column = Investor.investor_type if name == "investor_type" else getattr(Project, name)
+            where.append(column == bind(name))
+    if flag:
+        where.append(_flag_condition(flag, *(bind(name) for name in FLAG_VALUES)))
+    if anomaly:
+        where.append(Project.id.in_(select(ProjectAnomaly.project_id).where(ProjectAnomaly.cleared_at.is_(None))))
+    if dated:
+        column = DATE_FILTER_FIELDS[dated]
+        if "date_from" in names:
+            where.append(column >= bind("date_from"))
+        if "date_to" in names:
+            where.append(column <= bind("date_to"))
+    if search is not None:
+        fts, every = search
+        where.append(Project.id.in_(_shaped_name_matches(bind("q"), fts, None if every else (bind("viewer_unit"),))))
+    if "updated_since" in names:
+        where.append(Project.updated_at >= bind("updated_since"))
     return where, needs_investor
 
 
+def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: bool) -> tuple[list[Any], bool]:
+    """The WHERE conditions of a filter, its values in them, and whether they need the investor joined."""
+    shape, values = _filter_values(principal, f, t, sqlite)
+    return _shaped_conditions(shape, values.__getitem__)
+
+
+def _search(principal: Principal, q: str, sqlite: bool) -> tuple[bool, bool, str]:
+    """How a name search runs: on SQLite's FTS tables or not, for one who sees every identity or not,
+    and what its LIKE compares with."""
+    fts = sqlite and _trigram_searchable(q)
+    return fts, sees_every_identity(principal), f"%{q}%" if fts else _like_escaped(q)
+
+
 def _name_matches(principal: Principal, q: str, sqlite: bool) -> Any:
-    """Ids of the projects whose name, investor's name or code name holds `q`, as a UNION of one
+    """`_shaped_name_matches` for a principal and the text searched."""
+    fts, every, pattern = _search(principal, q, sqlite)
+    return _shaped_name_matches(pattern, fts, None if every else (principal.unit_id,))
+
+
+def _shaped_name_matches(q: Any, fts: bool, viewer: tuple[Any] | None) -> Any:
+    """Ids of the projects whose name, investor's name or code name holds the text, as a UNION of one
     query per column, so that each can use its own index (pg_trgm GIN on PostgreSQL, FTS5 trigram
-    tables on SQLite); an OR across the joined tables can use none. Names of confidential projects
-    match only for those who see them."""
-    if sqlite and _trigram_searchable(q):
-        pattern = f"%{q}%"
-        name_holds: Any = Project.id.in_(select(project_name_fts.c.rowid).where(project_name_fts.c.name.like(pattern)))
-        investor_holds: Any = Investor.id.in_(
-            select(investor_name_fts.c.rowid).where(investor_name_fts.c.name.like(pattern))
-        )
-        code_holds: Any = Project.id.in_(
-            select(project_name_fts.c.rowid).where(project_name_fts.c.code_name.like(pattern))
-        )
+    tables on SQLite); an OR across the joined tables can use none. `q`: `%text%` for the FTS tables
+    (`fts`), else the text escaped for `contains` (`_like_escaped`). Names of confidential projects
+    match only for those who see them: `viewer` holds the unit of one who does not see every
+    identity (a value, None for none, or a parameter), and is None for one who does."""
+    if fts:
+        name_holds: Any = Project.id.in_(select(project_name_fts.c.rowid).where(project_name_fts.c.name.like(q)))
+        investor_holds: Any = Investor.id.in_(select(investor_name_fts.c.rowid).where(investor_name_fts.c.name.like(q)))
+        code_holds: Any = Project.id.in_(select(project_name_fts.c.rowid).where(project_name_fts.c.code_name.like(q)))
     else:
-        name_holds = Project.name.contains(q, autoescape=True)
-        investor_holds = Investor.name.contains(q, autoescape=True)
-        code_holds = Project.code_name.contains(q, autoescape=True)
+        name_holds = Project.name.contains(q, escape="/")
+        investor_holds = Investor.name.contains(q, escape="/")
+        code_holds = Project.code_name.contains(q, escape="/")
     by_name = select(Project.id).where(name_holds)
     by_investor = select(Project.id).join(Investor, Investor.id == Project.investor_id).where(investor_holds)
-    if sees_every_identity(principal):
+    if viewer is None:
         return union(by_name, by_investor)
-    visible_name = identity_visible(principal)
+    visible_name = identity_visible_to(viewer[0])
     by_code = select(Project.id).where(code_holds)
     return union(by_name.where(visible_name), by_investor.where(visible_name), by_code)
 
@@ -1284,6 +1361,55 @@ def list_projects(
     else:
         total = db.execute(count_projects(principal, f, t, sqlite)).scalar_one()
     return [_row(principal, r, t) for r in rows], total
+
+
+# --- the API's list: a statement per filter shape, built once -----------------------------------
+
+READ_HEAD = tuple(ProjectRead.model_fields)[: tuple(ProjectRead.model_fields).index("flags")]
+"""ProjectRead's fields up to its warnings, in order: the first columns of an API list row."""
+_T = Project.__table__.c
+_READ_EXTRA = tuple(name for name in LIST_COLUMNS if name not in READ_HEAD and name != "version")
+# an API list row: ProjectRead's head, its open anomalies and version, then what the warnings and
+# the confidentiality rule read besides (`flags`, `view`)
+_API_COLUMNS = (*(_T[name] for name in READ_HEAD), _OPEN_ANOMALIES, _T.version, *(_T[name] for name in _READ_EXTRA))
+API_OPEN_ANOMALIES = len(READ_HEAD)
+"""Where an API list row holds its open anomalies' count; its version is next."""
+
+
+@functools.lru_cache(maxsize=512)
+def _api_statements(shape: Shape, sort: str) -> tuple[Select[Any], Select[Any]]:
+    """The page and the count of a filter shape for the API, with parameters for its values, `limit`
+    and `offset`: built once per shape (a statement costs more to build than to run). Without a
+    warning to filter on, the page also reads the thresholds (its last two columns)."""
+    where, needs_investor = _shaped_conditions(shape, bindparam)
+    page = select(*_API_COLUMNS, *(() if shape[1] else _THRESHOLD_COLUMNS)).select_from(Project.__table__)
+    count = select(func.count()).select_from(Project.__table__)
+    if needs_investor:
+        page = page.join(Investor.__table__, Investor.id == _T.investor_id)
+        count = count.join(Investor.__table__, Investor.id == _T.investor_id)
+    page = page.where(*where).order_by(SORTS[sort], _T.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    return page, count.where(*where)
+
+
+def api_page(
+    db: Session, principal: Principal, f: ProjectFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Any], int, Thresholds]:
+    """A page of the projects a filter finds, as `list_projects` finds them (same conditions, order
+    and total), for the API: plain rows (`_API_COLUMNS`: ProjectRead's fields first), the total and
+    the thresholds that judge the rows' warnings. The statements are built once per filter shape."""
+    if f.sort not in SORTS:
+        raise Invalid({"sort": "未知的排序方式"})
+    today = date.today()
+    t = thresholds(db, today) if f.flag else None  # a warning's condition needs them first
+    shape, values = _filter_values(principal, f, t, _is_sqlite(db))
+    page, count = _api_statements(shape, f.sort)
+    connection = db.connection()
+    rows = connection.execute(page, {**values, "limit": limit, "offset": offset}).all()
+    if t is None:  # read with the rows
+        t = Thresholds(today, *(int(Decimal(v)) for v in rows[0][-2:])) if rows else Thresholds(today)
+    whole = offset == 0 and len(rows) < limit  # the whole result is on this page: no count needed
+    total = len(rows) if whole else connection.execute(count, values).scalar_one()
+    return rows, total, t
 
 
 def flagged(db: Session, principal: Principal, unit_id: int, t: Thresholds, limit: int = 10) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import anyio.to_thread
@@ -20,13 +21,20 @@ from app.db import make_engine, make_session_factory, reading_bind
 from app.main import create_app
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
+from app.models.investor import InvestorType
+from app.models.project import Stage
 from app.models.user import ApiToken, Role, UserSession
-from app.services import audit, system
+from app.schemas.common import Page
+from app.schemas.projects import ProjectRead
+from app.scopes import TokenRole
+from app.services import audit, projects, system
 from app.services.security import sha256_hex
 from tests import conftest
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
-from tests.projects.factories import make_project
+from tests.leads.factories import make_lead
+from tests.projects.factories import make_anomaly, make_investor, make_project
+from tests.tickets.factories import make_category, make_ticket
 
 
 @pytest.fixture
@@ -93,6 +101,113 @@ def test_a_page_read_signs_in_before_its_parameters_are_judged(db, client):
     assert staff.display_name in answered.text
 
 
+def test_a_write_with_an_idempotency_key_takes_one_thread_hop(db, client, hops):
+    """The token's check and the key's claim are done in the endpoint's thread (SQLite's writer
+    lock is taken in one more, before them): the write still done once, audited, replayed on a
+    retry, and refused in the same order as before."""
+    unit = make_unit(db)
+    project = make_project(db, unit)
+    secret = make_token(db, unit)
+    no_scope = make_token(db, unit, scopes=("read",))
+    db.commit()
+    path = f"/api/v1/projects/{project.id}/progress"
+    body = {"investment_completed": "1200", "built": "主体施工", "reported_on": date.today().isoformat()}
+    headers = {**bearer(secret), "Idempotency-Key": "progress-1"}
+    client.get(f"/api/v1/projects/{project.id}", headers=bearer(secret))  # the token's first use stamped
+    hops.clear()
+    first = client.post(path, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert len(hops) == (2 if db.bind.dialect.name == "sqlite" else 1), hops
+    again = client.post(path, json=body, headers=headers)
+    assert (again.status_code, again.content, again.headers["idempotent-replayed"]) == (201, first.content, "true")
+    assert client.post(path, json={**body, "built": "封顶"}, headers=headers).status_code == 422  # key reused
+    db.expire_all()
+    assert [u["id"] for u in client.get(path, headers=bearer(secret)).json()] == [first.json()["id"]]
+    entry = db.execute(select(AuditEntry).where(AuditEntry.entity == "progress_update")).scalar_one()
+    assert entry.actor_label.startswith("令牌:")
+    invalid = {**body, "investment_completed": "-1"}
+    assert client.post(path, json=invalid, headers={"Idempotency-Key": "k2"}).status_code == 401
+    refused = client.post(path, json=invalid, headers={**bearer(no_scope), "Idempotency-Key": "k2"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing")
+    answered = client.post(path, json=invalid, headers={**headers, "Idempotency-Key": "k2"})
+    assert (answered.status_code, answered.json()["field"]) == (422, "investment_completed")
+
+
+def test_the_list_answers_what_its_models_would(db, client):
+    """The list's rows go to JSON without pydantic models (their values are already of their fields'
+    types): the answer is byte for byte what Page[ProjectRead] of the same projects serialises to,
+    confidential identities masked, warnings, anomalies counted; whatever the filter's shape, its
+    statement built once and reused with other values."""
+    unit, other = make_unit(db), make_unit(db)
+    listed = make_investor(db, name='博康"汽配\\制造/有限公司', investor_type=InvestorType.listed)
+    ago = date.today() - timedelta(days=400)
+    made = [
+        make_project(db, unit, stage=Stage.started, reached=ago, contract_investment=Decimal("12345.67")),
+        make_project(
+            db,
+            unit,
+            stage=Stage.signed,
+            is_confidential=True,
+            code_name="蓝鲸",
+            name="绝密芯片产业园",
+            investor=listed,
+            start_by=date.today() - timedelta(days=10),
+        ),
+        make_project(db, other, stage=Stage.signed, is_confidential=True, code_name="白鹭", investor=listed),
+        make_project(
+            db,
+            other,
+            stage=Stage.completed,
+            completed_fell=True,
+            intensity_commitment=Decimal(300),
+            land_area_mu=Decimal("10.5"),
+            industry="新_材%料",
+            planned_investment=Decimal("0.5"),
+            funds_confirmed=Decimal(2500),
+        ),
+    ]
+    make_anomaly(db, made[0])
+    tokens = [make_token(db, unit), make_token(db, role=TokenRole.coordinator), make_token(db)]
+    db.commit()
+    queries = [
+        "limit=50",
+        "limit=2",
+        "limit=2&offset=1&sort=name",
+        "stage=signed",
+        "stage=started&limit=50",
+        "flag=not_started",
+        "flag=stalled",
+        "industry=_材%25",
+        "q=博康",
+        "q=康汽配",
+        "q=蓝鲸",
+        "investor_type=listed&sort=contract",
+        f"unit_id={other.id}&anomaly=true",
+        f"unit_id={unit.id}&anomaly=true",
+        "date_field=stage_since&date_from=2000-01-01&date_to=2100-12-31",
+    ]
+    for secret in tokens:
+        for query in queries:
+            answer = client.get(f"/api/v1/projects?{query}", headers=bearer(secret))
+            assert answer.status_code == 200, (query, answer.text)
+            page = answer.json()
+            models = []
+            for item in page["items"]:
+                one = client.get(f"/api/v1/projects/{item['id']}", headers=bearer(secret)).json()
+                models.append(ProjectRead.model_validate({**one, "anomalies": []}))  # a list leaves them out
+            expected = Page[ProjectRead](items=models, total=page["total"], limit=page["limit"], offset=page["offset"])
+            assert answer.content == expected.model_dump_json().encode(), (query, answer.text)
+    reader = client.get("/api/v1/projects?sort=name", headers=bearer(tokens[2])).json()["items"]
+    masked = sorted((p["name"], p["investor_id"], p["lead_id"], p["flags"]) for p in reader if p["is_confidential"])
+    assert masked == [("【保密】白鹭", None, None, []), ("【保密】蓝鲸", None, None, ["not_started"])]
+    assert [p["open_anomalies"] for p in reader if p["id"] == made[0].id] == [1]
+    assert client.get("/api/v1/projects?q=白鹭", headers=bearer(tokens[0])).json()["items"] == []  # another unit's
+    built = projects._api_statements.cache_info().misses
+    for query in queries:  # the same shapes with other values: no statement built
+        client.get(f"/api/v1/projects?{query}&limit=3", headers=bearer(tokens[1]))
+    assert projects._api_statements.cache_info().misses == built
+
+
 def test_refusals_come_in_the_same_order(db, client):
     """Whatever else is wrong with a request, a missing or unknown token is answered 401 first, and
     a token without the scope 403 (audited) before a parameter's 422."""
@@ -151,17 +266,20 @@ def committed_pg() -> Iterator[tuple[str, Engine]]:
 
 @pytest.mark.postgres_only
 def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
-    """The project by id and the list send no BEGIN/COMMIT (autocommit), answer as before (the lean
-    reference's test compares them byte for byte), and still stamp the token's use, audit a
-    refused read and change nothing else; a write still runs in a transaction."""
+    """The project by id and the list, the leads' list and one lead, the tickets' list and one
+    ticket send no BEGIN/COMMIT (autocommit), answer as before (the lean reference's test compares
+    the projects' byte for byte), and still stamp the token's use, audit a refused read and change
+    nothing else; a read not marked, and a write, still run in a transaction."""
     url, engine = committed_pg
     with make_session_factory(engine)() as db:
         unit, other = make_unit(db), make_unit(db)
         project = make_project(db, unit)
         hidden = make_project(db, other)
+        lead = make_lead(db, unit)
+        ticket = make_ticket(db, unit, make_category(db))
         secret = make_token(db, unit)
         db.commit()
-        project_id, hidden_id = project.id, hidden.id
+        project_id, hidden_id, lead_id, ticket_id = project.id, hidden.id, lead.id, ticket.id
 
     statements: list[tuple[str, bool]] = []
 
@@ -172,15 +290,26 @@ def test_reads_on_postgresql_run_without_a_transaction(committed_pg):
     app = create_app(conftest.test_settings(url), engine=engine)
     try:
         with TestClient(app, base_url="http://testserver") as client:
-            for path in (f"/api/v1/projects/{project_id}", "/api/v1/projects?limit=50"):
+            marked = {
+                f"/api/v1/projects/{project_id}": project_id,
+                "/api/v1/projects?limit=50": project_id,
+                "/api/v1/leads": lead_id,
+                f"/api/v1/leads/{lead_id}": lead_id,
+                "/api/v1/tickets/requests": str(ticket_id),
+                f"/api/v1/tickets/requests/{ticket_id}": str(ticket_id),
+            }
+            for path, found in marked.items():
                 statements.clear()
                 answer = client.get(path, headers=bearer(secret))
                 assert answer.status_code == 200, answer.text
-                assert statements and all(autocommit for _verb, autocommit in statements), statements
+                body = answer.json()
+                rows = body if isinstance(body, list) else body.get("items", [body])
+                assert [r.get("id", r.get("service_request_id")) for r in rows] == [found], path
+                assert statements and all(autocommit for _verb, autocommit in statements), (path, statements)
             assert client.get(f"/api/v1/projects/{hidden_id}", headers=bearer(secret)).status_code == 404
             statements.clear()
-            assert client.get("/api/v1/leads", headers=bearer(secret)).status_code == 200  # not marked
-            assert statements and not any(autocommit for _verb, autocommit in statements)
+            assert client.get(f"/api/v1/projects/{project_id}/funds", headers=bearer(secret)).status_code == 200
+            assert statements and not any(autocommit for _verb, autocommit in statements)  # not marked
     finally:
         event.remove(engine, "before_cursor_execute", seen)
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.lead import Channel, DuplicateStatus, LeadStatus, RegistryEntry
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, reads_only
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page, answer_example
 from app.schemas.errors import ErrorBody
@@ -44,6 +44,7 @@ def _json(status: int, model: Any) -> JSONResponse:
 
 
 @router.get("/leads", tags=["线索"], summary="线索列表（单位令牌只见本单位）")
+@reads_only
 def list_leads(
     principal: ApiPrincipal,
     db: DbSession,
@@ -103,6 +104,7 @@ def check_duplicates(body: LeadCreate, principal: ApiPrincipal, db: DbSession) -
 
 
 @router.get("/leads/{lead_id}", tags=["线索"], summary="线索详情")
+@reads_only
 def get_lead(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> LeadRead:
     return LeadRead.model_validate(leads.get(db, principal, lead_id))
 

@@ -18,7 +18,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.ticket import Priority, Ticket, TicketCategory, TicketStatus
 from app.models.unit import Unit
 from app.principal import Principal
-from app.routing import IndexedRouter
+from app.routing import IndexedRouter, reads_only
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import InputModel, Moment
 from app.schemas.tickets import TicketAction, TicketCreate, TicketRoute
@@ -217,6 +217,7 @@ def services(principal: ApiPrincipal, db: DbSession) -> list[Service]:
 
 
 @router.get("/requests", summary="问题列表（本单位报告或办理的；只读令牌见全部）")
+@reads_only
 def list_requests(
     principal: ApiPrincipal,
     db: DbSession,
@@ -256,6 +257,7 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", summary="单个问题（Open311 以数组返回）")
+@reads_only
 def get_request(request_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[ServiceRequest]:
     ticket = tickets.get(db, principal, request_id)
     return [_service_request(ticket, _context(db, principal, [ticket]))]

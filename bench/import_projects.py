@@ -144,6 +144,9 @@ def ledger_rows(
                 f"引荐人{rng.randint(1, 500)}",
                 f"专员{rng.randint(1, 50)}",
                 rng.choice(units),
+                f"ZS-{signed.year}-{n:05d}" if stage.order >= Stage.signed.order else None,  # the signing gate's
+                f"{rng.randint(100000, 999999)}{n:05d}" if stage.order >= Stage.started.order else None,  # the start's
+                f"PW-{n:05d}" if stage.order >= Stage.production.order else None,  # production's
             ]
         )
     return out
@@ -175,6 +178,9 @@ HEADERS = [
     "引荐人",
     "服务专员",
     "责任单位",
+    "合同编号",
+    "施工许可证号",
+    "投产证明编号",
 ]
 
 

@@ -650,9 +650,12 @@ def _import(url: str, api: dict[str, str], target: str) -> None:
     )
     seconds = time.perf_counter() - started
     imported = response.json().get("imported", 0) if response.status_code == 201 else 0
+    judged = seconds_judged("XLSX import (API)", seconds, target)
+    if imported != 10_000:
+        judged = "   target: MISSED (refused)"
     print(
         f"{'XLSX import (API)':<34} {seconds:.2f} s for {imported:,} of 10,000 rows (HTTP {response.status_code})"
-        f"{seconds_judged('XLSX import (API)', seconds, target)}"
+        f"{judged}"
     )
     if response.status_code != 201:
         print(f"  ! {response.text[:300]!r}")

@@ -293,33 +293,31 @@ class CreditShare(InputModel):
     )
 
 
+LEAD_EXAMPLE: dict[str, Any] = {
+    "id": 3388,
+    "unit_id": 3,
+    "channel": "kinship",
+    "investor_id": 5120,
+    "project_name": "年产 2GWh 储能电池项目",
+    "industry": "新能源装备制造",
+    "intended_investment": "120000.00",
+    "content": "经在外乡贤王建军引荐，客商计划在工业园区建设储能电池生产线",
+    "contact_name": "刘志强",
+    "contact_phone": "13809311234",
+    "lead_date": "2026-11-20",
+    "brought_by_name": "马晓东",
+    "introducer_name": "王建军",
+    "status": "valid",
+    "status_reason": "",
+    "duplicate_of_id": None,
+    "created_at": "2026-11-20T09:32:15+08:00",
+    "version": 3,
+}
+"""A lead as the API answers it (the list's items add their investor's name and more)."""
+
+
 class LeadRead(ReadModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 3388,
-                    "unit_id": 3,
-                    "channel": "kinship",
-                    "investor_id": 5120,
-                    "project_name": "年产 2GWh 储能电池项目",
-                    "industry": "新能源装备制造",
-                    "intended_investment": "120000.00",
-                    "content": "经在外乡贤王建军引荐，客商计划在工业园区建设储能电池生产线",
-                    "contact_name": "刘志强",
-                    "contact_phone": "13809311234",
-                    "lead_date": "2026-11-20",
-                    "brought_by_name": "马晓东",
-                    "introducer_name": "王建军",
-                    "status": "valid",
-                    "status_reason": "",
-                    "duplicate_of_id": None,
-                    "created_at": "2026-11-20T09:32:15+08:00",
-                    "version": 3,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [LEAD_EXAMPLE]})
 
     id: int
     unit_id: int
@@ -480,25 +478,8 @@ class LeadListItem(LeadRead):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "id": 3388,
-                    "unit_id": 3,
-                    "channel": "kinship",
-                    "investor_id": 5120,
-                    "project_name": "年产 2GWh 储能电池项目",
-                    "industry": "新能源装备制造",
-                    "intended_investment": "120000.00",
-                    "content": "经在外乡贤王建军引荐，客商计划在工业园区建设储能电池生产线",
-                    "contact_name": "刘志强",
-                    "contact_phone": "13809311234",
-                    "lead_date": "2026-11-20",
-                    "brought_by_name": "马晓东",
-                    "introducer_name": "王建军",
-                    "status": "valid",
-                    "status_reason": "",
-                    "duplicate_of_id": None,
-                    "created_at": "2026-11-20T09:32:15+08:00",
-                    "version": 3,
+                LEAD_EXAMPLE
+                | {
                     "investor_name": "甘肃陇原新能源科技有限公司",
                     "unit_name": "城关镇人民政府",
                 }

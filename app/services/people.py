@@ -1,5 +1,6 @@
-"""Sections and people (人): a unit's sections, its cadres (干部), the unit's targets split to them (目标分解),
-the persons credited with leads and projects, and each cadre's ledger (干部招商台账).
+"""Sections and people (人): a unit's sections, its cadres (干部) and the unit's targets split to them
+(目标分解). Who worked a record is in app.services.cadre_credits; a cadre's ledger (干部招商台账) in
+app.services.ledgers.
 
 Who may do what:
 - the coordinator reads and manages every unit's sections and people; leaders, the supervision office and
@@ -8,12 +9,6 @@ Who may do what:
   manages its sections, people and splits; a unit's token reads its unit's people (it acts for the unit)
   but manages nothing;
 - any other staff member reads only their own ledger.
-
-Credit (who worked a record) follows the units' rule (LeadCredit, ProjectCredit): explicit shares summing
-to 100, or, with none set, a default holding 100%:
-- a lead: the cadre of the account that brought it (`Lead.brought_by_id`);
-- a project: its lead's people; a project without a lead: the cadre of the account that entered it (its
-  `create` stage event).
 
 Split rule: a unit's target for a metric and year (as `performance.targets_for_year` resolves it: the unit's
 own, else its kind's, else its tier's) may be split to its sections and to its cadres; the sections' splits
@@ -24,45 +19,23 @@ lowers the unit's target below its splits, the people page marks the splits as o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, true, union_all
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
 from app.errors import Invalid, NotFound
-from app.models.lead import Lead, LeadStatus
-from app.models.people import Cadre, CadreCredit, Section, TargetSplit
-from app.models.project import FundsArrival, FundsSource, FundsStatus, ProgressUpdate, Project, StageEvent
+from app.models.people import Cadre, Section, TargetSplit
 from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.people import CadreCreate, CadreUpdate, SectionCreate, SectionUpdate
 from app.services import metrics, performance
-from app.services import projects as project_service
+from app.services.cadre_credits import CENT, PERSON_METRICS, ZERO, empty_figures, year_figures
 from app.services.common import apply_changes, check_version
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-
-PERSON_METRICS = ("valid_leads", "projects_introduced", "contract_investment", "funds_domestic", "foreign_capital")
-"""The metrics a unit's target is split on and a cadre's ledger is judged by (app.services.metrics names them)."""
-
-LEDGER_COLUMNS: dict[str, tuple[str, str]] = {
-    "leads": ("报送线索", "条"),
-    "valid_leads": (metrics.METRICS["valid_leads"].label, "条"),
-    "visits": ("项目走访（进度更新）", "次"),
-    "projects_introduced": ("签约引进项目", "个"),
-    "contract_investment": (metrics.METRICS["contract_investment"].label, "万元"),
-    "funds_domestic": ("内资到位资金", "万元"),
-    "foreign_capital": ("到位外资", "万美元"),
-}
-"""The figures of a ledger, in their order: code -> (Chinese name, unit). Shared work counts by its share."""
 
 SECTION_NOT_FOUND = "找不到该科室"
 CADRE_NOT_FOUND = "找不到该人员"
@@ -114,7 +87,7 @@ def can_read_cadre(db: Session, principal: Principal, cadre: Cadre) -> bool:
     return can_read_unit_people(db, principal, cadre.unit_id)
 
 
-def _unit(db: Session, unit_id: int) -> Unit:
+def unit_of(db: Session, unit_id: int) -> Unit:
     unit = db.get(Unit, unit_id)
     if unit is None:
         raise NotFound("找不到该单位")
@@ -150,7 +123,7 @@ def _check_section_name(db: Session, unit_id: int, name: str, own_id: int | None
 
 def create_section(db: Session, principal: Principal, unit_id: int, data: SectionCreate) -> Section:
     """A new section (科室, 所, 站, 社区 or 分队) of a unit: its head or the coordinator."""
-    _unit(db, unit_id)
+    unit_of(db, unit_id)
     ensure_manage(db, principal, unit_id)
     _check_section_name(db, unit_id, data.name)
     section = Section(unit_id=unit_id, name=data.name, kind=data.kind, sort_order=data.sort_order)
@@ -190,7 +163,7 @@ def _check_section_of(db: Session, unit_id: int, section_id: int | None) -> None
 
 def create_cadre(db: Session, principal: Principal, unit_id: int, data: CadreCreate) -> Cadre:
     """A person of the unit: a named official without an account, or an account of the unit not yet listed."""
-    _unit(db, unit_id)
+    unit_of(db, unit_id)
     ensure_manage(db, principal, unit_id)
     _check_section_of(db, unit_id, data.section_id)
     if data.user_id is not None:
@@ -283,9 +256,9 @@ def list_cadres(
     )
     ids = [c.id for c in cadres]
     figures = year_figures(db, Cadre.id.in_(ids), year) if ids else {}
-    targets = _split_amounts(db, year, TargetSplit.cadre_id.in_(ids), TargetSplit.cadre_id) if ids else {}
+    targets = split_amounts(db, year, TargetSplit.cadre_id.in_(ids), TargetSplit.cadre_id) if ids else {}
     return PeoplePage(
-        rows=[(c, figures.get(c.id, _empty()), targets.get(c.id, {})) for c in cadres],
+        rows=[(c, figures.get(c.id, empty_figures()), targets.get(c.id, {})) for c in cadres],
         total=total,
     )
 
@@ -297,7 +270,7 @@ def unit_target(db: Session, unit_id: int, year: int, metric: str) -> Decimal | 
     return performance.targets_for_year(db, year, [unit_id]).get((metric, unit_id))
 
 
-def _split_amounts(db: Session, year: int, condition: Any, key: Any) -> dict[int, dict[str, Decimal]]:
+def split_amounts(db: Session, year: int, condition: Any, key: Any) -> dict[int, dict[str, Decimal]]:
     result: dict[int, dict[str, Decimal]] = {}
     for holder, metric, amount in db.execute(
         select(key, TargetSplit.metric, TargetSplit.amount).where(TargetSplit.year == year, condition)
@@ -438,357 +411,9 @@ def split_summary(db: Session, unit_id: int, year: int) -> list[SplitLine]:
 
 
 def section_splits(db: Session, unit_id: int, year: int) -> dict[int, dict[str, Decimal]]:
-    return _split_amounts(
+    return split_amounts(
         db, year, and_(TargetSplit.unit_id == unit_id, TargetSplit.section_id.is_not(None)), TargetSplit.section_id
     )
-
-
-# --- credit: who worked a lead or a project --------------------------------------------------
-
-
-def _lead_shares(who: ColumnElement[bool]) -> Any:
-    """(lead_id, cadre_id, share %) of the cadres matching `who`: explicit rows, else the bringer's 100%."""
-    explicit = (
-        select(
-            CadreCredit.lead_id.label("lead_id"),
-            CadreCredit.cadre_id.label("cadre_id"),
-            CadreCredit.share.label("share"),
-        )
-        .join(Cadre, Cadre.id == CadreCredit.cadre_id)
-        .where(CadreCredit.lead_id.is_not(None), who)
-    )
-    default = (
-        select(Lead.id, Cadre.id, literal(100))
-        .join(Cadre, Cadre.user_id == Lead.brought_by_id)
-        .where(who, ~exists().where(CadreCredit.lead_id == Lead.id))
-    )
-    return union_all(explicit, default).subquery("lead_share")
-
-
-def _project_shares(who: ColumnElement[bool]) -> Any:
-    """(project_id, cadre_id, share %): explicit rows, else the lead's people, else whoever entered it."""
-    unset = ~exists().where(CadreCredit.project_id == Project.id)
-    explicit = (
-        select(
-            CadreCredit.project_id.label("project_id"),
-            CadreCredit.cadre_id.label("cadre_id"),
-            CadreCredit.share.label("share"),
-        )
-        .join(Cadre, Cadre.id == CadreCredit.cadre_id)
-        .where(CadreCredit.project_id.is_not(None), who)
-    )
-    leads = _lead_shares(who)
-    via_lead = (
-        select(Project.id, leads.c.cadre_id, leads.c.share).join(leads, leads.c.lead_id == Project.lead_id).where(unset)
-    )
-    entrant = (
-        select(Project.id, Cadre.id, literal(100))
-        .select_from(Cadre)
-        .join(StageEvent, and_(StageEvent.recorded_by_id == Cadre.user_id, StageEvent.action == "create"))
-        .join(Project, Project.id == StageEvent.project_id)
-        .where(who, Project.lead_id.is_(None), unset)
-    )
-    return union_all(explicit, via_lead, entrant).subquery("project_share")
-
-
-@dataclass
-class PersonShare:
-    cadre_id: int
-    name: str
-    unit_id: int
-    share: Decimal
-    is_default: bool
-
-
-def _people_of(db: Session, shares: Any, record_column: Any, record_id: int) -> list[PersonShare]:
-    explicit = {row.cadre_id for row in db.execute(select(CadreCredit.cadre_id).where(record_column == record_id))}
-    rows = db.execute(
-        select(Cadre.id, Cadre.name, Cadre.unit_id, shares.c.share)
-        .join(shares, shares.c.cadre_id == Cadre.id)
-        .where(getattr(shares.c, record_column.key) == record_id)
-        .order_by(shares.c.share.desc(), Cadre.id)
-    ).all()
-    return [PersonShare(r[0], r[1], r[2], Decimal(r[3]).quantize(CENT), not explicit) for r in rows]
-
-
-def lead_people(db: Session, principal: Principal, lead_id: int) -> list[PersonShare]:
-    """The persons credited with a lead (explicit, or its bringer by default)."""
-    lead = _lead(db, principal, lead_id)
-    return _people_of(db, _lead_shares(true()), CadreCredit.lead_id, lead.id)
-
-
-def project_people(db: Session, principal: Principal, project_id: int) -> list[PersonShare]:
-    project = project_service.get(db, principal, project_id)
-    return _people_of(db, _project_shares(true()), CadreCredit.project_id, project.id)
-
-
-def _lead(db: Session, principal: Principal, lead_id: int) -> Lead:
-    lead = db.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound("找不到该线索")
-    policy.ensure_read(principal, lead.unit_id, "找不到该线索")
-    project_service.ensure_lead_visible(db, principal, lead.id, "找不到该线索")
-    return lead
-
-
-def _set_people(
-    db: Session, principal: Principal, owner_units: set[int], parts: Sequence[tuple[int, Decimal]]
-) -> list[tuple[int, Decimal]]:
-    if not parts:
-        return []
-    if sum((share for _c, share in parts), ZERO) != HUNDRED:
-        raise Invalid({"people": "各人份额合计须为 100%"})
-    ids = [cadre_id for cadre_id, _s in parts]
-    if len(set(ids)) != len(ids):
-        raise Invalid({"people": "同一人只能出现一次"})
-    for _c, share in parts:
-        if share <= 0 or share > HUNDRED or share != share.quantize(CENT):
-            raise Invalid({"people": "份额须大于 0、不超过 100，最多两位小数"})
-    found = {c.id: c for c in db.execute(select(Cadre).where(Cadre.id.in_(ids))).scalars()}
-    for cadre_id in ids:
-        cadre = found.get(cadre_id)
-        if cadre is None or not cadre.is_active:
-            raise Invalid({"people": f"人员 {cadre_id} 不存在或已停用"})
-        if not principal.is_coordinator and cadre.unit_id not in owner_units:
-            raise Invalid({"people": f"{cadre.name} 不是本单位人员"})
-    return list(parts)
-
-
-def set_lead_people(
-    db: Session, principal: Principal, lead_id: int, parts: Sequence[tuple[int, Decimal]]
-) -> list[PersonShare]:
-    """Who worked a lead, and their shares (summing to 100); none: back to the default (its bringer).
-    The lead's unit's staff name their unit's people; the coordinator anyone."""
-    lead = _lead(db, principal, lead_id)
-    policy.ensure_write(principal, lead.unit_id, "找不到该线索")
-    checked = _set_people(db, principal, {lead.unit_id}, parts)
-    for row in db.execute(select(CadreCredit).where(CadreCredit.lead_id == lead.id)).scalars():
-        db.delete(row)
-    db.flush()
-    db.add_all(CadreCredit(lead_id=lead.id, cadre_id=c, share=s) for c, s in checked)
-    db.flush()
-    return _people_of(db, _lead_shares(true()), CadreCredit.lead_id, lead.id)
-
-
-def set_project_people(
-    db: Session, principal: Principal, project_id: int, parts: Sequence[tuple[int, Decimal]]
-) -> list[PersonShare]:
-    """Who worked a project, and their shares; none: back to the default (its lead's people, or whoever
-    entered it). The project's units' staff name their units' people; the coordinator anyone."""
-    project = project_service.get_for_write(db, principal, project_id)
-    checked = _set_people(db, principal, project_service.owner_units(project), parts)
-    for row in db.execute(select(CadreCredit).where(CadreCredit.project_id == project.id)).scalars():
-        db.delete(row)
-    db.flush()
-    db.add_all(CadreCredit(project_id=project.id, cadre_id=c, share=s) for c, s in checked)
-    db.flush()
-    return _people_of(db, _project_shares(true()), CadreCredit.project_id, project.id)
-
-
-# --- figures: a cadre's work by month --------------------------------------------------------
-
-
-def _empty() -> dict[str, Decimal]:
-    return dict.fromkeys(LEDGER_COLUMNS, ZERO)
-
-
-def _month(column: Any) -> Any:
-    return func.extract("month", column)
-
-
-def monthly_figures(db: Session, who: ColumnElement[bool], year: int) -> dict[tuple[int, int], dict[str, Decimal]]:
-    """{(cadre_id, month): {figure: value}} of the cadres matching `who` in a year, by their shares: four
-    statements (leads, signed projects, funds confirmed, visits)."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    result: dict[tuple[int, int], dict[str, Decimal]] = {}
-
-    def put(cadre_id: int, month: Any, code: str, value: Any) -> None:
-        line = result.setdefault((cadre_id, int(month)), _empty())
-        line[code] += Decimal(value or 0)
-
-    ls = _lead_shares(who)
-    valid = Lead.status == LeadStatus.valid
-    for cadre_id, month, all_shares, valid_shares in db.execute(
-        select(ls.c.cadre_id, _month(Lead.lead_date), func.sum(ls.c.share), func.sum(ls.c.share).filter(valid))
-        .join(Lead, Lead.id == ls.c.lead_id)
-        .where(Lead.lead_date >= start, Lead.lead_date <= end, Lead.duplicate_of_id.is_(None))
-        .group_by(ls.c.cadre_id, _month(Lead.lead_date))
-    ).all():
-        put(cadre_id, month, "leads", Decimal(all_shares or 0) / HUNDRED)
-        put(cadre_id, month, "valid_leads", Decimal(valid_shares or 0) / HUNDRED)
-    ps = _project_shares(who)
-    for cadre_id, month, shares, invested in db.execute(
-        select(
-            ps.c.cadre_id,
-            _month(Project.signed_on),
-            func.sum(ps.c.share),
-            func.sum(ps.c.share * Project.contract_investment),
-        )
-        .join(Project, Project.id == ps.c.project_id)
-        .where(Project.signed_on >= start, Project.signed_on <= end)
-        .group_by(ps.c.cadre_id, _month(Project.signed_on))
-    ).all():
-        put(cadre_id, month, "projects_introduced", Decimal(shares or 0) / HUNDRED)
-        put(cadre_id, month, "contract_investment", Decimal(invested or 0) / HUNDRED)
-    ps = _project_shares(who)
-    foreign = FundsArrival.source == FundsSource.foreign
-    for cadre_id, month, domestic, usd in db.execute(
-        select(
-            ps.c.cadre_id,
-            _month(FundsArrival.arrived_on),
-            func.sum(ps.c.share * FundsArrival.amount).filter(~foreign),
-            func.sum(ps.c.share * FundsArrival.amount).filter(foreign),
-        )
-        .join(FundsArrival, FundsArrival.project_id == ps.c.project_id)
-        .where(
-            FundsArrival.status == FundsStatus.confirmed,
-            FundsArrival.arrived_on >= start,
-            FundsArrival.arrived_on <= end,
-        )
-        .group_by(ps.c.cadre_id, _month(FundsArrival.arrived_on))
-    ).all():
-        put(cadre_id, month, "funds_domestic", Decimal(domestic or 0) / HUNDRED)
-        put(cadre_id, month, "foreign_capital", Decimal(usd or 0) / HUNDRED)
-    for cadre_id, month, count in db.execute(
-        select(Cadre.id, _month(ProgressUpdate.reported_on), func.count())
-        .join(ProgressUpdate, ProgressUpdate.entered_by_id == Cadre.user_id)
-        .where(who, ProgressUpdate.reported_on >= start, ProgressUpdate.reported_on <= end)
-        .group_by(Cadre.id, _month(ProgressUpdate.reported_on))
-    ).all():
-        put(cadre_id, month, "visits", count)
-    for line in result.values():
-        for code, value in line.items():
-            line[code] = value.quantize(CENT, rounding=ROUND_HALF_UP)  # SQLite sums in floating point
-    return result
-
-
-def year_figures(db: Session, who: ColumnElement[bool], year: int) -> dict[int, dict[str, Decimal]]:
-    """{cadre_id: {figure: the year's value}}."""
-    totals: dict[int, dict[str, Decimal]] = {}
-    for (cadre_id, _month_no), line in monthly_figures(db, who, year).items():
-        total = totals.setdefault(cadre_id, _empty())
-        for code, value in line.items():
-            total[code] += value
-    return totals
-
-
-# --- the ledger (干部招商台账) ----------------------------------------------------------------
-
-
-@dataclass
-class Ledger:
-    cadre: Cadre
-    unit: Unit
-    section: Section | None
-    year: int
-    months: list[tuple[int, dict[str, Decimal]]]  # 1..12
-    total: dict[str, Decimal]
-    targets: dict[str, Decimal]  # metric -> the cadre's split target
-    completion: dict[str, Decimal | None] = field(default_factory=dict)  # metric -> % of target
-
-
-def ledger(db: Session, principal: Principal, cadre_id: int, year: int) -> Ledger:
-    """A cadre's year month by month against the targets split to them."""
-    cadre = get_cadre(db, principal, cadre_id)
-    unit = _unit(db, cadre.unit_id)
-    section = db.get(Section, cadre.section_id) if cadre.section_id is not None else None
-    by_month = monthly_figures(db, Cadre.id == cadre.id, year)
-    months = [(m, by_month.get((cadre.id, m), _empty())) for m in range(1, 13)]
-    total = _empty()
-    for _m, line in months:
-        for code, value in line.items():
-            total[code] += value
-    targets = _split_amounts(db, year, TargetSplit.cadre_id == cadre.id, TargetSplit.cadre_id).get(cadre.id, {})
-    completion = {code: performance.pct(total[code], amount) for code, amount in targets.items()}
-    return Ledger(cadre, unit, section, year, months, total, targets, completion)
-
-
-@dataclass
-class LedgerLead:
-    id: int
-    lead_date: date
-    name: str
-    status: LeadStatus
-    share: Decimal
-
-
-def ledger_leads(
-    db: Session, principal: Principal, cadre: Cadre, year: int, *, limit: int = 20, offset: int = 0
-) -> tuple[list[LedgerLead], int]:
-    """The leads of a year credited to a cadre, newest first, a page at a time (one lead of a project whose
-    identity the reader may not see is named as such)."""
-    ls = _lead_shares(Cadre.id == cadre.id)
-    conditions = [Lead.lead_date >= date(year, 1, 1), Lead.lead_date <= date(year, 12, 31)]
-    total = db.execute(
-        select(func.count()).select_from(ls).join(Lead, Lead.id == ls.c.lead_id).where(*conditions)
-    ).scalar_one()
-    rows = db.execute(
-        select(
-            Lead.id, Lead.lead_date, Lead.project_name, Lead.status, ls.c.share, project_service.lead_visible(principal)
-        )
-        .join(ls, ls.c.lead_id == Lead.id)
-        .where(*conditions)
-        .order_by(Lead.lead_date.desc(), Lead.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [
-        LedgerLead(r[0], r[1], (r[2] or "（未填项目名称）") if r[5] else "（保密项目的线索）", r[3], Decimal(r[4]))
-        for r in rows
-    ], total
-
-
-def ledger_projects(
-    db: Session, principal: Principal, cadre: Cadre, *, limit: int = 20, offset: int = 0
-) -> tuple[list[tuple[Any, str, Decimal]], int]:
-    """Every project credited to a cadre (project, name as the reader may see it, share), the latest signed
-    first, a page at a time."""
-    ps = _project_shares(Cadre.id == cadre.id)
-    total = db.execute(select(func.count()).select_from(ps)).scalar_one()
-    rows = db.execute(
-        select(Project, ps.c.share)
-        .join(ps, ps.c.project_id == Project.id)
-        .order_by(Project.signed_on.desc().nulls_last(), Project.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [(p, project_service.display_name(principal, p), Decimal(share)) for p, share in rows], total
-
-
-def ledger_rows(book: Ledger) -> list[list[Any]]:
-    """The ledger as a table (the XLSX's rows): a line per month, the year, the target, the completion."""
-    codes = list(LEDGER_COLUMNS)
-    rows: list[list[Any]] = [[f"{m}月", *(line[c] for c in codes)] for m, line in book.months]
-    rows.append(["全年合计", *(book.total[c] for c in codes)])
-    rows.append(["分解目标", *(book.targets.get(c, "") for c in codes)])
-    rows.append(
-        [
-            "完成目标（%）",
-            *(performance.shown(book.completion[c]) if book.completion.get(c) is not None else "" for c in codes),
-        ]
-    )
-    return rows
-
-
-def ledger_headers() -> list[str]:
-    return ["月份", *(f"{label}（{unit}）" for label, unit in LEDGER_COLUMNS.values())]
-
-
-def section_figures(db: Session, unit_id: int, year: int) -> dict[int, dict[str, Decimal]]:
-    """{section_id: the year's figures of its present members} of a unit's sections."""
-    members = dict(
-        db.execute(select(Cadre.id, Cadre.section_id).where(Cadre.unit_id == unit_id, Cadre.section_id.is_not(None)))
-        .tuples()
-        .all()
-    )
-    result: dict[int, dict[str, Decimal]] = {}
-    if not members:
-        return result
-    for cadre_id, figures in year_figures(db, Cadre.id.in_(list(members)), year).items():
-        total = result.setdefault(members[cadre_id] or 0, _empty())
-        for code, value in figures.items():
-            total[code] += value
-    return result
 
 
 def cadre_options(db: Session, unit_id: int) -> list[tuple[int, str]]:

@@ -21,7 +21,7 @@ from app.models.people import Cadre, CadreCredit, Section, TargetSplit
 from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.scopes import TokenRole
-from app.services import people, performance, workdays
+from app.services import cadre_credits, performance, workdays
 from tests.core.test_api_admin_operations import refused_field, token_id
 from tests.core.test_refusal_rollback import changed, snapshot
 from tests.factories import bearer, make_token, make_unit, make_user
@@ -192,7 +192,7 @@ def test_the_people_who_worked_a_lead_or_a_project(db: Session, client: TestClie
     )
     assert by_bureau.status_code == 200
     assert audited(db, "cadre_credit", world)
-    figures = people.year_figures(db, Cadre.id.in_([world.cadre.id, partner.id]), YEAR)
+    figures = cadre_credits.year_figures(db, Cadre.id.in_([world.cadre.id, partner.id]), YEAR)
     assert figures[world.cadre.id]["valid_leads"] == Decimal("0.6")
 
 

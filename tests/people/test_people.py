@@ -19,7 +19,7 @@ from app.models.project import FundsSource, FundsStatus, ProgressUpdate, Stage, 
 from app.models.user import Role
 from app.schemas.people import CadreUpdate, SectionCreate
 from app.schemas.users import UserCreate, UserUpdate
-from app.services import people, performance, users, workdays
+from app.services import cadre_credits, ledgers, people, performance, users, workdays
 from tests.factories import make_unit, make_user
 from tests.people.factories import as_user, coordinator, make_cadre, make_section
 from tests.projects.factories import make_funds, make_lead, make_project
@@ -100,14 +100,14 @@ def test_who_sees_a_ledger(db: Session, town) -> None:  # type: ignore[no-untype
     unit, head = town
     staff, colleague = make_user(db, unit), make_user(db, unit)
     mine, theirs = people.cadre_of_user(db, staff), people.cadre_of_user(db, colleague)
-    assert people.ledger(db, as_user(staff), mine.id, YEAR).cadre.id == mine.id
+    assert ledgers.ledger(db, as_user(staff), mine.id, YEAR).cadre.id == mine.id
     with pytest.raises(NotFound):
-        people.ledger(db, as_user(staff), theirs.id, YEAR)
-    assert people.ledger(db, as_user(head), theirs.id, YEAR).cadre.id == theirs.id
-    assert people.ledger(db, coordinator(), theirs.id, YEAR).cadre.id == theirs.id
+        ledgers.ledger(db, as_user(staff), theirs.id, YEAR)
+    assert ledgers.ledger(db, as_user(head), theirs.id, YEAR).cadre.id == theirs.id
+    assert ledgers.ledger(db, coordinator(), theirs.id, YEAR).cadre.id == theirs.id
     outsider = make_user(db, make_unit(db))
     with pytest.raises(NotFound):
-        people.ledger(db, as_user(outsider), theirs.id, YEAR)
+        ledgers.ledger(db, as_user(outsider), theirs.id, YEAR)
     page = people.list_cadres(db, as_user(head), YEAR, unit_id=unit.id)
     assert {c.id for c, _f, _t in page.rows} >= {mine.id, theirs.id}
     with pytest.raises(Forbidden):
@@ -149,36 +149,36 @@ def test_credit_by_default_and_by_share(db: Session, town) -> None:  # type: ign
     )
     db.flush()
 
-    book = people.ledger(db, as_user(staff), mine.id, YEAR)
+    book = ledgers.ledger(db, as_user(staff), mine.id, YEAR)
     march_line, may_line = book.months[2][1], book.months[4][1]
     assert (march_line["leads"], march_line["valid_leads"]) == (2, 1)
     assert (may_line["projects_introduced"], may_line["contract_investment"]) == (1, 3000)
     assert (may_line["funds_domestic"], may_line["foreign_capital"], may_line["visits"]) == (1000, 50, 1)
     assert book.total["funds_domestic"] == 1000
-    assert people.ledger(db, as_user(head), heads.id, YEAR).total["contract_investment"] == 500
+    assert ledgers.ledger(db, as_user(head), heads.id, YEAR).total["contract_investment"] == 500
 
     # shared: the lead 60/40 between the staff member and the leader; the project follows its lead
-    people.set_lead_people(db, as_user(head), lead.id, [(mine.id, Decimal(60)), (leader.id, Decimal(40))])
-    assert [(p.cadre_id, p.share, p.is_default) for p in people.lead_people(db, coordinator(), lead.id)] == [
+    cadre_credits.set_lead_people(db, as_user(head), lead.id, [(mine.id, Decimal(60)), (leader.id, Decimal(40))])
+    assert [(p.cadre_id, p.share, p.is_default) for p in cadre_credits.lead_people(db, coordinator(), lead.id)] == [
         (mine.id, 60, False),
         (leader.id, 40, False),
     ]
-    figures = people.year_figures(db, Cadre.unit_id == unit.id, YEAR)
+    figures = cadre_credits.year_figures(db, Cadre.unit_id == unit.id, YEAR)
     assert figures[mine.id]["valid_leads"] == Decimal("0.6") and figures[leader.id]["valid_leads"] == Decimal("0.4")
     assert figures[leader.id]["funds_domestic"] == 400 and figures[mine.id]["funds_domestic"] == 600
     # set on the project itself, the project's own shares win; an empty list returns it to its default
-    people.set_project_people(db, as_user(staff), project.id, [(leader.id, Decimal(100))])
-    assert people.year_figures(db, Cadre.id == leader.id, YEAR)[leader.id]["funds_domestic"] == 1000
-    people.set_project_people(db, as_user(staff), project.id, [])
-    assert [p.is_default for p in people.project_people(db, coordinator(), project.id)] == [True, True]
+    cadre_credits.set_project_people(db, as_user(staff), project.id, [(leader.id, Decimal(100))])
+    assert cadre_credits.year_figures(db, Cadre.id == leader.id, YEAR)[leader.id]["funds_domestic"] == 1000
+    cadre_credits.set_project_people(db, as_user(staff), project.id, [])
+    assert [p.is_default for p in cadre_credits.project_people(db, coordinator(), project.id)] == [True, True]
 
     with pytest.raises(Invalid) as bad:
-        people.set_lead_people(db, as_user(staff), lead.id, [(mine.id, Decimal(50)), (leader.id, Decimal(40))])
+        cadre_credits.set_lead_people(db, as_user(staff), lead.id, [(mine.id, Decimal(50)), (leader.id, Decimal(40))])
     assert bad.value.errors["people"] == "各人份额合计须为 100%"
     stranger = make_cadre(db, make_unit(db))
     with pytest.raises(Invalid):  # a unit's staff credit their own unit's people
-        people.set_lead_people(db, as_user(staff), lead.id, [(stranger.id, Decimal(100))])
-    people.set_lead_people(db, coordinator(), lead.id, [(stranger.id, Decimal(100))])  # the coordinator anyone
+        cadre_credits.set_lead_people(db, as_user(staff), lead.id, [(stranger.id, Decimal(100))])
+    cadre_credits.set_lead_people(db, coordinator(), lead.id, [(stranger.id, Decimal(100))])  # the coordinator anyone
 
 
 def test_every_account_is_a_cadre_of_its_unit(db: Session, settings) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from app.schemas.people import (
     TargetSplitRead,
     TargetSplitSet,
 )
-from app.services import people, workdays
+from app.services import cadre_credits, ledgers, people, workdays
 
 router = IndexedRouter(tags=["科室与人员"])
 
@@ -148,7 +148,7 @@ def update_cadre(
 
 @router.get("/people/{cadre_id}/ledger", summary="干部招商台账：逐月线索、走访、项目、到位资金及分解目标完成情况")
 def ledger(cadre_id: IdPath, principal: ApiPrincipal, db: DbSession, year: YearQuery = None) -> LedgerRead:
-    book = people.ledger(db, principal, cadre_id, _year(year))
+    book = ledgers.ledger(db, principal, cadre_id, _year(year))
     return LedgerRead(
         cadre=CadreRead.model_validate(book.cadre),
         unit_id=book.unit.id,
@@ -207,13 +207,13 @@ def split_target(body: TargetSplitSet, principal: ApiPrincipal, db: DbSession, g
 # --- who worked a lead or a project ------------------------------------------------------------
 
 
-def _shares(rows: list[people.PersonShare]) -> list[PersonShareRead]:
+def _shares(rows: list[cadre_credits.PersonShare]) -> list[PersonShareRead]:
     return [PersonShareRead.model_validate(r) for r in rows]
 
 
 @router.get("/leads/{lead_id}/people", summary="线索的经手人及份额（未指定时为提供人）")
 def lead_people(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[PersonShareRead]:
-    return _shares(people.lead_people(db, principal, lead_id))
+    return _shares(cadre_credits.lead_people(db, principal, lead_id))
 
 
 @router.put(
@@ -224,13 +224,13 @@ def lead_people(lead_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list
 def set_lead_people(
     lead_id: IdPath, body: PeopleSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
-    rows = people.set_lead_people(db, principal, lead_id, [(p.cadre_id, p.share) for p in body.people])
+    rows = cadre_credits.set_lead_people(db, principal, lead_id, [(p.cadre_id, p.share) for p in body.people])
     return guard.finish(Response(_list_json(_shares(rows)), media_type="application/json"))
 
 
 @router.get("/projects/{project_id}/people", summary="项目的经手人及份额（未指定时随线索，或为录入人）")
 def project_people(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[PersonShareRead]:
-    return _shares(people.project_people(db, principal, project_id))
+    return _shares(cadre_credits.project_people(db, principal, project_id))
 
 
 @router.put(
@@ -241,7 +241,7 @@ def project_people(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -
 def set_project_people(
     project_id: IdPath, body: PeopleSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
-    rows = people.set_project_people(db, principal, project_id, [(p.cadre_id, p.share) for p in body.people])
+    rows = cadre_credits.set_project_people(db, principal, project_id, [(p.cadre_id, p.share) for p in body.people])
     return guard.finish(Response(_list_json(_shares(rows)), media_type="application/json"))
 
 

@@ -17,7 +17,7 @@ from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.people import CadreCreate, CadreUpdate, SectionUpdate, TargetSplitSet
 from app.schemas.people import SectionCreate as SectionCreateForm
-from app.services import export, metrics, people, units, users, workdays
+from app.services import cadre_credits, export, ledgers, metrics, people, units, users, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -29,7 +29,7 @@ PAGE = 50
 LEDGER_PAGE = 20
 
 SECTION_KINDS = [(k.value, k.label) for k in SectionKind]
-SPLIT_METRICS = [(code, metrics.METRICS[code].label) for code in people.PERSON_METRICS]
+SPLIT_METRICS = [(code, metrics.METRICS[code].label) for code in cadre_credits.PERSON_METRICS]
 
 
 def _year(year: int | None) -> int:
@@ -62,12 +62,12 @@ def _unit_page(
             "page": page,
             "sections": all_sections,
             "section_names": {s.id: s.name for s in all_sections},
-            "section_figures": people.section_figures(db, unit.id, year),
+            "section_figures": ledgers.section_figures(db, unit.id, year),
             "section_targets": people.section_splits(db, unit.id, year),
             "splits": people.split_summary(db, unit.id, year),
             "options": people.cadre_options(db, unit.id),
             "can_manage": people.can_manage(db, principal, unit.id),
-            "columns": people.LEDGER_COLUMNS,
+            "columns": cadre_credits.LEDGER_COLUMNS,
             "section_kinds": SECTION_KINDS,
             "split_metrics": SPLIT_METRICS,
             "errors": errors or {},
@@ -291,7 +291,7 @@ def everyone(
             "q": q,
             "offset": offset,
             "unit_names": people.unit_names(db, {c.unit_id for c, _f, _t in page.rows}),
-            "columns": people.LEDGER_COLUMNS,
+            "columns": cadre_credits.LEDGER_COLUMNS,
         },
         block="results",
     )
@@ -316,11 +316,11 @@ def ledger(
     projects_offset: OffsetQuery = 0,
 ) -> Response:
     chosen = _year(year)
-    book = people.ledger(db, principal, cadre_id, chosen)
-    lead_rows, lead_total = people.ledger_leads(
+    book = ledgers.ledger(db, principal, cadre_id, chosen)
+    lead_rows, lead_total = ledgers.ledger_leads(
         db, principal, book.cadre, chosen, limit=LEDGER_PAGE, offset=leads_offset
     )
-    project_rows, project_total = people.ledger_projects(
+    project_rows, project_total = ledgers.ledger_projects(
         db, principal, book.cadre, limit=LEDGER_PAGE, offset=projects_offset
     )
     return render(
@@ -329,7 +329,7 @@ def ledger(
         {
             "book": book,
             "year": chosen,
-            "columns": people.LEDGER_COLUMNS,
+            "columns": cadre_credits.LEDGER_COLUMNS,
             "lead_rows": lead_rows,
             "lead_total": lead_total,
             "leads_offset": leads_offset,
@@ -346,12 +346,12 @@ def ledger(
 @router.get("/people/{cadre_id}/ledger.xlsx")
 def ledger_xlsx(db: DbSession, principal: PagePrincipal, cadre_id: IdPath, year: YearQuery = None) -> Response:
     chosen = _year(year)
-    book = people.ledger(db, principal, cadre_id, chosen)
+    book = ledgers.ledger(db, principal, cadre_id, chosen)
     body = export.xlsx(
         f"{book.cadre.name}{chosen}年招商台账",
-        people.ledger_headers(),
-        people.ledger_rows(book),
-        number_formats={i + 1: "#,##0.00" for i in range(len(people.LEDGER_COLUMNS))},
+        ledgers.ledger_headers(),
+        ledgers.ledger_rows(book),
+        number_formats={i + 1: "#,##0.00" for i in range(len(cadre_credits.LEDGER_COLUMNS))},
     )
     return Response(
         body,

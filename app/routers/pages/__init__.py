@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.routers.pages import (
+    activities,
     admin,
     audit_pages,
     auth_pages,
@@ -34,3 +35,4 @@ page_router.include_router(performance.router)
 page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
+page_router.include_router(activities.router)

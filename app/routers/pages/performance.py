@@ -1,4 +1,5 @@
-"""Targets, campaigns, rankings, the three rates, reports, spot-checks, activities, bulletins, the dashboard."""
+"""Targets, campaigns, rankings, the three rates, reports, spot-checks, bulletins, the dashboard (the activities
+are app/routers/pages/activities.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from app.principal import Principal
 from app.routers.pages import unit_search
 from app.routing import IndexedRouter, long_running
 from app.services import (
-    activities,
     bulletin_docx,
     bulletin_export,
     bulletins,
@@ -656,100 +656,6 @@ def spot_finding(
         str(form.get("note") or "")[:2000],
     )
     return go(request, f"/spot-checks/{check_id}")
-
-
-# --- activities ------------------------------------------------------------------------------
-
-
-@router.get("/activities")
-def activities_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    return render(
-        request,
-        "performance/activities.html",
-        {**activities.recent(db, principal), "errors": {}, "today": date.today()},
-    )
-
-
-@router.get("/activities/projects")
-def activity_project_lookup(
-    request: Request, db: DbSession, principal: PagePrincipal, project_q: str = Query("", max_length=200)
-) -> Response:
-    """As the user types a project's name on the event form: the unit's projects to add."""
-    choices = activities.project_choices(db, principal, project_q) if len(project_q.strip()) >= 1 else []
-    return render(request, "performance/_project_suggestions.html", {"choices": choices})
-
-
-@router.get("/activities/projects/chip")
-def activity_project_chip(
-    request: Request, db: DbSession, principal: PagePrincipal, id: int = Query(ge=1, le=2_147_483_647)
-) -> Response:
-    """A chosen project on the event form: a ticked box holding its id, shown by its name."""
-    chosen = activities.chosen_projects(db, principal, [id])
-    if not chosen:
-        raise NotFound("找不到该项目")
-    return render(request, "performance/_project_chip.html", {"chip": chosen[0]})
-
-
-@router.post("/activities/{kind}")
-def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind: str, form: RequestForm) -> Response:
-    try:
-        if kind == "trip":
-            activities.add_trip(
-                db,
-                principal,
-                started_on=_day(form.get("started_on"), "started_on"),
-                ended_on=_day(form.get("ended_on"), "ended_on"),
-                destination=str(form.get("destination") or ""),
-                people=str(form.get("people") or ""),
-                companies_visited=str(form.get("companies_visited") or ""),
-                leads_obtained=_int(form.get("leads_obtained"), "leads_obtained", 0),
-            )
-        elif kind == "reception":
-            activities.add_reception(
-                db,
-                principal,
-                received_on=_day(form.get("received_on"), "received_on"),
-                visitors=str(form.get("visitors") or ""),
-                persons=_int(form.get("persons"), "persons", 1),
-                note=str(form.get("note") or ""),
-            )
-        elif kind == "event":
-            ids = [_int(x, "project_ids") for x in form.getlist("project_ids") if isinstance(x, str)]
-            activities.add_event(
-                db,
-                principal,
-                held_on=_day(form.get("held_on"), "held_on"),
-                name=str(form.get("name") or ""),
-                place=str(form.get("place") or ""),
-                project_ids=ids,
-            )
-        elif kind == "trade":
-            activities.set_trade(
-                db,
-                principal,
-                _day(f"{form.get('month') or ''}-01", "month"),
-                _dec(form.get("amount_usd"), "amount_usd"),
-            )
-        else:
-            raise NotFound("未知的活动类型")
-    except Invalid as exc:
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        return render(
-            request,
-            "performance/activities.html",
-            {
-                **activities.recent(db, principal),
-                "errors": exc.errors,
-                "today": date.today(),
-                "sent": kind,
-                "values": values,
-                "event_projects": activities.chosen_projects(
-                    db, principal, [int(x) for x in form.getlist("project_ids") if isinstance(x, str) and x.isdigit()]
-                ),
-            },
-            status_code=422,
-        )
-    return go(request, "/activities")
 
 
 # --- bulletins -------------------------------------------------------------------------------

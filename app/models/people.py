@@ -91,17 +91,42 @@ class TargetSplit(Audited, VersionedMixin, TimestampMixin, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
 
 
+CREDITED_RECORDS: dict[str, str] = {
+    "lead": "lead_id",
+    "project": "project_id",
+    "visit": "progress_update_id",
+    "trip": "trip_id",
+    "reception": "reception_id",
+    "event": "event_id",
+    "trade": "trade_entry_id",
+}
+"""The records a cadre can be credited with (the kind as the services and the API name it) -> the column of
+`cadre_credit` naming it: a lead, a project, a visit (a progress update), and the activities of
+app.services.activities (a trip, a reception, a promotion event, a month's foreign trade)."""
+
+
+def _one_record() -> str:
+    return " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in CREDITED_RECORDS.values()) + " = 1"
+
+
 class CadreCredit(Audited, Base):
-    """A cadre's share (percent) of the work on a lead or a project, as units share credit (LeadCredit,
-    ProjectCredit). No rows for a record: its default holds 100% (app.services.people: a lead's bringer,
-    a project's lead's people, or the account that entered the project)."""
+    """A cadre's share (percent) of the work on one record, as units share credit (LeadCredit,
+    ProjectCredit): a lead, a project, a visit (progress update) or an activity (trip, reception, event,
+    a month's trade). No rows for a lead, a project or a visit: its default holds 100%
+    (app.services.cadre_credits: a lead's bringer, a project's lead's people or the account that entered
+    it, a visit's reporter); an activity's people are its rows (the one who recorded it by default)."""
 
     __tablename__ = "cadre_credit"
     __table_args__ = (
         CheckConstraint("share > 0 AND share <= 100", name="share_range"),
-        CheckConstraint("(lead_id IS NULL) <> (project_id IS NULL)", name="one_record"),
+        CheckConstraint(_one_record(), name="one_record"),
         UniqueConstraint("lead_id", "cadre_id", name="uq_cadre_credit_lead_cadre"),
         UniqueConstraint("project_id", "cadre_id", name="uq_cadre_credit_project_cadre"),
+        UniqueConstraint("progress_update_id", "cadre_id", name="uq_cadre_credit_progress_update_cadre"),
+        UniqueConstraint("trip_id", "cadre_id", name="uq_cadre_credit_trip_cadre"),
+        UniqueConstraint("reception_id", "cadre_id", name="uq_cadre_credit_reception_cadre"),
+        UniqueConstraint("event_id", "cadre_id", name="uq_cadre_credit_event_cadre"),
+        UniqueConstraint("trade_entry_id", "cadre_id", name="uq_cadre_credit_trade_entry_cadre"),
         Index("ix_cadre_credit_cadre_id", "cadre_id"),
     )
 
@@ -109,4 +134,9 @@ class CadreCredit(Audited, Base):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id", ondelete="RESTRICT"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    progress_update_id: Mapped[int | None] = mapped_column(ForeignKey("progress_update.id", ondelete="CASCADE"))
+    trip_id: Mapped[int | None] = mapped_column(ForeignKey("trip.id", ondelete="CASCADE"))
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("reception.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("promotion_event.id", ondelete="CASCADE"))
+    trade_entry_id: Mapped[int | None] = mapped_column(ForeignKey("trade_entry.id", ondelete="CASCADE"))
     share: Mapped[Decimal] = mapped_column(Numeric(5, 2))

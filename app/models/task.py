@@ -46,6 +46,7 @@ class TaskStatus(enum.StrEnum):
     submitted = "submitted"  # done by the owner's word, awaiting the supervisor's review (the clock stops)
     closed = "closed"  # reviewed and accepted (销号)
     returned = "returned"  # reviewed and sent back to be done again (退回重办): the clock runs again
+    cancelled = "cancelled"  # withdrawn by the office (撤销), with its reason: no longer to be done
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ class TaskStatus(enum.StrEnum):
             "submitted": "办结待审核",
             "closed": "已销号",
             "returned": "退回重办",
+            "cancelled": "已撤销",
         }[self.value]
 
 
@@ -97,6 +99,9 @@ class SupervisedTask(Audited, VersionedMixin, TimestampMixin, Base):
     escalation_level: Mapped[int] = mapped_column(default=0)  # 0 none, 1 the owner unit's head, 2 the 督查室
     escalated_on: Mapped[date | None] = mapped_column(Date)
     overdue_since: Mapped[date | None] = mapped_column(Date)  # first found overdue (kept: the record of it)
+    # the first deadline that passed with the work still in the unit's hands, kept when the office later
+    # moves the deadline or cancels the task: the overdue still counts in the assessment (overdue_counts)
+    missed_due_on: Mapped[date | None] = mapped_column(Date)
 
 
 class TaskNote(Audited, Base):
@@ -147,5 +152,8 @@ NOTE_ACTIONS = {
     "return": "审核退回，重新办理",
     "overdue": "逾期：提请责任单位负责人督办",
     "escalate": "逾期未办结：升级到督查室",
+    "reassign": "改派",
+    "reschedule": "调整期限",
+    "cancel": "撤销",
 }
 """A timeline entry's action (task_note.action) in words."""

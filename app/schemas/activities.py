@@ -9,6 +9,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas.common import Day, InputModel, ReadModel
+from app.schemas.people import PersonShare, PersonShareRead
+
+CADRES_HELP = (
+    "经办人员及份额（本单位人员，份额合计 100%，最多 20 人）；不填则计入登记人本人（系统令牌登记的不计入任何人）"
+)
+
+
+def _cadres() -> Any:
+    return Field(default_factory=list, max_length=20, description=CADRES_HELP)
+
 
 MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
 
@@ -26,6 +36,7 @@ class TripCreate(InputModel):
                     "people": "张局长、李科长",
                     "companies_visited": "深圳某新能源科技有限公司；某电子材料集团",
                     "leads_obtained": 3,
+                    "cadres": [{"cadre_id": 17, "share": "60"}, {"cadre_id": 23, "share": "40"}],
                 }
             ]
         }
@@ -34,9 +45,12 @@ class TripCreate(InputModel):
     started_on: Day = Field(description="出发日期，不能晚于今天")
     ended_on: Day = Field(description="返回日期，不能早于出发日期")
     destination: str = Field(min_length=1, max_length=100, description="目的地")
-    people: str = Field(min_length=1, max_length=200, description="外出人员")
+    people: str = Field(
+        default="", max_length=200, description="外出人员（文字）；不填时由 cadres 中的人员姓名生成，二者至少填一项"
+    )
     companies_visited: str = Field(default="", max_length=4000, description="拜访的企业")
     leads_obtained: int = Field(default=0, ge=0, le=1000, description="获得的线索数（0–1000）")
+    cadres: list[PersonShare] = _cadres()
 
 
 class ReceptionCreate(InputModel):
@@ -50,6 +64,7 @@ class ReceptionCreate(InputModel):
                     "visitors": "浙江某智能装备有限公司考察团",
                     "persons": 6,
                     "note": "实地考察经开区标准化厂房，意向投资 2 亿元",
+                    "cadres": [{"cadre_id": 17, "share": "100"}],
                 }
             ]
         }
@@ -59,6 +74,7 @@ class ReceptionCreate(InputModel):
     visitors: str = Field(min_length=1, max_length=200, description="来访客商（企业）")
     persons: int = Field(default=1, ge=1, le=10000, description="来访人数（1–10000）")
     note: str = Field(default="", max_length=2000, description="备注")
+    cadres: list[PersonShare] = _cadres()
 
 
 class EventCreate(InputModel):
@@ -72,6 +88,7 @@ class EventCreate(InputModel):
                     "name": "青山县（深圳）新能源产业招商推介会",
                     "place": "深圳会展中心",
                     "project_ids": [57, 61],
+                    "cadres": [{"cadre_id": 17, "share": "50"}, {"cadre_id": 23, "share": "50"}],
                 }
             ]
         }
@@ -85,6 +102,7 @@ class EventCreate(InputModel):
         max_length=50,
         description="现场签约的本单位项目编号（引进或负责单位为本单位），最多 50 个",
     )
+    cadres: list[PersonShare] = _cadres()
 
 
 class TradeSet(InputModel):
@@ -106,6 +124,11 @@ class TradeSet(InputModel):
         ge=0,
         le=2_147_483_647,
         description="改已填的月份时：读到的版本号（0 表示尚未填报）；不一致时返回 409",
+    )
+    cadres: list[PersonShare] = Field(
+        default_factory=list,
+        max_length=20,
+        description="经办人员及份额（本单位人员，合计 100%）；不填则保留该月原有人员（新填的月份计入登记人本人）",
     )
 
     def first_day(self) -> date:
@@ -130,6 +153,7 @@ class TripRead(ReadModel):
     people: str
     companies_visited: str
     leads_obtained: int
+    cadres: list[PersonShareRead] = Field(default_factory=list, description="经办人员及份额")
     version: int
     created_at: datetime
 
@@ -141,6 +165,7 @@ class ReceptionRead(ReadModel):
     visitors: str
     persons: int
     note: str
+    cadres: list[PersonShareRead] = Field(default_factory=list, description="经办人员及份额")
     version: int
     created_at: datetime
 
@@ -152,6 +177,7 @@ class EventRead(ReadModel):
     name: str
     place: str
     project_ids: list[int] = Field(description="现场签约的项目")
+    cadres: list[PersonShareRead] = Field(default_factory=list, description="经办人员及份额")
     version: int
     created_at: datetime
 
@@ -161,6 +187,7 @@ class TradeRead(ReadModel):
     unit_id: int
     month: str = Field(description="月份 YYYY-MM")
     amount_usd: Decimal = Field(description="进出口额（万美元）")
+    cadres: list[PersonShareRead] = Field(default_factory=list, description="经办人员及份额")
     version: int
     created_at: datetime
 
@@ -192,6 +219,9 @@ class ActivitiesRead(BaseModel):
                             "people": "张局长、李科长",
                             "companies_visited": "深圳某新能源科技有限公司；某电子材料集团",
                             "leads_obtained": 3,
+                            "cadres": [
+                                {"cadre_id": 17, "name": "陈晓燕", "unit_id": 3, "share": "100.00", "is_default": False}
+                            ],
                             "version": 1,
                             "created_at": "2026-11-20T01:10:00Z",
                         }
@@ -204,6 +234,9 @@ class ActivitiesRead(BaseModel):
                             "visitors": "浙江某智能装备有限公司考察团",
                             "persons": 6,
                             "note": "实地考察经开区标准化厂房，意向投资 2 亿元",
+                            "cadres": [
+                                {"cadre_id": 17, "name": "陈晓燕", "unit_id": 3, "share": "100.00", "is_default": False}
+                            ],
                             "version": 1,
                             "created_at": "2026-12-02T09:30:00Z",
                         }
@@ -216,6 +249,9 @@ class ActivitiesRead(BaseModel):
                             "name": "青山县（深圳）新能源产业招商推介会",
                             "place": "深圳会展中心",
                             "project_ids": [57, 61],
+                            "cadres": [
+                                {"cadre_id": 17, "name": "陈晓燕", "unit_id": 3, "share": "100.00", "is_default": False}
+                            ],
                             "version": 1,
                             "created_at": "2026-10-19T02:00:00Z",
                         }
@@ -226,6 +262,9 @@ class ActivitiesRead(BaseModel):
                             "unit_id": 3,
                             "month": "2026-11",
                             "amount_usd": "486.50",
+                            "cadres": [
+                                {"cadre_id": 17, "name": "陈晓燕", "unit_id": 3, "share": "100.00", "is_default": False}
+                            ],
                             "version": 2,
                             "created_at": "2026-12-03T03:00:00Z",
                         }

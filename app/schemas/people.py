@@ -3,7 +3,8 @@ persons credited with a lead or a project."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -285,3 +286,51 @@ class LedgerRead(ReadModel):
     total: dict[str, Decimal]
     targets: dict[str, Decimal]
     completion: dict[str, Decimal | None] = Field(description="完成分解目标的百分比（一位小数）；目标为 0 时为空")
+
+
+# --- a page's rows of people and shares ----------------------------------------------------------
+
+MAX_PEOPLE = 20
+
+
+def people_from_form(form: Mapping[str, Any], field: str = "people") -> list[tuple[int, Decimal]]:
+    """The persons and shares of a page's rows (`cadre_0`/`share_0` …): rows without a person are skipped;
+    one person alone may leave the share empty (100%). Input that is not a choice or a number is refused in
+    Chinese under `field`; the rules (sum, units) are the service's."""
+    from app.errors import Invalid
+
+    rows: list[tuple[int, str]] = []
+    for i in range(MAX_PEOPLE):
+        cadre = str(form.get(f"cadre_{i}") or "").strip()
+        share = str(form.get(f"share_{i}") or "").strip().rstrip("%％").strip()
+        if not cadre:
+            if share:
+                raise Invalid({field: f"第 {i + 1} 行填了份额，请选择人员"})
+            continue
+        if not cadre.isdigit() or not 1 <= int(cadre) <= 2_147_483_647:
+            raise Invalid({field: "请从列表中选择人员"})
+        rows.append((int(cadre), share))
+    if len(rows) == 1 and not rows[0][1]:
+        return [(rows[0][0], Decimal(100))]
+    parts = []
+    for cadre_id, share in rows:
+        if not share:
+            raise Invalid({field: "多人经办时请填写每人的份额（%）"})
+        try:
+            value = Decimal(share)
+        except InvalidOperation:
+            raise Invalid({field: "份额须为数字，如 60 或 33.33"}) from None
+        if not value.is_finite():
+            raise Invalid({field: "份额须为数字，如 60 或 33.33"})
+        parts.append((cadre_id, value))
+    return parts
+
+
+def people_form_values(form: Mapping[str, Any]) -> dict[str, str]:
+    """The rows as typed, to show a refused form again."""
+    return {
+        key: str(form.get(key) or "")
+        for i in range(MAX_PEOPLE)
+        for key in (f"cadre_{i}", f"share_{i}")
+        if form.get(key) not in (None, "")
+    }

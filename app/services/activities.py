@@ -1,4 +1,6 @@
-"""Activities units record: outbound trips, investors received, promotion events, monthly foreign trade."""
+"""Activities units record: outbound trips, investors received, promotion events, monthly foreign trade;
+and the persons who worked each (app.services.cadre_credits): those named with their shares, or the person
+who recorded it."""
 
 from __future__ import annotations
 
@@ -15,8 +17,12 @@ from app.errors import Conflict, Invalid
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import Project
 from app.principal import Principal
+from app.services import cadre_credits
 from app.services import projects as project_service
 from app.services.common import check_version
+
+People = Sequence[tuple[int, Decimal]]
+"""The persons who worked an activity and their shares (cadre id, percent), summing to 100."""
 
 
 def _unit(principal: Principal) -> int:
@@ -49,13 +55,18 @@ def add_trip(
     people: str,
     companies_visited: str,
     leads_obtained: int,
+    cadres: People = (),
 ) -> Trip:
+    """外出招商; `people` is the trip's persons in words (filled from `cadres`, the persons credited, when
+    left empty)."""
     unit_id = _unit(principal)
     _past(started_on, "started_on")
     if ended_on < started_on:
         raise Invalid({"ended_on": "结束日期不能早于出发日期"})
-    if not destination.strip() or not people.strip():
-        raise Invalid({"destination": "请填写目的地和人员"})
+    if not destination.strip():
+        raise Invalid({"destination": "请填写目的地"})
+    if not people.strip() and not cadres:
+        raise Invalid({"people": "请填写外出人员，或在下方选择经办人员"})
     if not 0 <= leads_obtained <= 1000:
         raise Invalid({"leads_obtained": "线索数 0–1000"})
     row = Trip(
@@ -69,11 +80,22 @@ def add_trip(
     )
     db.add(row)
     db.flush()
+    credited = cadre_credits.record_activity_people(db, principal, "trip", row.id, unit_id, cadres)
+    if not row.people.strip():
+        row.people = "、".join(p.name for p in credited)[:200]
+        db.flush()
     return row
 
 
 def add_reception(
-    db: Session, principal: Principal, *, received_on: date, visitors: str, persons: int, note: str
+    db: Session,
+    principal: Principal,
+    *,
+    received_on: date,
+    visitors: str,
+    persons: int,
+    note: str,
+    cadres: People = (),
 ) -> Reception:
     unit_id = _unit(principal)
     _past(received_on, "received_on")
@@ -84,11 +106,19 @@ def add_reception(
     row = Reception(unit_id=unit_id, received_on=received_on, visitors=visitors[:200], persons=persons, note=note)
     db.add(row)
     db.flush()
+    cadre_credits.record_activity_people(db, principal, "reception", row.id, unit_id, cadres)
     return row
 
 
 def add_event(
-    db: Session, principal: Principal, *, held_on: date, name: str, place: str, project_ids: Sequence[int]
+    db: Session,
+    principal: Principal,
+    *,
+    held_on: date,
+    name: str,
+    place: str,
+    project_ids: Sequence[int],
+    cadres: People = (),
 ) -> PromotionEvent:
     unit_id = _unit(principal)
     _past(held_on, "held_on")
@@ -105,6 +135,7 @@ def add_event(
             raise Invalid({"project_ids": "只能关联本单位的项目"})
         db.add(EventProject(event_id=row.id, project_id=project_id))
     db.flush()
+    cadre_credits.record_activity_people(db, principal, "event", row.id, unit_id, cadres)
     return row
 
 
@@ -125,10 +156,17 @@ def chosen_projects(db: Session, principal: Principal, ids: Sequence[int]) -> li
 
 
 def set_trade(
-    db: Session, principal: Principal, month: date, amount_usd: Decimal, *, version: int | None = None
+    db: Session,
+    principal: Principal,
+    month: date,
+    amount_usd: Decimal,
+    *,
+    version: int | None = None,
+    cadres: People = (),
 ) -> TradeEntry:
     """The unit's foreign trade of a month (万美元), replacing what the month held. `version`, when given,
-    is the month's entry as read (0: none yet); another's change since is a 409."""
+    is the month's entry as read (0: none yet); another's change since is a 409. `cadres` replaces the
+    month's people; none named keeps them (a new month: the person who filled it in)."""
     unit_id = _unit(principal)
     month = month.replace(day=1)
     if month > date.today():
@@ -144,12 +182,15 @@ def set_trade(
         if row is None:
             raise Conflict(details={"current_version": 0, "your_version": version, "changes": []})
         check_version(db, row, version)
+    new = row is None
     if row is None:
         row = TradeEntry(unit_id=unit_id, month=month, amount_usd=amount_usd)
         db.add(row)
     else:
         row.amount_usd = amount_usd
     db.flush()
+    if new or cadres:
+        cadre_credits.record_activity_people(db, principal, "trade", row.id, unit_id, cadres)
     return row
 
 

@@ -332,9 +332,7 @@ def split_target(
     ).scalar_one()
     if Decimal(others) + amount > target:
         room = max(target - Decimal(others), ZERO)
-        raise Invalid(
-            {"amount": f"{kind_label}分解合计不能超过单位目标 {_plain(target)}，本项最多还可分 {_plain(room)}"}
-        )
+        raise Invalid({"amount": f"{kind_label}分解合计不能超过单位目标 {plain(target)}，本项最多还可分 {plain(room)}"})
     if row is None:
         row = TargetSplit(year=year, metric=metric, unit_id=unit_id, amount=amount)
         setattr(row, "section_id" if section_id is not None else "cadre_id", holder.id)
@@ -366,7 +364,7 @@ def list_splits(db: Session, principal: Principal, unit_id: int, year: int) -> l
     )
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     text = format(value.quantize(CENT), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

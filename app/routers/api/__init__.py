@@ -18,6 +18,7 @@ from app.routers.api import (
     performance,
     project_import,
     projects,
+    rankings,
     reports,
     robots,
     settings,
@@ -91,3 +92,4 @@ api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
+api_router.include_router(rankings.router)

@@ -25,8 +25,9 @@ from app.schemas.activities import (
     TripCreate,
     TripRead,
 )
-from app.schemas.common import InputModel, json_response
-from app.services import activities
+from app.schemas.common import InputModel, ReadModel, json_response
+from app.schemas.people import PersonShareRead
+from app.services import activities, cadre_credits
 
 router = IndexedRouter(prefix="/activities", tags=["招商活动"])
 
@@ -65,8 +66,24 @@ async def _activity_body(request: Request, principal: ApiPrincipal, kind: Activi
     return ACTIVITY_BODIES[kind].model_validate_json(await request.body())
 
 
-def _event_read(db: DbSession, event: PromotionEvent, linked: dict[int, list[int]] | None = None) -> EventRead:
+def _people(db: DbSession, kind: str, rows: list[Any]) -> dict[int, list[PersonShareRead]]:
+    """Each record's people (one statement for the list)."""
+    found = cadre_credits.people_of_records(db, kind, [r.id for r in rows])
+    return {record_id: [PersonShareRead.model_validate(p) for p in shares] for record_id, shares in found.items()}
+
+
+def _read(model: type[ReadModel], row: Any, people: dict[int, list[PersonShareRead]]) -> Any:
+    return model.model_validate(row).model_copy(update={"cadres": people.get(row.id, [])})
+
+
+def _event_read(
+    db: DbSession,
+    event: PromotionEvent,
+    linked: dict[int, list[int]] | None = None,
+    people: dict[int, list[PersonShareRead]] | None = None,
+) -> EventRead:
     project_ids = (linked if linked is not None else activities.event_projects(db, [event.id]))[event.id]
+    people = people if people is not None else _people(db, "event", [event])
     return EventRead(
         id=event.id,
         unit_id=event.unit_id,
@@ -74,6 +91,7 @@ def _event_read(db: DbSession, event: PromotionEvent, linked: dict[int, list[int
         name=event.name,
         place=event.place,
         project_ids=project_ids,
+        cadres=people.get(event.id, []),
         version=event.version,
         created_at=event.created_at,
     )
@@ -90,11 +108,15 @@ def list_activities(
 ) -> ActivitiesRead:
     recent = activities.recent(db, principal, limit=limit, unit_id=unit_id)
     linked = activities.event_projects(db, [e.id for e in recent["events"]])
+    trip_people = _people(db, "trip", recent["trips"])
+    reception_people = _people(db, "reception", recent["receptions"])
+    event_people = _people(db, "event", recent["events"])
+    trade_people = _people(db, "trade", recent["trade"])
     return ActivitiesRead(
-        trips=[TripRead.model_validate(t) for t in recent["trips"]],
-        receptions=[ReceptionRead.model_validate(r) for r in recent["receptions"]],
-        events=[_event_read(db, e, linked) for e in recent["events"]],
-        trade=[TradeRead.model_validate(t) for t in recent["trade"]],
+        trips=[_read(TripRead, t, trip_people) for t in recent["trips"]],
+        receptions=[_read(ReceptionRead, r, reception_people) for r in recent["receptions"]],
+        events=[_event_read(db, e, linked, event_people) for e in recent["events"]],
+        trade=[_read(TradeRead, t, trade_people) for t in recent["trade"]],
     )
 
 
@@ -115,15 +137,21 @@ def record_activity(
 ) -> Response:
     record: Any
     status = 201
+    cadres = [(p.cadre_id, p.share) for p in getattr(body, "cadres", [])]
+    fields = body.model_dump(exclude={"cadres"})
     if isinstance(body, TripCreate):
-        record = TripRead.model_validate(activities.add_trip(db, principal, **body.model_dump()))
+        trip = activities.add_trip(db, principal, **fields, cadres=cadres)
+        record = _read(TripRead, trip, _people(db, "trip", [trip]))
     elif isinstance(body, ReceptionCreate):
-        record = ReceptionRead.model_validate(activities.add_reception(db, principal, **body.model_dump()))
+        reception = activities.add_reception(db, principal, **fields, cadres=cadres)
+        record = _read(ReceptionRead, reception, _people(db, "reception", [reception]))
     elif isinstance(body, EventCreate):
-        record = _event_read(db, activities.add_event(db, principal, **body.model_dump()))
+        record = _event_read(db, activities.add_event(db, principal, **fields, cadres=cadres))
     else:
         assert isinstance(body, TradeSet)
-        entry = activities.set_trade(db, principal, body.first_day(), body.amount_usd, version=body.version)
+        entry = activities.set_trade(
+            db, principal, body.first_day(), body.amount_usd, version=body.version, cadres=cadres
+        )
         status = 200  # the month's figure set (new or corrected), as a PUT would
-        record = TradeRead.model_validate(entry)
+        record = _read(TradeRead, entry, _people(db, "trade", [entry]))
     return guard.finish(json_response(ActivityRecorded(kind=kind, record=record), status))

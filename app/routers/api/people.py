@@ -6,7 +6,7 @@ token reads its unit's people but manages nothing."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 from fastapi.responses import Response
@@ -204,7 +204,7 @@ def split_target(body: TargetSplitSet, principal: ApiPrincipal, db: DbSession, g
     return guard.finish(json_response(TargetSplitRead.model_validate(row)))
 
 
-# --- who worked a lead or a project ------------------------------------------------------------
+# --- who worked a lead, a project, a visit or an activity ------------------------------------------------------------
 
 
 def _shares(rows: list[cadre_credits.PersonShare]) -> list[PersonShareRead]:
@@ -242,6 +242,51 @@ def set_project_people(
     project_id: IdPath, body: PeopleSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
     rows = cadre_credits.set_project_people(db, principal, project_id, [(p.cadre_id, p.share) for p in body.people])
+    return guard.finish(Response(_list_json(_shares(rows)), media_type="application/json"))
+
+
+ActivityKind = Literal["trip", "reception", "event", "trade"]
+KindPath = Annotated[
+    ActivityKind, Path(description="活动类别：trip 外出招商、reception 接待客商、event 推介活动、trade 外贸进出口")
+]
+
+
+@router.get("/progress/{update_id}/people", summary="项目走访（进度更新）的经办人及份额（未指定时为登记人）")
+def visit_people(update_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[PersonShareRead]:
+    return _shares(cadre_credits.record_people(db, principal, "visit", update_id))
+
+
+@router.put(
+    "/progress/{update_id}/people",
+    response_model=list[PersonShareRead],
+    summary="设定项目走访的经办人及份额（合计 100%；空列表恢复默认即登记人；本单位令牌只能指定本单位人员）",
+)
+def set_visit_people(
+    update_id: IdPath, body: PeopleSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    rows = cadre_credits.set_record_people(
+        db, principal, "visit", update_id, [(p.cadre_id, p.share) for p in body.people]
+    )
+    return guard.finish(Response(_list_json(_shares(rows)), media_type="application/json"))
+
+
+@router.get(
+    "/activities/{kind}/{record_id}/people",
+    summary="招商活动（外出招商、接待客商、推介活动、外贸进出口）的经办人及份额",
+)
+def activity_people(kind: KindPath, record_id: IdPath, principal: ApiPrincipal, db: DbSession) -> list[PersonShareRead]:
+    return _shares(cadre_credits.record_people(db, principal, kind, record_id))
+
+
+@router.put(
+    "/activities/{kind}/{record_id}/people",
+    response_model=list[PersonShareRead],
+    summary="设定招商活动的经办人及份额（合计 100%，至少一人；本单位令牌只能指定本单位人员；可带 Idempotency-Key）",
+)
+def set_activity_people(
+    kind: KindPath, record_id: IdPath, body: PeopleSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    rows = cadre_credits.set_record_people(db, principal, kind, record_id, [(p.cadre_id, p.share) for p in body.people])
     return guard.finish(Response(_list_json(_shares(rows)), media_type="application/json"))
 
 

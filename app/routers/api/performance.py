@@ -284,36 +284,6 @@ def campaign(
     }
 
 
-@router.get("/rankings", summary="单位排名（规则与并列处理见 tie_rule）与个人前十")
-def rankings(principal: ApiPrincipal, db: DbSession, year: Year) -> dict[str, Any]:
-    as_of = min(date.today(), date(year, 12, 31))
-    rows = performance.rank_units(db, None, year, as_of)
-    return {
-        "tie_rule": performance.TIE_RULE,
-        "units": [
-            {
-                "rank": r["rank"],
-                "unit_id": r["unit"].id,
-                "unit": r["unit"].name,
-                "score": str(r["score"].quantize(Decimal("0.01"))),
-                "deductions": str(r["deductions"]),
-                "stale": r["stale"],
-                "gap_to_above": None if r["gap_to_above"] is None else str(r["gap_to_above"].quantize(Decimal("0.01"))),
-            }
-            for r in rows
-        ],
-        "individuals": [
-            {
-                "user_id": p["user"].id,
-                "name": p["user"].display_name,
-                "investment": str(p["investment"]),
-                "valid_leads": p["leads"],
-            }
-            for p in performance.top_individuals(db, year)
-        ],
-    }
-
-
 @router.get("/rates", summary="三率：合同履约率、资金到位率、项目开工率，及计入分子分母的项目")
 def rates(
     principal: ApiPrincipal,

@@ -14,6 +14,7 @@ from app.routers.pages import (
     performance,
     project_import,
     projects,
+    rankings,
     robots,
     tasks,
     tickets,
@@ -36,3 +37,4 @@ page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(activities.router)
+page_router.include_router(rankings.router)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -12,7 +13,8 @@ from app.deps import DbSession, PagePrincipal, RequestForm
 from app.errors import Invalid, NotFound
 from app.routers.pages.performance import _day, _dec, _int
 from app.routing import IndexedRouter
-from app.services import activities
+from app.schemas.people import people_from_form
+from app.services import activities, cadre_credits, people
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -21,13 +23,20 @@ router = IndexedRouter()
 # --- activities ------------------------------------------------------------------------------
 
 
+def _context(db: DbSession, principal: PagePrincipal) -> dict[str, Any]:
+    """The latest activities with each one's people (a statement per kind), and whom the forms offer."""
+    recent = activities.recent(db, principal)
+    credited = {
+        kind: cadre_credits.people_of_records(db, kind, [r.id for r in recent[key]])
+        for kind, key in (("trip", "trips"), ("reception", "receptions"), ("event", "events"), ("trade", "trade"))
+    }
+    options = people.cadre_options(db, principal.unit_id) if principal.unit_id is not None else []
+    return {**recent, "credited": credited, "cadre_options": options, "today": date.today()}
+
+
 @router.get("/activities")
 def activities_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
-    return render(
-        request,
-        "performance/activities.html",
-        {**activities.recent(db, principal), "errors": {}, "today": date.today()},
-    )
+    return render(request, "performance/activities.html", {**_context(db, principal), "errors": {}})
 
 
 @router.get("/activities/projects")
@@ -53,6 +62,7 @@ def activity_project_chip(
 @router.post("/activities/{kind}")
 def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind: str, form: RequestForm) -> Response:
     try:
+        cadres = people_from_form(form, field="cadres")
         if kind == "trip":
             activities.add_trip(
                 db,
@@ -63,6 +73,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 people=str(form.get("people") or ""),
                 companies_visited=str(form.get("companies_visited") or ""),
                 leads_obtained=_int(form.get("leads_obtained"), "leads_obtained", 0),
+                cadres=cadres,
             )
         elif kind == "reception":
             activities.add_reception(
@@ -72,6 +83,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 visitors=str(form.get("visitors") or ""),
                 persons=_int(form.get("persons"), "persons", 1),
                 note=str(form.get("note") or ""),
+                cadres=cadres,
             )
         elif kind == "event":
             ids = [_int(x, "project_ids") for x in form.getlist("project_ids") if isinstance(x, str)]
@@ -82,6 +94,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 name=str(form.get("name") or ""),
                 place=str(form.get("place") or ""),
                 project_ids=ids,
+                cadres=cadres,
             )
         elif kind == "trade":
             activities.set_trade(
@@ -89,6 +102,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 principal,
                 _day(f"{form.get('month') or ''}-01", "month"),
                 _dec(form.get("amount_usd"), "amount_usd"),
+                cadres=cadres,
             )
         else:
             raise NotFound("未知的活动类型")
@@ -98,9 +112,8 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
             request,
             "performance/activities.html",
             {
-                **activities.recent(db, principal),
+                **_context(db, principal),
                 "errors": exc.errors,
-                "today": date.today(),
                 "sent": kind,
                 "values": values,
                 "event_projects": activities.chosen_projects(

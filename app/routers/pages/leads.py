@@ -30,7 +30,19 @@ from app.schemas.leads import (
     NativeCreate,
     RegisterProject,
 )
-from app.services import app_settings, audit, export, history, investors, leads, natives, projects, registry, units
+from app.services import (
+    app_settings,
+    audit,
+    cadre_credits,
+    export,
+    history,
+    investors,
+    leads,
+    natives,
+    projects,
+    registry,
+    units,
+)
 from app.services.leads import DuplicateSuspected, LeadFilter
 from app.templating import go, render
 
@@ -419,6 +431,7 @@ def _detail(
             "project": _project_of(db, principal, lead.id),
             "can_register": registry.can_register_from(db, principal, lead),
             "history": history.of(db, principal, "lead", lead.id),
+            "people": cadre_credits.people_of_records(db, "lead", [lead.id])[lead.id],
         },
         status_code=status_code,
     )

@@ -15,7 +15,14 @@ from app.errors import Conflict, Invalid
 from app.models.people import SectionKind
 from app.routing import IndexedRouter
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
-from app.schemas.people import CadreCreate, CadreUpdate, SectionUpdate, TargetSplitSet
+from app.schemas.people import (
+    CadreCreate,
+    CadreUpdate,
+    SectionUpdate,
+    TargetSplitSet,
+    people_form_values,
+    people_from_form,
+)
 from app.schemas.people import SectionCreate as SectionCreateForm
 from app.services import cadre_credits, export, ledgers, metrics, people, units, users, workdays
 from app.templating import go, render
@@ -358,3 +365,126 @@ def ledger_xlsx(db: DbSession, principal: PagePrincipal, cadre_id: IdPath, year:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": export.content_disposition(f"{book.cadre.name}-{chosen}年招商台账.xlsx")},
     )
+
+
+# --- who worked a lead, a project, a visit or an activity ----------------------------------------
+
+CREDIT_RULES = {
+    "lead": "未指定时计入线索的提供人。多人经办时按份额计入各人的台账。",
+    "project": "未指定时随来源线索的经手人；没有来源线索的，计入录入项目的人。多人经办时按份额计入各人的台账。",
+    "visit": "未指定时计入登记这次走访（进度）的人。多人同去时按份额计入各人的台账。",
+}
+ACTIVITY_RULE = "登记活动时未指定的，计入登记人本人。多人经办时按份额计入各人的台账。"
+ActivityKind = Annotated[str, Path(pattern="^(trip|reception|event|trade)$")]
+
+
+def _credit_values(shares: list[cadre_credits.PersonShare]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for i, p in enumerate(s for s in shares if not s.is_default):
+        values |= {f"cadre_{i}": str(p.cadre_id), f"share_{i}": people.plain(p.share)}
+    return values
+
+
+def _credits_page(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    kind: str,
+    record_id: int,
+    action: str,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    record = cadre_credits.record_of(db, principal, kind, record_id)
+    shares = cadre_credits.people_of(db, record)
+    values = values if values is not None else _credit_values(shares)
+    chosen = [int(v) for k, v in values.items() if k.startswith("cadre_") and v.isdigit()]
+    return render(
+        request,
+        "people/credits.html",
+        {
+            "record": record,
+            "shares": shares,
+            "rule": CREDIT_RULES.get(kind, ACTIVITY_RULE),
+            "can_write": record.writable,
+            "options": cadre_credits.options_for(db, record, chosen),
+            "values": values,
+            "rows": max(3, len(chosen) + 2),
+            "action": action,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _set_credits(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: str, record_id: int, action: str, form: RequestForm
+) -> Response:
+    record = cadre_credits.record_of(db, principal, kind, record_id, write=True)  # a refused form is never echoed
+    try:
+        cadre_credits.set_record_people(db, principal, kind, record.id, people_from_form(form))
+    except Invalid as exc:
+        return _credits_page(
+            request,
+            db,
+            principal,
+            kind,
+            record.id,
+            action,
+            errors=exc.errors,
+            values=people_form_values(form),
+            status_code=422,
+        )
+    return go(request, record.back)
+
+
+@router.get("/leads/{lead_id}/people")
+def lead_credits(request: Request, db: DbSession, principal: PagePrincipal, lead_id: IdPath) -> Response:
+    return _credits_page(request, db, principal, "lead", lead_id, f"/leads/{lead_id}/people")
+
+
+@router.post("/leads/{lead_id}/people")
+def lead_credits_set(
+    request: Request, db: DbSession, principal: PagePrincipal, lead_id: IdPath, form: RequestForm
+) -> Response:
+    return _set_credits(request, db, principal, "lead", lead_id, f"/leads/{lead_id}/people", form)
+
+
+@router.get("/projects/{project_id}/people")
+def project_credits(request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath) -> Response:
+    return _credits_page(request, db, principal, "project", project_id, f"/projects/{project_id}/people")
+
+
+@router.post("/projects/{project_id}/people")
+def project_credits_set(
+    request: Request, db: DbSession, principal: PagePrincipal, project_id: IdPath, form: RequestForm
+) -> Response:
+    return _set_credits(request, db, principal, "project", project_id, f"/projects/{project_id}/people", form)
+
+
+@router.get("/progress/{update_id}/people")
+def visit_credits(request: Request, db: DbSession, principal: PagePrincipal, update_id: IdPath) -> Response:
+    return _credits_page(request, db, principal, "visit", update_id, f"/progress/{update_id}/people")
+
+
+@router.post("/progress/{update_id}/people")
+def visit_credits_set(
+    request: Request, db: DbSession, principal: PagePrincipal, update_id: IdPath, form: RequestForm
+) -> Response:
+    return _set_credits(request, db, principal, "visit", update_id, f"/progress/{update_id}/people", form)
+
+
+@router.get("/activities/{kind}/{record_id}/people")
+def activity_credits(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: ActivityKind, record_id: IdPath
+) -> Response:
+    return _credits_page(request, db, principal, kind, record_id, f"/activities/{kind}/{record_id}/people")
+
+
+@router.post("/activities/{kind}/{record_id}/people")
+def activity_credits_set(
+    request: Request, db: DbSession, principal: PagePrincipal, kind: ActivityKind, record_id: IdPath, form: RequestForm
+) -> Response:
+    return _set_credits(request, db, principal, kind, record_id, f"/activities/{kind}/{record_id}/people", form)

@@ -1,5 +1,4 @@
-"""Targets, campaigns, rankings, the three rates, reports, spot-checks, bulletins, the dashboard (the activities
-are app/routers/pages/activities.py)."""
+"""Targets, campaigns, rankings, the three rates, reports, spot-checks, activities, bulletins, the dashboard."""
 
 from __future__ import annotations
 
@@ -334,31 +333,6 @@ def campaign_board(request: Request, db: DbSession, principal: PagePrincipal, ca
 
 
 # --- rankings and rates ----------------------------------------------------------------------
-
-
-@router.get("/rankings")
-def rankings(
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    year: int = Query(date.today().year, ge=2000, le=2100),
-    kind: str = Query("", max_length=30),
-) -> Response:
-    as_of = min(date.today(), date(year, 12, 31))
-    kinds = [kind] if kind in UnitKind.__members__ else None
-    return render(
-        request,
-        "performance/rankings.html",
-        {
-            "rows": performance.rank_units(db, None, year, as_of, kinds),
-            "year": year,
-            "kind": kind,
-            "people": performance.top_individuals(db, year),
-            "tie_rule": performance.TIE_RULE,
-            "metrics": metrics.METRICS,
-            "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind if k is not UnitKind.jurisdiction],
-        },
-    )
 
 
 @dataclasses.dataclass

@@ -50,7 +50,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import audit, export, investors, leads, projects, stage_gate, units
+from app.services import audit, cadre_credits, export, investors, leads, projects, stage_gate, units
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
@@ -551,6 +551,7 @@ def _project_page(
             "anomaly_errors": (anomaly or {}).get("errors", {}),
             "anomaly_values": (anomaly or {}).get("values", {}),
             "refused_funds": funds or {},
+            "people": cadre_credits.project_page_people(db, principal, project),
             **OPTIONS,
         },
         status_code=status_code,

@@ -10,14 +10,26 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import COUNTY_TZ, Moment
 
-EntityName = Literal["project", "lead", "investor", "ticket", "funds_arrival", "progress_update"]
+EntityName = Literal[
+    "project",
+    "lead",
+    "investor",
+    "ticket",
+    "funds_arrival",
+    "progress_update",
+    "section",
+    "cadre",
+    "target_split",
+    "cadre_credit",
+]
 ActionName = Literal["created", "updated", "deleted", "out_of_scope"]
 
 
 class ChangeRead(BaseModel):
     entity: EntityName = Field(
         description="记录类型：project 项目、lead 线索、investor 客商、ticket 跟踪服务问题、"
-        "funds_arrival 到位资金、progress_update 进度更新"
+        "funds_arrival 到位资金、progress_update 进度更新、section 科室、cadre 人员、target_split 目标分解、"
+        "cadre_credit 经办人员及份额"
     )
     entity_label: str = Field(description="记录类型的中文名")
     id: int = Field(description="记录的 id（与各列表、详情接口中的 id 相同）")

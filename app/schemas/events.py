@@ -470,7 +470,9 @@ class TaskPayload(BaseModel):
     )
 
     task_id: int
-    action: str = Field(description="assigned、progressed、submitted、closed、returned、overdue、escalated")
+    action: str = Field(
+        description="assigned、progressed、submitted、closed、returned、overdue、escalated、reassigned、rescheduled、cancelled"
+    )
     status: str
     status_label: str
     title: str = Field(description="督办事项")

@@ -130,6 +130,58 @@ class TaskReview(InputModel):
         return note
 
 
+REASON_HELP = "理由（必填，记入办理过程和审计记录）"
+
+
+class TaskReassign(InputModel):
+    """改派: another owner unit, or another person of the same unit, for a task still in hand."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 3,
+                    "owner_unit_id": 5,
+                    "owner_user_id": 52,
+                    "reason": "用地补偿由县自然资源局牵头更为妥当，经调度会研究改派。",
+                }
+            ]
+        }
+    )
+
+    version: int = Field(ge=1, le=MAX_ID, description="读到的版本号；不一致时返回 409")
+    owner_unit_id: int = Field(ge=1, le=MAX_ID, description="新的责任单位（在用的单位）")
+    owner_user_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="新的责任人（该单位在岗的工作人员）")
+    reason: str = Field(min_length=2, max_length=2000, description=REASON_HELP)
+
+
+class TaskReschedule(InputModel):
+    """调整期限: a new deadline, `due_days` working days from today."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"version": 3, "due_days": 10, "reason": "两户补偿须经县政府常务会研究，延期 10 个工作日。"}
+            ]
+        }
+    )
+
+    version: int = Field(ge=1, le=MAX_ID, description="读到的版本号；不一致时返回 409")
+    due_days: int = Field(ge=1, le=365, description="新的办理时限（工作日，自今日起算，节假日顺延）")
+    reason: str = Field(min_length=2, max_length=2000, description=REASON_HELP)
+
+
+class TaskCancel(InputModel):
+    """撤销: the task is no longer to be done."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 2, "reason": "企业已撤回投资意向，该事项不再办理。"}]}
+    )
+
+    version: int = Field(ge=1, le=MAX_ID, description="读到的版本号；不一致时返回 409")
+    reason: str = Field(min_length=2, max_length=2000, description=REASON_HELP)
+
+
 # --- what the API answers ------------------------------------------------------------------------
 
 

@@ -25,7 +25,12 @@ Who sees an entry: whoever may read the record now (app.policy, app.services.pro
 - a lead: its unit (read-all: every lead), except the lead of a confidential project whose identity
   the reader does not see (projects.lead_visible), which is refused as missing everywhere;
 - an investor: everyone who can open it in the catalogue (projects.investor_visible);
-- a ticket: its reporting, handling and sharing units; read-all tokens and roles.
+- a ticket: its reporting, handling and sharing units; read-all tokens and roles;
+- a unit's sections, cadres (干部) and target splits (目标分解): whoever reads the unit's people
+  (app.services.people: read-all tokens and roles, the unit's token, its head); a staff member their own
+  cadre and its splits;
+- who worked a record (cadre_credit): whoever reads the record: a lead's unit, a project's units (a visit's
+  project), an activity's unit; read-all tokens and roles.
 A deleted row is judged by what its delete entry recorded of it (its units, its project). A unit that
 could read a project, lead or ticket until a change gave it to another unit (a new responsible or
 handling unit) is shown that change as `out_of_scope`: only the id it already knew, so that it can
@@ -48,10 +53,12 @@ from sqlalchemy.orm import Session
 from app.errors import DomainError, Invalid
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.lead import Lead
+from app.models.people import Cadre, CadreCredit, Section, TargetSplit
+from app.models.performance import PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import FundsArrival, ProgressUpdate, Project
 from app.models.ticket import Ticket, TicketUnit
 from app.principal import Principal
-from app.services import projects
+from app.services import people, projects
 
 ENTITIES: dict[str, str] = {
     "project": "项目",
@@ -60,6 +67,10 @@ ENTITIES: dict[str, str] = {
     "ticket": "跟踪服务问题",
     "funds_arrival": "到位资金",
     "progress_update": "进度更新",
+    "section": "科室",
+    "cadre": "人员",
+    "target_split": "目标分解",
+    "cadre_credit": "经办人员及份额",
 }
 """The tables the feed reports (the audit trail's entity names), with what each is called."""
 
@@ -155,7 +166,57 @@ class _Rules:
     taken_away: dict[str, ColumnElement[bool]]
 
 
-def _rules(principal: Principal) -> _Rules:
+def _current_or_recorded(model: Any, column: str) -> ColumnElement[Any]:
+    """A column of the entry's row as it is now, or, the row deleted, as its last entry recorded it."""
+    current = select(getattr(model, column)).where(model.id == _ROW_ID).correlate(_E).scalar_subquery()
+    return func.coalesce(current, _last_known(column))
+
+
+_ACTIVITIES: dict[str, Any] = {
+    "trip_id": Trip,
+    "reception_id": Reception,
+    "event_id": PromotionEvent,
+    "trade_entry_id": TradeEntry,
+}
+
+
+def _people_rules(principal: Principal, unit: int, unit_people: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A unit's reader: its sections, cadres and splits when it reads the unit's people (its token, its head),
+    else its own cadre and that cadre's splits; who worked the records the unit reads."""
+    own = principal.user_id if principal.user_id is not None else -1
+    own_cadre = select(Cadre.id).where(Cadre.user_id == own).scalar_subquery()
+    cadre_unit = _current_or_recorded(Cadre, "unit_id")
+    if unit_people:
+        readable: dict[str, Any] = {
+            "section": _current_or_recorded(Section, "unit_id") == unit,
+            "cadre": cadre_unit == unit,
+            "target_split": _current_or_recorded(TargetSplit, "unit_id") == unit,
+        }
+    else:
+        readable = {
+            "section": false(),
+            "cadre": own_cadre == _ROW_ID,
+            "target_split": _current_or_recorded(TargetSplit, "cadre_id") == own_cadre,
+        }
+
+    def record(column: str) -> ColumnElement[Any]:
+        return _current_or_recorded(CadreCredit, column)
+
+    project_owned = or_(Project.responsible_unit_id == unit, Project.introducing_unit_id == unit)
+    credit = or_(
+        exists().where(Lead.id == record("lead_id"), Lead.unit_id == unit, projects.lead_visible(principal, Lead.id)),
+        exists().where(Project.id == record("project_id"), project_owned),
+        exists().where(
+            ProgressUpdate.id == record("progress_update_id"), Project.id == ProgressUpdate.project_id, project_owned
+        ),
+        *(exists().where(m.id == record(c), m.unit_id == unit) for c, m in _ACTIVITIES.items()),
+    )
+    readable["cadre_credit"] = credit
+    taken_away = {"cadre": _was_owned_by(unit, "unit_id")} if unit_people else {}
+    return readable, taken_away
+
+
+def _rules(principal: Principal, unit_people: bool = False) -> _Rules:
     every_identity = projects.sees_every_identity(principal)
     lead_shown = None if every_identity else projects.lead_visible(principal, _ROW_ID)
     investor_shown = None if every_identity else projects.investor_visible(principal, _ROW_ID)
@@ -184,7 +245,9 @@ def _rules(principal: Principal) -> _Rules:
             exists().where(TicketUnit.ticket_id == Ticket.id, TicketUnit.unit_id == unit),
         ),
     )
+    people_readable, people_taken_away = _people_rules(principal, unit, unit_people)
     readable = {
+        **people_readable,
         "project": or_(project_owned("project"), _deleted_owned_by(unit, *project_units)),
         "funds_arrival": project_owned("funds_arrival"),
         "progress_update": project_owned("progress_update"),
@@ -196,6 +259,7 @@ def _rules(principal: Principal) -> _Rules:
         "ticket": or_(ticket_owned, _deleted_owned_by(unit, *ticket_units)),
     }
     taken_away = {
+        **people_taken_away,
         "project": _was_owned_by(unit, *project_units),
         "lead": _was_owned_by(unit, "unit_id"),
         "ticket": _was_owned_by(unit, *ticket_units),
@@ -267,7 +331,8 @@ def feed(
     elif start > head:
         raise CursorExpired("游标超出当前的变更记录（数据可能已从备份恢复），请重新全量同步后，从 latest 继续")
     bound = min(head, start + SCAN_WINDOW)
-    rules = _rules(principal)
+    unit_people = principal.unit_id is not None and people.can_read_unit_people(db, principal, principal.unit_id)
+    rules = _rules(principal, unit_people)
     readable = _per_entity(rules.readable)
     stmt = select(
         _E.seq,

@@ -128,6 +128,9 @@ TASK_ACTIONS = {
     "returned": "督办事项退回重办",
     "overdue": "督办事项逾期",
     "escalated": "督办事项逾期升级到督查室",
+    "reassigned": "督办事项已改派",
+    "rescheduled": "督办事项期限已调整",
+    "cancelled": "督办事项已撤销",
 }
 
 _TYPES = [

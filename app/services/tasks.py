@@ -6,7 +6,11 @@ Who may do what:
   from a meeting's decision, an interview's promise, a spot-check finding, a ticket, a leader's instruction
   (批示) or directly, and review what a unit reports done: close it, or return it (with a new deadline);
 - the owner unit's staff report progress (with photos or PDFs as evidence) and report it done (报请销号);
-- the office may add notes too; leaders and readers read; another unit sees nothing of it (404).
+- the office may add notes too; leaders and readers read; another unit sees nothing of it (404);
+- the office alone reassigns a task in hand to another unit or person (改派), moves its deadline to a number of
+  working days from today (调整期限), or cancels it (撤销), each with its reason, in the timeline and the audit
+  trail; a deadline already missed when it is moved or the task cancelled is kept (`missed_due_on`) and
+  still counts against the owner unit in `overdue_counts`.
 
 The deadline runs while the unit has the work in hand (open, in progress, returned); an overdue task goes
 up by itself like a ticket (`escalate_overdue`, run by the worker): first to the owner unit's head, then,
@@ -41,7 +45,16 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
-from app.schemas.tasks import SOURCE_ID_NEEDED, SOURCE_REF_NEEDED, TaskCreate, TaskNoteIn, TaskReview
+from app.schemas.tasks import (
+    SOURCE_ID_NEEDED,
+    SOURCE_REF_NEEDED,
+    TaskCancel,
+    TaskCreate,
+    TaskNoteIn,
+    TaskReassign,
+    TaskReschedule,
+    TaskReview,
+)
 from app.services import app_settings, events, notify, workdays
 from app.services.common import check_version
 from app.services.files import StoredFile
@@ -63,6 +76,9 @@ EVENT_NAMES = {
     "return": "returned",
     "overdue": "overdue",
     "escalate": "escalated",
+    "reassign": "reassigned",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
 }
 
 
@@ -173,17 +189,23 @@ def _check_source(db: Session, data: TaskCreate) -> None:
         raise Invalid({"source_id": f"“{kind.label}”请在来源说明中注明，不填来源记录编号"})
 
 
+def _owner(db: Session, unit_id: int, user_id: int | None) -> Unit:
+    """The owner unit (in use) and, when named, its person (a staff member of it in post)."""
+    unit = db.get(Unit, unit_id)
+    if unit is None or not unit.is_active:
+        raise Invalid({"owner_unit_id": "单位不存在或已停用"})
+    if user_id is not None:
+        person = db.get(User, user_id)
+        if person is None or not person.is_active or person.unit_id != unit.id or person.role is not Role.unit_staff:
+            raise Invalid({"owner_user_id": "责任人须为责任单位在岗的工作人员"})
+    return unit
+
+
 def assign(db: Session, principal: Principal, data: TaskCreate, today: date | None = None) -> SupervisedTask:
     """交办: a new task for a unit (and a person of it), due `due_days` working days after today."""
     ensure_office(principal)
     _check_source(db, data)
-    unit = db.get(Unit, data.owner_unit_id)
-    if unit is None or not unit.is_active:
-        raise Invalid({"owner_unit_id": "单位不存在或已停用"})
-    if data.owner_user_id is not None:
-        person = db.get(User, data.owner_user_id)
-        if person is None or not person.is_active or person.unit_id != unit.id or person.role is not Role.unit_staff:
-            raise Invalid({"owner_user_id": "责任人须为责任单位在岗的工作人员"})
+    unit = _owner(db, data.owner_unit_id, data.owner_user_id)
     today = today or workdays.today()
     due_on = workdays.add_working_days(today, data.due_days, workdays.load_calendar(db))
     task = SupervisedTask(
@@ -218,7 +240,7 @@ def add_note(
     if data.action == "progress":
         if not (owner or office):
             raise policy.DeniedForbidden("只有责任单位或督查室可以报告进展")
-        if status is TaskStatus.closed or (owner and status not in CLOCK_STATUSES):
+        if status in (TaskStatus.closed, TaskStatus.cancelled) or (owner and status not in CLOCK_STATUSES):
             raise Invalid({"action": f"督办事项当前为“{status.label}”，不能报告进展"})
     else:
         if not owner:
@@ -266,6 +288,8 @@ def review(
         text = data.note
     else:
         task.status = TaskStatus.returned
+        if task.done_on is not None and task.done_on > task.due_on:  # reported done late: the overdue is kept
+            task.missed_due_on = task.missed_due_on or task.due_on
         task.done_on = None
         task.returned_count += 1
         text = data.note
@@ -280,6 +304,98 @@ def review(
     _note(db, principal, task, data.decision, text)
     users = [task.owner_user_id] if task.owner_user_id else _unit_staff(db, task.owner_unit_id)
     _announce(db, task, data.decision, users, title)
+    db.flush()
+    return task
+
+
+def _owners(db: Session, task: SupervisedTask) -> list[int]:
+    """Who hears of a change to a task: its person, else its unit's staff."""
+    return [task.owner_user_id] if task.owner_user_id else _unit_staff(db, task.owner_unit_id)
+
+
+def _in_hand(task: SupervisedTask, field: str, what: str) -> None:
+    if task.status not in CLOCK_STATUSES:
+        raise Invalid({field: f"督办事项当前为“{task.status.label}”，不能{what}"})
+
+
+def _keep_missed(task: SupervisedTask, today: date) -> bool:
+    """A deadline passed with the work in the unit's hands is kept before the office moves it or cancels the
+    task (the first one missed): it still counts against the unit. Whether it had passed."""
+    missed = task.status in CLOCK_STATUSES and task.due_on < today
+    if missed:
+        task.missed_due_on = task.missed_due_on or task.due_on
+        task.overdue_since = task.overdue_since or today
+    return missed
+
+
+def reassign(
+    db: Session, principal: Principal, task_id: int, data: TaskReassign, today: date | None = None
+) -> SupervisedTask:
+    """改派: the office gives a task still in hand to another unit, or to another person of its unit, with the
+    reason. The deadline stays; the new owner starts it afresh (待办理) and hears of it, and so does the person
+    who owned it; the escalation starts again with the new unit's head."""
+    task = get(db, principal, task_id)
+    ensure_office(principal, "督办事项由督查室或招商局改派")
+    _in_hand(task, "owner_unit_id", "改派")
+    check_version(db, task, data.version)
+    unit = _owner(db, data.owner_unit_id, data.owner_user_id)
+    if unit.id == task.owner_unit_id and data.owner_user_id == task.owner_user_id:
+        raise Invalid({"owner_unit_id": "责任单位和责任人与现在相同，无需改派"})
+    before = row_of(db, task)
+    previous_person = task.owner_user_id
+    task.owner_unit_id, task.owner_user_id = unit.id, data.owner_user_id
+    task.status = TaskStatus.open
+    task.escalation_level, task.escalated_on = 0, None
+    db.flush()
+    after = row_of(db, task)
+    was = before.unit_name + (f"（{before.person}）" if before.person else "")
+    now = after.unit_name + (f"（{after.person}）" if after.person else "")
+    _note(db, principal, task, "reassign", f"由 {was} 改派至 {now}。理由：{data.reason}")
+    _announce(db, task, "reassign", _owners(db, task), f"督办事项改派给你：{task.title[:40]}")
+    if previous_person and previous_person != task.owner_user_id:
+        notify.to_users(db, [previous_person], f"督办事项已改派他人：{task.title[:40]}", body=data.reason[:200])
+    db.flush()
+    return task
+
+
+def reschedule(
+    db: Session, principal: Principal, task_id: int, data: TaskReschedule, today: date | None = None
+) -> SupervisedTask:
+    """调整期限: the office sets a new deadline, `due_days` working days from today, with the reason. An
+    overdue task keeps the deadline it missed (`missed_due_on`); the escalation starts again."""
+    task = get(db, principal, task_id)
+    ensure_office(principal, "督办事项的期限由督查室或招商局调整")
+    _in_hand(task, "due_days", "调整期限")
+    check_version(db, task, data.version)
+    today = today or workdays.today()
+    old = task.due_on
+    overdue = _keep_missed(task, today)
+    task.due_days = data.due_days
+    task.due_on = workdays.add_working_days(today, data.due_days, workdays.load_calendar(db))
+    task.escalation_level, task.escalated_on = 0, None
+    kept = f"原期限 {old} 已逾期，逾期记录保留。" if overdue else ""
+    text = f"期限由 {old} 调整为 {task.due_on}（自 {today} 起 {data.due_days} 个工作日）。{kept}理由：{data.reason}"
+    _note(db, principal, task, "reschedule", text)
+    _announce(db, task, "reschedule", _owners(db, task), f"督办事项期限调整为 {task.due_on}：{task.title[:40]}")
+    db.flush()
+    return task
+
+
+def cancel(
+    db: Session, principal: Principal, task_id: int, data: TaskCancel, today: date | None = None
+) -> SupervisedTask:
+    """撤销: the office withdraws a task not yet closed, with the reason; a deadline it had already missed is
+    kept and still counts against the owner unit."""
+    task = get(db, principal, task_id)
+    ensure_office(principal, "督办事项只能由督查室或招商局撤销")
+    if task.status in (TaskStatus.closed, TaskStatus.cancelled):
+        raise Invalid({"reason": f"督办事项当前为“{task.status.label}”，不能撤销"})
+    check_version(db, task, data.version)
+    overdue = _keep_missed(task, today or workdays.today())
+    task.status = TaskStatus.cancelled
+    kept = f"撤销时已逾期（原期限 {task.due_on}），逾期记录保留。" if overdue else ""
+    _note(db, principal, task, "cancel", f"{kept}理由：{data.reason}")
+    _announce(db, task, "cancel", _owners(db, task), f"督办事项已撤销：{task.title[:40]}")
     db.flush()
     return task
 
@@ -524,20 +640,21 @@ def overdue_counts(
 ) -> dict[int, int]:
     """{unit_id: n} of each unit's tasks whose deadline fell within [start, end] and passed before the unit
     reported them done: reported done after the deadline, or not yet reported done (open, in progress,
-    returned) with the deadline before today. What the year's assessment deducts points for (issue 19,
-    item 8); units without one are left out. One statement."""
+    returned) with the deadline before today; or whose deadline, missed within [start, end], the office
+    later moved or cancelled the task over (`missed_due_on`). A task counts once. A task cancelled before
+    its deadline does not count. What the year's assessment deducts points for (issue 19, item 8); units
+    without one are left out. One statement."""
     today = today or workdays.today()
     t = SupervisedTask
-    stmt = (
-        select(t.owner_unit_id, func.count())
-        .where(
-            t.due_on >= start,
-            t.due_on <= end,
-            t.due_on < today,
-            or_(t.done_on.is_(None), t.done_on > t.due_on),
-        )
-        .group_by(t.owner_unit_id)
+    missed_earlier = and_(t.missed_due_on.is_not(None), t.missed_due_on >= start, t.missed_due_on <= end)
+    missed_now = and_(
+        t.status != TaskStatus.cancelled,
+        t.due_on >= start,
+        t.due_on <= end,
+        t.due_on < today,
+        or_(t.done_on.is_(None), t.done_on > t.due_on),
     )
+    stmt = select(t.owner_unit_id, func.count()).where(or_(missed_earlier, missed_now)).group_by(t.owner_unit_id)
     if unit_ids is not None:
         stmt = stmt.where(t.owner_unit_id.in_(list(unit_ids)))
     return {int(unit_id): int(n) for unit_id, n in db.execute(stmt).all()}

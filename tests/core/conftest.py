@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.lead import DuplicatePair
+from app.models.performance import Trip
+from app.models.project import ProgressUpdate
 from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
@@ -70,6 +72,9 @@ def world(db: Session) -> World:
     db.add(robot_b)
     section_b = make_section(db, town_b)
     cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
+    visit_b = ProgressUpdate(project_id=project_b.id, reported_on=date.today(), investment_completed=10)
+    trip_b = Trip(unit_id=town_b.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="乙")
+    db.add_all([visit_b, trip_b])
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -95,6 +100,8 @@ def world(db: Session) -> World:
         "robot_id": robot_b.id,
         "section_id": section_b.id,
         "cadre_id": cadre_b.id,
+        "update_id": visit_b.id,
+        "record_id": trip_b.id,
         "campaign_id": missing,
         "year": 2026,
         "day": "2026-10-01",  # a day of the holiday calendar

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
 from app.models.base import utcnow
 from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
-from app.models.performance import Campaign, SpotCheck
+from app.models.performance import Campaign, SpotCheck, Trip
+from app.models.project import ProgressUpdate
 from app.models.robot import Robot, RobotKind
 from app.models.ticket import WebhookSubscription
 from app.models.unit import Unit, UnitKind
@@ -195,6 +196,14 @@ UNIT_REFUSED: dict[str, Body] = {
         "section_id": r.ids["section_id"],
         "amount": "100",
     },
+    # a supervised task: the office's 改派, 调整期限, 撤销 (a unit's staff only report on it)
+    "POST /api/v1/tasks/{task_id}/reassign": lambda r: {
+        "version": 1,
+        "owner_unit_id": r.town_b.id,
+        "reason": "改由青石镇牵头办理",
+    },
+    "POST /api/v1/tasks/{task_id}/reschedule": lambda r: {"version": 1, "due_days": 5, "reason": "延期五个工作日"},
+    "POST /api/v1/tasks/{task_id}/cancel": lambda r: {"version": 1, "reason": "企业撤资，不再办理"},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -234,6 +243,8 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
     "PUT /api/v1/leads/{lead_id}/people": "a unit names which of its people worked its lead",
     "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
+    "PUT /api/v1/progress/{update_id}/people": "a unit names which of its people made its project's visit",
+    "PUT /api/v1/activities/{kind}/{record_id}/people": "a unit names which of its people worked its activity",
 }
 
 
@@ -305,6 +316,9 @@ def rows(db: Session) -> Rows:
     own_token = make_token(db, town_a, read_only=True)
     section = make_section(db, town_a)
     cadre = make_cadre(db, town_a, user=clerk)
+    visit = ProgressUpdate(project_id=project.id, reported_on=date.today(), investment_completed=Decimal(10))
+    trip = Trip(unit_id=town_a.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="甲")
+    db.add_all([visit, trip])
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -330,6 +344,8 @@ def rows(db: Session) -> Rows:
         "check_id": check.id,
         "section_id": section.id,
         "cadre_id": cadre.id,
+        "update_id": visit.id,
+        "record_id": trip.id,
     }
     return Rows(town_a, town_b, ids)
 

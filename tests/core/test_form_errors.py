@@ -439,6 +439,47 @@ FORMS: dict[str, Form] = {
         "至少 1 个字符",
         versions={"version": (Cadre, "cadre_id")},
     ),
+    # who worked a record, by shares (cadre_0/share_0 … rows)
+    "/leads/{lead_id}/people": Form(
+        "owner", {"cadre_0": "{cadre_id}", "share_0": "六十"}, "people", "share_0", "份额须为数字"
+    ),
+    "/projects/{project_id}/people": Form(
+        "owner", {"cadre_0": "{cadre_id}", "share_0": "60"}, "people", "share_0", "各人份额合计须为 100%"
+    ),
+    "/progress/{update_id}/people": Form("owner", {"share_0": "50"}, "people", "share_0", "请选择人员"),
+    "/activities/{kind}/{record_id}/people": Form(
+        "owner",
+        {"cadre_0": "", "share_1": ""},
+        "people",
+        "",
+        "请至少填写一名经办人员",
+        url="/activities/trip/{record_id}/people",
+    ),
+    # a supervised task: the office's 改派, 调整期限, 撤销
+    "/tasks/{task_id}/reassign": Form(
+        "coordinator",
+        {"owner_unit_id": "{unit_id}", "owner_user_id": "", "reason": "改"},
+        "reason",
+        "owner_unit_id",
+        "至少 2 个字符",
+        versions={"version": (SupervisedTask, "task_id")},
+    ),
+    "/tasks/{task_id}/reschedule": Form(
+        "coordinator",
+        {"due_days": "很多", "reason": "按调度会意见延期"},
+        "due_days",
+        "reason",
+        "整数",
+        versions={"version": (SupervisedTask, "task_id")},
+    ),
+    "/tasks/{task_id}/cancel": Form(
+        "coordinator",
+        {"reason": "撤"},
+        "reason",
+        "reason",
+        "至少 2 个字符",
+        versions={"version": (SupervisedTask, "task_id")},
+    ),
     "/bulletins/{kind}/{year}/{number}/publish": Form(
         "coordinator",
         {},  # the current month has not ended: publishing it early needs the ticked confirmation

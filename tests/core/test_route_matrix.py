@@ -35,7 +35,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models.award import Award, IntroducerKind, IntroducerRegistration, PolicyKind, RecipientType
-from app.models.project import Stage
+from app.models.performance import Trip
+from app.models.project import ProgressUpdate, Stage
 from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
 from app.models.user import Role
@@ -166,6 +167,10 @@ def build_world(db: Session) -> World:
     db.flush()
     section = make_section(db, unit_a, name="甲镇招商办")
     cadre = make_cadre(db, unit_a, user=users["other_a"], section_id=section.id)
+    visit = ProgressUpdate(project_id=secret.id, reported_on=today, investment_completed=Decimal(100), built="场平")
+    trip = Trip(unit_id=unit_a.id, started_on=today, ended_on=today, destination="广东深圳", people="甲镇同事")
+    db.add_all([visit, trip])
+    db.flush()
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -202,6 +207,8 @@ def build_world(db: Session) -> World:
         "robot_id": robot.id,
         "section_id": section.id,
         "cadre_id": cadre.id,
+        "update_id": visit.id,
+        "record_id": trip.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

@@ -41,6 +41,14 @@ _EXAMPLE_SUMMARIES = {
     "trade": "外贸进出口月度数（kind=trade）",
 }
 
+def _schema(model: type[InputModel]) -> dict[str, Any]:
+    """A body's JSON Schema inline, its nested models (the people's shares) named from the document's
+    components (where PUT …/people declares them)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
 _REQUEST_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -48,7 +56,7 @@ _REQUEST_BODY: dict[str, Any] = {
         "event 推介活动（现场签约项目按编号），trade 外贸进出口（按月，重复提交即更正该月）",
         "content": {
             "application/json": {
-                "schema": {"oneOf": [model.model_json_schema() for model in ACTIVITY_BODIES.values()]},
+                "schema": {"oneOf": [_schema(model) for model in ACTIVITY_BODIES.values()]},
                 "examples": {
                     kind: {"summary": _EXAMPLE_SUMMARIES[kind], "value": model.model_json_schema()["examples"][0]}
                     for kind, model in ACTIVITY_BODIES.items()

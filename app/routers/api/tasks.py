@@ -13,7 +13,18 @@ from app.models.task import SupervisedTask, TaskSourceKind, TaskStatus
 from app.routing import IndexedRouter
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page, json_response, multipart_example
-from app.schemas.tasks import NOTE_ACTION_HELP, TaskCreate, TaskFileRead, TaskNoteIn, TaskNoteRead, TaskRead, TaskReview
+from app.schemas.tasks import (
+    NOTE_ACTION_HELP,
+    TaskCancel,
+    TaskCreate,
+    TaskFileRead,
+    TaskNoteIn,
+    TaskNoteRead,
+    TaskRead,
+    TaskReassign,
+    TaskReschedule,
+    TaskReview,
+)
 from app.services import files as file_store
 from app.services import tasks
 
@@ -200,4 +211,40 @@ def review_task(
     task_id: IdPath, body: TaskReview, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
     task = tasks.review(db, principal, task_id, body)
+    return guard.finish(json_response(_one(db, task)))
+
+
+@router.post(
+    "/{task_id}/reassign",
+    response_model=TaskRead,
+    summary="改派督办事项到另一单位或责任人（须说明理由；督查室或招商局；新责任单位收到通知；可带 Idempotency-Key）",
+)
+def reassign_task(
+    task_id: IdPath, body: TaskReassign, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    task = tasks.reassign(db, principal, task_id, body)
+    return guard.finish(json_response(_one(db, task)))
+
+
+@router.post(
+    "/{task_id}/reschedule",
+    response_model=TaskRead,
+    summary="调整督办期限：自今日起若干工作日（须说明理由；逾期记录保留；督查室或招商局；可带 Idempotency-Key）",
+)
+def reschedule_task(
+    task_id: IdPath, body: TaskReschedule, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    task = tasks.reschedule(db, principal, task_id, body)
+    return guard.finish(json_response(_one(db, task)))
+
+
+@router.post(
+    "/{task_id}/cancel",
+    response_model=TaskRead,
+    summary="撤销督办事项（须说明理由；仅督查室或招商局；已逾期的保留逾期记录；可带 Idempotency-Key）",
+)
+def cancel_task(
+    task_id: IdPath, body: TaskCancel, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
+) -> Response:
+    task = tasks.cancel(db, principal, task_id, body)
     return guard.finish(json_response(_one(db, task)))

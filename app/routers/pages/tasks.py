@@ -18,7 +18,7 @@ from app.models.task import TaskSourceKind, TaskStatus
 from app.models.user import User
 from app.routing import IndexedRouter
 from app.schemas.common import validate_form
-from app.schemas.tasks import TaskCreate, TaskNoteIn, TaskReview
+from app.schemas.tasks import TaskCancel, TaskCreate, TaskNoteIn, TaskReassign, TaskReschedule, TaskReview
 from app.services import files as file_store
 from app.services import history, notify, tasks, units
 from app.templating import go, render
@@ -172,8 +172,11 @@ def _page(
     refused: str = "",
     values: dict[str, str] | None = None,
 ) -> Response:
-    """The task's page; `refused` names the form sent back ("note" or "review") with its messages."""
+    """The task's page; `refused` names the form sent back ("note", "review", "reassign", "reschedule" or
+    "cancel") with its messages."""
     task = tasks.get(db, principal, task_id)
+    office = tasks.is_office(principal)
+    unit_rows, _ = units.list_units(db) if office else ([], 0)
     if principal.user_id is not None:  # opening the task reads its notifications
         notify.mark_read(db, principal.user_id, link=f"/tasks/{task.id}")
     return render(
@@ -193,6 +196,8 @@ def _page(
             "refused": refused,
             "values": values or {},
             "history": history.of(db, principal, "supervised_task", task.id),
+            "unit_options": [(u.id, u.name) for u, _depth in units.tree(unit_rows)],
+            "people": tasks.people(db) if office else [],
         },
         status_code=status_code,
     )
@@ -259,3 +264,66 @@ def task_review(request: Request, db: DbSession, principal: PagePrincipal, task_
     except (Invalid, Conflict) as exc:
         return _refused(request, db, principal, task_id, exc, form, "review")
     return go(request, f"/tasks/{task_id}")
+
+
+def _office_action(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    task_id: int,
+    form: RequestForm,
+    refused: str,
+    act: Any,
+) -> Response:
+    """One of the office's operations on a task (改派, 调整期限, 撤销): refused before its form is read when
+    the principal is not the office; sent back with its messages when its input is refused."""
+    tasks.get(db, principal, task_id)
+    tasks.ensure_office(principal, "只有督查室或招商局可以改派、调整期限或撤销督办事项")
+    try:
+        act()
+    except (Invalid, Conflict) as exc:
+        return _refused(request, db, principal, task_id, exc, form, refused)
+    return go(request, f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/reassign")
+def task_reassign(
+    request: Request, db: DbSession, principal: PagePrincipal, task_id: int, form: RequestForm
+) -> Response:
+    return _office_action(
+        request,
+        db,
+        principal,
+        task_id,
+        form,
+        "reassign",
+        lambda: tasks.reassign(db, principal, task_id, validate_form(TaskReassign, form)),
+    )
+
+
+@router.post("/tasks/{task_id}/reschedule")
+def task_reschedule(
+    request: Request, db: DbSession, principal: PagePrincipal, task_id: int, form: RequestForm
+) -> Response:
+    return _office_action(
+        request,
+        db,
+        principal,
+        task_id,
+        form,
+        "reschedule",
+        lambda: tasks.reschedule(db, principal, task_id, validate_form(TaskReschedule, form)),
+    )
+
+
+@router.post("/tasks/{task_id}/cancel")
+def task_cancel(request: Request, db: DbSession, principal: PagePrincipal, task_id: int, form: RequestForm) -> Response:
+    return _office_action(
+        request,
+        db,
+        principal,
+        task_id,
+        form,
+        "cancel",
+        lambda: tasks.cancel(db, principal, task_id, validate_form(TaskCancel, form)),
+    )

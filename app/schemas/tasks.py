@@ -160,9 +160,7 @@ class TaskReschedule(InputModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {"version": 3, "due_days": 10, "reason": "两户补偿须经县政府常务会研究，延期 10 个工作日。"}
-            ]
+            "examples": [{"version": 3, "due_days": 10, "reason": "两户补偿须经县政府常务会研究，延期 10 个工作日。"}]
         }
     )
 

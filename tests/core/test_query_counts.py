@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.models.award import Award, AwardStatus, PolicyKind, PolicyVersion, RecipientType
 from app.models.investor import Investor, InvestorKind, InvestorType
 from app.models.lead import Channel, Lead, LeadStatus
-from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
+from app.models.project import FundsArrival, FundsSource, FundsStatus, ProgressUpdate, Project, Stage
 from app.models.task import SupervisedTask, TaskSourceKind
 from app.models.ticket import Ticket, TicketCategory, TicketStatus, TicketUnit
 from app.models.unit import UnitKind
@@ -248,6 +248,7 @@ def _people_rows(db: Session, unit: Any, staff: Any, count: int, start: int) -> 
     """Sections, cadres without accounts, and leads brought by the staff member (some shared with a cadre),
     each lead's project signed with confirmed funds: every list of the people pages grows."""
     from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
+    from app.models.performance import Trip
 
     today = date.today()
     for i in range(start, start + count):
@@ -278,6 +279,14 @@ def _people_rows(db: Session, unit: Any, staff: Any, count: int, start: int) -> 
         db.flush()
         db.add(FundsArrival(project_id=project.id, arrived_on=today, amount=Decimal(100),
                             source=FundsSource.in_province, status=FundsStatus.confirmed))  # fmt: skip
+        # a visit and a trip of the unit, each shared by the cadre and the staff member
+        visit = ProgressUpdate(project_id=project.id, reported_on=today, investment_completed=Decimal(1))
+        trip = Trip(unit_id=unit.id, started_on=today, ended_on=today, destination=f"计数{i}", people="计数")
+        db.add_all([visit, trip])
+        db.flush()
+        for record in ({"progress_update_id": visit.id}, {"trip_id": trip.id}):
+            db.add_all([CadreCredit(cadre_id=cadre.id, share=50, **record),
+                        CadreCredit(cadre_id=_cadre_of(db, staff).id, share=50, **record)])  # fmt: skip
     db.flush()
 
 
@@ -294,13 +303,24 @@ def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
     reader = make_token(db, None, read_only=True)  # reads every unit
     _people_rows(db, unit, staff, 3, 0)
     db.commit()
-    pages = ["/people", f"/units/{unit.id}/people", f"/people/{cadre.id}"]
+    pages = [
+        "/people",
+        f"/units/{unit.id}/people",
+        f"/people/{cadre.id}",
+        "/rankings?dimension=person",
+        "/rankings?dimension=section",
+        "/rankings",
+        "/activities",
+    ]
     api = [
         "/api/v1/people?limit=200",
         f"/api/v1/units/{unit.id}/people?limit=200",
         f"/api/v1/units/{unit.id}/sections",
         f"/api/v1/people/{cadre.id}/ledger",
         f"/api/v1/targets/splits?unit_id={unit.id}",
+        f"/api/v1/rankings?year={date.today().year}&dimension=person",
+        f"/api/v1/rankings?year={date.today().year}&dimension=section",
+        "/api/v1/activities?limit=200",
     ]
     assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
 

@@ -73,7 +73,9 @@ def test_reassigning_gives_the_task_to_the_new_unit_and_tells_both(db: Session, 
 
 def test_reassigning_is_the_offices_and_needs_a_change_and_a_reason(db: Session, county: County) -> None:
     task = assign(db, county)
-    same = TaskReassign(version=task.version, owner_unit_id=county.town.id, owner_user_id=county.clerk.id, reason="无需改")
+    same = TaskReassign(
+        version=task.version, owner_unit_id=county.town.id, owner_user_id=county.clerk.id, reason="无需改"
+    )
     with pytest.raises(Invalid) as refused:
         tasks.reassign(db, as_principal(county.supervisor), task.id, same)
     assert "与现在相同" in refused.value.errors["owner_unit_id"]
@@ -87,7 +89,7 @@ def test_reassigning_is_the_offices_and_needs_a_change_and_a_reason(db: Session,
     with pytest.raises(Invalid) as refused:
         tasks.reassign(db, as_principal(county.coordinator), task.id, wrong_person)
     assert refused.value.errors == {"owner_user_id": "责任人须为责任单位在岗的工作人员"}
-    with pytest.raises(ValueError, match="owner_unit_id|reason"):
+    with pytest.raises(ValueError, match=r"reason"):
         TaskReassign(version=task.version, owner_unit_id=county.other.id, reason="")
     stale = TaskReassign(version=task.version + 5, owner_unit_id=county.other.id, reason="改由青石镇牵头")
     with pytest.raises(Conflict):
@@ -117,7 +119,7 @@ def test_moving_an_overdue_deadline_keeps_the_overdue_on_record(db: Session, cou
     assert outbox(db)[-1] == "task.rescheduled"
     # the missed deadline still counts for October, though the new one is not yet passed
     assert tasks.overdue_counts(db, D("2026-10-01"), D("2026-10-31"), today=D("2026-10-13")) == {county.town.id: 1}
-    rows, total = tasks.list_tasks(
+    _rows, total = tasks.list_tasks(
         db, as_principal(county.clerk), tasks.TaskFilter(overdue=True), today=D("2026-10-13")
     )
     assert total == 0  # no longer overdue on the list

@@ -41,6 +41,7 @@ _EXAMPLE_SUMMARIES = {
     "trade": "外贸进出口月度数（kind=trade）",
 }
 
+
 def _schema(model: type[InputModel]) -> dict[str, Any]:
     """A body's JSON Schema inline, its nested models (the people's shares) named from the document's
     components (where PUT …/people declares them)."""

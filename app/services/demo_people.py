@@ -1,20 +1,23 @@
 """Demo sections and people: every account a cadre; a town, the bureau, a zone bureau and a resident office
 with sections (科室/所/站/社区/分队); officials without an account (a town's mayor, a county leader heading
-an industry team); the town's targets split to its sections and people; some leads shared between two."""
+an industry team); the town's targets split to its sections and people; some leads shared between two; who
+worked each unit's trips, receptions, events and trade (its clerk; the town's trips shared with its mayor),
+some of the town's visits shared between two, and one of its signed projects shared 70/30."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.models.lead import Lead
 from app.models.people import Cadre, CadreCredit, Section, SectionKind
+from app.models.project import ProgressUpdate, Project
 from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import people, workdays
+from app.services import cadre_credits, people, workdays
 
 SECTIONS: dict[str, list[tuple[str, SectionKind]]] = {
     "城关镇": [
@@ -120,4 +123,62 @@ def load(db: Session) -> bool:
             db.add(CadreCredit(lead_id=lead_id, cadre_id=staff.id, share=Decimal(60)))
             db.add(CadreCredit(lead_id=lead_id, cadre_id=mayor.id, share=Decimal(40)))
     db.flush()
+    _activities_and_visits(db, accounts, cadres, town, by_name)
     return True
+
+
+def _activities_and_visits(
+    db: Session,
+    accounts: dict[str, User],
+    cadres: dict[str, Cadre],
+    town: Unit | None,
+    by_name: dict[tuple[str, str], Cadre],
+) -> None:
+    """Who worked the activities (each unit's clerk, unless already named; the town's trips 60/40 with its
+    mayor), some of the town's visits (50/50 with the head of its economic office), one of its signed
+    projects (70/30)."""
+    clerks: dict[int, Cadre] = {}
+    for username, account in accounts.items():
+        if account.role is Role.unit_staff and account.unit_id not in clerks:
+            clerks[account.unit_id] = cadres[username]
+    mayor = by_name.get(("城关镇", "周建平"))
+    officer = by_name.get(("城关镇", "王志刚"))
+    for kind, model in cadre_credits.ACTIVITY_MODELS.items():
+        column = cadre_credits.credit_column(kind)
+        rows = db.execute(select(model.id, model.unit_id).where(~exists().where(column == model.id))).all()
+        for record_id, unit_id in rows:
+            clerk = clerks.get(unit_id)
+            if clerk is None:
+                continue
+            if town is not None and unit_id == town.id and kind == "trip" and mayor is not None:
+                parts = [(clerk.id, Decimal(60)), (mayor.id, Decimal(40))]
+            else:
+                parts = [(clerk.id, Decimal(100))]
+            db.add_all(CadreCredit(**{column.key: record_id}, cadre_id=c, share=s) for c, s in parts)
+    clerk = clerks.get(town.id) if town is not None else None
+    if town is None or clerk is None or officer is None:
+        db.flush()
+        return
+    visits = (
+        db.execute(
+            select(ProgressUpdate.id)
+            .join(Project, Project.id == ProgressUpdate.project_id)
+            .where(Project.responsible_unit_id == town.id)
+            .order_by(ProgressUpdate.id)
+        )
+        .scalars()
+        .all()
+    )
+    for visit_id in visits[::2]:
+        db.add(CadreCredit(progress_update_id=visit_id, cadre_id=clerk.id, share=Decimal(50)))
+        db.add(CadreCredit(progress_update_id=visit_id, cadre_id=officer.id, share=Decimal(50)))
+    signed = db.execute(
+        select(Project.id)
+        .where(Project.introducing_unit_id == town.id, Project.signed_on.is_not(None))
+        .order_by(Project.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if signed is not None:
+        db.add(CadreCredit(project_id=signed, cadre_id=clerk.id, share=Decimal(70)))
+        db.add(CadreCredit(project_id=signed, cadre_id=officer.id, share=Decimal(30)))
+    db.flush()

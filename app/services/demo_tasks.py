@@ -1,5 +1,6 @@
 """Demo supervised tasks (督办事项): from a dispatch meeting, a leader's instruction, a ticket and a spot-check,
-in every state, one overdue and escalated; made through the service, as the office and the towns would."""
+in every state, one overdue and escalated, one whose missed deadline the office moved, one reassigned to
+another town, one cancelled; made through the service, as the office and the towns would."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.schemas.tasks import TaskCreate, TaskNoteIn, TaskReview
+from app.schemas.tasks import TaskCancel, TaskCreate, TaskNoteIn, TaskReassign, TaskReschedule, TaskReview
 from app.services import tasks, workdays
 
 # (title, content, source kind, source ref, unit short name, working days, days ago assigned, steps)
@@ -68,6 +69,36 @@ TASKS = [
         1,
         [],  # just assigned
     ),
+    (
+        "督促企业补齐环评手续",
+        "分管县长批示：督促企业补齐环评手续，确保项目按期开工。",
+        "instruction",
+        "分管县长批示〔2026〕18 号",
+        "河口镇",
+        5,
+        20,
+        ["progress", "reschedule"],  # went overdue; the office moved the deadline (the overdue is kept)
+    ),
+    (
+        "清理闲置标准化厂房租赁合同",
+        "月度调度会议定：清理闲置标准化厂房的租赁合同，腾出厂房用于新落地项目。",
+        "meeting",
+        "招商引资月度调度会第 5 项",
+        "桃源镇",
+        10,
+        3,
+        ["reassign:青石镇"],  # given to another town
+    ),
+    (
+        "协调外资企业用电增容",
+        "现场办公会议定：协调供电部门为外资企业办理用电增容。",
+        "meeting",
+        "经开区现场办公会第 2 项",
+        "青石镇",
+        10,
+        6,
+        ["cancel"],  # the investor withdrew
+    ),
 ]
 
 
@@ -113,6 +144,23 @@ def load(db: Session, today: date | None = None) -> bool:
             elif step == "close":
                 tasks.review(
                     db, _principal(office), task.id, TaskReview(version=task.version, decision="close", note="同意销号")
+                )
+            elif step == "reschedule":
+                data_r = TaskReschedule(version=task.version, due_days=10, reason="企业环评报告需重新送审，延期办理。")
+                tasks.reschedule(db, _principal(office), task.id, data_r, today=today)
+            elif step.startswith("reassign:") and step[9:] in units:
+                target = units[step[9:]]
+                other = staff.get(target.id)
+                moved = TaskReassign(
+                    version=task.version,
+                    owner_unit_id=target.id,
+                    owner_user_id=other.id if other else None,
+                    reason="厂房产权属青石镇，经调度会研究改由青石镇牵头办理。",
+                )
+                tasks.reassign(db, _principal(office), task.id, moved)
+            elif step == "cancel":
+                tasks.cancel(
+                    db, _principal(office), task.id, TaskCancel(version=task.version, reason="企业已撤回增资计划。")
                 )
     ticket = db.execute(select(Ticket).where(Ticket.handling_unit_id.is_not(None)).limit(1)).scalar_one_or_none()
     if ticket is not None and ticket.handling_unit_id is not None:

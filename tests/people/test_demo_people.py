@@ -26,3 +26,31 @@ def test_the_demo_has_sections_and_people(db: Session) -> None:
     assert not any(line.over_split for line in lines.values())
     assert db.execute(select(func.count()).select_from(CadreCredit)).scalar()
     assert db.execute(select(func.count()).select_from(Section)).scalar() == 11
+
+
+def test_the_demo_shows_who_worked_activities_and_visits_and_the_task_operations(db: Session) -> None:
+    from app.models.people import Cadre as CadreModel
+    from app.models.performance import Trip
+    from app.models.task import SupervisedTask, TaskStatus
+    from app.services import ledgers, rankings
+    from tests.people.factories import coordinator
+
+    demo.load(db)
+    town = db.execute(select(Unit).where(Unit.short_name == "城关镇")).scalar_one()
+    trips = db.execute(select(Trip.id).where(Trip.unit_id == town.id)).scalars().all()
+    assert trips and all(
+        db.execute(select(func.count()).select_from(CadreCredit).where(CadreCredit.trip_id == t)).scalar() == 2
+        for t in trips
+    )  # each of the town's trips shared with its mayor
+    mayor = db.execute(select(CadreModel).where(CadreModel.name == "周建平")).scalar_one()
+    year = workdays.today().year
+    assert ledgers.ledger(db, coordinator(), mayor.id, year).total["trips"] > 0
+    assert db.execute(
+        select(func.count()).select_from(CadreCredit).where(CadreCredit.progress_update_id.is_not(None))
+    ).scalar()
+    assert rankings.rank_people(db, coordinator(), year)[0].score > 0
+    statuses = {t.title: t for t in db.execute(select(SupervisedTask)).scalars()}
+    assert statuses["督促企业补齐环评手续"].missed_due_on is not None
+    assert statuses["协调外资企业用电增容"].status is TaskStatus.cancelled
+    moved = statuses["清理闲置标准化厂房租赁合同"]
+    assert moved.owner_unit_id == db.execute(select(Unit.id).where(Unit.short_name == "青石镇")).scalar_one()

@@ -57,16 +57,16 @@ def add_trip(
     leads_obtained: int,
     cadres: People = (),
 ) -> Trip:
-    """外出招商; `people` is the trip's persons in words (filled from `cadres`, the persons credited, when
-    left empty)."""
+    """外出招商; `people` is the trip's persons in words (filled from the persons credited when left empty:
+    those named in `cadres`, else the one who recorded it)."""
     unit_id = _unit(principal)
     _past(started_on, "started_on")
     if ended_on < started_on:
         raise Invalid({"ended_on": "结束日期不能早于出发日期"})
     if not destination.strip():
         raise Invalid({"destination": "请填写目的地"})
-    if not people.strip() and not cadres:
-        raise Invalid({"people": "请填写外出人员，或在下方选择经办人员"})
+    if not people.strip() and not cadres and (principal.user_id is None or principal.token_id is not None):
+        raise Invalid({"people": "请填写外出人员，或在下方选择经办人员"})  # a system has no default person
     if not 0 <= leads_obtained <= 1000:
         raise Invalid({"leads_obtained": "线索数 0–1000"})
     row = Trip(

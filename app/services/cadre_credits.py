@@ -52,6 +52,21 @@ LEDGER_COLUMNS: dict[str, tuple[str, str]] = {
 }
 """The figures of a ledger, in their order: code -> (Chinese name, unit). Shared work counts by its share."""
 
+SHORT_LABELS = {
+    "leads": "报送线索",
+    "valid_leads": "有效线索",
+    "visits": "项目走访",
+    "projects_introduced": "签约项目",
+    "contract_investment": "合同投资",
+    "funds_domestic": "内资到位",
+    "foreign_capital": "到位外资",
+    "trips": "外出招商",
+    "receptions": "接待客商",
+    "events": "推介活动",
+    "trade": "外贸进出口",
+}
+"""The figures' names short enough for a phone's stacked table (four characters where it can)."""
+
 
 # --- credit: who worked a lead or a project --------------------------------------------------
 

@@ -121,10 +121,21 @@ def test_an_activity_records_its_people_by_share_or_its_recorder(db: Session, to
             db, clerk, received_on=day(3, 9), visitors="某考察团", persons=2, note="", cadres=[(other.id, Decimal(100))]
         )
     assert "不是本单位人员" in refused.value.errors["cadres"]
+    quiet = activities.add_trip(
+        db,
+        clerk,
+        started_on=day(3, 2),
+        ended_on=day(3, 2),
+        destination="深圳",
+        people="",
+        companies_visited="",
+        leads_obtained=0,
+    )
+    assert quiet.people == "陈晓燕"  # nobody named, no words: the one who recorded it
     with pytest.raises(Invalid) as refused:
         activities.add_trip(
             db,
-            clerk,
+            token,
             started_on=day(3, 2),
             ended_on=day(3, 2),
             destination="深圳",

@@ -75,6 +75,7 @@ def _unit_page(
             "options": people.cadre_options(db, unit.id),
             "can_manage": people.can_manage(db, principal, unit.id),
             "columns": cadre_credits.LEDGER_COLUMNS,
+            "short_labels": cadre_credits.SHORT_LABELS,
             "section_kinds": SECTION_KINDS,
             "split_metrics": SPLIT_METRICS,
             "errors": errors or {},
@@ -299,6 +300,7 @@ def everyone(
             "offset": offset,
             "unit_names": people.unit_names(db, {c.unit_id for c, _f, _t in page.rows}),
             "columns": cadre_credits.LEDGER_COLUMNS,
+            "short_labels": cadre_credits.SHORT_LABELS,
         },
         block="results",
     )
@@ -337,6 +339,7 @@ def ledger(
             "book": book,
             "year": chosen,
             "columns": cadre_credits.LEDGER_COLUMNS,
+            "short_labels": cadre_credits.SHORT_LABELS,
             "lead_rows": lead_rows,
             "lead_total": lead_total,
             "leads_offset": leads_offset,

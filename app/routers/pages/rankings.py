@@ -14,7 +14,7 @@ from app.deps import DbSession, PagePrincipal
 from app.models.unit import UNIT_KIND_LABELS, UnitKind
 from app.routing import IndexedRouter
 from app.services import metrics, performance, rankings
-from app.services.cadre_credits import LEDGER_COLUMNS
+from app.services.cadre_credits import LEDGER_COLUMNS, SHORT_LABELS
 from app.templating import render
 
 router = IndexedRouter()
@@ -43,6 +43,7 @@ def ranking_page(
         "kinds": [(k.value, UNIT_KIND_LABELS[k]) for k in UnitKind if k is not UnitKind.jurisdiction],
         "metrics": metrics.METRICS,
         "columns": LEDGER_COLUMNS,
+        "short_labels": SHORT_LABELS,
         "offset": offset,
         "page": PAGE,
     }

@@ -191,8 +191,9 @@ class PersonShare(InputModel):
 
 
 class PeopleSet(InputModel):
-    """The persons who worked a lead or a project and their shares, summing to 100; an empty list returns
-    the record to its default (the person who entered it holds 100%)."""
+    """The persons who worked a lead, a project, a visit or an activity and their shares, summing to 100; an
+    empty list returns a lead, a project or a visit to its default (the person who entered it holds 100%);
+    an activity needs at least one person."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -200,7 +201,9 @@ class PeopleSet(InputModel):
         }
     )
 
-    people: list[PersonShare] = Field(max_length=20, description="参与人员及份额，合计 100%；空列表恢复默认")
+    people: list[PersonShare] = Field(
+        max_length=20, description="参与人员及份额，合计 100%；空列表恢复默认（招商活动须至少一人）"
+    )
 
 
 class PersonShareRead(ReadModel):
@@ -226,6 +229,10 @@ FIGURES_EXAMPLE: dict[str, Any] = {
     "contract_investment": "3000.00",
     "funds_domestic": "1200.00",
     "foreign_capital": "0.00",
+    "trips": "1.5",
+    "receptions": "2",
+    "events": "0.5",
+    "trade": "240.00",
 }
 
 
@@ -247,7 +254,9 @@ class PersonRow(ReadModel):
     cadre: CadreRead
     figures: dict[str, Decimal] = Field(
         description="本年度：leads 报送线索、valid_leads 有效线索、visits 项目走访、projects_introduced 签约项目、"
-        "contract_investment 合同投资（万元）、funds_domestic 内资到位（万元）、foreign_capital 到位外资（万美元）"
+        "contract_investment 合同投资（万元）、funds_domestic 内资到位（万元）、foreign_capital 到位外资（万美元）、"
+        "trips 外出招商（次）、receptions 接待客商（批）、events 推介活动（场）、trade 外贸进出口（万美元）；"
+        "多人经手的按份额计入"
     )
     targets: dict[str, Decimal] = Field(description="分解给本人的年度目标，按指标")
 

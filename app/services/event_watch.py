@@ -25,7 +25,7 @@ from app.models.performance import ReportCadence, UnitReport
 from app.models.ticket import EventMark
 from app.models.unit import Unit, UnitKind
 from app.schemas.events import ReportEvent, TargetBelowYellow, UnitRef
-from app.services import app_settings, events, metrics, performance, workdays
+from app.services import app_settings, events, metrics, performance, reports, workdays
 
 BELOW = ("yellow", "red")
 
@@ -118,7 +118,7 @@ def watch_reports(db: Session, today: date) -> int:
         ended = [
             p
             for year in (today.year - 1, today.year)
-            for p in performance.periods(schedule.cadence, year, today - timedelta(days=1))
+            for p in reports.periods(schedule.cadence, year, today - timedelta(days=1))
         ]
         due_days = timedelta(days=schedule.due_days)
         open_periods = [p for p in ended if today <= p[1] + due_days]
@@ -164,7 +164,7 @@ def _announce(
             ReportEvent(
                 unit=UnitRef(id=unit.id, name=unit.name),
                 cadence=cadence,
-                cadence_label=performance.CADENCE_LABELS.get(cadence, cadence),
+                cadence_label=reports.CADENCE_LABELS.get(cadence, cadence),
                 period_start=start,
                 period_end=end,
                 due_on=end + due_days,

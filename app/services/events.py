@@ -531,7 +531,7 @@ def report(db: Session, event_type: str, payload: ReportEvent) -> None:
 
 
 def report_payload(db: Session, row: UnitReport, late: bool | None = None) -> ReportEvent:
-    from app.services.performance import CADENCE_LABELS
+    from app.services.reports import CADENCE_LABELS
 
     submitted_late = row.submitted_at is not None and row.submitted_at.date() > row.due_on
     return ReportEvent(

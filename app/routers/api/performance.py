@@ -18,6 +18,7 @@ from app.models.project import Category
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import answer_example, stated
 from app.services import bulletin_docx, bulletins, export, metrics, performance
+from app.services import reports as report_service
 
 router = IndexedRouter(tags=["考核与通报"])
 UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
@@ -372,7 +373,7 @@ def reports(
         Query(description=PERIOD_START, json_schema_extra=stated(formatMinimum="2000-01-01"), examples=["2026-11-01"]),
     ],
 ) -> list[dict[str, Any]]:
-    rows = performance.report_status(db, cadence, period_start)
+    rows = report_service.report_status(db, cadence, period_start)
     return [
         {
             "unit_id": r["unit"].id,
@@ -388,7 +389,7 @@ def reports(
 
 @router.post("/reports", status_code=201, summary="报送定期报告（数据由系统按记录预填；可带 Idempotency-Key）")
 def submit(body: ReportIn, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
-    row: UnitReport = performance.submit_report(
+    row: UnitReport = report_service.submit_report(
         db, principal, body.cadence, body.period_start, body.narrative, body.problems
     )
     return guard.finish(

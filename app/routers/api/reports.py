@@ -14,7 +14,7 @@ from app.routers.api.performance import BulletinKind, BulletinNumber, BulletinYe
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import json_response
 from app.schemas.performance import CadenceRead, CadenceSet, PublishedBulletin, PublishIn
-from app.services import bulletin_export, bulletins, export, performance
+from app.services import bulletin_export, bulletins, export, reports
 
 router = IndexedRouter(tags=["考核与通报"])
 
@@ -25,7 +25,7 @@ CadencePath = Annotated[
 
 @router.get("/reports/cadences", summary="招商局安排的定期报告：类型、期满后几天内报送、是否要求报送")
 def list_cadences(principal: ApiPrincipal, db: DbSession) -> list[CadenceRead]:
-    return [CadenceRead.model_validate(r) for r in performance.cadences(db)]
+    return [CadenceRead.model_validate(r) for r in reports.cadences(db)]
 
 
 @router.put(
@@ -36,7 +36,7 @@ def list_cadences(principal: ApiPrincipal, db: DbSession) -> list[CadenceRead]:
 def set_cadence(
     cadence: CadencePath, body: CadenceSet, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency
 ) -> Response:
-    row = performance.set_cadence(db, principal, cadence, body.due_days, body.is_active)
+    row = reports.set_cadence(db, principal, cadence, body.due_days, body.is_active)
     return guard.finish(json_response(CadenceRead.model_validate(row)))
 
 

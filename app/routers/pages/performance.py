@@ -31,6 +31,7 @@ from app.services import (
     export,
     metrics,
     performance,
+    reports,
     spot_checks,
     units,
     workdays,
@@ -512,7 +513,7 @@ def reports_page(
     cadence: str = Query("monthly", max_length=20),
     start: date | None = None,
 ) -> Response:
-    if cadence not in performance.CADENCE_LABELS:
+    if cadence not in reports.CADENCE_LABELS:
         raise Invalid({"cadence": "未知的报告类型"})
     return _reports(request, db, principal, cadence, start, {}, {})
 
@@ -531,16 +532,16 @@ def _reports(
     cadence_values: dict[str, Any] | None = None,
 ) -> Response:
     today = date.today()
-    periods = performance.periods(cadence, today.year, today) or performance.periods(
+    periods = reports.periods(cadence, today.year, today) or reports.periods(
         cadence, today.year - 1, date(today.year - 1, 12, 31)
     )
     start = start or (periods[-1][0] if periods else today.replace(day=1))
-    status = performance.report_status(db, cadence, start, today)
+    status = reports.report_status(db, cadence, start, today)
     if not principal.reads_everything:
         status = [s for s in status if s["unit"].id == principal.unit_id]
     cadences = db.execute(select(ReportCadence).order_by(ReportCadence.id)).scalars().all()
     figures = (
-        performance.report_figures(db, principal.unit_id, start, next(p for p in periods if p[0] == start)[1])
+        reports.report_figures(db, principal.unit_id, start, next(p for p in periods if p[0] == start)[1])
         if principal.unit_id and any(p[0] == start for p in periods)
         else {}
     )
@@ -552,7 +553,7 @@ def _reports(
             "start": start,
             "periods": periods[-12:],
             "status": status,
-            "labels": performance.CADENCE_LABELS,
+            "labels": reports.CADENCE_LABELS,
             "cadences": cadences,
             "figures": figures,
             "metrics": metrics.METRICS,
@@ -571,15 +572,13 @@ def report_submit(request: Request, db: DbSession, principal: PagePrincipal, for
     cadence = values.get("cadence", "monthly")
     try:
         start = _day(values.get("start"), "start")
-        performance.submit_report(
-            db, principal, cadence, start, values.get("narrative", ""), values.get("problems", "")
-        )
+        reports.submit_report(db, principal, cadence, start, values.get("narrative", ""), values.get("problems", ""))
     except Invalid as exc:
         return _reports(
             request,
             db,
             principal,
-            cadence if cadence in performance.CADENCE_LABELS else "monthly",
+            cadence if cadence in reports.CADENCE_LABELS else "monthly",
             None,
             exc.errors,
             values,
@@ -595,9 +594,9 @@ def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         due_days = _int(form.get("due_days"), "due_days", 5)
-        performance.set_cadence(db, principal, cadence, due_days, form.get("is_active") == "on")
+        reports.set_cadence(db, principal, cadence, due_days, form.get("is_active") == "on")
     except Invalid as exc:  # the form shown again, its message beside the field
-        shown = cadence if cadence in performance.CADENCE_LABELS else "monthly"
+        shown = cadence if cadence in reports.CADENCE_LABELS else "monthly"
         return _reports(
             request, db, principal, shown, None, {}, {}, 422, cadence_errors=exc.errors, cadence_values=values
         )

@@ -16,6 +16,7 @@ from app.models.award import (
     ProjectCredit,
 )
 from app.models.base import Base
+from app.models.cadence import ReportApplicability, TripSection
 from app.models.idempotency import IdempotencyRecord
 from app.models.investor import Investor, InvestorKind, InvestorType, Native
 from app.models.lead import (
@@ -124,6 +125,7 @@ __all__ = [
     "Reception",
     "RegistryClaim",
     "RegistryEntry",
+    "ReportApplicability",
     "ReportCadence",
     "Robot",
     "RobotKind",
@@ -147,6 +149,7 @@ __all__ = [
     "TicketUnit",
     "TradeEntry",
     "Trip",
+    "TripSection",
     "Unit",
     "UnitKind",
     "UnitReport",

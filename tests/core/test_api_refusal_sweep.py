@@ -166,6 +166,8 @@ UNIT_REFUSED: dict[str, Body] = {
     "POST /api/v1/campaigns": lambda r: example(CampaignCreate),
     "PATCH /api/v1/campaigns/{campaign_id}": lambda r: {"version": 1, "ends_on": f"{YEAR}-12-31"},
     "PUT /api/v1/reports/cadences/{cadence}": lambda r: {"due_days": 5, "is_active": True},
+    "PUT /api/v1/reports/applicability/kinds": lambda r: {"cadences": {"weekly": {"town": True}}},
+    "PUT /api/v1/reports/applicability/{cadence}/units/{unit_id}": lambda r: {"applies": False},
     "POST /api/v1/bulletins/{kind}/{year}/{number}/publish": lambda r: {"confirm_early": True},
     "POST /api/v1/spot-checks": lambda r: {"period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-03-31"},
     "POST /api/v1/spot-checks/{check_id}/findings": lambda r: {
@@ -339,6 +341,7 @@ PATH_VALUES: dict[str, dict[str, str]] = {
     "/api/v1/bulletins/": {"kind": "quarterly", "number": "1"},
     "/api/v1/calendar/": {"day": f"{YEAR}-10-01"},
     "/api/v1/reports/cadences/": {"cadence": "monthly"},
+    "/api/v1/reports/applicability/": {"cadence": "weekly"},
 }
 """Path parameters that name no row: a value each, by the path they stand in."""
 

@@ -447,6 +447,16 @@ FORMS: dict[str, Form] = {
         "本期尚余",
         url=f"/bulletins/monthly/{date.today().year}/{date.today().month}/publish",
     ),
+    "/reports/applicability/kinds": Form(
+        "coordinator",
+        {"weekly": "planet", "monthly": "town"},  # a kind of unit that does not exist, beside its cadence
+        "weekly",
+        "",  # ticked boxes: none is typed
+        "未知的单位类别",
+    ),
+    "/reports/applicability/units": Form(
+        "coordinator", {"cadence": "weekly", "unit_id": "", "applies": "0"}, "unit_id", "cadence", "请选择单位"
+    ),
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.

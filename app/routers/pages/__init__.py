@@ -13,6 +13,7 @@ from app.routers.pages import (
     performance,
     project_import,
     projects,
+    reports,
     robots,
     tasks,
     tickets,
@@ -34,3 +35,4 @@ page_router.include_router(performance.router)
 page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
+page_router.include_router(reports.router)

@@ -27,6 +27,7 @@ from app.routers.api import (
     ticket_categories,
     tickets,
     tokens,
+    trips,
     units,
     users,
     webhooks,
@@ -91,3 +92,4 @@ api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
+api_router.include_router(trips.router)

@@ -10,7 +10,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
-from app.models.performance import PromotionEvent
+from app.models.performance import PromotionEvent, Trip
 from app.routing import IndexedRouter
 from app.schemas.activities import (
     ACTIVITY_BODIES,
@@ -65,6 +65,11 @@ async def _activity_body(request: Request, principal: ApiPrincipal, kind: Activi
     return ACTIVITY_BODIES[kind].model_validate_json(await request.body())
 
 
+def _trip_read(db: DbSession, trip: Trip, linked: dict[int, list[int]] | None = None) -> TripRead:
+    sections = (linked if linked is not None else activities.trip_sections(db, [trip.id]))[trip.id]
+    return TripRead.model_validate(trip).model_copy(update={"section_ids": sections})
+
+
 def _event_read(db: DbSession, event: PromotionEvent, linked: dict[int, list[int]] | None = None) -> EventRead:
     project_ids = (linked if linked is not None else activities.event_projects(db, [event.id]))[event.id]
     return EventRead(
@@ -90,8 +95,9 @@ def list_activities(
 ) -> ActivitiesRead:
     recent = activities.recent(db, principal, limit=limit, unit_id=unit_id)
     linked = activities.event_projects(db, [e.id for e in recent["events"]])
+    sections = activities.trip_sections(db, [t.id for t in recent["trips"]])
     return ActivitiesRead(
-        trips=[TripRead.model_validate(t) for t in recent["trips"]],
+        trips=[_trip_read(db, t, sections) for t in recent["trips"]],
         receptions=[ReceptionRead.model_validate(r) for r in recent["receptions"]],
         events=[_event_read(db, e, linked) for e in recent["events"]],
         trade=[TradeRead.model_validate(t) for t in recent["trade"]],
@@ -116,7 +122,7 @@ def record_activity(
     record: Any
     status = 201
     if isinstance(body, TripCreate):
-        record = TripRead.model_validate(activities.add_trip(db, principal, **body.model_dump()))
+        record = _trip_read(db, activities.add_trip(db, principal, **body.model_dump()))
     elif isinstance(body, ReceptionCreate):
         record = ReceptionRead.model_validate(activities.add_reception(db, principal, **body.model_dump()))
     elif isinstance(body, EventCreate):

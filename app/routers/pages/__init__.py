@@ -17,6 +17,7 @@ from app.routers.pages import (
     robots,
     tasks,
     tickets,
+    trips,
     unit_search,
 )
 
@@ -36,3 +37,4 @@ page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(reports.router)
+page_router.include_router(trips.router)

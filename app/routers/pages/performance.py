@@ -566,7 +566,12 @@ def activities_page(request: Request, db: DbSession, principal: PagePrincipal) -
     return render(
         request,
         "performance/activities.html",
-        {**activities.recent(db, principal), "errors": {}, "today": date.today()},
+        {
+            **activities.recent(db, principal),
+            "errors": {},
+            "today": date.today(),
+            "sections": activities.section_choices(db, principal),
+        },
     )
 
 
@@ -603,6 +608,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 people=str(form.get("people") or ""),
                 companies_visited=str(form.get("companies_visited") or ""),
                 leads_obtained=_int(form.get("leads_obtained"), "leads_obtained", 0),
+                section_ids=[_int(x, "section_ids") for x in form.getlist("section_ids") if isinstance(x, str)],
             )
         elif kind == "reception":
             activities.add_reception(
@@ -646,6 +652,8 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 "event_projects": activities.chosen_projects(
                     db, principal, [int(x) for x in form.getlist("project_ids") if isinstance(x, str) and x.isdigit()]
                 ),
+                "sections": activities.section_choices(db, principal),
+                "chosen_sections": [str(x) for x in form.getlist("section_ids")],
             },
             status_code=422,
         )

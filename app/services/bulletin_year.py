@@ -1,0 +1,153 @@
+"""The year's figures in the half-year bulletin (半年通报) and the year-end bulletin (年度结账通报): the units'
+assessment or, until the year's assessment exists, their quantitative ranking; the targets each unit has met
+(and, for a year not yet over, is on pace for); and the red-card list: the units with no results at all.
+
+The assessment hook. The year's full assessment (定量、定性、扣分、加分, weighted: issue 19, item 8) is not
+computed here. When a module `app.services.assessment` defines
+
+    assessment_for_bulletin(db: Session, year: int) -> dict | None
+
+the year-end bulletin shows what it returns instead of the ranking: a dict with "columns" (the headers,
+strings), "rows" (lists of cells, strings as they are to be shown, one list per unit, in rank order) and
+optionally "note" (a sentence under the table) and "red_cards" (the names of the units with a red card, as
+the assessment judges them, replacing this module's list). It returns None while the year's assessment is
+not published; the quantitative ranking is shown until then, and says so. Whatever it returns is frozen
+with the bulletin when the bulletin is published.
+
+The red card here means what the documents say ("没有招商引资实绩的…"): a unit with nothing at all on every
+result metric (`RESULT_METRICS`) for the year to date, whatever its targets (a unit created after the
+period's end is not judged); it is kept apart from the per-indicator cards (红牌/黄牌 on one metric) of the
+units' table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.services import metrics, performance, workdays
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+RESULT_METRICS = ("projects_introduced", "contract_investment", "funds_domestic", "foreign_capital", "new_starts")
+"""招商引资实绩: projects introduced and their contract investment, funds arrived (domestic, foreign), new
+starts. Leads, trips, receptions and events are work done, not results."""
+KINDS = ("halfyearly", "yearly")
+ASSESSMENT_MODULE = "app.services.assessment"
+ASSESSMENT_FUNCTION = "assessment_for_bulletin"
+RANKING_NOTE = (
+    "年度综合考核（定量、定性评分及扣分、加分）结果尚未发布，此处为按定量指标的排名（默认权重）。"
+    + performance.TIE_RULE
+)
+HALF_YEAR_NOTE = "上半年按定量指标的排名（默认权重），年度综合考核在年度结账通报中公布。" + performance.TIE_RULE
+
+
+def assessment_hook() -> Callable[[Session, int], dict[str, Any] | None] | None:
+    """`assessment_for_bulletin` of app.services.assessment, when that module exists and defines it."""
+    try:
+        module = importlib.import_module(ASSESSMENT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ASSESSMENT_MODULE:
+            raise  # the module exists but something it imports does not: a real error
+        return None
+    found = getattr(module, ASSESSMENT_FUNCTION, None)
+    return found if callable(found) else None
+
+
+def _two(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _label(code: str) -> str:
+    metric = metrics.METRICS.get(code)
+    return metric.label if metric else code
+
+
+def _assessment(db: Session, year: int) -> dict[str, Any] | None:
+    hook = assessment_hook()
+    if hook is None:
+        return None
+    answer = hook(db, year)
+    if answer is None:
+        return None
+    return {
+        "columns": [str(c) for c in answer.get("columns", [])],
+        "rows": [[str(cell) for cell in row] for row in answer.get("rows", [])],
+        "note": str(answer.get("note", "")),
+        "red_cards": [str(name) for name in answer["red_cards"]] if "red_cards" in answer else None,
+    }
+
+
+def review(
+    db: Session,
+    kind: str,
+    year: int,
+    as_of: date,
+    units: Sequence[Any],
+    standing: Mapping[tuple[str, int], performance.Standing],
+    year_figures: Mapping[str, Mapping[int, Decimal]],
+) -> dict[str, Any]:
+    """The year's section of a half-year or year-end bulletin, as of `as_of` (the period's end, or today
+    for one not yet over). `units` are the units the bulletin lists (active, in their order);
+    `standing` the year's standings by (metric, unit) as of `as_of`; `year_figures` {metric: {unit:
+    value}} for the year to date, holding at least RESULT_METRICS (the bulletin has them all already,
+    computed in one pass). The ranking reads the same figures (metrics.reusing, by the caller)."""
+    assessment = _assessment(db, year) if kind == "yearly" else None
+    ranking = [
+        {
+            "rank": row["rank"],
+            "unit_id": row["unit"].id,
+            "name": row["unit"].short_name or row["unit"].name,
+            "score": _two(row["score"]),
+            "gross": _two(row["gross"]),
+            "deductions": _two(row["deductions"]),
+            "funds": str(row["funds"]),
+            "introduced": str(row["introduced"]),
+        }
+        for row in performance.rank_units(db, None, year, as_of)
+    ]
+    by_unit: dict[int, list[performance.Standing]] = {}
+    for (_code, unit_id), st in sorted(standing.items()):
+        if st.target:
+            by_unit.setdefault(unit_id, []).append(st)
+    targets = []
+    for unit in units:
+        own = by_unit.get(unit.id)
+        if not own:
+            continue
+        met = {st.metric for st in own if st.target is not None and st.actual >= st.target}
+        on_pace = [st for st in own if st.share_of_expected is not None and st.share_of_expected >= HUNDRED]
+        targets.append(
+            {
+                "unit_id": unit.id,
+                "name": unit.short_name or unit.name,
+                "targets": len(own),
+                "met": len(met),
+                "on_pace": len(on_pace),
+                "missed": [_label(st.metric) for st in own if st.metric not in met],
+            }
+        )
+    nothing = [
+        {"unit_id": unit.id, "name": unit.short_name or unit.name}
+        for unit in units
+        if workdays.local_date(unit.created_at) <= as_of  # a unit made since had no year to show results in
+        and all(year_figures.get(code, {}).get(unit.id, ZERO) == 0 for code in RESULT_METRICS)
+    ]
+    if assessment is not None and assessment["red_cards"] is not None:
+        nothing = [{"unit_id": None, "name": name} for name in assessment["red_cards"]]
+    return {
+        "kind": kind,
+        "as_of": as_of.isoformat(),
+        "source": "assessment" if assessment is not None else "ranking",
+        "assessment": assessment,
+        "ranking": ranking,
+        "ranking_note": RANKING_NOTE if kind == "yearly" else HALF_YEAR_NOTE,
+        "targets": targets,
+        "red_cards": nothing,
+        "red_card_rule": "全年（截至统计日）引进项目、合同投资、内资到位、到位外资、新开工均为零的单位",
+    }

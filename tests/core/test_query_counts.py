@@ -315,3 +315,76 @@ def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _cadence_rows(db: Session, count: int, start: int) -> None:
+    """Units with sections, trips naming them, weekly and monthly reports sent, and their own rules of which
+    cadence they report: every list of the cadence pages grows."""
+    from app.models.cadence import ReportApplicability, TripSection
+    from app.models.people import Section, SectionKind
+    from app.models.performance import Trip, UnitReport
+
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    for i in range(start, start + count):
+        unit = make_unit(db, kind=UnitKind.town if i % 2 else UnitKind.department, tier=None if i % 2 else 3)
+        unit.created_at = unit.created_at - timedelta(days=400)
+        sections = [Section(unit_id=unit.id, name=f"条线{i}-{n}", kind=SectionKind.station) for n in range(2)]
+        db.add_all(sections)
+        db.flush()
+        trip = Trip(unit_id=unit.id, started_on=today.replace(day=1), ended_on=today.replace(day=1),
+                    destination="上海", people="二人")  # fmt: skip
+        db.add(trip)
+        db.flush()
+        db.add(TripSection(trip_id=trip.id, section_id=sections[0].id))
+        db.add(UnitReport(unit_id=unit.id, cadence="weekly", period_start=monday,
+                          period_end=monday + timedelta(days=6), due_on=monday + timedelta(days=7), figures={},
+                          submitted_at=utc_now()))  # fmt: skip
+        if i % 3 == 0:
+            db.add(ReportApplicability(cadence="monthly", unit_id=unit.id, applies=False))
+    db.flush()
+
+
+def utc_now() -> Any:
+    from app.models.base import utcnow
+
+    return utcnow()
+
+
+def test_cadence_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The reports of a week, which units report which cadence, the late reports of a year, and the month's
+    outbound-trip list (its units, their sections and trips), as pages and over the API."""
+    from app.models.performance import ReportCadence
+
+    for cadence in ("weekly", "monthly"):
+        db.add(ReportCadence(cadence=cadence, due_days=1, working_days=cadence == "weekly", is_active=True))
+    reader = make_token(db, None, read_only=True)
+    _cadence_rows(db, 3, 0)
+    db.commit()
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    pages = [
+        f"/reports?cadence=weekly&start={monday}",
+        "/reports/applicability",
+        "/activities/compliance",
+        "/activities/compliance?only=missed",
+    ]
+    api = [
+        f"/api/v1/reports?cadence=weekly&period_start={monday}",
+        "/api/v1/reports/applicability",
+        f"/api/v1/reports/late?year={today.year}",
+        f"/api/v1/activities/trips/compliance?year={today.year}&month={today.month}&limit=200",
+    ]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _cadence_rows(db, 30, 100)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

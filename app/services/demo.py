@@ -99,6 +99,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
         raise Forbidden("生产模式下不能加载演示数据")
     from app.services import (
         demo_awards,
+        demo_cadence,
         demo_leads,
         demo_people,
         demo_performance,
@@ -115,6 +116,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_performance.load(db) or created
     created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
+    created = demo_cadence.load(db) or created
     return created
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.common import InputModel
+
 MonthState = Literal["met", "open", "missed", "not_judged"]
 STATE_TEXT = "、".join(
     [
@@ -31,6 +33,7 @@ class UnitMonthRead(BaseModel):
     unit: str = Field(description="单位名称")
     trips: int = Field(description="当月外出招商次数（按出发日期计）")
     state: MonthState = Field(description=STATE_TEXT)
+    minimum: int = Field(description="该单位每月至少外出次数（单独设定的，否则为统一要求；0 为免于考核）")
     sections: list[SectionMonthRead] = Field(description="本单位在用的条线（没有条线的单位为空）")
     missed_months: list[int] = Field(description="本年已结束的月份中未达标的月份")
 
@@ -56,6 +59,7 @@ class TripMonthRead(BaseModel):
                             "unit": "城关镇人民政府",
                             "trips": 2,
                             "state": "met",
+                            "minimum": 1,
                             "sections": [
                                 {"section_id": 4, "name": "招商办", "kind": "科室", "trips": 2, "state": "met"},
                                 {"section_id": 6, "name": "经济发展办", "kind": "科室", "trips": 0, "state": "missed"},
@@ -67,6 +71,7 @@ class TripMonthRead(BaseModel):
                             "unit": "青山县商务局",
                             "trips": 0,
                             "state": "missed",
+                            "minimum": 1,
                             "sections": [],
                             "missed_months": [2, 7, 11],
                         },
@@ -87,3 +92,29 @@ class TripMonthRead(BaseModel):
     limit: int
     offset: int
     items: list[UnitMonthRead]
+
+
+class UnitMinimumSet(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"minimum": 0}, {"minimum": 2}, {"minimum": None}]})
+
+    minimum: int | None = Field(
+        ge=0,
+        le=100,
+        description="该单位每月至少外出招商次数（0 为免于考核，其条线亦同）；null：取消单独设定，按统一要求",
+    )
+
+
+class UnitMinimumRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"unit_id": 4, "unit": "青山县人民政府办公室", "own_minimum": 0, "minimum": 0},
+                {"unit_id": 9, "unit": "青山县商务局", "own_minimum": None, "minimum": 1},
+            ]
+        }
+    )
+
+    unit_id: int
+    unit: str
+    own_minimum: int | None = Field(description="单独设定的次数；null：没有单独设定")
+    minimum: int = Field(description="该单位现在的要求（单独设定的，否则为统一要求）")

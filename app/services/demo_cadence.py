@@ -1,7 +1,8 @@
 """Demo cadences (issue 19, item 7): weekly reports for the towns, subdistricts, zone bureaus and resident
 offices (and the commerce bureau besides), half-year summaries for every unit, the bureau and the offices
 that oversee exempt from all reports; the last weeks' reports sent on time, late or not at all; trips that
-name the sections (条线) that went, some sections missing some months; the half-year bulletin published.
+name the sections (条线) that went, some sections missing some months, the offices that lead or oversee
+exempt from the monthly trip; the half-year bulletin published.
 
 The demo county's units and schedules are dated from the start of last year (they are made the moment the
 demo loads): the year's late reports and missed trip months count only from when a unit and a schedule
@@ -23,7 +24,7 @@ from app.models.performance import ReportCadence, UnitReport
 from app.models.unit import Unit
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import activities, bulletins, reports, workdays
+from app.services import activities, bulletins, reports, trip_compliance, workdays
 
 WEEKLY_KINDS = {"town": True, "subdistrict": True, "zone_bureau": True, "resident_office": True}
 NO_WEEKLY_KINDS = {"department": False, "industry_team": False, "zone": False}
@@ -77,13 +78,16 @@ def load(db: Session, today: date | None = None) -> bool:
             sent = due + timedelta(days=4) if n == 3 else due - timedelta(days=2)
             _report(db, unit_id, "halfyearly", start, end, due, sent, "上半年招商引资工作小结：目标完成过半。")
 
+    # the offices that lead or oversee owe no trips (as they owe no leads); the bureau does
+    for short in EXEMPT[1:]:
+        trip_compliance.set_unit_minimum(db, coordinator, units[short].id, 0)
     # trips that name the sections that went: each section out most months, some months missed
-    for short in ("城关镇", "经开区招商局", "驻沪分队"):
+    for short in ("城关镇", "县招商局", "经开区招商局", "驻沪分队"):
         unit = units.get(short)
-        clerk = staff.get(unit.id) if unit is not None else None
+        clerk = admin if short == "县招商局" else staff.get(unit.id) if unit is not None else None
         if unit is None or clerk is None:
             continue
-        own = Principal(role=Role.unit_staff, unit_id=unit.id, label=clerk.display_name, user_id=clerk.id)
+        own = Principal(role=clerk.role, unit_id=unit.id, label=clerk.display_name, user_id=clerk.id)
         sections = db.execute(
             select(Section).where(Section.unit_id == unit.id, Section.is_active.is_(True)).order_by(Section.id)
         ).scalars()

@@ -5,7 +5,8 @@ them went ("每个条线都要外出招商一次") — a per-unit monthly list l
 A trip counts in the month it started (`Trip.started_on`), for its unit, and for each section it names
 (app.services.activities.add_trip). The minimums are settings the coordinator keeps: a unit's
 (`trip_monthly_minimum`, 0: no rule) and a section's (`trip_section_monthly_minimum`, 0: sections are not
-judged). Only a unit's active sections are judged. A month that ended before the unit was created is not
+judged); a unit may have its own minimum (`set_unit_minimum`, as a unit has its own lead quota: 0 exempts
+it and its sections). Only a unit's active sections are judged. A month that ended before the unit was created is not
 judged for it. A month is "open" until its last day has passed: below the minimum it is not yet missed.
 """
 
@@ -15,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Numeric, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app import policy
 from app.errors import Invalid
 from app.models.cadence import TripSection
 from app.models.people import Section
 from app.models.performance import Trip
+from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.principal import Principal
 from app.services import app_settings, workdays
@@ -61,6 +63,7 @@ class UnitMonth:
     short_name: str
     trips: int
     state: str
+    minimum: int  # the unit's own minimum, else the setting's
     sections: list[SectionMonth] = field(default_factory=list)
     missed_months: list[int] = field(default_factory=list)  # of the year's ended months, before this one too
 
@@ -84,6 +87,7 @@ class TripMonth:
     total: int
     offset: int
     limit: int
+    own_minimums: dict[int, int] = field(default_factory=dict)  # the units with a minimum of their own
 
 
 def _month_end(first: date) -> date:
@@ -128,22 +132,55 @@ def _section_trips(section_id: Any, first: date, last: date) -> Any:
     )
 
 
+_OWN = aliased(AppSetting, name="own_minimum")
+
+
+def _unit_minimum(default: int) -> ColumnElement[Any]:
+    """A unit's minimum in SQL: its own (the outer-joined `_OWN` row), else the setting's."""
+    return func.coalesce(cast(_OWN.value, Numeric(12, 2)), default)
+
+
 def _missed_condition(first: date, last: date, unit_minimum: int, section_minimum: int) -> ColumnElement[bool]:
-    """A unit below its minimum in the month, or with an active section below the sections' minimum."""
-    below: list[ColumnElement[bool]] = []
-    if unit_minimum:
-        below.append(_trips_between(Unit.id, first, last) < unit_minimum)
+    """A unit below its minimum in the month, or (unless its own minimum is 0) with an active section below
+    the sections' minimum."""
+    own = _unit_minimum(unit_minimum)
+    below: list[ColumnElement[bool]] = [_trips_between(Unit.id, first, last) < own]
     if section_minimum:
         below.append(
-            exists().where(
-                Section.unit_id == Unit.id,
-                Section.is_active.is_(True),
-                _section_trips(Section.id, first, last) < section_minimum,
+            and_(
+                own > 0,
+                exists().where(
+                    Section.unit_id == Unit.id,
+                    Section.is_active.is_(True),
+                    _section_trips(Section.id, first, last) < section_minimum,
+                ),
             )
         )
-    if not below:
-        return Unit.id.is_(None)  # no rule: nobody misses it
-    return below[0] if len(below) == 1 else below[0] | below[1]
+    return or_(*below)
+
+
+def own_minimums(db: Session) -> dict[int, int]:
+    """{unit_id: minimum} of the units with a minimum of their own (one statement)."""
+    return {unit_id: _minimum(value) for unit_id, value in app_settings.unit_overrides(db, UNIT_MINIMUM).items()}
+
+
+def set_unit_minimum(db: Session, principal: Principal, unit_id: int, minimum: int | None) -> int:
+    """The coordinator gives one unit its own monthly minimum of trips (0: exempt, its sections too), or
+    (None) makes it follow the setting again. Returns the unit's minimum now."""
+    policy.ensure_coordinator(principal)
+    unit = db.get(Unit, unit_id)
+    if unit is None or not unit.is_active or unit.kind is UnitKind.jurisdiction:
+        raise Invalid({"unit_id": "找不到该单位"})
+    if minimum is None:
+        row = db.get(AppSetting, f"{UNIT_MINIMUM}.unit.{unit_id}")
+        if row is not None:
+            db.delete(row)
+            db.flush()
+        return _minimum(app_settings.get(db, UNIT_MINIMUM))
+    if not 0 <= minimum <= 100:
+        raise Invalid({"minimum": "每月外出次数应为 0–100"})
+    app_settings.put(db, principal, UNIT_MINIMUM, str(minimum), unit_id)
+    return minimum
 
 
 def _state(trips: int, minimum: int, ended: bool, judged: bool) -> str:
@@ -167,9 +204,10 @@ def monthly_list(
 ) -> TripMonth:
     """The month's outbound trips of every active unit (those who read every unit) or of the principal's
     own unit: each unit's count against the minimum, its sections' counts, and the year's months it
-    missed before. `only="missed"` lists the units below the minimum or with a section below it. Five
-    statements whatever the number of units: the page of units, their total, their trips by month of the
-    year, their active sections, and the sections' trips of the month."""
+    missed before. `only="missed"` lists the units below their minimum or with a section below the
+    sections' minimum. Six statements whatever the number of units: the settings, the page of units (with
+    their own minimums), their total, their trips by month of the year, their active sections, and the
+    sections' trips of the month."""
     today = today or workdays.today()
     first, last = check_month(year, month, today)
     if only not in FILTERS:
@@ -186,9 +224,15 @@ def monthly_list(
         conditions.append(Unit.id == (scope if scope is not None else -1))
     if only == "missed":
         conditions.append(_missed_condition(first, last, unit_minimum, section_minimum))
-    total = int(db.execute(select(func.count()).select_from(Unit).where(and_(*conditions))).scalar_one())
+    own_key = _OWN.key == literal(f"{UNIT_MINIMUM}.unit.", String) + cast(Unit.id, String)
+    total = int(
+        db.execute(
+            select(func.count()).select_from(Unit).outerjoin(_OWN, own_key).where(and_(*conditions))
+        ).scalar_one()
+    )
     units = db.execute(
-        select(Unit.id, Unit.name, Unit.short_name, Unit.created_at)
+        select(Unit.id, Unit.name, Unit.short_name, Unit.created_at, _OWN.value.label("own_minimum"))
+        .outerjoin(_OWN, own_key)
         .where(and_(*conditions))
         .order_by(Unit.sort_order, Unit.id)
         .offset(offset)
@@ -230,9 +274,14 @@ def monthly_list(
                 .all()
             )
     rows = []
+    own: dict[int, int] = {}
     for unit in units:
         created = workdays.local_date(unit.created_at)
         judged = last >= created
+        minimum = unit_minimum if unit.own_minimum is None else _minimum(unit.own_minimum)
+        if unit.own_minimum is not None:
+            own[unit.id] = minimum
+        sections_rule = section_minimum if minimum else 0  # an exempt unit's sections are exempt too
         trips = by_month.get((unit.id, month), 0)
         own_sections = [
             SectionMonth(
@@ -240,7 +289,7 @@ def monthly_list(
                 s.name,
                 s.kind.label,
                 section_trips.get(s.id, 0),
-                _state(section_trips.get(s.id, 0), section_minimum, ended, judged),
+                _state(section_trips.get(s.id, 0), sections_rule, ended, judged),
             )
             for s in sections.get(unit.id, [])
         ]
@@ -249,8 +298,8 @@ def monthly_list(
             for m in range(1, 13)
             if _month_end(date(year, m, 1)) < today
             and _month_end(date(year, m, 1)) >= created
-            and unit_minimum
-            and by_month.get((unit.id, m), 0) < unit_minimum
+            and minimum
+            and by_month.get((unit.id, m), 0) < minimum
         ]
         rows.append(
             UnitMonth(
@@ -258,9 +307,10 @@ def monthly_list(
                 unit.name,
                 unit.short_name,
                 trips,
-                _state(trips, unit_minimum, ended, judged),
+                _state(trips, minimum, ended, judged),
+                minimum,
                 own_sections,
                 missed,
             )
         )
-    return TripMonth(year, month, first, last, ended, unit_minimum, section_minimum, rows, total, offset, limit)
+    return TripMonth(year, month, first, last, ended, unit_minimum, section_minimum, rows, total, offset, limit, own)

@@ -168,6 +168,7 @@ UNIT_REFUSED: dict[str, Body] = {
     "PUT /api/v1/reports/cadences/{cadence}": lambda r: {"due_days": 5, "is_active": True},
     "PUT /api/v1/reports/applicability/kinds": lambda r: {"cadences": {"weekly": {"town": True}}},
     "PUT /api/v1/reports/applicability/{cadence}/units/{unit_id}": lambda r: {"applies": False},
+    "PUT /api/v1/activities/trips/minimums/{unit_id}": lambda r: {"minimum": 0},
     "POST /api/v1/bulletins/{kind}/{year}/{number}/publish": lambda r: {"confirm_early": True},
     "POST /api/v1/spot-checks": lambda r: {"period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-03-31"},
     "POST /api/v1/spot-checks/{check_id}/findings": lambda r: {

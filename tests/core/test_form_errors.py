@@ -457,6 +457,9 @@ FORMS: dict[str, Form] = {
     "/reports/applicability/units": Form(
         "coordinator", {"cadence": "weekly", "unit_id": "", "applies": "0"}, "unit_id", "cadence", "请选择单位"
     ),
+    "/activities/compliance/minimum": Form(
+        "coordinator", {"unit_id": "{unit_id}", "minimum": "两次"}, "minimum", "minimum", "0–100 的整数"
+    ),
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.

@@ -17,9 +17,10 @@ from app.models.performance import Trip
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
+from app.scopes import TokenRole
 from app.services import app_settings, trip_compliance, workdays
 from tests.conftest import login, page_csrf
-from tests.core.test_api_admin_operations import refused_field
+from tests.core.test_api_admin_operations import entries, refused_field
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.people.factories import make_section
 from tests.performance.test_performance import coordinator
@@ -185,3 +186,52 @@ def test_the_trip_form_and_the_months_list_on_the_page(db: Session, client: Test
     assert everyone.status_code == 200 and bureau.short_name in everyone.text
     assert client.get("/activities/compliance?month=13").status_code == 422
     assert client.get("/activities/compliance?only=all").status_code == 422
+
+
+def test_a_unit_given_its_own_minimum_or_exempted_over_the_api_and_the_page(db: Session, client: TestClient):
+    town = old_unit(db)
+    make_section(db, town, name="招商办")
+    office = old_unit(db, kind=UnitKind.department, tier=1, name="青山县人民政府办公室", short_name="县政府办")
+    bureau = old_unit(db, kind=UnitKind.department, tier=1)
+    boss = make_user(db, bureau, role=Role.coordinator)
+    token = make_token(db, bureau, role=TokenRole.coordinator, scopes=("read", "projects"))
+    town_token = make_token(db, town)
+    trip(db, town, date(2026, 11, 3))
+    db.commit()
+
+    exempt = client.put(f"/api/v1/activities/trips/minimums/{office.id}", json={"minimum": 0}, headers=bearer(token))
+    assert exempt.status_code == 200, exempt.text
+    assert exempt.json() == {"unit_id": office.id, "unit": office.name, "own_minimum": 0, "minimum": 0}
+    twice = client.put(f"/api/v1/activities/trips/minimums/{town.id}", json={"minimum": 2}, headers=bearer(token))
+    assert twice.json()["minimum"] == 2
+    rows = rows_of(db, coordinator(), 2026, 11)
+    assert (rows[office.id].state, rows[office.id].minimum) == ("not_judged", 0)
+    assert (rows[town.id].trips, rows[town.id].state, rows[town.id].minimum) == (1, "missed", 2)
+    missed = trip_compliance.monthly_list(db, coordinator(), 2026, 11, only="missed", today=DECEMBER_7)
+    assert {r.unit_id for r in missed.rows} == {town.id, bureau.id}  # the exempt office is not listed
+    assert [e.changes for e in entries(db, "app_setting", f"{trip_compliance.UNIT_MINIMUM}.unit.{town.id}")]
+
+    back = client.put(f"/api/v1/activities/trips/minimums/{town.id}", json={"minimum": None}, headers=bearer(token))
+    assert back.json() == {"unit_id": town.id, "unit": town.name, "own_minimum": None, "minimum": 1}
+    assert rows_of(db, coordinator(), 2026, 11)[town.id].state == "met"
+    refused = client.put(
+        f"/api/v1/activities/trips/minimums/{town.id}", json={"minimum": 0}, headers=bearer(town_token)
+    )
+    assert refused.status_code == 403
+    refused_field(
+        client.put(f"/api/v1/activities/trips/minimums/{town.id}", json={"minimum": 101}, headers=bearer(token)),
+        "minimum",
+    )
+
+    login(client, boss.username, PASSWORD)
+    csrf = page_csrf(client, "/activities/compliance")
+    bad = client.post(
+        "/activities/compliance/minimum", data={"csrf_token": csrf, "unit_id": str(town.id), "minimum": "两次"}
+    )
+    assert bad.status_code == 422 and 'id="e-minimum"' in bad.text and "两次" in bad.text
+    done = client.post(
+        "/activities/compliance/minimum", data={"csrf_token": csrf, "unit_id": str(town.id), "minimum": "0"}
+    )
+    assert done.status_code == 303
+    page = client.get("/activities/compliance?year=2026&month=11")
+    assert "青山县人民政府办公室：免于考核" in page.text and f"{town.name}：免于考核" in page.text

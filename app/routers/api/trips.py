@@ -1,16 +1,25 @@
-"""The monthly outbound-trip list over the API (每月外出招商达标): the same service as the page
-(app.services.trip_compliance). Those who read every unit see every unit; a unit's token its own."""
+"""The monthly outbound-trip list over the API (每月外出招商达标), and a unit's own minimum: the same service
+as the page (app.services.trip_compliance). Those who read every unit see every unit; a unit's token its
+own."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
+from fastapi.responses import Response
 
-from app.deps import ApiPrincipal, DbSession
+from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.routing import IndexedRouter
-from app.schemas.trip_compliance import SectionMonthRead, TripMonthRead, UnitMonthRead
-from app.services import trip_compliance
+from app.schemas.common import json_response
+from app.schemas.trip_compliance import (
+    SectionMonthRead,
+    TripMonthRead,
+    UnitMinimumRead,
+    UnitMinimumSet,
+    UnitMonthRead,
+)
+from app.services import reports, trip_compliance
 
 router = IndexedRouter(prefix="/activities", tags=["招商活动"])
 
@@ -46,6 +55,7 @@ def trip_compliance_list(
                 unit=r.name,
                 trips=r.trips,
                 state=r.state,
+                minimum=r.minimum,
                 sections=[
                     SectionMonthRead(
                         section_id=s.section_id,
@@ -61,3 +71,25 @@ def trip_compliance_list(
             for r in found.rows
         ],
     )
+
+
+@router.put(
+    "/trips/minimums/{unit_id}",
+    response_model=UnitMinimumRead,
+    summary="单独设定某单位每月至少外出招商次数（0 为免于考核；null 恢复统一要求；招商局令牌，projects 范围）",
+)
+def set_unit_minimum(
+    unit_id: Annotated[int, Path(ge=1, le=2_147_483_647, description="单位编号")],
+    body: UnitMinimumSet,
+    principal: ApiPrincipal,
+    db: DbSession,
+    guard: ApiIdempotency,
+) -> Response:
+    minimum = trip_compliance.set_unit_minimum(db, principal, unit_id, body.minimum)
+    read = UnitMinimumRead(
+        unit_id=unit_id,
+        unit=reports.unit_names(db, [unit_id]).get(unit_id, ""),
+        own_minimum=body.minimum,
+        minimum=minimum,
+    )
+    return guard.finish(json_response(read))

@@ -305,7 +305,7 @@ LABELS: dict[str, dict[str, str]] = {
         "registered_by_id": "登记人",
         "registered_at": "登记时间",
     },
-    "report_cadence": {"cadence": "报送周期", "due_days": "报送期限（天）"},
+    "report_cadence": {"cadence": "报送周期", "due_days": "报送期限（天）", "working_days": "期限按工作日"},
     "spot_check": {
         "fraction": "抽查比例",
         "population": "总数",
@@ -455,6 +455,9 @@ LABELS: dict[str, dict[str, str]] = {
         "is_active": "启用",
         "created_by_id": "添加人",
     },
+    # every cadence (app.models.cadence)
+    "report_applicability": {"cadence": "报告类型", "unit_kind": "单位类别", "applies": "须报送"},
+    "trip_section": {"trip_id": "外出招商", "section_id": "外出的条线"},
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a
@@ -493,6 +496,9 @@ KEYS: dict[str, str] = {
     "retention_days": "保留天数",
 }
 
+CADENCE_NAMES = {"weekly": "周报", "ten_day": "旬报", "monthly": "月报", "quarterly": "季报", "halfyearly": "半年小结"}
+"""The periodic reports' cadences as the trail shows them (app.services.reports.CADENCE_LABELS)."""
+
 # choices stored as plain strings, or enums without a `.label`: value -> 中文
 VALUES: dict[str, dict[Any, str]] = {
     "stage_event.action": {
@@ -513,6 +519,9 @@ VALUES: dict[str, dict[Any, str]] = {
     "task_note.action": dict(NOTE_ACTIONS),
     "task_file.kind": {"photo": "照片", "document": "PDF 文件"},
     "supervised_task.escalation_level": {0: "未升级", 1: "已升级到责任单位负责人", 2: "已升级到督查室"},
+    "report_applicability.unit_kind": {k.value: v for k, v in UNIT_KIND_LABELS.items()},
+    "report_applicability.cadence": dict(CADENCE_NAMES),
+    "report_cadence.cadence": dict(CADENCE_NAMES),
 }
 
 

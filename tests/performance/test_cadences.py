@@ -434,3 +434,9 @@ def test_a_report_refused_on_a_stopped_cadence_and_by_the_coordinators_own_rules
     with pytest.raises(Invalid) as exempt:
         reports.submit_report(db, staff(town.id), "weekly", date(2026, 11, 30), "本周", "", date(2026, 12, 7))
     assert exempt.value.errors == {"cadence": "本单位无需报送该类报告"}
+
+
+def test_the_trail_names_every_cadence_as_the_pages_do():
+    from app.models import labels
+
+    assert labels.CADENCE_NAMES == reports.CADENCE_LABELS

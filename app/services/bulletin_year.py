@@ -5,14 +5,15 @@ assessment or, until the year's assessment exists, their quantitative ranking; t
 The assessment hook. The year's full assessment (定量、定性、扣分、加分, weighted: issue 19, item 8) is not
 computed here. When a module `app.services.assessment` defines
 
-    assessment_for_bulletin(db: Session, year: int) -> dict | None
+    assessment_for_bulletin(db: Session, year: int) -> list[dict] | dict | None
 
-the year-end bulletin shows what it returns instead of the ranking: a dict with "columns" (the headers,
-strings), "rows" (lists of cells, strings as they are to be shown, one list per unit, in rank order) and
-optionally "note" (a sentence under the table) and "red_cards" (the names of the units with a red card, as
-the assessment judges them, replacing this module's list). It returns None while the year's assessment is
-not published; the quantitative ranking is shown until then, and says so. Whatever it returns is frozen
-with the bulletin when the bulletin is published.
+the year-end bulletin shows what it returns instead of the ranking, frozen with the bulletin when the
+bulletin is published. None: the year's assessment is not published yet, and the quantitative ranking is
+shown, saying so. A list: the published results, one dict per unit in rank order, as the assessment freezes
+them ("rank", "unit_name", "quantitative", "qualitative" (or None), "bonus", "deduction", "score",
+"red_card"); they are shown as a table with those columns, and the units with "red_card" make the red-card
+list. A dict: a table of its own, "columns" (the headers) and "rows" (cells as they are to be shown), with
+optionally "note" (a sentence under it) and "red_cards" (the names of the units with a red card).
 
 The red card here means what the documents say ("没有招商引资实绩的…"): a unit with nothing at all on every
 result metric (`RESULT_METRICS`) for the year to date, whatever its targets (a unit created after the
@@ -47,7 +48,7 @@ RANKING_NOTE = (
 HALF_YEAR_NOTE = "上半年按定量指标的排名（默认权重），年度综合考核在年度结账通报中公布。" + performance.TIE_RULE
 
 
-def assessment_hook() -> Callable[[Session, int], dict[str, Any] | None] | None:
+def assessment_hook() -> Callable[[Session, int], Any] | None:
     """`assessment_for_bulletin` of app.services.assessment, when that module exists and defines it."""
     try:
         module = importlib.import_module(ASSESSMENT_MODULE)
@@ -68,19 +69,57 @@ def _label(code: str) -> str:
     return metric.label if metric else code
 
 
+ASSESSMENT_COLUMNS = ["名次", "单位", "定量得分", "定性得分", "加分", "扣分", "综合得分", "红牌"]
+
+
+def _cell(value: Any) -> str:
+    """A score as the bulletin shows it: two decimals; "—" when there is none (no qualitative score yet)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return _two(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
+
+
+def _from_results(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The published results (one dict per unit, in rank order) as the bulletin's table."""
+    rows = [
+        [
+            str(r.get("rank", "")),
+            str(r.get("unit_name", "")),
+            _cell(r.get("quantitative")),
+            _cell(r.get("qualitative")),
+            _cell(r.get("bonus")),
+            _cell(r.get("deduction")),
+            _cell(r.get("score")),
+            "红牌" if r.get("red_card") else "",
+        ]
+        for r in results
+    ]
+    return {
+        "columns": list(ASSESSMENT_COLUMNS),
+        "rows": rows,
+        "note": "综合得分 = 定量得分 + 定性得分 + 加分 − 扣分，依年度考核方案计算（已发布，数字冻结）。",
+        "red_cards": [str(r.get("unit_name", "")) for r in results if r.get("red_card")],
+    }
+
+
 def _assessment(db: Session, year: int) -> dict[str, Any] | None:
     hook = assessment_hook()
     if hook is None:
         return None
-    answer = hook(db, year)
+    answer: Any = hook(db, year)
     if answer is None:
         return None
-    return {
-        "columns": [str(c) for c in answer.get("columns", [])],
-        "rows": [[str(cell) for cell in row] for row in answer.get("rows", [])],
-        "note": str(answer.get("note", "")),
-        "red_cards": [str(name) for name in answer["red_cards"]] if "red_cards" in answer else None,
-    }
+    if isinstance(answer, Mapping):
+        return {
+            "columns": [str(c) for c in answer.get("columns", [])],
+            "rows": [[str(cell) for cell in row] for row in answer.get("rows", [])],
+            "note": str(answer.get("note", "")),
+            "red_cards": [str(name) for name in answer["red_cards"]] if "red_cards" in answer else None,
+        }
+    return _from_results(list(answer))
 
 
 def review(

@@ -31,7 +31,7 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, metrics, projects
+from app.services import app_settings, metrics, projects, reports
 from app.services.common import apply_changes, check_version
 
 app_settings.DEFAULTS.update({"yellow_card_percent": "70"})
@@ -1160,3 +1160,14 @@ def active_projects_count(db: Session) -> int:
     return int(
         db.execute(select(func.count()).select_from(Project).where(Project.status == ProjectStatus.active)).scalar_one()
     )
+
+
+# --- periodic reports --------------------------------------------------------------------------
+# They live in app.services.reports; these names stay for callers written against this module (the
+# year's assessment reads `periods`). New code calls app.services.reports.
+
+CADENCE_LABELS = reports.CADENCE_LABELS
+periods = reports.periods
+report_figures = reports.report_figures
+report_status = reports.report_status
+submit_report = reports.submit_report

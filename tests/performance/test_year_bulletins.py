@@ -103,11 +103,11 @@ def test_the_half_year_bulletin_has_the_years_figures_to_30_june_and_a_month_has
     assert "year_review" not in bulletins.build(db, "quarterly", LAST_YEAR, 2, today=TODAY)
 
 
-def _assessment_module(answer: dict[str, Any] | None) -> types.ModuleType:
+def _assessment_module(answer: dict[str, Any] | list[dict[str, Any]] | None) -> types.ModuleType:
     module = types.ModuleType(bulletin_year.ASSESSMENT_MODULE)
     asked: list[int] = []
 
-    def assessment_for_bulletin(db: Session, year: int) -> dict[str, Any] | None:
+    def assessment_for_bulletin(db: Session, year: int) -> dict[str, Any] | list[dict[str, Any]] | None:
         asked.append(year)
         return answer
 
@@ -182,3 +182,32 @@ def test_published_the_year_end_bulletin_is_frozen_and_shown_everywhere(
     ranking = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
     assert ranking.rows[1].cells[1].text == "城关镇"
     assert bulletin_docx.RANKING[0].header == "名次"
+
+
+def test_the_published_results_of_the_assessment_become_the_bulletins_table(
+    db: Session, county: dict[str, Unit], monkeypatch: pytest.MonkeyPatch
+):
+    """The assessment answers its published results, one row per unit in rank order (as it freezes them):
+    the bulletin shows them with two decimals, "—" for a score not given, and the red-carded units."""
+    results = [
+        {"rank": 1, "unit_name": "城关镇人民政府", "quantitative": Decimal("61.2"), "qualitative": Decimal("27.5"),
+         "bonus": Decimal("1"), "deduction": Decimal("0.5"), "score": Decimal("89.2"), "red_card": False},
+        {"rank": 2, "unit_name": "经开区招商局", "quantitative": Decimal("40"), "qualitative": None,
+         "bonus": Decimal("0"), "deduction": Decimal("0"), "score": Decimal("40"), "red_card": False},
+        {"rank": 3, "unit_name": "青山县文化旅游局", "quantitative": Decimal("0"), "qualitative": Decimal("12"),
+         "bonus": Decimal("0"), "deduction": Decimal("1.5"), "score": Decimal("10.5"), "red_card": True},
+    ]  # fmt: skip
+    monkeypatch.setitem(sys.modules, bulletin_year.ASSESSMENT_MODULE, _assessment_module(results))
+    year = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)["year_review"]
+    assert year["source"] == "assessment"
+    assert year["assessment"]["columns"] == bulletin_year.ASSESSMENT_COLUMNS
+    assert year["assessment"]["rows"][0] == ["1", "城关镇人民政府", "61.20", "27.50", "1.00", "0.50", "89.20", ""]
+    assert year["assessment"]["rows"][1][3] == "—"
+    assert year["assessment"]["rows"][2][-1] == "红牌"
+    assert year["red_cards"] == [{"unit_id": None, "name": "青山县文化旅游局"}]
+    content = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)
+    issuer = bulletin_docx.Issuer("青山县投资促进局（招商局）", "青山县", "")
+    doc = Document(io.BytesIO(bulletin_docx.document(content, None, issuer)))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
+    assert [c.text for c in table.rows[0].cells] == bulletin_year.ASSESSMENT_COLUMNS
+    assert table.rows[1].cells[1].text == "城关镇人民政府"

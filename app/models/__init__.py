@@ -17,6 +17,7 @@ from app.models.award import (
 )
 from app.models.base import Base
 from app.models.idempotency import IdempotencyRecord
+from app.models.interview import Interview, InterviewPromise
 from app.models.investor import Investor, InvestorKind, InvestorType, Native
 from app.models.lead import (
     Channel,
@@ -26,6 +27,15 @@ from app.models.lead import (
     LeadStatus,
     RegistryClaim,
     RegistryEntry,
+)
+from app.models.meeting import (
+    Meeting,
+    MeetingAttendee,
+    MeetingDecision,
+    MeetingKind,
+    MeetingProject,
+    MeetingStatus,
+    MeetingUnit,
 )
 from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
@@ -101,6 +111,8 @@ __all__ = [
     "IdempotencyRecord",
     "IncentiveAgreement",
     "IncentivePolicy",
+    "Interview",
+    "InterviewPromise",
     "IntroducerRegistration",
     "Investor",
     "InvestorKind",
@@ -110,6 +122,13 @@ __all__ = [
     "LeadStatus",
     "LoginFailure",
     "LostReason",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingDecision",
+    "MeetingKind",
+    "MeetingProject",
+    "MeetingStatus",
+    "MeetingUnit",
     "Native",
     "Notification",
     "OutboxEvent",

@@ -29,6 +29,8 @@ INTERNAL: dict[str, frozenset[str]] = {
     "ticket": frozenset({"reporter_label"}),
     "task_file": frozenset({"sha256", "storage_key", "content_type", "note_id"}),
     "task_note": frozenset({"actor_user_id", "actor_unit_id"}),
+    "meeting_unit": frozenset({"materials"}),  # the frozen snapshot: shown on the meeting's page, not as a change
+    "interview": frozenset({"reasons"}),  # computed by rule when recorded: shown on the interview's page
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -454,6 +456,54 @@ LABELS: dict[str, dict[str, str]] = {
         "event_types": "推送的事件",
         "is_active": "启用",
         "created_by_id": "添加人",
+    },
+    # meetings and interviews (app.models.meeting, app.models.interview)
+    "meeting": {
+        "kind": "会议类别",
+        "title": "会议名称",
+        "held_on": "会议日期",
+        "place": "地点",
+        "chair": "主持人",
+        "attendee_names": "其他参会人员",
+        "summary": "会议纪要",
+        "recorded_at": "记录召开时间",
+        "materials_as_of": "汇报材料数据截至",
+        "created_by_id": "安排人",
+    },
+    "meeting_attendee": {"meeting_id": "会议", "user_id": "参会人员"},
+    "meeting_unit": {"meeting_id": "会议", "unit_id": "研究的单位"},
+    "meeting_project": {"meeting_id": "会议", "project_id": "研究的项目"},
+    "meeting_decision": {
+        "meeting_id": "会议",
+        "number": "第几项",
+        "content": "决定事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
+    },
+    "interview": {
+        "unit_id": "被约谈单位",
+        "held_on": "约谈日期",
+        "place": "地点",
+        "interviewer": "约谈人",
+        "interviewer_user_id": "约谈领导账号",
+        "interviewee": "被约谈人",
+        "interviewee_user_id": "被约谈人账号",
+        "reason_note": "约谈事由",
+        "findings": "发现的问题",
+        "recorded_by_id": "记录人",
+    },
+    "interview_promise": {
+        "interview_id": "约谈",
+        "number": "第几项",
+        "content": "承诺事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
     },
 }
 

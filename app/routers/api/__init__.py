@@ -11,9 +11,11 @@ from app.routers.api import (
     campaigns,
     changes,
     funds,
+    interviews,
     leads,
     lost_reasons,
     me,
+    meetings,
     people,
     performance,
     project_import,
@@ -91,3 +93,5 @@ api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
+api_router.include_router(meetings.router)
+api_router.include_router(interviews.router)

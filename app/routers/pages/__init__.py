@@ -8,7 +8,9 @@ from app.routers.pages import (
     auth_pages,
     awards,
     home,
+    interviews,
     leads,
+    meetings,
     people,
     performance,
     project_import,
@@ -34,3 +36,5 @@ page_router.include_router(performance.router)
 page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
+page_router.include_router(meetings.router)
+page_router.include_router(interviews.router)

@@ -100,6 +100,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import (
         demo_awards,
         demo_leads,
+        demo_meetings,
         demo_people,
         demo_performance,
         demo_projects,
@@ -115,6 +116,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_performance.load(db) or created
     created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
+    created = demo_meetings.load(db) or created
     return created
 
 

@@ -1,13 +1,14 @@
 """Interviews (约谈) of lagging units' heads: who is proposed, the interviews recorded, their promises.
 
-Proposals (`proposals`), by rule, for every active unit with a target in the year judged:
+Proposals (`proposals`), by rule, for every active unit with a target in the year judged (but the units of the
+bureau, the supervisor's office and the leaders, who run the assessment):
 - idle (长时间无进展): no new lead (not judged invalid), no project of the unit reaching a stage (created, or
   moved forward) and no funds entered or confirmed for its projects (not refused) for `interview_idle_months`
   months (a setting, 3 by default) up to today;
 - below_yellow (低于黄牌线): on a metric with a target, a yellow or red card as the targets page and the
   yellow-line watcher judge it (performance.standings, as of the last month end: event_watch.judged_day);
 - red_card (红牌): no result at all on any of its targets for the year (as of the same day), the documents'
-  red card, distinct from one metric's warning.
+  red card, distinct from one metric's warning (a unit with a red card is not listed under the yellow line too).
 
 The supervisor's office (督查室) or the coordinating bureau records an interview a leader or the office held
 (leaders' accounts read and do not write: the leader is named as the interviewer): who interviewed, the
@@ -184,11 +185,15 @@ def _fmt(value: Decimal | None) -> str:
 
 def reasons_by_unit(db: Session, today: date, unit_ids: Sequence[int] | None = None) -> dict[int, list[Reason]]:
     """{unit_id: reasons} of the units proposed for an interview as of `today` (only among `unit_ids` when
-    given). A fixed number of statements: the targets, two per metric with a target, and three."""
+    given). A fixed number of statements: the targets, the assessors' units, two per metric with a target, and
+    three."""
     as_of = event_watch.judged_day(today)
     year = as_of.year
     targets = performance.targets_for_year(db, year, unit_ids)
-    candidates = sorted({u for (_m, u) in targets})
+    assessors = set(
+        db.execute(select(User.unit_id).where(User.is_active.is_(True), User.role.in_(INTERVIEWERS))).scalars()
+    )  # the bureau, the supervisor's office, the leaders' office: they run the assessment, they are not proposed
+    candidates = sorted({u for (_m, u) in targets} - assessors)
     if not candidates:
         return {}
     reasons: dict[int, list[Reason]] = {}
@@ -203,6 +208,10 @@ def reasons_by_unit(db: Session, today: date, unit_ids: Sequence[int] | None = N
         if st.target:
             by_unit.setdefault(unit_id, []).append(st)
     for unit_id, standing in by_unit.items():
+        if all(st.actual == 0 for st in standing):  # the red card says it all: no yellow line listed besides
+            detail = f"截至 {as_of}，{year} 年各项目标均无实绩"
+            reasons.setdefault(unit_id, []).append(Reason("red_card", detail))
+            continue
         below = [st for st in standing if st.card in ("yellow", "red")]
         if below:
             parts = [
@@ -212,9 +221,6 @@ def reasons_by_unit(db: Session, today: date, unit_ids: Sequence[int] | None = N
             ]
             detail = f"截至 {as_of}，{'；'.join(parts)}（黄牌线 {_fmt(yellow)}%）"
             reasons.setdefault(unit_id, []).append(Reason("below_yellow", detail))
-        if all(st.actual == 0 for st in standing):
-            detail = f"截至 {as_of}，{year} 年各项目标均无实绩"
-            reasons.setdefault(unit_id, []).append(Reason("red_card", detail))
     return reasons
 
 

@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Integer, and_, delete, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import policy
 from app.errors import Invalid, NotFound
@@ -231,11 +231,15 @@ def update(
 ) -> Meeting:
     """Change a meeting: the fields given (a page's form gives them all; the API's PATCH those it sends);
     a list given replaces the list. Who attended and the minutes are kept this way after it is held; a
-    unit added then has its materials frozen as of the meeting's day."""
+    unit added then has its materials frozen as of the meeting's day. A title or minutes sent back unchanged as
+    this reader was shown them (a confidential project by its code name) keep the stored text."""
     ensure_office(principal)
     meeting = get(db, principal, meeting_id)
     check_version(db, meeting, data.version)
     given = data.model_fields_set - {"version"}
+    redact = redactors(db, principal, [meeting.id]).get(meeting.id)
+    if redact is not None:  # the office member who sees a confidential project by its code name sent it back as shown
+        given -= {name for name in ("title", "summary") if getattr(data, name) == redact(getattr(meeting, name))}
     for name in SIMPLE_FIELDS:
         if name in given and getattr(data, name) is None:
             raise Invalid({name: "此项不能为空"})
@@ -704,12 +708,13 @@ def decision_meeting(db: Session, principal: Principal, decision_id: int) -> tup
 
 def attendee_choices(db: Session) -> list[tuple[int, str]]:
     """Who may be named attending: the leaders, the office and the bureau, then the units' heads."""
+    headed = aliased(Unit)
     rows = db.execute(
         select(User.id, User.display_name, User.role, Unit.short_name, Unit.name)
         .join(Unit, Unit.id == User.unit_id)
         .where(
             User.is_active.is_(True),
-            or_(User.role != Role.unit_staff, exists().where(Unit.head_user_id == User.id)),
+            or_(User.role != Role.unit_staff, exists().where(headed.head_user_id == User.id)),
         )
         .order_by(User.role, Unit.sort_order, User.display_name)
     ).all()

@@ -21,6 +21,7 @@ from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
@@ -70,6 +71,8 @@ def world(db: Session) -> World:
     db.add(robot_b)
     section_b = make_section(db, town_b)
     cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
+    meeting_b = make_meeting(db, town_b, projects=[project_b])
+    interview_b = make_interview(db, town_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -101,6 +104,10 @@ def world(db: Session) -> World:
         "fmt": "json",  # Open311: requests.{fmt}
         "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
+        "meeting_id": meeting_b.id,
+        "interview_id": interview_b.id,
+        "decision_id": missing,
+        "promise_id": missing,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -50,6 +50,7 @@ from tests.awards.factories import make_policy
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
@@ -195,6 +196,27 @@ UNIT_REFUSED: dict[str, Body] = {
         "section_id": r.ids["section_id"],
         "amount": "100",
     },
+    # meetings and interviews: the supervisor's office or the bureau schedules, records and assigns
+    "POST /api/v1/meetings": lambda r: {
+        "kind": "dispatch",
+        "title": "城关镇招商引资专题调度会",
+        "held_on": f"{YEAR}-01-15",
+        "unit_ids": [r.town_a.id],
+    },
+    "PATCH /api/v1/meetings/{meeting_id}": lambda r: {"version": 1, "summary": "城关镇自己改的纪要"},
+    "POST /api/v1/meetings/{meeting_id}/hold": lambda r: {"version": 1},
+    "POST /api/v1/meetings/{meeting_id}/decisions": lambda r: {
+        "content": "城关镇自己记录的决定事项",
+        "owner_unit_id": r.town_a.id,
+        "due_days": 10,
+    },
+    "POST /api/v1/interviews": lambda r: {
+        "unit_id": r.town_a.id,
+        "held_on": f"{YEAR}-01-15",
+        "interviewer": "城关镇自己",
+        "findings": "没有问题",
+    },
+    "POST /api/v1/interviews/{interview_id}/promises": lambda r: {"content": "城关镇自己承诺", "due_days": 5},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -305,6 +327,8 @@ def rows(db: Session) -> Rows:
     own_token = make_token(db, town_a, read_only=True)
     section = make_section(db, town_a)
     cadre = make_cadre(db, town_a, user=clerk)
+    meeting = make_meeting(db, town_a, held=False)
+    interview = make_interview(db, town_a)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -330,6 +354,8 @@ def rows(db: Session) -> Rows:
         "check_id": check.id,
         "section_id": section.id,
         "cadre_id": cadre.id,
+        "meeting_id": meeting.id,
+        "interview_id": interview.id,
     }
     return Rows(town_a, town_b, ids)
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.lead import DuplicatePair, Lead
+from app.models.meeting import Meeting
 from app.models.people import Cadre, Section
 from app.models.performance import ReportCadence
 from app.models.project import FundsArrival, Project
@@ -439,6 +440,38 @@ FORMS: dict[str, Form] = {
         "至少 1 个字符",
         versions={"version": (Cadre, "cadre_id")},
     ),
+    "/meetings/new": Form(
+        "coordinator",
+        {"kind": "dispatch", "title": "调", "held_on": YESTERDAY, "place": "县政府三楼会议室"},
+        "title",
+        "place",
+        "至少 2 个字符",
+    ),
+    "/meetings/{meeting_id}/edit": Form(
+        "coordinator",
+        {"kind": "dispatch", "title": "调", "held_on": YESTERDAY, "place": "县政府三楼会议室", "unit_ids": "{unit_id}"},
+        "title",
+        "place",
+        "至少 2 个字符",
+        versions={"version": (Meeting, "meeting_id")},
+    ),
+    "/meetings/{meeting_id}/decisions": Form(
+        "coordinator",
+        {"content": "限期完成补偿协议签订", "owner_unit_id": "{unit_id}", "due_days": "0"},
+        "due_days",
+        "content",
+        "不能小于 1",
+    ),
+    "/interviews/new": Form(
+        "coordinator",
+        {"unit_id": "{unit_id}", "held_on": YESTERDAY, "interviewer": "常务副县长 王建国", "findings": "问"},
+        "findings",
+        "interviewer",
+        "至少 2 个字符",
+    ),
+    "/interviews/{interview_id}/promises": Form(
+        "coordinator", {"content": "补齐干部招商台账", "due_days": "0"}, "due_days", "content", "不能小于 1"
+    ),
     "/bulletins/{kind}/{year}/{number}/publish": Form(
         "coordinator",
         {},  # the current month has not ended: publishing it early needs the ticked confirmation
@@ -469,6 +502,7 @@ NOT_A_FORM = {
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",
     "/open311/v2/requests.{fmt}": "Open311 GeoReport v2 for other systems: form-encoded by the spec, no page",
+    "/meetings/{meeting_id}/hold": "a button (with the version read): records the meeting held",
 }
 
 

@@ -315,3 +315,52 @@ def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _meeting_rows(db: Session, unit: Any, count: int) -> None:
+    """Held meetings on the unit (each with its frozen materials, a project, an attendee, a decision and its task)
+    and interviews of it with a promise and its task: every list of the meeting and interview pages grows."""
+    from tests.meetings.factories import make_interview, make_meeting
+    from tests.projects.factories import make_project
+
+    for _ in range(count):
+        project = make_project(db, unit, stage=Stage.signed, contract_investment=Decimal(3000))
+        make_meeting(db, unit, projects=[project])
+        make_interview(db, unit)
+    db.flush()
+
+
+def test_meeting_and_interview_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The meetings' and interviews' pages and their API lists, for the bureau and for the unit."""
+    unit = world["unit"]
+    reader = make_token(db, None, read_only=True)  # reads every unit
+    from app.models.performance import Target
+
+    db.add(Target(year=date.today().year, metric="funds_domestic", unit_id=unit.id, amount=Decimal(1000)))
+    _meeting_rows(db, unit, 2)
+    db.commit()
+    pages = ["/meetings", f"/meetings?year={date.today().year}", "/interviews"]
+    api = ["/api/v1/meetings?limit=200", "/api/v1/interviews?limit=200", "/api/v1/interviews/proposals"]
+    sessions = {}
+    for role, user in (("coordinator", world["coordinator"]), ("unit", world["staff"])):
+        client.cookies.clear()
+        assert login(client, user.username, PASSWORD).status_code == 303
+        sessions[role] = dict(client.cookies)
+
+    def measure() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for role, cookies in sessions.items():
+            client.cookies.clear()
+            client.cookies.update(cookies)
+            counts.update({f"{role} {p}": n for p, n in _counts(client, connection, pages).items()})
+        client.cookies.clear()
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        counts.update({f"unit {p}": n for p, n in _counts(client, connection, api[:2], bearer(world["token"])).items()})
+        return counts
+
+    few = measure()
+    _meeting_rows(db, unit, 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

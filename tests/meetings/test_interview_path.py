@@ -42,7 +42,7 @@ def test_units_are_proposed_by_rule(db: Session, county: County) -> None:
     db.commit()
     found = interviews.reasons_by_unit(db, TODAY)
     assert codes(found, county.town.id) == ["below_yellow", "idle"]
-    assert codes(found, county.other.id) == ["below_yellow", "idle", "red_card"]  # nothing at all this year
+    assert codes(found, county.other.id) == ["idle", "red_card"]  # nothing at all this year: the red card
     idle = next(r for r in found[county.town.id] if r.code == "idle")
     assert "2026-06-15 以来" in idle.detail and "3 个月" in idle.detail
     below = next(r for r in found[county.town.id] if r.code == "below_yellow")
@@ -92,11 +92,10 @@ def test_an_interview_and_its_promises_become_supervised_tasks(db: Session, coun
     )  # fmt: skip
     db.commit()
     assert interview.interviewee == "城关镇镇长 赵明" and interview.interviewee_user_id == county.head.id
-    assert [r["code"] for r in interview.reasons] == ["red_card", "below_yellow", "idle"]
+    assert [r["code"] for r in interview.reasons] == ["red_card", "idle"]
     assert "无新增线索" in interview.reason_note
-    promise = interviews.add_promise(
-        db, as_principal(county.coordinator), interview.id, PromiseCreate(content="补齐项目台账", due_days=5), today=held_on
-    )
+    more = PromiseCreate(content="补齐项目台账", due_days=5)
+    promise = interviews.add_promise(db, as_principal(county.coordinator), interview.id, more, today=held_on)
     db.commit()
     rows = interviews.promises(db, as_principal(county.clerk), interview, today=held_on)
     assert [r.promise.number for r in rows] == [1, 2] and promise.number == 2
@@ -146,7 +145,8 @@ def test_interview_counts_give_each_units_interviews_and_their_promises_outcomes
     record(db, county, date(2026, 8, 3), [PromiseCreate(content="正在办理的承诺", due_days=30)])
     record(db, county, date(2025, 12, 1))  # another year
     db.commit()
-    kept, late = (db.get(SupervisedTask, p.task.id) for p in interviews.promises(db, as_principal(county.supervisor), first))
+    rows = interviews.promises(db, as_principal(county.supervisor), first)
+    kept, late = (db.get(SupervisedTask, p.promise.task_id) for p in rows)
     kept.done_on, kept.status = kept.due_on, TaskStatus.closed
     late.status = TaskStatus.in_progress
     db.commit()

@@ -83,18 +83,11 @@ def test_a_decision_becomes_a_supervised_task_the_owner_hears_of(db: Session, co
             db, office, meeting_id, DecisionCreate(content="先记决定", owner_unit_id=county.town.id, due_days=5)
         )
     meetings.hold(db, office, meeting_id, MeetingHold(version=meeting.version))
-    decision = meetings.add_decision(
-        db,
-        office,
-        meeting_id,
-        DecisionCreate(
-            content=f"由城关镇牵头解决{SECRET_NAME}二期用地两户补偿问题", owner_unit_id=county.town.id,
-            owner_user_id=county.clerk.id, due_days=10,
-        ),  # fmt: skip
-    )
-    second = meetings.add_decision(
-        db, office, meeting_id, DecisionCreate(content="青石镇本月外出招商一次", owner_unit_id=county.other.id, due_days=20)
-    )
+    content = f"由城关镇牵头解决{SECRET_NAME}二期用地两户补偿问题"
+    data = DecisionCreate(content=content, owner_unit_id=county.town.id, owner_user_id=county.clerk.id, due_days=10)
+    decision = meetings.add_decision(db, office, meeting_id, data)
+    data = DecisionCreate(content="青石镇本月外出招商一次", owner_unit_id=county.other.id, due_days=20)
+    second = meetings.add_decision(db, office, meeting_id, data)
     db.commit()
     assert (decision.number, second.number) == (1, 2)
     task = db.get(SupervisedTask, decision.task_id)
@@ -145,7 +138,8 @@ def test_holding_a_meeting_not_yet_held_is_refused(db: Session, county: County) 
     with pytest.raises(Invalid, match="在今天之后"):
         meetings.hold(db, office, meeting_id, MeetingHold(version=1))
     with pytest.raises(Invalid) as refused:
-        meetings.create(db, office, MeetingCreate(kind="onsite", title="现场办公会", held_on=TODAY, unit_ids=[2_000_000]))
+        data = MeetingCreate(kind="onsite", title="现场办公会", held_on=TODAY, unit_ids=[2_000_000])
+        meetings.create(db, office, data)
     assert refused.value.errors == {"unit_ids": "研究的单位不存在或已停用"}
     db.rollback()
 
@@ -156,8 +150,10 @@ def test_a_unit_reads_only_the_meetings_that_concern_it_and_only_its_own(db: Ses
     other_meeting = schedule(db, county, unit_ids=[county.other.id], project_ids=[], summary="")
     meeting = meetings.get(db, office, meeting_id)
     meetings.hold(db, office, meeting_id, MeetingHold(version=meeting.version))
-    meetings.add_decision(db, office, meeting_id, DecisionCreate(content="城关镇的事", owner_unit_id=county.town.id, due_days=5))
-    meetings.add_decision(db, office, meeting_id, DecisionCreate(content="青石镇的事", owner_unit_id=county.other.id, due_days=5))
+    for content, unit in (("城关镇的事", county.town), ("青石镇的事", county.other)):
+        meetings.add_decision(
+            db, office, meeting_id, DecisionCreate(content=content, owner_unit_id=unit.id, due_days=5)
+        )
     db.commit()
 
     town = as_principal(county.clerk)
@@ -209,3 +205,14 @@ def test_a_unit_added_to_a_held_meeting_has_its_materials_frozen_too(db: Session
     assert all(m.frozen for m in meetings.materials(db, office, meeting))
     assert {m.unit_id for m in meetings.materials(db, office, meeting)} == {county.town.id, county.other.id}
     assert Decimal(meetings.materials(db, office, meeting)[0].data["funds_domestic"]) == 0
+
+
+def test_minutes_sent_back_as_the_supervisor_saw_them_keep_the_confidential_name(db: Session, county: County) -> None:
+    office = as_principal(county.supervisor)
+    meeting_id = schedule(db, county)
+    meeting = meetings.get(db, office, meeting_id)
+    shown = meetings.row_of(db, office, meeting)
+    assert SECRET_NAME not in shown.summary
+    meetings.update(db, office, meeting_id, MeetingUpdate(version=meeting.version, summary=shown.summary, place="二楼"))
+    db.commit()
+    assert SECRET_NAME in meeting.summary and meeting.place == "二楼"

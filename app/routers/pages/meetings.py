@@ -108,7 +108,11 @@ def _form(
             "kinds": KINDS,
             "unit_options": _unit_options(db),
             "attendee_options": meetings.attendee_choices(db),
-            "project_options": meetings.project_choices(db, principal, unit_ids) if meeting is not None else [],
+            "project_options": [
+                (pid, f"{name}（{unit}）") for pid, name, unit in meetings.project_choices(db, principal, unit_ids)
+            ]
+            if meeting is not None
+            else [],
         },
         status_code=status_code,
         block="form",
@@ -204,6 +208,8 @@ def meeting_edit_page(request: Request, db: DbSession, principal: PagePrincipal,
     meetings.ensure_office(principal)
     meeting = meetings.get(db, principal, meeting_id)
     values: dict[str, Any] = {name: getattr(meeting, name) for name in meetings.SIMPLE_FIELDS}
+    row = meetings.row_of(db, principal, meeting)
+    values["title"], values["summary"] = row.title, row.summary  # as this reader may see them
     values["kind"] = meeting.kind.value
     values["held_on"] = meeting.held_on.isoformat()
     values["version"] = meeting.version

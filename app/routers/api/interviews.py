@@ -43,8 +43,8 @@ def _promise(row: interviews.PromiseRow) -> PromiseRead:
         task_status=task.status if task else None,
         task_status_label=task.status.label if task else "",
         task_due_on=task.due_on if task else None,
-        task_light=row.light,  # type: ignore[arg-type]
-        outcome=row.outcome,  # type: ignore[arg-type]
+        task_light=row.light,
+        outcome=row.outcome,
         created_at=p.created_at,
     )
 
@@ -100,7 +100,7 @@ def list_proposals(principal: ApiPrincipal, db: DbSession) -> list[ProposalRead]
     return [
         ProposalRead(
             unit=NamedRef(id=p.unit_id, name=p.unit_name),
-            reasons=[ReasonRead(**r.as_json()) for r in p.reasons],  # type: ignore[arg-type]
+            reasons=[ReasonRead(**r.as_json()) for r in p.reasons],
             last_interview_on=p.last_interview_on,
             interviews_this_year=p.interviews_this_year,
         )

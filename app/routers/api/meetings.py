@@ -51,7 +51,7 @@ def _decision(row: meetings.DecisionRow) -> DecisionRead:
         task_status=task.status if task else None,
         task_status_label=task.status.label if task else "",
         task_due_on=task.due_on if task else None,
-        task_light=row.light,  # type: ignore[arg-type]
+        task_light=row.light,
         created_at=d.created_at,
     )
 

@@ -69,8 +69,8 @@ def _form(
 ) -> Response:
     values.setdefault("idempotency_key", uuid.uuid4().hex)
     unit_rows, _ = units.list_units(db)
-    unit_id = values.get("unit_id")
-    staff = interviews.unit_staff_choices(db, int(unit_id)) if str(unit_id or "").isdigit() else []
+    unit_id = str(values.get("unit_id") or "")
+    staff = interviews.unit_staff_choices(db, int(unit_id)) if unit_id.isdigit() and len(unit_id) < 10 else []
     return render(
         request,
         "interviews/new.html",

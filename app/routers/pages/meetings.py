@@ -96,7 +96,7 @@ def _form(
     values.setdefault("idempotency_key", uuid.uuid4().hex)
     for name in LIST_FIELDS:
         values[name] = [str(v) for v in values.get(name) or []]
-    unit_ids = [int(v) for v in values["unit_ids"] if v.isdigit()]
+    unit_ids = [int(v) for v in values["unit_ids"] if v.isdigit() and len(v) < 10]
     return render(
         request,
         "meetings/form.html",

@@ -236,7 +236,8 @@ def update(
     ensure_office(principal)
     meeting = get(db, principal, meeting_id)
     check_version(db, meeting, data.version)
-    given = data.model_fields_set - {"version"}
+    # a page's form sends every field (a list with nothing ticked is absent from it: emptied); a PATCH what it sets
+    given = (set(MeetingEdit.model_fields) if isinstance(data, MeetingEdit) else data.model_fields_set) - {"version"}
     redact = redactors(db, principal, [meeting.id]).get(meeting.id)
     if redact is not None:  # the office member who sees a confidential project by its code name sent it back as shown
         given -= {name for name in ("title", "summary") if getattr(data, name) == redact(getattr(meeting, name))}
@@ -721,15 +722,22 @@ def attendee_choices(db: Session) -> list[tuple[int, str]]:
     return [(r.id, f"{r.display_name}（{r.short_name or r.name}）") for r in rows]
 
 
-def project_choices(db: Session, principal: Principal, unit_ids: Sequence[int]) -> list[tuple[int, str, str]]:
-    """The active and paused projects of the units discussed, to tick those discussed: (id, name as this
-    reader sees it, unit's short name), the largest first."""
-    if not unit_ids:
+def project_choices(
+    db: Session, principal: Principal, unit_ids: Sequence[int], chosen: Sequence[int] = ()
+) -> list[tuple[int, str, str]]:
+    """The active and paused projects of the units discussed, and those already `chosen`, to tick those
+    discussed: (id, name as this reader sees it, unit's short name), the largest first."""
+    if not unit_ids and not chosen:
         return []
     rows = db.execute(
         select(Project, Unit.short_name)
         .join(Unit, Unit.id == Project.responsible_unit_id)
-        .where(Project.responsible_unit_id.in_(list(unit_ids)), Project.status != ProjectStatus.terminated)
+        .where(
+            or_(
+                and_(Project.responsible_unit_id.in_(list(unit_ids)), Project.status != ProjectStatus.terminated),
+                Project.id.in_(list(chosen)),
+            )
+        )
         .order_by(Unit.sort_order, Unit.id, Project.contract_investment.desc(), Project.id.desc())
         .limit(500)
     ).all()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.interview import Interview, InterviewPromise
-from app.models.meeting import Meeting, MeetingDecision, MeetingStatus
+from app.models.meeting import Meeting, MeetingAttendee, MeetingDecision, MeetingStatus
 from app.models.task import SupervisedTask
 from tests.conftest import csrf_from
 from tests.meetings.conftest import SECRET_NAME, County, set_target, text_of
@@ -166,3 +166,21 @@ def test_an_interview_from_a_proposal_with_its_promises(db: Session, county: Cou
     assert back.headers["location"] == f"/interviews/{interview.id}#promise-1"
     assert "城关镇" in town.get("/interviews").text
     assert signed_in(county.other_staff).get(f"/interviews/{interview.id}").status_code == 404
+
+
+def test_the_edit_form_empties_a_list_with_nothing_ticked(db: Session, county: County, signed_in) -> None:
+    office = signed_in(county.coordinator)
+    meeting = Meeting(kind="review", title="双月过堂会", held_on=TODAY + timedelta(days=3), place="常委会议室")
+    db.add(meeting)
+    db.commit()
+    db.add(MeetingAttendee(meeting_id=meeting.id, user_id=county.leader.id))
+    db.commit()
+    page = office.get(f"/meetings/{meeting.id}/edit").text
+    assert f'value="{county.leader.id}" checked' in page
+    sent = office.post(
+        f"/meetings/{meeting.id}/edit",
+        data={"csrf_token": csrf_from(page), "version": str(meeting.version), "kind": "review", "title": "双月过堂会",
+              "held_on": meeting.held_on.isoformat(), "place": "常委会议室"},
+    )  # fmt: skip
+    assert sent.status_code == 303
+    assert db.execute(select(MeetingAttendee.id).where(MeetingAttendee.meeting_id == meeting.id)).all() == []

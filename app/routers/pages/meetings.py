@@ -97,6 +97,7 @@ def _form(
     for name in LIST_FIELDS:
         values[name] = [str(v) for v in values.get(name) or []]
     unit_ids = [int(v) for v in values["unit_ids"] if v.isdigit() and len(v) < 10]
+    chosen = [int(v) for v in values["project_ids"] if v.isdigit() and len(v) < 10]
     return render(
         request,
         "meetings/form.html",
@@ -109,7 +110,8 @@ def _form(
             "unit_options": _unit_options(db),
             "attendee_options": meetings.attendee_choices(db),
             "project_options": [
-                (pid, f"{name}（{unit}）") for pid, name, unit in meetings.project_choices(db, principal, unit_ids)
+                (pid, f"{name}（{unit}）")
+                for pid, name, unit in meetings.project_choices(db, principal, unit_ids, chosen)
             ]
             if meeting is not None
             else [],

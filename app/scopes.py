@@ -75,6 +75,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(units|users|tokens|settings|calendar|webhooks|robots|admin)(/|$)", "admin"),
         ("*", r"^/(sections|people)(/|$)", "admin"),  # a unit's sections and people (the units' own above)
         ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
+        ("*", r"^/assessment(/|$)", "targets"),  # the year's assessment: scheme, scores, bonuses, publishing
     ]
 ]
 

@@ -1,5 +1,12 @@
 """ORM models: one module per table family. Importing this package registers every table."""
 
+from app.models.assessment import (
+    AdjustmentKind,
+    AssessmentAdjustment,
+    AssessmentScheme,
+    AssessmentStatus,
+    QualitativeScore,
+)
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.award import (
     AgreementState,
@@ -74,9 +81,13 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 
 __all__ = [
+    "AdjustmentKind",
     "AgreementState",
     "ApiToken",
     "AppSetting",
+    "AssessmentAdjustment",
+    "AssessmentScheme",
+    "AssessmentStatus",
     "Attachment",
     "AuditAnchor",
     "AuditEntry",
@@ -120,6 +131,7 @@ __all__ = [
     "ProjectAnomaly",
     "ProjectCredit",
     "PromotionEvent",
+    "QualitativeScore",
     "RankingScheme",
     "Reception",
     "RegistryClaim",

@@ -98,6 +98,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     if get_settings().is_production and not allow_production:
         raise Forbidden("生产模式下不能加载演示数据")
     from app.services import (
+        demo_assessment,
         demo_awards,
         demo_leads,
         demo_people,
@@ -115,6 +116,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_performance.load(db) or created
     created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
+    created = demo_assessment.load(db) or created
     return created
 
 

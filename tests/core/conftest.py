@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AdjustmentKind, AssessmentAdjustment
 from app.models.lead import DuplicatePair
 from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
@@ -70,6 +72,10 @@ def world(db: Session) -> World:
     db.add(robot_b)
     section_b = make_section(db, town_b)
     cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
+    adjustment_b = AssessmentAdjustment(
+        year=2026, unit_id=town_b.id, kind=AdjustmentKind.bonus, points=Decimal(1), reason="市级表彰一次"
+    )
+    db.add(adjustment_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -101,6 +107,7 @@ def world(db: Session) -> World:
         "fmt": "json",  # Open311: requests.{fmt}
         "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
+        "adjustment_id": adjustment_b.id,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -35,6 +35,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AdjustmentKind, AssessmentAdjustment
 from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
 from app.models.base import utcnow
 from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
@@ -43,6 +44,7 @@ from app.models.robot import Robot, RobotKind
 from app.models.ticket import WebhookSubscription
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken
+from app.schemas.assessment import SchemeIn
 from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services.security import sha256_hex
@@ -195,6 +197,21 @@ UNIT_REFUSED: dict[str, Body] = {
         "section_id": r.ids["section_id"],
         "amount": "100",
     },
+    # the year's assessment: the bureau's scheme, bonuses and publishing; the assessors' scores
+    "PUT /api/v1/assessment/{year}/scheme": lambda r: SchemeIn.model_json_schema()["examples"][0] | {"version": None},
+    "POST /api/v1/assessment/{year}/units/{unit_id}/scores": lambda r: {
+        "scores": [{"item": "service", "score": "100", "reason": "给本单位打满分"}]
+    },
+    "POST /api/v1/assessment/{year}/units/{unit_id}/adjustments": lambda r: {
+        "kind": "bonus",
+        "points": "5",
+        "reason": "本单位自行加分",
+    },
+    "POST /api/v1/assessment/{year}/adjustments/{adjustment_id}/withdraw": lambda r: {
+        "version": 1,
+        "reason": "撤销对本单位的扣分",
+    },
+    "POST /api/v1/assessment/{year}/publish": lambda r: {"version": 1, "confirm_early": True},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -305,6 +322,10 @@ def rows(db: Session) -> Rows:
     own_token = make_token(db, town_a, read_only=True)
     section = make_section(db, town_a)
     cadre = make_cadre(db, town_a, user=clerk)
+    adjustment = AssessmentAdjustment(
+        year=YEAR, unit_id=town_a.id, kind=AdjustmentKind.deduction, points=Decimal(1), reason="迟报月报两次"
+    )
+    db.add(adjustment)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -330,6 +351,7 @@ def rows(db: Session) -> Rows:
         "check_id": check.id,
         "section_id": section.id,
         "cadre_id": cadre.id,
+        "adjustment_id": adjustment.id,
     }
     return Rows(town_a, town_b, ids)
 

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AssessmentAdjustment
 from app.models.lead import DuplicatePair, Lead
 from app.models.people import Cadre, Section
 from app.models.performance import ReportCadence
@@ -438,6 +439,43 @@ FORMS: dict[str, Form] = {
         "title",
         "至少 1 个字符",
         versions={"version": (Cadre, "cadre_id")},
+    ),
+    "/assessment/{year}/scheme": Form(
+        "coordinator",
+        {
+            "quantitative_weight": "70",
+            "qualitative_weight": "40",
+            "mw_funds_domestic": "100",
+            "item_code_0": "service",
+            "item_label_0": "服务企业",
+            "item_weight_0": "100",
+            "deduction_cap": "20",
+            "bonus_cap": "10",
+        },
+        "__all__",
+        "qualitative_weight",
+        "权重之和须为 100",
+    ),
+    "/assessment/{year}/units/{unit_id}/scores": Form(
+        "coordinator",
+        {"score_service": "120", "reason_service": "服务企业得力"},
+        "score_service",
+        "reason_service",
+        "100",
+    ),
+    "/assessment/{year}/units/{unit_id}/adjustments": Form(
+        "coordinator", {"kind": "bonus", "points": "两分", "reason": "市级表彰一次"}, "points", "reason", "请输入数字"
+    ),
+    "/assessment/{year}/adjustments/{adjustment_id}/withdraw": Form(
+        "coordinator",
+        {"reason": "错"},
+        "reason",
+        "",
+        "至少",
+        versions={"version": (AssessmentAdjustment, "adjustment_id")},
+    ),
+    "/assessment/{year}/publish": Form(
+        "coordinator", {"confirm_early": ""}, "__all__", "", "请先设定并保存本年度考核方案"
     ),
     "/bulletins/{kind}/{year}/{number}/publish": Form(
         "coordinator",

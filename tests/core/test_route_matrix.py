@@ -202,6 +202,7 @@ def build_world(db: Session) -> World:
         "robot_id": robot.id,
         "section_id": section.id,
         "cadre_id": cadre.id,
+        "adjustment_id": 1,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import api_principal
 from app.routers.api import (
     activities,
+    assessment,
     awards,
     campaigns,
     changes,
@@ -91,3 +92,4 @@ api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
+api_router.include_router(assessment.router)

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.routers.pages import (
     admin,
+    assessment,
     audit_pages,
     auth_pages,
     awards,
@@ -34,3 +35,4 @@ page_router.include_router(performance.router)
 page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
+page_router.include_router(assessment.router)

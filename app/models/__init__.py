@@ -27,6 +27,7 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.letter import LetterRules, LetterStatus, ResponsibilityLetter
 from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
     Bulletin,
@@ -57,6 +58,7 @@ from app.models.project import (
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
+from app.models.team import IndustryTeam, TeamMember, TeamProject
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
@@ -101,6 +103,7 @@ __all__ = [
     "IdempotencyRecord",
     "IncentiveAgreement",
     "IncentivePolicy",
+    "IndustryTeam",
     "IntroducerRegistration",
     "Investor",
     "InvestorKind",
@@ -108,6 +111,8 @@ __all__ = [
     "Lead",
     "LeadCredit",
     "LeadStatus",
+    "LetterRules",
+    "LetterStatus",
     "LoginFailure",
     "LostReason",
     "Native",
@@ -125,6 +130,7 @@ __all__ = [
     "RegistryClaim",
     "RegistryEntry",
     "ReportCadence",
+    "ResponsibilityLetter",
     "Robot",
     "RobotKind",
     "Role",
@@ -141,6 +147,8 @@ __all__ = [
     "TaskNote",
     "TaskSourceKind",
     "TaskStatus",
+    "TeamMember",
+    "TeamProject",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

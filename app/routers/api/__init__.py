@@ -12,6 +12,7 @@ from app.routers.api import (
     changes,
     funds,
     leads,
+    letters,
     lost_reasons,
     me,
     people,
@@ -24,6 +25,7 @@ from app.routers.api import (
     spot_checks,
     targets,
     tasks,
+    teams,
     ticket_categories,
     tickets,
     tokens,
@@ -91,3 +93,5 @@ api_router.include_router(tasks.router)
 api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
+api_router.include_router(teams.router)
+api_router.include_router(letters.router)

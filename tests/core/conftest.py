@@ -24,6 +24,7 @@ from tests.leads.factories import make_investor, make_lead
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 
@@ -70,6 +71,8 @@ def world(db: Session) -> World:
     db.add(robot_b)
     section_b = make_section(db, town_b)
     cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
+    team_b = make_team(db, members=(town_b,), lead=town_b)
+    letter_b = make_letter(db, town_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -101,6 +104,8 @@ def world(db: Session) -> World:
         "fmt": "json",  # Open311: requests.{fmt}
         "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
+        "team_id": team_b.id,
+        "letter_id": letter_b.id,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -123,6 +123,8 @@ def issue(
 ) -> Response:
     policy.ensure_coordinator(principal)
     try:
+        if not str(form.get("unit_id", "")).strip():
+            raise Invalid({"unit_id": "请选择单位"})
         data = validate_form(LetterIssue, form)
         letter = letters.issue(db, principal, data.unit_id, data.year, data.reason)
     except Invalid as exc:

@@ -246,7 +246,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
     "PUT /api/v1/leads/{lead_id}/people": "a unit names which of its people worked its lead",
     "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
-    "POST /api/v1/letters/{letter_id}/acknowledge": "a unit's own system reports its head's acknowledgement of its letter",
+    "POST /api/v1/letters/{letter_id}/acknowledge": "a unit's system reports its head's acknowledgement",
 }
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -34,7 +33,7 @@ from app import policy
 from app.errors import Conflict, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.letter import LetterRules, LetterStatus, ResponsibilityLetter
-from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, Unit, UnitKind
+from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.services import metrics, people, performance, workdays
@@ -465,7 +464,3 @@ def issuable_units(db: Session) -> list[tuple[int, str]]:
         ).all()
     ]
 
-
-def describe(letter: ResponsibilityLetter) -> dict[str, Any]:
-    """The letter's labels for the page: its tier and kind in words."""
-    return {"tier": TIER_LABELS.get(letter.tier, "") if letter.tier else "", "kinds": UNIT_KIND_LABELS}

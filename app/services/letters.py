@@ -463,4 +463,3 @@ def issuable_units(db: Session) -> list[tuple[int, str]]:
             .order_by(Unit.sort_order, Unit.id)
         ).all()
     ]
-

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_a4_pages import A4_MEDIABOX
 from tests.browser_fixtures import horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
@@ -32,6 +33,9 @@ def test_the_unit_head_acknowledges_the_years_letter_on_a_phone(page):
     expect(signed).to_contain_text("李春燕")
     expect(page.get_by_role("button", name="签收责任书")).to_have_count(0)
     expect(page.locator("#l-history + ul")).to_contain_text("已签收")
+    page.emulate_media(media="print")  # printed, the letter alone on A4 paper, without its buttons
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+    assert A4_MEDIABOX.search(page.pdf(prefer_css_page_size=True))
     assert not page.console_errors, page.console_errors
 
 

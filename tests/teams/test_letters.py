@@ -88,7 +88,7 @@ def test_a_letter_freezes_the_targets_and_the_head_acknowledges_the_text_read(db
     signer = as_user(head)
     signed = letters.acknowledge(
         db,
-        signer.__class__(**{**signer.__dict__, "client_addr": "10.1.2.3"}),
+        dataclasses.replace(signer, client_addr="10.1.2.3"),
         letter.id,
         letter.version,
         letter.text_hash,

@@ -5,6 +5,7 @@ print, its versions, the unit head's acknowledgement, the coordinator's reissue)
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -61,6 +62,7 @@ def _index(
         "values": values or {},
         "notice": notice,
         "is_coordinator": principal.is_coordinator,
+        "idempotency_key": uuid.uuid4().hex,  # a double tap issues once
     }
     if principal.reads_everything:
         rules = letters.current_rules(db, year)
@@ -180,6 +182,7 @@ def _letter_page(
             "failed": failed,
             "values": values or {},
             "conflict": conflict,
+            "idempotency_key": uuid.uuid4().hex,
         },
         status_code=status_code,
     )

@@ -4,6 +4,7 @@ project's team). The API (app/routers/api/teams.py) calls the same services."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -91,6 +92,7 @@ def _team_page(
             "errors": errors or {},
             "failed": failed,
             "values": values or {},
+            "idempotency_key": uuid.uuid4().hex,
         },
         status_code=status_code,
     )

@@ -47,6 +47,7 @@ from app.schemas.people import CadreCreate
 from app.schemas.teams import TeamUpdate
 from app.services import metrics, people, performance
 from app.services import projects as project_service
+from app.services.common import check_version
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -212,8 +213,6 @@ def update(db: Session, principal: Principal, team_id: int, data: TeamUpdate) ->
     current = profile.version if profile is not None else 0
     if data.version != current:
         if profile is not None:
-            from app.services.common import check_version
-
             check_version(db, profile, data.version)
         raise Conflict(details={"current_version": current, "your_version": data.version, "changes": []})
     chosen = sorted(set(data.member_unit_ids))
@@ -323,8 +322,6 @@ def assign_project(
     current = row.version if row is not None else 0
     if version is not None and version != current:
         if row is not None:
-            from app.services.common import check_version
-
             check_version(db, row, version)
         raise Conflict(details={"current_version": current, "your_version": version, "changes": []})
     if row is None:

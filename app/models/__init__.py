@@ -34,6 +34,7 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.letter import LetterRules, LetterStatus, ResponsibilityLetter
 from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
     Bulletin,
@@ -64,6 +65,7 @@ from app.models.project import (
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
+from app.models.team import IndustryTeam, TeamMember, TeamProject
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
@@ -112,6 +114,7 @@ __all__ = [
     "IdempotencyRecord",
     "IncentiveAgreement",
     "IncentivePolicy",
+    "IndustryTeam",
     "IntroducerRegistration",
     "Investor",
     "InvestorKind",
@@ -119,6 +122,8 @@ __all__ = [
     "Lead",
     "LeadCredit",
     "LeadStatus",
+    "LetterRules",
+    "LetterStatus",
     "LoginFailure",
     "LostReason",
     "Native",
@@ -137,6 +142,7 @@ __all__ = [
     "RegistryClaim",
     "RegistryEntry",
     "ReportCadence",
+    "ResponsibilityLetter",
     "Robot",
     "RobotKind",
     "Role",
@@ -153,6 +159,8 @@ __all__ = [
     "TaskNote",
     "TaskSourceKind",
     "TaskStatus",
+    "TeamMember",
+    "TeamProject",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -43,7 +43,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.assessment import DEDUCTION_LABELS, AdjustmentIn, PublishIn, SchemeIn, ScoresIn, WithdrawIn
-from app.services import audit, metrics, performance, tasks, workdays
+from app.services import audit, letters, metrics, performance, tasks, workdays
 from app.services.common import check_version
 from app.templating import figure, pct, score
 
@@ -215,6 +215,7 @@ class Result:
     red_card: bool = False
     missing_scores: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
+    letter: dict[str, Any] | None = None  # the acknowledged responsibility letter the targets come from
     funds: Decimal = ZERO
     introduced: Decimal = ZERO
     rank: int = 0
@@ -236,7 +237,13 @@ def _d(value: Any) -> Decimal:
 
 
 def _quantitative(
-    result: Result, row: dict[str, Any], params: dict[str, Any], year: int, as_of: date, best: dict[str, Decimal]
+    result: Result,
+    row: dict[str, Any],
+    params: dict[str, Any],
+    year: int,
+    as_of: date,
+    best: dict[str, Decimal],
+    by_letter: bool,
 ) -> None:
     weights = {k: _d(v) for k, v in params["metric_weights"].items()}
     total_weight = sum(weights.values(), ZERO)
@@ -253,7 +260,8 @@ def _quantitative(
         if target:
             unit = metric.unit
             done = pct(value * 100 / target)
-            seen = f"{figure(value, unit)} {unit}，目标 {figure(target, unit)} {unit}，完成 {done}%"
+            basis = "责任书目标" if by_letter else "目标"
+            seen = f"{figure(value, unit)} {unit}，{basis} {figure(target, unit)} {unit}，完成 {done}%"
             rule = f"权重 {weight} × 完成率（最高按 150% 计）"
         else:
             top = best.get(code, ZERO)
@@ -313,8 +321,18 @@ def compute(db: Session, year: int, as_of: date, params: dict[str, Any]) -> list
     """Every assessed unit's result as of a day, ranked (red cards last). A fixed number of statements."""
     units = _assessed_units(db)
     unit_ids = [u.id for u in units]
+    signed = letters.letters_for(db, year)
+    targets = dict(performance.targets_for_year(db, year))
+    for unit_id, letter in signed.items():  # a unit that signed its letter is assessed on the letter's targets
+        for key in [k for k in targets if k[1] == unit_id]:
+            del targets[key]
+        targets.update({(t["metric"], unit_id): Decimal(t["amount"]) for t in letter.targets})
     ranking = performance.rank_units(
-        db, RankingScheme(name="年度考核", params={"weights": params["metric_weights"]}), year, as_of
+        db,
+        RankingScheme(name="年度考核", params={"weights": params["metric_weights"]}),
+        year,
+        as_of,
+        targets=targets,
     )
     rows = {r["unit"].id: r for r in ranking}
     best = {
@@ -338,7 +356,7 @@ def compute(db: Session, year: int, as_of: date, params: dict[str, Any]) -> list
         r = Result(unit=unit)
         row = rows.get(unit.id)
         if row is not None:
-            _quantitative(r, row, params, year, as_of, best)
+            _quantitative(r, row, params, year, as_of, best, unit.id in signed)
             r.funds, r.introduced = row["funds"], row["introduced"]
         _qualitative(r, params, scores, year)
         counted = [
@@ -375,6 +393,14 @@ def compute(db: Session, year: int, as_of: date, params: dict[str, Any]) -> list
         _capped(r, "deduction", _d(params["deduction_cap"]))
         _capped(r, "bonus", _d(params["bonus_cap"]))
         r.red_card = year_over and r.no_results
+        binding = signed.get(unit.id)
+        if binding is not None:
+            r.letter = {
+                "id": binding.id,
+                "title": f"{year} 年度招商引资目标责任书（第 {binding.revision} 版）",
+                "acknowledged_at": binding.acknowledged_at.isoformat() if binding.acknowledged_at else None,
+                "link": f"/letters/{binding.id}",
+            }
         results.append(r)
     results.sort(key=lambda x: (x.red_card, -x.score, -x.funds, -x.introduced, x.unit.sort_order, x.unit.id))
     for index, r in enumerate(results, start=1):
@@ -415,6 +441,7 @@ def _frozen(results: Sequence[Result]) -> list[dict[str, Any]]:
             "no_results_yet": r.no_results,
             "missing_scores": r.missing_scores,
             "lines": [{**ln, "points": str(ln["points"])} for ln in r.lines],
+            "letter": r.letter,
         }
         for r in results
     ]
@@ -426,6 +453,11 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
         out[key] = Decimal(row[key])
     out["qualitative"] = None if row["qualitative"] is None else Decimal(row["qualitative"])
     out["lines"] = [{**ln, "points": Decimal(ln["points"])} for ln in row["lines"]]
+    letter = row.get("letter")
+    if letter and letter.get("acknowledged_at"):
+        out["letter"] = {**letter, "acknowledged_at": datetime.fromisoformat(letter["acknowledged_at"])}
+    else:
+        out["letter"] = letter
     return out
 
 

@@ -105,6 +105,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
         demo_performance,
         demo_projects,
         demo_tasks,
+        demo_teams,
         demo_tickets,
     )
 
@@ -116,6 +117,7 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_performance.load(db) or created
     created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
+    created = demo_teams.load(db) or created
     created = demo_assessment.load(db) or created
     return created
 

@@ -320,3 +320,28 @@ def test_the_scheme_refuses_what_does_not_add_up(db: Session, year_of_work: Coun
     with pytest.raises(Invalid) as future:
         assessment.set_scheme(db, coordinator, 2031, scheme(), today=AFTER)
     assert "year" in future.value.errors
+
+
+def test_a_signed_letter_sets_the_targets_the_assessment_cites(db: Session, year_of_work: County) -> None:
+    """The town's head signed a letter with a target of 4 projects; a target raised to 8 afterwards does not
+    move the town's assessment, which cites the letter."""
+    from app.services import letters, performance
+    from tests.teams.factories import make_letter
+
+    county = year_of_work
+    letter = make_letter(db, county.town, year=YEAR)
+    letters.acknowledge(db, as_principal(county.head), letter.id, letter.version, letter.text_hash)
+    performance.set_target(
+        db,
+        as_principal(county.coordinator),
+        year=YEAR,
+        metric="projects_introduced",
+        amount=Decimal(8),
+        unit_id=county.town.id,
+    )
+    db.commit()
+    town = assessment.unit_view(db, as_principal(county.coordinator), YEAR, county.town.id, today=AFTER)
+    assert "2 个，责任书目标 4 个，完成 50.0%" in line_of(town, "quantitative", "引进项目")["figure"]
+    assert town["letter"]["link"] == f"/letters/{letter.id}" and town["letter"]["acknowledged_at"] is not None
+    other = assessment.unit_view(db, as_principal(county.coordinator), YEAR, county.other.id, today=AFTER)
+    assert other["letter"] is None  # no signed letter: the targets as set

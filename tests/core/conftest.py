@@ -26,6 +26,7 @@ from tests.leads.factories import make_investor, make_lead
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 
@@ -76,6 +77,8 @@ def world(db: Session) -> World:
         year=2026, unit_id=town_b.id, kind=AdjustmentKind.bonus, points=Decimal(1), reason="市级表彰一次"
     )
     db.add(adjustment_b)
+    team_b = make_team(db, members=(town_b,), lead=town_b)
+    letter_b = make_letter(db, town_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -108,6 +111,8 @@ def world(db: Session) -> World:
         "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
         "adjustment_id": adjustment_b.id,
+        "team_id": team_b.id,
+        "letter_id": letter_b.id,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -55,6 +55,7 @@ from tests.leads.factories import make_investor, make_lead
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 YEAR = date.today().year
@@ -212,6 +213,17 @@ UNIT_REFUSED: dict[str, Body] = {
         "reason": "撤销对本单位的扣分",
     },
     "POST /api/v1/assessment/{year}/publish": lambda r: {"version": 1, "confirm_early": True},
+    # industry teams and responsibility letters: the bureau keeps them (a unit acknowledges its own letter)
+    "PUT /api/v1/teams/{team_id}": lambda r: {
+        "version": 1,
+        "industry": "新材料",
+        "member_unit_ids": [r.ids["unit_id"]],
+    },
+    "PUT /api/v1/teams/{team_id}/projects/{project_id}": lambda r: {},
+    "DELETE /api/v1/teams/{team_id}/projects/{project_id}": lambda r: None,
+    "POST /api/v1/letters": lambda r: {"unit_id": r.ids["unit_id"], "year": YEAR, "reason": "目标调整，重新下达"},
+    "POST /api/v1/letters/issue-all": lambda r: {"year": YEAR},
+    "POST /api/v1/letter-rules": lambda r: {"year": YEAR, "text": "一、考核内容：……", "base_revision": 1},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -251,6 +263,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
     "PUT /api/v1/leads/{lead_id}/people": "a unit names which of its people worked its lead",
     "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
+    "POST /api/v1/letters/{letter_id}/acknowledge": "a unit's system reports its head's acknowledgement",
 }
 
 
@@ -326,6 +339,9 @@ def rows(db: Session) -> Rows:
         year=YEAR, unit_id=town_a.id, kind=AdjustmentKind.deduction, points=Decimal(1), reason="迟报月报两次"
     )
     db.add(adjustment)
+    team = make_team(db, members=(town_a,), lead=town_a)
+    ensure_rules(db, YEAR)
+    letter = make_letter(db, town_a, year=YEAR)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -352,6 +368,8 @@ def rows(db: Session) -> Rows:
         "section_id": section.id,
         "cadre_id": cadre.id,
         "adjustment_id": adjustment.id,
+        "team_id": team.id,
+        "letter_id": letter.id,
     }
     return Rows(town_a, town_b, ids)
 

@@ -485,6 +485,42 @@ FORMS: dict[str, Form] = {
         "本期尚余",
         url=f"/bulletins/monthly/{date.today().year}/{date.today().month}/publish",
     ),
+    # industry teams and responsibility letters
+    "/teams/{team_id}/edit": Form(
+        "coordinator",
+        {
+            "version": "1",
+            "industry": "新" * 101,
+            "duties": "对接长三角目标企业",
+            "leader_cadre_id": "",
+            "leader_name": "",
+        },
+        "industry",
+        "duties",
+        "不能超过 100 个字符",
+    ),
+    "/teams/{team_id}/targets": Form(
+        "coordinator",
+        {"year": str(date.today().year), "metric": "funds_domestic", "amount": "很多"},
+        "amount",
+        "amount",
+        "请输入数字",
+    ),
+    "/teams/{team_id}/projects": Form(
+        "coordinator", {"project_id": "第一个"}, "project_id", "project_id", "请输入整数"
+    ),
+    "/letters/rules": Form(
+        "coordinator", {"year": str(date.today().year), "text": "", "base_revision": "1"}, "text", "", "至少 1 个字符"
+    ),
+    "/letters/issue": Form(
+        "coordinator",
+        {"year": str(date.today().year), "unit_id": "", "reason": "目标调整"},
+        "unit_id",
+        "reason",
+        "请选择单位",
+    ),
+    "/letters/issue-all": Form("coordinator", {"year": "明年"}, "year", "year", "请输入整数"),
+    "/letters/{letter_id}/reissue": Form("coordinator", {"reason": ""}, "reason", "", "重新下达须说明理由"),
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
@@ -507,6 +543,8 @@ NOT_A_FORM = {
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",
     "/open311/v2/requests.{fmt}": "Open311 GeoReport v2 for other systems: form-encoded by the spec, no page",
+    "/teams/{team_id}/projects/{project_id}/remove": "a button (take a project off the team)",
+    "/letters/{letter_id}/acknowledge": "a button: the unit head signs the text shown (its hash and version hidden)",
 }
 
 

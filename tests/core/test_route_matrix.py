@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from app.models.award import Award, IntroducerKind, IntroducerRegistration, PolicyKind, RecipientType
 from app.models.project import Stage
 from app.models.robot import Robot, RobotKind
+from app.models.team import TeamProject
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
@@ -46,6 +47,7 @@ from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -166,6 +168,10 @@ def build_world(db: Session) -> World:
     db.flush()
     section = make_section(db, unit_a, name="甲镇招商办")
     cadre = make_cadre(db, unit_a, user=users["other_a"], section_id=section.id)
+    team = make_team(db, members=(unit_a,), lead=unit_a)
+    for worked in (project, secret):  # A's own project and the confidential one are the team's
+        db.add(TeamProject(project_id=worked.id, team_id=team.id))
+    letter = make_letter(db, unit_a)
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -203,6 +209,8 @@ def build_world(db: Session) -> World:
         "section_id": section.id,
         "cadre_id": cadre.id,
         "adjustment_id": 1,
+        "team_id": team.id,
+        "letter_id": letter.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

@@ -13,6 +13,7 @@ from app.routers.api import (
     changes,
     funds,
     leads,
+    letters,
     lost_reasons,
     me,
     people,
@@ -25,6 +26,7 @@ from app.routers.api import (
     spot_checks,
     targets,
     tasks,
+    teams,
     ticket_categories,
     tickets,
     tokens,
@@ -93,3 +95,5 @@ api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
 api_router.include_router(assessment.router)
+api_router.include_router(teams.router)
+api_router.include_router(letters.router)

@@ -10,12 +10,14 @@ from app.routers.pages import (
     awards,
     home,
     leads,
+    letters,
     people,
     performance,
     project_import,
     projects,
     robots,
     tasks,
+    teams,
     tickets,
     unit_search,
 )
@@ -36,3 +38,5 @@ page_router.include_router(people.router)
 page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(assessment.router)
+page_router.include_router(teams.router)
+page_router.include_router(letters.router)

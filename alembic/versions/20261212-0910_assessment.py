@@ -2,8 +2,8 @@
 qualitative scores with reasons, and the bonuses and deductions entered by hand
 
 Revision ID: 5a7d3e9c1b28
-Revises: 3f1b7c9d2e40
-Create Date: 2026-12-12 09:00:00
+Revises: 7c4e2a9b5d13
+Create Date: 2026-12-12 09:10:00
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = '5a7d3e9c1b28'
-down_revision: str | None = '3f1b7c9d2e40'
+down_revision: str | None = '7c4e2a9b5d13'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,12 @@
 """ORM models: one module per table family. Importing this package registers every table."""
 
+from app.models.assessment import (
+    AdjustmentKind,
+    AssessmentAdjustment,
+    AssessmentScheme,
+    AssessmentStatus,
+    QualitativeScore,
+)
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.award import (
     AgreementState,
@@ -28,6 +35,7 @@ from app.models.lead import (
     RegistryClaim,
     RegistryEntry,
 )
+from app.models.letter import LetterRules, LetterStatus, ResponsibilityLetter
 from app.models.meeting import (
     Meeting,
     MeetingAttendee,
@@ -67,6 +75,7 @@ from app.models.project import (
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
+from app.models.team import IndustryTeam, TeamMember, TeamProject
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
@@ -84,9 +93,13 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 
 __all__ = [
+    "AdjustmentKind",
     "AgreementState",
     "ApiToken",
     "AppSetting",
+    "AssessmentAdjustment",
+    "AssessmentScheme",
+    "AssessmentStatus",
     "Attachment",
     "AuditAnchor",
     "AuditEntry",
@@ -111,6 +124,7 @@ __all__ = [
     "IdempotencyRecord",
     "IncentiveAgreement",
     "IncentivePolicy",
+    "IndustryTeam",
     "Interview",
     "InterviewPromise",
     "IntroducerRegistration",
@@ -120,6 +134,8 @@ __all__ = [
     "Lead",
     "LeadCredit",
     "LeadStatus",
+    "LetterRules",
+    "LetterStatus",
     "LoginFailure",
     "LostReason",
     "Meeting",
@@ -139,11 +155,13 @@ __all__ = [
     "ProjectAnomaly",
     "ProjectCredit",
     "PromotionEvent",
+    "QualitativeScore",
     "RankingScheme",
     "Reception",
     "RegistryClaim",
     "RegistryEntry",
     "ReportCadence",
+    "ResponsibilityLetter",
     "Robot",
     "RobotKind",
     "Role",
@@ -160,6 +178,8 @@ __all__ = [
     "TaskNote",
     "TaskSourceKind",
     "TaskStatus",
+    "TeamMember",
+    "TeamProject",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

@@ -31,6 +31,7 @@ INTERNAL: dict[str, frozenset[str]] = {
     "task_note": frozenset({"actor_user_id", "actor_unit_id"}),
     "meeting_unit": frozenset({"materials"}),  # the frozen snapshot: shown on the meeting's page, not as a change
     "interview": frozenset({"reasons"}),  # computed by rule when recorded: shown on the interview's page
+    "responsibility_letter": frozenset({"text_hash", "acknowledged_hash"}),
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -505,6 +506,31 @@ LABELS: dict[str, dict[str, str]] = {
         "task_id": "督办事项",
         "created_by_id": "记录人",
     },
+    # industry teams (app.models.team)
+    "industry_team": {"unit_id": "专业招商组", "leader_cadre_id": "组长", "industry": "主攻产业", "duties": "工作职责"},
+    "team_member": {"team_id": "专业招商组", "unit_id": "成员单位", "is_lead": "牵头单位", "sort_order": "排序号"},
+    "team_project": {"team_id": "归入专业招商组", "assigned_by_id": "归组人"},
+    # responsibility letters (app.models.letter)
+    "letter_rules": {"revision": "规则版本", "text": "考核规则", "written_by_id": "填写人"},
+    "responsibility_letter": {
+        "revision": "责任书版本",
+        "unit_name": "责任单位名称",
+        "tier": "考核档次",
+        "targets": "年度目标",
+        "rules_id": "考核规则",
+        "rules_revision": "考核规则版本",
+        "rules_text": "考核规则全文",
+        "issued_on": "下达日期",
+        "issued_by_id": "下达人账号",
+        "issued_by_name": "下达人",
+        "reason": "重新下达理由",
+        "supersedes_id": "取代的版本",
+        "acknowledged_at": "签收时间",
+        "acknowledged_by_id": "签收账号",
+        "acknowledged_token_id": "签收系统令牌",
+        "acknowledged_by_name": "签收人",
+        "acknowledged_from": "签收地址",
+    },
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a
@@ -563,6 +589,7 @@ VALUES: dict[str, dict[Any, str]] = {
     "task_note.action": dict(NOTE_ACTIONS),
     "task_file.kind": {"photo": "照片", "document": "PDF 文件"},
     "supervised_task.escalation_level": {0: "未升级", 1: "已升级到责任单位负责人", 2: "已升级到督查室"},
+    "responsibility_letter.tier": dict(TIER_LABELS),
 }
 
 

@@ -35,6 +35,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AdjustmentKind, AssessmentAdjustment
 from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
 from app.models.base import utcnow
 from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
@@ -43,6 +44,7 @@ from app.models.robot import Robot, RobotKind
 from app.models.ticket import WebhookSubscription
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken
+from app.schemas.assessment import SchemeIn
 from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services.security import sha256_hex
@@ -54,6 +56,7 @@ from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 YEAR = date.today().year
@@ -217,6 +220,32 @@ UNIT_REFUSED: dict[str, Body] = {
         "findings": "没有问题",
     },
     "POST /api/v1/interviews/{interview_id}/promises": lambda r: {"content": "城关镇自己承诺", "due_days": 5},
+    # the year's assessment: the bureau's scheme, bonuses and publishing; the assessors' scores
+    "PUT /api/v1/assessment/{year}/scheme": lambda r: SchemeIn.model_json_schema()["examples"][0] | {"version": None},
+    "POST /api/v1/assessment/{year}/units/{unit_id}/scores": lambda r: {
+        "scores": [{"item": "service", "score": "100", "reason": "给本单位打满分"}]
+    },
+    "POST /api/v1/assessment/{year}/units/{unit_id}/adjustments": lambda r: {
+        "kind": "bonus",
+        "points": "5",
+        "reason": "本单位自行加分",
+    },
+    "POST /api/v1/assessment/{year}/adjustments/{adjustment_id}/withdraw": lambda r: {
+        "version": 1,
+        "reason": "撤销对本单位的扣分",
+    },
+    "POST /api/v1/assessment/{year}/publish": lambda r: {"version": 1, "confirm_early": True},
+    # industry teams and responsibility letters: the bureau keeps them (a unit acknowledges its own letter)
+    "PUT /api/v1/teams/{team_id}": lambda r: {
+        "version": 1,
+        "industry": "新材料",
+        "member_unit_ids": [r.ids["unit_id"]],
+    },
+    "PUT /api/v1/teams/{team_id}/projects/{project_id}": lambda r: {},
+    "DELETE /api/v1/teams/{team_id}/projects/{project_id}": lambda r: None,
+    "POST /api/v1/letters": lambda r: {"unit_id": r.ids["unit_id"], "year": YEAR, "reason": "目标调整，重新下达"},
+    "POST /api/v1/letters/issue-all": lambda r: {"year": YEAR},
+    "POST /api/v1/letter-rules": lambda r: {"year": YEAR, "text": "一、考核内容：……", "base_revision": 1},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -256,6 +285,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "POST /api/v1/tasks/{task_id}/notes": "the owner unit reports progress on its supervised task and reports it done",
     "PUT /api/v1/leads/{lead_id}/people": "a unit names which of its people worked its lead",
     "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
+    "POST /api/v1/letters/{letter_id}/acknowledge": "a unit's system reports its head's acknowledgement",
 }
 
 
@@ -329,6 +359,13 @@ def rows(db: Session) -> Rows:
     cadre = make_cadre(db, town_a, user=clerk)
     meeting = make_meeting(db, town_a, held=False)
     interview = make_interview(db, town_a)
+    adjustment = AssessmentAdjustment(
+        year=YEAR, unit_id=town_a.id, kind=AdjustmentKind.deduction, points=Decimal(1), reason="迟报月报两次"
+    )
+    db.add(adjustment)
+    team = make_team(db, members=(town_a,), lead=town_a)
+    ensure_rules(db, YEAR)
+    letter = make_letter(db, town_a, year=YEAR)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -356,6 +393,9 @@ def rows(db: Session) -> Rows:
         "cadre_id": cadre.id,
         "meeting_id": meeting.id,
         "interview_id": interview.id,
+        "adjustment_id": adjustment.id,
+        "team_id": team.id,
+        "letter_id": letter.id,
     }
     return Rows(town_a, town_b, ids)
 

@@ -40,6 +40,7 @@ from app.models.interview import InterviewPromise
 from app.models.meeting import MeetingDecision
 from app.models.project import Stage
 from app.models.robot import Robot, RobotKind
+from app.models.team import TeamProject
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
@@ -50,6 +51,7 @@ from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -177,6 +179,10 @@ def build_world(db: Session) -> World:
     promise_id = db.execute(
         select(InterviewPromise.id).where(InterviewPromise.interview_id == interview.id)
     ).scalar_one()
+    team = make_team(db, members=(unit_a,), lead=unit_a)
+    for worked in (project, secret):  # A's own project and the confidential one are the team's
+        db.add(TeamProject(project_id=worked.id, team_id=team.id))
+    letter = make_letter(db, unit_a)
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -217,6 +223,9 @@ def build_world(db: Session) -> World:
         "decision_id": decision_id,
         "interview_id": interview.id,
         "promise_id": promise_id,
+        "adjustment_id": 1,
+        "team_id": team.id,
+        "letter_id": letter.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

@@ -4,12 +4,14 @@ from fastapi import APIRouter
 
 from app.routers.pages import (
     admin,
+    assessment,
     audit_pages,
     auth_pages,
     awards,
     home,
     interviews,
     leads,
+    letters,
     meetings,
     people,
     performance,
@@ -17,6 +19,7 @@ from app.routers.pages import (
     projects,
     robots,
     tasks,
+    teams,
     tickets,
     unit_search,
 )
@@ -38,3 +41,6 @@ page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(meetings.router)
 page_router.include_router(interviews.router)
+page_router.include_router(assessment.router)
+page_router.include_router(teams.router)
+page_router.include_router(letters.router)

@@ -4,8 +4,8 @@ discussed, and its decisions (each followed by a supervised task); an interview 
 reasons it was proposed, what was found, and its promises (each followed by a supervised task)
 
 Revision ID: ec88f4de9375
-Revises: 3f1b7c9d2e40
-Create Date: 2026-12-12 09:00:00
+Revises: 5a7d3e9c1b28
+Create Date: 2026-12-12 09:20:00
 
 Seven new tables, nothing else changes.
 """
@@ -17,7 +17,7 @@ from alembic import op
 import app.models.base
 
 revision: str = 'ec88f4de9375'
-down_revision: str | None = '3f1b7c9d2e40'
+down_revision: str | None = '5a7d3e9c1b28'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

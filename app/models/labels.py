@@ -29,6 +29,9 @@ INTERNAL: dict[str, frozenset[str]] = {
     "ticket": frozenset({"reporter_label"}),
     "task_file": frozenset({"sha256", "storage_key", "content_type", "note_id"}),
     "task_note": frozenset({"actor_user_id", "actor_unit_id"}),
+    "meeting_unit": frozenset({"materials"}),  # the frozen snapshot: shown on the meeting's page, not as a change
+    "interview": frozenset({"reasons"}),  # computed by rule when recorded: shown on the interview's page
+    "responsibility_letter": frozenset({"text_hash", "acknowledged_hash"}),
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -458,6 +461,79 @@ LABELS: dict[str, dict[str, str]] = {
     # every cadence (app.models.cadence)
     "report_applicability": {"cadence": "报告类型", "unit_kind": "单位类别", "applies": "须报送"},
     "trip_section": {"trip_id": "外出招商", "section_id": "外出的条线"},
+    # meetings and interviews (app.models.meeting, app.models.interview)
+    "meeting": {
+        "kind": "会议类别",
+        "title": "会议名称",
+        "held_on": "会议日期",
+        "place": "地点",
+        "chair": "主持人",
+        "attendee_names": "其他参会人员",
+        "summary": "会议纪要",
+        "recorded_at": "记录召开时间",
+        "materials_as_of": "汇报材料数据截至",
+        "created_by_id": "安排人",
+    },
+    "meeting_attendee": {"meeting_id": "会议", "user_id": "参会人员"},
+    "meeting_unit": {"meeting_id": "会议", "unit_id": "研究的单位"},
+    "meeting_project": {"meeting_id": "会议", "project_id": "研究的项目"},
+    "meeting_decision": {
+        "meeting_id": "会议",
+        "number": "第几项",
+        "content": "决定事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
+    },
+    "interview": {
+        "unit_id": "被约谈单位",
+        "held_on": "约谈日期",
+        "place": "地点",
+        "interviewer": "约谈人",
+        "interviewer_user_id": "约谈领导账号",
+        "interviewee": "被约谈人",
+        "interviewee_user_id": "被约谈人账号",
+        "reason_note": "约谈事由",
+        "findings": "发现的问题",
+        "recorded_by_id": "记录人",
+    },
+    "interview_promise": {
+        "interview_id": "约谈",
+        "number": "第几项",
+        "content": "承诺事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
+    },
+    # industry teams (app.models.team)
+    "industry_team": {"unit_id": "专业招商组", "leader_cadre_id": "组长", "industry": "主攻产业", "duties": "工作职责"},
+    "team_member": {"team_id": "专业招商组", "unit_id": "成员单位", "is_lead": "牵头单位", "sort_order": "排序号"},
+    "team_project": {"team_id": "归入专业招商组", "assigned_by_id": "归组人"},
+    # responsibility letters (app.models.letter)
+    "letter_rules": {"revision": "规则版本", "text": "考核规则", "written_by_id": "填写人"},
+    "responsibility_letter": {
+        "revision": "责任书版本",
+        "unit_name": "责任单位名称",
+        "tier": "考核档次",
+        "targets": "年度目标",
+        "rules_id": "考核规则",
+        "rules_revision": "考核规则版本",
+        "rules_text": "考核规则全文",
+        "issued_on": "下达日期",
+        "issued_by_id": "下达人账号",
+        "issued_by_name": "下达人",
+        "reason": "重新下达理由",
+        "supersedes_id": "取代的版本",
+        "acknowledged_at": "签收时间",
+        "acknowledged_by_id": "签收账号",
+        "acknowledged_token_id": "签收系统令牌",
+        "acknowledged_by_name": "签收人",
+        "acknowledged_from": "签收地址",
+    },
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a
@@ -522,6 +598,7 @@ VALUES: dict[str, dict[Any, str]] = {
     "report_applicability.unit_kind": {k.value: v for k, v in UNIT_KIND_LABELS.items()},
     "report_applicability.cadence": dict(CADENCE_NAMES),
     "report_cadence.cadence": dict(CADENCE_NAMES),
+    "responsibility_letter.tier": dict(TIER_LABELS),
 }
 
 

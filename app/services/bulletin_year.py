@@ -23,8 +23,7 @@ units' table.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -39,25 +38,11 @@ RESULT_METRICS = ("projects_introduced", "contract_investment", "funds_domestic"
 """招商引资实绩: projects introduced and their contract investment, funds arrived (domestic, foreign), new
 starts. Leads, trips, receptions and events are work done, not results."""
 KINDS = ("halfyearly", "yearly")
-ASSESSMENT_MODULE = "app.services.assessment"
-ASSESSMENT_FUNCTION = "assessment_for_bulletin"
 RANKING_NOTE = (
     "年度综合考核（定量、定性评分及扣分、加分）结果尚未发布，此处为按定量指标的排名（默认权重）。"
     + performance.TIE_RULE
 )
 HALF_YEAR_NOTE = "上半年按定量指标的排名（默认权重），年度综合考核在年度结账通报中公布。" + performance.TIE_RULE
-
-
-def assessment_hook() -> Callable[[Session, int], Any] | None:
-    """`assessment_for_bulletin` of app.services.assessment, when that module exists and defines it."""
-    try:
-        module = importlib.import_module(ASSESSMENT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != ASSESSMENT_MODULE:
-            raise  # the module exists but something it imports does not: a real error
-        return None
-    found = getattr(module, ASSESSMENT_FUNCTION, None)
-    return found if callable(found) else None
 
 
 def _two(value: Decimal) -> str:
@@ -106,20 +91,11 @@ def _from_results(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _assessment(db: Session, year: int) -> dict[str, Any] | None:
-    hook = assessment_hook()
-    if hook is None:
-        return None
-    answer: Any = hook(db, year)
-    if answer is None:
-        return None
-    if isinstance(answer, Mapping):
-        return {
-            "columns": [str(c) for c in answer.get("columns", [])],
-            "rows": [[str(cell) for cell in row] for row in answer.get("rows", [])],
-            "note": str(answer.get("note", "")),
-            "red_cards": [str(name) for name in answer["red_cards"]] if "red_cards" in answer else None,
-        }
-    return _from_results(list(answer))
+    """The year's published assessment as the bulletin's table, or None before it is published."""
+    from app.services.assessment import assessment_for_bulletin  # imported late: it imports the bulletins' services
+
+    results = assessment_for_bulletin(db, year)
+    return None if results is None else _from_results(results)
 
 
 def review(

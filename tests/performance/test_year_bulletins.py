@@ -8,11 +8,8 @@ bulletin has none of it. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
-import sys
-import types
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from docx import Document
@@ -29,12 +26,6 @@ from tests.performance.test_performance import coordinator, funds, project
 
 LAST_YEAR = 2025
 TODAY = date(2026, 12, 7)
-
-
-@pytest.fixture
-def no_assessment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The year's assessment is not built yet: importing its module fails as a missing module does."""
-    monkeypatch.setitem(sys.modules, bulletin_year.ASSESSMENT_MODULE, None)
 
 
 @pytest.fixture
@@ -62,7 +53,7 @@ def county(db: Session) -> dict[str, Unit]:
 
 
 def test_the_year_end_bulletin_ranks_the_units_and_lists_targets_met_and_red_cards(
-    db: Session, county: dict[str, Unit], no_assessment: None
+    db: Session, county: dict[str, Unit]
 ):
     content = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)
     assert content["title"] == "2025年度招商引资工作结账通报"
@@ -89,7 +80,7 @@ def test_the_year_end_bulletin_ranks_the_units_and_lists_targets_met_and_red_car
 
 
 def test_the_half_year_bulletin_has_the_years_figures_to_30_june_and_a_month_has_none(
-    db: Session, county: dict[str, Unit], no_assessment: None
+    db: Session, county: dict[str, Unit]
 ):
     first_half = bulletins.build(db, "halfyearly", LAST_YEAR, 1, today=TODAY)
     assert first_half["title"] == "2025年上半年招商引资工作情况通报"
@@ -103,53 +94,57 @@ def test_the_half_year_bulletin_has_the_years_figures_to_30_june_and_a_month_has
     assert "year_review" not in bulletins.build(db, "quarterly", LAST_YEAR, 2, today=TODAY)
 
 
-def _assessment_module(answer: dict[str, Any] | list[dict[str, Any]] | None) -> types.ModuleType:
-    module = types.ModuleType(bulletin_year.ASSESSMENT_MODULE)
-    asked: list[int] = []
+def _publish_assessment(db: Session, units: list[Unit]) -> None:
+    """The bureau publishes last year's assessment: default scheme, a leader's scores for every unit."""
+    from app.principal import Principal
+    from app.schemas.assessment import PublishIn, SchemeIn, ScoresIn
+    from app.services import assessment
 
-    def assessment_for_bulletin(db: Session, year: int) -> dict[str, Any] | list[dict[str, Any]] | None:
-        asked.append(year)
-        return answer
+    leader = make_user(db, units[0], role=Role.leader, display_name="王县长")
+    as_leader = Principal(role=Role.leader, unit_id=leader.unit_id, label="王县长", user_id=leader.id)
+    after = date(LAST_YEAR + 1, 1, 10)
+    row = assessment.set_scheme(
+        db, coordinator(), LAST_YEAR, SchemeIn.model_validate(assessment.DEFAULT_PARAMS), today=after
+    )
+    for unit in units:
+        lines = [
+            {"item": i["code"], "score": "80", "reason": "按评分细则评定"}
+            for i in assessment.DEFAULT_PARAMS["qualitative_items"]
+        ]
+        assessment.set_scores(db, as_leader, LAST_YEAR, unit.id, ScoresIn(scores=lines), today=after)
+    assessment.publish(db, coordinator(), LAST_YEAR, PublishIn(version=row.version), today=after)
+    db.flush()
 
-    module.assessment_for_bulletin = assessment_for_bulletin  # type: ignore[attr-defined]
-    module.asked = asked  # type: ignore[attr-defined]
-    return module
 
-
-def test_the_year_end_bulletin_shows_the_assessment_once_it_exists(
-    db: Session, county: dict[str, Unit], monkeypatch: pytest.MonkeyPatch
-):
-    answer = {
-        "columns": ["名次", "单位", "定量", "定性", "扣分", "综合得分"],
-        "rows": [
-            ["1", "城关镇", "62.40", "28.00", "0.50", "89.90"],
-            ["2", "经开区", "40.00", "25.00", "0.00", "65.00"],
-        ],
-        "note": "综合得分 = 定量 × 70% + 定性 × 30% − 扣分 + 加分",
-        "red_cards": ["文旅局"],
-    }
-    module = _assessment_module(answer)
-    monkeypatch.setitem(sys.modules, bulletin_year.ASSESSMENT_MODULE, module)
-    year = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)["year_review"]
-    assert module.asked == [LAST_YEAR]  # type: ignore[attr-defined]
-    assert year["source"] == "assessment"
-    assert year["assessment"]["rows"][0] == ["1", "城关镇", "62.40", "28.00", "0.50", "89.90"]
-    assert [r["name"] for r in year["red_cards"]] == ["文旅局"]
-    half = bulletins.build(db, "halfyearly", LAST_YEAR, 2, today=TODAY)["year_review"]
-    assert half["source"] == "ranking" and module.asked == [LAST_YEAR]  # the half-year does not ask
-
-    body = bulletin_export.workbook(bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY), None)
-    book = load_workbook(io.BytesIO(body))
-    assert "年度综合考核" in book.sheetnames and "定量排名" not in book.sheetnames
-    assert [c.value for c in book["年度综合考核"][2]] == answer["rows"][0]
-
-    not_yet = _assessment_module(None)  # the assessment is not published: the ranking, said so
-    monkeypatch.setitem(sys.modules, bulletin_year.ASSESSMENT_MODULE, not_yet)
+def test_the_year_end_bulletin_shows_the_published_assessment(db: Session, county: dict[str, Unit]):
+    """Until the year's assessment is published the bulletin ranks by the indicators and says so; published,
+    its results (two decimals, its red cards) become the bulletin's table, on the page's content, in the
+    workbook and in the Word document. The half-year bulletin keeps the ranking."""
     assert bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)["year_review"]["source"] == "ranking"
+    _publish_assessment(db, [county["achiever"], county["idle"], county["untargeted"]])
+    content = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)
+    year = content["year_review"]
+    assert year["source"] == "assessment"
+    assert year["assessment"]["columns"] == bulletin_year.ASSESSMENT_COLUMNS
+    rows = year["assessment"]["rows"]
+    assert rows[0][1] == "城关镇人民政府" and rows[0][0] == "1"
+    assert all(len(cell.split(".")[-1]) == 2 for cell in rows[0][2:7])  # scores with two decimals
+    assert rows[-1][1] == "青山县文化旅游局" and rows[-1][-1] == "红牌"  # a target and nothing done all year
+    assert year["red_cards"] == [{"unit_id": None, "name": "青山县文化旅游局"}]
+    assert bulletins.build(db, "halfyearly", LAST_YEAR, 2, today=TODAY)["year_review"]["source"] == "ranking"
+
+    book = load_workbook(io.BytesIO(bulletin_export.workbook(content, None)))
+    assert "年度综合考核" in book.sheetnames and "定量排名" not in book.sheetnames
+    assert [c.value for c in book["年度综合考核"][2]][:2] == ["1", "城关镇人民政府"]
+    issuer = bulletin_docx.Issuer("青山县投资促进局（招商局）", "青山县", "")
+    doc = Document(io.BytesIO(bulletin_docx.document(content, None, issuer)))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
+    assert [c.text for c in table.rows[0].cells] == bulletin_year.ASSESSMENT_COLUMNS
+    assert table.rows[1].cells[1].text == "城关镇人民政府"
 
 
 def test_published_the_year_end_bulletin_is_frozen_and_shown_everywhere(
-    db: Session, client: TestClient, county: dict[str, Unit], no_assessment: None
+    db: Session, client: TestClient, county: dict[str, Unit]
 ):
     bureau = make_unit(db, kind=UnitKind.department, tier=1, name="青山县投资促进局（招商局）")  # made this year
     boss = make_user(db, bureau, role=Role.coordinator)
@@ -182,32 +177,3 @@ def test_published_the_year_end_bulletin_is_frozen_and_shown_everywhere(
     ranking = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
     assert ranking.rows[1].cells[1].text == "城关镇"
     assert bulletin_docx.RANKING[0].header == "名次"
-
-
-def test_the_published_results_of_the_assessment_become_the_bulletins_table(
-    db: Session, county: dict[str, Unit], monkeypatch: pytest.MonkeyPatch
-):
-    """The assessment answers its published results, one row per unit in rank order (as it freezes them):
-    the bulletin shows them with two decimals, "—" for a score not given, and the red-carded units."""
-    results = [
-        {"rank": 1, "unit_name": "城关镇人民政府", "quantitative": Decimal("61.2"), "qualitative": Decimal("27.5"),
-         "bonus": Decimal("1"), "deduction": Decimal("0.5"), "score": Decimal("89.2"), "red_card": False},
-        {"rank": 2, "unit_name": "经开区招商局", "quantitative": Decimal("40"), "qualitative": None,
-         "bonus": Decimal("0"), "deduction": Decimal("0"), "score": Decimal("40"), "red_card": False},
-        {"rank": 3, "unit_name": "青山县文化旅游局", "quantitative": Decimal("0"), "qualitative": Decimal("12"),
-         "bonus": Decimal("0"), "deduction": Decimal("1.5"), "score": Decimal("10.5"), "red_card": True},
-    ]  # fmt: skip
-    monkeypatch.setitem(sys.modules, bulletin_year.ASSESSMENT_MODULE, _assessment_module(results))
-    year = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)["year_review"]
-    assert year["source"] == "assessment"
-    assert year["assessment"]["columns"] == bulletin_year.ASSESSMENT_COLUMNS
-    assert year["assessment"]["rows"][0] == ["1", "城关镇人民政府", "61.20", "27.50", "1.00", "0.50", "89.20", ""]
-    assert year["assessment"]["rows"][1][3] == "—"
-    assert year["assessment"]["rows"][2][-1] == "红牌"
-    assert year["red_cards"] == [{"unit_id": None, "name": "青山县文化旅游局"}]
-    content = bulletins.build(db, "yearly", LAST_YEAR, 1, today=TODAY)
-    issuer = bulletin_docx.Issuer("青山县投资促进局（招商局）", "青山县", "")
-    doc = Document(io.BytesIO(bulletin_docx.document(content, None, issuer)))
-    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
-    assert [c.text for c in table.rows[0].cells] == bulletin_year.ASSESSMENT_COLUMNS
-    assert table.rows[1].cells[1].text == "城关镇人民政府"

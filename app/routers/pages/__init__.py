@@ -4,11 +4,15 @@ from fastapi import APIRouter
 
 from app.routers.pages import (
     admin,
+    assessment,
     audit_pages,
     auth_pages,
     awards,
     home,
+    interviews,
     leads,
+    letters,
+    meetings,
     people,
     performance,
     project_import,
@@ -16,6 +20,7 @@ from app.routers.pages import (
     reports,
     robots,
     tasks,
+    teams,
     tickets,
     trips,
     unit_search,
@@ -38,3 +43,8 @@ page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(reports.router)
 page_router.include_router(trips.router)
+page_router.include_router(meetings.router)
+page_router.include_router(interviews.router)
+page_router.include_router(assessment.router)
+page_router.include_router(teams.router)
+page_router.include_router(letters.router)

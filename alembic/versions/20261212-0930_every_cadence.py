@@ -2,8 +2,8 @@
 (报送范围), the sections (条线) that went on an outbound trip
 
 Revision ID: 6d2a9e4c1b73
-Revises: 3f1b7c9d2e40
-Create Date: 2026-12-12 09:00:00
+Revises: ec88f4de9375
+Create Date: 2026-12-12 09:30:00
 
 Existing schedules keep counting their deadline in calendar days (working_days false). No applicability
 rule is made: every cadence applies to every unit as before. Existing trips name no section.
@@ -16,7 +16,7 @@ from alembic import op
 import app.models.base
 
 revision: str = '6d2a9e4c1b73'
-down_revision: str | None = "3f1b7c9d2e40"
+down_revision: str | None = "ec88f4de9375"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -32,6 +32,7 @@ INTERNAL: dict[str, frozenset[str]] = {
     "meeting_unit": frozenset({"materials"}),  # the frozen snapshot: shown on the meeting's page, not as a change
     "interview": frozenset({"reasons"}),  # computed by rule when recorded: shown on the interview's page
     "responsibility_letter": frozenset({"text_hash", "acknowledged_hash"}),
+    "assessment_scheme": frozenset({"results"}),  # the frozen results: shown on the assessment's pages
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -534,6 +535,32 @@ LABELS: dict[str, dict[str, str]] = {
         "acknowledged_by_name": "签收人",
         "acknowledged_from": "签收地址",
     },
+    # the year's assessment (app.models.assessment)
+    "assessment_scheme": {
+        "year": "考核年度",
+        "params": "考核方案",
+        "status": "状态",
+        "published_at": "发布时间",
+        "published_by_id": "发布人",
+        "as_of": "结果计算截至",
+    },
+    "qualitative_score": {
+        "year": "考核年度",
+        "assessor_id": "评分人",
+        "item": "评分项",
+        "score": "得分",
+        "reason": "评分理由",
+    },
+    "assessment_adjustment": {
+        "year": "考核年度",
+        "kind": "加分或扣分",
+        "points": "分值",
+        "reason": "理由",
+        "basis": "依据",
+        "entered_by_id": "录入人",
+        "withdrawn": "已撤销",
+        "withdraw_reason": "撤销理由",
+    },
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a
@@ -599,6 +626,8 @@ VALUES: dict[str, dict[Any, str]] = {
     "report_applicability.cadence": dict(CADENCE_NAMES),
     "report_cadence.cadence": dict(CADENCE_NAMES),
     "responsibility_letter.tier": dict(TIER_LABELS),
+    "assessment_scheme.status": {"draft": "未发布", "published": "已发布"},
+    "assessment_adjustment.kind": {"bonus": "加分", "deduction": "扣分"},
 }
 
 

@@ -76,6 +76,10 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(sections|people)(/|$)", "admin"),  # a unit's sections and people (the units' own above)
         ("*", r"^/(ticket-categories|lost-reasons)(/|$)", "admin"),
         ("*", r"^/progress(/|$)", "projects"),  # a project's visit (progress update): who worked it
+        ("*", r"^/(meetings|interviews)(/|$)", "reports"),  # meetings' decisions and interviews' promises (督办)
+        ("*", r"^/assessment(/|$)", "targets"),  # the year's assessment: scheme, scores, bonuses, publishing
+        ("POST", r"^/letters/\d+/acknowledge$", "reports"),  # a unit's system reports its head's signature
+        ("*", r"^/(teams|letters|letter-rules)(/|$)", "targets"),  # industry teams, responsibility letters
     ]
 ]
 

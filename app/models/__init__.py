@@ -1,5 +1,12 @@
 """ORM models: one module per table family. Importing this package registers every table."""
 
+from app.models.assessment import (
+    AdjustmentKind,
+    AssessmentAdjustment,
+    AssessmentScheme,
+    AssessmentStatus,
+    QualitativeScore,
+)
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.award import (
     AgreementState,
@@ -16,7 +23,9 @@ from app.models.award import (
     ProjectCredit,
 )
 from app.models.base import Base
+from app.models.cadence import ReportApplicability, TripSection
 from app.models.idempotency import IdempotencyRecord
+from app.models.interview import Interview, InterviewPromise
 from app.models.investor import Investor, InvestorKind, InvestorType, Native
 from app.models.lead import (
     Channel,
@@ -26,6 +35,16 @@ from app.models.lead import (
     LeadStatus,
     RegistryClaim,
     RegistryEntry,
+)
+from app.models.letter import LetterRules, LetterStatus, ResponsibilityLetter
+from app.models.meeting import (
+    Meeting,
+    MeetingAttendee,
+    MeetingDecision,
+    MeetingKind,
+    MeetingProject,
+    MeetingStatus,
+    MeetingUnit,
 )
 from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
 from app.models.performance import (
@@ -57,6 +76,7 @@ from app.models.project import (
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
+from app.models.team import IndustryTeam, TeamMember, TeamProject
 from app.models.ticket import (
     CalendarDay,
     DeliveryAttempt,
@@ -74,9 +94,13 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, LoginFailure, Role, User, UserSession
 
 __all__ = [
+    "AdjustmentKind",
     "AgreementState",
     "ApiToken",
     "AppSetting",
+    "AssessmentAdjustment",
+    "AssessmentScheme",
+    "AssessmentStatus",
     "Attachment",
     "AuditAnchor",
     "AuditEntry",
@@ -101,6 +125,9 @@ __all__ = [
     "IdempotencyRecord",
     "IncentiveAgreement",
     "IncentivePolicy",
+    "IndustryTeam",
+    "Interview",
+    "InterviewPromise",
     "IntroducerRegistration",
     "Investor",
     "InvestorKind",
@@ -108,8 +135,17 @@ __all__ = [
     "Lead",
     "LeadCredit",
     "LeadStatus",
+    "LetterRules",
+    "LetterStatus",
     "LoginFailure",
     "LostReason",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingDecision",
+    "MeetingKind",
+    "MeetingProject",
+    "MeetingStatus",
+    "MeetingUnit",
     "Native",
     "Notification",
     "OutboxEvent",
@@ -120,11 +156,14 @@ __all__ = [
     "ProjectAnomaly",
     "ProjectCredit",
     "PromotionEvent",
+    "QualitativeScore",
     "RankingScheme",
     "Reception",
     "RegistryClaim",
     "RegistryEntry",
+    "ReportApplicability",
     "ReportCadence",
+    "ResponsibilityLetter",
     "Robot",
     "RobotKind",
     "Role",
@@ -141,12 +180,15 @@ __all__ = [
     "TaskNote",
     "TaskSourceKind",
     "TaskStatus",
+    "TeamMember",
+    "TeamProject",
     "Ticket",
     "TicketCategory",
     "TicketEvent",
     "TicketUnit",
     "TradeEntry",
     "Trip",
+    "TripSection",
     "Unit",
     "UnitKind",
     "UnitReport",

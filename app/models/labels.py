@@ -29,6 +29,10 @@ INTERNAL: dict[str, frozenset[str]] = {
     "ticket": frozenset({"reporter_label"}),
     "task_file": frozenset({"sha256", "storage_key", "content_type", "note_id"}),
     "task_note": frozenset({"actor_user_id", "actor_unit_id"}),
+    "meeting_unit": frozenset({"materials"}),  # the frozen snapshot: shown on the meeting's page, not as a change
+    "interview": frozenset({"reasons"}),  # computed by rule when recorded: shown on the interview's page
+    "responsibility_letter": frozenset({"text_hash", "acknowledged_hash"}),
+    "assessment_scheme": frozenset({"results"}),  # the frozen results: shown on the assessment's pages
 }
 
 # labels of column names used the same way in many tables (a table's own entry wins)
@@ -305,7 +309,7 @@ LABELS: dict[str, dict[str, str]] = {
         "registered_by_id": "登记人",
         "registered_at": "登记时间",
     },
-    "report_cadence": {"cadence": "报送周期", "due_days": "报送期限（天）"},
+    "report_cadence": {"cadence": "报送周期", "due_days": "报送期限（天）", "working_days": "期限按工作日"},
     "spot_check": {
         "fraction": "抽查比例",
         "population": "总数",
@@ -464,6 +468,108 @@ LABELS: dict[str, dict[str, str]] = {
         "is_active": "启用",
         "created_by_id": "添加人",
     },
+    # every cadence (app.models.cadence)
+    "report_applicability": {"cadence": "报告类型", "unit_kind": "单位类别", "applies": "须报送"},
+    "trip_section": {"trip_id": "外出招商", "section_id": "外出的条线"},
+    # meetings and interviews (app.models.meeting, app.models.interview)
+    "meeting": {
+        "kind": "会议类别",
+        "title": "会议名称",
+        "held_on": "会议日期",
+        "place": "地点",
+        "chair": "主持人",
+        "attendee_names": "其他参会人员",
+        "summary": "会议纪要",
+        "recorded_at": "记录召开时间",
+        "materials_as_of": "汇报材料数据截至",
+        "created_by_id": "安排人",
+    },
+    "meeting_attendee": {"meeting_id": "会议", "user_id": "参会人员"},
+    "meeting_unit": {"meeting_id": "会议", "unit_id": "研究的单位"},
+    "meeting_project": {"meeting_id": "会议", "project_id": "研究的项目"},
+    "meeting_decision": {
+        "meeting_id": "会议",
+        "number": "第几项",
+        "content": "决定事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
+    },
+    "interview": {
+        "unit_id": "被约谈单位",
+        "held_on": "约谈日期",
+        "place": "地点",
+        "interviewer": "约谈人",
+        "interviewer_user_id": "约谈领导账号",
+        "interviewee": "被约谈人",
+        "interviewee_user_id": "被约谈人账号",
+        "reason_note": "约谈事由",
+        "findings": "发现的问题",
+        "recorded_by_id": "记录人",
+    },
+    "interview_promise": {
+        "interview_id": "约谈",
+        "number": "第几项",
+        "content": "承诺事项",
+        "owner_unit_id": "责任单位",
+        "owner_user_id": "责任人",
+        "due_days": "办理时限（工作日）",
+        "task_id": "督办事项",
+        "created_by_id": "记录人",
+    },
+    # industry teams (app.models.team)
+    "industry_team": {"unit_id": "专业招商组", "leader_cadre_id": "组长", "industry": "主攻产业", "duties": "工作职责"},
+    "team_member": {"team_id": "专业招商组", "unit_id": "成员单位", "is_lead": "牵头单位", "sort_order": "排序号"},
+    "team_project": {"team_id": "归入专业招商组", "assigned_by_id": "归组人"},
+    # responsibility letters (app.models.letter)
+    "letter_rules": {"revision": "规则版本", "text": "考核规则", "written_by_id": "填写人"},
+    "responsibility_letter": {
+        "revision": "责任书版本",
+        "unit_name": "责任单位名称",
+        "tier": "考核档次",
+        "targets": "年度目标",
+        "rules_id": "考核规则",
+        "rules_revision": "考核规则版本",
+        "rules_text": "考核规则全文",
+        "issued_on": "下达日期",
+        "issued_by_id": "下达人账号",
+        "issued_by_name": "下达人",
+        "reason": "重新下达理由",
+        "supersedes_id": "取代的版本",
+        "acknowledged_at": "签收时间",
+        "acknowledged_by_id": "签收账号",
+        "acknowledged_token_id": "签收系统令牌",
+        "acknowledged_by_name": "签收人",
+        "acknowledged_from": "签收地址",
+    },
+    # the year's assessment (app.models.assessment)
+    "assessment_scheme": {
+        "year": "考核年度",
+        "params": "考核方案",
+        "status": "状态",
+        "published_at": "发布时间",
+        "published_by_id": "发布人",
+        "as_of": "结果计算截至",
+    },
+    "qualitative_score": {
+        "year": "考核年度",
+        "assessor_id": "评分人",
+        "item": "评分项",
+        "score": "得分",
+        "reason": "评分理由",
+    },
+    "assessment_adjustment": {
+        "year": "考核年度",
+        "kind": "加分或扣分",
+        "points": "分值",
+        "reason": "理由",
+        "basis": "依据",
+        "entered_by_id": "录入人",
+        "withdrawn": "已撤销",
+        "withdraw_reason": "撤销理由",
+    },
 }
 
 # keys of JSON columns (an award's basis, a policy's parameters …) and of events appended to a
@@ -502,6 +608,9 @@ KEYS: dict[str, str] = {
     "retention_days": "保留天数",
 }
 
+CADENCE_NAMES = {"weekly": "周报", "ten_day": "旬报", "monthly": "月报", "quarterly": "季报", "halfyearly": "半年小结"}
+"""The periodic reports' cadences as the trail shows them (app.services.reports.CADENCE_LABELS)."""
+
 # choices stored as plain strings, or enums without a `.label`: value -> 中文
 VALUES: dict[str, dict[Any, str]] = {
     "stage_event.action": {
@@ -522,6 +631,12 @@ VALUES: dict[str, dict[Any, str]] = {
     "task_note.action": dict(NOTE_ACTIONS),
     "task_file.kind": {"photo": "照片", "document": "PDF 文件"},
     "supervised_task.escalation_level": {0: "未升级", 1: "已升级到责任单位负责人", 2: "已升级到督查室"},
+    "report_applicability.unit_kind": {k.value: v for k, v in UNIT_KIND_LABELS.items()},
+    "report_applicability.cadence": dict(CADENCE_NAMES),
+    "report_cadence.cadence": dict(CADENCE_NAMES),
+    "responsibility_letter.tier": dict(TIER_LABELS),
+    "assessment_scheme.status": {"draft": "未发布", "published": "已发布"},
+    "assessment_adjustment.kind": {"bonus": "加分", "deduction": "扣分"},
 }
 
 

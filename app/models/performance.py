@@ -137,14 +137,17 @@ class RankingScheme(Audited, VersionedMixin, TimestampMixin, Base):
 
 
 class ReportCadence(Audited, VersionedMixin, TimestampMixin, Base):
-    """The coordinator's schedule: ten-day, monthly or quarterly reports, due N days after the period."""
+    """The coordinator's schedule: weekly, ten-day, monthly, quarterly or half-year reports, due N days (or N
+    working days) after the period (app.services.reports)."""
 
     __tablename__ = "report_cadence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cadence: Mapped[str] = mapped_column(String(20), unique=True)  # ten_day, monthly, quarterly
+    cadence: Mapped[str] = mapped_column(String(20), unique=True)  # weekly, ten_day, monthly, quarterly, halfyearly
     due_days: Mapped[int] = mapped_column(default=5)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # due_days counts working days by the calendar (app.services.workdays), else calendar days
+    working_days: Mapped[bool] = mapped_column(default=False)
 
 
 class UnitReport(Audited, VersionedMixin, TimestampMixin, Base):

@@ -37,6 +37,7 @@ class TripCreate(InputModel):
                     "companies_visited": "深圳某新能源科技有限公司；某电子材料集团",
                     "leads_obtained": 3,
                     "cadres": [{"cadre_id": 17, "share": "60"}, {"cadre_id": 23, "share": "40"}],
+                    "section_ids": [4, 6],
                 }
             ]
         }
@@ -51,6 +52,11 @@ class TripCreate(InputModel):
     companies_visited: str = Field(default="", max_length=4000, description="拜访的企业")
     leads_obtained: int = Field(default=0, ge=0, le=1000, description="获得的线索数（0–1000）")
     cadres: list[PersonShare] = _cadres()
+    section_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="外出的条线：本单位在用的科室、所、站、社区或分队编号（每月外出招商达标按条线统计），最多 50 个",
+    )
 
 
 class ReceptionCreate(InputModel):
@@ -154,6 +160,7 @@ class TripRead(ReadModel):
     companies_visited: str
     leads_obtained: int
     cadres: list[PersonShareRead] = Field(default_factory=list, description="经办人员及份额")
+    section_ids: list[int] = Field(default_factory=list, description="外出的条线（科室、所、站、社区、分队）")
     version: int
     created_at: datetime
 
@@ -222,6 +229,7 @@ class ActivitiesRead(BaseModel):
                             "cadres": [
                                 {"cadre_id": 17, "name": "陈晓燕", "unit_id": 3, "share": "100.00", "is_default": False}
                             ],
+                            "section_ids": [4],
                             "version": 1,
                             "created_at": "2026-11-20T01:10:00Z",
                         }

@@ -525,6 +525,72 @@ class RobotTest(BaseModel):
     requested_by: str
 
 
+class MeetingDecided(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "meeting_id": 12,
+                    "meeting_kind": "dispatch",
+                    "meeting_kind_label": "调度会",
+                    "meeting_title": "2026 年 12 月招商引资调度会",
+                    "held_on": "2026-12-10",
+                    "decision_id": 88,
+                    "number": 1,
+                    "content": "由城关镇牵头，会同县自然资源局完成储能电池项目二期用地两户补偿协议签订。",
+                    "owner_unit": {"id": 3, "name": "城关镇人民政府"},
+                    "task_id": 57,
+                    "due_on": "2026-12-24",
+                    "link": "/meetings/12",
+                }
+            ]
+        }
+    )
+
+    meeting_id: int
+    meeting_kind: str = Field(
+        description="dispatch 调度会、onsite 现场办公会、review 过堂会、site_tour 观摩会、account 述职会"
+    )
+    meeting_kind_label: str
+    meeting_title: str
+    held_on: date
+    decision_id: int
+    number: int = Field(description="第几项决定事项")
+    content: str = Field(description="决定事项；保密项目的名称已隐去")
+    owner_unit: UnitRef = Field(description="责任单位")
+    task_id: int = Field(description="据此交办的督办事项")
+    due_on: date = Field(description="办结期限")
+    link: str
+
+
+class InterviewRecorded(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "interview_id": 9,
+                    "unit": {"id": 21, "name": "桃源镇人民政府"},
+                    "held_on": "2026-12-09",
+                    "interviewer": "县委常委、常务副县长 王建国",
+                    "interviewee": "桃源镇镇长 吴德明",
+                    "reasons": ["长时间无进展", "低于黄牌线"],
+                    "promise_count": 2,
+                    "link": "/interviews/9",
+                }
+            ]
+        }
+    )
+
+    interview_id: int
+    unit: UnitRef = Field(description="被约谈的单位")
+    held_on: date
+    interviewer: str
+    interviewee: str
+    reasons: list[str] = Field(description="建议约谈的理由（长时间无进展、低于黄牌线、红牌）")
+    promise_count: int = Field(description="承诺事项数（每项生成一项督办事项）")
+    link: str
+
+
 # --- the envelope ----------------------------------------------------------------------------
 
 

@@ -300,32 +300,6 @@ class CampaignRead(ReadModel):
 # --- reports' cadence and bulletins ------------------------------------------------------------
 
 
-class CadenceSet(InputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"due_days": 5, "is_active": True}]})
-
-    due_days: int = Field(ge=1, le=60, description="报告期结束后几天内报送（1–60）")
-    is_active: bool = Field(default=True, description="是否要求各单位报送")
-
-
-class CadenceRead(ReadModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"cadence": "monthly", "due_days": 5, "is_active": True, "version": 2},
-                {"cadence": "quarterly", "due_days": 10, "is_active": True, "version": 1},
-                {"cadence": "ten_day", "due_days": 3, "is_active": False, "version": 1},
-            ]
-        }
-    )
-
-    cadence: Literal["ten_day", "monthly", "quarterly"] = Field(
-        description="ten_day 旬报、monthly 月报、quarterly 季报"
-    )
-    due_days: int
-    is_active: bool
-    version: int
-
-
 class PublishIn(InputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"confirm_early": False}, {"confirm_early": True}]})
 

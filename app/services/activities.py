@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.errors import Conflict, Invalid
+from app.models.cadence import TripSection
+from app.models.people import Section
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import Project
 from app.principal import Principal
@@ -56,9 +58,12 @@ def add_trip(
     companies_visited: str,
     leads_obtained: int,
     cadres: People = (),
+    section_ids: Sequence[int] = (),
 ) -> Trip:
-    """外出招商; `people` is the trip's persons in words (filled from the persons credited when left empty:
-    those named in `cadres`, else the one who recorded it)."""
+    """外出招商 of the principal's unit. `people` is the trip's persons in words (filled from the persons
+    credited when left empty: those named in `cadres`, else the one who recorded it); `section_ids` the
+    unit's sections (条线) that went on it, what the monthly trip list counts for the unit and for each
+    section (app.services.trip_compliance)."""
     unit_id = _unit(principal)
     _past(started_on, "started_on")
     if ended_on < started_on:
@@ -78,13 +83,56 @@ def add_trip(
         companies_visited=companies_visited[:4000],
         leads_obtained=leads_obtained,
     )
+    chosen = list(dict.fromkeys(section_ids))
+    if len(chosen) > 50:
+        raise Invalid({"section_ids": "最多选择 50 个条线"})
+    if chosen:
+        own = set(
+            db.execute(
+                select(Section.id).where(
+                    Section.id.in_(chosen), Section.unit_id == unit_id, Section.is_active.is_(True)
+                )
+            ).scalars()
+        )
+        if own != set(chosen):
+            raise Invalid({"section_ids": "只能选择本单位在用的条线（科室、所、站、社区、分队）"})
     db.add(row)
     db.flush()
     credited = cadre_credits.record_activity_people(db, principal, "trip", row.id, unit_id, cadres)
     if not row.people.strip():
         row.people = "、".join(p.name for p in credited)[:200]
         db.flush()
+    for section_id in chosen:
+        db.add(TripSection(trip_id=row.id, section_id=section_id))
+    db.flush()
     return row
+
+
+def trip_sections(db: Session, trip_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The sections that went on each trip, by trip (one statement)."""
+    linked: dict[int, list[int]] = {trip_id: [] for trip_id in trip_ids}
+    if trip_ids:
+        for trip_id, section_id in db.execute(
+            select(TripSection.trip_id, TripSection.section_id)
+            .where(TripSection.trip_id.in_(list(trip_ids)))
+            .order_by(TripSection.id)
+        ):
+            linked[trip_id].append(section_id)
+    return linked
+
+
+def section_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
+    """The sections of the principal's unit a trip may name (its active ones), for the trip form."""
+    if principal.unit_id is None:
+        return []
+    return [
+        (s.id, f"{s.name}（{s.kind.label}）")
+        for s in db.execute(
+            select(Section)
+            .where(Section.unit_id == principal.unit_id, Section.is_active.is_(True))
+            .order_by(Section.sort_order, Section.id)
+        ).scalars()
+    ]
 
 
 def add_reception(

@@ -30,7 +30,7 @@ from app.models.user import Role, User
 from app.principal import Principal
 from app.services import audit, awards, bulletin_export, bulletins, metrics, official_doc, workdays
 from app.services.official_doc import Column
-from app.templating import LOCAL_TZ, count, figure, money, pct
+from app.templating import LOCAL_TZ, count, figure, money, pct, score
 
 DOCX_TYPE = official_doc.DOCX_TYPE
 DRAFT = "草稿（未发布，数字随记录变化）"
@@ -74,6 +74,21 @@ UNITS = [
     Column("警示", 12),
 ]
 OVERDUE = [Column("问题", 80), Column("承办单位", 46), Column("办理期限", 30)]
+RANKING = [
+    Column("名次", 14, True),
+    Column("单位", 40),
+    Column("得分", 22, True),
+    Column("扣分", 20, True),
+    Column("内资到位（万元）", 36, True),
+    Column("引进项目（个）", 24, True),
+]
+YEAR_TARGETS = [
+    Column("单位", 36),
+    Column("目标项数", 20, True),
+    Column("已完成全年目标", 28, True),
+    Column("达到时序进度", 26, True),
+    Column("未完成的目标", 46),
+]
 STALLED = [Column("项目", 80), Column("责任单位", 46), Column("最近进度日期", 30)]
 NOTICE = [
     Column("序号", 9),
@@ -273,6 +288,9 @@ def document(content: dict[str, Any], frozen: Bulletin | None, by: Issuer) -> by
     else:
         official_doc.body(doc, "无。")
 
+    if content.get("year_review"):
+        _year_review(doc, content["year_review"])
+
     official_doc.signature(doc, by.name, official_doc.chinese_date(day))
     if frozen is not None:
         notes = [f"摘要（SHA-256）：{frozen.digest}", f"发布日期：{day:%Y-%m-%d}"]
@@ -284,6 +302,58 @@ def document(content: dict[str, Any], frozen: Bulletin | None, by: Issuer) -> by
     else:
         doc.core_properties.keywords = DRAFT
     return official_doc.save(doc)
+
+
+def _ranking_row(r: dict[str, Any]) -> list[str]:
+    return [
+        str(r["rank"]),
+        r["name"],
+        score(r["score"]),
+        score(r["deductions"]),
+        money(r["funds"]),
+        count(r["introduced"]),
+    ]
+
+
+def _year_review(doc: Any, year: dict[str, Any]) -> None:
+    """七: the half-year's or the year's assessment (or ranking), targets met and red cards."""
+    official_doc.heading(doc, f"七、{'全年' if year['kind'] == 'yearly' else '上半年'}考核情况")
+    assessment = year.get("assessment")
+    if assessment:
+        official_doc.heading(doc, "（一）年度综合考核", 2)
+        width = max(1, len(assessment["columns"]))
+        columns = [Column(str(c), 156 // width) for c in assessment["columns"]]
+        official_doc.table(doc, columns, assessment["rows"], small=True)
+        if assessment.get("note"):
+            official_doc.body(doc, assessment["note"])
+    else:
+        official_doc.heading(doc, "（一）定量排名", 2)
+        official_doc.body(doc, year["ranking_note"])
+        if year["ranking"]:
+            official_doc.table(
+                doc,
+                RANKING,
+                [_ranking_row(r) for r in year["ranking"]],
+                small=True,
+            )
+        else:
+            official_doc.body(doc, "无。")
+    official_doc.heading(doc, "（二）年度目标完成情况", 2)
+    if year["targets"]:
+        official_doc.table(
+            doc,
+            YEAR_TARGETS,
+            [
+                [t["name"], count(t["targets"]), count(t["met"]), count(t["on_pace"]), "、".join(t["missed"]) or "—"]
+                for t in year["targets"]
+            ],
+            small=True,
+        )
+    else:
+        official_doc.body(doc, "本年未下达单位目标。")
+    red = year["red_cards"]
+    official_doc.heading(doc, f"（三）红牌单位（无招商引资实绩，{len(red)}个）", 2)
+    official_doc.body(doc, f"{year['red_card_rule']}：{'、'.join(r['name'] for r in red) if red else '无'}。")
 
 
 # --- the award notice -----------------------------------------------------------------------

@@ -227,6 +227,49 @@ def workbook(content: dict[str, Any], frozen: Bulletin | None) -> bytes:
     stalled = [[p["name"], p["unit"], _day(p["since"])] for p in content["stalled"]]
     _sheet(book, "长期无进度项目", ["项目", "责任单位", "最近进度日期"], stalled, footer)
 
+    if content.get("year_review"):
+        _year_sheets(book, content["year_review"], footer)
+
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _year_sheets(book: Workbook, year: dict[str, Any], footer: list[str]) -> None:
+    """The half-year's and the year's own tables (app/services/bulletin_year.py)."""
+    assessment = year.get("assessment")
+    if assessment:
+        notes = [assessment["note"]] if assessment.get("note") else []
+        _sheet(book, "年度综合考核", assessment["columns"], assessment["rows"], [*notes, *footer])
+    else:
+        ranking = [
+            [
+                (r["rank"], COUNT),
+                r["name"],
+                (_number(r["score"]), MONEY),
+                (_number(r["deductions"]), MONEY),
+                (_number(r["funds"]), MONEY),
+                (_number(r["introduced"]), COUNT),
+            ]
+            for r in year["ranking"]
+        ]
+        _sheet(
+            book,
+            "定量排名",
+            ["名次", "单位", "得分", "扣分", "内资到位（万元）", "引进项目（个）"],
+            ranking,
+            [year["ranking_note"], *footer],
+        )
+    targets = [
+        [t["name"], (t["targets"], COUNT), (t["met"], COUNT), (t["on_pace"], COUNT), "、".join(t["missed"])]
+        for t in year["targets"]
+    ]
+    _sheet(
+        book,
+        "年度目标完成情况",
+        ["单位", "目标项数", "已完成全年目标", "达到时序进度", "未完成的目标"],
+        targets,
+        footer,
+    )
+    red = [[r["name"]] for r in year["red_cards"]]
+    _sheet(book, "红牌单位", ["单位（无招商引资实绩）"], red, [year["red_card_rule"], *footer])

@@ -1,4 +1,5 @@
-"""The monthly dispatch (月调度) and the quarterly bulletin (季通报), and the leaders' dashboard.
+"""The monthly dispatch (月调度), the quarterly, half-year and year-end bulletins (季通报、半年通报、年度结账
+通报; the year's figures in the last two: app/services/bulletin_year.py), and the leaders' dashboard.
 
 A bulletin is computed from the records. Once published it is frozen: the figures as shown are
 stored with a SHA-256 digest; a later correction in the records shows as "as published → as
@@ -34,7 +35,7 @@ from app.models.ticket import Ticket
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import events, metrics, performance, projects, tickets, workdays
+from app.services import bulletin_year, events, metrics, performance, projects, tickets, workdays
 from app.services.months import last_months, month_end, month_label
 from app.services.performance import pct, shown
 
@@ -61,7 +62,7 @@ QUARTER_NAMES = ["一季度", "二季度", "三季度", "四季度"]
 
 
 KINDS = ("monthly", "quarterly", "halfyearly", "yearly")
-KIND_LABELS = {"monthly": "月调度", "quarterly": "季度通报", "halfyearly": "半年通报", "yearly": "年度通报"}
+KIND_LABELS = {"monthly": "月调度", "quarterly": "季度通报", "halfyearly": "半年通报", "yearly": "年度结账通报"}
 _MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6, "yearly": 12}
 _NUMBER_RULE = {
     "monthly": "月份为 1–12",
@@ -117,11 +118,11 @@ def period_label(kind: str, year: int, number: int) -> str:
 
 
 def period_name(kind: str, year: int, number: int) -> str:
-    """How a period's bulletin is called in a list: 2026年11月调度, 2026年三季度通报, 2025年度通报."""
+    """How a period's bulletin is called in a list: 2026年11月调度, 2026年三季度通报, 2025年度结账通报."""
     if kind == "monthly":
         return f"{period_label(kind, year, number)}调度"
     if kind == "yearly":
-        return f"{year}年度通报"
+        return f"{year}年度结账通报"
     return f"{period_label(kind, year, number)}通报"
 
 
@@ -275,6 +276,18 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
             unit_rows.append(
                 {"unit_id": unit.id, "name": unit.short_name or unit.name, "metrics": cells, "warnings": cards}
             )
+    year_review = None
+    if kind in bulletin_year.KINDS:  # the half-year's and the year's: the ranking or assessment, targets, red cards
+        with metrics.reusing(db, per_unit):
+            year_review = bulletin_year.review(
+                db,
+                kind,
+                year,
+                as_of,
+                units,
+                standing,
+                {code: per_unit[(code, year_start, as_of)] for code in bulletin_year.RESULT_METRICS},
+            )
     rates = performance.rates(db, year_start, as_of, details=False)
     t = projects.thresholds(db, today)
     stalled = db.execute(
@@ -294,12 +307,13 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
     # a bulletin goes to every unit: a ticket's title as one who sees no confidential project's identity
     everyone = Principal(role=Role.supervisor, unit_id=None, label="通报")
     ticket_views = tickets.project_views(db, everyone, [tk for tk, _u in overdue])
-    title = (
-        f"{year}年{start.month}月招商引资工作调度情况"
-        if kind == "monthly"
-        else f"{period_label(kind, year, number)}{'度' if kind == 'yearly' else ''}招商引资工作情况通报"
-    )
-    return {
+    if kind == "monthly":
+        title = f"{year}年{start.month}月招商引资工作调度情况"
+    elif kind == "yearly":
+        title = f"{year}年度招商引资工作结账通报"
+    else:
+        title = f"{period_label(kind, year, number)}招商引资工作情况通报"
+    content: dict[str, Any] = {
         "title": title,
         "kind": kind,
         "start": start.isoformat(),
@@ -338,6 +352,9 @@ def build(db: Session, kind: str, year: int, number: int, today: date | None = N
             for tk, u in overdue
         ],
     }
+    if year_review is not None:
+        content["year_review"] = year_review
+    return content
 
 
 def digest(content: dict[str, Any]) -> str:

@@ -98,12 +98,16 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     if get_settings().is_production and not allow_production:
         raise Forbidden("生产模式下不能加载演示数据")
     from app.services import (
+        demo_assessment,
         demo_awards,
+        demo_cadence,
         demo_leads,
+        demo_meetings,
         demo_people,
         demo_performance,
         demo_projects,
         demo_tasks,
+        demo_teams,
         demo_tickets,
     )
 
@@ -115,6 +119,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_performance.load(db) or created
     created = demo_people.load(db) or created
     created = demo_tasks.load(db) or created
+    created = demo_cadence.load(db) or created
+    created = demo_meetings.load(db) or created
+    created = demo_teams.load(db) or created
+    created = demo_assessment.load(db) or created
     return created
 
 

@@ -15,7 +15,7 @@ from app.models.project import Project
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import activities, months, performance, spot_checks
+from app.services import activities, months, performance, reports, spot_checks
 
 TIER_TARGETS = {  # metric: (tier1, tier2, tier3, tier4)
     "projects_introduced": (6, 4, 2, 1),
@@ -114,7 +114,7 @@ def load(db: Session, today: date | None = None) -> bool:
                     period_start=first,
                     period_end=end,
                     due_on=end + timedelta(days=5),
-                    figures=performance.report_figures(db, unit.id, first, end),
+                    figures=reports.report_figures(db, unit.id, first, end),
                     narrative="本月外出招商、接待客商按计划开展，重点项目推进顺利。",
                     problems="个别项目用地指标紧张。" if roll > 0.8 else "",
                     submitted_at=utcnow().replace(year=submitted.year, month=submitted.month, day=submitted.day),

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from app.models.base import utcnow
 from app.models.performance import ReportCadence, UnitReport
 from app.models.ticket import EventMark
-from app.models.unit import Unit, UnitKind
+from app.models.unit import Unit
 from app.schemas.events import ReportEvent, TargetBelowYellow, UnitRef
-from app.services import app_settings, events, metrics, performance, workdays
+from app.services import app_settings, events, metrics, performance, reports, workdays
 
 BELOW = ("yellow", "red")
 
@@ -100,33 +100,28 @@ def _rounded(value: Decimal | None) -> Decimal | None:
 
 def watch_reports(db: Session, today: date) -> int:
     """Of each scheduled report: the last period that has ended is due (until its deadline) for the units
-    that have not sent it; the last period whose deadline has passed is late for those that still have not."""
+    it applies to that have not sent it; the last period whose deadline has passed is late for those that
+    still have not. A deadline in working days is counted by the calendar (app.services.reports.due_on)."""
     schedules = db.execute(select(ReportCadence).where(ReportCadence.is_active.is_(True))).scalars().all()
     if not schedules:
         return 0
-    units = (
-        db.execute(
-            select(Unit)
-            .where(Unit.is_active.is_(True), Unit.kind != UnitKind.jurisdiction)
-            .order_by(Unit.sort_order, Unit.id)
-        )
-        .scalars()
-        .all()
-    )
+    calendar = workdays.load_calendar(db) if any(s.working_days for s in schedules) else {}
     count = 0
     for schedule in schedules:
         ended = [
-            p
+            (start, end, reports.due_on(schedule, end, calendar))
             for year in (today.year - 1, today.year)
-            for p in performance.periods(schedule.cadence, year, today - timedelta(days=1))
+            for start, end in reports.periods(schedule.cadence, year, today - timedelta(days=1))
         ]
-        due_days = timedelta(days=schedule.due_days)
-        open_periods = [p for p in ended if today <= p[1] + due_days]
-        closed = [p for p in ended if p[1] + due_days < today]
+        open_periods = [p for p in ended if today <= p[2]]
+        closed = [p for p in ended if p[2] < today]
+        if not open_periods and not closed:
+            continue
+        units = reports.reporting_units(db, schedule.cadence)
         if open_periods:
-            count += _announce(db, schedule.cadence, open_periods[-1], due_days, units, "report.due", late=False)
+            count += _announce(db, schedule.cadence, open_periods[-1], units, "report.due", late=False)
         if closed:
-            count += _announce(db, schedule.cadence, closed[-1], due_days, units, "report.late", late=True)
+            count += _announce(db, schedule.cadence, closed[-1], units, "report.late", late=True)
     db.flush()
     return count
 
@@ -134,14 +129,13 @@ def watch_reports(db: Session, today: date) -> int:
 def _announce(
     db: Session,
     cadence: str,
-    period: tuple[date, date],
-    due_days: timedelta,
+    period: tuple[date, date, date],
     units: Sequence[Unit],
     event_type: str,
     *,
     late: bool,
 ) -> int:
-    start, end = period
+    start, end, due = period
     prefix = f"{event_type}:{cadence}:{start.isoformat()}:"
     marks = _marks(db, prefix)
     sent = {
@@ -164,10 +158,10 @@ def _announce(
             ReportEvent(
                 unit=UnitRef(id=unit.id, name=unit.name),
                 cadence=cadence,
-                cadence_label=performance.CADENCE_LABELS.get(cadence, cadence),
+                cadence_label=reports.CADENCE_LABELS.get(cadence, cadence),
                 period_start=start,
                 period_end=end,
-                due_on=end + due_days,
+                due_on=due,
                 submitted_at=None,
                 late=late,
                 link="/reports",

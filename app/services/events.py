@@ -53,10 +53,12 @@ from app.schemas.events import (
     Envelope,
     FundsEvent,
     FundsRef,
+    InterviewRecorded,
     LeadCreated,
     LeadDuplicateFound,
     LeadJudged,
     LeadRef,
+    MeetingDecided,
     ProjectRef,
     ProjectStageReached,
     ProjectWarningCleared,
@@ -94,6 +96,8 @@ GROUPS = {
     "bulletin": "通报",
     "ticket": "跟踪服务问题",
     "task": "督办事项",
+    "meeting": "会议",
+    "interview": "约谈",
 }
 """The prefixes of the event types, in the order pages list them, with their Chinese names."""
 
@@ -152,6 +156,8 @@ _TYPES = [
     EventType("bulletin.published", "通报已发布", BulletinPublished),
     *(EventType(f"ticket.{action}", label, TicketPayload) for action, label in TICKET_ACTIONS.items()),
     *(EventType(f"task.{action}", label, TaskPayload) for action, label in TASK_ACTIONS.items()),
+    EventType("meeting.decided", "会议形成决定事项（已交办督办）", MeetingDecided),
+    EventType("interview.recorded", "约谈已记录", InterviewRecorded),
 ]
 EVENT_TYPES: dict[str, EventType] = {t.code: t for t in _TYPES}
 """Every event type a subscriber may ask for: type → (Chinese label, payload model)."""
@@ -534,7 +540,7 @@ def report(db: Session, event_type: str, payload: ReportEvent) -> None:
 
 
 def report_payload(db: Session, row: UnitReport, late: bool | None = None) -> ReportEvent:
-    from app.services.performance import CADENCE_LABELS
+    from app.services.reports import CADENCE_LABELS
 
     submitted_late = row.submitted_at is not None and row.submitted_at.date() > row.due_on
     return ReportEvent(
@@ -620,6 +626,51 @@ def task(db: Session, row: SupervisedTask, action: str) -> None:
         db,
         f"task.{action}",
         Subject(lambda reader: policy.can_read_unit_owned(reader, row.owner_unit_id), lambda _reader: payload),
+    )
+
+
+def meeting_decided(
+    db: Session, meeting: Any, decision: Any, task: SupervisedTask, redact: Callable[[str], str]
+) -> None:
+    """`meeting.decided`: a meeting's decision recorded and assigned as a task; heard by whoever reads everything
+    and by the owner unit's subscribers. `redact` takes the confidential projects discussed out of the text."""
+    payload = MeetingDecided(
+        meeting_id=meeting.id,
+        meeting_kind=meeting.kind.value,
+        meeting_kind_label=meeting.kind.label,
+        meeting_title=redact(meeting.title),
+        held_on=meeting.held_on,
+        decision_id=decision.id,
+        number=decision.number,
+        content=redact(decision.content),
+        owner_unit=_unit(db, decision.owner_unit_id),
+        task_id=task.id,
+        due_on=task.due_on,
+        link=f"/meetings/{meeting.id}",
+    )
+    emit(
+        db,
+        "meeting.decided",
+        Subject(lambda reader: policy.can_read_unit_owned(reader, decision.owner_unit_id), lambda _reader: payload),
+    )
+
+
+def interview_recorded(db: Session, interview: Any, reasons: Sequence[str], promise_count: int) -> None:
+    """`interview.recorded`: heard by whoever reads everything and by the interviewed unit's subscribers."""
+    payload = InterviewRecorded(
+        interview_id=interview.id,
+        unit=_unit(db, interview.unit_id),
+        held_on=interview.held_on,
+        interviewer=interview.interviewer,
+        interviewee=interview.interviewee,
+        reasons=list(reasons),
+        promise_count=promise_count,
+        link=f"/interviews/{interview.id}",
+    )
+    emit(
+        db,
+        "interview.recorded",
+        Subject(lambda reader: policy.can_read_unit_owned(reader, interview.unit_id), lambda _reader: payload),
     )
 
 

@@ -450,6 +450,20 @@ def describe(event_type: str, data: dict[str, Any]) -> tuple[str, list[str]]:
             f"**状态**：{_s(data['status_label'])}",
             f"**办结期限**：{data['due_on']}",
         ]
+    elif group == "meeting":
+        lines = [
+            f"**会议**：{_s(data['meeting_title'])}（{_s(data['meeting_kind_label'])}，{data['held_on']}）",
+            f"**决定事项**：第 {data['number']} 项，{_s(data['content'])}",
+            f"**责任单位**：{_s(data['owner_unit']['name'])}",
+            f"**办结期限**：{data['due_on']}",
+        ]
+    elif group == "interview":
+        lines = [
+            f"**被约谈单位**：{_s(data['unit']['name'])}（{_s(data['interviewee'])}）",
+            f"**约谈人**：{_s(data['interviewer'])}，{data['held_on']}",
+            f"**理由**：{_s('、'.join(data['reasons']) or '—')}",
+            f"**承诺事项**：{data['promise_count']} 项",
+        ]
     return title, lines
 
 

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
+from app.models.interview import InterviewPromise
+from app.models.meeting import MeetingDecision
 from app.models.performance import SpotFinding
 from app.models.task import (
     CLOCK_STATUSES,
@@ -64,8 +66,10 @@ app_settings.LABELS.update({"task_escalate_days": "督办事项逾期提请责�
 
 OFFICE_ROLES = (Role.coordinator, Role.supervisor)
 NOT_FOUND = "找不到该督办事项"
-LINKED_SOURCES = (TaskSourceKind.ticket, TaskSourceKind.spot_check)
-"""The sources the platform keeps as records: `source_id` names one."""
+LINKED_SOURCES = (TaskSourceKind.ticket, TaskSourceKind.spot_check, TaskSourceKind.meeting, TaskSourceKind.interview)
+"""The sources the platform keeps as records: `source_id` names one (a meeting's decision, an interview's promise:
+app.services.meetings and app.services.interviews assign their task; one task each)."""
+ONE_TASK_SOURCES = {TaskSourceKind.meeting: MeetingDecision, TaskSourceKind.interview: InterviewPromise}
 
 # event types (app/services/events.py): task.<one of these>
 EVENT_NAMES = {
@@ -185,6 +189,14 @@ def _check_source(db: Session, data: TaskCreate) -> None:
         raise Invalid({"source_id": "找不到该跟踪服务问题"})
     if kind is TaskSourceKind.spot_check and db.get(SpotFinding, data.source_id) is None:
         raise Invalid({"source_id": "找不到该抽查发现"})
+    if kind in ONE_TASK_SOURCES:
+        if db.get(ONE_TASK_SOURCES[kind], data.source_id) is None:
+            raise Invalid({"source_id": f"找不到该{kind.label}事项"})
+        taken = select(SupervisedTask.id).where(
+            SupervisedTask.source_kind == kind, SupervisedTask.source_id == data.source_id
+        )
+        if db.execute(taken.limit(1)).first() is not None:
+            raise Invalid({"source_id": f"该{kind.label}事项已交办督办事项"})
     if kind not in LINKED_SOURCES:
         raise Invalid({"source_id": f"“{kind.label}”请在来源说明中注明，不填来源记录编号"})
 
@@ -600,7 +612,7 @@ def prefill(
     that unit may see them) or a spot-check finding (what was found, the unit that reported the item)."""
     ensure_office(principal)
     values: dict[str, str] = {"source_kind": (source_kind or TaskSourceKind.manual).value, "due_days": "10"}
-    if source_id is None or source_kind not in LINKED_SOURCES:
+    if source_id is None or source_kind not in (TaskSourceKind.ticket, TaskSourceKind.spot_check):
         return values
     values["source_id"] = str(source_id)
     if source_kind is TaskSourceKind.ticket:

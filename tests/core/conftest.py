@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AdjustmentKind, AssessmentAdjustment
 from app.models.lead import DuplicatePair
 from app.models.performance import Trip
 from app.models.project import ProgressUpdate
@@ -23,9 +25,11 @@ from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 
@@ -75,6 +79,14 @@ def world(db: Session) -> World:
     visit_b = ProgressUpdate(project_id=project_b.id, reported_on=date.today(), investment_completed=10)
     trip_b = Trip(unit_id=town_b.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="乙")
     db.add_all([visit_b, trip_b])
+    meeting_b = make_meeting(db, town_b, projects=[project_b])
+    interview_b = make_interview(db, town_b)
+    adjustment_b = AssessmentAdjustment(
+        year=2026, unit_id=town_b.id, kind=AdjustmentKind.bonus, points=Decimal(1), reason="市级表彰一次"
+    )
+    db.add(adjustment_b)
+    team_b = make_team(db, members=(town_b,), lead=town_b)
+    letter_b = make_letter(db, town_b)
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -108,6 +120,13 @@ def world(db: Session) -> World:
         "fmt": "json",  # Open311: requests.{fmt}
         "cadence": "monthly",  # reports: /api/v1/reports/cadences/{cadence}
         "number": 1,
+        "meeting_id": meeting_b.id,
+        "interview_id": interview_b.id,
+        "decision_id": missing,
+        "promise_id": missing,
+        "adjustment_id": adjustment_b.id,
+        "team_id": team_b.id,
+        "letter_id": letter_b.id,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

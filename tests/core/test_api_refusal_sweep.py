@@ -35,6 +35,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AdjustmentKind, AssessmentAdjustment
 from app.models.award import Award, PolicyKind, PolicyVersion, RecipientType
 from app.models.base import utcnow
 from app.models.lead import DuplicatePair, RegistryClaim, RegistryEntry
@@ -44,6 +45,7 @@ from app.models.robot import Robot, RobotKind
 from app.models.ticket import WebhookSubscription
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken
+from app.schemas.assessment import SchemeIn
 from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services.security import sha256_hex
@@ -51,9 +53,11 @@ from tests.awards.factories import make_policy
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
+from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 YEAR = date.today().year
@@ -167,6 +171,9 @@ UNIT_REFUSED: dict[str, Body] = {
     "POST /api/v1/campaigns": lambda r: example(CampaignCreate),
     "PATCH /api/v1/campaigns/{campaign_id}": lambda r: {"version": 1, "ends_on": f"{YEAR}-12-31"},
     "PUT /api/v1/reports/cadences/{cadence}": lambda r: {"due_days": 5, "is_active": True},
+    "PUT /api/v1/reports/applicability/kinds": lambda r: {"cadences": {"weekly": {"town": True}}},
+    "PUT /api/v1/reports/applicability/{cadence}/units/{unit_id}": lambda r: {"applies": False},
+    "PUT /api/v1/activities/trips/minimums/{unit_id}": lambda r: {"minimum": 0},
     "POST /api/v1/bulletins/{kind}/{year}/{number}/publish": lambda r: {"confirm_early": True},
     "POST /api/v1/spot-checks": lambda r: {"period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-03-31"},
     "POST /api/v1/spot-checks/{check_id}/findings": lambda r: {
@@ -204,6 +211,53 @@ UNIT_REFUSED: dict[str, Body] = {
     },
     "POST /api/v1/tasks/{task_id}/reschedule": lambda r: {"version": 1, "due_days": 5, "reason": "延期五个工作日"},
     "POST /api/v1/tasks/{task_id}/cancel": lambda r: {"version": 1, "reason": "企业撤资，不再办理"},
+    # meetings and interviews: the supervisor's office or the bureau schedules, records and assigns
+    "POST /api/v1/meetings": lambda r: {
+        "kind": "dispatch",
+        "title": "城关镇招商引资专题调度会",
+        "held_on": f"{YEAR}-01-15",
+        "unit_ids": [r.town_a.id],
+    },
+    "PATCH /api/v1/meetings/{meeting_id}": lambda r: {"version": 1, "summary": "城关镇自己改的纪要"},
+    "POST /api/v1/meetings/{meeting_id}/hold": lambda r: {"version": 1},
+    "POST /api/v1/meetings/{meeting_id}/decisions": lambda r: {
+        "content": "城关镇自己记录的决定事项",
+        "owner_unit_id": r.town_a.id,
+        "due_days": 10,
+    },
+    "POST /api/v1/interviews": lambda r: {
+        "unit_id": r.town_a.id,
+        "held_on": f"{YEAR}-01-15",
+        "interviewer": "城关镇自己",
+        "findings": "没有问题",
+    },
+    "POST /api/v1/interviews/{interview_id}/promises": lambda r: {"content": "城关镇自己承诺", "due_days": 5},
+    # the year's assessment: the bureau's scheme, bonuses and publishing; the assessors' scores
+    "PUT /api/v1/assessment/{year}/scheme": lambda r: SchemeIn.model_json_schema()["examples"][0] | {"version": None},
+    "POST /api/v1/assessment/{year}/units/{unit_id}/scores": lambda r: {
+        "scores": [{"item": "service", "score": "100", "reason": "给本单位打满分"}]
+    },
+    "POST /api/v1/assessment/{year}/units/{unit_id}/adjustments": lambda r: {
+        "kind": "bonus",
+        "points": "5",
+        "reason": "本单位自行加分",
+    },
+    "POST /api/v1/assessment/{year}/adjustments/{adjustment_id}/withdraw": lambda r: {
+        "version": 1,
+        "reason": "撤销对本单位的扣分",
+    },
+    "POST /api/v1/assessment/{year}/publish": lambda r: {"version": 1, "confirm_early": True},
+    # industry teams and responsibility letters: the bureau keeps them (a unit acknowledges its own letter)
+    "PUT /api/v1/teams/{team_id}": lambda r: {
+        "version": 1,
+        "industry": "新材料",
+        "member_unit_ids": [r.ids["unit_id"]],
+    },
+    "PUT /api/v1/teams/{team_id}/projects/{project_id}": lambda r: {},
+    "DELETE /api/v1/teams/{team_id}/projects/{project_id}": lambda r: None,
+    "POST /api/v1/letters": lambda r: {"unit_id": r.ids["unit_id"], "year": YEAR, "reason": "目标调整，重新下达"},
+    "POST /api/v1/letters/issue-all": lambda r: {"year": YEAR},
+    "POST /api/v1/letter-rules": lambda r: {"year": YEAR, "text": "一、考核内容：……", "base_revision": 1},
 }
 """Coordinator-only (app/policy.py ensure_coordinator in the service, or the verifier's role for 核查)."""
 
@@ -245,6 +299,7 @@ UNIT_ALLOWED: dict[str, str] = {
     "PUT /api/v1/projects/{project_id}/people": "a unit names which of its people worked its project",
     "PUT /api/v1/progress/{update_id}/people": "a unit names which of its people made its project's visit",
     "PUT /api/v1/activities/{kind}/{record_id}/people": "a unit names which of its people worked its activity",
+    "POST /api/v1/letters/{letter_id}/acknowledge": "a unit's system reports its head's acknowledgement",
 }
 
 
@@ -319,6 +374,15 @@ def rows(db: Session) -> Rows:
     visit = ProgressUpdate(project_id=project.id, reported_on=date.today(), investment_completed=Decimal(10))
     trip = Trip(unit_id=town_a.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="甲")
     db.add_all([visit, trip])
+    meeting = make_meeting(db, town_a, held=False)
+    interview = make_interview(db, town_a)
+    adjustment = AssessmentAdjustment(
+        year=YEAR, unit_id=town_a.id, kind=AdjustmentKind.deduction, points=Decimal(1), reason="迟报月报两次"
+    )
+    db.add(adjustment)
+    team = make_team(db, members=(town_a,), lead=town_a)
+    ensure_rules(db, YEAR)
+    letter = make_letter(db, town_a, year=YEAR)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -346,6 +410,11 @@ def rows(db: Session) -> Rows:
         "cadre_id": cadre.id,
         "update_id": visit.id,
         "record_id": trip.id,
+        "meeting_id": meeting.id,
+        "interview_id": interview.id,
+        "adjustment_id": adjustment.id,
+        "team_id": team.id,
+        "letter_id": letter.id,
     }
     return Rows(town_a, town_b, ids)
 
@@ -355,6 +424,7 @@ PATH_VALUES: dict[str, dict[str, str]] = {
     "/api/v1/bulletins/": {"kind": "quarterly", "number": "1"},
     "/api/v1/calendar/": {"day": f"{YEAR}-10-01"},
     "/api/v1/reports/cadences/": {"cadence": "monthly"},
+    "/api/v1/reports/applicability/": {"cadence": "weekly"},
 }
 """Path parameters that name no row: a value each, by the path they stand in."""
 

@@ -23,7 +23,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.assessment import AssessmentAdjustment
 from app.models.lead import DuplicatePair, Lead
+from app.models.meeting import Meeting
 from app.models.people import Cadre, Section
 from app.models.performance import ReportCadence
 from app.models.project import FundsArrival, Project
@@ -480,6 +482,75 @@ FORMS: dict[str, Form] = {
         "至少 2 个字符",
         versions={"version": (SupervisedTask, "task_id")},
     ),
+    "/meetings/new": Form(
+        "coordinator",
+        {"kind": "dispatch", "title": "调", "held_on": YESTERDAY, "place": "县政府三楼会议室"},
+        "title",
+        "place",
+        "至少 2 个字符",
+    ),
+    "/meetings/{meeting_id}/edit": Form(
+        "coordinator",
+        {"kind": "dispatch", "title": "调", "held_on": YESTERDAY, "place": "县政府三楼会议室", "unit_ids": "{unit_id}"},
+        "title",
+        "place",
+        "至少 2 个字符",
+        versions={"version": (Meeting, "meeting_id")},
+    ),
+    "/meetings/{meeting_id}/decisions": Form(
+        "coordinator",
+        {"content": "限期完成补偿协议签订", "owner_unit_id": "{unit_id}", "due_days": "0"},
+        "due_days",
+        "content",
+        "不能小于 1",
+    ),
+    "/interviews/new": Form(
+        "coordinator",
+        {"unit_id": "{unit_id}", "held_on": YESTERDAY, "interviewer": "常务副县长 王建国", "findings": "问"},
+        "findings",
+        "interviewer",
+        "至少 2 个字符",
+    ),
+    "/interviews/{interview_id}/promises": Form(
+        "coordinator", {"content": "补齐干部招商台账", "due_days": "0"}, "due_days", "content", "不能小于 1"
+    ),
+    "/assessment/{year}/scheme": Form(
+        "coordinator",
+        {
+            "quantitative_weight": "70",
+            "qualitative_weight": "40",
+            "mw_funds_domestic": "100",
+            "item_code_0": "service",
+            "item_label_0": "服务企业",
+            "item_weight_0": "100",
+            "deduction_cap": "20",
+            "bonus_cap": "10",
+        },
+        "__all__",
+        "qualitative_weight",
+        "权重之和须为 100",
+    ),
+    "/assessment/{year}/units/{unit_id}/scores": Form(
+        "coordinator",
+        {"score_service": "120", "reason_service": "服务企业得力"},
+        "score_service",
+        "reason_service",
+        "100",
+    ),
+    "/assessment/{year}/units/{unit_id}/adjustments": Form(
+        "coordinator", {"kind": "bonus", "points": "两分", "reason": "市级表彰一次"}, "points", "reason", "请输入数字"
+    ),
+    "/assessment/{year}/adjustments/{adjustment_id}/withdraw": Form(
+        "coordinator",
+        {"reason": "错"},
+        "reason",
+        "",
+        "至少",
+        versions={"version": (AssessmentAdjustment, "adjustment_id")},
+    ),
+    "/assessment/{year}/publish": Form(
+        "coordinator", {"confirm_early": ""}, "__all__", "", "请先设定并保存本年度考核方案"
+    ),
     "/bulletins/{kind}/{year}/{number}/publish": Form(
         "coordinator",
         {},  # the current month has not ended: publishing it early needs the ticked confirmation
@@ -488,6 +559,55 @@ FORMS: dict[str, Form] = {
         "本期尚余",
         url=f"/bulletins/monthly/{date.today().year}/{date.today().month}/publish",
     ),
+    "/reports/applicability/kinds": Form(
+        "coordinator",
+        {"weekly": "planet", "monthly": "town"},  # a kind of unit that does not exist, beside its cadence
+        "weekly",
+        "",  # ticked boxes: none is typed
+        "未知的单位类别",
+    ),
+    "/reports/applicability/units": Form(
+        "coordinator", {"cadence": "weekly", "unit_id": "", "applies": "0"}, "unit_id", "cadence", "请选择单位"
+    ),
+    "/activities/compliance/minimum": Form(
+        "coordinator", {"unit_id": "{unit_id}", "minimum": "两次"}, "minimum", "minimum", "0–100 的整数"
+    ),
+    # industry teams and responsibility letters
+    "/teams/{team_id}/edit": Form(
+        "coordinator",
+        {
+            "version": "1",
+            "industry": "新" * 101,
+            "duties": "对接长三角目标企业",
+            "leader_cadre_id": "",
+            "leader_name": "",
+        },
+        "industry",
+        "duties",
+        "不能超过 100 个字符",
+    ),
+    "/teams/{team_id}/targets": Form(
+        "coordinator",
+        {"year": str(date.today().year), "metric": "funds_domestic", "amount": "很多"},
+        "amount",
+        "amount",
+        "请输入数字",
+    ),
+    "/teams/{team_id}/projects": Form(
+        "coordinator", {"project_id": "第一个"}, "project_id", "project_id", "请输入整数"
+    ),
+    "/letters/rules": Form(
+        "coordinator", {"year": str(date.today().year), "text": "", "base_revision": "1"}, "text", "", "至少 1 个字符"
+    ),
+    "/letters/issue": Form(
+        "coordinator",
+        {"year": str(date.today().year), "unit_id": "", "reason": "目标调整"},
+        "unit_id",
+        "reason",
+        "请选择单位",
+    ),
+    "/letters/issue-all": Form("coordinator", {"year": "明年"}, "year", "year", "请输入整数"),
+    "/letters/{letter_id}/reissue": Form("coordinator", {"reason": ""}, "reason", "", "重新下达须说明理由"),
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
@@ -510,6 +630,9 @@ NOT_A_FORM = {
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",
     "/open311/v2/requests.{fmt}": "Open311 GeoReport v2 for other systems: form-encoded by the spec, no page",
+    "/meetings/{meeting_id}/hold": "a button (with the version read): records the meeting held",
+    "/teams/{team_id}/projects/{project_id}/remove": "a button (take a project off the team)",
+    "/letters/{letter_id}/acknowledge": "a button: the unit head signs the text shown (its hash and version hidden)",
 }
 
 

@@ -576,6 +576,8 @@ ANSWERED = [
     "GET /open311/v2/services/{service_code}.{fmt}",
     "GET /open311/v2/requests.{fmt}",
     "GET /open311/v2/requests/{service_request_id}.{fmt}",
+    "GET /api/v1/assessment/{year}",
+    "GET /api/v1/assessment/{year}/units/{unit_id}",
 ]
 """Operations whose example is compared with what the operation answers on factory data."""
 

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tests.core.parity import admin, bureau, people, performance, records
+from tests.core.parity import admin, assessment, bureau, meetings, people, performance, records, teams
 from tests.core.test_refusal_rollback import write_routes
 
-PARITY = records.PARITY | bureau.PARITY | performance.PARITY | admin.PARITY | people.PARITY
+PARITY = (
+    records.PARITY
+    | bureau.PARITY
+    | performance.PARITY
+    | admin.PARITY
+    | people.PARITY
+    | teams.PARITY
+    | assessment.PARITY
+    | meetings.PARITY
+)
 
 NOT_FOR_SYSTEMS = {
     "POST /login": "a person signs in; a system sends its token",

@@ -335,3 +335,244 @@ def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _team_rows(db: Session, team: Any, member: Any, count: int, start: int) -> None:
+    """Teams, projects assigned to the first team (signed, started, with confirmed funds), the team's leads,
+    and units with a letter for the year: every list of the teams and letters pages grows."""
+    from app.models.team import TeamMember, TeamProject
+    from tests.teams.factories import make_letter, make_team
+
+    today = date.today()
+    for i in range(start, start + count):
+        make_team(db, members=(member,))
+        investor = Investor(
+            kind=InvestorKind.company, name=f"组客商{i}", name_key=f"zkes{i}", investor_type=InvestorType.private
+        )
+        db.add(investor)
+        db.flush()
+        db.add(Lead(unit_id=team.id, channel=Channel.online, investor_id=investor.id, lead_date=today,
+                    status=LeadStatus.valid, project_name=f"组线索{i}"))  # fmt: skip
+        project = Project(name=f"组项目{i}", investor_id=investor.id, stage=Stage.started, stage_since=today,
+                          signed_on=today, started_on=today, contract_investment=Decimal(800),
+                          introducing_unit_id=member.id, responsible_unit_id=member.id)  # fmt: skip
+        db.add(project)
+        db.flush()
+        db.add(TeamProject(project_id=project.id, team_id=team.id))
+        db.add(FundsArrival(project_id=project.id, arrived_on=today, amount=Decimal(100),
+                            source=FundsSource.in_province, status=FundsStatus.confirmed))  # fmt: skip
+        unit = make_unit(db, kind=UnitKind.town)
+        db.add(TeamMember(team_id=team.id, unit_id=unit.id))
+        make_letter(db, unit)
+    db.flush()
+
+
+def test_teams_and_letters_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The teams' ranking, a team's page (ledger, members, projects), the letters' list and one letter, and
+    their API."""
+    from tests.teams.factories import make_letter, make_team
+
+    member = world["unit"]
+    team = make_team(db, members=(member,), lead=member)
+    letter = make_letter(db, member)
+    reader = make_token(db, None, read_only=True)  # reads every unit
+    _team_rows(db, team, member, 3, 0)
+    db.commit()
+    pages = ["/teams", f"/teams/{team.id}", "/letters", "/letters?state=issued", f"/letters/{letter.id}"]
+    api = [
+        "/api/v1/teams",
+        f"/api/v1/teams/{team.id}",
+        f"/api/v1/teams/{team.id}/ledger",
+        f"/api/v1/teams/{team.id}/projects?limit=200",
+        "/api/v1/letters?limit=200",
+        f"/api/v1/letters/{letter.id}",
+    ]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _team_rows(db, team, member, 30, 100)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _assessed_units(db: Session, assessor: Any, count: int, start: int) -> None:
+    """Towns with a target, a signed project, an overdue task, an assessor's scores and a bonus each."""
+    from app.models.assessment import AdjustmentKind, AssessmentAdjustment, QualitativeScore
+    from app.models.performance import Target
+
+    today = date.today()
+    for i in range(start, start + count):
+        town = make_unit(db, kind=UnitKind.town, name=f"考核镇{i}")
+        db.add(Target(year=today.year, metric="projects_introduced", unit_id=town.id, amount=Decimal(4)))
+        investor = Investor(
+            kind=InvestorKind.company, name=f"考核客商{i}", name_key=f"kh{i}", investor_type=InvestorType.private
+        )
+        db.add(investor)
+        db.flush()
+        db.add(Project(name=f"考核项目{i}", investor_id=investor.id, stage=Stage.signed, stage_since=today,
+                       signed_on=today, contract_investment=Decimal(500), introducing_unit_id=town.id,
+                       responsible_unit_id=town.id))  # fmt: skip
+        db.add(SupervisedTask(title=f"考核督办{i}", content="限期办结", source_kind=TaskSourceKind.manual,
+                              owner_unit_id=town.id, assigned_on=today - timedelta(days=30), due_days=5,
+                              due_on=today - timedelta(days=20)))  # fmt: skip
+        for item in ("leadership", "service", "innovation"):
+            db.add(QualitativeScore(year=today.year, unit_id=town.id, assessor_id=assessor.id, item=item,
+                                    score=Decimal(80), reason="按细则评定"))  # fmt: skip
+        db.add(AssessmentAdjustment(year=today.year, unit_id=town.id, kind=AdjustmentKind.bonus, points=Decimal(1),
+                                    reason="市级表彰"))  # fmt: skip
+    db.flush()
+
+
+def test_the_assessment_does_not_grow_with_units(client, db, connection, world):
+    """The year's results and one unit's lines cost the same number of statements for 3 units as for 33."""
+    year = date.today().year
+    coordinator = world["coordinator"]
+    _assessed_units(db, coordinator, 3, 0)
+    db.commit()
+    unit_id = world["unit"].id
+    pages = [f"/assessment?year={year}", f"/assessment/{year}/units/{unit_id}"]
+    api = [f"/api/v1/assessment/{year}?lines=true&limit=200", f"/api/v1/assessment/{year}/units/{unit_id}"]
+    reader = make_token(db, None, read_only=True)
+    db.commit()
+    assert login(client, coordinator.username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _assessed_units(db, coordinator, 30, 100)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the units assessed (few → many): {grown}"
+
+
+def _meeting_rows(db: Session, unit: Any, count: int) -> None:
+    """Held meetings on the unit (each with its frozen materials, a project, an attendee, a decision and its task)
+    and interviews of it with a promise and its task: every list of the meeting and interview pages grows."""
+    from tests.meetings.factories import make_interview, make_meeting
+    from tests.projects.factories import make_project
+
+    for _ in range(count):
+        project = make_project(db, unit, stage=Stage.signed, contract_investment=Decimal(3000))
+        make_meeting(db, unit, projects=[project])
+        make_interview(db, unit)
+    db.flush()
+
+
+def test_meeting_and_interview_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The meetings' and interviews' pages and their API lists, for the bureau and for the unit."""
+    unit = world["unit"]
+    reader = make_token(db, None, read_only=True)  # reads every unit
+    from app.models.performance import Target
+
+    db.add(Target(year=date.today().year, metric="funds_domestic", unit_id=unit.id, amount=Decimal(1000)))
+    _meeting_rows(db, unit, 2)
+    db.commit()
+    pages = ["/meetings", f"/meetings?year={date.today().year}", "/interviews"]
+    api = ["/api/v1/meetings?limit=200", "/api/v1/interviews?limit=200", "/api/v1/interviews/proposals"]
+    sessions = {}
+    for role, user in (("coordinator", world["coordinator"]), ("unit", world["staff"])):
+        client.cookies.clear()
+        assert login(client, user.username, PASSWORD).status_code == 303
+        sessions[role] = dict(client.cookies)
+
+    def measure() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for role, cookies in sessions.items():
+            client.cookies.clear()
+            client.cookies.update(cookies)
+            counts.update({f"{role} {p}": n for p, n in _counts(client, connection, pages).items()})
+        client.cookies.clear()
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        counts.update({f"unit {p}": n for p, n in _counts(client, connection, api[:2], bearer(world["token"])).items()})
+        return counts
+
+    few = measure()
+    _meeting_rows(db, unit, 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _cadence_rows(db: Session, count: int, start: int) -> None:
+    """Units with sections, trips naming them, weekly and monthly reports sent, and their own rules of which
+    cadence they report: every list of the cadence pages grows."""
+    from app.models.cadence import ReportApplicability, TripSection
+    from app.models.people import Section, SectionKind
+    from app.models.performance import Trip, UnitReport
+
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    for i in range(start, start + count):
+        unit = make_unit(db, kind=UnitKind.town if i % 2 else UnitKind.department, tier=None if i % 2 else 3)
+        unit.created_at = unit.created_at - timedelta(days=400)
+        sections = [Section(unit_id=unit.id, name=f"条线{i}-{n}", kind=SectionKind.station) for n in range(2)]
+        db.add_all(sections)
+        db.flush()
+        trip = Trip(unit_id=unit.id, started_on=today.replace(day=1), ended_on=today.replace(day=1),
+                    destination="上海", people="二人")  # fmt: skip
+        db.add(trip)
+        db.flush()
+        db.add(TripSection(trip_id=trip.id, section_id=sections[0].id))
+        db.add(UnitReport(unit_id=unit.id, cadence="weekly", period_start=monday,
+                          period_end=monday + timedelta(days=6), due_on=monday + timedelta(days=7), figures={},
+                          submitted_at=utc_now()))  # fmt: skip
+        if i % 3 == 0:
+            db.add(ReportApplicability(cadence="monthly", unit_id=unit.id, applies=False))
+    db.flush()
+
+
+def utc_now() -> Any:
+    from app.models.base import utcnow
+
+    return utcnow()
+
+
+def test_cadence_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The reports of a week, which units report which cadence, the late reports of a year, and the month's
+    outbound-trip list (its units, their sections and trips), as pages and over the API."""
+    from app.models.performance import ReportCadence
+
+    for cadence in ("weekly", "monthly"):
+        db.add(ReportCadence(cadence=cadence, due_days=1, working_days=cadence == "weekly", is_active=True))
+    reader = make_token(db, None, read_only=True)
+    _cadence_rows(db, 3, 0)
+    db.commit()
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    pages = [
+        f"/reports?cadence=weekly&start={monday}",
+        "/reports/applicability",
+        "/activities/compliance",
+        "/activities/compliance?only=missed",
+    ]
+    api = [
+        f"/api/v1/reports?cadence=weekly&period_start={monday}",
+        "/api/v1/reports/applicability",
+        f"/api/v1/reports/late?year={today.year}",
+        f"/api/v1/activities/trips/compliance?year={today.year}&month={today.month}&limit=200",
+    ]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _cadence_rows(db, 30, 100)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

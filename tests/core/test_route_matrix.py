@@ -32,21 +32,27 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.award import Award, IntroducerKind, IntroducerRegistration, PolicyKind, RecipientType
+from app.models.interview import InterviewPromise
+from app.models.meeting import MeetingDecision
 from app.models.performance import Trip
 from app.models.project import ProgressUpdate, Stage
 from app.models.robot import Robot, RobotKind
+from app.models.team import TeamProject
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
+from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
 from tests.tasks.factories import make_task
+from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -171,6 +177,17 @@ def build_world(db: Session) -> World:
     trip = Trip(unit_id=unit_a.id, started_on=today, ended_on=today, destination="广东深圳", people="甲镇同事")
     db.add_all([visit, trip])
     db.flush()
+    # a held meeting on A's projects (its minutes name the confidential one) and an interview of A
+    meeting = make_meeting(db, unit_a, projects=[project, secret], summary=f"研究{SECRET_NAME}用地问题。")
+    decision_id = db.execute(select(MeetingDecision.id).where(MeetingDecision.meeting_id == meeting.id)).scalar_one()
+    interview = make_interview(db, unit_a, findings=f"{A_PRIVATE[0]}进展缓慢。")
+    promise_id = db.execute(
+        select(InterviewPromise.id).where(InterviewPromise.interview_id == interview.id)
+    ).scalar_one()
+    team = make_team(db, members=(unit_a,), lead=unit_a)
+    for worked in (project, secret):  # A's own project and the confidential one are the team's
+        db.add(TeamProject(project_id=worked.id, team_id=team.id))
+    letter = make_letter(db, unit_a)
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -209,6 +226,13 @@ def build_world(db: Session) -> World:
         "cadre_id": cadre.id,
         "update_id": visit.id,
         "record_id": trip.id,
+        "meeting_id": meeting.id,
+        "decision_id": decision_id,
+        "interview_id": interview.id,
+        "promise_id": promise_id,
+        "adjustment_id": 1,
+        "team_id": team.id,
+        "letter_id": letter.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

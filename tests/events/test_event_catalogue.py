@@ -24,7 +24,7 @@ from app.models.project import FundsSource, FundsStatus, Stage
 from app.models.ticket import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.schemas.leads import InvestorFields, LeadCreate, LeadJudge
 from app.schemas.projects import FundsCreate, FundsReview, ProjectCreate, StageChange
-from app.services import awards, bulletins, event_watch, events, leads, notify, performance, projects, stage_gate
+from app.services import awards, bulletins, event_watch, events, leads, notify, projects, reports, stage_gate
 from tests.awards.factories import confirmed_funds, make_budget, make_policy
 from tests.conftest import page_csrf
 from tests.events.conftest import (
@@ -135,6 +135,8 @@ def test_the_catalogue_names_each_type_once_with_a_chinese_label_and_a_model() -
         "task.reassigned",
         "task.rescheduled",
         "task.cancelled",
+        "meeting.decided",
+        "interview.recorded",
     ]
     for kind in events.EVENT_TYPES.values():
         assert kind.group in events.GROUPS and any("\u4e00" <= ch <= "\u9fff" for ch in kind.label)
@@ -445,7 +447,7 @@ def test_reports_due_late_and_submitted_and_a_bulletin_published(db: Session, wo
     db.add(ReportCadence(cadence="monthly", due_days=5))
     db.commit()
     june = date(YEAR, 6, 1)
-    performance.submit_report(
+    reports.submit_report(
         db, world.as_(world.staff_b), "monthly", june, "六月走访客商 3 批", "", today=date(YEAR, 7, 2)
     )
     db.commit()

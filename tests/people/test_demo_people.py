@@ -38,10 +38,12 @@ def test_the_demo_shows_who_worked_activities_and_visits_and_the_task_operations
     demo.load(db)
     town = db.execute(select(Unit).where(Unit.short_name == "城关镇")).scalar_one()
     trips = db.execute(select(Trip.id).where(Trip.unit_id == town.id)).scalars().all()
-    assert trips and all(
-        db.execute(select(func.count()).select_from(CadreCredit).where(CadreCredit.trip_id == t)).scalar() == 2
+    credited = [
+        db.execute(select(func.count()).select_from(CadreCredit).where(CadreCredit.trip_id == t)).scalar()
         for t in trips
-    )  # each of the town's trips shared with its mayor
+    ]
+    assert trips and all(n >= 1 for n in credited)  # every trip has who went
+    assert credited.count(2) >= 2  # the people demo's trips shared with the mayor (the cadence demo adds more)
     mayor = db.execute(select(CadreModel).where(CadreModel.name == "周建平")).scalar_one()
     year = workdays.today().year
     assert ledgers.ledger(db, coordinator(), mayor.id, year).total["trips"] > 0

@@ -413,7 +413,7 @@ def test_the_coordinator_sets_a_reports_cadence(db: Session, client: TestClient,
     )
     assert stopped.status_code == 200
     listed = client.get("/api/v1/reports/cadences", headers=bureau.coordinator).json()
-    assert listed == [{"cadence": "monthly", "due_days": 10, "is_active": False, "version": 2}]
+    assert listed == [{"cadence": "monthly", "due_days": 10, "is_active": False, "working_days": False, "version": 2}]
     [update] = entries(db, "report_cadence", row.id, "update")
     assert update.changes["due_days"] == [7, 10] and update.actor_token_id == bureau.coordinator_id
 

@@ -17,7 +17,7 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import bulletins, metrics, performance, spot_checks
+from app.services import bulletins, metrics, performance, reports, spot_checks
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 
@@ -416,17 +416,15 @@ def test_report_submission_is_prefilled_and_late_listed(db):
     p = project(db, unit.id, contract=1200, signed=date(YEAR, 1, 10))
     funds(db, p.id, "80", date(YEAR, 1, 11))
     principal = Principal(role=Role.unit_staff, unit_id=unit.id, label="x", user_id=staff.id)
-    report = performance.submit_report(db, principal, "monthly", date(YEAR, 1, 1), "本月进展顺利", "")
+    report = reports.submit_report(db, principal, "monthly", date(YEAR, 1, 1), "本月进展顺利", "")
     assert report.figures["funds_domestic"] == "80.00" or Decimal(report.figures["funds_domestic"]) == 80
     status = {
-        r["unit"].id: r["state"]
-        for r in performance.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
+        r["unit"].id: r["state"] for r in reports.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
     }
     assert status[unit.id] in ("on_time", "late")
     silent = make_unit(db)
     status = {
-        r["unit"].id: r["state"]
-        for r in performance.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
+        r["unit"].id: r["state"] for r in reports.report_status(db, "monthly", date(YEAR, 1, 1), today=date(YEAR, 3, 1))
     }
     assert status[silent.id] == "missing"
 

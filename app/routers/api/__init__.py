@@ -7,13 +7,17 @@ from fastapi.security import HTTPBearer
 from app.deps import api_principal
 from app.routers.api import (
     activities,
+    assessment,
     awards,
     campaigns,
     changes,
     funds,
+    interviews,
     leads,
+    letters,
     lost_reasons,
     me,
+    meetings,
     people,
     performance,
     project_import,
@@ -25,9 +29,11 @@ from app.routers.api import (
     spot_checks,
     targets,
     tasks,
+    teams,
     ticket_categories,
     tickets,
     tokens,
+    trips,
     units,
     users,
     webhooks,
@@ -93,3 +99,9 @@ api_router.include_router(activities.router)
 api_router.include_router(settings.router)
 api_router.include_router(people.router)
 api_router.include_router(rankings.router)
+api_router.include_router(trips.router)
+api_router.include_router(meetings.router)
+api_router.include_router(interviews.router)
+api_router.include_router(assessment.router)
+api_router.include_router(teams.router)
+api_router.include_router(letters.router)

@@ -10,7 +10,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
-from app.models.performance import PromotionEvent
+from app.models.performance import PromotionEvent, Trip
 from app.routing import IndexedRouter
 from app.schemas.activities import (
     ACTIVITY_BODIES,
@@ -85,6 +85,18 @@ def _read(model: type[ReadModel], row: Any, people: dict[int, list[PersonShareRe
     return model.model_validate(row).model_copy(update={"cadres": people.get(row.id, [])})
 
 
+def _trip_read(
+    db: DbSession,
+    trip: Trip,
+    linked: dict[int, list[int]] | None = None,
+    people: dict[int, list[PersonShareRead]] | None = None,
+) -> TripRead:
+    """A trip with its sections (条线) and its people."""
+    sections = (linked if linked is not None else activities.trip_sections(db, [trip.id]))[trip.id]
+    people = people if people is not None else _people(db, "trip", [trip])
+    return _read(TripRead, trip, people).model_copy(update={"section_ids": sections})
+
+
 def _event_read(
     db: DbSession,
     event: PromotionEvent,
@@ -117,12 +129,13 @@ def list_activities(
 ) -> ActivitiesRead:
     recent = activities.recent(db, principal, limit=limit, unit_id=unit_id)
     linked = activities.event_projects(db, [e.id for e in recent["events"]])
+    sections = activities.trip_sections(db, [t.id for t in recent["trips"]])
     trip_people = _people(db, "trip", recent["trips"])
     reception_people = _people(db, "reception", recent["receptions"])
     event_people = _people(db, "event", recent["events"])
     trade_people = _people(db, "trade", recent["trade"])
     return ActivitiesRead(
-        trips=[_read(TripRead, t, trip_people) for t in recent["trips"]],
+        trips=[_trip_read(db, t, sections, trip_people) for t in recent["trips"]],
         receptions=[_read(ReceptionRead, r, reception_people) for r in recent["receptions"]],
         events=[_event_read(db, e, linked, event_people) for e in recent["events"]],
         trade=[_read(TradeRead, t, trade_people) for t in recent["trade"]],
@@ -149,8 +162,7 @@ def record_activity(
     cadres = [(p.cadre_id, p.share) for p in getattr(body, "cadres", [])]
     fields = body.model_dump(exclude={"cadres"})
     if isinstance(body, TripCreate):
-        trip = activities.add_trip(db, principal, **fields, cadres=cadres)
-        record = _read(TripRead, trip, _people(db, "trip", [trip]))
+        record = _trip_read(db, activities.add_trip(db, principal, **fields, cadres=cadres))
     elif isinstance(body, ReceptionCreate):
         reception = activities.add_reception(db, principal, **fields, cadres=cadres)
         record = _read(ReceptionRead, reception, _people(db, "reception", [reception]))

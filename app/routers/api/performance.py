@@ -17,7 +17,9 @@ from app.models.performance import Campaign, UnitReport
 from app.models.project import Category
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import answer_example, stated
+from app.schemas.reports import CADENCE_TEXT, Cadence
 from app.services import bulletin_docx, bulletins, export, metrics, performance
+from app.services import reports as report_service
 
 router = IndexedRouter(tags=["考核与通报"])
 UnitQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="单位；单位令牌只能查本单位")]
@@ -308,8 +310,10 @@ def rates(
     }
 
 
-Cadence = Literal["ten_day", "monthly", "quarterly"]
-PERIOD_START = "报告期的第一天：旬报为每月 1、11、21 日，月报为每月 1 日，季报为每季首日；2000 年至明年之间"
+PERIOD_START = (
+    "报告期的第一天：周报为周一，旬报为每月 1、11、21 日，月报为每月 1 日，季报为每季首日，半年小结为 1 月 1 日或"
+    " 7 月 1 日；2000 年至明年之间"
+)
 
 
 class ReportIn(BaseModel):
@@ -326,23 +330,23 @@ class ReportIn(BaseModel):
             ]
         },
     )
-    cadence: Cadence = Field(description="ten_day 旬报、monthly 月报、quarterly 季报（须为招商局已安排的）")
+    cadence: Cadence = Field(description=f"{CADENCE_TEXT}（须为招商局已安排且本单位须报送的）")
     period_start: date = Field(description=PERIOD_START, json_schema_extra=stated(formatMinimum="2000-01-01"))
     narrative: str = Field(min_length=1, max_length=8000, description="工作进展（必填）")
     problems: str = Field(default="", max_length=8000, description="存在的问题")
 
 
-@router.get("/reports", summary="定期报告报送情况（按期；迟报、未报）")
+@router.get("/reports", summary="定期报告报送情况（按期；须报送该类报告的单位；迟报、未报）")
 def reports(
     principal: ApiPrincipal,
     db: DbSession,
-    cadence: Annotated[Cadence, Query(description="ten_day 旬报、monthly 月报、quarterly 季报", examples=["monthly"])],
+    cadence: Annotated[Cadence, Query(description=CADENCE_TEXT, examples=["monthly"])],
     period_start: Annotated[
         date,
         Query(description=PERIOD_START, json_schema_extra=stated(formatMinimum="2000-01-01"), examples=["2026-11-01"]),
     ],
 ) -> list[dict[str, Any]]:
-    rows = performance.report_status(db, cadence, period_start)
+    rows = report_service.report_status(db, cadence, period_start)
     return [
         {
             "unit_id": r["unit"].id,
@@ -358,7 +362,7 @@ def reports(
 
 @router.post("/reports", status_code=201, summary="报送定期报告（数据由系统按记录预填；可带 Idempotency-Key）")
 def submit(body: ReportIn, principal: ApiPrincipal, db: DbSession, guard: ApiIdempotency) -> Response:
-    row: UnitReport = performance.submit_report(
+    row: UnitReport = report_service.submit_report(
         db, principal, body.cadence, body.period_start, body.narrative, body.problems
     )
     return guard.finish(

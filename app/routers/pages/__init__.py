@@ -5,19 +5,26 @@ from fastapi import APIRouter
 from app.routers.pages import (
     activities,
     admin,
+    assessment,
     audit_pages,
     auth_pages,
     awards,
     home,
+    interviews,
     leads,
+    letters,
+    meetings,
     people,
     performance,
     project_import,
     projects,
     rankings,
+    reports,
     robots,
     tasks,
+    teams,
     tickets,
+    trips,
     unit_search,
 )
 
@@ -38,3 +45,10 @@ page_router.include_router(unit_search.router)
 page_router.include_router(robots.router)
 page_router.include_router(activities.router)
 page_router.include_router(rankings.router)
+page_router.include_router(reports.router)
+page_router.include_router(trips.router)
+page_router.include_router(meetings.router)
+page_router.include_router(interviews.router)
+page_router.include_router(assessment.router)
+page_router.include_router(teams.router)
+page_router.include_router(letters.router)

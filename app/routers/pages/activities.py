@@ -31,7 +31,13 @@ def _context(db: DbSession, principal: PagePrincipal) -> dict[str, Any]:
         for kind, key in (("trip", "trips"), ("reception", "receptions"), ("event", "events"), ("trade", "trade"))
     }
     options = people.cadre_options(db, principal.unit_id) if principal.unit_id is not None else []
-    return {**recent, "credited": credited, "cadre_options": options, "today": date.today()}
+    return {
+        **recent,
+        "credited": credited,
+        "cadre_options": options,
+        "today": date.today(),
+        "sections": activities.section_choices(db, principal),
+    }
 
 
 @router.get("/activities")
@@ -74,6 +80,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 companies_visited=str(form.get("companies_visited") or ""),
                 leads_obtained=_int(form.get("leads_obtained"), "leads_obtained", 0),
                 cadres=cadres,
+                section_ids=[_int(x, "section_ids") for x in form.getlist("section_ids") if isinstance(x, str)],
             )
         elif kind == "reception":
             activities.add_reception(
@@ -119,6 +126,7 @@ def activity_add(request: Request, db: DbSession, principal: PagePrincipal, kind
                 "event_projects": activities.chosen_projects(
                     db, principal, [int(x) for x in form.getlist("project_ids") if isinstance(x, str) and x.isdigit()]
                 ),
+                "chosen_sections": [str(x) for x in form.getlist("section_ids")],
             },
             status_code=422,
         )

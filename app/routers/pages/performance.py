@@ -1,4 +1,4 @@
-"""Targets, campaigns, rankings, the three rates, reports, spot-checks, activities, bulletins, the dashboard."""
+"""Targets, campaigns, rankings, the three rates, spot-checks, activities, bulletins, the dashboard."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import policy
 from app.deps import DbSession, PagePrincipal, RequestForm
 from app.errors import Invalid, NotFound
-from app.models.performance import Campaign, ReportCadence
+from app.models.performance import Campaign
 from app.models.project import CATEGORY_LABELS, Category
 from app.models.unit import TIER_LABELS, UNIT_KIND_LABELS, UnitKind
 from app.principal import Principal
@@ -475,107 +475,7 @@ def metric_records(
     )
 
 
-# --- reports and spot-checks -----------------------------------------------------------------
-
-
-@router.get("/reports")
-def reports_page(
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    cadence: str = Query("monthly", max_length=20),
-    start: date | None = None,
-) -> Response:
-    if cadence not in performance.CADENCE_LABELS:
-        raise Invalid({"cadence": "未知的报告类型"})
-    return _reports(request, db, principal, cadence, start, {}, {})
-
-
-def _reports(
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    cadence: str,
-    start: date | None,
-    errors: dict[str, str],
-    values: dict[str, Any],
-    status_code: int = 200,
-    *,
-    cadence_errors: dict[str, str] | None = None,
-    cadence_values: dict[str, Any] | None = None,
-) -> Response:
-    today = date.today()
-    periods = performance.periods(cadence, today.year, today) or performance.periods(
-        cadence, today.year - 1, date(today.year - 1, 12, 31)
-    )
-    start = start or (periods[-1][0] if periods else today.replace(day=1))
-    status = performance.report_status(db, cadence, start, today)
-    if not principal.reads_everything:
-        status = [s for s in status if s["unit"].id == principal.unit_id]
-    cadences = db.execute(select(ReportCadence).order_by(ReportCadence.id)).scalars().all()
-    figures = (
-        performance.report_figures(db, principal.unit_id, start, next(p for p in periods if p[0] == start)[1])
-        if principal.unit_id and any(p[0] == start for p in periods)
-        else {}
-    )
-    return render(
-        request,
-        "performance/reports.html",
-        {
-            "cadence": cadence,
-            "start": start,
-            "periods": periods[-12:],
-            "status": status,
-            "labels": performance.CADENCE_LABELS,
-            "cadences": cadences,
-            "figures": figures,
-            "metrics": metrics.METRICS,
-            "errors": errors,
-            "values": values,
-            "cadence_errors": cadence_errors or {},
-            "cadence_values": cadence_values or {},
-        },
-        status_code=status_code,
-    )
-
-
-@router.post("/reports")
-def report_submit(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    cadence = values.get("cadence", "monthly")
-    try:
-        start = _day(values.get("start"), "start")
-        performance.submit_report(
-            db, principal, cadence, start, values.get("narrative", ""), values.get("problems", "")
-        )
-    except Invalid as exc:
-        return _reports(
-            request,
-            db,
-            principal,
-            cadence if cadence in performance.CADENCE_LABELS else "monthly",
-            None,
-            exc.errors,
-            values,
-            422,
-        )
-    return go(request, f"/reports?cadence={cadence}&start={start}")
-
-
-@router.post("/reports/cadence")
-def cadence_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    policy.ensure_coordinator(principal)
-    cadence = str(form.get("cadence") or "")
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        due_days = _int(form.get("due_days"), "due_days", 5)
-        performance.set_cadence(db, principal, cadence, due_days, form.get("is_active") == "on")
-    except Invalid as exc:  # the form shown again, its message beside the field
-        shown = cadence if cadence in performance.CADENCE_LABELS else "monthly"
-        return _reports(
-            request, db, principal, shown, None, {}, {}, 422, cadence_errors=exc.errors, cadence_values=values
-        )
-    return go(request, f"/reports?cadence={cadence}")
+# --- spot-checks (the periodic reports are app/routers/pages/reports.py) -----------------------
 
 
 @router.get("/spot-checks")

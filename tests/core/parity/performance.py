@@ -13,6 +13,10 @@ PARITY: dict[str, str] = {
     "POST /campaigns": "POST /api/v1/campaigns",
     "POST /reports/cadence": "PUT /api/v1/reports/cadences/{cadence}",
     "POST /bulletins/{kind}/{year}/{number}/publish": "POST /api/v1/bulletins/{kind}/{year}/{number}/publish",
+    # which units report which cadence: the kinds' table at once, and one unit's own rule (or its removal)
+    "POST /reports/applicability/kinds": "PUT /api/v1/reports/applicability/kinds",
+    "POST /reports/applicability/units": "PUT /api/v1/reports/applicability/{cadence}/units/{unit_id}",
+    "POST /activities/compliance/minimum": "PUT /api/v1/activities/trips/minimums/{unit_id}",
 }
 """The curve's month (POST /targets with `month`) is PUT /api/v1/targets/{year}/curve; a campaign is
 changed with PATCH /api/v1/campaigns/{campaign_id} (the pages have no form for it yet)."""

@@ -4,8 +4,8 @@ project; a supervised task may be cancelled (撤销) and keeps the deadline it m
 its deadline or cancels it
 
 Revision ID: 56ec3ac268d9
-Revises: 3f1b7c9d2e40
-Create Date: 2026-12-12 09:00:00
+Revises: 6d2a9e4c1b73
+Create Date: 2026-12-12 09:40:00
 
 `cadre_credit` gains one nullable column per new kind of record (each cascading with its record, each
 unique with the cadre), and its check that exactly one record is named covers all seven. The task's
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '56ec3ac268d9'
-down_revision: str | None = '3f1b7c9d2e40'
+down_revision: str | None = '6d2a9e4c1b73'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

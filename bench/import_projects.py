@@ -30,7 +30,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -50,7 +50,7 @@ from app.models.project import CATEGORY_LABELS, STAGE_LABELS, STAGE_ORDER, Categ
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import audit, credit_code, export, project_import, projects, system
+from app.services import audit, credit_code, export, project_import, projects, system, workdays
 from app.services.names import name_key
 from app.services.projects import ProjectFilter
 
@@ -94,7 +94,7 @@ def ledger_rows(
 ) -> list[list[Any]]:
     """The ledger's rows: project names start with `prefix`; the responsible unit is one of `units`
     (None: left blank, i.e. the importing unit's own)."""
-    today = date.today()
+    today = workdays.today()
     sectors = [s.label for s in Sector]
     categories = [CATEGORY_LABELS[c] for c in Category]
     out = []

@@ -356,7 +356,7 @@ class ListQuery:
             raise Answer(422, {**body, "details": detail})
 
         where: list[str] = []
-        values: dict[str, Any] = {"today": date.today(), "unit": principal.unit_id}
+        values: dict[str, Any] = {"today": datetime.now(COUNTY_TZ).date(), "unit": principal.unit_id}
         scope = None if principal.reads_everything else principal.unit_id
         if scope is not None:
             where.append("(p.responsible_unit_id = %(scope)s OR p.introducing_unit_id = %(scope)s)")
@@ -636,7 +636,7 @@ class LeanApp:
         project_id = _integer("project_id", raw, 1, MAX_ID, errors)
         if errors:
             raise invalid(errors)
-        values = {"id": project_id, "today": date.today(), "unit": principal.unit_id}
+        values = {"id": project_id, "today": datetime.now(COUNTY_TZ).date(), "unit": principal.unit_id}
         row = await (await conn.execute(BY_ID[principal.sees_every_identity], values)).fetchone()
         if row is None:
             raise Answer(404, {"code": "not_found", "message": "找不到该项目"})

@@ -19,7 +19,7 @@ from app.models.people import Section
 from app.models.performance import EventProject, PromotionEvent, Reception, TradeEntry, Trip
 from app.models.project import Project
 from app.principal import Principal
-from app.services import cadre_credits
+from app.services import cadre_credits, workdays
 from app.services import projects as project_service
 from app.services.common import check_version
 
@@ -41,7 +41,7 @@ KINDS = {"trip": "外出招商", "reception": "接待客商", "event": "推介�
 
 
 def _past(day: date, field: str) -> None:
-    if day > date.today():
+    if day > workdays.today():
         raise Invalid({field: "日期不能晚于今天"})
     if day < FIRST_DAY:
         raise Invalid({field: "日期不能早于 2000 年"})
@@ -217,7 +217,7 @@ def set_trade(
     month's people; none named keeps them (a new month: the person who filled it in)."""
     unit_id = _unit(principal)
     month = month.replace(day=1)
-    if month > date.today():
+    if month > workdays.today():
         raise Invalid({"month": "月份不能晚于本月"})
     if month < FIRST_DAY:
         raise Invalid({"month": "月份不能早于 2000 年"})

@@ -15,7 +15,7 @@ from app.models.project import Project, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import awards
+from app.services import awards, workdays
 
 PolicySpec = tuple[str, PolicyKind, str, dict[str, Any], list[str], list[str], int | None]
 POLICIES: list[PolicySpec] = [
@@ -86,7 +86,7 @@ POLICIES: list[PolicySpec] = [
 def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(IncentivePolicy.id).limit(1)).first():
         return False
-    today = today or date.today()
+    today = today or workdays.today()
     bureau = db.execute(select(Unit.id).where(Unit.short_name == "县招商局")).scalar_one_or_none()
     coordinator = Principal(role=Role.coordinator, unit_id=bureau, label="演示数据")
     ids: dict[PolicyKind, int] = {}

@@ -15,7 +15,7 @@ from app.models.lead import Channel, DuplicatePair, DuplicateStatus, Lead, LeadC
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import months, registry
+from app.services import months, registry, workdays
 from app.services.credit_code import CHARSET, check_character
 from app.services.names import name_key, phone_key
 
@@ -82,7 +82,7 @@ def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(Lead.id).limit(1)).first():
         return False
     rng = random.Random(2026)
-    today = today or date.today()
+    today = today or workdays.today()
     units = {u.short_name: u for u in db.execute(select(Unit)).scalars()}
     staff = {u.unit_id: u for u in db.execute(select(User).where(User.role == Role.unit_staff)).scalars()}
     coordinator = db.execute(select(User).where(User.role == Role.coordinator).order_by(User.id)).scalars().first()

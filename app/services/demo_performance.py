@@ -15,7 +15,7 @@ from app.models.project import Project
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import activities, months, performance, reports, spot_checks
+from app.services import activities, months, performance, reports, spot_checks, workdays
 
 TIER_TARGETS = {  # metric: (tier1, tier2, tier3, tier4)
     "projects_introduced": (6, 4, 2, 1),
@@ -47,7 +47,7 @@ KIND_TARGETS = {  # towns, subdistricts, zone bureaus, teams, resident offices
 def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(Target.id).limit(1)).first():
         return False
-    today = today or date.today()
+    today = today or workdays.today()
     rng = random.Random(99)
     bureau = db.execute(select(Unit.id).where(Unit.short_name == "县招商局")).scalar_one_or_none()
     coordinator = Principal(role=Role.coordinator, unit_id=bureau, label="演示数据")

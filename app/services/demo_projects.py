@@ -33,7 +33,7 @@ from app.models.project import (
 )
 from app.models.unit import Unit
 from app.models.user import Role, User
-from app.services import files
+from app.services import files, workdays
 
 LOST_REASONS = [
     "双方条件未谈拢",
@@ -129,7 +129,7 @@ def load(db: Session, today: date | None = None) -> bool:
     if db.execute(select(Project.id).limit(1)).first():
         return False
     rng = random.Random(4242)
-    today = today or date.today()
+    today = today or workdays.today()
     settings = get_settings()
     for name in LOST_REASONS:
         db.add(LostReason(name=name))

@@ -24,14 +24,14 @@ from app.models.ticket import Notification, Ticket, TicketStatus
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, leads, metrics, performance, projects
+from app.services import app_settings, leads, metrics, performance, projects, workdays
 
 
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
     if principal.reads_everything:
         return _overview(db, principal, today)
     assert principal.unit_id is not None
-    return _board(db, principal, principal.unit_id, today or date.today())
+    return _board(db, principal, principal.unit_id, today or workdays.today())
 
 
 # --- the unit's board ------------------------------------------------------------------------

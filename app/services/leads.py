@@ -44,7 +44,7 @@ from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.common import translate_errors
 from app.schemas.leads import CreditShare, InvestorCreate, LeadCreate, LeadJudge, LeadUpdate, SettleDuplicate
-from app.services import app_settings, audit, events, investors, projects, registry
+from app.services import app_settings, audit, events, investors, projects, registry, workdays
 from app.services.common import apply_changes, check_version
 from app.services.names import name_key, phone_key
 
@@ -663,7 +663,7 @@ def quota_standing(db: Session, principal: Principal, unit_id: int, today: date 
     each unit to bring leads; shares matter for rankings and money, not for this obligation).
     """
     policy.ensure_read(principal, unit_id)
-    today = today or date.today()
+    today = today or workdays.today()
     params = {"unit_id": unit_id, "quota_key": quota_key(unit_id), **month_starts(today.year)}
     row = db.execute(_STANDING, params).first()
     if row is None:
@@ -740,7 +740,7 @@ def quota_table(db: Session, principal: Principal, today: date | None = None) ->
     their quotas and their counts by month. "unit" is a row of the unit's id, name and short_name."""
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
-    today = today or date.today()
+    today = today or workdays.today()
     table = []
     for row in db.execute(_QUOTA_TABLE, month_starts(today.year)).all():
         quota = int(Decimal(row.quota))

@@ -31,7 +31,7 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, metrics, projects, reports
+from app.services import app_settings, metrics, projects, reports, workdays
 from app.services.common import apply_changes, check_version
 
 app_settings.DEFAULTS.update({"yellow_card_percent": "70"})
@@ -690,7 +690,7 @@ def _alt_value(db: Session, alt: dict[str, Any], start: date, end: date, unit_id
 
 def judge(db: Session, campaign: Campaign, as_of: date | None = None) -> list[dict[str, Any]]:
     """Each unit's standing on each target: met when any one alternative is met within the campaign's dates."""
-    end = min(as_of or date.today(), campaign.ends_on)
+    end = min(as_of or workdays.today(), campaign.ends_on)
     start = campaign.starts_on
     units = db.execute(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.sort_order, Unit.id)).scalars().all()
     result = []
@@ -738,7 +738,7 @@ def judge(db: Session, campaign: Campaign, as_of: date | None = None) -> list[di
 
 
 def days_left(campaign: Campaign, today: date | None = None) -> int:
-    return max(0, (campaign.ends_on - (today or date.today())).days)
+    return max(0, (campaign.ends_on - (today or workdays.today())).days)
 
 
 # --- the three rates -------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from app.principal import Principal
 from app.schemas.common import translate_errors
 from app.schemas.leads import InvestorCreate
 from app.schemas.projects import ProjectCreate
-from app.services import audit, credit_code, projects, stage_gate
+from app.services import audit, credit_code, projects, stage_gate, workdays
 from app.services.names import name_key, phone_key
 
 MAX_ROWS = 20_000
@@ -630,7 +630,7 @@ class _RowChecker:
         self.rules = rules
         self.ledger = ledger
         self.units = units
-        self.today = date.today()
+        self.today = workdays.today()
         self.errors: list[RowError] = []
         self.investor_problems: dict[tuple[str, InvestorType], tuple[str, ...]] = {}
 

@@ -52,7 +52,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, audit, events, stage_gate
+from app.services import app_settings, audit, events, stage_gate, workdays
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
 
@@ -317,7 +317,7 @@ def create(
         raise Invalid({"prereview": "预审否决的项目不能签约"})
     evidence = creation_evidence(data)
     rules = stage_gate.check(db, None, data.stage, evidence)
-    today = date.today()
+    today = workdays.today()
     reached = data.stage_date or today
     values = data.model_dump(exclude=set(CREATE_ONLY_FIELDS))
     project = Project(
@@ -752,7 +752,7 @@ def reverse_funds(
         raise Invalid("该笔资金已有更正记录")
     reversal = FundsArrival(
         project_id=project.id,
-        arrived_on=date.today(),
+        arrived_on=workdays.today(),
         amount=-row.amount,
         source=row.source,
         voucher_no=row.voucher_no,
@@ -955,7 +955,7 @@ def get_with_thresholds(db: Session, principal: Principal, project_id: int) -> t
     if not can_read(principal, row):  # type: ignore[arg-type]
         raise policy.DeniedNotFound()
     t = Thresholds(
-        today=date.today(),
+        today=workdays.today(),
         stalled_days=int(Decimal(row.stalled_days)),
         land_idle_days=int(Decimal(row.land_idle_days)),
     )
@@ -965,7 +965,7 @@ def get_with_thresholds(db: Session, principal: Principal, project_id: int) -> t
 def thresholds(db: Session, today: date | None = None) -> Thresholds:
     values = app_settings.get_many(db, ["stalled_days", "land_idle_days"])  # one query, not one per setting
     return Thresholds(
-        today=today or date.today(),
+        today=today or workdays.today(),
         stalled_days=int(Decimal(values["stalled_days"])),
         land_idle_days=int(Decimal(values["land_idle_days"])),
     )
@@ -1342,7 +1342,7 @@ def list_projects(
     sqlite = _is_sqlite(db)
     if t is None and not f.flag:
         # the thresholds only judge the rows' warnings here: read with the rows, not by a statement of their own
-        today = today or date.today()
+        today = today or workdays.today()
         stmt = _filtered(principal, f, Thresholds(today=today), sqlite, names=names)
         stmt = stmt.add_columns(*_THRESHOLD_COLUMNS)
         with_thresholds = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
@@ -1399,7 +1399,7 @@ def api_page(
     the thresholds that judge the rows' warnings. The statements are built once per filter shape."""
     if f.sort not in SORTS:
         raise Invalid({"sort": "未知的排序方式"})
-    today = date.today()
+    today = workdays.today()
     t = thresholds(db, today) if f.flag else None  # a warning's condition needs them first
     shape, values = _filter_values(principal, f, t, _is_sqlite(db))
     page, count = _api_statements(shape, f.sort)
@@ -1557,7 +1557,7 @@ def _new_project(
     introducing: int,
     responsible: int,
 ) -> Project:
-    reached = data.stage_date or date.today()
+    reached = data.stage_date or workdays.today()
     values = data.model_dump(exclude=set(CREATE_ONLY_FIELDS))
     project = Project(
         **values,

@@ -185,7 +185,7 @@ def submit_report(
     unit = db.get(Unit, principal.unit_id)
     if unit is None or not applies(rules(db, cadence), cadence, unit):
         raise Invalid({"cadence": "本单位无需报送该类报告"})
-    today = today or date.today()
+    today = today or workdays.today()
     check_report_period(start, today)
     period = period_of(cadence, start)
     if period is None:
@@ -259,7 +259,7 @@ def set_cadence(
 def report_status(db: Session, cadence: str, start: date, today: date | None = None) -> list[dict[str, Any]]:
     """Every unit's report for one period, of the units the cadence applies to: on time, late, pending
     (not sent, the deadline still ahead) or missing. Sent late is judged by the county's date it was sent."""
-    today = today or date.today()
+    today = today or workdays.today()
     check_report_period(start, today)
     schedule = schedule_of(db, cadence)
     period = period_of(cadence, start)

@@ -38,7 +38,7 @@ from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.project import STAGE_ORDER, AnomalyKind, Project, ProjectAnomaly, Stage
 from app.principal import Principal
-from app.services import app_settings, audit, events
+from app.services import app_settings, audit, events, workdays
 from app.services.common import check_version
 
 EVIDENCE_KEYS = {s: f"stage_evidence.{s.value}" for s in Stage}
@@ -178,7 +178,7 @@ def permit_problem(text: str, today: date | None = None) -> str:
       year and a serial, e.g. 苏建施字〔2012〕045号, (2008)施字第123号, 建施许2015-0123.
     Spaces and hyphens are ignored in the numeric forms; full-width characters count as half-width.
     """
-    today = today or date.today()
+    today = today or workdays.today()
     value = unicodedata.normalize("NFKC", text or "").strip()
     compact = _SEPARATORS.sub("", value)
     if not compact:

@@ -4,8 +4,6 @@ a unit sees only its own result before publication, and another unit's is not fo
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,11 +12,12 @@ from sqlalchemy.orm import Session
 from app.models.assessment import AssessmentAdjustment
 from app.schemas.assessment import SchemeIn
 from app.scopes import TokenRole
+from app.services import workdays
 from tests.assessment.conftest import County, text_of
 from tests.conftest import csrf_from
 from tests.factories import bearer, make_token
 
-YEAR = date.today().year
+YEAR = workdays.today().year
 SCHEME = {k: v for k, v in SchemeIn.model_json_schema()["examples"][0].items() if k != "version"}
 
 

@@ -8,7 +8,7 @@ payment retried with the same Idempotency-Key is made once. SQLite and PostgreSQ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, Role
 from app.principal import Principal
 from app.scopes import TokenRole, area_of
-from app.services import awards
+from app.services import awards, workdays
 from app.services.security import sha256_hex
 from tests.awards.factories import confirmed_funds, make_budget, make_policy, make_registration, principal_of
 from tests.factories import bearer, make_token, make_unit, make_user
@@ -43,7 +43,7 @@ from tests.projects.factories import make_project
 from tests.projects.helpers import fresh
 
 D = Decimal
-TODAY = date.today()
+TODAY = workdays.today()
 YEAR = TODAY.year
 
 

@@ -18,14 +18,14 @@ from app.models.project import Project, Stage
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import awards
+from app.services import awards, workdays
 from tests.awards.factories import confirmed_funds, make_budget, make_policy, principal_of
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_project
 from tests.projects.helpers import fresh, post_form
 
 D = Decimal
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 @dataclass

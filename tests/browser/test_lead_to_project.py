@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from app.services import workdays
 from tests.browser_fixtures import ARTIFACTS, horizontal_overflow, sign_in
 from tests.projects.factories import jpeg_with_exif
 
@@ -62,7 +62,7 @@ def test_a_clerk_turns_a_lead_into_a_project_and_picks_an_investor_by_typing(pag
     expect(page).to_have_url(project_url + "?saved=progress")
     latest = page.locator("ol.timeline > li").first
     expect(latest).to_contain_text("客商第二次来县踏勘选址")
-    photo = latest.get_by_role("img", name=f"现场照片 {date.today().isoformat()}")
+    photo = latest.get_by_role("img", name=f"现场照片 {workdays.today().isoformat()}")
     photo.scroll_into_view_if_needed()
     assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1600
     ARTIFACTS.mkdir(exist_ok=True)

@@ -6,16 +6,16 @@ the session; this test works on the town's largest project signed this year."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from app.services import workdays
 from tests.browser_fixtures import ARTIFACTS, _scalar, horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
-YEAR = date.today().year
+YEAR = workdays.today().year
 
 
 def test_the_coordinator_names_two_people_and_sees_them_in_the_ledger_and_ranking(page, live_server):

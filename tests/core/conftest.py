@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,6 +21,7 @@ from app.models.project import ProgressUpdate
 from app.models.robot import Robot, RobotKind
 from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
+from app.services import workdays
 from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
@@ -56,7 +57,7 @@ def world(db: Session) -> World:
     anomaly_b = make_anomaly(db, project_b)
     investor_b = make_investor(db)
     lead_b = make_lead(db, town_b, investor_b)
-    earlier_b = make_lead(db, town_b, investor_b, lead_date=date.today() - timedelta(days=20))
+    earlier_b = make_lead(db, town_b, investor_b, lead_date=workdays.today() - timedelta(days=20))
     pair = DuplicatePair(lead_id=lead_b.id, earlier_lead_id=earlier_b.id, reasons="name")
     db.add(pair)
     category = make_category(db)
@@ -76,8 +77,10 @@ def world(db: Session) -> World:
     db.add(robot_b)
     section_b = make_section(db, town_b)
     cadre_b = make_cadre(db, town_b, user=staff_b, section_id=section_b.id)
-    visit_b = ProgressUpdate(project_id=project_b.id, reported_on=date.today(), investment_completed=10)
-    trip_b = Trip(unit_id=town_b.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="乙")
+    visit_b = ProgressUpdate(project_id=project_b.id, reported_on=workdays.today(), investment_completed=10)
+    trip_b = Trip(
+        unit_id=town_b.id, started_on=workdays.today(), ended_on=workdays.today(), destination="深圳", people="乙"
+    )
     db.add_all([visit_b, trip_b])
     meeting_b = make_meeting(db, town_b, projects=[project_b])
     interview_b = make_interview(db, town_b)

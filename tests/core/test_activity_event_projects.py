@@ -4,7 +4,7 @@ own projects are offered, another unit's are not, and a refused form shows the c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models.performance import EventProject, PromotionEvent
 from app.models.unit import Unit
+from app.services import workdays
 from tests.conftest import csrf_from
 from tests.core.conftest import World, signed_in
 from tests.leads.conftest import text_of
@@ -45,7 +46,7 @@ def test_a_clerk_adds_the_units_projects_to_an_event_by_name(db, world, clerk):
 
     form = {
         "csrf_token": csrf_from(page.text),
-        "held_on": (date.today() - timedelta(days=1)).isoformat(),
+        "held_on": (workdays.today() - timedelta(days=1)).isoformat(),
         "name": "",  # refused: the chosen project comes back, still ticked, by name
         "place": "县会展中心",
         "project_ids": str(ours.id),

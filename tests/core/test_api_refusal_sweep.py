@@ -48,6 +48,7 @@ from app.models.user import ApiToken
 from app.schemas.assessment import SchemeIn
 from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
+from app.services import workdays
 from app.services.security import sha256_hex
 from tests.awards.factories import make_policy
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
@@ -60,7 +61,7 @@ from tests.tasks.factories import make_task
 from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
 
-YEAR = date.today().year
+YEAR = workdays.today().year
 
 
 def api_writes(app: FastAPI) -> list[str]:
@@ -318,7 +319,7 @@ def rows(db: Session) -> Rows:
     anomaly = make_anomaly(db, project)
     investor = make_investor(db)
     lead = make_lead(db, town_a, investor)
-    earlier = make_lead(db, town_b, investor, lead_date=date.today() - timedelta(days=20))
+    earlier = make_lead(db, town_b, investor, lead_date=workdays.today() - timedelta(days=20))
     pair = DuplicatePair(lead_id=lead.id, earlier_lead_id=earlier.id, reasons="name")
     entry = RegistryEntry(
         investor_id=investor.id,
@@ -371,8 +372,10 @@ def rows(db: Session) -> Rows:
     own_token = make_token(db, town_a, read_only=True)
     section = make_section(db, town_a)
     cadre = make_cadre(db, town_a, user=clerk)
-    visit = ProgressUpdate(project_id=project.id, reported_on=date.today(), investment_completed=Decimal(10))
-    trip = Trip(unit_id=town_a.id, started_on=date.today(), ended_on=date.today(), destination="深圳", people="甲")
+    visit = ProgressUpdate(project_id=project.id, reported_on=workdays.today(), investment_completed=Decimal(10))
+    trip = Trip(
+        unit_id=town_a.id, started_on=workdays.today(), ended_on=workdays.today(), destination="深圳", people="甲"
+    )
     db.add_all([visit, trip])
     meeting = make_meeting(db, town_a, held=False)
     interview = make_interview(db, town_a)

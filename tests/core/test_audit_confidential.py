@@ -7,7 +7,7 @@ code name, and its name, investor, introducer and contacts appear nowhere on the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.models.award import IntroducerKind, IntroducerRegistration
 from app.models.project import FundsStatus, ProgressUpdate
 from app.models.user import Role
-from app.services import audit
+from app.services import audit, workdays
 from tests.conftest import login
 from tests.core.test_audit import acting_as
 from tests.factories import PASSWORD, make_unit, make_user
@@ -56,7 +56,7 @@ def plant(db: Session):
     db.add(
         ProgressUpdate(
             project_id=project.id,
-            reported_on=date.today() - timedelta(days=2),
+            reported_on=workdays.today() - timedelta(days=2),
             investment_completed=Decimal(100),
             built=f"{PROJECT_NAME}厂房封顶",
         )
@@ -66,7 +66,7 @@ def plant(db: Session):
             project_id=project.id,
             kind=IntroducerKind.person,
             name=INTRODUCER,
-            registered_on=date.today() - timedelta(days=40),
+            registered_on=workdays.today() - timedelta(days=40),
         )
     )
     db.commit()
@@ -90,7 +90,7 @@ def pages(client, project, funds) -> list[str]:
         {"entity": "progress_update"},
         {"entity": "introducer_registration"},
         {"action": "update"},
-        {"action": "create", "date_from": date.today().isoformat()},
+        {"action": "create", "date_from": workdays.today().isoformat()},
     ]
     texts = []
     for params in queries:

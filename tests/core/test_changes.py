@@ -8,7 +8,7 @@ import base64
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from app.models.ticket import Ticket, TicketUnit
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import changes, system
+from app.services import changes, system, workdays
 from tests.conftest import create_pg_database
 from tests.core.test_query_counts import counting
 from tests.factories import bearer, make_token, make_unit
@@ -385,7 +385,7 @@ def _age(db: Session, model: Any, ids: list[int]) -> None:
 
 
 def _progress(db: Session, project: Project) -> ProgressUpdate:
-    row = ProgressUpdate(project_id=project.id, reported_on=date.today(), investment_completed=Decimal(10))
+    row = ProgressUpdate(project_id=project.id, reported_on=workdays.today(), investment_completed=Decimal(10))
     db.add(row)
     db.flush()
     return row

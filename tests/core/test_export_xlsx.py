@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.models.project import Stage
 from app.models.user import Role
 from app.principal import Principal
-from app.services import export, performance
+from app.services import export, performance, workdays
 from app.templating import LOCAL_TZ
 from tests.conftest import login
 from tests.factories import PASSWORD, make_unit, make_user
@@ -136,7 +136,7 @@ def test_every_xlsx_export_neutralises_planted_formulas(client: TestClient, db: 
         make_project(db, unit, stage=Stage.signed, investor=investor, name=value, contract_investment=Decimal(1000))
         make_lead(db, unit, investor, project_name=value, contact_name=value, introducer_name="@引荐")
     coordinator = make_user(db, make_unit(db), role=Role.coordinator)
-    year = date.today().year
+    year = workdays.today().year
     bureau = Principal(role=Role.coordinator, unit_id=None, label="招商局", user_id=None)
     performance.set_target(db, bureau, year=year, metric="funds_domestic", amount=Decimal(100), unit_id=unit.id)
     db.commit()

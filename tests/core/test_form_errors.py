@@ -14,7 +14,7 @@ import html as html_lib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -33,12 +33,13 @@ from app.models.task import SupervisedTask
 from app.models.ticket import Ticket
 from app.models.unit import Unit
 from app.models.user import User
+from app.services import workdays
 from tests.conftest import csrf_from
 from tests.core.conftest import World, signed_in
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
-YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
+TOMORROW = (workdays.today() + timedelta(days=1)).isoformat()
+YESTERDAY = (workdays.today() - timedelta(days=1)).isoformat()
 
 
 @dataclass
@@ -321,7 +322,7 @@ FORMS: dict[str, Form] = {
     "/admin/settings": Form("coordinator", {"due_soon_days": "三天"}, "due_soon_days", "", "数字"),
     "/targets": Form(
         "coordinator",
-        {"year": str(date.today().year), "metric": "signed_count", "scope": "county", "amount": "很多"},
+        {"year": str(workdays.today().year), "metric": "signed_count", "scope": "county", "amount": "很多"},
         "amount",
         "",
         "数字",
@@ -371,7 +372,7 @@ FORMS: dict[str, Form] = {
     ),
     "/awards/budget": Form(
         "coordinator",
-        {"year": str(date.today().year), "total": "很多", "note": "年度预算"},
+        {"year": str(workdays.today().year), "total": "很多", "note": "年度预算"},
         "total",
         "note",
         "请填写数字",
@@ -557,7 +558,7 @@ FORMS: dict[str, Form] = {
         "confirm_early",
         "",
         "本期尚余",
-        url=f"/bulletins/monthly/{date.today().year}/{date.today().month}/publish",
+        url=f"/bulletins/monthly/{workdays.today().year}/{workdays.today().month}/publish",
     ),
     "/reports/applicability/kinds": Form(
         "coordinator",
@@ -588,7 +589,7 @@ FORMS: dict[str, Form] = {
     ),
     "/teams/{team_id}/targets": Form(
         "coordinator",
-        {"year": str(date.today().year), "metric": "funds_domestic", "amount": "很多"},
+        {"year": str(workdays.today().year), "metric": "funds_domestic", "amount": "很多"},
         "amount",
         "amount",
         "请输入数字",
@@ -597,11 +598,15 @@ FORMS: dict[str, Form] = {
         "coordinator", {"project_id": "第一个"}, "project_id", "project_id", "请输入整数"
     ),
     "/letters/rules": Form(
-        "coordinator", {"year": str(date.today().year), "text": "", "base_revision": "1"}, "text", "", "至少 1 个字符"
+        "coordinator",
+        {"year": str(workdays.today().year), "text": "", "base_revision": "1"},
+        "text",
+        "",
+        "至少 1 个字符",
     ),
     "/letters/issue": Form(
         "coordinator",
-        {"year": str(date.today().year), "unit_id": "", "reason": "目标调整"},
+        {"year": str(workdays.today().year), "unit_id": "", "reason": "目标调整"},
         "unit_id",
         "reason",
         "请选择单位",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ from app.models.project import Stage
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.schemas.leads import LeadJudge
-from app.services import awards, history, leads
+from app.services import awards, history, leads, workdays
 from tests.awards.factories import confirmed_funds, make_budget, make_policy
 from tests.conftest import login
 from tests.core.test_audit import acting_as
@@ -30,7 +30,7 @@ from tests.core.test_query_counts import counting
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.projects.factories import make_lead, make_project
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def section(page: str, heading: str) -> str:

@@ -11,7 +11,7 @@ import asyncio
 import concurrent.futures
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ from app.models.setting import AppSetting
 from app.models.user import ApiToken
 from app.schemas.projects import ProjectRead
 from app.scopes import TokenRole
-from app.services import audit, system
+from app.services import audit, system, workdays
 from app.services.security import sha256_hex
 from bench.lean import LeanApp
 from tests import conftest
@@ -39,7 +39,7 @@ from tests.projects.factories import make_anomaly, make_investor, make_project
 
 pytestmark = pytest.mark.postgres_only
 
-TODAY = date.today()
+TODAY = workdays.today()
 AGO = TODAY - timedelta(days=400)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.models.task import SupervisedTask, TaskSourceKind
 from app.models.ticket import Ticket, TicketCategory, TicketStatus, TicketUnit
 from app.models.unit import UnitKind
 from app.models.user import Role
+from app.services import workdays
 from app.services.names import name_key
 from tests.awards.factories import make_policy
 from tests.conftest import login
@@ -58,7 +59,7 @@ def add_rows(db: Session, unit_id: int, other_unit_id: int, count: int, start: i
         category = TicketCategory(code="utilities", name="供水供电", default_days=10)
         db.add(category)
         db.flush()
-    today = date.today()
+    today = workdays.today()
     for i in range(start, start + count):
         investor = Investor(
             kind=InvestorKind.company,
@@ -166,8 +167,8 @@ PAGES = {
         "/rates",
         "/rates/projects?rate=start&side=above",
         "/rates/projects?rate=fulfilment&side=below",
-        f"/metrics/records?code=valid_leads&start={date.today().year}-01-01&end={date.today()}",
-        f"/metrics/records?code=new_starts&start={date.today().year}-01-01&end={date.today()}",
+        f"/metrics/records?code=valid_leads&start={workdays.today().year}-01-01&end={workdays.today()}",
+        f"/metrics/records?code=new_starts&start={workdays.today().year}-01-01&end={workdays.today()}",
     ],
     "handler": ["/tickets?box=in_progress"],
 }
@@ -180,7 +181,7 @@ API = [
     "/api/v1/tasks?limit=200",
     "/open311/v2/requests.json",  # Open311 GeoReport v2, up to 1000 requests
     "/open311/v2/requests.xml",
-    f"/api/v1/metrics/valid_leads/records?start={date.today().year}-01-01&end={date.today()}",
+    f"/api/v1/metrics/valid_leads/records?start={workdays.today().year}-01-01&end={workdays.today()}",
 ]
 
 
@@ -250,7 +251,7 @@ def _people_rows(db: Session, unit: Any, staff: Any, count: int, start: int) -> 
     from app.models.people import Cadre, CadreCredit, Section, SectionKind, TargetSplit
     from app.models.performance import Trip
 
-    today = date.today()
+    today = workdays.today()
     for i in range(start, start + count):
         section = Section(unit_id=unit.id, name=f"计数股{i}", kind=SectionKind.office)
         db.add(section)
@@ -318,8 +319,8 @@ def test_people_lists_do_not_grow_with_rows(client, db, connection, world):
         f"/api/v1/units/{unit.id}/sections",
         f"/api/v1/people/{cadre.id}/ledger",
         f"/api/v1/targets/splits?unit_id={unit.id}",
-        f"/api/v1/rankings?year={date.today().year}&dimension=person",
-        f"/api/v1/rankings?year={date.today().year}&dimension=section",
+        f"/api/v1/rankings?year={workdays.today().year}&dimension=person",
+        f"/api/v1/rankings?year={workdays.today().year}&dimension=section",
         "/api/v1/activities?limit=200",
     ]
     assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
@@ -343,7 +344,7 @@ def _team_rows(db: Session, team: Any, member: Any, count: int, start: int) -> N
     from app.models.team import TeamMember, TeamProject
     from tests.teams.factories import make_letter, make_team
 
-    today = date.today()
+    today = workdays.today()
     for i in range(start, start + count):
         make_team(db, members=(member,))
         investor = Investor(
@@ -407,7 +408,7 @@ def _assessed_units(db: Session, assessor: Any, count: int, start: int) -> None:
     from app.models.assessment import AdjustmentKind, AssessmentAdjustment, QualitativeScore
     from app.models.performance import Target
 
-    today = date.today()
+    today = workdays.today()
     for i in range(start, start + count):
         town = make_unit(db, kind=UnitKind.town, name=f"考核镇{i}")
         db.add(Target(year=today.year, metric="projects_introduced", unit_id=town.id, amount=Decimal(4)))
@@ -432,7 +433,7 @@ def _assessed_units(db: Session, assessor: Any, count: int, start: int) -> None:
 
 def test_the_assessment_does_not_grow_with_units(client, db, connection, world):
     """The year's results and one unit's lines cost the same number of statements for 3 units as for 33."""
-    year = date.today().year
+    year = workdays.today().year
     coordinator = world["coordinator"]
     _assessed_units(db, coordinator, 3, 0)
     db.commit()
@@ -475,10 +476,10 @@ def test_meeting_and_interview_lists_do_not_grow_with_rows(client, db, connectio
     reader = make_token(db, None, read_only=True)  # reads every unit
     from app.models.performance import Target
 
-    db.add(Target(year=date.today().year, metric="funds_domestic", unit_id=unit.id, amount=Decimal(1000)))
+    db.add(Target(year=workdays.today().year, metric="funds_domestic", unit_id=unit.id, amount=Decimal(1000)))
     _meeting_rows(db, unit, 2)
     db.commit()
-    pages = ["/meetings", f"/meetings?year={date.today().year}", "/interviews"]
+    pages = ["/meetings", f"/meetings?year={workdays.today().year}", "/interviews"]
     api = ["/api/v1/meetings?limit=200", "/api/v1/interviews?limit=200", "/api/v1/interviews/proposals"]
     sessions = {}
     for role, user in (("coordinator", world["coordinator"]), ("unit", world["staff"])):
@@ -512,7 +513,7 @@ def _cadence_rows(db: Session, count: int, start: int) -> None:
     from app.models.people import Section, SectionKind
     from app.models.performance import Trip, UnitReport
 
-    today = date.today()
+    today = workdays.today()
     monday = today - timedelta(days=today.weekday() + 7)
     for i in range(start, start + count):
         unit = make_unit(db, kind=UnitKind.town if i % 2 else UnitKind.department, tier=None if i % 2 else 3)
@@ -549,7 +550,7 @@ def test_cadence_lists_do_not_grow_with_rows(client, db, connection, world):
     reader = make_token(db, None, read_only=True)
     _cadence_rows(db, 3, 0)
     db.commit()
-    today = date.today()
+    today = workdays.today()
     monday = today - timedelta(days=today.weekday() + 7)
     pages = [
         f"/reports?cadence=weekly&start={monday}",

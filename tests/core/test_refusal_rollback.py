@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.models import Base
 from app.models.lead import DuplicatePair, DuplicateStatus, LeadCredit
 from app.models.performance import PromotionEvent
+from app.services import workdays
 from tests.conftest import csrf_from
 from tests.core.conftest import World, signed_in
 from tests.factories import bearer
@@ -73,7 +74,7 @@ def test_event_naming_another_units_project_is_refused_and_not_saved(db, world, 
         "/activities/event",
         data={
             "csrf_token": csrf,
-            "held_on": (date.today() - timedelta(days=1)).isoformat(),
+            "held_on": (workdays.today() - timedelta(days=1)).isoformat(),
             "name": "新能源产业推介会",
             "place": "县会展中心",
             "project_ids": str(world.ids["project_id"]),
@@ -214,9 +215,9 @@ def test_deeper_refusals_of_the_rows_own_unit_leave_no_trace(db, world, app, met
         csrf = csrf_from(client.get("/account").text)
         bodies = {
             "stale_version": {"version": "0", "name": "改过的名称", "decision": "过期版本的决定", "mode": "dismiss"},
-            "invalid_amount": {"amount": "-5", "arrived_on": date.today().isoformat(), "source": "x"},
+            "invalid_amount": {"amount": "-5", "arrived_on": workdays.today().isoformat(), "source": "x"},
             "invalid_date": {"reported_on": "2999-01-01", "note": "进展", "progress_date": "2999-01-01"},
-            "future_month": {"month": (date.today() + timedelta(days=70)).strftime("%Y-%m"), "amount_usd": "10"},
+            "future_month": {"month": (workdays.today() + timedelta(days=70)).strftime("%Y-%m"), "amount_usd": "10"},
         }
         before = snapshot(db)
         response = client.request(

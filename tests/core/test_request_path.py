@@ -7,7 +7,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from app.models.user import ApiToken, Role, UserSession
 from app.schemas.common import Page
 from app.schemas.projects import ProjectRead
 from app.scopes import TokenRole
-from app.services import audit, projects, system
+from app.services import audit, projects, system, workdays
 from app.services.security import sha256_hex
 from tests import conftest
 from tests.conftest import login
@@ -111,7 +111,7 @@ def test_a_write_with_an_idempotency_key_takes_one_thread_hop(db, client, hops):
     no_scope = make_token(db, unit, scopes=("read",))
     db.commit()
     path = f"/api/v1/projects/{project.id}/progress"
-    body = {"investment_completed": "1200", "built": "主体施工", "reported_on": date.today().isoformat()}
+    body = {"investment_completed": "1200", "built": "主体施工", "reported_on": workdays.today().isoformat()}
     headers = {**bearer(secret), "Idempotency-Key": "progress-1"}
     client.get(f"/api/v1/projects/{project.id}", headers=bearer(secret))  # the token's first use stamped
     hops.clear()
@@ -140,7 +140,7 @@ def test_the_list_answers_what_its_models_would(db, client):
     statement built once and reused with other values."""
     unit, other = make_unit(db), make_unit(db)
     listed = make_investor(db, name='博康"汽配\\制造/有限公司', investor_type=InvestorType.listed)
-    ago = date.today() - timedelta(days=400)
+    ago = workdays.today() - timedelta(days=400)
     made = [
         make_project(db, unit, stage=Stage.started, reached=ago, contract_investment=Decimal("12345.67")),
         make_project(
@@ -151,7 +151,7 @@ def test_the_list_answers_what_its_models_would(db, client):
             code_name="蓝鲸",
             name="绝密芯片产业园",
             investor=listed,
-            start_by=date.today() - timedelta(days=10),
+            start_by=workdays.today() - timedelta(days=10),
         ),
         make_project(db, other, stage=Stage.signed, is_confidential=True, code_name="白鹭", investor=listed),
         make_project(

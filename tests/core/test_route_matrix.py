@@ -45,6 +45,7 @@ from app.models.team import TeamProject
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
+from app.services import workdays
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
@@ -109,7 +110,7 @@ def build_world(db: Session) -> World:
     """Unit A's objects (one confidential project with planted names), unit B, and the principals;
     written as the system would (audited), so that the audit trail holds them too."""
     db.info["principal"] = SYSTEM
-    today = date.today()
+    today = workdays.today()
     unit_a = make_unit(db, name="甲镇人民政府", short_name="甲镇")
     unit_b = make_unit(db, name="乙镇人民政府", short_name="乙镇")
     bureau = make_unit(db, name="矩阵测试招商局", kind=UnitKind.department, tier=1)
@@ -286,16 +287,16 @@ def example(schema: dict[str, Any], components: dict[str, Any], ids: dict[str, A
     if kind == "boolean":
         return False
     if schema.get("format") == "date":
-        return (date.today() - timedelta(days=1)).isoformat()
+        return (workdays.today() - timedelta(days=1)).isoformat()
     if schema.get("format") == "date-time":
-        return (date.today() - timedelta(days=1)).isoformat() + "T10:00:00+08:00"
+        return (workdays.today() - timedelta(days=1)).isoformat() + "T10:00:00+08:00"
     length = max(int(schema.get("minLength", 0)), 4)
     return ("矩阵测试内容" * 10)[: max(length, 6)]
 
 
 def page_form(csrf: str, ids: dict[str, Any]) -> dict[str, str]:
     """One form body that is plausible for most page forms (handlers ignore fields they do not read)."""
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (workdays.today() - timedelta(days=1)).isoformat()
     return {
         "csrf_token": csrf,
         "version": "1",
@@ -337,7 +338,7 @@ NEVER_WRITE = ("token_ro", "leader")
 
 def query_values(ids: dict[str, Any]) -> dict[str, str]:
     """Plausible values for the query parameters list and search routes declare."""
-    today = date.today()
+    today = workdays.today()
     return {
         "q": "绝密甲",  # the start of every planted name: a search that would find them
         "investor_name": "绝密甲",

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -39,7 +39,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.robots import RobotCreate
-from app.services import robots
+from app.services import robots, workdays
 from tests.conftest import login, test_settings
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
@@ -323,4 +323,4 @@ def a_minute_passes(db: Session, endpoint: RobotEndpoint) -> None:
     make_due(db)
 
 
-YEAR = date.today().year - 1  # a whole past year: the dates the watch judges by are all behind us
+YEAR = workdays.today().year - 1  # a whole past year: the dates the watch judges by are all behind us

@@ -24,7 +24,7 @@ from app.models.project import FundsSource, FundsStatus, Stage
 from app.models.ticket import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.schemas.leads import InvestorFields, LeadCreate, LeadJudge
 from app.schemas.projects import FundsCreate, FundsReview, ProjectCreate, StageChange
-from app.services import awards, bulletins, event_watch, events, leads, notify, projects, reports, stage_gate
+from app.services import awards, bulletins, event_watch, events, leads, notify, projects, reports, stage_gate, workdays
 from tests.awards.factories import confirmed_funds, make_budget, make_policy
 from tests.conftest import page_csrf
 from tests.events.conftest import (
@@ -41,7 +41,7 @@ from tests.projects.factories import make_funds
 from tests.tickets.test_webhooks import Receiver
 
 WEBHOOK_SECRET = "whsec-events-0123456789abcdef"
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def subscribe(db: Session, world: World, types: str = "*", unit_id: int | None = None, url: str = "") -> int:

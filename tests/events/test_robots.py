@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ from app.models.project import Stage
 from app.models.robot import Robot, RobotKind
 from app.models.ticket import DeliveryAttempt, DeliveryStatus
 from app.schemas.projects import StageChange
-from app.services import notify, projects, robots, worker
+from app.services import notify, projects, robots, workdays, worker
 from tests.conftest import page_csrf
 from tests.events.conftest import (
     CODE_NAME,
@@ -59,7 +59,7 @@ def move(db: Session, world: World, project_id: int, to: Stage = Stage.signed) -
             version=project.version,
             action="forward",
             to_stage=to,
-            happened_on=date.today(),
+            happened_on=workdays.today(),
             contract_no="HT-2026-0088",
         ),
     )
@@ -118,7 +118,7 @@ def test_a_wecom_message_has_wecoms_shape(
     assert robot.secret == "" and robot.unit_id is None
     from tests.awards.factories import entered_funds
 
-    entered_funds(db, world.project, "456.78", date.today() - timedelta(days=2), world.as_(world.staff_a))
+    entered_funds(db, world.project, "456.78", workdays.today() - timedelta(days=2), world.as_(world.staff_a))
     db.commit()
     assert deliver(session_factory) == 1
     [call] = endpoint.calls

@@ -13,6 +13,7 @@ from app.models.investor import Investor, InvestorKind, InvestorType
 from app.models.lead import Channel, Lead, LeadStatus
 from app.models.setting import AppSetting
 from app.models.unit import Unit
+from app.services import workdays
 from app.services.credit_code import CHARSET, check_character
 from app.services.names import name_key, phone_key
 
@@ -89,7 +90,7 @@ def make_lead(
         "content": "上门拜访，企业有意考察。",
         "contact_name": investor.contact_name,
         "contact_phone": "",
-        "lead_date": lead_date or date.today() - timedelta(days=1),
+        "lead_date": lead_date or workdays.today() - timedelta(days=1),
         "status": status,
         "brought_by_name": "测试干部",
     }
@@ -123,7 +124,7 @@ def lead_json(**overrides: Any) -> dict[str, Any]:
         "content": "企业负责人来县考察园区。",
         "contact_name": "周总",
         "contact_phone": phone(),
-        "lead_date": (date.today() - timedelta(days=1)).isoformat(),
+        "lead_date": (workdays.today() - timedelta(days=1)).isoformat(),
     }
     if "investor" not in overrides and "investor_id" not in overrides:
         body["investor"] = {"name": f"测试客商{next(_counter)}号科技有限公司", "origin_province": "江苏"}

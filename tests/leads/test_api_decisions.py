@@ -9,7 +9,7 @@ version a 409; a confirmation retried with the same Idempotency-Key is made once
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from app.models.project import FundsArrival, FundsStatus, Project, Stage
 from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, Role
 from app.scopes import TokenRole, area_of
-from app.services import leads
+from app.services import leads, workdays
 from app.services.security import sha256_hex
 from tests.awards.factories import entered_funds
 from tests.factories import bearer, make_token, make_unit, make_user
@@ -45,7 +45,7 @@ from tests.projects.factories import make_project
 from tests.projects.helpers import fresh, post_form
 
 D = Decimal
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 @dataclass

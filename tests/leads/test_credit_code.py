@@ -3,18 +3,18 @@ reason told in Chinese on the field, so a mistyped code never reaches the catalo
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.models.investor import Investor
-from app.services import credit_code
+from app.services import credit_code, workdays
 from tests.factories import bearer, make_token
 from tests.leads.conftest import count_leads, lead_form, text_of
 from tests.leads.factories import REAL_CODES, lead_json
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = workdays.today() - timedelta(days=1)
 
 # --- the check itself --------------------------------------------------------------------------
 

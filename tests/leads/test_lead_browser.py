@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from app.services import workdays
 from tests.browser_fixtures import horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def test_a_town_clerk_enters_a_lead_for_a_new_investor_on_a_phone(page, base_url
     expect(facts).to_contain_text("城关镇人民政府")
     expect(facts).to_contain_text("敲门招商")
     expect(facts).to_contain_text("8,000.00 万元")
-    expect(facts).to_contain_text(date.today().isoformat())
+    expect(facts).to_contain_text(workdays.today().isoformat())
     assert horizontal_overflow(page) <= 0
     assert page.console_errors == []
 
@@ -117,14 +117,14 @@ def test_a_second_unit_picks_the_investor_from_suggestions_and_is_warned_before_
 
     picked = page.locator("#picked-investor")
     expect(picked).to_contain_text(name)
-    expect(picked.get_by_role("status")).to_contain_text(f"城关镇人民政府（{date.today().isoformat()}）")
+    expect(picked.get_by_role("status")).to_contain_text(f"城关镇人民政府（{workdays.today().isoformat()}）")
     page.get_by_label("招商渠道").select_option(label="以商招商")
     page.get_by_role("button", name="提交线索").tap()
 
     warning = page.locator("#duplicate-warning")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("疑似重复")
-    expect(warning).to_contain_text(f"城关镇人民政府 · {date.today().isoformat()} · {name}")
+    expect(warning).to_contain_text(f"城关镇人民政府 · {workdays.today().isoformat()} · {name}")
     expect(page).to_have_url(re.compile(r"/leads/new$"))  # nothing saved yet
     assert horizontal_overflow(page) <= 0
     acknowledge = page.get_by_label("我已核实，仍要提交")

@@ -28,13 +28,13 @@ from app.models.lead import (
 )
 from app.models.user import Role
 from app.principal import Principal
-from app.services import leads
+from app.services import leads, workdays
 from tests.conftest import csrf_from
 from tests.factories import bearer, make_token
 from tests.leads.conftest import count_leads, lead_form, text_of
 from tests.leads.factories import credit_code, lead_json, make_investor, make_lead, phone, set_setting
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = workdays.today() - timedelta(days=1)
 
 
 def fresh(db, model, ident):
@@ -140,7 +140,9 @@ def test_a_lead_without_any_investor_says_to_pick_or_type_one(db, client, county
 
 def test_a_date_in_the_future_is_refused(db, signed_in, county):
     client = signed_in(county.staff_a)
-    form = lead_form(client, investor_name="未来科技有限公司", lead_date=(date.today() + timedelta(days=2)).isoformat())
+    form = lead_form(
+        client, investor_name="未来科技有限公司", lead_date=(workdays.today() + timedelta(days=2)).isoformat()
+    )
 
     response = client.post("/leads/new", data=form)
 
@@ -292,7 +294,7 @@ def earlier_and_body(db, county, how: str):
     code = credit_code()
     investor = make_investor(db, "深圳市腾讯计算机系统有限公司", credit_code=code, contact_phone="0755-86013388")
     earlier = make_lead(
-        db, county.town_b, investor, lead_date=date.today() - timedelta(days=20), contact_phone="13907311234"
+        db, county.town_b, investor, lead_date=workdays.today() - timedelta(days=20), contact_phone="13907311234"
     )
     if how == "credit_code":  # a different name, as the licence was read out over the phone
         investor_fields = {"name": "腾讯深圳公司", "credit_code": code}
@@ -428,10 +430,10 @@ def test_check_duplicates_answers_before_submitting(db, client, county):
 def reported_twice(db, client, county):
     """Town B reported an investor first; town A later, acknowledging the warning. Both valid, this month."""
     investor = make_investor(db, "浙江绿源食品集团有限公司", credit_code=credit_code())
-    earlier = make_lead(db, county.town_b, investor, lead_date=date.today().replace(day=1), status=LeadStatus.valid)
+    earlier = make_lead(db, county.town_b, investor, lead_date=workdays.today().replace(day=1), status=LeadStatus.valid)
     secret = make_token(db, county.town_a)
     db.commit()
-    body = lead_json(investor_id=investor.id, lead_date=date.today().isoformat(), acknowledge_duplicates=True)
+    body = lead_json(investor_id=investor.id, lead_date=workdays.today().isoformat(), acknowledge_duplicates=True)
     response = client.post("/api/v1/leads", json=body, headers=bearer(secret))
     assert response.status_code == 201, response.text
     later = fresh(db, Lead, response.json()["id"])
@@ -605,7 +607,7 @@ def test_the_same_investor_counts_once_towards_the_quota(db, client, signed_in, 
 
     assert quota_of(client, reader, county.town_a.id)["this_month"]["count"] == 0  # the merged lead counts for nobody
     assert quota_of(client, reader, county.town_b.id)["this_month"]["count"] == 1
-    credited = leads.credited_valid_leads(db, date.today().year)
+    credited = leads.credited_valid_leads(db, workdays.today().year)
     assert sorted((u, s) for u, _d, s in credited) == [(county.town_b.id, Decimal(100))]
 
 
@@ -621,7 +623,7 @@ def test_shared_credit_counts_the_lead_for_both_units_once(db, client, signed_in
         == 303
     )
 
-    credited = leads.credited_valid_leads(db, date.today().year)
+    credited = leads.credited_valid_leads(db, workdays.today().year)
     assert sorted((u, s) for u, _d, s in credited) == sorted(
         [(county.town_b.id, Decimal(70)), (county.town_a.id, Decimal(30))]
     )
@@ -697,7 +699,7 @@ def test_a_stale_judgement_is_refused(db, signed_in, county):
 def test_missed_months_are_the_closed_months_without_a_valid_lead(db, county):
     """With quota 1 on 15 June: valid leads in January, February and April; March's only lead was
     judged invalid, May's is still pending, so March and May are missed; June is still open."""
-    year = date.today().year
+    year = workdays.today().year
     a = county.town_a
     make_lead(db, a, lead_date=date(year, 1, 10), status=LeadStatus.valid)
     make_lead(db, a, lead_date=date(year, 2, 28), status=LeadStatus.valid)
@@ -718,7 +720,7 @@ def test_missed_months_are_the_closed_months_without_a_valid_lead(db, county):
 
 
 def test_a_unit_sees_its_missed_months_on_the_lead_list(db, client, signed_in, county):
-    today = date.today()
+    today = workdays.today()
     closed = list(range(1, today.month))
     for month in closed[::2]:  # valid leads in every other closed month
         make_lead(db, county.town_a, lead_date=date(today.year, month, 5), status=LeadStatus.valid)
@@ -740,7 +742,7 @@ def test_a_unit_sees_its_missed_months_on_the_lead_list(db, client, signed_in, c
 
 
 def test_a_per_unit_override_changes_that_units_quota_only(db, client, signed_in, county):
-    today = date.today()
+    today = workdays.today()
     for unit in (county.town_a, county.town_b):
         make_lead(db, unit, lead_date=today, status=LeadStatus.valid)
     reader = make_token(db, None, read_only=True)
@@ -762,7 +764,7 @@ def test_a_per_unit_override_changes_that_units_quota_only(db, client, signed_in
 
 
 def test_the_default_quota_is_a_setting(db, client, signed_in, county):
-    make_lead(db, county.town_a, lead_date=date.today(), status=LeadStatus.valid)
+    make_lead(db, county.town_a, lead_date=workdays.today(), status=LeadStatus.valid)
     reader = make_token(db, None, read_only=True)
     coordinator = signed_in(county.coordinator)
     csrf = csrf_from(coordinator.get("/admin/settings").text)
@@ -945,7 +947,7 @@ def workbook_rows(response) -> list[tuple]:
 
 @pytest.fixture
 def some_leads(db, county):
-    today = date.today()
+    today = workdays.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=3)
     made = [
         make_lead(db, county.town_a, channel=Channel.door_knocking, lead_date=today, status=LeadStatus.valid),

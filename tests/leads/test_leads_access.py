@@ -8,7 +8,7 @@ the bureau (403 for everyone else). Leaders and read-only tokens read and never 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,13 +26,14 @@ from app.models.lead import (
     RegistryStatus,
 )
 from app.models.user import Role
+from app.services import workdays
 from tests.conftest import csrf_from
 from tests.factories import bearer, make_token, make_user
 from tests.leads.conftest import count_leads, lead_form, text_of
 from tests.leads.factories import lead_json, make_investor, make_lead
 
 MISSING = 2_147_483_000
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = workdays.today() - timedelta(days=1)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Scene:
 @pytest.fixture
 def scene(db, county) -> Scene:
     shared = make_investor(db, "浙江绿源食品集团有限公司")
-    lead_a = make_lead(db, county.town_a, shared, lead_date=date.today().replace(day=1), status=LeadStatus.valid)
+    lead_a = make_lead(db, county.town_a, shared, lead_date=workdays.today().replace(day=1), status=LeadStatus.valid)
     investor_b = make_investor(db, "青石镇独家客商有限公司", created_by_unit_id=county.town_b.id)
     lead_b = make_lead(db, county.town_b, investor_b, intended_investment=Decimal(150000), contact_phone="13905550000")
     later_b = make_lead(db, county.town_b, shared)

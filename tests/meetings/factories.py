@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from app.models.meeting import Meeting, MeetingDecision, MeetingKind, MeetingPro
 from app.models.project import Project
 from app.models.task import TaskSourceKind
 from app.models.unit import Unit
-from app.services import meetings
+from app.services import meetings, workdays
 from tests.tasks.factories import make_task
 
 _counter = itertools.count(1)
@@ -34,7 +34,7 @@ def make_meeting(
     """A meeting discussing `unit` (and `projects`), held yesterday with the unit's materials frozen, with one
     decision for the unit and its task."""
     n = next(_counter)
-    day = date.today() - timedelta(days=1)
+    day = workdays.today() - timedelta(days=1)
     values: dict[str, Any] = {
         "kind": MeetingKind.dispatch,
         "title": f"测试调度会{n}",
@@ -69,7 +69,7 @@ def make_meeting(
 def make_interview(db: Session, unit: Unit, *, promise: bool = True, **overrides: Any) -> Interview:
     values: dict[str, Any] = {
         "unit_id": unit.id,
-        "held_on": date.today() - timedelta(days=2),
+        "held_on": workdays.today() - timedelta(days=2),
         "interviewer": "常务副县长",
         "interviewee": "镇长",
         "reasons": [{"code": "idle", "label": "长时间无进展", "detail": "三个月无进展"}],

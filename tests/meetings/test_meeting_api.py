@@ -7,7 +7,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,11 +18,12 @@ from app.models.audit import AuditEntry
 from app.models.meeting import MeetingDecision
 from app.models.task import SupervisedTask, TaskSourceKind
 from app.scopes import SCOPES, TokenRole
+from app.services import workdays
 from tests.core.test_openapi_rules import DOC, _answer_example, _differences
 from tests.factories import bearer, make_token
 from tests.meetings.conftest import SECRET_NAME, County, set_target
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 @dataclass

@@ -4,7 +4,7 @@ each type in Chinese. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from app.models.ticket import OutboxEvent, WebhookDelivery
 from app.schemas.interviews import InterviewCreate
 from app.schemas.meetings import DecisionCreate, MeetingCreate, MeetingHold
-from app.services import events, interviews, meetings, notify, robots
+from app.services import events, interviews, meetings, notify, robots, workdays
 from tests.meetings.conftest import SECRET_NAME, County, as_principal
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def heard(db: Session, sub_id: int, event_type: str) -> list[dict]:

@@ -5,7 +5,7 @@ promise added; refusals keep what was typed, with and without htmx. SQLite and P
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from app.models.interview import Interview, InterviewPromise
 from app.models.meeting import Meeting, MeetingAttendee, MeetingDecision, MeetingStatus
 from app.models.task import SupervisedTask
+from app.services import workdays
 from tests.conftest import csrf_from
 from tests.meetings.conftest import SECRET_NAME, County, set_target, text_of
 
 HX = {"HX-Request": "true"}
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def hidden_of(page: str) -> dict[str, str]:

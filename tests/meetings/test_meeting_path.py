@@ -6,7 +6,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,13 +21,13 @@ from app.models.ticket import OutboxEvent
 from app.policy import DeniedForbidden
 from app.schemas.meetings import DecisionCreate, MeetingCreate, MeetingHold, MeetingUpdate
 from app.schemas.tasks import TaskCreate
-from app.services import meetings, tasks
+from app.services import meetings, tasks, workdays
 from tests.meetings.conftest import SECRET_INVESTOR, SECRET_NAME, County, as_principal, set_target
 from tests.projects.factories import make_funds
 from tests.tasks.conftest import inbox
 from tests.tasks.factories import make_task
 
-TODAY = date.today()
+TODAY = workdays.today()
 YESTERDAY = TODAY - timedelta(days=1)
 
 

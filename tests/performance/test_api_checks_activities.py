@@ -27,13 +27,13 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import ApiToken, Role
 from app.principal import Principal
 from app.scopes import TokenRole
-from app.services import spot_checks
+from app.services import spot_checks, workdays
 from app.services.security import sha256_hex
 from tests.core.test_refusal_rollback import changed, snapshot
 from tests.factories import bearer, make_token, make_unit
 from tests.projects.factories import make_project
 
-TODAY = date.today()
+TODAY = workdays.today()
 SIGNED = TODAY - timedelta(days=20)
 PERIOD = {"period_start": (TODAY - timedelta(days=60)).isoformat(), "period_end": TODAY.isoformat()}
 HOLIDAY = date(TODAY.year, 10, 1)

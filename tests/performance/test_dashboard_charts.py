@@ -16,12 +16,12 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
-from app.services import bulletins, months, performance
+from app.services import bulletins, months, performance, workdays
 from tests.conftest import login
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.performance.test_performance import coordinator, investor
 
-TODAY = date.today()
+TODAY = workdays.today()
 YEAR = TODAY.year
 LEADER = Principal(role=Role.leader, unit_id=None, label="测试领导", user_id=None)
 

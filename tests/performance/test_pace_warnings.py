@@ -14,11 +14,11 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import app_settings, performance
+from app.services import app_settings, performance, workdays
 from tests.factories import make_unit
 
 _n = itertools.count(1)
-YEAR = date.today().year
+YEAR = workdays.today().year
 DAYS = [date(YEAR, 3, 31), date(YEAR, 6, 15), date(YEAR, 9, 30), date(YEAR, 11, 20), date(YEAR, 12, 31)]
 
 

@@ -17,12 +17,12 @@ from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, 
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import bulletins, metrics, performance, reports, spot_checks
+from app.services import bulletins, metrics, performance, reports, spot_checks, workdays
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 
 _n = itertools.count(1)
-YEAR = date.today().year
+YEAR = workdays.today().year
 
 
 def coordinator(unit_id: int | None = None) -> Principal:
@@ -433,7 +433,7 @@ def test_unit_board_warns_before_the_period_ends(client, db):
     unit = make_unit(db, kind=UnitKind.town)
     staff = make_user(db, unit)
     performance.set_target(
-        db, coordinator(), year=date.today().year, metric="funds_domestic", amount=Decimal(1000), unit_id=unit.id
+        db, coordinator(), year=workdays.today().year, metric="funds_domestic", amount=Decimal(1000), unit_id=unit.id
     )
     db.commit()
     login(client, staff.username, PASSWORD)

@@ -23,11 +23,11 @@ from app.models.lead import Channel, Lead, LeadCredit, LeadStatus
 from app.models.performance import Target
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
 from app.models.unit import Unit
-from app.services import bulletins, metrics, performance
+from app.services import bulletins, metrics, performance, workdays
 from tests.factories import make_unit
 
 _n = itertools.count(1)
-YEAR = date.today().year - 1  # a whole year in the past: the periods are complete
+YEAR = workdays.today().year - 1  # a whole year in the past: the periods are complete
 LAST = YEAR - 1
 PERIODS = [
     (date(YEAR, 10, 1), date(YEAR, 12, 31)),  # the quarter

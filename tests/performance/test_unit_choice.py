@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -15,10 +14,11 @@ from sqlalchemy.orm import Session
 from app.models.performance import Target
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role
+from app.services import workdays
 from tests.conftest import login, page_csrf
 from tests.factories import PASSWORD, make_unit, make_user
 
-YEAR = date.today().year
+YEAR = workdays.today().year
 
 
 def towns(db: Session) -> tuple[str, Unit, Unit]:
@@ -48,7 +48,7 @@ def test_rates_take_a_unit_by_its_name(client, db):
     # the form as sent for every unit: its fields blank (a 422 before, with the select's "全部")
     blank = client.get(
         "/rates",
-        params={"start": f"{YEAR}-01-01", "end": str(date.today()), "unit_id": "", "unit_name": "", "category": ""},
+        params={"start": f"{YEAR}-01-01", "end": str(workdays.today()), "unit_id": "", "unit_name": "", "category": ""},
     )
     assert blank.status_code == 200 and results(blank.text) == results(page.text)
     assert river.name not in page.text

@@ -15,11 +15,11 @@ from app.models.lead import Channel, Lead, LeadCredit, LeadStatus
 from app.models.performance import Trip
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Project, Stage
 from app.models.unit import Unit, UnitKind
-from app.services import metrics
+from app.services import metrics, workdays
 from tests.factories import make_unit
 
 _n = itertools.count(1)
-YEAR = date.today().year
+YEAR = workdays.today().year
 START, END = date(YEAR, 1, 1), date(YEAR, 6, 30)
 
 

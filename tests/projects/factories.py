@@ -27,6 +27,7 @@ from app.models.project import (
     size_band_for,
 )
 from app.models.unit import Unit
+from app.services import workdays
 from app.services.names import name_key
 
 _counter = itertools.count(1)
@@ -59,7 +60,7 @@ def make_lead(db: Session, unit: Unit, investor: Investor | None = None, **overr
         "project_name": f"测试线索项目{n}",
         "industry": "新材料",
         "intended_investment": Decimal(800),
-        "lead_date": date.today() - timedelta(days=200),
+        "lead_date": workdays.today() - timedelta(days=200),
         "introducer_name": "王引荐",
         "status": LeadStatus.valid,
     }
@@ -83,7 +84,7 @@ def make_project(
     """A project of `unit` at `stage`, every stage up to it reached on `reached` (default 30 days ago)."""
     n = next(_counter)
     investor = investor or make_investor(db)
-    reached = reached or date.today() - timedelta(days=30)
+    reached = reached or workdays.today() - timedelta(days=30)
     values: dict[str, Any] = {
         "name": f"测试项目{n}",
         "investor_id": investor.id,
@@ -115,7 +116,7 @@ def make_lost_reason(db: Session, name: str | None = None, **overrides: Any) -> 
 def make_funds(db: Session, project: Project, amount: Decimal | int = 100, **overrides: Any) -> FundsArrival:
     values: dict[str, Any] = {
         "project_id": project.id,
-        "arrived_on": date.today() - timedelta(days=5),
+        "arrived_on": workdays.today() - timedelta(days=5),
         "amount": Decimal(amount),
         "source": FundsSource.out_of_province,
         "status": FundsStatus.pending,
@@ -130,7 +131,9 @@ def make_funds(db: Session, project: Project, amount: Decimal | int = 100, **ove
 
 def make_anomaly(db: Session, project: Project, kind: AnomalyKind = AnomalyKind.stages_one_day) -> ProjectAnomaly:
     """An open anomaly flag on the project, as a move on its stage line would raise it."""
-    row = ProjectAnomaly(project_id=project.id, kind=kind, detail="同一天内连续推进 3 个阶段", raised_on=date.today())
+    row = ProjectAnomaly(
+        project_id=project.id, kind=kind, detail="同一天内连续推进 3 个阶段", raised_on=workdays.today()
+    )
     db.add(row)
     db.flush()
     return row

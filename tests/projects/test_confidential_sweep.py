@@ -46,14 +46,14 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.tickets import TicketAction, TicketRoute
-from app.services import metrics, spot_checks, tickets
+from app.services import metrics, spot_checks, tickets, workdays
 from tests.awards.factories import make_credit, make_policy, make_registration
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_funds, make_investor, make_lead, make_project
 from tests.tickets.factories import load_calendar_2026, make_category, make_ticket
 
-TODAY = date.today()
+TODAY = workdays.today()
 YEAR_START = date(TODAY.year, 1, 1)
 SECRET_NAME = "鲲鹏九号绝密晶圆厂项目"
 SECRET_INVESTOR = "潜龙隐秘半导体控股有限公司"

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from app.config import BASE_DIR
 from app.models.project import Attachment, ProgressUpdate, Stage
+from app.services import workdays
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import jpeg_with_exif, make_project, pdf_bytes, png_bytes
 from tests.projects.helpers import post_form
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,12 +13,13 @@ from openpyxl import load_workbook
 from app.models.project import FundsArrival, FundsSource, FundsStatus, Stage
 from app.models.setting import AppSetting
 from app.models.user import Role
+from app.services import workdays
 from tests.conftest import login, page_csrf
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_project, pdf_bytes
 from tests.projects.helpers import fresh, funds_rows, post_form, project
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 @pytest.fixture

@@ -21,13 +21,13 @@ from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
-from app.services import app_settings, home, leads, metrics, performance, projects, registry
+from app.services import app_settings, home, leads, metrics, performance, projects, registry, workdays
 from tests.conftest import login
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.projects import factories
 from tests.projects.factories import make_funds, make_lead, make_project
 
-YEAR = date.today().year
+YEAR = workdays.today().year
 TODAY = date(YEAR, 6, 15)
 
 
@@ -243,7 +243,7 @@ def test_the_board_page_is_the_page_the_project_lists_own_functions_give(client,
     the page is the same, byte for byte, as when they came from projects.list_projects and
     projects.flagged: confidential projects of its own named alike, more than a list holds, every warning."""
     unit, other = world["unit"], world["other"]
-    long_ago = date.today() - timedelta(days=400)
+    long_ago = workdays.today() - timedelta(days=400)
     for n in range(12):  # stalled, some confidential, some only introduced by the unit
         make_project(
             db,
@@ -389,7 +389,7 @@ def test_the_quota_table_lists_every_active_unit_with_a_quota(db, world):
 
 
 def test_the_pages_show_the_board_and_the_overview(client, db, signed_in):
-    today = date.today()
+    today = workdays.today()
     unit = make_unit(db, kind=UnitKind.town)
     late = make_project(
         db, unit, stage=Stage.started, name="还没登记本月进度的项目", reached=today - timedelta(days=40)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from app.models.investor import Investor
 from app.models.lead import LeadStatus
 from app.models.project import Project
 from app.models.user import Role
+from app.services import workdays
 from tests.conftest import page_csrf
 from tests.factories import make_unit, make_user
 from tests.projects.factories import make_investor, make_lead, make_project
@@ -35,7 +36,7 @@ def _project_form(**extra):
         "name": "锂电池隔膜生产线",
         "kind": "new",
         "stage": "negotiating",
-        "stage_date": (date.today() - timedelta(days=2)).isoformat(),
+        "stage_date": (workdays.today() - timedelta(days=2)).isoformat(),
         "planned_investment": "30000",
         "sector": "secondary",
         "category": "industrial",

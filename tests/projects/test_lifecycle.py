@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from app.models.project import FundsStatus, Stage
 from app.models.user import Role
+from app.services import workdays
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_lead, pdf_bytes
 from tests.projects.helpers import api_stage, audit_entries, funds_rows, post_form, project, stage_events
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def days_ago(n: int) -> date:

@@ -14,13 +14,13 @@ from app.models.ticket import Notification, TicketStatus
 from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import Principal
-from app.services import home, performance
+from app.services import home, performance, workdays
 from tests.core.test_query_counts import counting
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_project
 from tests.tickets.factories import make_category, make_ticket
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 # --- (a) one's own unit in the ranking -------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
+
+from app.services import workdays
 
 # the live demo county and headless Chromium of the browser tests (skipped with the reason when Chromium is
 # missing, failing instead under CI=true)
@@ -45,7 +46,7 @@ def test_a_clerk_reports_progress_with_a_photo_from_the_phone(page):
     latest = page.locator("ol.timeline > li").first
     expect(latest).to_contain_text("厂房钢结构吊装完成")
     expect(latest).to_contain_text(f"累计完成投资 {current + 55:,.2f} 万元")
-    photo = latest.get_by_role("img", name=f"现场照片 {date.today().isoformat()}")
+    photo = latest.get_by_role("img", name=f"现场照片 {workdays.today().isoformat()}")
     expect(photo).to_be_visible()
     photo.scroll_into_view_if_needed()
     # served to its own unit, and resized on the server (the wait is the browser's: decode() settles once loaded)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,12 @@ from app.models.base import utcnow
 from app.models.project import Attachment, FundsArrival, FundsSource, ProgressUpdate, Project, Stage, StageEvent
 from app.models.unit import Unit
 from app.models.user import Role
-from app.services import files
+from app.services import files, workdays
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import jpeg_with_exif, make_funds, make_investor, make_lead, make_project, pdf_bytes
 from tests.projects.helpers import post_form
 
-TODAY = date.today().isoformat()
+TODAY = workdays.today().isoformat()
 
 
 @dataclass
@@ -61,7 +60,7 @@ def world(db, files_dir) -> World:
     other = make_unit(db, name="河口镇人民政府")
     project = make_project(db, owner, stage=Stage.started, name="智能装备产业园项目")
     funds = make_funds(db, project, 500)
-    db.add(ProgressUpdate(project_id=project.id, reported_on=date.today(), investment_completed=Decimal(100)))
+    db.add(ProgressUpdate(project_id=project.id, reported_on=workdays.today(), investment_completed=Decimal(100)))
     photo = stored_photo(db, files_dir, project)
     investor = make_investor(db, name="宁德锐能新能源有限公司")
     secret = make_project(

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from app.models.audit import AuditEntry
 from app.models.project import AnomalyKind, Project, ProjectAnomaly, Stage
 from app.models.user import Role
+from app.services import workdays
 from app.services.stage_gate import permit_problem
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
 from tests.projects.helpers import api_stage, post_form, project, stage_events
 from tests.projects.test_import import upload_api, workbook
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def days_ago(n: int) -> date:

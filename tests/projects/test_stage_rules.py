@@ -8,11 +8,12 @@ import pytest
 
 from app.models.project import NegativeReason, PrereviewResult, ProjectStatus, Stage
 from app.models.user import Role
+from app.services import workdays
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import jpeg_with_exif, make_lost_reason, make_project, pdf_bytes
 from tests.projects.helpers import api_stage, audit_entries, post_form, project, stage_events
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def days_ago(n: int) -> date:

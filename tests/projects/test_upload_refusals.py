@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from tests.projects.helpers import post_form
 from tests.tickets.conftest import as_principal, category
 from tests.tickets.factories import jpeg_bytes, load_calendar_2026
 
-TODAY = date.today()
+TODAY = workdays.today()
 
 
 def on_disk(files_dir: Path) -> set[str]:

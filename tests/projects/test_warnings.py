@@ -12,7 +12,7 @@ from app.models.setting import AppSetting
 from app.models.user import Role
 from app.principal import SYSTEM
 from app.schemas.projects import ProgressCreate
-from app.services import projects
+from app.services import projects, workdays
 from app.services.projects import ProjectFilter
 from tests.conftest import login
 from tests.factories import PASSWORD, make_unit, make_user
@@ -165,7 +165,7 @@ def test_warnings_move_with_the_day_they_are_read(db, unit):
 
 
 def test_the_board_and_the_lists_show_the_warnings_and_filter_by_them(client, db, unit, signed_in):
-    today = date.today()
+    today = workdays.today()
     late = make_project(
         db,
         unit,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models.task import SupervisedTask, TaskSourceKind, TaskStatus
 from app.models.unit import Unit
+from app.services import workdays
 
 _counter = itertools.count(1)
 
@@ -26,7 +27,7 @@ def make_task(
 ) -> SupervisedTask:
     """A task already in `status` (for lists and figures; the path itself goes through the service)."""
     n = next(_counter)
-    assigned_on = assigned_on or date.today()
+    assigned_on = assigned_on or workdays.today()
     values: dict[str, Any] = {
         "title": f"测试督办事项{n}",
         "content": "按调度会要求限期办结。",

@@ -18,6 +18,7 @@ from app.models.audit import AuditEntry
 from app.models.task import SupervisedTask, TaskStatus
 from app.models.user import ApiToken
 from app.scopes import SCOPES, TokenRole
+from app.services import workdays
 from app.services.security import sha256_hex
 from tests.factories import bearer, make_token
 from tests.tasks.conftest import County
@@ -93,7 +94,7 @@ def test_refused_callers_change_nothing(db: Session, county: County, client: Tes
     unit = client.post("/api/v1/tasks", json=body(county), headers=tokens.town)
     assert unit.status_code == 403
     assert count(db) == 0
-    task = make_task(db, county.town, status=TaskStatus.submitted, done_on=date.today())
+    task = make_task(db, county.town, status=TaskStatus.submitted, done_on=workdays.today())
     db.commit()
     review = client.post(
         f"/api/v1/tasks/{task.id}/review", json={"version": task.version, "decision": "close"}, headers=tokens.town

@@ -18,7 +18,7 @@ from app.models.project import Category
 from app.routing import IndexedRouter, long_running
 from app.schemas.common import answer_example, stated
 from app.schemas.reports import CADENCE_TEXT, Cadence
-from app.services import bulletin_docx, bulletins, export, metrics, performance
+from app.services import bulletin_docx, bulletins, export, metrics, performance, workdays
 from app.services import reports as report_service
 
 router = IndexedRouter(tags=["考核与通报"])
@@ -125,7 +125,7 @@ def targets(
     unit_id: UnitQuery = None,
 ) -> list[dict[str, Any]]:
     unit_id = _scope(principal, unit_id)
-    as_of = as_of or min(date.today(), date(year, 12, 31))
+    as_of = as_of or min(workdays.today(), date(year, 12, 31))
     if not FIRST_DAY <= as_of <= LAST_DAY:
         raise Invalid({"as_of": "日期超出范围"})
     result = performance.standings(db, year, as_of, unit_ids=[unit_id] if unit_id else None)

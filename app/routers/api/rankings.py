@@ -22,7 +22,7 @@ from app.schemas.rankings import (
     TopEntryRead,
     UnitStandingRead,
 )
-from app.services import performance
+from app.services import performance, workdays
 from app.services import rankings as ranking_service
 
 router = IndexedRouter(tags=["考核与通报"])
@@ -44,7 +44,7 @@ def rankings(
     limit: Annotated[int, Query(ge=1, le=1000, description="科室、个人排名每页条数")] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    as_of = min(date.today(), date(year, 12, 31))
+    as_of = min(workdays.today(), date(year, 12, 31))
     kinds = [kind.value] if kind is not None else None
     people_ranking = ranking_service.rank_people(db, principal, year, kinds)
     answer = RankingsRead(

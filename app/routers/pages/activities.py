@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import Query, Request
@@ -14,7 +13,7 @@ from app.errors import Invalid, NotFound
 from app.routers.pages.performance import _day, _dec, _int
 from app.routing import IndexedRouter
 from app.schemas.people import people_from_form
-from app.services import activities, cadre_credits, people
+from app.services import activities, cadre_credits, people, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -35,7 +34,7 @@ def _context(db: DbSession, principal: PagePrincipal) -> dict[str, Any]:
         **recent,
         "credited": credited,
         "cadre_options": options,
-        "today": date.today(),
+        "today": workdays.today(),
         "sections": activities.section_choices(db, principal),
     }
 

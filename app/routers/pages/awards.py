@@ -121,8 +121,8 @@ def _list(
             "projects": mine,
             "errors": errors,
             "values": values,
-            "year": date.today().year,
-            "budget": awards.budget(db, date.today().year),
+            "year": workdays.today().year,
+            "budget": awards.budget(db, workdays.today().year),
         },
         status_code=status_code,
     )
@@ -167,7 +167,7 @@ def award_propose(request: Request, db: DbSession, principal: PagePrincipal, for
 @router.get("/awards/notice")
 def public_notice(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     """The public notice (公示) as posted: every award whose notice period includes today, printable on A4."""
-    today = date.today()
+    today = workdays.today()
     return render(request, "awards/notice.html", {"rows": awards.in_notice(db, principal, today), "today": today})
 
 
@@ -184,8 +184,9 @@ def public_notice_docx(db: DbSession, principal: PagePrincipal) -> Response:
 
 @router.get("/awards/budget")
 def budget_board(
-    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+    request: Request, db: DbSession, principal: PagePrincipal, year: int | None = Query(None, ge=2000, le=2100)
 ) -> Response:
+    year = year or workdays.today().year
     if not principal.reads_everything:
         raise policy.DeniedForbidden()
     return render(request, "awards/budget.html", {"b": awards.budget(db, year), "year": year, "errors": {}})
@@ -255,7 +256,7 @@ def policy_add(request: Request, db: DbSession, principal: PagePrincipal, form: 
                 name=str(values.get("name", "")),
                 kind=kind,
                 document_no=str(values.get("document_no", ""))[:100],
-                effective_from=_day(form, "effective_from", date.today()),
+                effective_from=_day(form, "effective_from", workdays.today()),
                 params=params,
                 recipients=values["recipients_list"],
                 exclusions=values["exclusions_list"],
@@ -433,7 +434,7 @@ def _detail(
             "objections": awards.objections(db, award.id),
             "clawbacks": awards.clawbacks(db, award.id),
             "errors": errors or {},
-            "today": date.today(),
+            "today": workdays.today(),
             # a recipient this reader may not see by name: nor in the figures it was computed from
             "history": history.of(
                 db,
@@ -485,14 +486,14 @@ def _step_input(step: str, version: int, note: str, form: Any) -> awards.StepInp
         step=step,
         version=version,
         note=note,
-        notice_from=_day(form, "notice_from", date.today()) if step == "notice" else None,
+        notice_from=_day(form, "notice_from", workdays.today()) if step == "notice" else None,
         days=(int(days) if len(days) <= 4 else 9999) if days else awards.NOTICE_DAYS,
-        paid_on=_day(form, "paid_on", date.today()) if step == "pay" else None,
+        paid_on=_day(form, "paid_on", workdays.today()) if step == "pay" else None,
         voucher_no=str(form.get("voucher_no") or ""),
         raised_by=str(form.get("raised_by") or ""),
         objection_id=_int(form, "objection_id") if step == "answer" else None,
         upheld=form.get("upheld") == "on",
         amount=_money(form, "amount") if step == "clawback" else None,
         clawback_id=_int(form, "clawback_id") if step == "recovered" else None,
-        recovered_on=_day(form, "recovered_on", date.today()) if step == "recovered" else None,
+        recovered_on=_day(form, "recovered_on", workdays.today()) if step == "recovered" else None,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from fastapi import Query, Request
@@ -42,6 +41,7 @@ from app.services import (
     projects,
     registry,
     units,
+    workdays,
 )
 from app.services.leads import DuplicateSuspected, LeadFilter
 from app.templating import go, render
@@ -125,7 +125,7 @@ def _form_page(
     investor_choices: Any = (),
     status_code: int = 200,
 ) -> Response:
-    values = values or {"lead_date": date.today().isoformat(), "channel": "", "investor_type": "private"}
+    values = values or {"lead_date": workdays.today().isoformat(), "channel": "", "investor_type": "private"}
     values.setdefault("idempotency_key", uuid.uuid4().hex)
     picked = None
     if values.get("investor_id"):
@@ -155,7 +155,7 @@ def lead_new(
 ) -> Response:
     leads.ensure_can_report(principal)
     if investor_id:  # a suggestion followed without JavaScript
-        values = {"lead_date": date.today().isoformat(), "channel": "", "investor_id": str(investor_id)}
+        values = {"lead_date": workdays.today().isoformat(), "channel": "", "investor_id": str(investor_id)}
         return _form_page(request, db, principal, values=values)
     return _form_page(request, db, principal)
 
@@ -386,7 +386,7 @@ def lead_export(
     return Response(
         body,
         media_type=export.XLSX_TYPE,
-        headers={"Content-Disposition": export.content_disposition(f"招商线索-{date.today()}.xlsx")},
+        headers={"Content-Disposition": export.content_disposition(f"招商线索-{workdays.today()}.xlsx")},
     )
 
 

@@ -129,7 +129,7 @@ def targets_page(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    year: int = Query(date.today().year, ge=2000, le=2100),
+    year: int | None = Query(None, ge=2000, le=2100),
     kind: str = Query("", max_length=30),
     tier: str = Query("", pattern=r"^[1-4]?$"),
     unit_id: UnitIdQuery = "",
@@ -139,6 +139,7 @@ def targets_page(
 ) -> Response:
     """Each unit's standing on each metric with a target: how many units are warned on each metric first,
     then the rows asked for (units of a kind, a tier or one unit; one metric; one warning), 50 at a time."""
+    year = year or workdays.today().year
     filters = _TargetFilters(
         kind=kind if kind in UnitKind.__members__ else "",
         tier=int(tier) if tier else None,
@@ -163,7 +164,7 @@ def _targets(
     filters: _TargetFilters | None = None,
 ) -> Response:
     filters = filters or _TargetFilters()
-    as_of = min(date.today(), date(year, 12, 31))
+    as_of = min(workdays.today(), date(year, 12, 31))
     unit = unit_search.pick(request, db, principal, filters.unit_id)  # a typed name names the unit
     if unit is None:  # those who see their own unit only: theirs, whatever is asked
         filters = dataclasses.replace(filters, kind="", tier=None, unit_id=None)
@@ -223,7 +224,7 @@ def _scope_unit(db: DbSession, principal: PagePrincipal, form: Any) -> UnitPick:
 
 @router.post("/targets")
 def targets_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
-    year = _int(form.get("year"), "year", date.today().year)
+    year = _int(form.get("year"), "year", workdays.today().year)
     scope = str(form.get("scope") or "")
     text = form.get("scope_unit_name")
     scope_unit = UnitPick(text=units.normalise_name(text) if isinstance(text, str) else "")  # shown again as typed
@@ -370,13 +371,15 @@ def rates_page(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    start: date = Query(date(date.today().year, 1, 1)),
-    end: date = Query(date.today()),
+    start: date | None = Query(None),
+    end: date | None = Query(None),
     unit_id: UnitIdQuery = "",
     category: str = Query("", max_length=30),
 ) -> Response:
     """The three rates' figures, each with how many projects it counts; the projects themselves are
     listed a page at a time when a section is opened (/rates/projects)."""
+    end = end or workdays.today()
+    start = start or date(end.year, 1, 1)
     scope = _rate_scope(request, db, principal, start, end, unit_id, category)
     cat = Category(scope.category) if scope.category else None
     return render(
@@ -403,14 +406,16 @@ def rate_projects_page(
     principal: PagePrincipal,
     rate: RateQuery,
     side: SideQuery,
-    start: date = Query(date(date.today().year, 1, 1)),
-    end: date = Query(date.today()),
+    start: date | None = Query(None),
+    end: date | None = Query(None),
     unit_id: UnitIdQuery = "",
     category: str = Query("", max_length=30),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
     """The projects one rate counts in its numerator ("above") or only in its denominator ("below"),
     50 at a time: a page of its own, or (htmx) the list alone, for the section opened on /rates."""
+    end = end or workdays.today()
+    start = start or date(end.year, 1, 1)
     scope = _rate_scope(request, db, principal, start, end, unit_id, category)
     cat = Category(scope.category) if scope.category else None
     rows, total = performance.rate_projects(
@@ -481,7 +486,7 @@ def metric_records(
 @router.get("/spot-checks")
 def spot_checks_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     rows, _ = spot_checks.list_checks(db, principal)
-    return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "today": date.today()})
+    return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "today": workdays.today()})
 
 
 @router.post("/spot-checks")
@@ -502,7 +507,7 @@ def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, f
         return render(
             request,
             "performance/spot_checks.html",
-            {"rows": rows, "errors": exc.errors, "today": date.today()},
+            {"rows": rows, "errors": exc.errors, "today": workdays.today()},
             status_code=422,
         )
     return go(request, f"/spot-checks/{check.id}")

@@ -50,7 +50,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import audit, cadre_credits, export, investors, leads, projects, stage_gate, units
+from app.services import audit, cadre_credits, export, investors, leads, projects, stage_gate, units, workdays
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
@@ -315,7 +315,7 @@ def project_export(request: Request, db: DbSession, principal: PagePrincipal) ->
     return Response(
         body,
         media_type=export.XLSX_TYPE,
-        headers={"Content-Disposition": export.content_disposition(f"项目台账-{date.today()}.xlsx")},
+        headers={"Content-Disposition": export.content_disposition(f"项目台账-{workdays.today()}.xlsx")},
     )
 
 
@@ -397,7 +397,7 @@ def project_new(
         raise policy.DeniedForbidden("您的角色不能新建项目")
     values: dict[str, Any] = {
         "stage": "negotiating",
-        "stage_date": date.today().isoformat(),
+        "stage_date": workdays.today().isoformat(),
         "kind": "new",
         "sector": "secondary",
         "category": "industrial",
@@ -602,7 +602,7 @@ def progress_form(request: Request, db: DbSession, principal: PagePrincipal, pro
         principal,
         project_id,
         "projects/progress.html",
-        values={"reported_on": date.today().isoformat(), "investment_completed": project.investment_completed},
+        values={"reported_on": workdays.today().isoformat(), "investment_completed": project.investment_completed},
     )
 
 
@@ -646,7 +646,7 @@ def funds_form(request: Request, db: DbSession, principal: PagePrincipal, projec
         principal,
         project_id,
         "projects/funds.html",
-        values={"arrived_on": date.today().isoformat(), "source": "in_province"},
+        values={"arrived_on": workdays.today().isoformat(), "source": "in_province"},
     )
 
 
@@ -685,7 +685,7 @@ def stage_form(request: Request, db: DbSession, principal: PagePrincipal, projec
         project_id,
         "projects/stage.html",
         values={
-            "happened_on": date.today().isoformat(),
+            "happened_on": workdays.today().isoformat(),
             "action": "forward",
             "to_stage": following[0].value if following else "",
             "version": project.version,

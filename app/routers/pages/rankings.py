@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from app.deps import DbSession, PagePrincipal
 from app.models.unit import UNIT_KIND_LABELS, UnitKind
 from app.routing import IndexedRouter
-from app.services import metrics, performance, rankings
+from app.services import metrics, performance, rankings, workdays
 from app.services.cadre_credits import LEDGER_COLUMNS, SHORT_LABELS
 from app.templating import render
 
@@ -28,12 +28,13 @@ def ranking_page(
     request: Request,
     db: DbSession,
     principal: PagePrincipal,
-    year: int = Query(date.today().year, ge=2000, le=2100),
+    year: int | None = Query(None, ge=2000, le=2100),
     kind: str = Query("", max_length=30),
     dimension: DimensionQuery = "unit",
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Response:
-    as_of = min(date.today(), date(year, 12, 31))
+    year = year or workdays.today().year
+    as_of = min(workdays.today(), date(year, 12, 31))
     kinds = [kind] if kind in UnitKind.__members__ else None
     context = {
         "year": year,

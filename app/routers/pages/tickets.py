@@ -418,8 +418,9 @@ def notifications_read(request: Request, db: DbSession, principal: PagePrincipal
 
 @router.get("/admin/calendar")
 def calendar_page(
-    request: Request, db: DbSession, principal: PagePrincipal, year: int = Query(date.today().year, ge=2000, le=2100)
+    request: Request, db: DbSession, principal: PagePrincipal, year: int | None = Query(None, ge=2000, le=2100)
 ) -> Response:
+    year = year or workdays.today().year
     policy.ensure_coordinator(principal)
     return _calendar(request, db, year, {})
 
@@ -446,7 +447,7 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
     try:
         day = date.fromisoformat(str(form.get("day") or ""))
     except ValueError:
-        return _calendar(request, db, date.today().year, {"day": "请选择日期"}, 422)
+        return _calendar(request, db, workdays.today().year, {"day": "请选择日期"}, 422)
     try:
         if form.get("remove"):
             workdays.remove_calendar_day(db, principal, day)
@@ -454,7 +455,7 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
             name = str(form.get("name") or "")[:40]
             workdays.set_calendar_day(db, principal, day, is_workday=form.get("is_workday") == "1", name=name)
     except Invalid as exc:
-        shown = day.year if 2000 <= day.year <= 2100 else date.today().year
+        shown = day.year if 2000 <= day.year <= 2100 else workdays.today().year
         return _calendar(request, db, shown, exc.errors, 422)
     return go(request, f"/admin/calendar?year={day.year}")
 

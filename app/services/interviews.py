@@ -65,7 +65,7 @@ NOT_FOUND = "找不到该约谈记录"
 OFFICE_ONLY = "约谈由督查室或招商局记录"
 INTERVIEWERS = (Role.leader, Role.supervisor, Role.coordinator)
 REASONS = {"idle": "长时间无进展", "below_yellow": "低于黄牌线", "red_card": "红牌（全年无实绩）"}
-OUTCOMES = {"kept": "按期办结", "late": "逾期", "in_hand": "正在办理"}
+OUTCOMES = {"kept": "按期办结", "late": "逾期", "in_hand": "正在办理", "cancelled": "已撤销"}
 
 
 def ensure_office(principal: Principal) -> None:
@@ -380,9 +380,12 @@ def _promise(
 
 def outcome(task: SupervisedTask | None, today: date) -> str:
     """A promise's outcome by its task: kept (closed, reported done by the deadline), late (reported done
-    after it, or still in hand past it), in_hand (otherwise)."""
+    after it, or still in hand past it), cancelled (the office withdrew its task: no longer owed, and not
+    counted among the unit's promises), in_hand (otherwise)."""
     if task is None:
         return "in_hand"
+    if task.status is TaskStatus.cancelled:
+        return "cancelled"
     if task.done_on is not None and task.done_on > task.due_on:
         return "late"
     if task.status is TaskStatus.closed:
@@ -556,7 +559,10 @@ def interview_counts(db: Session, year: int, today: date | None = None) -> dict[
         .outerjoin(SupervisedTask, SupervisedTask.id == InterviewPromise.task_id)
         .where(Interview.held_on >= start, Interview.held_on <= end)
     ).all():
+        result = outcome(task, today)
+        if result == "cancelled":  # withdrawn by the office: neither kept nor broken
+            continue
         tally = tallies[int(unit_id)]
         tally["promises"] += 1
-        tally[outcome(task, today)] += 1
+        tally[result] += 1
     return {unit_id: InterviewTally(int(counts[unit_id]), **t) for unit_id, t in tallies.items()}

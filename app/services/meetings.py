@@ -456,7 +456,11 @@ def unit_materials(db: Session, unit_ids: Sequence[int], as_of: date) -> dict[in
             }
         )
     t = SupervisedTask
-    in_hand = and_(t.assigned_on <= as_of, or_(t.done_on.is_(None), t.done_on > as_of), t.status != TaskStatus.closed)
+    in_hand = and_(
+        t.assigned_on <= as_of,
+        or_(t.done_on.is_(None), t.done_on > as_of),
+        t.status.not_in((TaskStatus.closed, TaskStatus.cancelled)),  # a withdrawn task is owed no more
+    )
     for unit_id, open_count, overdue in db.execute(
         select(t.owner_unit_id, func.count(), func.sum(and_(t.due_on < as_of).cast(Integer)))
         .where(t.owner_unit_id.in_(ids), in_hand)

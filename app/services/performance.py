@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.errors import Invalid, NotFound
-from app.models.lead import Lead, LeadStatus
 from app.models.performance import (
     Campaign,
     ExpectedShare,
@@ -29,7 +28,6 @@ from app.models.performance import (
 from app.models.project import Category, FundsArrival, FundsSource, FundsStatus, Project, ProjectStatus
 from app.models.setting import AppSetting
 from app.models.unit import Unit, UnitKind
-from app.models.user import User
 from app.principal import Principal
 from app.services import app_settings, metrics, projects, reports, workdays
 from app.services.common import apply_changes, check_version
@@ -1123,43 +1121,6 @@ def rank_units(
         # the points this unit lacks to reach the unit above (None for the first)
         row["gap_to_above"] = rows[index - 2]["score"] - row["score"] if index > 1 else None
     return rows
-
-
-def top_individuals(db: Session, year: int, limit: int = 10) -> list[dict[str, Any]]:
-    """个人：by the contract investment of signed projects from leads they brought, then valid leads; then user id."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    invest = {
-        r[0]: Decimal(r[1] or 0)
-        for r in db.execute(
-            select(Lead.brought_by_id, func.sum(Project.contract_investment))
-            .join(Project, Project.lead_id == Lead.id)
-            .where(Project.signed_on >= start, Project.signed_on <= end, Lead.brought_by_id.is_not(None))
-            .group_by(Lead.brought_by_id)
-        ).all()
-    }
-    leads_count = {
-        r[0]: int(r[1])
-        for r in db.execute(
-            select(Lead.brought_by_id, func.count())
-            .where(
-                Lead.status == LeadStatus.valid,
-                Lead.lead_date >= start,
-                Lead.lead_date <= end,
-                Lead.brought_by_id.is_not(None),
-                Lead.duplicate_of_id.is_(None),
-            )
-            .group_by(Lead.brought_by_id)
-        ).all()
-    }
-    people = set(invest) | set(leads_count)
-    users = {u.id: u for u in db.execute(select(User).where(User.id.in_(people))).scalars()} if people else {}
-    rows: list[dict[str, Any]] = [
-        {"user": users[uid], "investment": invest.get(uid, ZERO), "leads": leads_count.get(uid, 0)}
-        for uid in people
-        if uid in users
-    ]
-    rows.sort(key=lambda r: (-r["investment"], -r["leads"], r["user"].id))
-    return rows[:limit]
 
 
 def active_projects_count(db: Session) -> int:

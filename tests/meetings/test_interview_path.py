@@ -154,3 +154,20 @@ def test_interview_counts_give_each_units_interviews_and_their_promises_outcomes
     assert counts == {county.town.id: interviews.InterviewTally(interviews=2, promises=3, kept=1, late=1, in_hand=1)}
     assert interviews.interview_counts(db, 2025, today=date(2026, 8, 10))[county.town.id].interviews == 1
     assert interviews.interview_counts(db, 2024) == {}
+
+
+def test_a_promise_whose_task_the_office_withdrew_is_neither_kept_nor_owed(db: Session, county: County) -> None:
+    first = record(
+        db, county, date(2026, 3, 2),
+        [PromiseCreate(content="撤销的承诺", due_days=5), PromiseCreate(content="按期办结的承诺", due_days=5)],
+    )  # fmt: skip
+    db.commit()
+    rows = interviews.promises(db, as_principal(county.supervisor), first)
+    withdrawn, kept = (db.get(SupervisedTask, p.promise.task_id) for p in rows)
+    withdrawn.status = TaskStatus.cancelled
+    kept.done_on, kept.status = kept.due_on, TaskStatus.closed
+    db.commit()
+    assert interviews.outcome(withdrawn, date(2026, 8, 10)) == "cancelled"
+    assert interviews.OUTCOMES["cancelled"] == "已撤销"
+    counts = interviews.interview_counts(db, 2026, today=date(2026, 8, 10))
+    assert counts == {county.town.id: interviews.InterviewTally(interviews=1, promises=1, kept=1, late=0, in_hand=0)}

@@ -216,3 +216,16 @@ def test_minutes_sent_back_as_the_supervisor_saw_them_keep_the_confidential_name
     meetings.update(db, office, meeting_id, MeetingUpdate(version=meeting.version, summary=shown.summary, place="二楼"))
     db.commit()
     assert SECRET_NAME in meeting.summary and meeting.place == "二楼"
+
+
+def test_a_withdrawn_task_is_not_in_the_units_materials(db: Session, county: County) -> None:
+    from app.models.task import TaskStatus
+
+    make_task(db, county.town, due_on=YESTERDAY - timedelta(days=3), assigned_on=YESTERDAY - timedelta(days=20))
+    make_task(
+        db, county.town, status=TaskStatus.cancelled,
+        due_on=YESTERDAY - timedelta(days=3), assigned_on=YESTERDAY - timedelta(days=20),
+    )  # fmt: skip
+    db.commit()
+    data = meetings.unit_materials(db, [county.town.id], YESTERDAY)[county.town.id]
+    assert data["open_tasks"] == 1 and data["overdue_tasks"] == 1

@@ -486,7 +486,8 @@ def metric_records(
 @router.get("/spot-checks")
 def spot_checks_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     rows, _ = spot_checks.list_checks(db, principal)
-    return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "today": workdays.today()})
+    values = {"start": "", "end": workdays.today().isoformat(), "fraction": "30", "seed": ""}
+    return render(request, "performance/spot_checks.html", {"rows": rows, "errors": {}, "values": values})
 
 
 @router.post("/spot-checks")
@@ -504,10 +505,11 @@ def spot_check_draw(request: Request, db: DbSession, principal: PagePrincipal, f
         )
     except Invalid as exc:
         rows, _ = spot_checks.list_checks(db, principal)
+        values = {name: str(form.get(name) or "") for name in ("start", "end", "fraction", "seed")}  # as typed
         return render(
             request,
             "performance/spot_checks.html",
-            {"rows": rows, "errors": exc.errors, "today": workdays.today()},
+            {"rows": rows, "errors": exc.errors, "values": values},
             status_code=422,
         )
     return go(request, f"/spot-checks/{check.id}")

@@ -425,7 +425,14 @@ def calendar_page(
     return _calendar(request, db, year, {})
 
 
-def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str], status_code: int = 200) -> Response:
+def _calendar(
+    request: Request,
+    db: DbSession,
+    year: int,
+    errors: dict[str, str],
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
     rows = workdays.calendar_days(db, year)
     return render(
         request,
@@ -435,6 +442,7 @@ def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str]
             "weekdays": WEEKDAYS,
             "year": year,
             "errors": errors,
+            "values": values or {"day": "", "is_workday": "0", "name": ""},
             "categories": db.execute(select(TicketCategory).order_by(TicketCategory.id)).scalars().all(),
         },
         status_code=status_code,
@@ -444,10 +452,11 @@ def _calendar(request: Request, db: DbSession, year: int, errors: dict[str, str]
 @router.post("/admin/calendar")
 def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm) -> Response:
     policy.ensure_coordinator(principal)
+    typed = {name: str(form.get(name) or "") for name in ("day", "is_workday", "name")}  # shown again if refused
     try:
-        day = date.fromisoformat(str(form.get("day") or ""))
+        day = date.fromisoformat(typed["day"])
     except ValueError:
-        return _calendar(request, db, workdays.today().year, {"day": "请选择日期"}, 422)
+        return _calendar(request, db, workdays.today().year, {"day": "请选择日期"}, 422, typed)
     try:
         if form.get("remove"):
             workdays.remove_calendar_day(db, principal, day)
@@ -456,7 +465,7 @@ def calendar_save(request: Request, db: DbSession, principal: PagePrincipal, for
             workdays.set_calendar_day(db, principal, day, is_workday=form.get("is_workday") == "1", name=name)
     except Invalid as exc:
         shown = day.year if 2000 <= day.year <= 2100 else workdays.today().year
-        return _calendar(request, db, shown, exc.errors, 422)
+        return _calendar(request, db, shown, exc.errors, 422, typed)
     return go(request, f"/admin/calendar?year={day.year}")
 
 

@@ -50,3 +50,19 @@ def make_result(
     db.add(row)
     db.flush()
     return row
+
+
+def make_agreement_rows(
+    db: Session, project: Project, *, secret: str = ""
+) -> tuple[InvestmentAgreement, Commitment, ProjectResult]:
+    """The sweeps' rows: an agreement with one commitment, and a result waiting for confirmation (the
+    project put in production last year). `secret`: a planted name in the parties and the notes."""
+    from app.services import workdays
+
+    last_year = workdays.today().year - 1
+    if project.production_on is None:
+        project.production_on = date(last_year, 1, 15)
+    agreement = make_agreement(db, project, parties=f"甲方：县政府；乙方：{secret or '测试投资有限公司'}", note=secret)
+    commitment = make_commitment(db, agreement, CommitmentKind.output, 5000, note=secret)
+    result = make_result(db, project, last_year, status=ResultStatus.pending, output=Decimal(4000), note=secret)
+    return agreement, commitment, result

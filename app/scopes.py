@@ -63,6 +63,8 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", r"^/leads/check-duplicates$", "read"),
         ("*", r"^/(leads|registry|investors|duplicates|natives)(/|$)", "leads"),
         ("*", r"^/(projects/\d+/funds/\d+/review|funds)(/|$)", "funds_review"),
+        ("POST", r"^/results/\d+/review$", "funds_review"),  # confirming results after production, as funds
+        ("*", r"^/results(/|$)", "projects"),  # results after production: entered, corrected, imported
         ("*", r"^/projects/\d+/(agreement|credit)(/|$)", "awards"),
         ("*", r"^/projects(/|$)", "projects"),
         ("*", r"^/activities(/|$)", "projects"),  # a unit's promotion work: trips, receptions, events, trade

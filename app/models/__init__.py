@@ -197,3 +197,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookSubscription",
 ]
+
+# investment agreements, commitments and results after production (issue 20)
+from app.models.agreement import Commitment, InvestmentAgreement, ProjectResult
+
+__all__ += ["Commitment", "InvestmentAgreement", "ProjectResult"]

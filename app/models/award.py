@@ -155,6 +155,7 @@ class Award(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_award_status_year", "status", "budget_year"),
         Index("ix_award_project_id", "project_id"),
         Index("ix_award_unit_id", "applicant_unit_id"),
+        Index("ix_award_commitment_id", "commitment_id"),
         CheckConstraint("amount >= 0", name="amount_non_negative"),
     )
 
@@ -167,6 +168,9 @@ class Award(Audited, VersionedMixin, TimestampMixin, Base):
     recipient_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     credit_id: Mapped[int | None] = mapped_column(ForeignKey("project_credit.id", ondelete="SET NULL"))
+    # the agreement's commitment this award is conditional on (投资协议承诺事项): its status (met, missed)
+    # is the commitment's (app.services.agreements). A hook: no page or API sets it yet (the compliance work will)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="RESTRICT"))
     share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(100))
     period_year: Mapped[int | None]  # long-term rewards: the production year rewarded
     budget_year: Mapped[int]

@@ -647,3 +647,51 @@ def is_internal(table: str, column: str) -> bool:
 def label(table: str, column: str) -> str | None:
     """The column's Chinese label (None: none declared)."""
     return LABELS.get(table, {}).get(column) or COMMON.get(column)
+
+
+# --- investment agreements, commitments and results after production (issue 20) ---------------
+LABELS.update(
+    {
+        "investment_agreement": {
+            "project_id": "项目",
+            "signed_on": "签订日期",
+            "parties": "协议各方",
+            "contract_no": "协议编号",
+            "note": "备注",
+            "entered_by_id": "录入人",
+        },
+        "commitment": {
+            "agreement_id": "投资协议",
+            "project_id": "项目",
+            "kind": "承诺类别",
+            "name": "约定名称",
+            "unit": "约定单位",
+            "direction": "要求（不低于/不高于）",
+            "figure": "承诺数值",
+            "due_on": "约定日期",
+            "actual": "实际完成数",
+            "actual_on": "完成日期",
+            "note": "备注",
+        },
+        "project_result": {
+            "project_id": "项目",
+            "period_kind": "期间",
+            "year": "年度",
+            "quarter": "季度",
+            "output": "产值（万元）",
+            "tax": "上缴税金（万元）",
+            "jobs": "吸纳就业（人）",
+            "energy_tce": "综合能耗（吨标准煤）",
+            "land_used_mu": "实际用地（亩）",
+            "source": "数据来源",
+            "evidence_no": "证明编号",
+            "note": "备注",
+            "status": "状态",
+            "entered_by_id": "录入人",
+            "reviewed_by_id": "审核人",
+            "reviewed_at": "审核时间",
+            "review_note": "审核意见",
+        },
+    }
+)
+LABELS.setdefault("award", {})["commitment_id"] = "所附承诺事项"

@@ -123,6 +123,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_meetings.load(db) or created
     created = demo_teams.load(db) or created
     created = demo_assessment.load(db) or created
+    from app.services import demo_agreements  # investment agreements and results after production
+
+    created = demo_agreements.load(db) or created
     return created
 
 

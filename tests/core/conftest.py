@@ -23,6 +23,7 @@ from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agreements.factories import make_agreement_rows
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.leads.factories import make_investor, make_lead
@@ -90,6 +91,7 @@ def world(db: Session) -> World:
     db.add(adjustment_b)
     team_b = make_team(db, members=(town_b,), lead=town_b)
     letter_b = make_letter(db, town_b)
+    agreement_b, commitment_b, result_b = make_agreement_rows(db, project_b)  # investment agreement, results
     db.commit()
     missing = 2_000_000_000  # an id no row has: refused as unknown
     ids = {
@@ -130,6 +132,9 @@ def world(db: Session) -> World:
         "adjustment_id": adjustment_b.id,
         "team_id": team_b.id,
         "letter_id": letter_b.id,
+        "agreement_id": agreement_b.id,
+        "commitment_id": commitment_b.id,
+        "result_id": result_b.id,
     }
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

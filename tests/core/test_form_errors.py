@@ -760,3 +760,60 @@ def test_every_form_answers_422_with_the_message_beside_the_field_and_keeps_what
         if form.kept and not _kept(segment, form.kept, values[form.kept]):
             failures.append(f"{where}: the typed {form.kept} ({values[form.kept]!r}) is not kept")
     assert failures == [], "\n".join(failures)
+
+
+# investment agreements, commitments and results after production (issue 20)
+def _agreement_forms() -> dict[str, Form]:
+    from app.models.agreement import Commitment, InvestmentAgreement, ProjectResult
+
+    last_year = str(workdays.today().year - 1)
+    return {
+        "/projects/{project_id}/investment-agreement": Form(
+            "owner",
+            {"signed_on": YESTERDAY, "parties": "甲", "contract_no": "QS-2026-009"},
+            "parties",
+            "contract_no",
+            "至少 2 个字符",
+            versions={"version": (InvestmentAgreement, "agreement_id")},
+        ),
+        "/projects/{project_id}/investment-agreement/commitments": Form(
+            "owner", {"kind": "output", "figure": "", "note": "达产后年产值"}, "figure", "note", "请填写承诺的年产值"
+        ),
+        "/projects/{project_id}/investment-agreement/commitments/{commitment_id}": Form(
+            "owner",
+            {"kind": "production", "figure": "", "due_on": "", "note": "投产日期"},
+            "due_on",
+            "note",
+            "请填写约定投产的日期",
+            versions={"version": (Commitment, "commitment_id")},
+        ),
+        "/projects/{project_id}/results": Form(
+            "owner",
+            {"period_kind": "quarter", "year": last_year, "output": "3200", "evidence_no": "统计报表"},
+            "quarter",
+            "output",
+            "季度结果须选择季度",
+        ),
+        "/results/{result_id}/edit": Form(
+            "owner",
+            {"period_kind": "year", "year": last_year, "tax": "很多", "note": "更正税收"},
+            "tax",
+            "note",
+            "数字",
+            versions={"version": (ProjectResult, "result_id")},
+        ),
+        "/results/{result_id}/review": Form(
+            "coordinator",
+            {"decision": "reject", "note": ""},
+            "note",
+            "",
+            "退回须说明理由",
+            versions={"version": (ProjectResult, "result_id")},
+        ),
+    }
+
+
+FORMS.update(_agreement_forms())
+NOT_A_FORM["/results/import"] = (
+    "a file upload: a browser never sends a file back, and the errors are per row of the sheet"
+)

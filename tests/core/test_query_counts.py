@@ -577,3 +577,75 @@ def test_cadence_lists_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _agreement_rows(db: Session, unit: Any, count: int, start: int) -> Any:
+    """Projects in production, each with an agreement of three commitments, two confirmed years and a result
+    waiting for confirmation: the results lists, the queue, a project's page and its results page grow."""
+    from datetime import date
+
+    from app.models.agreement import CommitmentKind, ResultStatus
+    from tests.agreements.factories import make_agreement, make_commitment, make_result
+
+    today = workdays.today()
+    first = None
+    for i in range(start, start + count):
+        investor = Investor(
+            kind=InvestorKind.company, name=f"实绩客商{i}", name_key=f"sj{i}", investor_type=InvestorType.private
+        )
+        db.add(investor)
+        db.flush()
+        long_ago = date(today.year - 3, 3, 1)
+        project = Project(name=f"实绩项目{i}", investor_id=investor.id, stage=Stage.production, stage_since=today,
+                          signed_on=long_ago, production_on=long_ago,
+                          contract_investment=Decimal(5000), introducing_unit_id=unit.id, responsible_unit_id=unit.id,
+                          is_confidential=bool(i % 2), code_name=f"代号{i}")  # fmt: skip
+        db.add(project)
+        db.flush()
+        agreement = make_agreement(db, project)
+        make_commitment(db, agreement, CommitmentKind.output, 5000)
+        make_commitment(db, agreement, CommitmentKind.production, due_on=today)
+        make_commitment(db, agreement, CommitmentKind.intensity, 300)
+        for year in (today.year - 2, today.year - 1):
+            make_result(db, project, year, output=Decimal(4000 + i), tax=Decimal(100), jobs=50)
+        make_result(db, project, today.year, status=ResultStatus.pending, output=Decimal(1000))
+        first = first or project
+    db.flush()
+    return first
+
+
+def test_agreements_and_results_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The coordinator's queue, a project's results page and its page with the agreement's section, and the
+    results list over the API, for 3 projects and for 33 (and a project's own results: 3 rows, then 33)."""
+    unit = world["unit"]
+    first = _agreement_rows(db, unit, 3, 0)
+    reader = make_token(db, None, read_only=True)
+    db.commit()
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+    pages = ["/results/pending", f"/projects/{first.id}", f"/projects/{first.id}/results"]
+    api = [
+        "/api/v1/results?limit=200",
+        "/api/v1/results?status=pending&limit=200",
+        f"/api/v1/projects/{first.id}/investment-agreement",
+    ]
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _agreement_rows(db, unit, 30, 100)
+    from sqlalchemy import select
+
+    from app.models.agreement import CommitmentKind, InvestmentAgreement
+    from tests.agreements.factories import make_commitment, make_result
+
+    agreement = db.execute(select(InvestmentAgreement).where(InvestmentAgreement.project_id == first.id)).scalar_one()
+    for n in range(30):  # the first project's own rows grow too
+        make_commitment(db, agreement, CommitmentKind.tax, 100 + n)
+        make_result(db, first, 2000 + n, output=Decimal(1))
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

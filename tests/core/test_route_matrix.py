@@ -46,6 +46,7 @@ from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
 from app.services import workdays
+from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
@@ -189,6 +190,8 @@ def build_world(db: Session) -> World:
     for worked in (project, secret):  # A's own project and the confidential one are the team's
         db.add(TeamProject(project_id=worked.id, team_id=team.id))
     letter = make_letter(db, unit_a)
+    # the confidential project's agreement (its investor in the parties), a commitment and a waiting result
+    _agreement, commitment, result = make_agreement_rows(db, secret, secret=SECRET_INVESTOR)
     ids = {
         "unit_id": unit_a.id,
         "user_id": users["other_a"].id,
@@ -234,6 +237,8 @@ def build_world(db: Session) -> World:
         "adjustment_id": 1,
         "team_id": team.id,
         "letter_id": letter.id,
+        "commitment_id": commitment.id,
+        "result_id": result.id,
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }

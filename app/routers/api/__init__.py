@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import api_principal
 from app.routers.api import (
     activities,
+    agreements,
     assessment,
     awards,
     campaigns,
@@ -105,3 +106,4 @@ api_router.include_router(interviews.router)
 api_router.include_router(assessment.router)
 api_router.include_router(teams.router)
 api_router.include_router(letters.router)
+api_router.include_router(agreements.router)  # investment agreements, commitments, results after production

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.pages import (
     activities,
     admin,
+    agreements,
     assessment,
     audit_pages,
     auth_pages,
@@ -52,3 +53,4 @@ page_router.include_router(interviews.router)
 page_router.include_router(assessment.router)
 page_router.include_router(teams.router)
 page_router.include_router(letters.router)
+page_router.include_router(agreements.router)  # investment agreements, commitments, results after production

@@ -50,7 +50,18 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import audit, cadre_credits, export, investors, leads, projects, stage_gate, units, workdays
+from app.services import (
+    agreements,
+    audit,
+    cadre_credits,
+    export,
+    investors,
+    leads,
+    projects,
+    stage_gate,
+    units,
+    workdays,
+)
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
@@ -552,6 +563,7 @@ def _project_page(
             "anomaly_values": (anomaly or {}).get("values", {}),
             "refused_funds": funds or {},
             "people": cadre_credits.project_page_people(db, principal, project),
+            "agreement": agreements.view(db, principal, project),  # the investment agreement's section
             **OPTIONS,
         },
         status_code=status_code,

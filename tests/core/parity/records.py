@@ -23,3 +23,20 @@ PARITY: dict[str, str] = {
     "POST /awards": "POST /api/v1/awards",
     "POST /reports": "POST /api/v1/reports",
 }
+
+# investment agreements, commitments and results after production (issue 20)
+PARITY.update(
+    {
+        "POST /projects/{project_id}/investment-agreement": "PUT /api/v1/projects/{project_id}/investment-agreement",
+        "POST /projects/{project_id}/investment-agreement/commitments": (
+            "POST /api/v1/projects/{project_id}/investment-agreement/commitments"
+        ),
+        "POST /projects/{project_id}/investment-agreement/commitments/{commitment_id}": (
+            "PATCH /api/v1/projects/{project_id}/investment-agreement/commitments/{commitment_id}"
+        ),
+        "POST /projects/{project_id}/results": "POST /api/v1/projects/{project_id}/results",
+        "POST /results/{result_id}/edit": "PATCH /api/v1/results/{result_id}",
+        "POST /results/{result_id}/review": "POST /api/v1/results/{result_id}/review",
+        "POST /results/import": "POST /api/v1/results/import",
+    }
+)

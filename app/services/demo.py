@@ -123,6 +123,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     created = demo_meetings.load(db) or created
     created = demo_teams.load(db) or created
     created = demo_assessment.load(db) or created
+    from app.services import demo_land  # land and buildings, deposits, quality (issue 20)
+
+    created = demo_land.load(db) or created
     return created
 
 

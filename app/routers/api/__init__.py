@@ -11,8 +11,10 @@ from app.routers.api import (
     awards,
     campaigns,
     changes,
+    deposits,
     funds,
     interviews,
+    land,
     leads,
     letters,
     lost_reasons,
@@ -105,3 +107,5 @@ api_router.include_router(interviews.router)
 api_router.include_router(assessment.router)
 api_router.include_router(teams.router)
 api_router.include_router(letters.router)
+api_router.include_router(land.router)
+api_router.include_router(deposits.router)

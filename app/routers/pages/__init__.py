@@ -9,8 +9,10 @@ from app.routers.pages import (
     audit_pages,
     auth_pages,
     awards,
+    deposits,
     home,
     interviews,
+    land,
     leads,
     letters,
     meetings,
@@ -52,3 +54,5 @@ page_router.include_router(interviews.router)
 page_router.include_router(assessment.router)
 page_router.include_router(teams.router)
 page_router.include_router(letters.router)
+page_router.include_router(land.router)
+page_router.include_router(deposits.router)

@@ -43,16 +43,19 @@ def of(db: Session, principal: Principal, project_id: int) -> tuple[Project, Pro
 def update(db: Session, principal: Principal, project_id: int, data: QualityUpdate) -> ProjectQuality:
     _services_projects().get_for_write(db, principal, project_id)
     row = db.get(ProjectQuality, project_id)
+    if row is None and data.version != 0:
+        raise Conflict(details={"current_version": 0, "your_version": data.version, "changes": []})
+    if row is not None:
+        check_version(db, row, data.version)
+    kept = row is not None and data.leading_industry == row.leading_industry  # a retired one may stay
+    if data.leading_industry and not kept and data.leading_industry not in active_industries(db):
+        raise Invalid({"leading_industry": "请从主导产业目录中选择"})
+    values = data.model_dump(include=set(FIELDS))
     if row is None:
-        if data.version != 0:
-            raise Conflict(details={"current_version": 0, "your_version": data.version, "changes": []})
-        row = ProjectQuality(project_id=project_id)
+        row = ProjectQuality(project_id=project_id, **values)
         db.add(row)
     else:
-        check_version(db, row, data.version)
-    if data.leading_industry and data.leading_industry not in active_industries(db):
-        raise Invalid({"leading_industry": "请从主导产业目录中选择"})
-    apply_changes(row, data.model_dump(include=set(FIELDS)))
+        apply_changes(row, values)
     db.flush()
     return row
 

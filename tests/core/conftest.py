@@ -25,6 +25,7 @@ from app.services import workdays
 from app.services.security import sha256_hex
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
+from tests.land.factories import land_ids
 from tests.leads.factories import make_investor, make_lead
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
@@ -131,6 +132,8 @@ def world(db: Session) -> World:
         "team_id": team_b.id,
         "letter_id": letter_b.id,
     }
+    ids.update(land_ids(db, town_b, project_b.id))  # land and buildings, deposits, quality (issue 20)
+    db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 
 

@@ -88,3 +88,25 @@ def make_deposit(db: Session, project_id: int, amount: Decimal | int = 30, **ove
     db.add(row)
     db.flush()
     return row
+
+
+def land_ids(db: Session, unit: Unit, project_id: int) -> dict[str, int]:
+    """Ids for the sweeps (route matrix, form errors): a plot and a building in a park that `unit` manages,
+    the plot taken by the project; a land quota of the unit; a deposit of the project; a leading industry."""
+    from app.models.quality import LeadingIndustry
+
+    park = make_park(db)
+    plot = make_plot(db, park, unit_id=unit.id, project_id=project_id, status=PlotStatus.supplied_unused)
+    building = make_building(db, park, unit_id=unit.id)
+    quota = make_quota(db, unit)
+    deposit = make_deposit(db, project_id, status=DepositStatus.pending)
+    industry = LeadingIndustry(name=f"主导产业{next(_n)}")
+    db.add(industry)
+    db.flush()
+    return {
+        "plot_id": plot.id,
+        "building_id": building.id,
+        "quota_id": quota.id,
+        "deposit_id": deposit.id,
+        "industry_id": industry.id,
+    }

@@ -82,6 +82,8 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/assessment(/|$)", "targets"),  # the year's assessment: scheme, scores, bonuses, publishing
         ("POST", r"^/letters/\d+/acknowledge$", "reports"),  # a unit's system reports its head's signature
         ("*", r"^/(teams|letters|letter-rules)(/|$)", "targets"),  # industry teams, responsibility letters
+        ("*", r"^/(plots|buildings|land-quotas)(/|$)", "projects"),  # land and buildings for investors (载体)
+        ("*", r"^/leading-industries(/|$)", "admin"),  # the county's leading industries (主导产业)
     ]
 ]
 

@@ -24,9 +24,21 @@ from app.models.award import (
 )
 from app.models.base import Base
 from app.models.cadence import ReportApplicability, TripSection
+from app.models.deposit import DepositAction, DepositEntry, DepositKind, DepositStatus
 from app.models.idempotency import IdempotencyRecord
 from app.models.interview import Interview, InterviewPromise
 from app.models.investor import Investor, InvestorKind, InvestorType, Native
+from app.models.land import (
+    Building,
+    BuildingKind,
+    BuildingStatus,
+    CarrierPhoto,
+    LandPlot,
+    LandQuota,
+    LandUse,
+    PlotStatus,
+    PriceUnit,
+)
 from app.models.lead import (
     Channel,
     DuplicatePair,
@@ -73,6 +85,7 @@ from app.models.project import (
     Stage,
     StageEvent,
 )
+from app.models.quality import EnergyClass, EnvClass, LeadingIndustry, ProjectQuality, TechLevel
 from app.models.robot import Robot, RobotKind
 from app.models.setting import AppSetting
 from app.models.task import SupervisedTask, TaskFile, TaskNote, TaskSourceKind, TaskStatus
@@ -109,15 +122,25 @@ __all__ = [
     "AwardObjection",
     "AwardStatus",
     "Base",
+    "Building",
+    "BuildingKind",
+    "BuildingStatus",
     "Bulletin",
     "Cadre",
     "CadreCredit",
     "CalendarDay",
     "Campaign",
+    "CarrierPhoto",
     "Channel",
     "Clawback",
     "DeliveryAttempt",
+    "DepositAction",
+    "DepositEntry",
+    "DepositKind",
+    "DepositStatus",
     "DuplicatePair",
+    "EnergyClass",
+    "EnvClass",
     "EventMark",
     "EventProject",
     "ExpectedShare",
@@ -132,9 +155,13 @@ __all__ = [
     "Investor",
     "InvestorKind",
     "InvestorType",
+    "LandPlot",
+    "LandQuota",
+    "LandUse",
     "Lead",
     "LeadCredit",
     "LeadStatus",
+    "LeadingIndustry",
     "LetterRules",
     "LetterStatus",
     "LoginFailure",
@@ -149,12 +176,15 @@ __all__ = [
     "Native",
     "Notification",
     "OutboxEvent",
+    "PlotStatus",
     "PolicyKind",
     "PolicyVersion",
+    "PriceUnit",
     "ProgressUpdate",
     "Project",
     "ProjectAnomaly",
     "ProjectCredit",
+    "ProjectQuality",
     "PromotionEvent",
     "QualitativeScore",
     "RankingScheme",
@@ -182,6 +212,7 @@ __all__ = [
     "TaskStatus",
     "TeamMember",
     "TeamProject",
+    "TechLevel",
     "Ticket",
     "TicketCategory",
     "TicketEvent",

@@ -695,3 +695,85 @@ LABELS.update(
     }
 )
 LABELS.setdefault("award", {})["commitment_id"] = "所附承诺事项"
+# --- land and buildings, deposits, a project's quality (issue 20) --------------------------------
+INTERNAL.update(
+    {
+        "carrier_photo": frozenset({"sha256", "storage_key", "content_type"}),
+    }
+)
+LABELS.update(
+    {
+        "land_plot": {
+            "code": "地块编号",
+            "name": "地块名称",
+            "park_unit_id": "所在园区",
+            "unit_id": "管理单位",
+            "area_mu": "面积（亩）",
+            "land_use": "用途",
+            "status": "状态",
+            "price": "价格",
+            "price_unit": "价格单位",
+            "location": "位置",
+            "services": "配套服务",
+            "project_id": "取得项目",
+            "taken_on": "取得日期",
+        },
+        "building": {
+            "code": "编号",
+            "name": "名称",
+            "kind": "类别",
+            "park_unit_id": "所在园区",
+            "unit_id": "管理单位",
+            "floor_area_m2": "面积（㎡）",
+            "floors": "层数",
+            "floor_load_t_m2": "楼面荷载（吨/㎡）",
+            "status": "状态",
+            "price": "价格",
+            "price_unit": "价格单位",
+            "location": "位置",
+            "services": "配套服务",
+            "project_id": "入驻项目",
+            "taken_on": "入驻日期",
+        },
+        "carrier_photo": {
+            "plot_id": "地块",
+            "building_id": "楼宇",
+            "kind": "文件类型",
+            "size": "大小（字节）",
+            "width": "宽（像素）",
+            "height": "高（像素）",
+            "original_name": "文件名",
+            "uploaded_by_id": "上传人",
+            "uploaded_at": "上传时间",
+        },
+        "land_quota": {
+            "unit_id": "争取单位",
+            "area_mu": "指标（亩）",
+            "source": "来源",
+            "won_on": "批复日期",
+            "evidence": "佐证（批复文号）",
+        },
+        "deposit_entry": {
+            "kind": "类别（押金、土地款定金、履约保证金）",
+            "action": "收取、退还或没收",
+            "amount": "金额（万元）",
+            "happened_on": "日期",
+            "voucher_no": "凭证号",
+            "status": "确认状态",
+            "reviewed_by_id": "审核人",
+            "reviewed_at": "审核时间",
+            "review_note": "审核意见",
+            "entered_by_id": "登记人",
+        },
+        "project_quality": {
+            "high_tech": "高新技术企业",
+            "specialised": "专精特新",
+            "tech_sme": "科技型中小企业",
+            "env_class": "环保绩效分级",
+            "energy_class": "能耗等级",
+            "leading_industry": "符合的主导产业",
+        },
+        "leading_industry": {"name": "主导产业"},
+    }
+)
+VALUES.update({"carrier_photo.kind": {"photo": "照片", "document": "PDF 文件"}})

@@ -126,6 +126,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_agreements  # investment agreements and results after production
 
     created = demo_agreements.load(db) or created
+    from app.services import demo_land  # land and buildings, deposits, quality (issue 20)
+
+    created = demo_land.load(db) or created
     return created
 
 

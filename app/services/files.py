@@ -298,6 +298,7 @@ class Removed:
 
 def referenced_keys(db: Session) -> set[str]:
     """Every storage key a row names (project evidence, ticket photos, supervised tasks' evidence)."""
+    from app.models.land import CarrierPhoto
     from app.models.project import Attachment
     from app.models.task import TaskFile
     from app.models.ticket import TicketPhoto
@@ -305,6 +306,7 @@ def referenced_keys(db: Session) -> set[str]:
     keys = set(db.execute(select(Attachment.storage_key)).scalars())
     keys.update(db.execute(select(TicketPhoto.storage_key)).scalars())
     keys.update(db.execute(select(TaskFile.storage_key)).scalars())
+    keys.update(db.execute(select(CarrierPhoto.storage_key)).scalars())  # plots' and buildings' photos
     return keys
 
 

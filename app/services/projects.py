@@ -53,6 +53,7 @@ from app.schemas.projects import (
     StageChange,
 )
 from app.services import app_settings, audit, events, stage_gate, workdays
+from app.services import quality as quality_filters
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
 
@@ -1156,6 +1157,7 @@ def _filter_values(
         search = (fts, every)
     if f.updated_since is not None:
         values["updated_since"] = f.updated_since
+    values.update(quality_filters.filter_values(f.extra))  # the project's quality (app.services.quality)
     dated = f.date_field if f.date_from or f.date_to else ""
     return (tuple(values), f.flag, f.anomaly, dated, search), values
 
@@ -1200,6 +1202,7 @@ def _shaped_conditions(shape: Shape, bind: Callable[[str], Any]) -> tuple[list[A
         where.append(Project.id.in_(_shaped_name_matches(bind("q"), fts, None if every else (bind("viewer_unit"),))))
     if "updated_since" in names:
         where.append(Project.updated_at >= bind("updated_since"))
+    where.extend(quality_filters.conditions(names, bind))
     return where, needs_investor
 
 

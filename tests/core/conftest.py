@@ -26,6 +26,7 @@ from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
+from tests.land.factories import land_ids
 from tests.leads.factories import make_investor, make_lead
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
@@ -136,6 +137,8 @@ def world(db: Session) -> World:
         "commitment_id": commitment_b.id,
         "result_id": result_b.id,
     }
+    ids.update(land_ids(db, town_b, project_b.id))  # land and buildings, deposits, quality (issue 20)
+    db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.assessment import AssessmentAdjustment
+from app.models.deposit import DepositEntry
+from app.models.land import Building, LandPlot, LandQuota
 from app.models.lead import DuplicatePair, Lead
 from app.models.meeting import Meeting
 from app.models.people import Cadre, Section
@@ -55,6 +57,158 @@ class Form:
     versions: dict[str, Any] = field(default_factory=dict)  # form field → (model, id key) read before sending
     url: str = ""  # when the path has a parameter that is not a row id (e.g. {kind})
 
+
+# land and buildings, deposits, quality (issue 20)
+LAND_FORMS: dict[str, Form] = {
+    "/plots": Form(
+        "owner",
+        {
+            "code": "F-1",
+            "name": "表单地块",
+            "park_unit_id": "{unit_id}",
+            "area_mu": "很多",
+            "land_use": "industrial",
+            "status": "available",
+            "price_unit": "wan_per_mu",
+        },
+        "area_mu",
+        "name",
+        "请输入数字",
+    ),
+    "/buildings": Form(
+        "owner",
+        {
+            "code": "F-2",
+            "name": "表单厂房",
+            "kind": "factory",
+            "park_unit_id": "{unit_id}",
+            "floor_area_m2": "100",
+            "floors": "两层",
+            "status": "available",
+            "price_unit": "yuan_per_m2_month",
+        },
+        "floors",
+        "name",
+        "请输入整数",
+    ),
+    "/plots/{plot_id}/edit": Form(
+        "owner",
+        {
+            "code": "F-3",
+            "name": "改名地块",
+            "park_unit_id": "{unit_id}",
+            "area_mu": "-1",
+            "land_use": "industrial",
+            "price_unit": "wan_per_mu",
+        },
+        "area_mu",
+        "name",
+        "必须大于 0",
+        versions={"version": (LandPlot, "plot_id")},
+    ),
+    "/buildings/{building_id}/edit": Form(
+        "owner",
+        {
+            "code": "F-4",
+            "name": "改名厂房",
+            "kind": "factory",
+            "park_unit_id": "{unit_id}",
+            "floor_area_m2": "0",
+            "floors": "2",
+            "price_unit": "yuan_per_m2_month",
+        },
+        "floor_area_m2",
+        "name",
+        "必须大于 0",
+        versions={"version": (Building, "building_id")},
+    ),
+    "/plots/{plot_id}/status": Form(
+        "owner",
+        {"status": "planned", "reason": "规划调整"},
+        "status",
+        "reason",
+        "只能改为",
+        versions={"version": (LandPlot, "plot_id")},
+    ),
+    "/buildings/{building_id}/status": Form(
+        "owner",
+        {"status": "in_use", "reason": "直接入驻"},
+        "status",
+        "reason",
+        "只能改为",
+        versions={"version": (Building, "building_id")},
+    ),
+    "/plots/{plot_id}/take": Form(
+        "owner",
+        {"project_id": "第一个", "taken_on": YESTERDAY},
+        "project_id",
+        "project_id",
+        "请输入整数",
+        versions={"version": (LandPlot, "plot_id")},
+    ),
+    "/buildings/{building_id}/take": Form(
+        "owner",
+        {"project_id": "第二个", "taken_on": YESTERDAY},
+        "project_id",
+        "project_id",
+        "请输入整数",
+        versions={"version": (Building, "building_id")},
+    ),
+    "/plots/{plot_id}/release": Form(
+        "owner", {"reason": "收"}, "reason", "reason", "至少 2 个字符", versions={"version": (LandPlot, "plot_id")}
+    ),
+    "/buildings/{building_id}/release": Form(
+        "owner", {"reason": "退"}, "reason", "reason", "至少 2 个字符", versions={"version": (Building, "building_id")}
+    ),
+    "/land-quotas": Form(
+        "owner",
+        {
+            "year": "2026",
+            "unit_id": "{unit_id}",
+            "area_mu": "很多",
+            "source": "省级指标",
+            "won_on": YESTERDAY,
+            "evidence": "批复〔2026〕1号",
+        },
+        "area_mu",
+        "source",
+        "请输入数字",
+    ),
+    "/land-quotas/{quota_id}/edit": Form(
+        "owner",
+        {
+            "year": "2026",
+            "unit_id": "{unit_id}",
+            "area_mu": "10",
+            "source": "省级指标",
+            "won_on": TOMORROW,
+            "evidence": "批复〔2026〕1号",
+        },
+        "won_on",
+        "source",
+        "不能晚于今天",
+        versions={"version": (LandQuota, "quota_id")},
+    ),
+    "/projects/{project_id}/deposits": Form(
+        "owner",
+        {"kind": "deposit", "action": "received", "amount": "很多", "happened_on": YESTERDAY, "voucher_no": "SJ-9"},
+        "amount",
+        "voucher_no",
+        "请输入数字",
+    ),
+    "/projects/{project_id}/deposits/{deposit_id}/review": Form(
+        "coordinator",
+        {"decision": "reject", "note": ""},
+        "note",
+        "",
+        "退回须说明理由",
+        versions={"version": (DepositEntry, "deposit_id")},
+    ),
+    "/projects/{project_id}/quality": Form(
+        "owner", {"version": "0", "env_class": "z", "leading_industry": ""}, "env_class", "", "请选择有效的选项"
+    ),
+    "/quality/industries": Form("coordinator", {"name": "新"}, "name", "name", "至少 2 个字符"),
+}
 
 FORMS: dict[str, Form] = {
     "/projects/{project_id}/anomalies/{anomaly_id}/clear": Form(
@@ -613,6 +767,8 @@ FORMS: dict[str, Form] = {
     ),
     "/letters/issue-all": Form("coordinator", {"year": "明年"}, "year", "year", "请输入整数"),
     "/letters/{letter_id}/reissue": Form("coordinator", {"reason": ""}, "reason", "", "重新下达须说明理由"),
+    # land and buildings, deposits, quality (issue 20)
+    **LAND_FORMS,
 }
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
@@ -638,6 +794,9 @@ NOT_A_FORM = {
     "/meetings/{meeting_id}/hold": "a button (with the version read): records the meeting held",
     "/teams/{team_id}/projects/{project_id}/remove": "a button (take a project off the team)",
     "/letters/{letter_id}/acknowledge": "a button: the unit head signs the text shown (its hash and version hidden)",
+    "/plots/{plot_id}/photos": "a file upload: a browser never sends a file back",
+    "/buildings/{building_id}/photos": "a file upload: a browser never sends a file back",
+    "/quality/industries/{industry_id}": "a button (enable / disable a leading industry)",
 }
 
 

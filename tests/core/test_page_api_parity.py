@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tests.core.parity import admin, assessment, bureau, meetings, people, performance, records, teams
+from tests.core.parity import land as land_parity
 from tests.core.test_refusal_rollback import write_routes
 
 PARITY = (
@@ -18,6 +19,7 @@ PARITY = (
     | teams.PARITY
     | assessment.PARITY
     | meetings.PARITY
+    | land_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

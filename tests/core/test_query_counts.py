@@ -628,6 +628,7 @@ def test_agreements_and_results_lists_do_not_grow_with_rows(client, db, connecti
         "/api/v1/results?status=pending&limit=200",
         f"/api/v1/projects/{first.id}/investment-agreement",
     ]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
 
     def measure() -> dict[str, int]:
         counts = _counts(client, connection, pages)
@@ -645,6 +646,51 @@ def test_agreements_and_results_lists_do_not_grow_with_rows(client, db, connecti
     for n in range(30):  # the first project's own rows grow too
         make_commitment(db, agreement, CommitmentKind.tax, 100 + n)
         make_result(db, first, 2000 + n, output=Decimal(1))
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _land_rows(db: Session, unit: Any, project: Any, count: int) -> None:
+    """Plots (some taken by the project) and buildings in a new park, quotas, and deposits of the project."""
+    from app.models.land import PlotStatus
+    from tests.land.factories import make_building, make_deposit, make_park, make_plot, make_quota
+
+    park = make_park(db)
+    for i in range(count):
+        taken = i % 2 == 0
+        make_plot(db, park, unit_id=unit.id, status=PlotStatus.idle if taken else PlotStatus.available,
+                  project_id=project.id if taken else None)  # fmt: skip
+        make_building(db, park, unit_id=unit.id)
+        make_quota(db, unit)
+        make_deposit(db, project.id, 10 + i)
+    db.flush()
+
+
+def test_land_and_deposit_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The inventory of plots and buildings, the report of idle and unsupplied land, the quotas, a project's
+    deposits and land match, the deposits report, and their API."""
+    from tests.projects.factories import make_project
+
+    project = make_project(db, world["unit"], stage=Stage.signed)
+    reader = make_token(db, None, read_only=True)
+    _land_rows(db, world["unit"], project, 3)
+    db.commit()
+    pages = ["/plots", "/plots?status=idle", "/buildings", "/land/report", "/land/report?by=unit", "/land-quotas",
+             f"/projects/{project.id}/deposits", f"/projects/{project.id}/land-match", "/deposits",
+             "/projects?tech=high_tech&leading=0"]  # fmt: skip
+    api = ["/api/v1/plots?limit=200", "/api/v1/buildings?limit=200", "/api/v1/land-quotas?limit=200",
+           f"/api/v1/projects/{project.id}/deposits", f"/api/v1/projects/{project.id}/land-match"]  # fmt: skip
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _land_rows(db, world["unit"], project, 30)
     db.commit()
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}

@@ -50,6 +50,7 @@ from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
+from tests.land.factories import land_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
@@ -242,6 +243,7 @@ def build_world(db: Session) -> World:
         "_project_a": project.id,
         "_investor_plain": investor.id,
     }
+    ids.update(land_ids(db, unit_a, secret.id))  # the plot taken by the confidential project (issue 20)
     return World(ids=ids, users=users, tokens=tokens)
 
 

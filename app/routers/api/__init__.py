@@ -12,8 +12,10 @@ from app.routers.api import (
     awards,
     campaigns,
     changes,
+    deposits,
     funds,
     interviews,
+    land,
     leads,
     letters,
     lost_reasons,
@@ -107,3 +109,5 @@ api_router.include_router(assessment.router)
 api_router.include_router(teams.router)
 api_router.include_router(letters.router)
 api_router.include_router(agreements.router)  # investment agreements, commitments, results after production
+api_router.include_router(land.router)
+api_router.include_router(deposits.router)

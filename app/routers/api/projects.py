@@ -13,6 +13,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.errors import Invalid, NotFound
 from app.models.investor import InvestorType
 from app.models.project import Category, ProjectStatus, Sector, SizeBand, Stage
+from app.models.quality import EnergyClass, EnvClass, TechLevel
 from app.routing import IndexedRouter, reads_only
 from app.schemas.changes import UpdatedSince, aware
 from app.schemas.common import Page, json_response, multipart_example, page_serializer, stated
@@ -117,7 +118,12 @@ def list_projects(
     q: Annotated[str, Query(max_length=100, description="项目或客商名称的任意部分")] = "",
     sort: Annotated[str, Query(pattern="^(" + "|".join(projects.SORTS) + ")$")] = "updated",
     updated_since: UpdatedSince = None,
+    tech: Annotated[TechLevel | None, Query(description="科技属性：高新技术企业、专精特新、科技型中小企业")] = None,
+    leading: Annotated[str, Query(pattern="^(|0|1)$", description="1 符合主导产业，0 不属于；空为不限")] = "",
+    env_class: Annotated[EnvClass | None, Query(description="环保绩效分级")] = None,
+    energy_class: Annotated[EnergyClass | None, Query(description="能耗等级")] = None,
 ) -> Response:
+    quality = {"tech": tech, "leading": leading, "env_class": env_class, "energy_class": energy_class}
     f = ProjectFilter(
         unit_id=unit_id,
         stage=stage,
@@ -136,6 +142,7 @@ def list_projects(
         q=q,
         sort=sort,
         updated_since=aware(updated_since),
+        extra={k: v.value if hasattr(v, "value") else v for k, v in quality.items() if v},
     )
     rows, total, t = projects.api_page(db, principal, f, limit=limit, offset=offset)
     items = [_list_item(principal, row, t) for row in rows]

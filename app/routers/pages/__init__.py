@@ -10,8 +10,10 @@ from app.routers.pages import (
     audit_pages,
     auth_pages,
     awards,
+    deposits,
     home,
     interviews,
+    land,
     leads,
     letters,
     meetings,
@@ -54,3 +56,5 @@ page_router.include_router(assessment.router)
 page_router.include_router(teams.router)
 page_router.include_router(letters.router)
 page_router.include_router(agreements.router)  # investment agreements, commitments, results after production
+page_router.include_router(land.router)
+page_router.include_router(deposits.router)

@@ -65,6 +65,7 @@ from app.services import (
 from app.services import files as file_store
 from app.services.files import StoredFile
 from app.services.projects import ProjectFilter
+from app.services.quality import filter_params as quality_filter_params
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -227,6 +228,7 @@ def _filter_from(params: dict[str, str]) -> ProjectFilter:
         errors["sort"] = "未知的排序方式"
     if f.date_field not in projects.DATE_FILTER_FIELDS:
         errors["date_field"] = "未知的日期字段"
+    f.extra = quality_filter_params(params, errors)  # the project's quality (app.services.quality)
     if errors:
         raise Invalid(errors)
     return f

@@ -1654,16 +1654,17 @@ def create_many(
             db.flush()
             now = utcnow()
             evidence = [creation_evidence(data) for _, data, _, _, _ in planned[start : start + batch_size]]
-            events = [_creation_event(p, principal, e, now) for p, e in zip(batch, evidence, strict=True)]
-            db.add_all(events)
+            stage_events = [_creation_event(p, principal, e, now) for p, e in zip(batch, evidence, strict=True)]
+            db.add_all(stage_events)
             db.flush()
-            for project, event, proof in zip(batch, events, evidence, strict=True):
-                found = stage_gate.anomalies(
-                    rules, project, stage_gate.passed(None, project.stage), project.stage_since, proof
-                )
-                stage_gate.raise_flags(
-                    db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
-                )
+            with events.warnings_together(db):  # the batch's warnings: one flush, not one per project
+                for project, event, proof in zip(batch, stage_events, evidence, strict=True):
+                    found = stage_gate.anomalies(
+                        rules, project, stage_gate.passed(None, project.stage), project.stage_since, proof
+                    )
+                    stage_gate.raise_flags(
+                        db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
+                    )
             db.flush()
             created.extend(batch)
     finally:

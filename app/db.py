@@ -4,11 +4,11 @@ back when it fails or is refused (any answer with status >= 400, see `end_reques
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -261,6 +261,25 @@ def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iter
         raise
     finally:
         session.close()
+
+
+def assign_ids(session: Session, rows: Sequence[Any]) -> None:
+    """New rows of one table, not yet flushed, given their ids from the table's sequence first, in
+    their order (PostgreSQL, one query; elsewhere nothing). The ORM then writes them by executemany,
+    which psycopg sends as one pipeline with its statement converted once, instead of multi-row
+    INSERT … RETURNING statements whose thousand placeholders psycopg parses anew for each page
+    (more than half of a ten-thousand-row import's INSERT time). The ids are those the INSERTs would
+    have drawn from the same sequence, in the same order."""
+    if len(rows) < 2 or session.get_bind().dialect.name != "postgresql":
+        return
+    table = type(rows[0]).__table__
+    with session.no_autoflush:  # rows already added stay unwritten until they have their ids
+        drawn = session.execute(_DRAW_IDS, {"table": table.name, "n": len(rows)}).scalars().all()
+    for row, new_id in zip(rows, sorted(drawn), strict=True):
+        row.id = new_id
+
+
+_DRAW_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
 
 
 def engine_from_settings(settings: Settings) -> Engine:

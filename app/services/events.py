@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app import policy
+from app.db import assign_ids
 from app.errors import Invalid
 from app.models.award import Award, IncentivePolicy, PolicyVersion
 from app.models.investor import Investor
@@ -259,6 +260,7 @@ def emit_many(db: Session, events: Sequence[tuple[str, Subject]]) -> list[Outbox
     rows = [OutboxEvent(event_type=event_type, payload=base) for event_type, _, _, base in payloads]
     if not rows:
         return rows
+    assign_ids(db, rows)
     db.add_all(rows)
     db.flush()
     subs = db.execute(_ACTIVE_SUBSCRIPTIONS).all()
@@ -266,6 +268,7 @@ def emit_many(db: Session, events: Sequence[tuple[str, Subject]]) -> list[Outbox
     targets = [("subscription_id", s) for s in subs] + [("robot_id", r) for r in robots]
     if not targets:
         return rows
+    deliveries = []
     for event, (event_type, subject, data, base) in zip(rows, payloads, strict=True):
         for column, (target_id, unit_id, types) in targets:
             if not wants(types, event_type):
@@ -274,7 +277,11 @@ def emit_many(db: Session, events: Sequence[tuple[str, Subject]]) -> list[Outbox
             if not subject.readable(reader):
                 continue
             own = data(reader)
-            db.add(WebhookDelivery(**{column: target_id}, event_id=event.id, payload=None if own == base else own))
+            deliveries.append(
+                WebhookDelivery(**{column: target_id}, event_id=event.id, payload=None if own == base else own)
+            )
+    assign_ids(db, deliveries)
+    db.add_all(deliveries)
     db.flush()
     return rows
 
@@ -486,6 +493,7 @@ def warnings_together(db: Session) -> Iterator[None]:
 def _emit_warnings(db: Session, raised: Sequence[tuple[Project, Sequence[ProjectAnomaly]]]) -> None:
     if not raised:
         return
+    assign_ids(db, [row for _, rows in raised for row in rows if row.id is None])
     db.flush()  # their ids
     held: list[Any] = []
     if sum(len(rows) for _, rows in raised) > 1:

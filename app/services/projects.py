@@ -21,13 +21,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     true,
     union,
 )
 from sqlalchemy.orm import Bundle, Session, aliased
 
 from app import policy
+from app.db import assign_ids
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor, InvestorType
@@ -1601,22 +1601,6 @@ def _existing_ids(db: Session, column: Any, ids: set[int], chunk: int = 900) -> 
     return found
 
 
-def assign_ids(db: Session, rows: Sequence[Any]) -> None:
-    """New rows of one table given their ids from the table's sequence first, in their order (PostgreSQL;
-    one query). The ORM then writes them by executemany, which psycopg sends in one pipeline with its
-    statement converted once, instead of multi-row INSERT … RETURNING statements whose thousand
-    placeholders psycopg converts anew for each (more than half of an import's INSERT time). The ids
-    are the ones the INSERTs would have drawn from the same sequence, in the same order."""
-    if not rows or db.get_bind().dialect.name != "postgresql":
-        return
-    table = type(rows[0]).__table__
-    drawn = db.execute(_DRAW_IDS, {"table": table.name, "n": len(rows)}).scalars().all()
-    for row, new_id in zip(rows, sorted(drawn), strict=True):
-        row.id = new_id
-
-
-_DRAW_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-
 INSERT_PAGE_ROWS = 20
 """Rows per multi-row INSERT while `create_many` writes. The ORM sends each flushed batch as
 multi-row INSERTs with RETURNING, and psycopg converts a statement's placeholders in more than
@@ -1680,7 +1664,7 @@ def create_many(
                 _new_project(data, stage_dates, investor_id=data.investor_id or 0, introducing=i, responsible=r)
                 for _, data, stage_dates, i, r in planned[start : start + batch_size]
             ]
-            assign_ids(db, batch)
+            assign_ids(db, batch)  # (PostgreSQL: INSERTs by executemany, see there)
             db.add_all(batch)
             db.flush()
             now = utcnow()

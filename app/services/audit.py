@@ -450,11 +450,9 @@ def _column_changes(obj: Any, mode: str, audited: _Audited | None = None) -> dic
     state = inspect(obj)
     values = state.dict
     changes: dict[str, list[Any]] = {}
-    if mode == "create":
-        for key in audited.columns:
-            value = values.get(key)
-            if value is not None:
-                changes[key] = [None, _json_value(value)]
+    if mode == "create":  # (thousands at once in an import: one comprehension)
+        get = values.get
+        return {key: [None, _json_value(value)] for key in audited.columns if (value := get(key)) is not None}
     elif mode == "delete":
         for key in audited.columns:
             changes[key] = [_json_value(values.get(key)), None]

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, TextClause, delete, event, func, insert, insp
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
-from app.db import within_transaction
+from app.db import queue_for_commit, within_transaction
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.principal import Principal
@@ -195,26 +195,30 @@ def _collect(session: Session, rows: Iterable[_Row], principal: Principal | None
             _write_pending(session, state)
             entries = state.entries
     if state.committing:
-        _write_pending(session, state)
+        _write_pending(session, state, with_commit=True)
 
 
-def _write_pending(session: Session, state: _Pending | None = None) -> None:
+def _write_pending(session: Session, state: _Pending | None = None, *, with_commit: bool = False) -> None:
+    """Append the waiting entries to the chain; `with_commit`: the transaction is being committed,
+    so that on PostgreSQL a few entries may go to the server with its COMMIT (app.db.send_with_commit)."""
     state = state or session.info.get(_PENDING)
     if state is None or not state.entries:
         return
     pending, state.entries = state.entries, []
-    _write(session, [entry for _, entry in pending])
+    _write(session, [entry for _, entry in pending], with_commit=with_commit)
     savepoint = session.get_nested_transaction()
     if savepoint is not None:
         state.written.extend((savepoint, made_in, entry) for made_in, entry in pending)
 
 
-def _write(session: Session, entries: list[dict[str, Any]]) -> None:
+def _write(session: Session, entries: list[dict[str, Any]], *, with_commit: bool = False) -> None:
     """Put the entries at the head of the chain, under the chain's lock."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         if len(entries) <= ONE_GO_ENTRIES:
-            _write_in_one_go(connection, entries)
+            statements = _in_one_go(connection, entries)
+            if not (with_commit and queue_for_commit(session, connection, statements)):
+                _send(connection, statements)
             return
         connection.execute(_LOCK, {"k": _PG_AUDIT_LOCK})
     last = connection.execute(_LAST_ENTRY).first()
@@ -240,8 +244,10 @@ def _write(session: Session, entries: list[dict[str, Any]]) -> None:
 # PostgreSQL, a request's few entries at its commit: the lock and the INSERTs go in one round
 # trip (one simple query of several statements: each INSERT reads the chain's head after the
 # lock is granted, and the server computes the hash), so that the lock is held for that and the
-# COMMIT only, never while this process waits for its turn to run Python. The values are sent as
-# literals quoted by psycopg. More entries go the other way (each INSERT here is planned anew).
+# COMMIT only, never while this process waits for its turn to run Python. When the request's
+# commit is made by app.db.send_with_commit, that query also carries the COMMIT itself: the lock
+# is then released in the same round trip that took it. The values are sent as literals quoted
+# by psycopg. More entries go the other way (each INSERT here is planned anew).
 ONE_GO_ENTRIES = 3
 _PG_HEAD = (
     "SELECT seq, hash FROM ("
@@ -273,6 +279,15 @@ def canonical_parts(entry: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _write_in_one_go(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    _send(connection, _in_one_go(connection, entries))
+
+
+def _send(connection: Connection, statements: str) -> None:
+    connection.exec_driver_sql(statements, execution_options={"no_parameters": True}).close()
+
+
+def _in_one_go(connection: Connection, entries: list[dict[str, Any]]) -> str:
+    """The chain's lock and the entries' INSERTs, as one simple query's text."""
     driver = connection.connection.driver_connection
     statements = [_PG_LOCK_NOW]
     for entry in entries:
@@ -292,7 +307,7 @@ def _write_in_one_go(connection: Connection, entries: list[dict[str, Any]]) -> N
             *canonical_parts(entry),
         )
         statements.append(_PG_APPEND.format(*map(pg_sql.Literal, values)).as_string(driver))
-    connection.exec_driver_sql(";\n".join(statements), execution_options={"no_parameters": True}).close()
+    return ";\n".join(statements)
 
 
 @event.listens_for(Session, "before_commit")
@@ -302,7 +317,7 @@ def _append_before_commit(session: Session) -> None:
     state = _pending(session)
     state.committing = True  # what the commit itself still flushes is appended at once
     session.flush()
-    _write_pending(session, state)
+    _write_pending(session, state, with_commit=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -435,11 +450,9 @@ def _column_changes(obj: Any, mode: str, audited: _Audited | None = None) -> dic
     state = inspect(obj)
     values = state.dict
     changes: dict[str, list[Any]] = {}
-    if mode == "create":
-        for key in audited.columns:
-            value = values.get(key)
-            if value is not None:
-                changes[key] = [None, _json_value(value)]
+    if mode == "create":  # (thousands at once in an import: one comprehension)
+        get = values.get
+        return {key: [None, _json_value(value)] for key in audited.columns if (value := get(key)) is not None}
     elif mode == "delete":
         for key in audited.columns:
             changes[key] = [_json_value(values.get(key)), None]

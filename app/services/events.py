@@ -21,7 +21,8 @@ more.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,8 +31,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app import policy
+from app.db import assign_ids
 from app.errors import Invalid
 from app.models.award import Award, IncentivePolicy, PolicyVersion
 from app.models.investor import Investor
@@ -243,6 +246,54 @@ class Subject:
 def emit(db: Session, event_type: str, subject: Subject) -> OutboxEvent:
     """Record the event in the outbox and queue a delivery for each subscriber that asked for its type and
     may read its record, in this transaction."""
+    (event,) = emit_many(db, [(event_type, subject)])
+    return event
+
+
+def emit_many(db: Session, events: Sequence[tuple[str, Subject]]) -> list[OutboxEvent]:
+    """`emit` for several events at once, in their order: the outbox rows written by one flush, the
+    subscribers read once, the deliveries written by one more flush (the same rows as one `emit` each)."""
+    payloads = []
+    for event_type, subject in events:
+        data = _payloads(event_type, subject)
+        payloads.append((event_type, subject, data, data(NOBODY)))
+    rows = [OutboxEvent(event_type=event_type, payload=base) for event_type, _, _, base in payloads]
+    if not rows:
+        return rows
+    assign_ids(db, rows)
+    db.add_all(rows)
+    db.flush()
+    subs = db.execute(_ACTIVE_SUBSCRIPTIONS).all()
+    robots = db.execute(_ACTIVE_ROBOTS).all()
+    targets = [("subscription_id", s) for s in subs] + [("robot_id", r) for r in robots]
+    if not targets:
+        return rows
+    deliveries = []
+    for event, (event_type, subject, data, base) in zip(rows, payloads, strict=True):
+        for column, (target_id, unit_id, types) in targets:
+            if not wants(types, event_type):
+                continue
+            reader = subscriber(unit_id)
+            if not subject.readable(reader):
+                continue
+            own = data(reader)
+            deliveries.append(
+                WebhookDelivery(**{column: target_id}, event_id=event.id, payload=None if own == base else own)
+            )
+    assign_ids(db, deliveries)
+    db.add_all(deliveries)
+    db.flush()
+    return rows
+
+
+_ACTIVE_SUBSCRIPTIONS = select(
+    WebhookSubscription.id, WebhookSubscription.unit_id, WebhookSubscription.event_types
+).where(WebhookSubscription.is_active.is_(True))
+_ACTIVE_ROBOTS = select(Robot.id, Robot.unit_id, Robot.event_types).where(Robot.is_active.is_(True))
+
+
+def _payloads(event_type: str, subject: Subject) -> Callable[[Principal], dict[str, Any]]:
+    """The event's payload as a reader sees it, computed once per kind of reader."""
     kind = EVENT_TYPES[event_type]
     seen: dict[tuple[Role, int | None], dict[str, Any]] = {}
 
@@ -255,27 +306,7 @@ def emit(db: Session, event_type: str, subject: Subject) -> OutboxEvent:
             seen[key] = schemas.dump(model)
         return seen[key]
 
-    base = data(NOBODY)
-    event = OutboxEvent(event_type=event_type, payload=base)
-    db.add(event)
-    db.flush()
-    subs = db.execute(
-        select(WebhookSubscription.id, WebhookSubscription.unit_id, WebhookSubscription.event_types).where(
-            WebhookSubscription.is_active.is_(True)
-        )
-    ).all()
-    robots = db.execute(select(Robot.id, Robot.unit_id, Robot.event_types).where(Robot.is_active.is_(True))).all()
-    targets = [("subscription_id", s) for s in subs] + [("robot_id", r) for r in robots]
-    for column, (target_id, unit_id, types) in targets:
-        if not wants(types, event_type):
-            continue
-        reader = subscriber(unit_id)
-        if not subject.readable(reader):
-            continue
-        own = data(reader)
-        db.add(WebhookDelivery(**{column: target_id}, event_id=event.id, payload=None if own == base else own))
-    db.flush()
-    return event
+    return data
 
 
 # --- the pieces of payloads ------------------------------------------------------------------
@@ -426,18 +457,81 @@ def _warning(db: Session, reader: Principal, project: Project, row: ProjectAnoma
 def warnings_raised(db: Session, project: Project, rows: Sequence[ProjectAnomaly]) -> None:
     if not rows:
         return
+    waiting: list[tuple[Project, Sequence[ProjectAnomaly]]] | None = db.info.get(_WARNINGS_WAITING)
+    if waiting is not None:  # inside `warnings_together`: emitted at the end of its block
+        waiting.append((project, rows))
+        return
+    _emit_warnings(db, [(project, rows)])
+
+
+_WARNINGS_WAITING = "events_warnings_waiting"
+
+
+@contextmanager
+def warnings_together(db: Session) -> Iterator[None]:
+    """The warnings raised inside the block (`warnings_raised`) are emitted together when it ends, in
+    the order raised: their rows flushed once, the outbox written and the subscribers read once, for
+    the thousands of projects an import creates (one flush and two queries each, otherwise). The
+    events, their payloads and deliveries are the ones `warnings_raised` makes one project at a time.
+    If the block raises, nothing is emitted (its transaction is rolled back anyway)."""
+    outer = db.info.get(_WARNINGS_WAITING)
+    waiting: list[tuple[Project, Sequence[ProjectAnomaly]]] = []
+    db.info[_WARNINGS_WAITING] = waiting
+    try:
+        yield
+    finally:
+        if outer is None:
+            db.info.pop(_WARNINGS_WAITING, None)
+        else:
+            db.info[_WARNINGS_WAITING] = outer
+    if outer is not None:
+        outer.extend(waiting)  # a block inside another: the outer one emits them
+    else:
+        _emit_warnings(db, waiting)
+
+
+def _emit_warnings(db: Session, raised: Sequence[tuple[Project, Sequence[ProjectAnomaly]]]) -> None:
+    if not raised:
+        return
+    assign_ids(db, [row for _, rows in raised for row in rows if row.id is None])
     db.flush()  # their ids
-    for row in rows:
-        emit(
-            db,
-            "project.warning_raised",
-            Subject(
-                _project_readable(project),
-                lambda reader, row=row: ProjectWarningRaised(  # type: ignore[misc]
-                    project=project_ref(db, reader, project), warning=_warning(db, reader, project, row)
+    held: list[Any] = []
+    if sum(len(rows) for _, rows in raised) > 1:
+        # the units and investors the payloads name, loaded at once and held while they are built (the
+        # identity map keeps only what is referenced: each payload would otherwise load them again)
+        held += _held(db, Unit, {p.responsible_unit_id for p, _ in raised})
+        held += _held(db, Investor, {p.investor_id for p, _ in raised})
+    emit_many(
+        db,
+        [
+            (
+                "project.warning_raised",
+                Subject(
+                    _project_readable(project),
+                    lambda reader, project=project, row=row: ProjectWarningRaised(  # type: ignore[misc]
+                        project=project_ref(db, reader, project), warning=_warning(db, reader, project, row)
+                    ),
                 ),
-            ),
-        )
+            )
+            for project, rows in raised
+            for row in rows
+        ],
+    )
+    del held
+
+
+def _held(db: Session, model: Any, ids: set[int | None]) -> list[Any]:
+    """The rows of `model` with these ids: those in the session, and the others in one query."""
+    held, wanted = [], []
+    for i in sorted(i for i in ids if i is not None):
+        found = db.identity_map.get(identity_key(model, i))
+        if found is None:
+            wanted.append(i)
+        else:
+            held.append(found)
+    if wanted:
+        held += db.execute(select(model).where(model.id.in_(wanted))).scalars()
+    return held
 
 
 def warning_cleared(db: Session, row: ProjectAnomaly) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import policy
+from app.db import assign_ids
 from app.errors import DomainError, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, Investor, InvestorKind, InvestorType
 from app.models.project import CATEGORY_LABELS, STAGE_LABELS, STAGE_ORDER, Category, Project, ProjectKind, Sector, Stage
@@ -937,6 +938,7 @@ def _create_investors(db: Session, principal: Principal, groups: list[InvestorGr
             investor = Investor(**values, created_by_unit_id=principal.unit_id)
             group.existing = investor
             batch.append(investor)
+        assign_ids(db, batch)  # (PostgreSQL: INSERTs by executemany, see there)
         db.add_all(batch)
         with _insert_pages(db):
             db.flush()

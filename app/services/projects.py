@@ -10,10 +10,24 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import Bundle, Session, aliased
 
 from app import policy
+from app.db import assign_ids
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
 from app.models.investor import Investor, InvestorType
@@ -1653,20 +1667,23 @@ def create_many(
                 _new_project(data, stage_dates, investor_id=data.investor_id or 0, introducing=i, responsible=r)
                 for _, data, stage_dates, i, r in planned[start : start + batch_size]
             ]
+            assign_ids(db, batch)  # (PostgreSQL: INSERTs by executemany, see there)
             db.add_all(batch)
             db.flush()
             now = utcnow()
             evidence = [creation_evidence(data) for _, data, _, _, _ in planned[start : start + batch_size]]
-            events = [_creation_event(p, principal, e, now) for p, e in zip(batch, evidence, strict=True)]
-            db.add_all(events)
+            stage_events = [_creation_event(p, principal, e, now) for p, e in zip(batch, evidence, strict=True)]
+            assign_ids(db, stage_events)
+            db.add_all(stage_events)
             db.flush()
-            for project, event, proof in zip(batch, events, evidence, strict=True):
-                found = stage_gate.anomalies(
-                    rules, project, stage_gate.passed(None, project.stage), project.stage_since, proof
-                )
-                stage_gate.raise_flags(
-                    db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
-                )
+            with events.warnings_together(db):  # the batch's warnings: one flush, not one per project
+                for project, event, proof in zip(batch, stage_events, evidence, strict=True):
+                    found = stage_gate.anomalies(
+                        rules, project, stage_gate.passed(None, project.stage), project.stage_since, proof
+                    )
+                    stage_gate.raise_flags(
+                        db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
+                    )
             db.flush()
             created.extend(batch)
     finally:

@@ -37,24 +37,27 @@ from app.models.ticket import Notification, Ticket, TicketStatus
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, leads, metrics, performance, projects, workdays
+from app.services import app_settings, leads, metrics, performance, project_pages, projects, workdays
 
 
-def _cache_long_statements(length: int = 16384) -> None:
-    """Let psycopg keep its conversion of statements up to `length` bytes (default 4 KB).
+def _cache_long_statements(length: int = 16384, parameters: int = 128) -> None:
+    """Let psycopg keep its conversion of statements up to `length` bytes and `parameters` parameters.
 
     psycopg turns a statement's `%(name)s` placeholders into PostgreSQL's `$n` by a regular
     expression on every execution, and caches the result (128 statements, by their text) only for
-    statements under 4,096 bytes and 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, a
-    guard against caching ever-different bulk INSERTs, which the parameter limit still keeps out).
-    The board's two statements are 10 and 11 KB, the same text on every request: converting them
-    cost 0.7-1.4 ms each, per request. At most 128 such texts are kept: a few MB at the worst."""
+    statements under 4,096 bytes and 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH and
+    _PARAMS: a guard against keeping ever-different bulk INSERTs of megabytes). The board's two
+    statements are 10 KB with 55 parameters (most of them constants: stages, statuses, setting keys)
+    and 11 KB with 18, the same text on every request: converting them cost 0.7-1.4 ms each, per
+    request. With these bounds the cache holds a few MB at the worst."""
     try:
         from psycopg import _queries
     except ImportError:  # pragma: no cover - SQLite only
         return
     if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", length) < length:
         _queries.MAX_CACHED_STATEMENT_LENGTH = length
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", parameters) < parameters:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = parameters
 
 
 _cache_long_statements()
@@ -219,7 +222,7 @@ def _lists(
     }
     parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
     statement = _lists_statement(t.today, t.stalled_days, t.land_idle_days)
-    for row in db.connection().execute(statement, params):
+    for row in project_pages.plain(db.connection().execute(statement, params)):
         parts[row.part].append(row)
     due, active, flagged = parts
     return due, _listed(principal, active, t), _listed(principal, flagged, t)

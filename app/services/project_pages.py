@@ -5,16 +5,16 @@ The filter's conditions, the unit scope and the confidentiality rule are the pro
 (`projects._filter_values`, `projects._shaped_conditions`, `projects.view`), as for the API's list
 (`projects.api_page`): the same SQL as `list_projects` with the names the page shows, its values
 bound as parameters instead of written into a statement built per request, and the rows read as
-plain rows (no ORM row processing)."""
+plain rows (no ORM row processing), named tuples (`plain`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import namedtuple
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Result, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid
@@ -36,6 +36,20 @@ _ROW = (
 )
 _INVESTOR_NAME = len(projects.ROW_KEYS)
 """Where a row holds the investor's name; its type and the unit's name are next."""
+
+
+@lru_cache(maxsize=64)
+def _row_type(keys: tuple[str, ...]) -> Any:
+    return namedtuple("PlainRow", keys)
+
+
+def plain(result: Result[Any]) -> list[Any]:
+    """A result's rows as named tuples. A page reads each of its rows' columns by name many times
+    (the warnings, the confidentiality rule, the template): on a named tuple that costs a
+    twentieth of what it costs on SQLAlchemy's Row (about 0.1 against 1.8 µs), for about 1.5 µs
+    per row to build it (45 columns)."""
+    make = _row_type(tuple(result.keys()))._make
+    return [make(row) for row in result]
 
 
 @lru_cache(maxsize=512)
@@ -68,7 +82,7 @@ def list_page(
     t = projects.thresholds(db, today) if f.flag else None  # a warning's condition needs them first
     shape, values = projects._filter_values(principal, f, t, projects._is_sqlite(db))
     connection = db.connection()
-    rows: Sequence[Any] = connection.execute(_page(shape, f.sort), {**values, "limit": limit, "offset": offset}).all()
+    rows = plain(connection.execute(_page(shape, f.sort), {**values, "limit": limit, "offset": offset}))
     if t is None:  # read with the rows
         t = projects.Thresholds(today, *(int(Decimal(v)) for v in rows[0][-2:])) if rows else projects.Thresholds(today)
     if offset == 0 and len(rows) < limit:

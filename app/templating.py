@@ -292,6 +292,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Render a page, or only `block` of it when htmx asked for a fragment."""
+    # templates are checked for changes on disk (a stat of each file a page uses, per render) only
+    # in development; elsewhere they are loaded once
+    reload = request.app.state.settings.app_env == "development"
+    if env.auto_reload is not reload:
+        env.auto_reload = reload
     ctx: dict[str, Any] = {
         "settings": lambda: request.app.state.settings,
         "principal": getattr(request.state, "principal", None),

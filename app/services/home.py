@@ -12,7 +12,20 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select, true
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -24,7 +37,30 @@ from app.models.ticket import Notification, Ticket, TicketStatus
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, leads, metrics, performance, projects, workdays
+from app.services import app_settings, leads, metrics, performance, project_pages, projects, workdays
+
+
+def _cache_long_statements(length: int = 16384, parameters: int = 128) -> None:
+    """Let psycopg keep its conversion of statements up to `length` bytes and `parameters` parameters.
+
+    psycopg turns a statement's `%(name)s` placeholders into PostgreSQL's `$n` by a regular
+    expression on every execution, and caches the result (128 statements, by their text) only for
+    statements under 4,096 bytes and 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH and
+    _PARAMS: a guard against keeping ever-different bulk INSERTs of megabytes). The board's two
+    statements are 10 KB with 55 parameters (most of them constants: stages, statuses, setting keys)
+    and 11 KB with 18, the same text on every request: converting them cost 0.7-1.4 ms each, per
+    request. With these bounds the cache holds a few MB at the worst."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # pragma: no cover - SQLite only
+        return
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", length) < length:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = length
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", parameters) < parameters:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = parameters
+
+
+_cache_long_statements()
 
 
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
@@ -98,9 +134,14 @@ _BOARD = (
     .where(Unit.id == _UNIT)
 )
 
-# What the unit owes this month, in one statement of the few columns the board shows: progress
-# updates not yet made on its active building projects, contract start and production dates falling
-# due this month; by name.
+# The board's three lists, read in one statement (UNION ALL of a part per list, each row with its
+# part and its position in it): what the unit owes this month (progress updates not yet made on its
+# active building projects, contract start and production dates falling due this month; by name),
+# and its projects as projects.list_projects and projects.flagged would read them for the unit's own
+# staff, whose scope is the unit itself: the 8 active ones last updated, the 10 flagged ones longest
+# in their stage. Every part reads a list row's columns (projects.LIST_ROW) and the three due
+# conditions; neither the investor's name nor the unit's is shown, so neither is joined. Built once
+# per day and thresholds (the warnings' conditions hold the days), not per request.
 _PROGRESS_DUE = and_(
     Project.stage.in_(projects.BUILDING_STAGES),
     or_(Project.last_progress_on.is_(None), Project.last_progress_on < _MONTH_START),
@@ -109,53 +150,53 @@ _START_DUE = and_(Project.started_on.is_(None), Project.start_by >= _MONTH_START
 _PRODUCTION_DUE = and_(
     Project.production_on.is_(None), Project.production_by >= _MONTH_START, Project.production_by < _NEXT_MONTH
 )
-_DUE = (
-    select(
-        Project.id,
-        Project.name,
-        Project.start_by,
-        Project.production_by,
-        _PROGRESS_DUE.label("progress_due"),
-        _START_DUE.label("start_due"),
-        _PRODUCTION_DUE.label("production_due"),
+_LIST_ROW = (
+    *projects.LIST_ROW.exprs,
+    _PROGRESS_DUE.label("progress_due"),
+    _START_DUE.label("start_due"),
+    _PRODUCTION_DUE.label("production_due"),
+)
+_OWN = or_(Project.responsible_unit_id == _UNIT, Project.introducing_unit_id == _UNIT)
+DUE, ACTIVE, FLAGGED = 0, 1, 2
+"""The lists' parts, in the order they come."""
+
+
+def _part(part: int, where: Any, order: tuple[Any, ...], limit: int | None) -> Select[Any]:
+    rows = (
+        select(
+            *_LIST_ROW,
+            literal_column(str(part), Integer).label("part"),
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .where(where)
+        .order_by(*order)
+        .limit(limit)
     )
-    .where(
+    return select(rows.subquery(f"part_{part}"))
+
+
+@lru_cache(maxsize=8)
+def _lists_statement(today: date, stalled_days: int, land_idle_days: int) -> CompoundSelect:
+    t = projects.Thresholds(today=today, stalled_days=stalled_days, land_idle_days=land_idle_days)
+    due = and_(
         Project.responsible_unit_id == _UNIT,
         Project.status == ProjectStatus.active,
         or_(_PROGRESS_DUE, _START_DUE, _PRODUCTION_DUE),
     )
-    .order_by(Project.name, Project.id)
-)
-
-
-# The board's two project lists (as projects.list_projects and projects.flagged would read them for
-# the unit's own staff, whose scope is the unit itself): only the project's columns, the page shows
-# neither the investor's name nor the unit's, so neither is joined; built once (the flagged ones once
-# per day and thresholds: their conditions hold the days), not per request.
-_OWN = or_(Project.responsible_unit_id == _UNIT, Project.introducing_unit_id == _UNIT)
-_ACTIVE = (
-    select(projects.LIST_ROW)
-    .where(_OWN, Project.status == ProjectStatus.active)
-    .order_by(projects.SORTS["updated"], Project.id.desc())
-    .limit(8)
-)
-
-
-@lru_cache(maxsize=8)
-def _flagged(today: date, stalled_days: int, land_idle_days: int) -> Select[Any]:
-    t = projects.Thresholds(today=today, stalled_days=stalled_days, land_idle_days=land_idle_days)
-    return (
-        select(projects.LIST_ROW)
-        .where(_OWN, or_(*(projects.flag_condition(flag, t) for flag in projects.FLAG_LABELS)))
-        .order_by(projects.SORTS["stage_age"], Project.id.desc())
-        .limit(10)
+    active = Project.status == ProjectStatus.active
+    flagged = and_(_OWN, or_(*(projects.flag_condition(flag, t) for flag in projects.FLAG_LABELS)))
+    lists = union_all(
+        _part(DUE, due, (Project.name, Project.id), None),
+        _part(ACTIVE, and_(_OWN, active), (projects.SORTS["updated"], Project.id.desc()), 8),
+        _part(FLAGGED, flagged, (projects.SORTS["stage_age"], Project.id.desc()), 10),
     )
+    return lists.order_by(lists.selected_columns.part, lists.selected_columns.position)
 
 
 def _listed(principal: Principal, rows: Any, t: projects.Thresholds) -> list[dict[str, Any]]:
     """The board's rows: what its template reads of projects._row's."""
     result = []
-    for (project,) in rows:
+    for project in rows:
         result.append(
             {
                 "project": project,
@@ -169,12 +210,22 @@ def _listed(principal: Principal, rows: Any, t: projects.Thresholds) -> list[dic
 
 def _lists(
     db: Session, principal: Principal, unit_id: int, t: projects.Thresholds
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The board's active projects (the 8 last updated) and flagged ones (the 10 longest in their stage)."""
+) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The board's lists: what falls due this month (plain rows), the active projects (the 8 last
+    updated) and the flagged ones (the 10 longest in their stage)."""
     assert principal.unit_id == unit_id  # the lists' scope: the unit's own projects
-    active = _listed(principal, db.execute(_ACTIVE, {"unit_id": unit_id}), t)
-    flagged = db.execute(_flagged(t.today, t.stalled_days, t.land_idle_days), {"unit_id": unit_id})
-    return active, _listed(principal, flagged, t)
+    month_start = t.today.replace(day=1)
+    params = {
+        "unit_id": unit_id,
+        "month_start": month_start,
+        "next_month": (month_start + timedelta(days=32)).replace(day=1),
+    }
+    parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    statement = _lists_statement(t.today, t.stalled_days, t.land_idle_days)
+    for row in project_pages.plain(db.connection().execute(statement, params)):
+        parts[row.part].append(row)
+    due, active, flagged = parts
+    return due, _listed(principal, active, t), _listed(principal, flagged, t)
 
 
 def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict[str, Any]:
@@ -199,18 +250,12 @@ def _board(db: Session, principal: Principal, unit_id: int, today: date) -> dict
         stalled_days=int(Decimal(unit.stalled_days)),
         land_idle_days=int(Decimal(unit.land_idle_days)),
     )
-    month_start = today.replace(day=1)
-    due: dict[str, list[Any]] = {"progress": [], "start": [], "production": []}
-    params = {
-        "unit_id": unit_id,
-        "month_start": month_start,
-        "next_month": (month_start + timedelta(days=32)).replace(day=1),
+    owed, active, flagged = _lists(db, principal, unit_id, t)
+    due = {
+        "progress": [row for row in owed if row.progress_due],
+        "start": [row for row in owed if row.start_due],
+        "production": [row for row in owed if row.production_due],
     }
-    for row in db.execute(_DUE, params).all():
-        for kind in ("progress", "start", "production"):
-            if row._mapping[f"{kind}_due"]:
-                due[kind].append(row)
-    active, flagged = _lists(db, principal, unit_id, t)
     warnings = []
     if unit.is_active:  # targets apply to active units only
         targets = [
@@ -364,25 +409,31 @@ def _overview(db: Session, principal: Principal, today: date | None) -> dict[str
 # --- the menu's counts -----------------------------------------------------------------------
 
 
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id", type_=Integer), Notification.read_at.is_(None))
+    .scalar_subquery()
+    .label("unread")
+)
+_TICKETS_TO_ROUTE = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(Ticket.status == TicketStatus.reported)
+    .scalar_subquery()
+    .label("tickets_to_route")
+)
+# built once, one for the coordinator and one for everyone else
+_MENU_COUNTS = {False: select(_UNREAD), True: select(_UNREAD, _TICKETS_TO_ROUTE)}
+
+
 def menu_counts(db: Session, principal: Principal) -> dict[str, int]:
     """The counts the menu shows beside its entries, in one statement: the person's unread
     notifications, and for the coordinator the tickets waiting to be routed (the queue's 待交办)."""
     if principal.user_id is None:
         return {}
-    columns: list[Any] = [
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == principal.user_id, Notification.read_at.is_(None))
-        .scalar_subquery()
-        .label("unread")
-    ]
-    if principal.is_coordinator:
-        columns.append(
-            select(func.count())
-            .select_from(Ticket)
-            .where(Ticket.status == TicketStatus.reported)
-            .scalar_subquery()
-            .label("tickets_to_route")
-        )
-    row = db.execute(select(*columns)).one()._mapping
-    return {key: int(value or 0) for key, value in row.items()}
+    statement = _MENU_COUNTS[principal.is_coordinator]
+    if db.autoflush:  # as db.execute would: what the request wrote is counted (nothing pending: no cost)
+        db.flush()
+    row = db.connection().execute(statement, {"user_id": principal.user_id}).one()
+    return {key: int(value or 0) for key, value in zip(row._fields, row, strict=True)}

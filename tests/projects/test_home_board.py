@@ -238,6 +238,14 @@ def test_the_board_shows_what_its_parts_asked_one_by_one_show(db, connection, wo
     ]
 
 
+def due_of(p: Project, first: date, next_month: date) -> dict[str, bool]:
+    return {
+        "progress": p.stage in projects.BUILDING_STAGES and (p.last_progress_on is None or p.last_progress_on < first),
+        "start": not p.started_on and p.start_by is not None and first <= p.start_by < next_month,
+        "production": not p.production_on and p.production_by is not None and first <= p.production_by < next_month,
+    }
+
+
 def test_the_board_page_is_the_page_the_project_lists_own_functions_give(client, db, world, monkeypatch):
     """The board reads its two lists (without the names it does not show) by statements of its own;
     the page is the same, byte for byte, as when they came from projects.list_projects and
@@ -262,6 +270,20 @@ def test_the_board_page_is_the_page_the_project_lists_own_functions_give(client,
     assert login(client, clerk.username, PASSWORD).status_code == 303
 
     def generic(db: Session, principal: Principal, unit_id: int, t: projects.Thresholds) -> Any:
+        first = t.today.replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+        due = [  # what falls due this month, a statement of its own (the three conditions in Python)
+            p
+            for p in db.execute(
+                select(Project)
+                .where(Project.responsible_unit_id == unit_id, Project.status == ProjectStatus.active)
+                .order_by(Project.name, Project.id)
+            ).scalars()
+            if any(due_of(p, first, next_month).values())
+        ]
+        for p in due:
+            for kind, owed in due_of(p, first, next_month).items():
+                setattr(p, f"{kind}_due", owed)
         active, _ = projects.list_projects(
             db,
             principal,
@@ -270,7 +292,7 @@ def test_the_board_page_is_the_page_the_project_lists_own_functions_give(client,
             t=t,
             with_total=False,
         )
-        return active, projects.flagged(db, principal, unit_id, t, limit=10)
+        return due, active, projects.flagged(db, principal, unit_id, t, limit=10)
 
     def page() -> str:
         answer = client.get("/")

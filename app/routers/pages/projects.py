@@ -57,6 +57,7 @@ from app.services import (
     export,
     investors,
     leads,
+    project_pages,
     projects,
     stage_gate,
     units,
@@ -243,7 +244,7 @@ def project_list(
     unit = unit_search.pick(request, db, principal, f.unit_id)  # a typed unit name names the unit to filter by
     if unit is not None:
         f.unit_id = unit.unit_id
-    rows, total = projects.list_projects(db, principal, f, limit=50, offset=offset)
+    rows, total = project_pages.list_page(db, principal, f, limit=50, offset=offset)
     query = "&".join(f"{k}={v}" for k, v in unit_search.query_items(request, unit) if k != "offset")
     response = render(
         request,

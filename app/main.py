@@ -30,6 +30,7 @@ from app.config import BASE_DIR, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.deps import PAGE_CHECK_PENDING, Redirect, authenticate_api, database_slots, page_principal_now
 from app.errors import Conflict, DomainError, Invalid, LoginRequired
+from app.fastpath import FastPaths
 from app.middleware import (
     BodyLimitMiddleware,
     ErrorPageMiddleware,
@@ -400,6 +401,7 @@ def create_app(
 
     # the last added runs first: request id → security headers → body cap → 500 page → the app,
     # so every answer (a 413, a 500 page) carries the id and the headers
+    app.add_middleware(FastPaths)  # innermost: the project by id before the routing (app.fastpath)
     app.add_middleware(ErrorPageMiddleware, handler=unexpected)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_body_bytes

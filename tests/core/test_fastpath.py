@@ -34,19 +34,20 @@ _VOLATILE = {"x-request-id", "date"}
 
 
 @pytest.fixture
-def answered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ids the fast path answered itself (not left to the routed endpoint)."""
-    ids: list[int] = []
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What the fast path answered itself (not left to the routed endpoint): a project's id, or
+    "list" for the list."""
+    done: list[Any] = []
     answer = fastpath._answer
 
-    def counted(app: Any, request: Any, raw: str, project_id: int) -> bytes | None:
-        body = answer(app, request, raw, project_id)
+    def counted(app: Any, request: Any, raw: str, work: Any) -> bytes | None:
+        body = answer(app, request, raw, work)
         if body is not None:
-            ids.append(project_id)
+            done.append(work.args[0] if work.func is fastpath._project else "list")
         return body
 
     monkeypatch.setattr(fastpath, "_answer", counted)
-    return ids
+    return done
 
 
 def _denials(db: Session) -> list[dict[str, Any]]:
@@ -119,6 +120,86 @@ def test_the_fast_path_answers_as_the_routed_endpoint(db, app, client, answered)
     # the refusals audited once each, as by the routed endpoint
     denied = _denials(db)
     assert {d["changes"]["code"] for d in denied} == {"not_found", "scope_missing"}
+
+
+LIST_ANSWERED = (
+    "",
+    "limit=50",
+    "stage=signed&limit=50",
+    "category=industrial&limit=50&sort=contract",
+    "size_band=from_1000&limit=50",
+    "sort=name&limit=2",
+    "limit=1&offset=1",
+    "q=测试",
+    "q=白鹭",
+    "q=a_b%25",
+    "flag=not_started",
+    "anomaly=true",
+    "anomaly=yes&sort=stage_age",
+    "investor_type=private",
+    "industry=制造&industry_chain=",
+    "date_field=signed_on&date_from=2020-01-01&date_to=2099-12-31",
+    "updated_since=2020-01-01T00:00:00",
+    "updated_since=2020-01-01T00:00:00%2B08:00",
+    "status=active&unknown=1",
+    "unit_id={own}",
+    "unit_id={other}&limit=3",
+)
+LIST_LEFT = (  # refused, or given in a way the fast path leaves alone
+    "limit=0",
+    "limit=201",
+    "offset=-1",
+    "stage=nope",
+    "flag=bogus",
+    "sort=bogus",
+    "date_field=bogus",
+    "q=%00",
+    "unknown=%01",
+    "anomaly=maybe",
+    "date_from=2026-02-30",
+    "updated_since=0001-01-01T00:00:00",
+    "limit=1&limit=2",
+)
+
+
+def test_the_list_answers_as_the_routed_endpoint(db, app, client, answered):
+    """The list of projects for many filter shapes, as every kind of caller: the same bytes with
+    the fast path and without; what FastAPI or the service refuses left to the routed endpoint."""
+    own, other, third = make_unit(db), make_unit(db), make_unit(db)
+    made = [make_project(db, own, contract_investment=Decimal(1500), industry="智能制造") for _ in range(3)]
+    make_anomaly(db, made[0])
+    make_project(db, own, responsible=other, is_confidential=True, code_name="白鹭")
+    overdue = workdays.today() - timedelta(days=3)
+    make_project(db, other, stage=Stage.signed, is_confidential=True, code_name="蓝鲸", start_by=overdue)
+    make_project(db, third, name="a_b%c")
+    tokens = {
+        "coordinator": make_token(db, role=TokenRole.coordinator),
+        "owner": make_token(db, own),
+        "another unit": make_token(db, third),
+        "reader": make_token(db),
+        "read only": make_token(db, read_only=True),
+        "revoked": make_token(db, own, revoked_at=utcnow() - timedelta(days=1)),
+        "no read scope": make_token(db, own, scopes=("projects",)),
+    }
+    db.commit()
+    taken = [q.format(own=own.id, other=other.id) for q in LIST_ANSWERED]
+    statuses: dict[tuple[str, str], int] = {}
+    bodies: set[bytes] = set()
+    for query in (*taken, *LIST_LEFT):
+        for who, token in tokens.items():
+            status, body, _ = _both_ways(app, client, db, f"/api/v1/projects?{query}".rstrip("?"), bearer(token))
+            statuses[query, who] = status
+            bodies.add(body)
+        status, _, _ = _both_ways(app, client, db, f"/api/v1/projects?{query}", {})
+        assert status == 401, query
+    assert {statuses[q, "owner"] for q in LIST_LEFT} == {422, 200}  # (a parameter given twice: the last one)
+    assert {statuses[q, w] for q in taken for w in ("coordinator", "owner", "another unit", "reader", "read only")} == {
+        200
+    }
+    assert {statuses[q, "revoked"] for q in (*taken, *LIST_LEFT)} == {401}
+    assert {statuses[q, "no read scope"] for q in (*taken, *LIST_LEFT)} == {403}
+    assert answered == ["list"] * (5 * len(taken))  # every list answered 200 by the fast path itself
+    assert len(bodies) > 40  # (the filters, the callers, their masking do differ)
 
 
 def test_what_the_fast_path_leaves_to_the_routed_endpoint(db, app, client, answered):

@@ -119,7 +119,11 @@ def list_projects(
     sort: Annotated[str, Query(pattern="^(" + "|".join(projects.SORTS) + ")$")] = "updated",
     updated_since: UpdatedSince = None,
 ) -> Response:
-    f = ProjectFilter(
+    page = list_json(
+        db,
+        principal,
+        limit=limit,
+        offset=offset,
         unit_id=unit_id,
         stage=stage,
         status=status,
@@ -136,12 +140,18 @@ def list_projects(
         date_to=date_to,
         q=q,
         sort=sort,
-        updated_since=aware(updated_since),
+        updated_since=updated_since,
     )
+    return Response(page, media_type="application/json")
+
+
+def list_json(db: Session, principal: Any, *, limit: int, offset: int, updated_since: Any, **filters: Any) -> bytes:
+    """The list's answer (Page[ProjectRead] as JSON) for its query parameters' values: the routed
+    endpoint's and the fast path's (app.fastpath), one rule for both."""
+    f = ProjectFilter(**filters, updated_since=aware(updated_since))
     rows, total, t = projects.api_page(db, principal, f, limit=limit, offset=offset)
     items = [_list_item(principal, row, t) for row in rows]
-    page = _PAGE.dump_json({"items": items, "total": total, "limit": limit, "offset": offset})
-    return Response(page, media_type="application/json")
+    return _PAGE.dump_json({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @router.post(

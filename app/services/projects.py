@@ -1414,7 +1414,7 @@ def api_page(
     connection = db.connection()
     result = connection.execute(page, {**values, "limit": limit, "offset": offset})
     make = _api_row(tuple(result.keys()))._make
-    rows = [make(row) for row in result]
+    rows = [make(row) for row in result.all()]  # (one fetch, not one per row)
     if t is None:  # read with the rows
         t = Thresholds(today, *(int(Decimal(v)) for v in rows[0][-2:])) if rows else Thresholds(today)
     whole = offset == 0 and len(rows) < limit  # the whole result is on this page: no count needed

@@ -72,7 +72,7 @@ def _end(session: Session, *, commit: bool) -> None:
 _NOT_YET: Any = object()
 
 
-def _new_session(app: Any, *, reads_only: bool) -> Session:
+def new_session(app: Any, *, reads_only: bool) -> Session:
     """The request's session; for an endpoint that only reads, without a transaction where that
     saves round trips (app.routing.reads_only, app.db.reading_bind)."""
     factory = app.state.session_factory
@@ -107,7 +107,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """
     endpoint = request.scope.get("endpoint")
     async with database_slots(request.app, long_running=is_long_running(endpoint)):
-        session: Session = _new_session(request.app, reads_only=is_reads_only(endpoint))
+        session: Session = new_session(request.app, reads_only=is_reads_only(endpoint))
         token = request_session.set(session)
         try:
             if request.method not in SAFE_METHODS and is_sqlite(session.get_bind().engine):
@@ -290,7 +290,7 @@ AnonymousCsrf = Annotated[str, Depends(anonymous_csrf)]
 # --- API -------------------------------------------------------------------------------------
 
 
-def _bearer_secret(request: Request) -> str:
+def bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -300,7 +300,7 @@ def _bearer_secret(request: Request) -> str:
 
 def authenticate_api(request: Request, db: Session) -> Principal:
     """Who acts with the request's bearer token: 401 without a live one, 403 without the scope."""
-    return token_principal(request, db, _bearer_secret(request))
+    return token_principal(request, db, bearer_secret(request))
 
 
 class _ApiPrincipal(HTTPBearer):
@@ -317,7 +317,7 @@ class _ApiPrincipal(HTTPBearer):
     in_endpoint_thread = True
 
     async def __call__(self, request: Request, db: DbSession) -> Principal:  # type: ignore[override]
-        raw = _bearer_secret(request)
+        raw = bearer_secret(request)
         if deferrable(request):
             deferred: Principal = defer(db, functools.partial(token_principal, request, db, raw))
             return deferred

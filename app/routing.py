@@ -42,6 +42,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, get_route_path
+from starlette.routing import Route as StarletteRoute
 from starlette.types import Scope
 
 from app.db import end_request, mark_refused, request_session
@@ -251,6 +252,8 @@ class IndexedRouter(APIRouter):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if _included_router_of is not None and scope["type"] == "http":
             node: Any = _included_router_of(scope)
+            if ROUTE_INDEX and "_match" in getattr(node, "__dict__", ()):  # its node's index does better
+                return super().matches(scope)
             context = getattr(node, "include_context", None)
             prefix = getattr(context, "prefix", None)
             if getattr(node, "original_router", None) is self and isinstance(prefix, str):
@@ -261,3 +264,148 @@ class IndexedRouter(APIRouter):
                 if segments is not None and _first_segment(path[len(prefix) :]) not in segments:
                     return Match.NONE, {}
         return super().matches(scope)
+
+
+# --- the route walk, indexed ------------------------------------------------------------------
+#
+# FastAPI 0.16x matches a request at each included router's node by trying every candidate of the
+# node in turn (its routes, the nodes of the routers included in it), once to find the route and
+# once more to hand the request on, and asks every time whether any router of the subtree changed
+# (a walk of the subtree). `index_routes(app.router)` gives each node an index of its candidates
+# by the literal beginning of their paths: a static path by the path itself, a parametrised one by
+# the segments before its first parameter, an included router by what all its routes share. A
+# request is tried only against the candidates whose key is one of its path's segment prefixes
+# ("", "/api", "/api/v1", "/api/v1/projects", "/api/v1/projects/7"), in their original order, by
+# FastAPI's own matching: a candidate left out could not have matched. Candidates that are not
+# plain routes (mounts, websockets, hosts) are always tried. The node's index is rebuilt when its
+# router's routes change.
+
+_original_match: Any = getattr(getattr(fastapi_routing, "_IncludedRouter", None), "_match", None)
+ROUTE_INDEX = True
+"""Whether nodes use their index (the tests compare the resolution with and without it)."""
+
+
+class _Candidates:
+    """What FastAPI's `_IncludedRouter._match` reads of its node: the candidates to try."""
+
+    __slots__ = ("_chosen",)
+
+    def __init__(self, chosen: list[Any]) -> None:
+        self._chosen = chosen
+
+    def effective_candidates(self) -> list[Any]:
+        return self._chosen
+
+
+class _RouteIndex:
+    __slots__ = ("always", "by_key", "candidates", "version")
+
+    def __init__(self, version: tuple[int, int, int], candidates: list[Any]) -> None:
+        self.version, self.candidates = version, candidates
+        self.by_key: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        for i, keys in enumerate(_candidate_keys(c) for c in candidates):
+            if keys is None:
+                self.always.append(i)
+                continue
+            for key in keys:
+                self.by_key.setdefault(key, []).append(i)
+
+
+def _literal_key(path: str) -> str:
+    """A route's key: its path if static, else its segments before the first parameter."""
+    head, brace, _ = path.partition("{")
+    if not brace:
+        return path
+    return head[: head.rfind("/")] if "/" in head else ""
+
+
+def _plain(route: Any) -> bool:
+    """A route matched by its path's pattern alone (not a mount, a websocket, a host)."""
+    return isinstance(route, APIRoute) or type(route) is StarletteRoute
+
+
+def _router_keys(router: Any, prefix: str) -> frozenset[str] | None:
+    """The keys of every route a router mounted under `prefix` holds (FastAPI's effective paths:
+    the include prefixes, then the route's path), None if one is not a plain route. Read from the
+    routers themselves: an included router's own candidates are built only when it is first asked."""
+    keys: set[str] = set()
+    for route in router.routes:
+        if isinstance(route, fastapi_routing._IncludedRouter):
+            below = _router_keys(route.original_router, prefix + route.include_context.prefix)
+            if below is None:
+                return None
+            keys |= below
+        elif _plain(route) and isinstance(route.path, str) and (prefix + route.path).startswith("/"):
+            keys.add(_literal_key(prefix + route.path))
+        else:
+            return None
+    return frozenset(keys)
+
+
+def _candidate_keys(candidate: Any) -> frozenset[str] | None:
+    """The keys of a node's candidate: one for a route, its routes' for an included router."""
+    if isinstance(candidate, fastapi_routing._IncludedRouter):
+        _install(candidate)
+        return _router_keys(candidate.original_router, candidate.include_context.prefix)
+    original = getattr(candidate, "original_route", None)
+    if isinstance(original, APIRoute):
+        path = candidate.path
+        return frozenset({_literal_key(path)}) if isinstance(path, str) and path.startswith("/") else None
+    route = getattr(candidate, "starlette_route", None)
+    if type(route) is StarletteRoute and isinstance(route.path, str) and route.path.startswith("/"):
+        return frozenset({_literal_key(route.path)})
+    return None
+
+
+def _index_of(node: Any) -> _RouteIndex:
+    """The node's index, built when it is first asked (as FastAPI builds its candidates) and again
+    whenever its router's routes change."""
+    router = node.original_router
+    routes = router.routes
+    version = (id(routes), len(routes), getattr(router, "_routes_version", 0))
+    index: _RouteIndex | None = node.__dict__.get("_route_index")
+    if index is None or index.version != version:
+        index = _RouteIndex(version, list(node.effective_candidates()))
+        node.__dict__["_route_index"] = index
+    return index
+
+
+def _install(node: Any) -> None:
+    if "_match" not in node.__dict__:
+        node.__dict__["_match"] = functools.partial(_indexed_match, node)
+
+
+def _segment_prefixes(path: str) -> list[str]:
+    prefixes = [""]
+    cut = path.find("/", 1)
+    while cut != -1:
+        prefixes.append(path[:cut])
+        cut = path.find("/", cut + 1)
+    prefixes.append(path)
+    return prefixes
+
+
+def _indexed_match(node: Any, scope: Scope) -> Any:
+    if not ROUTE_INDEX or scope["type"] != "http":
+        return _original_match(node, scope)
+    index = _index_of(node)
+    by_key = index.by_key
+    picked = list(index.always)
+    for prefix in _segment_prefixes(get_route_path(scope)):
+        found = by_key.get(prefix)
+        if found is not None:
+            picked += found
+    if not picked:
+        return Match.NONE, {}, None, None  # (what FastAPI's own walk answers when nothing matches)
+    candidates = index.candidates
+    return _original_match(_Candidates([candidates[i] for i in sorted(set(picked))]), scope)
+
+
+def index_routes(router: APIRouter) -> None:
+    """Give every included router's node under `router` its index (call once all routes are added)."""
+    if _original_match is None:  # FastAPI without the nodes: its own matching, unchanged
+        return
+    for route in router.routes:
+        if isinstance(route, fastapi_routing._IncludedRouter):
+            _install(route)

@@ -40,29 +40,6 @@ from app.principal import Principal
 from app.services import app_settings, leads, metrics, performance, project_pages, projects, workdays
 
 
-def _cache_long_statements(length: int = 16384, parameters: int = 128) -> None:
-    """Let psycopg keep its conversion of statements up to `length` bytes and `parameters` parameters.
-
-    psycopg turns a statement's `%(name)s` placeholders into PostgreSQL's `$n` by a regular
-    expression on every execution, and caches the result (128 statements, by their text) only for
-    statements under 4,096 bytes and 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH and
-    _PARAMS: a guard against keeping ever-different bulk INSERTs of megabytes). The board's two
-    statements are 10 KB with 55 parameters (most of them constants: stages, statuses, setting keys)
-    and 11 KB with 18, the same text on every request: converting them cost 0.7-1.4 ms each, per
-    request. With these bounds the cache holds a few MB at the worst."""
-    try:
-        from psycopg import _queries
-    except ImportError:  # pragma: no cover - SQLite only
-        return
-    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", length) < length:
-        _queries.MAX_CACHED_STATEMENT_LENGTH = length
-    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", parameters) < parameters:
-        _queries.MAX_CACHED_STATEMENT_PARAMS = parameters
-
-
-_cache_long_statements()
-
-
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
     if principal.reads_everything:
         return _overview(db, principal, today)

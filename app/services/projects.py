@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1408,6 +1409,13 @@ def _api_statements(shape: Shape, sort: str) -> tuple[Select[Any], Select[Any]]:
     return page, count.where(*where)
 
 
+@functools.lru_cache(maxsize=8)
+def _api_row(keys: tuple[str, ...]) -> Any:
+    """A named tuple of an API list row's columns: what `flags` and `view` read of fifty rows by
+    name costs a fifth of a Row's attribute look-ups."""
+    return namedtuple("ApiRow", keys)  # (its names known only at run time)
+
+
 def api_page(
     db: Session, principal: Principal, f: ProjectFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[Sequence[Any], int, Thresholds]:
@@ -1421,7 +1429,9 @@ def api_page(
     shape, values = _filter_values(principal, f, t, _is_sqlite(db))
     page, count = _api_statements(shape, f.sort)
     connection = db.connection()
-    rows = connection.execute(page, {**values, "limit": limit, "offset": offset}).all()
+    result = connection.execute(page, {**values, "limit": limit, "offset": offset})
+    make = _api_row(tuple(result.keys()))._make
+    rows = [make(row) for row in result.all()]  # (one fetch, not one per row)
     if t is None:  # read with the rows
         t = Thresholds(today, *(int(Decimal(v)) for v in rows[0][-2:])) if rows else Thresholds(today)
     whole = offset == 0 and len(rows) < limit  # the whole result is on this page: no count needed

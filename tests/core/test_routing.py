@@ -118,3 +118,79 @@ def test_a_parameter_as_first_segment_disables_the_shortcut():
     app.include_router(router)
     scope = {"type": "http", "method": "GET", "root_path": "", "query_string": b"", "headers": [], "path": "/x"}
     assert app.router.routes[-1].matches(scope)[0] == Match.FULL
+
+
+def _resolve(app: FastAPI, method: str, path: str) -> tuple[Any, ...]:
+    """Where the routing sends a request: the match, the route finally chosen (through every
+    included router's node), its path format and parameters."""
+    from fastapi.routing import _IncludedRouter
+
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "query_string": b"", "headers": []}
+    chosen: tuple[Any, Any] | None = None
+    for route in app.router.routes:
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            chosen = (match, route)
+            break
+        if match is Match.PARTIAL and chosen is None:
+            chosen = (match, route)
+    if chosen is None:
+        return (Match.NONE,)
+    match, route = chosen
+    context = None
+    while isinstance(route, _IncludedRouter):
+        match, child, route, context = route._match(scope)
+    found = getattr(context, "path_format", None) or getattr(route, "path_format", None)
+    return match, id(route), found, tuple(sorted(child.get("path_params", {}).items()))
+
+
+def test_the_route_index_resolves_every_route_as_fastapi_does(app: FastAPI):
+    """For a sample path of every route (and variants: another value, a trailing slash, one segment
+    more or less), every method, the indexed walk (app.routing.index_routes, installed by create_app)
+    chooses the same route, match and parameters as FastAPI's own walk."""
+    from fastapi.routing import _IncludedRouter
+
+    formats: set[str] = set()
+
+    def collect(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, _IncludedRouter):
+                collect(list(route.effective_route_contexts()))
+            else:
+                formats.add(getattr(route, "path_format", None) or getattr(route, "path", "") or "/")
+
+    collect(app.router.routes)
+    assert len(formats) > 300
+    paths = {"/", "", "/api", "/api/v1", "/api/v1/", "/static/app.css", "/static", "/nothing/here", "/api/v1/x/y/z"}
+    for fmt in formats:
+        for value in ("1", "x", "2147483648"):
+            concrete = re.sub(r"\{[^}]+\}", value, fmt)
+            paths |= {concrete, concrete + "/", concrete.rsplit("/", 1)[0] or "/", concrete + "/extra"}
+    assert routing.ROUTE_INDEX
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    indexed = {(m, p): _resolve(app, m, p) for p in paths for m in methods}
+    routing.ROUTE_INDEX = False
+    try:
+        walked = {(m, p): _resolve(app, m, p) for p in paths for m in methods}
+    finally:
+        routing.ROUTE_INDEX = True
+    assert [key for key in walked if walked[key] != indexed[key]] == []
+    assert sum(1 for r in walked.values() if r[0] is Match.FULL) > 500
+
+
+def test_the_route_index_tries_only_the_routes_that_could_match(app: FastAPI):
+    """A request for the project by id tries none of the other routers' routes (FastAPI's own walk
+    tried them all, twice)."""
+    tried: list[str] = []
+    original = APIRoute.matches
+
+    def counting(self: APIRoute, scope: Any) -> Any:
+        tried.append(self.path)
+        return original(self, scope)
+
+    APIRoute.matches = counting  # type: ignore[method-assign]
+    try:
+        assert _resolve(app, "GET", "/api/v1/projects/7")[0] is Match.FULL
+    finally:
+        APIRoute.matches = original  # type: ignore[method-assign]
+    assert tried and all(path.startswith("/projects") for path in tried), tried

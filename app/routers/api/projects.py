@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Row
+from sqlalchemy.orm import Session
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.errors import Invalid, NotFound
@@ -123,8 +124,11 @@ def list_projects(
     env_class: Annotated[EnvClass | None, Query(description="环保绩效分级")] = None,
     energy_class: Annotated[EnergyClass | None, Query(description="能耗等级")] = None,
 ) -> Response:
-    quality = {"tech": tech, "leading": leading, "env_class": env_class, "energy_class": energy_class}
-    f = ProjectFilter(
+    page = list_json(
+        db,
+        principal,
+        limit=limit,
+        offset=offset,
         unit_id=unit_id,
         stage=stage,
         status=status,
@@ -141,13 +145,27 @@ def list_projects(
         date_to=date_to,
         q=q,
         sort=sort,
-        updated_since=aware(updated_since),
-        extra={k: v.value if hasattr(v, "value") else v for k, v in quality.items() if v},
+        updated_since=updated_since,
+        tech=tech,
+        leading=leading,
+        env_class=env_class,
+        energy_class=energy_class,
     )
+    return Response(page, media_type="application/json")
+
+
+QUALITY_FILTERS = ("tech", "leading", "env_class", "energy_class")
+
+
+def list_json(db: Session, principal: Any, *, limit: int, offset: int, updated_since: Any, **filters: Any) -> bytes:
+    """The list's answer (Page[ProjectRead] as JSON) for its query parameters' values: the routed
+    endpoint's and the fast path's (app.fastpath), one rule for both."""
+    quality = {name: filters.pop(name, None) for name in QUALITY_FILTERS}  # app.services.quality
+    extra = {k: v.value if hasattr(v, "value") else v for k, v in quality.items() if v}
+    f = ProjectFilter(**filters, updated_since=aware(updated_since), extra=extra)
     rows, total, t = projects.api_page(db, principal, f, limit=limit, offset=offset)
     items = [_list_item(principal, row, t) for row in rows]
-    page = _PAGE.dump_json({"items": items, "total": total, "limit": limit, "offset": offset})
-    return Response(page, media_type="application/json")
+    return _PAGE.dump_json({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @router.post(
@@ -164,8 +182,14 @@ def create_project(body: ProjectCreate, principal: ApiPrincipal, db: DbSession, 
 @router.get("/{project_id}", summary="项目详情（含预警）", response_model=ProjectRead)
 @reads_only
 def get_project(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return Response(project_json(db, principal, project_id), media_type="application/json")
+
+
+def project_json(db: Session, principal: Any, project_id: int) -> bytes:
+    """The project by id's answer (ProjectRead as JSON): the routed endpoint's and the fast path's
+    (app.fastpath), one rule for both."""
     project, t = projects.get_with_thresholds(db, principal, project_id)
-    return json_response(_read(principal, project, t, db=db))
+    return _read(principal, project, t, db=db).model_dump_json().encode()
 
 
 @router.patch("/{project_id}", summary="修改项目：只改所给字段（需带 version；过期返回 409）")

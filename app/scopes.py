@@ -82,6 +82,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/assessment(/|$)", "targets"),  # the year's assessment: scheme, scores, bonuses, publishing
         ("POST", r"^/letters/\d+/acknowledge$", "reports"),  # a unit's system reports its head's signature
         ("*", r"^/(teams|letters|letter-rules)(/|$)", "targets"),  # industry teams, responsibility letters
+        ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
     ]
 ]
 

@@ -79,9 +79,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_per_mu_result_unit', ['year', 'level', 'unit_id'], unique=False)
         batch_op.create_index('ix_per_mu_result_zone', ['year', 'level', 'zone_unit_id'], unique=False)
 
-    with op.batch_alter_table('project', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('per_mu_grade', sa.String(length=1), nullable=True))
-        batch_op.create_index('ix_project_per_mu_grade', ['per_mu_grade'], unique=False)
+    # plain ALTER TABLE on `project` (no batch: SQLite's table copy cannot carry its expression index)
+    op.add_column('project', sa.Column('per_mu_grade', sa.String(length=1), nullable=True))
+    op.create_index('ix_project_per_mu_grade', 'project', ['per_mu_grade'], unique=False)
 
     with op.batch_alter_table('project_result', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rd_spend', sa.Numeric(precision=16, scale=2), nullable=True))
@@ -98,9 +98,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f('ck_project_result_rd_spend_non_negative'), type_='check')
         batch_op.drop_column('rd_spend')
 
-    with op.batch_alter_table('project', schema=None) as batch_op:
-        batch_op.drop_index('ix_project_per_mu_grade')
-        batch_op.drop_column('per_mu_grade')
+    op.drop_index('ix_project_per_mu_grade', table_name='project')
+    op.drop_column('project', 'per_mu_grade')
 
     with op.batch_alter_table('per_mu_result', schema=None) as batch_op:
         batch_op.drop_index('ix_per_mu_result_zone')

@@ -126,6 +126,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_agreements  # investment agreements and results after production
 
     created = demo_agreements.load(db) or created
+    from app.services import demo_per_mu  # last year's per-mu evaluation, published over the demo results
+
+    created = demo_per_mu.load(db) or created
     return created
 
 

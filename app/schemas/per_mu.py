@@ -61,7 +61,33 @@ class PublishIn(InputModel):
     confirm_early: bool = Field(default=False, description="年度未结束时发布须确认")
 
 
+PARAMS_EXAMPLE: dict[str, Any] = {
+    "weights": {"tax_per_mu": "40", "output_per_mu": "30", "output_per_energy": "20", "rd_share": "10"},
+    "benchmarks": {"tax_per_mu": "30", "output_per_mu": "500", "output_per_energy": "5", "rd_share": "3"},
+    "bands": {"A": "85", "B": "70", "C": "50"},
+}
+RESULT_EXAMPLE: dict[str, Any] = {
+    "level": "project", "project_id": 1207, "investor_id": 311, "name": "年产 2GWh 储能电池项目",
+    "firm_name": "青山新能源科技有限公司", "unit_name": "城关镇人民政府", "zone_name": "青山高新区",
+    "industry_chain": "新能源", "projects_count": 1, "land_mu": "100.00", "output": "40000.00", "tax": "2400.00",
+    "energy_tce": "10000.00", "rd_spend": "1200.00", "tax_per_mu": "24.00", "output_per_mu": "400.00",
+    "output_per_energy": "4.00", "rd_share": "3.00", "score": "82.00", "grade": "B", "firm_grade": "B", "reason": "",
+}  # fmt: skip
+
+
 class SchemeRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2025, "status": "published", "status_label": "已发布", "version": 2,
+                    "published_at": "2026-02-10T09:30:00+08:00", "results_count": 1873,
+                    "results_digest": "9f2c…", "params": PARAMS_EXAMPLE,
+                }
+            ]
+        }
+    )  # fmt: skip
+
     year: int
     status: PerMuStatus
     status_label: str
@@ -73,6 +99,8 @@ class SchemeRead(BaseModel):
 
 
 class ResultRead(ReadModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [RESULT_EXAMPLE]})
+
     level: PerMuLevel
     project_id: int | None = Field(description="企业一级为空")
     investor_id: int
@@ -98,6 +126,17 @@ class ResultRead(ReadModel):
 
 
 class ResultsRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2025, "published": True, "level": "project", "results": [RESULT_EXAMPLE], "total": 1,
+                    "limit": 50, "offset": 0, "grade_counts": {"A": 0, "B": 1, "C": 0, "D": 0, "none": 0},
+                }
+            ]
+        }
+    )  # fmt: skip
+
     year: int
     published: bool = Field(description="false：按当前方案和已确认的实绩即时计算的预览")
     level: PerMuLevel
@@ -109,6 +148,17 @@ class ResultsRead(BaseModel):
 
 
 class BreakdownRow(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "12", "name": "城关镇人民政府", "counts": {"A": 3, "B": 5, "C": 2, "D": 1, "none": 2},
+                    "land_mu": "860.00", "tax_per_mu": "21.35", "output_per_mu": "412.80",
+                }
+            ]
+        }
+    )  # fmt: skip
+
     key: str
     name: str
     counts: dict[str, int]
@@ -118,6 +168,12 @@ class BreakdownRow(BaseModel):
 
 
 class GradeRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"year": 2025, "project_id": None, "investor_id": 311, "grade": "A", "firm": False}]
+        }
+    )
+
     year: int
     project_id: int | None
     investor_id: int | None

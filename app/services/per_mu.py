@@ -475,7 +475,7 @@ def publish(db: Session, principal: Principal, year: int, data: PublishIn, today
     rows = [_frozen_row(row.id, year, e) for e in entries]
     with audit.reason(db, f"发布 {year} 年度亩均评价结果"):
         if rows:
-            db.execute(insert(PerMuResult), rows)
+            db.execute(insert(cast(Table, PerMuResult.__table__)), rows)  # Core: no ORM bookkeeping per row
         row.status = PerMuStatus.published
         row.published_at = utcnow()
         row.published_by_id = principal.user_id
@@ -492,30 +492,20 @@ def publish(db: Session, principal: Principal, year: int, data: PublishIn, today
 
 def _copy_grades(db: Session, year: int) -> None:
     """The firm's grade of `year` onto each of its evaluated projects (the warnings read it); other projects'
-    grades cleared. Two statements, beside the ORM (the project's version and trail are not touched: the
-    publication is the audited change)."""
+    grades cleared. Two statements (an UPDATE … FROM: a join, not a subquery per project), beside the ORM
+    (the project's version and trail are not touched: the publication is the audited change)."""
     table = cast(Table, Project.__table__)
     db.execute(update(table).where(table.c.per_mu_grade.is_not(None)).values(per_mu_grade=None))
-    graded = (
-        select(PerMuResult.firm_grade)
-        .where(
-            PerMuResult.year == year,
-            PerMuResult.level == PerMuLevel.project,
-            PerMuResult.project_id == table.c.id,
-        )
-        .scalar_subquery()
-    )
+    frozen = cast(Table, PerMuResult.__table__)
     db.execute(
         update(table)
         .where(
-            exists().where(
-                PerMuResult.year == year,
-                PerMuResult.level == PerMuLevel.project,
-                PerMuResult.project_id == table.c.id,
-                PerMuResult.firm_grade.is_not(None),
-            )
+            table.c.id == frozen.c.project_id,
+            frozen.c.year == year,
+            frozen.c.level == PerMuLevel.project,
+            frozen.c.firm_grade.is_not(None),
         )
-        .values(per_mu_grade=graded)
+        .values(per_mu_grade=frozen.c.firm_grade)
     )
 
 

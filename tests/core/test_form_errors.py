@@ -836,7 +836,7 @@ FORMS.update(
                 "band_a": "85",
                 "band_b": "70",
                 "band_c": "50",
-            },  # fmt: skip
+            },
             "weights",
             "weight_output_per_energy",
             "四项指标的权重之和须为 100（现为 90）",

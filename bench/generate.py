@@ -648,5 +648,84 @@ def main() -> int:
     return 0
 
 
+# --- results after production, for the per-mu evaluation (亩均评价, issue 20 item 3) ----------------
+# Appended: the tables above keep their rows (this draws from a random generator of its own). Each
+# project in production (or at capacity) gets a yearly result for every full year since it went into
+# production: output per mu of its land between 80 and 900 万元, tax 2–8 % of output, energy from 1.5 to
+# 12 万元 of output per tonne, R&D spend for two in five; a few years lack energy, a few wait for the
+# bureau or were sent back. Land used is the project's land area.
+from app.models import ProjectResult  # noqa: E402
+
+_build_without_results = build
+_fix_sequences_without_results = Loader.fix_sequences
+
+
+def build_results(projects: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed * 7919 + 20)
+    rows: list[dict[str, Any]] = []
+    for project in projects:
+        produced = project["production_on"]
+        if project["stage"] not in ("production", "full_capacity") or produced is None:
+            continue
+        land = project["land_area_mu"] or Decimal(50)
+        per_mu = Decimal(rng.randint(80, 900))
+        for year in range(produced.year, TODAY.year):
+            per_mu = (per_mu * Decimal(rng.uniform(0.9, 1.25))).quantize(Decimal(1))
+            output = (land * per_mu).quantize(Decimal("0.01"))
+            roll = rng.random()
+            status = "pending" if year == TODAY.year - 1 and roll < 0.03 else "rejected" if roll > 0.99 else "confirmed"
+            rows.append(
+                {
+                    "id": len(rows) + 1,
+                    "project_id": project["id"],
+                    "period_kind": "year",
+                    "year": year,
+                    "quarter": None,
+                    "output": output,
+                    "tax": (output * Decimal(rng.uniform(0.02, 0.08))).quantize(Decimal("0.01")),
+                    "jobs": rng.randint(20, 800),
+                    "energy_tce": None
+                    if rng.random() < 0.02
+                    else (output / Decimal(rng.uniform(1.5, 12))).quantize(Decimal("0.01")),
+                    "land_used_mu": land,
+                    "rd_spend": (output * Decimal(rng.uniform(0.005, 0.05))).quantize(Decimal("0.01"))
+                    if rng.random() < 0.4
+                    else None,
+                    "source": "tax_bureau",
+                    "evidence_no": f"({year + 1})税证 {project['id']:06d}",
+                    "note": "",
+                    "status": status,
+                    "entered_by_id": None,
+                    "reviewed_by_id": None,
+                    "reviewed_at": NOW if status != "pending" else None,
+                    "review_note": "" if status != "rejected" else "与完税证明不符",
+                    "version": 1,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+    return rows
+
+
+def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
+    data = _build_without_results(seed, scale)
+    data["project_result"] = build_results(data["project"], seed)
+    return data
+
+
+def _fix_sequences(self: Loader) -> None:
+    _fix_sequences_without_results(self)
+    if self.engine.dialect.name == "postgresql":
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('project_result', 'id'), "
+                     "COALESCE((SELECT MAX(id) FROM project_result), 1))")
+            )  # fmt: skip
+
+
+Loader.fix_sequences = _fix_sequences  # type: ignore[method-assign]
+ORDER.append(("project_result", ProjectResult))
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -116,6 +116,7 @@ FLAG_CONDITIONS = {
     "funds_before_signing": "p.first_funds_on IS NOT NULL AND (p.signed_on IS NULL OR p.first_funds_on < p.signed_on)",
     "funds_over_contract": "p.contract_investment > 0 AND p.funds_confirmed > p.contract_investment",
     "completed_fell": "p.completed_fell",
+    "per_mu_d": "p.per_mu_grade = 'D'",  # the firm's grade in the latest published per-mu evaluation
 }
 FLAGS_COLUMN = (
     "array_remove(ARRAY["

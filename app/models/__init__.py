@@ -233,3 +233,8 @@ __all__ = [
 from app.models.agreement import Commitment, InvestmentAgreement, ProjectResult
 
 __all__ += ["Commitment", "InvestmentAgreement", "ProjectResult"]
+
+# the per-mu evaluation (亩均评价, issue 20 item 3)
+from app.models.per_mu import PerMuResult, PerMuScheme  # noqa: E402
+
+__all__ += ["PerMuResult", "PerMuScheme"]

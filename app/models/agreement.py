@@ -181,6 +181,7 @@ class ProjectResult(Audited, VersionedMixin, TimestampMixin, Base):
             " AND (energy_tce IS NULL OR energy_tce >= 0) AND (land_used_mu IS NULL OR land_used_mu >= 0)",
             name="figures_non_negative",
         ),
+        CheckConstraint("rd_spend IS NULL OR rd_spend >= 0", name="rd_spend_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,6 +194,7 @@ class ProjectResult(Audited, VersionedMixin, TimestampMixin, Base):
     jobs: Mapped[int | None]  # 吸纳就业, 人
     energy_tce: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # 综合能耗, 吨标准煤
     land_used_mu: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 实际用地, 亩
+    rd_spend: Mapped[Decimal | None] = mapped_column(Money)  # 研发经费支出, 万元 (the per-mu evaluation's R&D share)
     source: Mapped[ResultSource] = mapped_column(str_enum(ResultSource, "result_source"), default=ResultSource.entered)
     evidence_no: Mapped[str] = mapped_column(String(100), default="")  # 完税证明、统计报表编号
     note: Mapped[str] = mapped_column(Text, default="")

@@ -777,3 +777,22 @@ LABELS.update(
     }
 )
 VALUES.update({"carrier_photo.kind": {"photo": "照片", "document": "PDF 文件"}})
+
+
+# --- the per-mu evaluation (亩均评价, issue 20 item 3) -----------------------------------------
+LABELS.update(
+    {
+        "per_mu_scheme": {
+            "year": "评价年度",
+            "params": "评价方案（权重、标杆值、分档线）",
+            "status": "状态",
+            "published_at": "发布时间",
+            "published_by_id": "发布人",
+            "results_count": "冻结的结果条数",
+        },
+    }
+)
+LABELS["project_result"]["rd_spend"] = "研发经费支出（万元）"
+LABELS["project"]["per_mu_grade"] = "亩均评价等级（最近一次发布）"
+INTERNAL["per_mu_scheme"] = frozenset({"results_digest"})  # the frozen rows' SHA-256: shown on the results page
+VALUES["per_mu_scheme.status"] = {"draft": "未发布", "published": "已发布"}

@@ -223,6 +223,7 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         # filters whose counts would otherwise read the whole table, and the "contract" sort
         Index("ix_project_category", "category"),
         Index("ix_project_size_band", "size_band"),
+        Index("ix_project_per_mu_grade", "per_mu_grade"),  # the per-mu D warning's count and filter
         Index("ix_project_contract_investment", "contract_investment", "id"),
         # the "stalled" warning: building projects by the day of their last progress (its count and filter)
         Index(
@@ -314,6 +315,8 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
     funds_pending: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     first_funds_on: Mapped[date | None] = mapped_column(Date)
     last_progress_on: Mapped[date | None] = mapped_column(Date)
+    # the firm's grade in the latest published per-mu evaluation (app.services.per_mu.publish): the D warning
+    per_mu_grade: Mapped[str | None] = mapped_column(String(1))
 
 
 class LostReason(Audited, VersionedMixin, TimestampMixin, Base):

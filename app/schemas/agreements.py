@@ -241,6 +241,7 @@ class ResultFields(InputModel):
         description="实际用地（亩）",
         json_schema_extra=stated(text_pattern=AREA_TEXT),
     )
+    rd_spend: Decimal | None = _money("研发经费支出（万元；亩均评价的研发投入占比，可不填）")
     evidence_no: str = Field(default="", max_length=100, description="完税证明、统计报表等的编号")
     note: str = Field(default="", max_length=2000)
 
@@ -284,6 +285,7 @@ class ResultUpdate(InputModel):
         default=None, ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2,
         json_schema_extra=stated(text_pattern=AREA_TEXT),
     )  # fmt: skip
+    rd_spend: Decimal | None = _money("研发经费支出（万元）")
     evidence_no: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=2000)
     version: int = Field(**INT_ID, description="读取时的 version；过期返回 409")
@@ -324,6 +326,7 @@ RESULT_EXAMPLE: dict[str, Any] = {
     "jobs": 300,
     "energy_tce": "5200.00",
     "land_used_mu": "120.00",
+    "rd_spend": "960.00",
     "source": "entered",
     "evidence_no": "税收完税证明 (2027)青税证 00123",
     "note": "",
@@ -350,6 +353,7 @@ class ResultRead(ReadModel):
     jobs: int | None
     energy_tce: Decimal | None
     land_used_mu: Decimal | None
+    rd_spend: Decimal | None = Field(default=None, description="研发经费支出（万元）；未填为空")
     source: ResultSource
     evidence_no: str
     note: str

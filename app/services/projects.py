@@ -940,6 +940,7 @@ FLAG_LABELS = {
     "funds_before_signing": "签约前即有到位资金",
     "funds_over_contract": "到位资金超过合同投资额",
     "completed_fell": "累计完成投资出现下降",
+    "per_mu_d": "亩均评价 D 类企业",  # the firm's grade in the latest published evaluation (app.services.per_mu)
 }
 # also written out in models.project.BUILDING_PROJECTS (the predicate of an index)
 BUILDING_STAGES = (Stage.signed, Stage.landed, Stage.started, Stage.completed)
@@ -1039,6 +1040,8 @@ def _flag_condition(flag: str, today: Any, stalled_before: Any, land_idle_before
         return and_(Project.contract_investment > 0, Project.funds_confirmed > Project.contract_investment)
     if flag == "completed_fell":
         return Project.completed_fell.is_(True)
+    if flag == "per_mu_d":
+        return Project.per_mu_grade == "D"
     return false()
 
 
@@ -1081,6 +1084,8 @@ def flags(project: Project, t: Thresholds) -> list[str]:
         result.append("funds_over_contract")
     if project.completed_fell:
         result.append("completed_fell")
+    if project.per_mu_grade == "D":
+        result.append("per_mu_d")
     return result
 
 
@@ -1286,6 +1291,7 @@ LIST_COLUMNS = (
     "introducing_unit_id", "responsible_unit_id", "start_by", "production_by", "investment_completed",
     "completed_fell", "intensity_commitment", "land_area_mu", "land_granted_on", "funds_confirmed",
     "funds_confirmed_usd", "funds_pending", "first_funds_on", "last_progress_on", "version",
+    "per_mu_grade",
 )  # fmt: skip
 # the project's open anomaly flags (stage_gate), counted beside each row: no statement of its own
 _OPEN_ANOMALIES = (

@@ -42,7 +42,7 @@ from app.services.files import StoredFile
 from app.services.project_import import RowError, header_key
 
 EVIDENCE_OWNER = "project_result"
-FIGURES = ("output", "tax", "jobs", "energy_tce", "land_used_mu")
+FIGURES = ("output", "tax", "jobs", "energy_tce", "land_used_mu", "rd_spend")
 
 
 # --- entering ----------------------------------------------------------------------------------
@@ -311,6 +311,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("就业人数", "jobs", "int", "人", 300),
     Column("综合能耗（吨标准煤）", "energy_tce", "money", "吨标准煤", 5200),
     Column("用地面积（亩）", "land_used_mu", "money", "实际用地，亩", 120),
+    Column("研发经费支出（万元）", "rd_spend", "money", "万元，可不填（亩均评价的研发投入占比）", 960),
     Column("证明编号", "evidence_no", "text", "完税证明、统计报表的编号", "(2027)青税证 00123"),
     Column("备注", "note", "text", "", ""),
 )
@@ -324,6 +325,8 @@ HEADERS = {header_key(c.header): c for c in COLUMNS} | {
     header_key("就业"): COLUMNS[7],
     header_key("综合能耗"): COLUMNS[8],
     header_key("用地"): COLUMNS[9],
+    header_key("研发经费"): COLUMNS[10],
+    header_key("研发经费支出"): COLUMNS[10],
 }
 
 

@@ -546,3 +546,16 @@ def test_a_units_token_with_the_scope_is_refused_what_only_the_bureau_does(
         return None
 
     assert sweep(db, operations, attempt) == []
+
+
+# the per-mu evaluation (亩均评价, issue 20 item 3): the bureau's scheme and publishing
+def _per_mu_refused() -> dict[str, Body]:
+    from app.schemas.per_mu import SCHEME_EXAMPLE
+
+    return {
+        "PUT /api/v1/per-mu/{year}/scheme": lambda r: SCHEME_EXAMPLE | {"version": None},
+        "POST /api/v1/per-mu/{year}/publish": lambda r: {"version": 1, "confirm_early": True},
+    }
+
+
+UNIT_REFUSED.update(_per_mu_refused())

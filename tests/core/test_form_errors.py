@@ -976,3 +976,32 @@ FORMS.update(_agreement_forms())
 NOT_A_FORM["/results/import"] = (
     "a file upload: a browser never sends a file back, and the errors are per row of the sheet"
 )
+
+
+# the per-mu evaluation (亩均评价, issue 20 item 3)
+FORMS.update(
+    {
+        "/per-mu/{year}/scheme": Form(
+            "coordinator",
+            {
+                "weight_tax_per_mu": "40",
+                "weight_output_per_mu": "30",
+                "weight_output_per_energy": "20",
+                "weight_rd_share": "0",
+                "benchmark_tax_per_mu": "30",
+                "benchmark_output_per_mu": "500",
+                "benchmark_output_per_energy": "5",
+                "benchmark_rd_share": "3",
+                "band_a": "85",
+                "band_b": "70",
+                "band_c": "50",
+            },
+            "weights",
+            "weight_output_per_energy",
+            "四项指标的权重之和须为 100（现为 90）",
+        ),
+        "/per-mu/{year}/publish": Form(
+            "coordinator", {"confirm_early": ""}, "__all__", "", "请先设定并保存本年度亩均评价方案"
+        ),
+    }
+)

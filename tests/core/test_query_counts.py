@@ -695,3 +695,63 @@ def test_land_and_deposit_lists_do_not_grow_with_rows(client, db, connection, wo
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+# the per-mu evaluation (亩均评价, issue 20 item 3)
+def test_the_per_mu_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The results page (a preview year, and a published year: projects and firms, filtered) and the API's
+    results and breakdown, for 3 projects in production and for 33; the project page's section too."""
+    from sqlalchemy import update
+
+    from app.models.agreement import ProjectResult
+    from app.models.user import Role
+    from app.principal import Principal
+    from app.schemas.per_mu import PublishIn, SchemeIn
+    from app.services import per_mu
+
+    unit = world["unit"]
+    today = workdays.today()
+    preview, frozen = today.year - 1, today.year - 2
+    first = _agreement_rows(db, unit, 3, 0)
+    db.execute(update(ProjectResult).values(land_used_mu=Decimal(50), energy_tce=Decimal(100)))
+    coordinator = Principal(role=Role.coordinator, unit_id=None, label="招商局")
+    scheme = SchemeIn.model_validate({**{f"weight_{k}": v for k, v in per_mu.DEFAULT_PARAMS["weights"].items()},
+        **{f"benchmark_{k}": v for k, v in per_mu.DEFAULT_PARAMS["benchmarks"].items()},
+        "band_a": "85", "band_b": "70", "band_c": "50"})  # fmt: skip
+    reader = make_token(db, None, read_only=True)
+    db.commit()
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+    pages = [
+        f"/per-mu?year={preview}", f"/per-mu?year={preview}&level=firm&by=chain",
+        f"/per-mu?year={frozen}", f"/per-mu?year={frozen}&level=firm&unit_id={unit.id}&by=zone",
+        f"/per-mu?year={frozen}&grade=none", f"/projects/{first.id}",
+    ]  # fmt: skip
+    api = [
+        f"/api/v1/per-mu/{preview}/results?limit=200", f"/api/v1/per-mu/{frozen}/results?limit=200",
+        f"/api/v1/per-mu/{frozen}/results?level=firm&limit=200", f"/api/v1/per-mu/{frozen}/breakdown?by=unit",
+    ]  # fmt: skip
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    def publish_again() -> None:
+        from sqlalchemy import delete
+
+        from app.models.per_mu import PerMuResult, PerMuScheme
+
+        db.execute(delete(PerMuResult))
+        db.execute(delete(PerMuScheme))
+        row = per_mu.set_scheme(db, coordinator, frozen, scheme)
+        per_mu.publish(db, coordinator, frozen, PublishIn(version=row.version))
+        db.commit()
+
+    publish_again()
+    few = measure()
+    _agreement_rows(db, unit, 30, 100)
+    db.execute(update(ProjectResult).values(land_used_mu=Decimal(50), energy_tce=Decimal(100)))
+    publish_again()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

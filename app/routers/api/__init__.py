@@ -22,6 +22,7 @@ from app.routers.api import (
     me,
     meetings,
     people,
+    per_mu,
     performance,
     project_import,
     projects,
@@ -111,3 +112,4 @@ api_router.include_router(letters.router)
 api_router.include_router(agreements.router)  # investment agreements, commitments, results after production
 api_router.include_router(land.router)
 api_router.include_router(deposits.router)
+api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)

@@ -93,6 +93,7 @@ def result_read(row: results.ResultRow, evidence: dict[int, list[Any]]) -> Resul
         jobs=r.jobs,
         energy_tce=r.energy_tce,
         land_used_mu=r.land_used_mu,
+        rd_spend=r.rd_spend,
         source=r.source,
         evidence_no=row.evidence_no,
         note=row.note,

@@ -18,6 +18,7 @@ from app.routers.pages import (
     letters,
     meetings,
     people,
+    per_mu,
     performance,
     project_import,
     projects,
@@ -58,3 +59,4 @@ page_router.include_router(letters.router)
 page_router.include_router(agreements.router)  # investment agreements, commitments, results after production
 page_router.include_router(land.router)
 page_router.include_router(deposits.router)
+page_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)

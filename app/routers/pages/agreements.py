@@ -299,6 +299,7 @@ def _edit_page(
                 "jobs",
                 "energy_tce",
                 "land_used_mu",
+                "rd_spend",
                 "evidence_no",
                 "note",
             )

@@ -57,6 +57,7 @@ from app.services import (
     export,
     investors,
     leads,
+    per_mu,
     project_pages,
     projects,
     stage_gate,
@@ -567,6 +568,7 @@ def _project_page(
             "refused_funds": funds or {},
             "people": cadre_credits.project_page_people(db, principal, project),
             "agreement": agreements.view(db, principal, project),  # the investment agreement's section
+            "per_mu": per_mu.project_figures(db, principal, project),  # the per-mu evaluation's section
             **OPTIONS,
         },
         status_code=status_code,

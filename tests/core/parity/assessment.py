@@ -9,3 +9,11 @@ PARITY: dict[str, str] = {
     ),
     "POST /assessment/{year}/publish": "POST /api/v1/assessment/{year}/publish",
 }
+
+# the per-mu evaluation (亩均评价, issue 20 item 3)
+PARITY.update(
+    {
+        "POST /per-mu/{year}/scheme": "PUT /api/v1/per-mu/{year}/scheme",
+        "POST /per-mu/{year}/publish": "POST /api/v1/per-mu/{year}/publish",
+    }
+)

@@ -1,0 +1,87 @@
+"""Time the per-mu evaluation (亩均评价) of every project and firm on the province-sized data set.
+
+    .venv/bin/python bench/generate.py --seed 1 --target postgresql --pg-database zs_bench_mujun
+    .venv/bin/python bench/per_mu.py --pg-database zs_bench_mujun                # target: under 2 s
+
+Prints, for the last full year of the data set (2025): the projects and firms evaluated, the grades, and
+the time of `per_mu.compute` (every project's and firm's figures, scores and grades: what a preview page and
+publishing compute), of the first page of the preview list and of the publication (the frozen rows written
+and the firms' grades copied onto their projects, rolled back afterwards). Best and median of --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy.orm import Session
+
+from app.db import make_engine
+from app.models.per_mu import PerMuLevel
+from app.models.user import Role
+from app.principal import Principal
+from app.schemas.per_mu import PublishIn, SchemeIn
+from app.services import per_mu
+from bench.generate import PG_ADMIN
+
+YEAR = 2025
+COORDINATOR = Principal(role=Role.coordinator, unit_id=None, label="bench")
+
+
+def timed(runs: int, work) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), statistics.median(times), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pg-database", default="zs_bench")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + args.pg_database
+    engine = make_engine(url)
+    params = per_mu.DEFAULT_PARAMS
+    with Session(engine) as db:
+        best, median, entries = timed(args.runs, lambda: per_mu.compute(db, YEAR, params))
+        assert isinstance(entries, list)
+        projects = [e for e in entries if e.level is PerMuLevel.project]
+        firms = [e for e in entries if e.level is PerMuLevel.firm]
+        grades = Counter(e.evaluation.grade.value if e.evaluation.grade else "未分类" for e in firms)
+        print(f"== {args.pg_database}: {YEAR}, {len(projects):,} projects and {len(firms):,} firms evaluated")
+        print(f"  firms by grade: {dict(sorted(grades.items()))}")
+        print(f"  compute (every project and firm)   best {best:6.3f} s   median {median:6.3f} s   target < 2 s")
+        best, median, _ = timed(args.runs, lambda: per_mu.results_page(db, COORDINATOR, YEAR, per_mu.Filters()))
+        print(f"  preview list, first page of 50     best {best:6.3f} s   median {median:6.3f} s")
+        scheme = SchemeIn.model_validate(
+            {
+                **{f"weight_{k}": v for k, v in params["weights"].items()},
+                **{f"benchmark_{k}": v for k, v in params["benchmarks"].items()},
+                **{f"band_{k.lower()}": v for k, v in params["bands"].items()},
+            }
+        )
+        started = time.perf_counter()
+        row = per_mu.set_scheme(db, COORDINATOR, YEAR, scheme)
+        per_mu.publish(db, COORDINATOR, YEAR, PublishIn(version=row.version, confirm_early=True))
+        published = time.perf_counter() - started
+        started = time.perf_counter()
+        per_mu.results_page(db, COORDINATOR, YEAR, per_mu.Filters(level=PerMuLevel.firm, grade="D"))
+        frozen_list = time.perf_counter() - started
+        db.rollback()
+        print(f"  publish ({row.results_count:,} rows frozen, grades copied)  {published:6.3f} s (rolled back)")
+        print(f"  published list, D firms, first page  {frozen_list:6.3f} s")
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The per-mu evaluation's tests sign in as the projects' do."""
+
+from tests.projects.conftest import files_dir, settings, signed_in
+
+__all__ = ["files_dir", "settings", "signed_in"]

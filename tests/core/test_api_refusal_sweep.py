@@ -50,9 +50,11 @@ from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
+from tests.land.factories import land_ids
 from tests.leads.factories import make_investor, make_lead
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
@@ -386,6 +388,8 @@ def rows(db: Session) -> Rows:
     team = make_team(db, members=(town_a,), lead=town_a)
     ensure_rules(db, YEAR)
     letter = make_letter(db, town_a, year=YEAR)
+    _, commitment, result = make_agreement_rows(db, project)
+    land = land_ids(db, town_a, project.id)
     db.commit()
     token_id = db.execute(select(ApiToken.id).where(ApiToken.token_hash == sha256_hex(own_token))).scalar_one()
     ids = {
@@ -418,6 +422,9 @@ def rows(db: Session) -> Rows:
         "adjustment_id": adjustment.id,
         "team_id": team.id,
         "letter_id": letter.id,
+        "commitment_id": commitment.id,
+        "result_id": result.id,
+        **land,
     }
     return Rows(town_a, town_b, ids)
 
@@ -559,3 +566,52 @@ def _per_mu_refused() -> dict[str, Body]:
 
 
 UNIT_REFUSED.update(_per_mu_refused())
+
+
+# after production (issue 20): agreements and results, land and buildings, deposits, a project's quality
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/results/{result_id}/review": lambda r: {
+            "version": 1,
+            "decision": "confirm",
+            "note": "已核对完税证明",
+            "evidence_checked": True,
+        },
+        "POST /api/v1/projects/{project_id}/deposits/{deposit_id}/review": lambda r: {
+            "version": 1,
+            "decision": "confirm",
+            "note": "已核对收据",
+            "vouchers_checked": True,
+        },
+        "POST /api/v1/leading-industries": lambda r: {"name": "新能源汽车零部件"},
+        "PATCH /api/v1/leading-industries/{industry_id}": lambda r: {"version": 1, "is_active": False},
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "PUT /api/v1/projects/{project_id}/investment-agreement": "the project's unit enters its agreement",
+        "POST /api/v1/projects/{project_id}/investment-agreement/commitments": "the project's unit adds commitments",
+        "PATCH /api/v1/projects/{project_id}/investment-agreement/commitments/{commitment_id}": (
+            "the project's unit edits its commitments (audited)"
+        ),
+        "POST /api/v1/projects/{project_id}/results": "the responsible unit records the firm's results",
+        "PATCH /api/v1/results/{result_id}": "the unit corrects its own result while it waits for confirmation",
+        "POST /api/v1/results/import": "a unit imports results of its own projects (the bureau confirms them)",
+        "POST /api/v1/plots": "a park's or managing unit's staff list their own plots",
+        "PUT /api/v1/plots/{plot_id}": "the managing unit keeps its plots",
+        "POST /api/v1/plots/{plot_id}/status": "the managing unit keeps its plots",
+        "POST /api/v1/plots/{plot_id}/take": "the managing unit supplies its plot to a project it may read",
+        "POST /api/v1/plots/{plot_id}/release": "the managing unit releases its plot (with the reason)",
+        "POST /api/v1/plots/{plot_id}/photos": "the managing unit adds its plot's photos",
+        "POST /api/v1/buildings": "a park's or managing unit's staff list their own buildings",
+        "PUT /api/v1/buildings/{building_id}": "the managing unit keeps its buildings",
+        "POST /api/v1/buildings/{building_id}/status": "the managing unit keeps its buildings",
+        "POST /api/v1/buildings/{building_id}/take": "the managing unit lets its building to a project",
+        "POST /api/v1/buildings/{building_id}/release": "the managing unit releases its building",
+        "POST /api/v1/buildings/{building_id}/photos": "the managing unit adds its building's photos",
+        "POST /api/v1/land-quotas": "a unit records the land quota it won",
+        "PUT /api/v1/land-quotas/{quota_id}": "the unit keeps its own quota's record",
+        "POST /api/v1/projects/{project_id}/deposits": "the project's unit records deposits (the bureau confirms)",
+        "PUT /api/v1/projects/{project_id}/quality": "the project's unit records its quality",
+    }
+)

@@ -84,6 +84,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(teams|letters|letter-rules)(/|$)", "targets"),  # industry teams, responsibility letters
         ("*", r"^/(plots|buildings|land-quotas)(/|$)", "projects"),  # land and buildings for investors (载体)
         ("*", r"^/leading-industries(/|$)", "admin"),  # the county's leading industries (主导产业)
+        ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
     ]
 ]
 

@@ -129,6 +129,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_land  # land and buildings, deposits, quality (issue 20)
 
     created = demo_land.load(db) or created
+    from app.services import demo_compliance  # a compliance case on a missed commitment (issue 20)
+
+    created = demo_compliance.load(db) or created
     return created
 
 

@@ -12,6 +12,7 @@ from app.routers.api import (
     awards,
     campaigns,
     changes,
+    compliance,
     deposits,
     funds,
     interviews,
@@ -111,3 +112,4 @@ api_router.include_router(letters.router)
 api_router.include_router(agreements.router)  # investment agreements, commitments, results after production
 api_router.include_router(land.router)
 api_router.include_router(deposits.router)
+api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)

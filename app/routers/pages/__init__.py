@@ -10,6 +10,7 @@ from app.routers.pages import (
     audit_pages,
     auth_pages,
     awards,
+    compliance,
     deposits,
     home,
     interviews,
@@ -58,3 +59,4 @@ page_router.include_router(letters.router)
 page_router.include_router(agreements.router)  # investment agreements, commitments, results after production
 page_router.include_router(land.router)
 page_router.include_router(deposits.router)
+page_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)

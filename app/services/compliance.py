@@ -681,7 +681,10 @@ def open_form(
             .order_by(User.role, User.display_name, User.id)
         ).scalars()
     ]
-    return project, projects.display_name(principal, project), missed_commitments(db, principal, project), people
+    candidates = missed_commitments(db, principal, project)
+    taken = _open_cases_citing(db, [c.commitment.id for c in candidates])
+    free = [c for c in candidates if c.commitment.id not in taken]
+    return project, projects.display_name(principal, project), free, people
 
 
 def unit_options(db: Session) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models.audit import AuditEntry
 from app.models.award import Clawback
-from app.models.compliance import ComplianceCase, ComplianceReceipt
+from app.models.compliance import ComplianceCase, ComplianceMeasure, ComplianceReceipt
 from app.models.land import LandPlot, PlotStatus
 from app.models.task import SupervisedTask, TaskSourceKind, TaskStatus
 from app.models.ticket import OutboxEvent
@@ -207,10 +207,6 @@ def test_cure_after_the_deadline_does_not_close_as_cured(client, db, world):
     case = _open(client, world).json()
     case = _measure(client, world, case, kind="cure", due_on=(TODAY + timedelta(days=30)).isoformat()).json()
     cure = case["measures"][0]
-    row = db.get(type(fresh(db, ComplianceCase, case["id"])), case["id"])
-    assert row is not None
-    from app.models.compliance import ComplianceMeasure
-
     measure = fresh(db, ComplianceMeasure, cure["id"])
     measure.due_on = TODAY - timedelta(days=3)  # the deadline has passed
     db.commit()

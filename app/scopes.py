@@ -85,6 +85,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(plots|buildings|land-quotas)(/|$)", "projects"),  # land and buildings for investors (载体)
         ("*", r"^/leading-industries(/|$)", "admin"),  # the county's leading industries (主导产业)
         ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
+        ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
     ]
 ]
 

@@ -24,6 +24,15 @@ from app.models.award import (
 )
 from app.models.base import Base
 from app.models.cadence import ReportApplicability, TripSection
+from app.models.compliance import (
+    CaseCommitment,
+    CaseOutcome,
+    CaseStatus,
+    ComplianceCase,
+    ComplianceMeasure,
+    ComplianceReceipt,
+    MeasureKind,
+)
 from app.models.deposit import DepositAction, DepositEntry, DepositKind, DepositStatus
 from app.models.idempotency import IdempotencyRecord
 from app.models.interview import Interview, InterviewPromise
@@ -131,8 +140,14 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CarrierPhoto",
+    "CaseCommitment",
+    "CaseOutcome",
+    "CaseStatus",
     "Channel",
     "Clawback",
+    "ComplianceCase",
+    "ComplianceMeasure",
+    "ComplianceReceipt",
     "DeliveryAttempt",
     "DepositAction",
     "DepositEntry",
@@ -166,6 +181,7 @@ __all__ = [
     "LetterStatus",
     "LoginFailure",
     "LostReason",
+    "MeasureKind",
     "Meeting",
     "MeetingAttendee",
     "MeetingDecision",

@@ -796,3 +796,52 @@ LABELS["project_result"]["rd_spend"] = "研发经费支出（万元）"
 LABELS["project"]["per_mu_grade"] = "亩均评价等级（最近一次发布）"
 INTERNAL["per_mu_scheme"] = frozenset({"results_digest"})  # the frozen rows' SHA-256: shown on the results page
 VALUES["per_mu_scheme.status"] = {"draft": "未发布", "published": "已发布"}
+# --- compliance cases: broken contracts and their consequences (履约核查、违约处置, issue 20) ---------
+LABELS.update(
+    {
+        "compliance_case": {
+            "project_id": "项目",
+            "unit_id": "责任单位",
+            "status": "案件状态",
+            "opened_on": "立案日期",
+            "opened_by_id": "立案人",
+            "assessed_on": "核查日期",
+            "assessors": "核查人员",
+            "assessor_user_ids": "核查人员（平台用户）",
+            "findings": "核查结论",
+            "decided_on": "处置决定日期",
+            "decision_note": "处置决定说明",
+            "closed_on": "结案日期",
+            "outcome": "结案方式",
+            "close_reason": "结案理由",
+            "closed_by_id": "结案人",
+        },
+        "compliance_case_commitment": {
+            "case_id": "违约处置案件",
+            "commitment_id": "所涉承诺事项",
+            "status_when_opened": "立案时的履约情况",
+        },
+        "compliance_measure": {
+            "case_id": "违约处置案件",
+            "kind": "处置措施",
+            "content": "措施内容",
+            "due_on": "期限",
+            "owner_unit_id": "承办单位",
+            "task_id": "督办事项",
+            "award_id": "追回的奖励",
+            "clawback_id": "追回记录",
+            "plot_id": "收回的地块",
+            "damages": "违约金（万元）",
+            "cured_on": "整改到位日期",
+            "decided_by_id": "决定人",
+        },
+        "compliance_receipt": {
+            "measure_id": "违约金措施",
+            "amount": "到账金额（万元）",
+            "received_on": "到账日期",
+            "voucher_no": "凭证号",
+            "note": "备注",
+            "entered_by_id": "登记人",
+        },
+    }
+)

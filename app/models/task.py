@@ -27,6 +27,7 @@ class TaskSourceKind(enum.StrEnum):
     ticket = "ticket"
     instruction = "instruction"
     manual = "manual"
+    compliance = "compliance"  # a measure of a compliance case (违约处置): source_id is the case
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ class TaskSourceKind(enum.StrEnum):
             "ticket": "跟踪服务问题",
             "instruction": "领导批示",
             "manual": "直接交办",
+            "compliance": "违约处置",
         }[self.value]
 
 

@@ -193,7 +193,9 @@ UNIT_RESULT_EXAMPLE: JsonDict = {
 class Line(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
 
-    section: str = Field(description="quantitative 定量、qualitative 定性、bonus 加分、deduction 扣分")
+    section: str = Field(
+        description="quantitative 定量、qualitative 定性、bonus 加分、deduction 扣分、info 参考信息（不计分）"
+    )
     label: str
     figure: str = Field(description="计分依据的数据（带单位）")
     rule: str = Field(description="计分规则")

@@ -606,3 +606,50 @@ class Envelope(BaseModel, Generic[T]):
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
+
+
+# --- compliance cases (履约核查、违约处置, issue 20) ---------------------------------------------------
+
+
+class ComplianceEvent(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": 7,
+                    "action": "decided",
+                    "status": "executing",
+                    "status_label": "处置中",
+                    "project": {
+                        "id": 12,
+                        "name": "【保密】A-07",
+                        "confidential": True,
+                        "investor_name": "（保密）",
+                        "stage": "production",
+                        "stage_label": "投产",
+                        "responsible_unit": {"id": 3, "name": "城关镇人民政府"},
+                        "contract_investment": "50000.00",
+                        "link": "/projects/12",
+                    },
+                    "unit": {"id": 3, "name": "城关镇人民政府"},
+                    "measure_kind": "take_land",
+                    "measure_label": "收回土地",
+                    "outcome": None,
+                    "outcome_label": "",
+                    "link": "/compliance-cases/7",
+                }
+            ]
+        }
+    )
+
+    case_id: int
+    action: str = Field(description="opened 立案，decided 决定处置措施，closed 结案")
+    status: str
+    status_label: str
+    project: ProjectRef
+    unit: UnitRef = Field(description="案件所涉的责任单位")
+    measure_kind: str | None = Field(description="decided：决定的措施")
+    measure_label: str
+    outcome: str | None = Field(description="closed：cured 按期整改到位，executed 处置完毕，other 决定结案")
+    outcome_label: str
+    link: str

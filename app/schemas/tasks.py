@@ -20,6 +20,7 @@ SOURCE_REF_NEEDED = {
 SOURCE_ID_NEEDED = {
     TaskSourceKind.ticket: "请注明来源的跟踪服务问题编号",
     TaskSourceKind.spot_check: "请注明来源的抽查发现编号",
+    TaskSourceKind.compliance: "请注明来源的违约处置案件编号",
 }
 
 
@@ -46,7 +47,7 @@ class TaskCreate(InputModel):
     source_kind: TaskSourceKind = Field(
         default=TaskSourceKind.manual,
         description="来源：meeting 会议决定、interview 约谈承诺、spot_check 抽查发现、ticket 跟踪服务问题、"
-        "instruction 领导批示、manual 直接交办",
+        "instruction 领导批示、manual 直接交办、compliance 违约处置（案件的处置措施）",
     )
     source_id: int | None = Field(
         default=None,

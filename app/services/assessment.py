@@ -10,6 +10,8 @@
   projects past their start-by date, false figures found on spot-checks), points per occurrence, and the
   deductions the coordinator enters by hand; capped;
 - 加分: the bonuses the coordinator enters with reason and basis; capped.
+- 参考信息 (section `info`, no points): the compliance cases opened in the year against the unit's projects
+  (app.services.compliance.case_counts), shown beside the score and not counted in it.
 Each line is rounded to 0.01 and the totals are the sums of the rounded lines, so the page adds up.
 
 The red card (红牌) is the unit's, not an indicator's: no results at all for the year (every indicator of
@@ -43,7 +45,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role, User
 from app.principal import Principal
 from app.schemas.assessment import DEDUCTION_LABELS, AdjustmentIn, PublishIn, SchemeIn, ScoresIn, WithdrawIn
-from app.services import audit, interviews, letters, metrics, performance, reports, tasks, workdays
+from app.services import audit, compliance, interviews, letters, metrics, performance, reports, tasks, workdays
 from app.services.common import check_version
 from app.templating import figure, pct, score
 
@@ -319,6 +321,7 @@ def compute(db: Session, year: int, as_of: date, params: dict[str, Any], today: 
     late = reports.late_report_counts(db, year, unit_ids, today=today or as_of + timedelta(days=1))
     overdue = tasks.overdue_counts(db, date(year, 1, 1), date(year, 12, 31), unit_ids, today=as_of + timedelta(days=1))
     interviewed = interviews.interview_counts(db, year, today=as_of)
+    cases = compliance.case_counts(db, year, unit_ids)  # information only: not scored (issue 20)
     year_over = as_of >= date(year, 12, 31)
     results = []
     for unit in units:
@@ -362,6 +365,16 @@ def compute(db: Session, year: int, as_of: date, params: dict[str, Any], today: 
                     a.points,
                     f"/assessment/{year}/units/{unit.id}#adj-{a.id}",
                 )
+        opened = cases.get(unit.id)
+        if opened is not None:
+            r.line(
+                "info",
+                "违约处置案件",
+                f"{year} 年立案 {opened.opened} 件，已结案 {opened.closed} 件",
+                "参考信息，不计分",
+                ZERO,
+                f"/compliance-cases?unit_id={unit.id}&year={year}",
+            )
         _capped(r, "deduction", _d(params["deduction_cap"]))
         _capped(r, "bonus", _d(params["bonus_cap"]))
         r.red_card = year_over and r.no_results

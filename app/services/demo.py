@@ -132,6 +132,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_per_mu  # last year's per-mu evaluation, published over the demo results
 
     created = demo_per_mu.load(db) or created
+    from app.services import demo_compliance  # a compliance case on a missed commitment (issue 20)
+
+    created = demo_compliance.load(db) or created
     return created
 
 

@@ -815,3 +815,41 @@ def register_webhooks(app: Any) -> None:
             response_description="2xx 表示已收到",
             openapi_extra=_webhook_example(kind),
         )
+
+
+# --- compliance cases (履约核查、违约处置, issue 20) ---------------------------------------------------
+
+GROUPS["compliance"] = "违约处置"
+COMPLIANCE_ACTIONS = {
+    "opened": "违约处置案件已立案",
+    "decided": "违约处置措施已决定",
+    "closed": "违约处置案件已结案",
+}
+for _action, _label in COMPLIANCE_ACTIONS.items():
+    _kind = EventType(f"compliance.{_action}", _label, schemas.ComplianceEvent)
+    _TYPES.append(_kind)
+    EVENT_TYPES[_kind.code] = _kind
+
+
+def compliance(db: Session, case: Any, action: str, measure: Any = None) -> None:
+    """`compliance.<action>` of one case: heard by whoever may read its project; the project's identity as
+    each reader may see it (`project_ref`)."""
+    project = db.get(Project, case.project_id)
+    assert project is not None
+
+    def payload(reader: Principal) -> schemas.ComplianceEvent:
+        return schemas.ComplianceEvent(
+            case_id=case.id,
+            action=action,
+            status=case.status.value,
+            status_label=case.status.label,
+            project=project_ref(db, reader, project),
+            unit=_unit(db, case.unit_id),
+            measure_kind=measure.kind.value if measure is not None else None,
+            measure_label=measure.kind.label if measure is not None else "",
+            outcome=case.outcome.value if case.outcome is not None else None,
+            outcome_label=case.outcome.label if case.outcome is not None else "",
+            link=f"/compliance-cases/{case.id}",
+        )
+
+    emit(db, f"compliance.{action}", Subject(_project_readable(project), payload))

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
+from app.models.compliance import ComplianceCase
 from app.models.interview import InterviewPromise
 from app.models.meeting import MeetingDecision
 from app.models.performance import SpotFinding
@@ -66,7 +67,13 @@ app_settings.LABELS.update({"task_escalate_days": "督办事项逾期提请责�
 
 OFFICE_ROLES = (Role.coordinator, Role.supervisor)
 NOT_FOUND = "找不到该督办事项"
-LINKED_SOURCES = (TaskSourceKind.ticket, TaskSourceKind.spot_check, TaskSourceKind.meeting, TaskSourceKind.interview)
+LINKED_SOURCES = (
+    TaskSourceKind.ticket,
+    TaskSourceKind.spot_check,
+    TaskSourceKind.meeting,
+    TaskSourceKind.interview,
+    TaskSourceKind.compliance,
+)
 """The sources the platform keeps as records: `source_id` names one (a meeting's decision, an interview's promise:
 app.services.meetings and app.services.interviews assign their task; one task each)."""
 ONE_TASK_SOURCES = {TaskSourceKind.meeting: MeetingDecision, TaskSourceKind.interview: InterviewPromise}
@@ -189,6 +196,8 @@ def _check_source(db: Session, data: TaskCreate) -> None:
         raise Invalid({"source_id": "找不到该跟踪服务问题"})
     if kind is TaskSourceKind.spot_check and db.get(SpotFinding, data.source_id) is None:
         raise Invalid({"source_id": "找不到该抽查发现"})
+    if kind is TaskSourceKind.compliance and db.get(ComplianceCase, data.source_id) is None:
+        raise Invalid({"source_id": "找不到该违约处置案件"})
     if kind in ONE_TASK_SOURCES:
         if db.get(ONE_TASK_SOURCES[kind], data.source_id) is None:
             raise Invalid({"source_id": f"找不到该{kind.label}事项"})

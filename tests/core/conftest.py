@@ -24,6 +24,7 @@ from app.models.user import ApiToken, Role, User
 from app.services import workdays
 from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
+from tests.compliance.factories import compliance_ids
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.land.factories import land_ids
@@ -138,6 +139,7 @@ def world(db: Session) -> World:
         "result_id": result_b.id,
     }
     ids.update(land_ids(db, town_b, project_b.id))  # land and buildings, deposits, quality (issue 20)
+    ids.update(compliance_ids(db, town_b))  # a compliance case on a missed commitment (issue 20)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

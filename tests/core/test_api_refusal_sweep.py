@@ -52,6 +52,7 @@ from app.services import workdays
 from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
+from tests.compliance.factories import compliance_ids
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.land.factories import land_ids
@@ -426,8 +427,42 @@ def rows(db: Session) -> Rows:
         "result_id": result.id,
         **land,
     }
+    ids.update(compliance_ids(db, town_a))  # a compliance case on town A's project (issue 20)
+    db.commit()
     return Rows(town_a, town_b, ids)
 
+
+# compliance cases (履约核查、违约处置, issue 20): the coordinator's alone
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/compliance-cases": lambda r: {
+            "project_id": r.ids["compliance_project_id"],
+            "commitment_ids": [r.ids["missed_commitment_id"]],
+            "assessed_on": f"{YEAR}-01-05",
+            "assessors": "县税务局",
+            "findings": "税收未达到约定",
+        },
+        "POST /api/v1/compliance-cases/{case_id}/measures": lambda r: {
+            "version": 1,
+            "kind": "reminder",
+            "due_on": f"{YEAR + 1}-06-30",
+        },
+        "POST /api/v1/compliance-cases/{case_id}/measures/{measure_id}/receipts": lambda r: {
+            "amount": "10",
+            "received_on": f"{YEAR}-01-05",
+        },
+        "POST /api/v1/compliance-cases/{case_id}/measures/{measure_id}/cure": lambda r: {
+            "version": 1,
+            "cured_on": f"{YEAR}-01-05",
+            "note": "已补缴",
+        },
+        "POST /api/v1/compliance-cases/{case_id}/close": lambda r: {
+            "version": 1,
+            "outcome": "other",
+            "reason": "企业已破产清算",
+        },
+    }
+)
 
 PATH_VALUES: dict[str, dict[str, str]] = {
     "/api/v1/activities/": {"kind": "trip"},

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.assessment import AssessmentAdjustment
+from app.models.compliance import ComplianceCase
 from app.models.deposit import DepositEntry
 from app.models.land import Building, LandPlot, LandQuota
 from app.models.lead import DuplicatePair, Lead
@@ -770,6 +771,55 @@ FORMS: dict[str, Form] = {
     # land and buildings, deposits, quality (issue 20)
     **LAND_FORMS,
 }
+FORMS.update(
+    {  # compliance cases (履约核查、违约处置, issue 20)
+        "/compliance-cases": Form(
+            "coordinator",
+            {
+                "project_id": "{compliance_project_id}",
+                "commitment_ids": "{missed_commitment_id}",
+                "assessed_on": TOMORROW,
+                "assessors": "表单核查组",
+                "findings": "税收未达到约定",
+            },
+            "assessed_on",
+            "assessors",
+            "不能晚于今天",
+        ),
+        "/compliance-cases/{case_id}/measures": Form(
+            "coordinator",
+            {"kind": "take_land", "due_on": (workdays.today() + timedelta(days=30)).isoformat(), "content": "收回"},
+            "plot_id",
+            "content",
+            "请选择要收回的地块",
+            versions={"version": (ComplianceCase, "case_id")},
+        ),
+        "/compliance-cases/{case_id}/measures/{measure_id}/receipts": Form(
+            "coordinator",
+            {"amount": "很多", "received_on": YESTERDAY, "voucher_no": "HD-9"},
+            "amount",
+            "voucher_no",
+            "请输入数字",
+        ),
+        "/compliance-cases/{case_id}/measures/{measure_id}/cure": Form(
+            "coordinator",
+            {"cured_on": TOMORROW, "note": "已补缴税款"},
+            "cured_on",
+            "note",
+            "不能晚于今天",
+            versions={"version": (ComplianceCase, "case_id")},
+            url="/compliance-cases/{case_id}/measures/{cure_measure_id}/cure",
+        ),
+        "/compliance-cases/{case_id}/close": Form(
+            "coordinator",
+            {"outcome": "other", "reason": ""},
+            "reason",
+            "",
+            "决定结案须说明理由",
+            versions={"version": (ComplianceCase, "case_id")},
+        ),
+    }
+)
 
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
 NOT_A_FORM = {

@@ -755,3 +755,47 @@ def test_the_per_mu_lists_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _compliance_rows(db: Session, unit: Any, count: int) -> Any:
+    """Cases (with measures) on projects of `unit` with a missed commitment, one a confidential project's."""
+    from app.models.compliance import CaseStatus, ComplianceCase, ComplianceMeasure, MeasureKind
+    from app.services import workdays
+    from tests.compliance.factories import make_breach
+
+    today = workdays.today()
+    last = None
+    for i in range(count):
+        breach = make_breach(db, unit, is_confidential=i % 2 == 0, code_name=f"QC-{i}")
+        case = ComplianceCase(project_id=breach.project.id, unit_id=unit.id, status=CaseStatus.executing,
+                              opened_on=today, assessed_on=today, assessors="核查组", findings="未达标")  # fmt: skip
+        db.add(case)
+        db.flush()
+        db.add(ComplianceMeasure(case_id=case.id, kind=MeasureKind.reminder, due_on=today, owner_unit_id=unit.id))
+        last = breach.project
+    db.flush()
+    return last
+
+
+def test_compliance_case_lists_do_not_grow_with_rows(client, db, connection, world):
+    """The list of compliance cases (by unit and status), a project's section, and the API's list."""
+    reader = make_token(db, None, read_only=True)
+    project = _compliance_rows(db, world["unit"], 3)
+    db.commit()
+    unit_id = world["unit"].id
+    pages = ["/compliance-cases", f"/compliance-cases?unit_id={unit_id}&status=active",
+             f"/projects/{project.id}/compliance"]  # fmt: skip
+    api = ["/api/v1/compliance-cases?limit=200", f"/api/v1/compliance-cases?unit_id={unit_id}&status=executing"]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _compliance_rows(db, world["unit"], 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

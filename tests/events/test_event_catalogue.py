@@ -137,6 +137,9 @@ def test_the_catalogue_names_each_type_once_with_a_chinese_label_and_a_model() -
         "task.cancelled",
         "meeting.decided",
         "interview.recorded",
+        "compliance.opened",
+        "compliance.decided",
+        "compliance.closed",
     ]
     for kind in events.EVENT_TYPES.values():
         assert kind.group in events.GROUPS and any("\u4e00" <= ch <= "\u9fff" for ch in kind.label)

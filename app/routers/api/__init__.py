@@ -12,6 +12,7 @@ from app.routers.api import (
     awards,
     campaigns,
     changes,
+    compliance,
     deposits,
     funds,
     interviews,
@@ -113,3 +114,4 @@ api_router.include_router(agreements.router)  # investment agreements, commitmen
 api_router.include_router(land.router)
 api_router.include_router(deposits.router)
 api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
+api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)

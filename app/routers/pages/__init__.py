@@ -10,6 +10,7 @@ from app.routers.pages import (
     audit_pages,
     auth_pages,
     awards,
+    compliance,
     deposits,
     home,
     interviews,
@@ -60,3 +61,4 @@ page_router.include_router(agreements.router)  # investment agreements, commitme
 page_router.include_router(land.router)
 page_router.include_router(deposits.router)
 page_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
+page_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)

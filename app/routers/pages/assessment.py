@@ -26,6 +26,7 @@ router = IndexedRouter()
 PAGE = 50
 ITEM_ROWS = 6
 SECTIONS = [("quantitative", "定量"), ("qualitative", "定性"), ("bonus", "加分"), ("deduction", "扣分")]
+SECTIONS.append(("info", "参考信息（不计分）"))  # compliance cases opened in the year (issue 20)
 KINDS = [(k.value, k.label) for k in AdjustmentKind]
 
 

@@ -60,7 +60,7 @@ def test_a_clerk_turns_a_lead_into_a_project_and_picks_an_investor_by_typing(pag
     page.get_by_label("形象进度").fill("客商第二次来县踏勘选址")
     page.get_by_role("button", name="保存进度").tap()
     expect(page).to_have_url(project_url + "?saved=progress")
-    latest = page.locator("ol.timeline > li").first
+    latest = page.get_by_role("region", name="时间线").locator("ol > li").first  # the project's own list
     expect(latest).to_contain_text("客商第二次来县踏勘选址")
     photo = latest.get_by_role("img", name=f"现场照片 {workdays.today().isoformat()}")
     photo.scroll_into_view_if_needed()

@@ -43,7 +43,7 @@ def test_a_clerk_reports_progress_with_a_photo_from_the_phone(page):
 
     expect(page).to_have_url(project_url + "?saved=progress")
     expect(page.get_by_role("status").filter(has_text="已保存")).to_be_visible()
-    latest = page.locator("ol.timeline > li").first
+    latest = page.get_by_role("region", name="时间线").locator("ol > li").first  # the project's own list
     expect(latest).to_contain_text("厂房钢结构吊装完成")
     expect(latest).to_contain_text(f"累计完成投资 {current + 55:,.2f} 万元")
     photo = latest.get_by_role("img", name=f"现场照片 {workdays.today().isoformat()}")

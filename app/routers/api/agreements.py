@@ -242,7 +242,7 @@ class ResultsImported(BaseModel):
     result_ids: list[int]
 
 
-class ResultsImportError(BaseModel):
+class ResultsImportErrorBody(BaseModel):
     code: str = Field(description="import_invalid：表格有错误，未导入任何结果（details 按行、列列出）")
     message: str
     field: str | None = None
@@ -256,7 +256,7 @@ class ResultsImportError(BaseModel):
     description="先逐行校验，只要有一处错误就一行也不导入，返回 422 和按行、列列出的全部错误；全部正确则导入为待确认。",
     responses={
         201: {"model": ResultsImported},
-        422: {"model": ResultsImportError, "description": "表格有错误，未导入"},
+        422: {"model": ResultsImportErrorBody, "description": "表格有错误，未导入"},
     },
     openapi_extra=multipart_example(
         "县税务局提供的 2026 年度税收", {"sheet": "2026年度重点企业税收.xlsx", "source": "tax_bureau"}

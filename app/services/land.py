@@ -454,7 +454,13 @@ def match(db: Session, principal: Principal, project_id: int, need: MatchNeed, l
             reasons.append("用途相符")
         if need.area_mu:
             diff = plot.area_mu - need.area_mu
-            reasons.append(f"面积满足（多 {diff:f} 亩）" if diff >= 0 else f"面积不足（差 {-diff:f} 亩）")
+            reasons.append(
+                "面积正好"
+                if diff == 0
+                else f"面积满足（多 {diff:f} 亩）"
+                if diff > 0
+                else f"面积不足（差 {-diff:f} 亩）"
+            )
         found.append(Match(_row(principal, r), int(r[-1]), reasons))
     return found
 

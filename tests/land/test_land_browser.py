@@ -54,7 +54,7 @@ def test_a_plot_is_added_matched_taken_and_released_on_a_phone(page):
     page.get_by_label("园区").select_option(label="青山经济开发区管理委员会")
     page.get_by_role("button", name="匹配").tap()
     mine = page.locator(f"#match-{plot_id}")
-    expect(mine).to_contain_text("面积满足（多 0.00 亩）")
+    expect(mine).to_contain_text("面积正好")
     shot(page, "match")
     big_enough(mine.get_by_role("button", name="供给本项目"))
     mine.get_by_role("button", name="供给本项目").tap()

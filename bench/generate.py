@@ -727,5 +727,80 @@ Loader.fix_sequences = _fix_sequences  # type: ignore[method-assign]
 ORDER.append(("project_result", ProjectResult))
 
 
+# --- land plots (载体资源, issue 20 item 6) ---------------------------------------------------------
+# Appended like the results. Every project from 供地 on holds a plot in its park of its land area: in use
+# once in production, else supplied but unused (one in eight of those idle, 闲置); every park also offers
+# plots still available, approved but not supplied (批而未供) or planned, 20 to 80 of them, 10–300 亩 each.
+from app.models import LandPlot  # noqa: E402
+
+PLOT_STATUS_WEIGHTS = (("available", 5), ("approved", 3), ("planned", 2))
+
+
+def build_plots(units: list[dict[str, Any]], projects: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed * 7919 + 6)
+    rows: list[dict[str, Any]] = []
+
+    def plot(park: int, area: Decimal, status: str, project: dict[str, Any] | None) -> None:
+        n = len(rows) + 1
+        rows.append(
+            {
+                "id": n,
+                "code": f"P{park:05d}-{n:06d}",
+                "name": f"{rng.choice('东西南北')}区{rng.randint(1, 40)}号地块",
+                "park_unit_id": park,
+                "unit_id": park,  # the park's committee manages its land
+                "area_mu": area,
+                "land_use": "industrial" if rng.random() < 0.85 else rng.choice(("warehouse", "mixed", "commercial")),
+                "status": status,
+                "price": Decimal(rng.choice((12, 15, 18, 22, 30))),
+                "price_unit": "wan_per_mu",
+                "location": "",
+                "services": "水电路气讯已通",
+                "note": "",
+                "project_id": project["id"] if project else None,
+                "taken_on": project["landed_on"] if project else None,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+
+    for project in projects:
+        if project["land_area_mu"] is None or project["landed_on"] is None:
+            continue
+        producing = project["stage"] in ("production", "full_capacity")
+        status = "in_use" if producing else "idle" if rng.random() < 0.125 else "supplied_unused"
+        plot(project["zone_unit_id"], project["land_area_mu"], status, project)
+    statuses = [s for s, weight in PLOT_STATUS_WEIGHTS for _ in range(weight)]
+    for park in (u["id"] for u in units if u["kind"] == "zone"):
+        for _ in range(rng.randint(20, 80)):
+            plot(park, Decimal(rng.randint(10, 300)), rng.choice(statuses), None)
+    return rows
+
+
+_build_without_plots = build
+_fix_sequences_without_plots = Loader.fix_sequences
+
+
+def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-redef]
+    data = _build_without_plots(seed, scale)
+    data["land_plot"] = build_plots(data["unit"], data["project"], seed)
+    return data
+
+
+def _fix_plot_sequence(self: Loader) -> None:
+    _fix_sequences_without_plots(self)
+    if self.engine.dialect.name == "postgresql":
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('land_plot', 'id'), "
+                     "COALESCE((SELECT MAX(id) FROM land_plot), 1))")
+            )  # fmt: skip
+
+
+Loader.fix_sequences = _fix_plot_sequence  # type: ignore[method-assign]
+ORDER.append(("land_plot", LandPlot))
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,6 +7,8 @@ Prints, for the last full year of the data set (2025): the projects and firms ev
 the time of `per_mu.compute` (every project's and firm's figures, scores and grades: what a preview page and
 publishing compute), of the first page of the preview list and of the publication (the frozen rows written
 and the firms' grades copied onto their projects, rolled back afterwards). Best and median of --runs.
+Then the land inventory's (载体资源) reads over the data set's plots: the first page of available plots, the
+idle and unsupplied land report by park, and a project's land match.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
+from app.models.land import LandPlot
 from app.models.per_mu import PerMuLevel
+from app.models.project import Project, Stage
 from app.models.user import Role
 from app.principal import Principal
 from app.schemas.per_mu import PublishIn, SchemeIn
-from app.services import per_mu
+from app.services import land, per_mu
 from bench.generate import PG_ADMIN
 
 YEAR = 2025
@@ -79,6 +84,20 @@ def main() -> int:
         db.rollback()
         print(f"  publish ({row.results_count:,} rows frozen, grades copied)  {published:6.3f} s (rolled back)")
         print(f"  published list, D firms, first page  {frozen_list:6.3f} s")
+
+        plots = db.execute(select(func.count()).select_from(LandPlot)).scalar_one()
+        print(f"== land: {plots:,} plots")
+        available = land.CarrierFilter(status="available")
+        best, median, _ = timed(args.runs, lambda: land.list_rows(db, COORDINATOR, "plots", available))
+        print(f"  available plots, first page of 20  best {best:6.3f} s   median {median:6.3f} s")
+        best, median, _ = timed(args.runs, lambda: land.land_report(db, "park"))
+        print(f"  idle and unsupplied land by park   best {best:6.3f} s   median {median:6.3f} s")
+        project_id = db.execute(
+            select(Project.id).where(Project.stage == Stage.signed).order_by(Project.id).limit(1)
+        ).scalar_one()
+        need = land.need_of(db, COORDINATOR, project_id)
+        best, median, _ = timed(args.runs, lambda: land.match(db, COORDINATOR, project_id, need))
+        print(f"  a project's land match (20 best)   best {best:6.3f} s   median {median:6.3f} s")
     engine.dispose()
     return 0
 

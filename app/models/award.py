@@ -169,7 +169,7 @@ class Award(Audited, VersionedMixin, TimestampMixin, Base):
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     credit_id: Mapped[int | None] = mapped_column(ForeignKey("project_credit.id", ondelete="SET NULL"))
     # the agreement's commitment this award is conditional on (投资协议承诺事项): its status (met, missed)
-    # is the commitment's (app.services.agreements). A hook: no page or API sets it yet (the compliance work will)
+    # is the commitment's (app.services.agreements), set on the award's page or its API (`set_condition`)
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="RESTRICT"))
     share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(100))
     period_year: Mapped[int | None]  # long-term rewards: the production year rewarded

@@ -96,6 +96,7 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_land_plot_park_unit_id", "park_unit_id", "id"),
         Index("ix_land_plot_unit_id", "unit_id", "status"),
         Index("ix_land_plot_project_id", "project_id"),
+        Index("ix_land_plot_commitment_id", "commitment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +114,9 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="RESTRICT"))
     taken_on: Mapped[date | None] = mapped_column(Date)
+    # the commitment of the taker's agreement its (preferential) land price is conditional on: cleared when
+    # the plot goes back to the inventory (app.services.agreements.set_condition)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="RESTRICT"))
 
 
 class Building(Audited, VersionedMixin, TimestampMixin, Base):

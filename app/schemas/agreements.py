@@ -362,3 +362,25 @@ class ResultRead(ReadModel):
     created_at: datetime
     version: int
     evidence_ids: list[int] = Field(description="证明文件（/projects/{project_id}/attachments/{id} 下载）")
+
+
+# --- conditions: an award or a plot's land price conditional on a commitment ---------------------
+
+
+class ConditionIn(InputModel):
+    """Ties an award (or a plot's land price) to one commitment of its project's agreement, or unties it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"commitment_id": 88, "version": 3}]})
+
+    commitment_id: int | None = Field(default=None, **INT_ID, description="该项目投资协议中的承诺事项；为空则解除关联")
+    version: int = Field(**INT_ID, description="奖励或地块读取时的 version；过期返回 409")
+
+
+class ConditionRead(ReadModel):
+    commitment_id: int
+    promise: str = Field(description="承诺事项原文，如“年税收不低于 300.00 万元（2028-12-31 前）”")
+    status: CommitmentStatus = Field(
+        description="承诺事项今天的状态：met 达标、behind 滞后、missed 未达标、no_result 暂无结果"
+    )
+    status_label: str
+    basis: str = Field(description="判断依据")

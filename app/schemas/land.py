@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from app.models.deposit import DepositAction, DepositKind, DepositStatus
 from app.models.land import BuildingKind, BuildingStatus, LandUse, PlotStatus, PriceUnit
 from app.models.quality import EnergyClass, EnvClass
+from app.schemas.agreements import ConditionRead
 from app.schemas.common import Day, InputModel, ReadModel, decimal_text, stated
 from app.schemas.projects import INT_ID, MAX_MONEY, MONEY_TEXT, _attachment_ids, _entered_date, _not_future
 
@@ -170,6 +171,8 @@ _PLOT_READ: dict[str, Any] = _PLOT_EXAMPLE | {
     "area_mu": "86.50",
     "price": "18.00",
     "unit_id": 13,
+    "commitment_id": None,
+    "condition": None,
 }
 
 
@@ -178,6 +181,10 @@ class PlotRead(CarrierRead):
 
     area_mu: Decimal
     land_use: LandUse
+    commitment_id: int | None = Field(default=None, description="地价优惠所附条件：取得项目投资协议中的承诺事项")
+    condition: ConditionRead | None = Field(
+        default=None, description="该承诺事项及其今天的状态（详情中给出；无权查看取得项目者为空）"
+    )
 
 
 # --- buildings ------------------------------------------------------------------------------------

@@ -54,7 +54,14 @@ from app.models.agreement import (
 )
 from app.models.project import Attachment, ProgressUpdate, Project
 from app.principal import Principal
-from app.schemas.agreements import AgreementSave, CommitmentCreate, CommitmentFields, CommitmentUpdate
+from app.schemas.agreements import (
+    AgreementSave,
+    CommitmentCreate,
+    CommitmentFields,
+    CommitmentUpdate,
+    ConditionIn,
+    ConditionRead,
+)
 from app.schemas.common import translate_errors
 from app.services import projects, workdays
 from app.services.common import apply_changes, check_version
@@ -522,3 +529,41 @@ def update_commitment(
     apply_changes(row, _normalised(merged))
     db.flush()
     return row
+
+
+# --- conditions: an award or a plot's land price conditional on a commitment (以承诺为条件) ---------
+
+
+def commitments_of(db: Session, principal: Principal, project: Project) -> dict[int, CommitmentView]:
+    """The project's commitments by id as they stand today: a condition's choices, and how one stands."""
+    return {v.commitment.id: v for v in view(db, principal, project).commitments}
+
+
+def condition_options(db: Session, principal: Principal, project: Project) -> list[tuple[int, str]]:
+    judged = commitments_of(db, principal, project)
+    return [(i, f"{v.promise}（{v.judgement.status.label}）") for i, v in judged.items()]
+
+
+def condition_read(view_of: CommitmentView | None) -> ConditionRead | None:
+    if view_of is None:
+        return None
+    j = view_of.judgement
+    return ConditionRead(
+        commitment_id=view_of.commitment.id,
+        promise=view_of.promise,
+        status=j.status,
+        status_label=j.status.label,
+        basis=j.basis,
+    )
+
+
+def set_condition(db: Session, row: Any, project: Project, data: ConditionIn) -> None:
+    """Ties `row` (an award, a plot: whatever has `commitment_id` and a version) to a commitment of `project`'s
+    agreement, or unties it. The caller has checked who may; the change is audited as the row's own."""
+    check_version(db, row, data.version)
+    if data.commitment_id is not None:
+        found = db.get(Commitment, data.commitment_id)
+        if found is None or found.project_id != project.id:
+            raise Invalid({"commitment_id": "请选择该项目投资协议中的承诺事项"})
+    row.commitment_id = data.commitment_id
+    db.flush()

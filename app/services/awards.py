@@ -40,6 +40,7 @@ from app.models.project import Category, Project, ProjectStatus, Stage
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
+from app.schemas.agreements import ConditionIn
 from app.services import audit, events, projects, workdays
 from app.services.common import check_version
 
@@ -827,6 +828,31 @@ def can_read(db: Session, principal: Principal, award: Award) -> bool:
         return True
     project = db.get(Project, award.project_id) if award.project_id is not None else None
     return project is not None and principal.unit_id in (project.responsible_unit_id, project.introducing_unit_id)
+
+
+def set_condition(db: Session, principal: Principal, award_id: int, data: ConditionIn) -> Award:
+    """The bureau ties the award to a commitment of its project's agreement (以承诺为条件), or unties it: a
+    missed commitment then points the compliance case at the award to recover."""
+    from app.services import agreements
+
+    policy.ensure_coordinator(principal)
+    award = get(db, principal, award_id)
+    project = db.get(Project, award.project_id) if award.project_id is not None else None
+    if project is None:
+        raise Invalid({"commitment_id": "荣誉奖励不对应项目，无承诺事项可关联"})
+    agreements.set_condition(db, award, project, data)
+    return award
+
+
+def condition_of(db: Session, principal: Principal, award: Award) -> Any:
+    """The commitment the award is conditional on, as it stands today (an agreements.CommitmentView), or None."""
+    from app.services import agreements
+
+    if award.commitment_id is None or award.project_id is None:
+        return None
+    project = db.get(Project, award.project_id)
+    assert project is not None
+    return agreements.commitments_of(db, principal, project).get(award.commitment_id)
 
 
 def _step(

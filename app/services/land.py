@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -33,6 +33,7 @@ from app.models.land import (
 from app.models.project import Category, Project
 from app.models.unit import Unit, UnitKind
 from app.principal import Principal
+from app.schemas.agreements import ConditionIn
 from app.schemas.land import (
     BuildingCreate,
     BuildingUpdate,
@@ -45,7 +46,7 @@ from app.schemas.land import (
     StatusChange,
     Take,
 )
-from app.services import audit, projects, workdays
+from app.services import agreements, audit, projects, workdays
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
 
@@ -217,6 +218,26 @@ def take(db: Session, principal: Principal, kind: str, row_id: int, data: Take) 
     return row
 
 
+def set_condition(db: Session, principal: Principal, plot_id: int, data: ConditionIn) -> LandPlot:
+    """The plot's (preferential) land price tied to a commitment of its taker's agreement, or untied; by
+    whoever manages the plot."""
+    row = get_for_write(db, principal, "plots", plot_id)
+    project = db.get(Project, row.project_id) if row.project_id is not None else None
+    if project is None:
+        raise Invalid({"commitment_id": "地块尚未供给项目，无承诺事项可关联"})
+    agreements.set_condition(db, row, project, data)
+    return cast(LandPlot, row)
+
+
+def condition_of(db: Session, principal: Principal, plot: LandPlot) -> Any:
+    """The commitment the plot's land price is conditional on, as it stands today, or None."""
+    if plot.commitment_id is None or plot.project_id is None:
+        return None
+    project = db.get(Project, plot.project_id)
+    assert project is not None
+    return agreements.commitments_of(db, principal, project).get(plot.commitment_id)
+
+
 def release(db: Session, principal: Principal, kind: str, row_id: int, data: Release) -> Any:
     """Back to available (收回): the project is cleared and the reason kept in the audit trail."""
     row = get_for_write(db, principal, kind, row_id)
@@ -227,6 +248,8 @@ def release(db: Session, principal: Principal, kind: str, row_id: int, data: Rel
     with audit.reason(db, data.reason):
         row.project_id = None
         row.taken_on = None
+        if kind == "plots":
+            row.commitment_id = None  # its land price's condition went with the project
         row.status = PlotStatus.available if kind == "plots" else BuildingStatus.available
         db.flush()
     return row

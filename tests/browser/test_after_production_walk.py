@@ -182,16 +182,23 @@ def test_agreement_results_per_mu_and_a_broken_contract_on_a_phone(new_page, liv
     bureau.goto(f"/plots/{plot_id}")
     expect(bureau.locator("main")).to_contain_text(name)
 
+    # the award was conditional on the tax commitment: the bureau records that on the award's page
+    bureau.goto(f"/awards/{award_id}")
+    bureau.get_by_label("所附条件：承诺事项").select_option(label=f"年税收不低于 300.00 万元（{due} 前）（未达标）")
+    fits(bureau, "10-award-condition")
+    bureau.get_by_role("button", name="保存条件").click()
+    expect(bureau.locator("#condition-now")).to_contain_text("未达标")
+
     # 5. the missed tax commitment opens a compliance case; recover the award, take the plot back
     bureau.goto(f"/projects/{project_id}")
     open_link = bureau.locator("#compliance a[href*='commitment_id=']")
     expect(open_link).to_have_count(1)  # the tax commitment alone is missed
-    fits(bureau, "10-project")
+    fits(bureau, "11-project")
     open_link.tap()
     expect(bureau.get_by_role("heading", level=1)).to_have_text("违约处置立案")
     bureau.get_by_label("核查人员", exact=True).fill("县税务局征管股")
     bureau.get_by_label("核查结论").fill(f"{year} 年度上缴税金 150 万元，未达到投资协议约定的 300 万元。")
-    fits(bureau, "11-open")
+    fits(bureau, "12-open")
     bureau.get_by_role("button", name="立案").tap()
     expect(bureau).to_have_url(re.compile(r"/compliance-cases/\d+\?saved=opened"))
     case_id = int(re.search(r"/compliance-cases/(\d+)", bureau.url).group(1))  # type: ignore[union-attr]
@@ -201,9 +208,10 @@ def test_agreement_results_per_mu_and_a_broken_contract_on_a_phone(new_page, liv
     bureau.locator("#measures summary", has_text="决定处置措施").tap()
     bureau.locator("#f-kind").select_option("recover")
     bureau.locator("#f-due_on").fill(measure_due)
+    expect(bureau.locator(f"#f-award_id option[value='{award_id}']")).to_contain_text("以本案所涉承诺为条件")
     bureau.locator("#f-award_id").select_option(str(award_id))
     bureau.locator("#f-amount").fill("120000")
-    fits(bureau, "12-recover")
+    fits(bureau, "13-recover")
     bureau.get_by_role("button", name="决定并交办").tap()
     expect(bureau.locator("#measures")).to_contain_text("追回 120,000.00 元")
     expect(bureau.locator("#case-status")).to_have_text("处置中")
@@ -214,14 +222,14 @@ def test_agreement_results_per_mu_and_a_broken_contract_on_a_phone(new_page, liv
     bureau.locator("#f-plot_id").select_option(str(plot_id))
     bureau.get_by_role("button", name="决定并交办").tap()
     expect(bureau.locator("#measures")).to_contain_text("现为“可供”")
-    fits(bureau, "13-decided")
+    fits(bureau, "14-decided")
 
     # the plot is back in the inventory as available; the award shows the clawback; the project the case
     bureau.goto(f"/plots?status=available&q={plot_code}")
     expect(bureau.locator("table.stack tbody tr", has_text=plot_code)).to_contain_text("可供")
-    fits(bureau, "14-plots")
+    fits(bureau, "15-plots")
     bureau.goto(f"/awards/{award_id}")
     expect(bureau.locator("main")).to_contain_text(f"违约处置案件 #{case_id}")
     clerk.goto(f"/projects/{project_id}")
     expect(clerk.locator("#compliance")).to_contain_text("处置中")
-    fits(clerk, "15-project-case")
+    fits(clerk, "16-project-case")

@@ -650,3 +650,8 @@ UNIT_ALLOWED.update(
         "PUT /api/v1/projects/{project_id}/quality": "the project's unit records its quality",
     }
 )
+
+
+# conditions on commitments (issue 20 item 1): the bureau ties awards; a plot's manager its land price
+UNIT_REFUSED.update({"PUT /api/v1/awards/{award_id}/condition": lambda r: {"commitment_id": None, "version": 1}})
+UNIT_ALLOWED.update({"PUT /api/v1/plots/{plot_id}/condition": "the plot's manager ties its price to a commitment"})

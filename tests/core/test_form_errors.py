@@ -837,6 +837,9 @@ NOT_A_FORM = {
     "/admin/ticket-categories/{category_id}": "its one input sits outside the form element, in the table row",
     "/awards": "proposing an award is a button on a project's figures; no typed value",
     "/awards/{award_id}/step": "a step's buttons on an award (needs an award in the pipeline)",
+    "/awards/{award_id}/condition": "one choice among the project's commitments, nothing typed to keep (its refusals "
+    "beside the field, with and without htmx: tests/compliance/test_conditions.py)",
+    "/plots/{plot_id}/condition": "one choice among the taker's commitments (tests/compliance/test_conditions.py)",
     "/registry/claims/{claim_id}": "approve/refuse buttons on a claim",
     "/spot-checks/{check_id}/findings": "a finding per drawn record, chosen from buttons",
     "/leads/check-duplicates": "a query (the entry form's live check), not a form",

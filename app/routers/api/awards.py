@@ -23,6 +23,7 @@ from app.models.award import (
 )
 from app.models.project import Project
 from app.routing import IndexedRouter
+from app.schemas.agreements import ConditionIn, ConditionRead
 from app.schemas.awards import (
     AgreementMove,
     AgreementRead,
@@ -35,7 +36,7 @@ from app.schemas.awards import (
     PolicyVersionCreate,
 )
 from app.schemas.common import NOT_AFTER_TODAY, Page, decimal_text, json_response, stated
-from app.services import awards, bulletin_docx, export, projects, workdays
+from app.services import agreements, awards, bulletin_docx, export, projects, workdays
 
 router = IndexedRouter(tags=["招商奖励"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -325,6 +326,14 @@ class AwardDetail(AwardRead):
                         }
                     ],
                     "clawbacks": [],
+                    "commitment_id": 88,
+                    "condition": {
+                        "commitment_id": 88,
+                        "promise": "年税收不低于 300.00 万元（2028-12-31 前）",
+                        "status": "behind",
+                        "status_label": "滞后",
+                        "basis": "2027 年已确认税收 120.00，承诺不低于 300.00，约定 2028-12-31 前",
+                    },
                 }
             ]
         }
@@ -332,6 +341,8 @@ class AwardDetail(AwardRead):
 
     objections: list[ObjectionRead] = Field(description="公示期内登记的异议（答复时带其 id 和 version）")
     clawbacks: list[ClawbackRead] = Field(description="追回记录（登记已追回时带其 id 和 version）")
+    commitment_id: int | None = Field(default=None, description="奖励所附条件：项目投资协议中的承诺事项")
+    condition: ConditionRead | None = Field(default=None, description="该承诺事项及其今天的状态")
 
 
 def _detail(db: Any, principal: Any, award: Any) -> AwardDetail:
@@ -359,6 +370,8 @@ def _detail(db: Any, principal: Any, award: Any) -> AwardDetail:
             ClawbackRead.model_validate(c).model_copy(update={"reason": text(c.reason)})
             for c in awards.clawbacks(db, award.id)
         ],
+        commitment_id=award.commitment_id,
+        condition=agreements.condition_read(awards.condition_of(db, principal, award)),
     )
 
 
@@ -385,6 +398,17 @@ def award_step(
 ) -> Response:
     award = awards.take_step(db, principal, award_id, _step_input(body))
     return guard.finish(json_response(_detail(db, principal, award)))
+
+
+@router.put(
+    "/awards/{award_id}/condition",
+    summary="奖励所附条件（招商局）：关联项目投资协议中的一项承诺事项，或解除（commitment_id 为空）；需带 version。"
+    "承诺未达标时，违约处置案件据此追回",
+    response_model=AwardDetail,
+)
+def award_condition(award_id: IdPath, body: ConditionIn, principal: ApiPrincipal, db: DbSession) -> Response:
+    award = awards.set_condition(db, principal, award_id, body)
+    return json_response(_detail(db, principal, award))
 
 
 # --- the year's fund -------------------------------------------------------------------------

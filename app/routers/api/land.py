@@ -13,6 +13,7 @@ from app.deps import ApiIdempotency, ApiPrincipal, DbSession, SettingsDep
 from app.errors import Invalid
 from app.models.land import BuildingKind, LandUse
 from app.routing import IndexedRouter, reads_only
+from app.schemas.agreements import ConditionIn
 from app.schemas.common import Page, json_response, multipart_example
 from app.schemas.land import (
     BuildingCreate,
@@ -31,8 +32,8 @@ from app.schemas.land import (
     StatusChange,
     Take,
 )
+from app.services import agreements, land
 from app.services import files as file_store
-from app.services import land
 
 router = IndexedRouter(tags=["载体资源"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -53,6 +54,12 @@ def _read(db: DbSession, principal: ApiPrincipal, kind: str, row: land.Row, phot
         project_name=row.project_name,
         photos=[PhotoRead.model_validate(p) for p in land.photos_of(db, kind, c.id)] if photos else [],
     )
+    if kind == "plots":
+        readable = row.project_id is not None
+        data.update(
+            commitment_id=c.commitment_id if readable else None,
+            condition=agreements.condition_read(land.condition_of(db, principal, c)) if readable and photos else None,
+        )
     return READ[kind].model_validate(data)
 
 
@@ -167,6 +174,16 @@ def building_take(building_id: IdPath, body: Take, principal: ApiPrincipal, db: 
 @router.post("/plots/{plot_id}/release", summary="收回地块为可供（须说明原因，记入审计）", response_model=PlotRead)
 def plot_release(plot_id: IdPath, body: Release, principal: ApiPrincipal, db: DbSession) -> Response:
     land.release(db, principal, "plots", plot_id, body)
+    return _one(db, principal, "plots", plot_id)
+
+
+@router.put(
+    "/plots/{plot_id}/condition",
+    summary="地价优惠所附条件：关联取得项目投资协议中的一项承诺事项，或解除（commitment_id 为空）；需带 version",
+    response_model=PlotRead,
+)
+def plot_condition(plot_id: IdPath, body: ConditionIn, principal: ApiPrincipal, db: DbSession) -> Response:
+    land.set_condition(db, principal, plot_id, body)
     return _one(db, principal, "plots", plot_id)
 
 

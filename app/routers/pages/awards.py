@@ -26,7 +26,9 @@ from app.models.award import (
 )
 from app.models.project import Project
 from app.routing import IndexedRouter
-from app.services import awards, bulletin_docx, export, history, projects, units, workdays
+from app.schemas.agreements import ConditionIn
+from app.schemas.common import validate_form
+from app.services import agreements, awards, bulletin_docx, export, history, projects, units, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -414,6 +416,7 @@ def _detail(
     award_id: int,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    typed_condition: str | None = None,
 ) -> Response:
     award = awards.get(db, principal, award_id)
     from app.models.award import IncentivePolicy as Pol
@@ -430,6 +433,11 @@ def _detail(
             "version": version,
             "policy": db.get(Pol, version.policy_id),
             "project_name": projects.display_name(principal, project) if project else None,
+            "condition_now": awards.condition_of(db, principal, award),
+            "condition_options": agreements.condition_options(db, principal, project)
+            if project is not None and principal.is_coordinator
+            else [],
+            "typed_condition": typed_condition,
             "recipient": (recipient := awards.recipient_shown(db, principal, award)),
             "objections": awards.objections(db, award.id),
             "clawbacks": awards.clawbacks(db, award.id),
@@ -451,6 +459,19 @@ def _detail(
 @router.get("/awards/{award_id}")
 def award_detail(request: Request, db: DbSession, principal: PagePrincipal, award_id: int) -> Response:
     return _detail(request, db, principal, award_id)
+
+
+@router.post("/awards/{award_id}/condition")
+def award_condition(
+    request: Request, db: DbSession, principal: PagePrincipal, form: RequestForm, award_id: int
+) -> Response:
+    try:
+        awards.set_condition(db, principal, award_id, validate_form(ConditionIn, form))
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        typed = str(form.get("commitment_id") or "")
+        return _detail(request, db, principal, award_id, errors, 409 if isinstance(exc, Conflict) else 422, typed)
+    return go(request, f"/awards/{award_id}#condition")
 
 
 NOTE_FIELDS = {

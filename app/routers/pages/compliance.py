@@ -22,6 +22,7 @@ from app.services import awards, compliance, workdays
 from app.templating import go, render
 
 router = IndexedRouter()
+TIED = "（以本案所涉承诺为条件）"
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 PAGE = 20
@@ -179,6 +180,7 @@ def _case_page(
     status_code: int = 200,
 ) -> Response:
     view = compliance.case_view(db, principal, case_id)
+    cited = {c.link.commitment_id for c in view.commitments}  # awards and plots tied to them come first
     return render(
         request,
         "compliance/detail.html",
@@ -191,10 +193,17 @@ def _case_page(
             "errors": errors or {},
             "kind_options": KIND_OPTIONS,
             "award_options": [
-                (a.id, f"#{a.id} {awards.recipient_shown(db, principal, a, view.project)} {a.amount:,.2f} 元")
-                for a in view.awards
+                (
+                    a.id,
+                    f"#{a.id} {awards.recipient_shown(db, principal, a, view.project)} {a.amount:,.2f} 元"
+                    + (TIED if a.commitment_id in cited else ""),
+                )
+                for a in sorted(view.awards, key=lambda a: a.commitment_id not in cited)
             ],
-            "plot_options": [(p.id, f"{p.code} {p.name}（{p.area_mu} 亩）") for p in view.plots],
+            "plot_options": [
+                (p.id, f"{p.code} {p.name}（{p.area_mu} 亩）" + (TIED if p.commitment_id in cited else ""))
+                for p in sorted(view.plots, key=lambda p: p.commitment_id not in cited)
+            ],
             "unit_options": compliance.unit_options(db),
             "today": workdays.today(),
             "idempotency_key": uuid.uuid4().hex,

@@ -15,8 +15,10 @@ from fastapi.responses import Response
 from app.deps import DbSession, PagePrincipal, RequestForm, SettingsDep
 from app.errors import Conflict, Invalid
 from app.models.land import BuildingKind, BuildingStatus, LandUse, PlotStatus, PriceUnit
+from app.models.project import Project
 from app.routers.pages.projects import _keep, _uploads
 from app.routing import IndexedRouter, reads_only
+from app.schemas.agreements import ConditionIn
 from app.schemas.common import PLAIN_TEXT_PATTERN, validate_form
 from app.schemas.land import (
     BuildingCreate,
@@ -30,7 +32,7 @@ from app.schemas.land import (
     StatusChange,
     Take,
 )
-from app.services import export, land, projects, workdays
+from app.services import agreements, export, land, projects, workdays
 from app.services import files as file_store
 from app.templating import go, render
 
@@ -260,6 +262,8 @@ def _detail(
             "shown": shown,
             "photos": land.photos_of(db, kind, row.id),
             "can_write": land.can_write(principal, row),
+            "condition_now": land.condition_of(db, principal, row) if kind == "plots" and shown.project_id else None,
+            "condition_options": _condition_options(db, principal, row) if kind == "plots" and shown.project_id else [],
             "moves": [(s.value, s.label) for s in land.status_enum(kind) if s in moves[row.status]],
             "takeable": row.status in takeable and row.project_id is None,
             "taken": row.status in taken,
@@ -297,6 +301,8 @@ def _action(
             land.change_status(db, principal, kind, row_id, validate_form(StatusChange, form, ignore=["back"]))
         elif action == "take":
             land.take(db, principal, kind, row_id, validate_form(Take, form, ignore=["back"]))
+        elif action == "condition":
+            land.set_condition(db, principal, row_id, validate_form(ConditionIn, form, ignore=["back"]))
         else:
             land.release(db, principal, kind, row_id, validate_form(Release, form, ignore=["back"]))
     except Invalid as exc:
@@ -310,6 +316,20 @@ def _action(
         )
     safe_back = back if back.startswith("/projects/") and "//" not in back else ""
     return go(request, safe_back or f"/{kind}/{row_id}?saved={action}")
+
+
+def _condition_options(db: DbSession, principal: PagePrincipal, plot: Any) -> list[tuple[int, str]]:
+    if not land.can_write(principal, plot):
+        return []
+    project = db.get(Project, plot.project_id)
+    return agreements.condition_options(db, principal, project) if project is not None else []
+
+
+@router.post("/plots/{plot_id}/condition")
+def plot_condition(
+    request: Request, db: DbSession, principal: PagePrincipal, plot_id: IdPath, form: RequestForm
+) -> Response:
+    return _action(request, db, principal, "plots", plot_id, form, "condition")
 
 
 @router.post("/plots/{plot_id}/status")

@@ -12,4 +12,5 @@ PARITY: dict[str, str] = {
     "POST /awards/projects/{project_id}/agreement": "PUT /api/v1/projects/{project_id}/agreement",
     "POST /awards/projects/{project_id}/credit": "PUT /api/v1/projects/{project_id}/credit",
     "POST /awards/{award_id}/step": "POST /api/v1/awards/{award_id}/steps",
+    "POST /awards/{award_id}/condition": "PUT /api/v1/awards/{award_id}/condition",
 }

@@ -10,6 +10,7 @@ PARITY: dict[str, str] = {
     "POST /plots/{plot_id}/take": "POST /api/v1/plots/{plot_id}/take",
     "POST /buildings/{building_id}/take": "POST /api/v1/buildings/{building_id}/take",
     "POST /plots/{plot_id}/release": "POST /api/v1/plots/{plot_id}/release",
+    "POST /plots/{plot_id}/condition": "PUT /api/v1/plots/{plot_id}/condition",
     "POST /buildings/{building_id}/release": "POST /api/v1/buildings/{building_id}/release",
     "POST /plots/{plot_id}/photos": "POST /api/v1/plots/{plot_id}/photos",
     "POST /buildings/{building_id}/photos": "POST /api/v1/buildings/{building_id}/photos",

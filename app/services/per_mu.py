@@ -48,7 +48,7 @@ from app.models.unit import Unit
 from app.principal import Principal
 from app.schemas.per_mu import PublishIn, SchemeIn
 from app.services import audit, projects, workdays
-from app.services.common import check_version
+from app.services.common import check_version, gc_paused
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -206,20 +206,40 @@ def reasons_of(f: Figures, weights: dict[str, Decimal]) -> list[str]:
     return found
 
 
-def grade_of(score: Decimal, bands: dict[str, Any]) -> Grade:
-    if score >= _d(bands["A"]):
+@dataclass(frozen=True)
+class Scheme:
+    """A scheme's parameters read once as Decimals (`evaluate` runs for every project and firm)."""
+
+    weights: dict[str, Decimal]
+    benchmarks: dict[str, Decimal]
+    bands: tuple[Decimal, Decimal, Decimal]  # A, B, C
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> Scheme:
+        bands = params["bands"]
+        return cls(
+            {code: _d(w) for code, w in params["weights"].items()},
+            {code: _d(b) for code, b in params["benchmarks"].items()},
+            (_d(bands["A"]), _d(bands["B"]), _d(bands["C"])),
+        )
+
+
+def grade_of(score: Decimal, bands: tuple[Decimal, Decimal, Decimal]) -> Grade:
+    a, b, c = bands
+    if score >= a:
         return Grade.A
-    if score >= _d(bands["B"]):
+    if score >= b:
         return Grade.B
-    if score >= _d(bands["C"]):
+    if score >= c:
         return Grade.C
     return Grade.D
 
 
-def evaluate(f: Figures, params: dict[str, Any]) -> Evaluation:
+def evaluate(f: Figures, params: dict[str, Any] | Scheme) -> Evaluation:
     """The figures per mu, each indicator's score and weighted points, the total and the grade (or the
     reasons it is not classified)."""
-    weights = {code: _d(w) for code, w in params["weights"].items()}
+    scheme = params if isinstance(params, Scheme) else Scheme.of(params)
+    weights = scheme.weights
     per_mu = {
         "tax_per_mu": _div(f.tax, f.land),
         "output_per_mu": _div(f.output, f.land),
@@ -235,13 +255,13 @@ def evaluate(f: Figures, params: dict[str, Any]) -> Evaluation:
         if not weight:
             continue
         value = per_mu[code]
-        benchmark = _d(params["benchmarks"][code])
+        benchmark = scheme.benchmarks[code]
         score = min(HUNDRED, cents(value * HUNDRED / benchmark)) if value is not None else ZERO
         points = cents(score * weight / HUNDRED)
         result.parts.append(Part(code, value, score, weight, points))
         total += points
     result.score = total
-    result.grade = grade_of(total, params["bands"])
+    result.grade = grade_of(total, scheme.bands)
     return result
 
 
@@ -345,6 +365,12 @@ def _scope(year: int, project_ids: Sequence[int] | None = None, investor_id: int
 def compute(db: Session, year: int, params: dict[str, Any], *, investor_id: int | None = None) -> list[Entry]:
     """Every project in scope and every firm, evaluated (projects first, by id; then firms by investor id).
     One statement (`investor_id`: one firm's only)."""
+    with gc_paused():
+        return _compute(db, year, params, investor_id)
+
+
+def _compute(db: Session, year: int, params: dict[str, Any], investor_id: int | None) -> list[Entry]:
+    scheme = Scheme.of(params)
     entries: list[Entry] = []
     by_firm: dict[int, list[Entry]] = defaultdict(list)
     for row in db.execute(_scope(year, investor_id=investor_id)).all():
@@ -354,7 +380,7 @@ def compute(db: Session, year: int, params: dict[str, Any], *, investor_id: int 
         if result_id is None:
             evaluation = Evaluation(per_mu=dict.fromkeys(INDICATORS), reasons=[f"缺少 {year} 年度已确认的年度实绩"])
         else:
-            evaluation = evaluate(figures, params)
+            evaluation = evaluate(figures, scheme)
         entry = Entry(
             PerMuLevel.project,
             identity.investor_id,
@@ -390,7 +416,7 @@ def compute(db: Session, year: int, params: dict[str, Any], *, investor_id: int 
                 reasons=[f"所属项目{r}" for r in lacking],
             )
         else:
-            evaluation = evaluate(summed, params)
+            evaluation = evaluate(summed, scheme)
         firm = Entry(
             PerMuLevel.firm,
             firm_id,

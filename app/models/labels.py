@@ -717,6 +717,7 @@ LABELS.update(
             "services": "配套服务",
             "project_id": "取得项目",
             "taken_on": "取得日期",
+            "commitment_id": "地价优惠所附承诺事项",
         },
         "building": {
             "code": "编号",

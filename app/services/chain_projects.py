@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app import policy
 from app.errors import Conflict, Invalid
+from app.models.base import utcnow
 from app.models.chain import ChainLink, ChainLinkFirm, ChainLinkProject, IndustryChain, InvestorIntroduction
 from app.models.investor import Investor
 from app.models.project import Project, Stage
@@ -198,13 +199,15 @@ def link_options(db: Session) -> list[tuple[int, str]]:
 
 def set_project_link(db: Session, principal: Principal, project_id: int, data: ProjectLinkSet) -> ProjectLink:
     """Attach the project to a link (its industry_chain text becomes the chain's name) or detach it (the text
-    stays as it was)."""
+    stays as it was). Either is a change of the project: its version moves on, so an edit on a stale one is
+    refused."""
     project = projects.get_for_write(db, principal, project_id)
     check_version(db, project, data.version)
     current = db.execute(select(ChainLinkProject).where(ChainLinkProject.project_id == project.id)).scalar_one_or_none()
     if data.chain_link_id is None:
         if current is not None:
             db.delete(current)
+            project.updated_at = utcnow()
         db.flush()
         return project_link(db, principal, project_id)
     link = db.get(ChainLink, data.chain_link_id)
@@ -216,8 +219,10 @@ def set_project_link(db: Session, principal: Principal, project_id: int, data: P
     elif current.link_id != link.id:
         current.link_id = link.id
         current.added_by_id = principal.user_id
-    if project.industry_chain != chain.name:
-        project.industry_chain = chain.name
+    else:
+        return project_link(db, principal, project_id)
+    project.industry_chain = chain.name
+    project.updated_at = utcnow()
     db.flush()
     return project_link(db, principal, project_id)
 

@@ -65,7 +65,7 @@ def chain_ids(db: Session, unit: Unit, project_id: int) -> dict[str, int]:
     producing = make_project(db, unit, stage=Stage.production)
     firm = attach_firm(db, top, db.get(Investor, producing.investor_id))
     attach_project(db, top, db.get(Project, project_id))  # type: ignore[arg-type]
-    return {"chain_id": chain.id, "link_id": top.id, "firm_id": firm.id, "investor_id": producing.investor_id}
+    return {"chain_id": chain.id, "link_id": top.id, "firm_id": firm.id}
 
 
 def introduce(db: Session, investor: Investor, introducer: Investor) -> InvestorIntroduction:

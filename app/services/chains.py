@@ -674,9 +674,10 @@ def graph(chain_view: ChainView) -> dict[str, Any]:
     for v in chain_view.links:
         nodes[v.link.id] = {
             "name": v.link.name,
-            "value": f"{v.status_label if v.status != 'ok' else v.link.stage.label}"
-            f" · 企业 {v.firms} · 项目 {v.projects}",
             "status": v.status,
+            "tag": v.status_label if v.status != "ok" else v.link.stage.label,
+            "firms": v.firms,
+            "projects": v.projects,
             "itemStyle": {"color": COLOURS[v.status], "borderColor": COLOURS[v.status]},
             "label": {"color": COLOURS[v.status] if v.status != "ok" else "#222"},
             "children": [],

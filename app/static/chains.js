@@ -11,6 +11,11 @@
     var graph = JSON.parse(source.textContent);
     var narrow = box.clientWidth < 600;
     box.style.height = Math.max(240, graph.leaves * (narrow ? 52 : 44)) + "px";
+    var fontSize = narrow ? 12 : 14;
+    // the chain's own name, at the root, is drawn above it (narrow) or to its left, inside the margin
+    graph.tree.label = narrow
+      ? { position: "top", align: "left", verticalAlign: "bottom", fontWeight: "bold" }
+      : { position: "left", align: "right", fontWeight: "bold" };
     var chart = window.echarts.init(box, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
@@ -21,9 +26,9 @@
           data: [graph.tree],
           orient: "LR",
           bottom: 12,
-          top: narrow ? 36 : 12,
-          left: narrow ? 36 : 96,
-          right: narrow ? 124 : 240,
+          top: 40,
+          left: narrow ? 16 : Math.min(240, graph.tree.name.length * fontSize + 24),
+          right: narrow ? 120 : 240,
           symbol: "circle",
           symbolSize: 12,
           initialTreeDepth: -1,
@@ -31,13 +36,16 @@
           roam: false,
           lineStyle: { color: "#9aa5b1", width: 1.5, curveness: 0.5 },
           label: {
-            position: narrow ? "top" : "left",
-            verticalAlign: narrow ? "bottom" : "middle",
-            align: narrow ? "center" : "right",
-            fontSize: narrow ? 12 : 14,
+            position: "top",
+            verticalAlign: "bottom",
+            align: "center",
+            fontSize: fontSize,
             lineHeight: narrow ? 16 : 18,
             formatter: function (p) {
-              return p.data.value ? p.name + "\n" + p.data.value : p.name;
+              var d = p.data;
+              if (d.firms === undefined) return p.name;
+              var counts = "企业 " + d.firms + " · 项目 " + d.projects;
+              return p.name + "\n" + (narrow ? counts : d.tag + " · " + counts);
             }
           },
           leaves: {
@@ -45,7 +53,7 @@
               position: "right",
               align: "left",
               verticalAlign: "middle",
-              width: narrow ? 112 : 220,
+              width: narrow ? 112 : 224,
               overflow: "truncate"
             }
           }

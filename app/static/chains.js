@@ -10,7 +10,7 @@
     if (!box || !source || !window.echarts) return;
     var graph = JSON.parse(source.textContent);
     var narrow = box.clientWidth < 600;
-    box.style.height = Math.max(240, graph.leaves * (narrow ? 52 : 44)) + "px";
+    box.style.height = Math.max(260, 40 + graph.leaves * (narrow ? 64 : 60)) + "px";
     var fontSize = narrow ? 12 : 14;
     // the chain's own name, at the root, is drawn above it (narrow) or to its left, inside the margin
     graph.tree.label = narrow

@@ -192,7 +192,7 @@ def chain_xlsx(db: DbSession, principal: PagePrincipal, chain_id: IdPath) -> Res
         title,
         chains.EXPORT_HEADERS,
         chains.export_rows(shown),
-        number_formats={8: "#,##0.00", 9: "#,##0.00", 10: "#,##0.00"},
+        number_formats={7: "#,##0.00", 8: "#,##0.00", 9: "#,##0.00"},
     )
     return Response(
         body,

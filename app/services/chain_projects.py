@@ -313,6 +313,10 @@ def set_introducer(db: Session, principal: Principal, investor_id: int, data: In
     return introducer_of(db, principal, investor_id)
 
 
-def introducer_options(db: Session, principal: Principal, investor_id: int, limit: int = 300) -> list[tuple[int, str]]:
-    """Investors already in the county, to offer as introducers (not the investor itself)."""
-    return [(i, n) for i, n in firm_options(db, principal, limit + 1) if i != investor_id][:limit]
+def introducer_options(
+    db: Session, principal: Principal, investor_id: int, current: int | None = None, limit: int = 300
+) -> list[tuple[int, str]]:
+    """Investors already in the county, to offer as introducers (not the investor itself; the one recorded now
+    first, if it has left)."""
+    offered = firm_options(db, principal, limit + 1, keep=current)
+    return [(i, n) for i, n in offered if i != investor_id][:limit]

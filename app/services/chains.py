@@ -598,9 +598,12 @@ def detach_firm(db: Session, principal: Principal, chain_id: int, firm_id: int) 
     db.flush()
 
 
-def firm_options(db: Session, principal: Principal, limit: int = 300) -> list[tuple[int, str]]:
+def firm_options(
+    db: Session, principal: Principal, limit: int = 300, *, keep: int | None = None
+) -> list[tuple[int, str]]:
     """Investors to offer as local firms: those with a project in production first, then those with a project
-    landed or further; each once, by name. Investors the principal may not see are left out."""
+    landed or further; each once, by name. Investors the principal may not see are left out. `keep`: the
+    investor a form holds now, offered too (first) so that saving the form does not drop it."""
     rank = func.min(case((Project.stage.in_(IN_PRODUCTION), 0), else_=1))
     stmt = (
         select(Investor.id, Investor.name, rank.label("rank"))
@@ -610,7 +613,13 @@ def firm_options(db: Session, principal: Principal, limit: int = 300) -> list[tu
         .order_by(rank, Investor.name, Investor.id)
         .limit(limit)
     )
-    return [(r.id, f"{r.name}（已投产）" if r.rank == 0 else r.name) for r in db.execute(stmt)]
+    options = [(r.id, f"{r.name}（已投产）" if r.rank == 0 else r.name) for r in db.execute(stmt)]
+    if keep is not None and keep not in {i for i, _ in options}:
+        kept = db.execute(
+            select(Investor.id, Investor.name).where(Investor.id == keep, investor_shown(principal, Investor.id))
+        ).first()
+        options = [(kept.id, kept.name), *options] if kept else options
+    return options
 
 
 @dataclass

@@ -293,3 +293,14 @@ def test_the_pages_build_a_chain_attach_a_project_and_export_the_table(db, world
     reader = signed_in(make_user(db, world["other"]))
     assert reader.get(f"/chains/{cid}").status_code == 200
     assert post_form(reader, f"/chains/{cid}/links", {"name": "x", "stage": "upstream"}).status_code == 403
+
+
+def test_the_chain_form_keeps_a_leading_firm_that_is_not_in_the_county(db, world, signed_in):
+    firm = make_investor(db, name="外地龙头集团")
+    chain = make_chain(db, leading_investor_id=firm.id)
+    db.commit()
+    coordinator = signed_in(make_user(db, role=Role.coordinator))
+    form = coordinator.get(f"/chains/{chain.id}/edit")
+    assert form.status_code == 200 and f'<option value="{firm.id}" selected>外地龙头集团</option>' in form.text
+    staff = signed_in(make_user(db, world["town"]))
+    assert staff.get(f"/chains/{chain.id}/edit").status_code == 403

@@ -73,7 +73,7 @@ def _chain_form(
             "leader_options": chains.leader_options(db),
             "team_options": chains.team_options(db),
             "unit_options": chains.unit_options(db),
-            "firm_options": chains.firm_options(db, principal),
+            "firm_options": chains.firm_options(db, principal, keep=chain.leading_investor_id if chain else None),
             "action": f"/chains/{chain.id}/edit" if chain is not None else "/chains",
         },
         status_code=status_code,
@@ -417,7 +417,9 @@ def _introducer_section(
             "found": found,
             "investor": investor,
             "can_write": can_write,
-            "options": chain_projects.introducer_options(db, principal, investor_id) if can_write else [],
+            "options": (
+                chain_projects.introducer_options(db, principal, investor_id, found.introducer_id) if can_write else []
+            ),
             "values": values or {"introducer_id": found.introducer_id or "", "note": found.note},
             "errors": errors or {},
             "conflict": conflict,

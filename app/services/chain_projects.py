@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app import policy
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
 from app.models.base import utcnow
 from app.models.chain import ChainLink, ChainLinkFirm, ChainLinkProject, IndustryChain, InvestorIntroduction
 from app.models.investor import Investor
@@ -293,7 +293,10 @@ def set_introducer(db: Session, principal: Principal, investor_id: int, data: In
         raise Invalid({"introducer_id": "不能是该客商自己"})
     if db.get(Investor, data.introducer_id) is None:
         raise Invalid({"introducer_id": "找不到该客商"})
-    projects.ensure_investor_visible(db, principal, data.introducer_id)
+    try:
+        projects.ensure_investor_visible(db, principal, data.introducer_id)
+    except NotFound:  # one known only through confidential projects: as if it did not exist
+        raise Invalid({"introducer_id": "找不到该客商"}) from None
     if not in_county(db, data.introducer_id):
         raise Invalid({"introducer_id": "引荐企业须已在本县：有落户及以后阶段的项目，或已列为产业链本地企业"})
     step: int | None = data.introducer_id

@@ -575,7 +575,10 @@ def attach_firm(db: Session, principal: Principal, chain_id: int, data: FirmAdd)
         raise Invalid({"link_id": "请选择本产业链的环节"}) from None
     if db.get(Investor, data.investor_id) is None:
         raise Invalid({"investor_id": "找不到该客商"})
-    projects.ensure_investor_visible(db, principal, data.investor_id)
+    try:
+        projects.ensure_investor_visible(db, principal, data.investor_id)
+    except NotFound:  # one known only through confidential projects: as if it did not exist
+        raise Invalid({"investor_id": "找不到该客商"}) from None
     _ensure_firm_writer(db, principal, data.investor_id)
     there = db.execute(
         select(ChainLinkFirm.id).where(ChainLinkFirm.link_id == link.id, ChainLinkFirm.investor_id == data.investor_id)

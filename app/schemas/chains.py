@@ -340,6 +340,11 @@ class ProjectLinkRead(ReadModel):
     version: int = Field(description="项目的 version")
 
 
+class InvestorRef(ReadModel):
+    id: int | None
+    name: str
+
+
 class IntroducerRead(ReadModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -350,6 +355,8 @@ class IntroducerRead(ReadModel):
                     "introducer_name": "青山硅材料股份有限公司",
                     "note": "由其董事长引荐",
                     "version": 1,
+                    "brought": [{"id": 6120, "name": "江苏晶硅新材料有限公司"}],
+                    "brought_total": 1,
                 }
             ]
         }
@@ -360,3 +367,5 @@ class IntroducerRead(ReadModel):
     introducer_name: str
     note: str
     version: int = Field(description="尚未登记为 0")
+    brought: list[InvestorRef] = Field(description="该客商引荐的客商（前 20 家）；无权查看者 id 为空、名称为（保密）")
+    brought_total: int

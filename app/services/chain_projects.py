@@ -5,7 +5,7 @@ local firm brought which project), and an investor's introducer. The rules are i
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -237,6 +237,8 @@ class Introduction:
     introducer_name: str
     note: str
     version: int
+    brought: list[tuple[int | None, str]] = field(default_factory=list)  # the investors it brought (first 20)
+    brought_total: int = 0
 
 
 def introducer_of(db: Session, principal: Principal, investor_id: int) -> Introduction:
@@ -246,12 +248,27 @@ def introducer_of(db: Session, principal: Principal, investor_id: int) -> Introd
         .join(Investor, Investor.id == InvestorIntroduction.introducer_id)
         .where(InvestorIntroduction.investor_id == investor_id)
     ).first()
+    brought, total = _brought(db, principal, investor_id)
     if found is None:
-        return Introduction(investor_id, None, "", "", 0)
+        return Introduction(investor_id, None, "", "", 0, brought, total)
     row, name, shown = found
     return Introduction(
-        investor_id, row.introducer_id if shown else None, name if shown else HIDDEN, row.note, row.version
-    )
+        investor_id, row.introducer_id if shown else None, name if shown else HIDDEN, row.note, row.version,
+        brought, total,
+    )  # fmt: skip
+
+
+def _brought(db: Session, principal: Principal, investor_id: int, limit: int = 20) -> tuple[list[Any], int]:
+    """The investors this one brought (以商招商), by name; one the principal may not see is "（保密）"."""
+    rows = db.execute(
+        select(Investor.id, Investor.name, investor_shown(principal, Investor.id))
+        .join(InvestorIntroduction, InvestorIntroduction.investor_id == Investor.id)
+        .where(InvestorIntroduction.introducer_id == investor_id)
+        .order_by(Investor.name, Investor.id)
+        .limit(limit)
+    ).all()
+    total = db.execute(select(func.count()).where(InvestorIntroduction.introducer_id == investor_id)).scalar_one()
+    return [(i if shown else None, n if shown else HIDDEN) for i, n, shown in rows], int(total)
 
 
 def can_set_introducer(principal: Principal, investor: Investor) -> bool:

@@ -205,7 +205,8 @@ def test_an_investor_in_the_county_is_recorded_as_the_introducer_and_the_chain_l
     path = f"/api/v1/investors/{brought.id}/introducer"
     h = bearer(world["town_token"])
     assert client.get(path, headers=h).json() == {"investor_id": brought.id, "introducer_id": None,
-                                                  "introducer_name": "", "note": "", "version": 0}  # fmt: skip
+                                                  "introducer_name": "", "note": "", "version": 0, "brought": [],
+                                                  "brought_total": 0}  # fmt: skip
     not_here = client.put(path, json={"introducer_id": outsider.id, "version": 0}, headers=h)
     assert not_here.status_code == 422 and "已在本县" in not_here.json()["details"][0]["message"]
     itself = client.put(path, json={"introducer_id": brought.id, "version": 0}, headers=h)
@@ -216,6 +217,8 @@ def test_an_investor_in_the_county_is_recorded_as_the_introducer_and_the_chain_l
     assert done.status_code == 200, done.text
     assert done.json()["introducer_name"] == "青山硅材料股份有限公司" and done.json()["version"] == 1
     assert client.put(path, json={"introducer_id": introducer.id, "version": 0}, headers=h).status_code == 409
+    theirs = client.get(f"/api/v1/investors/{introducer.id}/introducer", headers=bearer(world["reader"])).json()
+    assert theirs["brought"] == [{"id": brought.id, "name": "江苏晶硅新材料有限公司"}]
     # no circle: the introducer cannot be recorded as brought by the one it brought
     make_project(db, world["town"], investor=brought, stage=Stage.landed)
     introducer.created_by_unit_id = world["town"].id
@@ -254,7 +257,12 @@ def test_a_confidential_project_on_a_chain_is_not_named_to_those_who_may_not_see
             "/api/v1/chains"))  # fmt: skip
         assert ("绝密电池" in seen) == (expected == "绝密电池项目"), token
     assert login(client, supervisor.username, PASSWORD).status_code == 303
-    for path in (f"/chains/{chain.id}", "/chains", f"/chains/{chain.id}/export.xlsx"):
+    for path in (
+        f"/chains/{chain.id}",
+        "/chains",
+        f"/chains/{chain.id}/export.xlsx",
+        f"/investors/{local.id}/introducer",
+    ):
         page = client.get(path)
         assert page.status_code == 200 and "绝密电池" not in page.text
     assert "公开本地企业" in client.get(f"/chains/{chain.id}").text  # the introducer itself is public

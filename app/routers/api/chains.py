@@ -21,6 +21,7 @@ from app.schemas.chains import (
     FirmRead,
     IntroducerRead,
     IntroducerSet,
+    InvestorRef,
     LinkCreate,
     LinkRead,
     LinkUpdate,
@@ -313,6 +314,8 @@ def introducer_read(found: chain_projects.Introduction) -> IntroducerRead:
         introducer_name=found.introducer_name,
         note=found.note,
         version=found.version,
+        brought=[InvestorRef(id=i, name=n) for i, n in found.brought],
+        brought_total=found.brought_total,
     )
 
 

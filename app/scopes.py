@@ -86,6 +86,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/leading-industries(/|$)", "admin"),  # the county's leading industries (主导产业)
         ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
         ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
+        ("*", r"^/chains(/|$)", "projects"),  # industry chains (产业链): links, their local firms
     ]
 ]
 

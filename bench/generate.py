@@ -801,6 +801,97 @@ def _fix_plot_sequence(self: Loader) -> None:
 Loader.fix_sequences = _fix_plot_sequence  # type: ignore[method-assign]
 ORDER.append(("land_plot", LandPlot))
 
+# --- industry chains (产业链, issue 21) --------------------------------------------------------------------
+# Appended: twelve chains of fifteen links each (three stages, each a top link with four sub-links); of the
+# signed or further projects whose chain text names one of the chains, three in ten are attached to one of
+# its links; the investor of each attached project in production is listed a local firm of that link (half
+# of them), and one investor in fifty was brought by a firm already in production (以商招商).
+from app.models import ChainLink, ChainLinkFirm, ChainLinkProject, IndustryChain, InvestorIntroduction  # noqa: E402
+
+CHAIN_NAMES = ["新材料", "绿色食品", "电子信息", "装备制造", "文旅康养", "生物医药", "新能源", "现代物流",
+               "精细化工", "纺织服装", "数字经济", "农产品加工"]  # fmt: skip
+CHAIN_STAGES = [("upstream", "上游"), ("midstream", "中游"), ("downstream", "下游")]
+_build_without_chains = build
+_fix_sequences_without_chains = Loader.fix_sequences
+SIGNED_OR_FURTHER = {"signed", "landed", "started", "completed", "production", "full_capacity"}
+
+
+def build_chains(data: dict[str, list[dict[str, Any]]], seed: int) -> None:
+    rng = random.Random(seed * 7919 + 21)
+    chains, links, firms, attached, introductions = [], [], [], [], []
+    links_of: dict[str, list[int]] = {}
+    for c, name in enumerate(CHAIN_NAMES, start=1):
+        chains.append({"id": c, "name": name, "chief_user_id": None, "leading_investor_id": None,
+                       "leading_firm_name": f"{name}龙头企业", "team_unit_id": None, "description": "",
+                       "sort_order": c, "version": 1, "created_at": NOW, "updated_at": NOW})  # fmt: skip
+        links_of[name] = []
+        for s, (stage, label) in enumerate(CHAIN_STAGES, start=1):
+            top = len(links) + 1
+            links.append({"id": top, "chain_id": c, "parent_id": None, "name": f"{label}环节", "position": s,
+                          "stage": stage, "weak_threshold": 2, "note": "", "version": 1, "created_at": NOW,
+                          "updated_at": NOW})  # fmt: skip
+            for k in range(1, 5):
+                links.append({"id": len(links) + 1, "chain_id": c, "parent_id": top, "name": f"{label}细分{k}",
+                              "position": k, "stage": stage, "weak_threshold": 2, "note": "", "version": 1,
+                              "created_at": NOW, "updated_at": NOW})  # fmt: skip
+                links_of[name].append(len(links))
+    producers: list[int] = []
+    seen_firms: set[tuple[int, int]] = set()
+    for project in data["project"]:
+        name = project.get("industry_chain", "")
+        if name not in links_of or project["stage"] not in SIGNED_OR_FURTHER or rng.random() >= 0.3:
+            continue
+        link = rng.choice(links_of[name])
+        attached.append({"id": len(attached) + 1, "project_id": project["id"], "link_id": link, "added_by_id": None})
+        if project["stage"] in ("production", "full_capacity"):
+            producers.append(project["investor_id"])
+            if rng.random() < 0.5 and (link, project["investor_id"]) not in seen_firms:
+                seen_firms.add((link, project["investor_id"]))
+                firms.append({"id": len(firms) + 1, "link_id": link, "investor_id": project["investor_id"],
+                              "added_by_id": None})  # fmt: skip
+    if producers:
+        for investor in data["investor"]:
+            introducer = rng.choice(producers)
+            if rng.random() < 0.02 and introducer != investor["id"]:
+                introductions.append({"id": len(introductions) + 1, "investor_id": investor["id"],
+                                      "introducer_id": introducer, "note": "", "version": 1, "created_at": NOW,
+                                      "updated_at": NOW})  # fmt: skip
+    data["industry_chain"] = chains
+    data["chain_link"] = links
+    data["chain_link_firm"] = firms
+    data["chain_link_project"] = attached
+    data["investor_introduction"] = introductions
+
+
+def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
+    data = _build_without_chains(seed, scale)
+    build_chains(data, seed)
+    return data
+
+
+def _fix_chain_sequences(self: Loader) -> None:
+    _fix_sequences_without_chains(self)
+    if self.engine.dialect.name == "postgresql":
+        with self.engine.begin() as conn:
+            for table in ("industry_chain", "chain_link", "chain_link_firm", "chain_link_project",
+                          "investor_introduction"):  # fmt: skip
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                         f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+                )  # fmt: skip
+
+
+Loader.fix_sequences = _fix_chain_sequences  # type: ignore[method-assign]
+ORDER.extend(
+    [
+        ("industry_chain", IndustryChain),
+        ("chain_link", ChainLink),
+        ("chain_link_firm", ChainLinkFirm),
+        ("chain_link_project", ChainLinkProject),
+        ("investor_introduction", InvestorIntroduction),
+    ]
+)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -254,3 +254,24 @@ __all__ += ["Commitment", "InvestmentAgreement", "ProjectResult"]
 from app.models.per_mu import PerMuResult, PerMuScheme  # noqa: E402
 
 __all__ += ["PerMuResult", "PerMuScheme"]
+
+# industry chains (产业链) and investors who bring investors (以商招商, issue 21)
+from app.models.chain import (  # noqa: E402
+    ChainLink,
+    ChainLinkFirm,
+    ChainLinkProject,
+    ChainStage,
+    ChainUnit,
+    IndustryChain,
+    InvestorIntroduction,
+)
+
+__all__ += [
+    "ChainLink",
+    "ChainLinkFirm",
+    "ChainLinkProject",
+    "ChainStage",
+    "ChainUnit",
+    "IndustryChain",
+    "InvestorIntroduction",
+]

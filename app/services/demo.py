@@ -135,6 +135,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_compliance  # a compliance case on a missed commitment (issue 20)
 
     created = demo_compliance.load(db) or created
+    from app.services import demo_chains  # industry chains and 以商招商 (issue 21)
+
+    created = demo_chains.load(db) or created
     return created
 
 

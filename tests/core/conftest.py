@@ -24,6 +24,7 @@ from app.models.user import ApiToken, Role, User
 from app.services import workdays
 from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
+from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
 from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
@@ -140,6 +141,7 @@ def world(db: Session) -> World:
     }
     ids.update(land_ids(db, town_b, project_b.id))  # land and buildings, deposits, quality (issue 20)
     ids.update(compliance_ids(db, town_b))  # a compliance case on a missed commitment (issue 20)
+    ids.update(chain_ids(db, town_b, project_b.id))  # a chain whose link holds project B (issue 21)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -52,6 +52,7 @@ from app.services import workdays
 from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
+from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
 from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
@@ -428,6 +429,7 @@ def rows(db: Session) -> Rows:
         **land,
     }
     ids.update(compliance_ids(db, town_a))  # a compliance case on town A's project (issue 20)
+    ids.update(chain_ids(db, town_a, project.id))  # a chain whose first link holds town A's project (issue 21)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -655,3 +657,22 @@ UNIT_ALLOWED.update(
 # conditions on commitments (issue 20 item 1): the bureau ties awards; a plot's manager its land price
 UNIT_REFUSED.update({"PUT /api/v1/awards/{award_id}/condition": lambda r: {"commitment_id": None, "version": 1}})
 UNIT_ALLOWED.update({"PUT /api/v1/plots/{plot_id}/condition": "the plot's manager ties its price to a commitment"})
+
+# industry chains and 以商招商 (issue 21): chains and links are the coordinator's
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/chains": lambda r: {"name": "新能源装备"},
+        "PUT /api/v1/chains/{chain_id}": lambda r: {"name": "新能源装备", "version": 1},
+        "POST /api/v1/chains/{chain_id}/links": lambda r: {"name": "储能系统", "stage": "midstream"},
+        "PUT /api/v1/chains/{chain_id}/links/{link_id}": lambda r: {"name": "储能系统", "version": 1},
+        "DELETE /api/v1/chains/{chain_id}/links/{link_id}": lambda r: None,
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/chains/{chain_id}/firms": "a unit attaches the investor of its own project as a local firm",
+        "DELETE /api/v1/chains/{chain_id}/firms/{firm_id}": "a unit removes the investor of its own project",
+        "PUT /api/v1/projects/{project_id}/chain-link": "the project's unit attaches it to a chain's link",
+        "PUT /api/v1/investors/{investor_id}/introducer": "the unit that added an investor records its introducer",
+    }
+)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.assessment import AssessmentAdjustment
+from app.models.chain import ChainLink, IndustryChain
 from app.models.compliance import ComplianceCase
 from app.models.deposit import DepositEntry
 from app.models.land import Building, LandPlot, LandQuota
@@ -821,6 +822,59 @@ FORMS.update(
     }
 )
 
+FORMS.update(
+    {  # industry chains and 以商招商 (issue 21)
+        "/chains": Form(
+            "coordinator",
+            {"name": "", "leading_firm_name": "保留的链主", "sort_order": "0"},
+            "name",
+            "leading_firm_name",
+            "至少 1 个字符",
+        ),
+        "/chains/{chain_id}/edit": Form(
+            "coordinator",
+            {"name": "改名的链", "leading_firm_name": "", "sort_order": "很多"},
+            "sort_order",
+            "name",
+            "请输入整数",
+            versions={"version": (IndustryChain, "chain_id")},
+        ),
+        "/chains/{chain_id}/links": Form(
+            "coordinator",
+            {"name": "新环节", "stage": "midstream", "weak_threshold": "0"},
+            "weak_threshold",
+            "name",
+            "不能小于 1",
+        ),
+        "/chains/{chain_id}/links/{link_id}": Form(
+            "coordinator",
+            {"name": "改名的环节", "stage": "upstream", "weak_threshold": "很多"},
+            "weak_threshold",
+            "name",
+            "请输入整数",
+            versions={"version": (ChainLink, "link_id")},
+        ),
+        "/chains/{chain_id}/firms": Form(
+            "owner", {"link_id": "{link_id}", "investor_id": "第一家"}, "investor_id", "link_id", "请输入整数"
+        ),
+        "/projects/{project_id}/chain-link": Form(
+            "owner",
+            {"chain_link_id": "第一个"},
+            "chain_link_id",
+            "",
+            "请输入整数",
+            versions={"version": (Project, "project_id")},
+        ),
+        "/investors/{investor_id}/introducer": Form(
+            "coordinator",
+            {"introducer_id": "第一家", "note": "保留的说明", "version": "0"},
+            "introducer_id",
+            "note",
+            "请输入整数",
+        ),
+    }
+)
+
 # Page routes that write but are no form with a value to refuse, or whose refusal cannot keep what was typed.
 NOT_A_FORM = {
     "/logout": "a button; signing out is never refused",
@@ -850,6 +904,8 @@ NOT_A_FORM = {
     "/plots/{plot_id}/photos": "a file upload: a browser never sends a file back",
     "/buildings/{building_id}/photos": "a file upload: a browser never sends a file back",
     "/quality/industries/{industry_id}": "a button (enable / disable a leading industry)",
+    "/chains/{chain_id}/links/{link_id}/delete": "a button (refused on the link's form while anything is attached)",
+    "/chains/{chain_id}/firms/{firm_id}/delete": "a button (remove a local firm from its link)",
 }
 
 

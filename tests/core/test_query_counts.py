@@ -799,3 +799,57 @@ def test_compliance_case_lists_do_not_grow_with_rows(client, db, connection, wor
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _chain_rows(db: Session, unit: Any, chain: Any, count: int) -> Any:
+    """Links (each under the first), local firms, projects (one confidential in two) and 以商招商 rows."""
+    from app.models.chain import ChainLink
+    from tests.chains.factories import attach_firm, attach_project, introduce, make_link
+    from tests.projects.factories import make_investor, make_project
+
+    top = db.query(ChainLink).filter(ChainLink.chain_id == chain.id, ChainLink.parent_id.is_(None)).first()
+    top = top or make_link(db, chain)
+    introducer = make_investor(db)
+    make_project(db, unit, investor=introducer, stage=Stage.production)
+    project = None
+    for i in range(count):
+        link = make_link(db, chain, top)
+        attach_firm(db, link)
+        investor = make_investor(db)
+        project = make_project(db, unit, investor=investor, stage=Stage.production, is_confidential=i % 2 == 0,
+                               code_name=f"CH-{i}", funds_confirmed=Decimal(100))  # fmt: skip
+        attach_project(db, link, project)
+        introduce(db, investor, introducer)
+    db.flush()
+    return project
+
+
+def test_chain_pages_do_not_grow_with_links_firms_and_projects(client, db, connection, world):
+    """The chains' list, a chain's page (its tree, table, firms, projects and 以商招商 rows), the XLSX, a
+    project's link section and the API's chain, firms, projects and referrals."""
+    from tests.chains.factories import make_chain
+
+    reader = make_token(db, None, read_only=True)
+    chain = make_chain(db)
+    project = _chain_rows(db, world["unit"], chain, 2)
+    db.commit()
+    cid = chain.id
+    pages = ["/chains", f"/chains/{cid}", f"/projects/{project.id}/chain-link"]
+    api = ["/api/v1/chains", f"/api/v1/chains/{cid}", f"/api/v1/chains/{cid}/firms?limit=200",
+           f"/api/v1/chains/{cid}/projects?limit=200", f"/api/v1/chains/{cid}/referrals?limit=200"]  # fmt: skip
+    assert login(client, world["staff"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        with counting(connection) as statements:
+            assert client.get(f"/chains/{cid}/export.xlsx").status_code == 200
+        counts["xlsx"] = len(statements)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _chain_rows(db, world["unit"], chain, 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -48,6 +48,7 @@ from app.principal import SYSTEM
 from app.services import workdays
 from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
+from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
@@ -246,6 +247,7 @@ def build_world(db: Session) -> World:
     }
     ids.update(land_ids(db, unit_a, secret.id))  # the plot taken by the confidential project (issue 20)
     ids.update(compliance_ids(db, unit_a))  # a compliance case on a missed commitment (issue 20)
+    ids.update(chain_ids(db, unit_a, secret.id))  # a chain whose link holds the confidential project (issue 21)
     return World(ids=ids, users=users, tokens=tokens)
 
 

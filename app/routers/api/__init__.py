@@ -11,6 +11,7 @@ from app.routers.api import (
     assessment,
     awards,
     campaigns,
+    chains,
     changes,
     compliance,
     deposits,
@@ -115,3 +116,4 @@ api_router.include_router(land.router)
 api_router.include_router(deposits.router)
 api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
+api_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)

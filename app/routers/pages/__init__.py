@@ -10,6 +10,7 @@ from app.routers.pages import (
     audit_pages,
     auth_pages,
     awards,
+    chains,
     compliance,
     deposits,
     home,
@@ -62,3 +63,4 @@ page_router.include_router(land.router)
 page_router.include_router(deposits.router)
 page_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 page_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
+page_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)

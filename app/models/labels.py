@@ -846,3 +846,31 @@ LABELS.update(
         },
     }
 )
+
+# industry chains and 以商招商 (issue 21)
+LABELS.update(
+    {
+        "industry_chain": {
+            "name": "产业链",
+            "chief_user_id": "链长",
+            "leading_investor_id": "链主企业",
+            "leading_firm_name": "链主企业（名称）",
+            "team_unit_id": "招商专班",
+            "description": "简介",
+            "sort_order": "排序",
+        },
+        "chain_unit": {"chain_id": "产业链", "unit_id": "责任单位"},
+        "chain_link": {
+            "chain_id": "产业链",
+            "parent_id": "上级环节",
+            "name": "环节",
+            "position": "顺序",
+            "stage": "上中下游",
+            "weak_threshold": "弱链线（本地企业少于此数）",
+        },
+        "chain_link_firm": {"link_id": "环节", "investor_id": "本地企业", "added_by_id": "添加人"},
+        "chain_link_project": {"link_id": "环节", "project_id": "项目", "added_by_id": "添加人"},
+        "investor_introduction": {"investor_id": "客商", "introducer_id": "引荐企业（以商招商）", "note": "备注"},
+    }
+)
+VALUES["chain_link.stage"] = {"upstream": "上游", "midstream": "中游", "downstream": "下游"}

@@ -254,3 +254,8 @@ __all__ += ["Commitment", "InvestmentAgreement", "ProjectResult"]
 from app.models.per_mu import PerMuResult, PerMuScheme  # noqa: E402
 
 __all__ += ["PerMuResult", "PerMuScheme"]
+
+# the map's layers (招商地图: the county's boundary and towns, issue 21 item 3)
+from app.models.geo import MapLayer  # noqa: E402
+
+__all__ += ["MapLayer"]

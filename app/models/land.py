@@ -96,6 +96,7 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_land_plot_park_unit_id", "park_unit_id", "id"),
         Index("ix_land_plot_unit_id", "unit_id", "status"),
         Index("ix_land_plot_project_id", "project_id"),
+        Index("ix_land_plot_position", "longitude", "latitude"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +114,8 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="RESTRICT"))
     taken_on: Mapped[date | None] = mapped_column(Date)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
 
 class Building(Audited, VersionedMixin, TimestampMixin, Base):
@@ -127,6 +130,7 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_building_park_unit_id", "park_unit_id", "id"),
         Index("ix_building_unit_id", "unit_id"),
         Index("ix_building_project_id", "project_id"),
+        Index("ix_building_position", "longitude", "latitude"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +154,8 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="RESTRICT"))
     taken_on: Mapped[date | None] = mapped_column(Date)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
 
 class CarrierPhoto(Audited, Base):

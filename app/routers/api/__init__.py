@@ -20,6 +20,7 @@ from app.routers.api import (
     leads,
     letters,
     lost_reasons,
+    maps,
     me,
     meetings,
     people,
@@ -115,3 +116,4 @@ api_router.include_router(land.router)
 api_router.include_router(deposits.router)
 api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
+api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)

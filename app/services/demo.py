@@ -135,6 +135,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_compliance  # a compliance case on a missed commitment (issue 20)
 
     created = demo_compliance.load(db) or created
+    from app.services import demo_map  # the map: the county's boundary and towns, coordinates (issue 21)
+
+    created = demo_map.load(db) or created
     return created
 
 

@@ -12,7 +12,7 @@
   if (!el || !window.L) return;
   var d = el.dataset;
   var tileUrl = d.tileUrl || "";
-  var map = L.map(el, { attributionControl: !!tileUrl, zoomSnap: 1, maxZoom: 18, tap: true });
+  var map = L.map(el, { attributionControl: !!tileUrl, zoomSnap: 0.5, maxZoom: 18 });
   if (tileUrl) {
     L.tileLayer(tileUrl, {
       maxZoom: 18,
@@ -79,7 +79,8 @@
         var m = L.marker([c.lat, c.lng], {
           icon: L.divIcon({ className: "map-cluster kind-" + c.kind, iconSize: [44, 44], html: "<span>" + Number(c.count) + "</span>" }),
           title: c.count + " 个" + ({ project: "项目", plot: "地块", building: "厂房楼宇", park: "园区" })[c.kind] + "，点击放大",
-          keyboard: true
+          keyboard: true,
+          zIndexOffset: 1000  // above the single points: a cluster's number is never hidden
         });
         m.on("click", function () { map.setView([c.lat, c.lng], Math.min(map.getZoom() + 2, 18)); });
         layer.addLayer(m);
@@ -111,7 +112,7 @@
         "bbox=" + [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map(function (v) {
           return Math.max(-180, Math.min(180, v)).toFixed(6);
         }).join(","),
-        "zoom=" + map.getZoom()
+        "zoom=" + Math.floor(map.getZoom())
       ].concat(filters());
       if (pending) pending.abort();
       pending = new AbortController();
@@ -154,7 +155,7 @@
     }
     if (lat.value && lng.value && !isNaN(Number(lat.value)) && !isNaN(Number(lng.value))) {
       place([Number(lat.value), Number(lng.value)]);
-      map.setView([Number(lat.value), Number(lng.value)], Math.max(map.getZoom(), 14));
+      map.setView([Number(lat.value), Number(lng.value)], Math.max(map.getZoom(), 13));
     }
     map.on("click", function (e) {
       place(e.latlng);

@@ -33,9 +33,9 @@ def in_china(lat: Decimal | float, lng: Decimal | float) -> bool:
 
 
 def check_in_china(lat: Decimal, lng: Decimal) -> None:
-    """Refuse a position outside China's bounding box (a field error on latitude and longitude)."""
+    """Refuse a position outside China's bounding box (the error beside the latitude, the first field)."""
     if not in_china(lat, lng):
-        raise Invalid({"latitude": NOT_IN_CHINA, "longitude": NOT_IN_CHINA})
+        raise Invalid({"latitude": NOT_IN_CHINA}, NOT_IN_CHINA)
 
 
 def _shift_lat(x: float, y: float) -> float:

@@ -355,6 +355,11 @@ def set_location(db: Session, principal: Principal, kind: str, row_id: int, data
 # --- the coordinator's layers ---------------------------------------------------------------------
 
 
+def _bad_file(message: str) -> Invalid:
+    """What is wrong with an uploaded file: beside the file field, and as the API's message."""
+    return Invalid({"file": message}, message)
+
+
 def _feature_name(properties: Any) -> str:
     if not isinstance(properties, dict):
         return ""
@@ -367,18 +372,18 @@ def _feature_name(properties: Any) -> str:
 
 def _check_position(p: Any, where: str) -> None:
     if not (isinstance(p, list) and len(p) >= 2 and all(isinstance(v, int | float) for v in p[:2])):
-        raise Invalid({"file": f"{where}的坐标格式不对：应为 [经度, 纬度]"})
+        raise _bad_file(f"{where}的坐标格式不对：应为 [经度, 纬度]")
     if not geo.in_china(p[1], p[0]):
-        raise Invalid({"file": f"{where}的坐标不在中国境内：请用 WGS-84 或 CGCS2000 经纬度（不是投影坐标）"})
+        raise _bad_file(f"{where}的坐标不在中国境内：请用 WGS-84 或 CGCS2000 经纬度（不是投影坐标）")
 
 
 def _check_polygon(rings: Any, where: str) -> int:
     if not isinstance(rings, list) or not rings:
-        raise Invalid({"file": f"{where}没有坐标"})
+        raise _bad_file(f"{where}没有坐标")
     points = 0
     for ring in rings:
         if not isinstance(ring, list) or len(ring) < 4:
-            raise Invalid({"file": f"{where}的边界环至少要有 4 个点"})
+            raise _bad_file(f"{where}的边界环至少要有 4 个点")
         for p in ring:
             _check_position(p, where)
         points += len(ring)
@@ -390,34 +395,34 @@ def parse_layer(raw: bytes) -> tuple[str, int]:
     China, each feature's name kept (properties name / NAME / 名称) and nothing else. Answers the text to
     store and the features' count; refuses anything else with a Chinese message (field `file`)."""
     if not raw:
-        raise Invalid({"file": "请选择 GeoJSON 文件"})
+        raise _bad_file("请选择 GeoJSON 文件")
     if len(raw) > MAX_LAYER_BYTES:
-        raise Invalid({"file": "文件超过 5 MB：请先简化边界（如用 mapshaper 抽稀）再上传"})
+        raise _bad_file("文件超过 5 MB：请先简化边界（如用 mapshaper 抽稀）再上传")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise Invalid({"file": "文件不是 UTF-8 编码的 GeoJSON"}) from None
+        raise _bad_file("文件不是 UTF-8 编码的 GeoJSON") from None
     except ValueError:
-        raise Invalid({"file": "不是有效的 GeoJSON：JSON 解析失败"}) from None
+        raise _bad_file("不是有效的 GeoJSON：JSON 解析失败") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise Invalid({"file": "GeoJSON 的最外层应为 FeatureCollection"})
+        raise _bad_file("GeoJSON 的最外层应为 FeatureCollection")
     features = data.get("features")
     if not isinstance(features, list) or not features:
-        raise Invalid({"file": "GeoJSON 中没有要素（features 为空）"})
+        raise _bad_file("GeoJSON 中没有要素（features 为空）")
     kept = []
     for n, feature in enumerate(features, start=1):
         where = f"第 {n} 个要素"
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if kind not in LAYER_GEOMETRIES:
-            raise Invalid({"file": f"{where}是 {kind or '空几何'}：只接受 Polygon 和 MultiPolygon（县界、乡镇界）"})
+            raise _bad_file(f"{where}是 {kind or '空几何'}：只接受 Polygon 和 MultiPolygon（县界、乡镇界）")
         assert isinstance(geometry, dict)
         coords = geometry.get("coordinates")
         if kind == "Polygon":
             _check_polygon(coords, where)
         else:
             if not isinstance(coords, list) or not coords:
-                raise Invalid({"file": f"{where}没有坐标"})
+                raise _bad_file(f"{where}没有坐标")
             for polygon in coords:
                 _check_polygon(polygon, where)
         kept.append(

@@ -110,6 +110,27 @@ class MapPointsRead(ReadModel):
 
 
 class MapCardRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "project",
+                    "id": 1207,
+                    "name": "年产 5 万吨新型建材项目",
+                    "kind_label": "项目",
+                    "state_label": "开工",
+                    "unit_name": "城关镇人民政府",
+                    "park_name": "",
+                    "warnings": ["长期无进度"],
+                    "url": "/projects/1207",
+                    "latitude": "32.131200",
+                    "longitude": "114.072800",
+                    "location_note": "位置来自 2026-05-01 进展照片",
+                }
+            ]
+        }
+    )
+
     kind: str
     id: int
     name: str
@@ -125,6 +146,12 @@ class MapCardRead(ReadModel):
 
 
 class MapLayerRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 2, "name": "乡镇界", "features": 12, "size": 483211, "sort_order": 1, "version": 1}]
+        }
+    )
+
     id: int
     name: str
     features: int = Field(description="多边形要素数")

@@ -436,7 +436,7 @@ def parse_layer(raw: bytes) -> tuple[str, int]:
     return text, len(kept)
 
 
-def _ensure_coordinator(principal: Principal) -> None:
+def ensure_coordinator(principal: Principal) -> None:
     if not (principal.is_coordinator and principal.can_write):
         raise policy.DeniedForbidden("只有招商局可以上传地图边界")
 
@@ -448,7 +448,7 @@ def _check_name(db: Session, name: str, own_id: int | None = None) -> None:
 
 
 def add_layer(db: Session, principal: Principal, name: str, raw: bytes, sort_order: int = 0) -> MapLayer:
-    _ensure_coordinator(principal)
+    ensure_coordinator(principal)
     name = name.strip()
     if not name or len(name) > 60:
         raise Invalid({"name": "请填写图层名称（60 字以内），如“县界”“乡镇界”"})
@@ -478,7 +478,7 @@ def get_layer(db: Session, layer_id: int) -> MapLayer:
 
 def replace_layer(db: Session, principal: Principal, layer_id: int, version: int, raw: bytes) -> MapLayer:
     """A new file for a layer (its boundaries redrawn), with the version read."""
-    _ensure_coordinator(principal)
+    ensure_coordinator(principal)
     layer = get_layer(db, layer_id)
     check_version(db, layer, version)
     text, count = parse_layer(raw)
@@ -489,7 +489,7 @@ def replace_layer(db: Session, principal: Principal, layer_id: int, version: int
 
 
 def delete_layer(db: Session, principal: Principal, layer_id: int, version: int) -> None:
-    _ensure_coordinator(principal)
+    ensure_coordinator(principal)
     layer = get_layer(db, layer_id)
     check_version(db, layer, version)
     db.delete(layer)

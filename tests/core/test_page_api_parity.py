@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from tests.core.parity import admin, assessment, bureau, meetings, people, performance, records, teams
 from tests.core.parity import compliance as compliance_parity
 from tests.core.parity import land as land_parity
+from tests.core.parity import maps as map_parity
 from tests.core.test_refusal_rollback import write_routes
 
 PARITY = (
@@ -22,6 +23,7 @@ PARITY = (
     | meetings.PARITY
     | land_parity.PARITY
     | compliance_parity.PARITY
+    | map_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

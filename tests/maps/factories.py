@@ -36,3 +36,19 @@ def geojson(*geometries: dict[str, Any], names: list[str] | None = None) -> byte
 
 def polygon(west: float = CENTRE[1], south: float = CENTRE[0]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [square(west, south)]}
+
+
+def map_ids(db: Any, unit: Any, project: Any) -> dict[str, Any]:
+    """Ids for the sweeps (route matrix, form errors): the project placed on the map at the centre, a park
+    placed beside it, and a boundary layer."""
+    from app.models.geo import MapLayer
+    from app.services import maps
+    from tests.land.factories import make_park
+
+    project.latitude, project.longitude = near()["latitude"], near()["longitude"]
+    park = make_park(db, **near(0.01, 0.01))
+    text, count = maps.parse_layer(geojson(polygon()))
+    layer = MapLayer(name=f"县界{park.id}", geojson=text, features=count, size=len(text), sort_order=0)
+    db.add(layer)
+    db.flush()
+    return {"point_kind": "project", "point_id": project.id, "park_id": park.id, "layer_id": layer.id}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import File, Form, Path, Query, UploadFile
+from fastapi import Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.principal import Principal
 from app.routing import IndexedRouter, reads_only
 from app.schemas.common import json_response, multipart_example
 from app.schemas.maps import Crs, LocationRead, LocationSet, MapCardRead, MapLayerRead, MapPointsRead
@@ -17,7 +18,11 @@ from app.services import maps
 
 router = IndexedRouter(tags=["招商地图"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
-Kind = Literal["project", "plot", "building", "park"]
+Kind = Annotated[
+    Literal["project", "plot", "building", "park"],
+    Path(description="project 项目、plot 地块、building 厂房楼宇、park 园区", examples=["project"]),
+]
+LayerPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="图层", examples=[2])]
 CrsQuery = Annotated[
     Crs, Query(description="返回坐标的坐标系：wgs84（默认，含 CGCS2000）或 gcj02（在高德、腾讯瓦片上绘制时）")
 ]
@@ -65,13 +70,13 @@ def map_points(
 
 
 @router.get(
-    "/map/cards/{kind}/{row_id}",
+    "/map/cards/{point_kind}/{point_id}",
     summary="点开地图上一个点：名称、阶段或状态、单位、预警、链接",
     response_model=MapCardRead,
 )
 @reads_only
-def map_card(kind: Kind, row_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(MapCardRead.model_validate(maps.card(db, principal, kind, row_id)))
+def map_card(point_kind: Kind, point_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(MapCardRead.model_validate(maps.card(db, principal, point_kind, point_id)))
 
 
 def _location(db: DbSession, principal: ApiPrincipal, kind: str, row_id: int, body: LocationSet) -> Response:
@@ -108,6 +113,15 @@ def park_location(park_id: IdPath, body: LocationSet, principal: ApiPrincipal, d
 # --- layers ---------------------------------------------------------------------------------------
 
 
+def coordinator_principal(principal: ApiPrincipal) -> Principal:
+    """The layers are the bureau's: a unit's token is refused (403) before its upload is read or checked."""
+    maps.ensure_coordinator(principal)
+    return principal
+
+
+Coordinator = Annotated[Principal, Depends(coordinator_principal)]
+
+
 def _layer_read(layer: Any) -> MapLayerRead:
     return MapLayerRead.model_validate(layer)
 
@@ -125,7 +139,7 @@ def list_layers(principal: ApiPrincipal, db: DbSession) -> Any:
     responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}},
 )
 @reads_only
-def layer_geojson(layer_id: IdPath, principal: ApiPrincipal, db: DbSession, crs: CrsQuery = "wgs84") -> Response:
+def layer_geojson(layer_id: LayerPath, principal: ApiPrincipal, db: DbSession, crs: CrsQuery = "wgs84") -> Response:
     return JSONResponse(maps.layer_geojson(db, layer_id, crs), media_type="application/geo+json")
 
 
@@ -137,7 +151,7 @@ def layer_geojson(layer_id: IdPath, principal: ApiPrincipal, db: DbSession, crs:
     openapi_extra=multipart_example("全县乡镇界", {"file": "乡镇界.geojson", "name": "乡镇界", "sort_order": "1"}),
 )
 def add_layer(
-    principal: ApiPrincipal,
+    principal: Coordinator,
     db: DbSession,
     guard: ApiIdempotency,
     file: LAYER_FILE,
@@ -155,8 +169,8 @@ def add_layer(
     openapi_extra=multipart_example("重新上传的县界", {"file": "县界.geojson", "version": "2"}),
 )
 def replace_layer(
-    layer_id: IdPath,
-    principal: ApiPrincipal,
+    layer_id: LayerPath,
+    principal: Coordinator,
     db: DbSession,
     file: LAYER_FILE,
     version: Annotated[int, Form(ge=1, le=2_147_483_647, description="读取时的 version")],
@@ -167,10 +181,10 @@ def replace_layer(
 
 @router.delete("/map/layers/{layer_id}", status_code=204, summary="删除图层（招商局；需带 version）")
 def delete_layer(
-    layer_id: IdPath,
-    principal: ApiPrincipal,
+    layer_id: LayerPath,
+    principal: Coordinator,
     db: DbSession,
-    version: Annotated[int, Query(ge=1, le=2_147_483_647, description="读取时的 version")],
+    version: Annotated[int, Query(ge=1, le=2_147_483_647, description="读取时的 version", examples=[2])],
 ) -> Response:
     maps.delete_layer(db, principal, layer_id, version)
     return Response(status_code=204)

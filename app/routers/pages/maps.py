@@ -140,11 +140,11 @@ def map_points(
     return JSONResponse({"points": answer.points, "clusters": answer.clusters, "crs": answer.crs})
 
 
-@router.get("/map/card/{kind}/{row_id}")
+@router.get("/map/card/{point_kind}/{point_id}")
 @reads_only
-def map_card(request: Request, db: DbSession, principal: PagePrincipal, kind: Kind, row_id: IdPath) -> Response:
+def map_card(request: Request, db: DbSession, principal: PagePrincipal, point_kind: Kind, point_id: IdPath) -> Response:
     """A tapped point's card: the fragment the map shows beside itself, or a page of its own."""
-    found = maps.card(db, principal, kind, row_id)
+    found = maps.card(db, principal, point_kind, point_id)
     return render(request, "map/card.html", {"card": found}, block="card")
 
 

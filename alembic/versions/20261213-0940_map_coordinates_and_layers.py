@@ -20,6 +20,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ('project', 'land_plot', 'building', 'unit')
+# what the map's count per grid cell reads of a project besides its place (the index covers it)
+COVERED = {'project': ['status', 'is_confidential', 'responsible_unit_id', 'introducing_unit_id']}
 INDEXED = {'project': 'ix_project_position', 'land_plot': 'ix_land_plot_position', 'building': 'ix_building_position'}
 
 
@@ -48,7 +50,7 @@ def upgrade() -> None:
         op.add_column(table, sa.Column('longitude', sa.Numeric(precision=9, scale=6), nullable=True))
     op.add_column('project', sa.Column('located_on', sa.Date(), nullable=True))
     for table, index in INDEXED.items():
-        op.create_index(index, table, ['longitude', 'latitude'], unique=False)
+        op.create_index(index, table, ['longitude', 'latitude', *COVERED.get(table, [])], unique=False)
 
 
 def downgrade() -> None:

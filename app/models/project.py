@@ -225,7 +225,17 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_project_size_band", "size_band"),
         Index("ix_project_per_mu_grade", "per_mu_grade"),  # the per-mu D warning's count and filter
         Index("ix_project_contract_investment", "contract_investment", "id"),
-        Index("ix_project_position", "longitude", "latitude"),  # the map's points in view (app.services.maps)
+        # the map's points in view (app.services.maps): covering what its count per grid cell reads for
+        # those who read every project or their own units', so a province's view is read from the index alone
+        Index(
+            "ix_project_position",
+            "longitude",
+            "latitude",
+            "status",
+            "is_confidential",
+            "responsible_unit_id",
+            "introducing_unit_id",
+        ),
         # the "stalled" warning: building projects by the day of their last progress (its count and filter)
         Index(
             "ix_project_building_idle_since",

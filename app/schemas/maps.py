@@ -126,6 +126,7 @@ class MapCardRead(ReadModel):
                     "latitude": "32.131200",
                     "longitude": "114.072800",
                     "location_note": "位置来自 2026-05-01 进展照片",
+                    "location_url": "/projects/1207/location",
                 }
             ]
         }
@@ -143,6 +144,7 @@ class MapCardRead(ReadModel):
     latitude: Decimal | None = None
     longitude: Decimal | None = None
     location_note: str = Field(default="", description="位置来源，如“位置来自 2026-05-01 进展照片”")
+    location_url: str = Field(default="", description="调整位置的页面（有权修改时）")
 
 
 class MapLayerRead(ReadModel):

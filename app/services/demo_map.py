@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,7 +82,8 @@ def load(db: Session) -> bool:
     for unit in units:
         if unit.kind is UnitKind.zone and unit.id in place_of:
             unit.latitude, unit.longitude = (Decimal(f"{v:.6f}") for v in place_of[unit.id])
-    for model in (LandPlot, Building):
+    carriers: tuple[Any, ...] = (LandPlot, Building)
+    for model in carriers:
         for row in db.execute(select(model)).scalars():
             row.latitude, row.longitude = _near(place_of.get(row.park_unit_id, seat), row.id + 500, 0.05)
     photographed = 0

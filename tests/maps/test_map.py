@@ -325,3 +325,18 @@ def test_a_configured_tile_service_is_the_one_other_origin_images_may_come_from(
     assert "tianditu" not in client.get("/login").headers["content-security-policy"]
     assert tiles.map_crs == "wgs84"
     assert settings.model_copy(update={"map_tile_crs": "gcj02"}).map_crs == "wgs84"  # no tiles: nothing to convert for
+
+
+def test_a_gcj02_map_gets_its_points_converted_and_its_view_read_back(client, db, world):
+    project = make_project(db, world["town"], stage=Stage.signed, **near(0.01, 0.01))
+    db.commit()
+    answer = points(client, world["coordinator"], kind="project", crs="gcj02")
+    (shown,) = answer["points"]
+    assert shown["id"] == project.id and answer["crs"] == "gcj02"
+    expected = geo.wgs84_to_gcj02(CENTRE[0] + 0.01, CENTRE[1] + 0.01)
+    assert (shown["lat"], shown["lng"]) == (pytest.approx(expected[0], abs=1e-9), pytest.approx(expected[1], abs=1e-9))
+    # a view drawn in GCJ-02 just around the shifted point finds it (the bounds are converted back)
+    lat, lng = expected
+    tight = f"{lng - 0.0005},{lat - 0.0005},{lng + 0.0005},{lat + 0.0005}"
+    assert ids(points(client, world["coordinator"], bbox=tight, crs="gcj02")) == [project.id]
+    assert ids(points(client, world["coordinator"], bbox=tight)) == []  # read as WGS-84, ~500 m off

@@ -235,6 +235,7 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
             "is_confidential",
             "responsible_unit_id",
             "introducing_unit_id",
+            postgresql_include=["id"],  # SQLite's indexes hold the row id anyway
         ),
         # the "stalled" warning: building projects by the day of their last progress (its count and filter)
         Index(

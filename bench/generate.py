@@ -731,7 +731,8 @@ ORDER.append(("project_result", ProjectResult))
 # Appended: the rows above keep their values (this draws from a random generator of its own). The
 # province spans central China's Hunan (108.8–114.2°E, 24.7–30.1°N); its counties sit on a jittered grid,
 # each town and park a few kilometres from its county's seat, each project near its responsible unit's
-# county (one in twenty has no place yet). WGS-84.
+# county (one in twenty has no place yet), land plots and buildings (where the data set has them) near
+# their park. WGS-84.
 _build_without_places = build
 WEST, SOUTH, EAST, NORTH = 108.8, 24.7, 114.2, 30.1
 
@@ -763,6 +764,11 @@ def place_rows(data: dict[str, list[dict[str, Any]]], seed: int) -> None:
         home = county_of(unit["id"])
         located = unit["kind"] in ("town", "zone") and home is not None
         unit["latitude"], unit["longitude"] = near(seats[home], 0.05) if located and home else (None, None)
+    for carrier in (*data.get("land_plot", []), *data.get("building", [])):  # near their park, when there are any
+        park = units.get(carrier["park_unit_id"])
+        placed = park is not None and park["latitude"] is not None
+        base = (float(park["latitude"]), float(park["longitude"])) if placed and park else None
+        carrier["latitude"], carrier["longitude"] = near(base, 0.02) if base else (None, None)
     for project in data["project"]:
         home = county_of(project["responsible_unit_id"])
         located = home is not None and rng.random() >= 0.05

@@ -87,7 +87,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
         ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
         ("*", r"^/map/layers(/|$)", "admin"),  # the map's boundaries (GeoJSON), kept by the coordinator
-        ("PUT", r"^/parks/\d+/location$", "projects"),  # a park's place on the map, as plots' and buildings'
+        ("*", r"^/parks(/|$)", "projects"),  # a park's place on the map, as plots' and buildings'
     ]
 ]
 

@@ -76,6 +76,21 @@ class Settings(BaseSettings):
     open311_jurisdiction_id: str = Field(default="000000", min_length=1, max_length=100)
     open311_contact: str = "请联系县招商局的平台管理员（“系统令牌”页面签发令牌的人）"
 
+    # The map (招商地图): a tile service is optional. Without one the map draws the coordinator's boundaries
+    # alone and asks nothing of any server but this one. MAP_TILE_URL: a template with {z}, {x}, {y} (and
+    # {key}, filled from MAP_TILE_KEY; {s} for the subdomains of MAP_TILE_SUBDOMAINS), e.g. an intranet
+    # 天地图; MAP_TILE_CRS: its coordinates, wgs84 (also CGCS2000, as 天地图) or gcj02 (高德, 腾讯)
+    map_tile_url: str = ""
+    map_tile_key: str = ""
+    map_tile_subdomains: str = ""
+    map_tile_crs: Literal["wgs84", "gcj02"] = "wgs84"
+    map_tile_attribution: str = ""
+
+    @property
+    def map_crs(self) -> str:
+        """The coordinates the map is drawn in: the tile service's, or WGS-84 without one."""
+        return self.map_tile_crs if self.map_tile_url else "wgs84"
+
     # Assets: local by default; a deployment may point htmx at a CDN with an SRI hash
     htmx_url: str = "/static/htmx-2.0.11.min.js"
     htmx_integrity: str = ""

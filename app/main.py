@@ -412,7 +412,10 @@ def create_app(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_body_bytes
     )
     app.add_middleware(
-        SecurityHeadersMiddleware, hsts=settings.cookie_secure, extra_script_src=_script_origin(settings.htmx_url)
+        SecurityHeadersMiddleware,
+        hsts=settings.cookie_secure,
+        extra_script_src=_script_origin(settings.htmx_url),
+        extra_img_src=_tile_origin(settings.map_tile_url),
     )
     app.add_middleware(RequestContextMiddleware)
     # outermost: the client address every part of the app reads (request.client, app.deps.client_addr)
@@ -446,6 +449,18 @@ def _script_origin(url: str) -> str:
     if parts.scheme in ("http", "https") and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}"
     return ""
+
+
+def _tile_origin(url: str) -> str:
+    """The origin a configured map tile service's images come from; a host with a subdomain placeholder
+    (t{s}.example.cn) as a wildcard (*.example.cn)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{" in host:
+        host = "*." + host.split(".", 1)[1] if "." in host else ""
+    return f"{parts.scheme}://{host}" if host else ""
 
 
 class _LazyApp:

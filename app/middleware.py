@@ -203,12 +203,14 @@ CSP = (
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool, extra_script_src: str = "") -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, extra_script_src: str = "", extra_img_src: str = "") -> None:
         self.app = app
         self.hsts = hsts
         csp = CSP
         if extra_script_src:
             csp = csp.replace("script-src 'self'", f"script-src 'self' {extra_script_src}")
+        if extra_img_src:  # a configured map tile service (settings MAP_TILE_URL)
+            csp = csp.replace("img-src 'self'", f"img-src 'self' {extra_img_src}")
         self.headers: list[tuple[bytes, bytes]] = [
             (b"content-security-policy", csp.encode()),
             (b"x-content-type-options", b"nosniff"),

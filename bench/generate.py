@@ -893,5 +893,61 @@ ORDER.extend(
 )
 
 
+
+# --- coordinates for the map (招商地图, issue 21 item 3) -----------------------------------------------
+# Appended: the rows above keep their values (this draws from a random generator of its own). The
+# province spans central China's Hunan (108.8–114.2°E, 24.7–30.1°N); its counties sit on a jittered grid,
+# each town and park a few kilometres from its county's seat, each project near its responsible unit's
+# county (one in twenty has no place yet), land plots and buildings (where the data set has them) near
+# their park. WGS-84.
+_build_without_places = build
+WEST, SOUTH, EAST, NORTH = 108.8, 24.7, 114.2, 30.1
+
+
+def place_rows(data: dict[str, list[dict[str, Any]]], seed: int) -> None:
+    rng = random.Random(seed * 104729 + 21)
+    units = {u["id"]: u for u in data["unit"]}
+    root = data["unit"][0]["id"]
+    counties = [u for u in data["unit"] if u["kind"] == "jurisdiction" and u["parent_id"] == root]
+    side = max(1, int(len(counties) ** 0.5 + 0.999))
+    seats: dict[int, tuple[float, float]] = {}
+    for i, county in enumerate(counties):
+        row, col = divmod(i, side)
+        lat = SOUTH + (row + 0.5 + rng.uniform(-0.3, 0.3)) * (NORTH - SOUTH) / side
+        lng = WEST + (col + 0.5 + rng.uniform(-0.3, 0.3)) * (EAST - WEST) / side
+        seats[county["id"]] = (lat, lng)
+
+    def county_of(unit_id: int) -> int | None:
+        seen = units.get(unit_id)
+        while seen is not None and seen["id"] not in seats:
+            seen = units.get(seen["parent_id"]) if seen["parent_id"] else None
+        return seen["id"] if seen else None
+
+    def near(base: tuple[float, float], spread: float) -> tuple[Decimal, Decimal]:
+        lat, lng = base[0] + rng.gauss(0, spread), base[1] + rng.gauss(0, spread)
+        return Decimal(f"{lat:.6f}"), Decimal(f"{lng:.6f}")
+
+    for unit in data["unit"]:
+        home = county_of(unit["id"])
+        located = unit["kind"] in ("town", "zone") and home is not None
+        unit["latitude"], unit["longitude"] = near(seats[home], 0.05) if located and home else (None, None)
+    for carrier in (*data.get("land_plot", []), *data.get("building", [])):  # near their park, when there are any
+        park = units.get(carrier["park_unit_id"])
+        placed = park is not None and park["latitude"] is not None
+        base = (float(park["latitude"]), float(park["longitude"])) if placed and park else None
+        carrier["latitude"], carrier["longitude"] = near(base, 0.02) if base else (None, None)
+    for project in data["project"]:
+        home = county_of(project["responsible_unit_id"])
+        located = home is not None and rng.random() >= 0.05
+        project["latitude"], project["longitude"] = near(seats[home], 0.08) if located and home else (None, None)
+        project["located_on"] = None
+
+
+def build(seed: int, scale: float) -> dict[str, list[dict[str, Any]]]:
+    data = _build_without_places(seed, scale)
+    place_rows(data, seed)
+    return data
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -275,3 +275,8 @@ __all__ += [
     "IndustryChain",
     "InvestorIntroduction",
 ]
+
+# the map's layers (招商地图: the county's boundary and towns, issue 21 item 3)
+from app.models.geo import MapLayer  # noqa: E402
+
+__all__ += ["MapLayer"]

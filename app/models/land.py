@@ -97,6 +97,7 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_land_plot_unit_id", "unit_id", "status"),
         Index("ix_land_plot_project_id", "project_id"),
         Index("ix_land_plot_commitment_id", "commitment_id"),
+        Index("ix_land_plot_position", "longitude", "latitude"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +118,8 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
     # the commitment of the taker's agreement its (preferential) land price is conditional on: cleared when
     # the plot goes back to the inventory (app.services.agreements.set_condition)
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="RESTRICT"))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
 
 class Building(Audited, VersionedMixin, TimestampMixin, Base):
@@ -131,6 +134,7 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_building_park_unit_id", "park_unit_id", "id"),
         Index("ix_building_unit_id", "unit_id"),
         Index("ix_building_project_id", "project_id"),
+        Index("ix_building_position", "longitude", "latitude"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +158,8 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="RESTRICT"))
     taken_on: Mapped[date | None] = mapped_column(Date)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
 
 class CarrierPhoto(Audited, Base):

@@ -225,6 +225,18 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_project_size_band", "size_band"),
         Index("ix_project_per_mu_grade", "per_mu_grade"),  # the per-mu D warning's count and filter
         Index("ix_project_contract_investment", "contract_investment", "id"),
+        # the map's points in view (app.services.maps): covering what its count per grid cell reads for
+        # those who read every project or their own units', so a province's view is read from the index alone
+        Index(
+            "ix_project_position",
+            "longitude",
+            "latitude",
+            "status",
+            "is_confidential",
+            "responsible_unit_id",
+            "introducing_unit_id",
+            postgresql_include=["id"],  # SQLite's indexes hold the row id anyway
+        ),
         # the "stalled" warning: building projects by the day of their last progress (its count and filter)
         Index(
             "ix_project_building_idle_since",
@@ -317,6 +329,11 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
     last_progress_on: Mapped[date | None] = mapped_column(Date)
     # the firm's grade in the latest published per-mu evaluation (app.services.per_mu.publish): the D warning
     per_mu_grade: Mapped[str | None] = mapped_column(String(1))
+    # where it is on the map (WGS-84, app.services.geo): set by a tap on the map, or taken from the first
+    # progress update that kept the phone's position (`located_on`: that update's date; None for a tap)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    located_on: Mapped[date | None] = mapped_column(Date)
 
 
 class LostReason(Audited, VersionedMixin, TimestampMixin, Base):

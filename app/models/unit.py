@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum
@@ -61,6 +62,9 @@ class Unit(Audited, VersionedMixin, TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # a park's place on the map (units of kind zone; WGS-84, app.services.geo)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
     @property
     def display_name(self) -> str:

@@ -138,6 +138,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_chains  # industry chains and 以商招商 (issue 21)
 
     created = demo_chains.load(db) or created
+
+    from app.services import demo_map  # the map: the county's boundary and towns, coordinates (issue 21)
+
+    created = demo_map.load(db) or created
     return created
 
 

@@ -67,7 +67,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, audit, events, stage_gate, workdays
+from app.services import app_settings, audit, events, geo, stage_gate, workdays
 from app.services import quality as quality_filters
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
@@ -907,6 +907,10 @@ def add_progress(
         entered_by_id=principal.user_id,
     )
     db.add(update)
+    kept = data.latitude is not None and data.longitude is not None
+    if kept and project.latitude is None and geo.in_china(data.latitude, data.longitude):  # type: ignore[arg-type]
+        # the first position kept with a progress update places the project on the map
+        project.latitude, project.longitude, project.located_on = data.latitude, data.longitude, data.reported_on
     if data.investment_completed < project.investment_completed:
         project.completed_fell = True
     project.investment_completed = data.investment_completed
@@ -1230,6 +1234,13 @@ def _conditions(principal: Principal, f: ProjectFilter, t: Thresholds, sqlite: b
     """The WHERE conditions of a filter, its values in them, and whether they need the investor joined."""
     shape, values = _filter_values(principal, f, t, sqlite)
     return _shaped_conditions(shape, values.__getitem__)
+
+
+def list_conditions(db: Session, principal: Principal, f: ProjectFilter) -> list[Any]:
+    """The project list's WHERE conditions of a filter without a warning or a name search (what the
+    principal may read, and the filter): for other areas that select projects the list would show (the map)."""
+    assert not f.flag and not f.q and not f.investor_type
+    return _conditions(principal, f, Thresholds(workdays.today()), _is_sqlite(db))[0]
 
 
 def _search(principal: Principal, q: str, sqlite: bool) -> tuple[bool, bool, str]:

@@ -30,6 +30,7 @@ from tests.conftest import login
 from tests.factories import PASSWORD, make_token, make_unit, make_user
 from tests.land.factories import land_ids
 from tests.leads.factories import make_investor, make_lead
+from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
@@ -142,6 +143,8 @@ def world(db: Session) -> World:
     ids.update(land_ids(db, town_b, project_b.id))  # land and buildings, deposits, quality (issue 20)
     ids.update(compliance_ids(db, town_b))  # a compliance case on a missed commitment (issue 20)
     ids.update(chain_ids(db, town_b, project_b.id))  # a chain whose link holds project B (issue 21)
+
+    ids.update(map_ids(db, town_b, project_b))  # the project on the map, a park, a boundary layer (issue 21)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

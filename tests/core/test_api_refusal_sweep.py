@@ -58,6 +58,7 @@ from tests.core.test_refusal_rollback import changed, snapshot, write_routes
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.land.factories import land_ids
 from tests.leads.factories import make_investor, make_lead
+from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
@@ -430,6 +431,8 @@ def rows(db: Session) -> Rows:
     }
     ids.update(compliance_ids(db, town_a))  # a compliance case on town A's project (issue 20)
     ids.update(chain_ids(db, town_a, project.id))  # a chain whose first link holds town A's project (issue 21)
+
+    ids.update(map_ids(db, town_a, project))  # town A's project on the map, a park, a boundary layer (issue 21)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -674,5 +677,22 @@ UNIT_ALLOWED.update(
         "DELETE /api/v1/chains/{chain_id}/firms/{firm_id}": "a unit removes the investor of its own project",
         "PUT /api/v1/projects/{project_id}/chain-link": "the project's unit attaches it to a chain's link",
         "PUT /api/v1/investors/{investor_id}/introducer": "the unit that added an investor records its introducer",
+    }
+)
+
+# the map (招商地图, issue 21 item 3): places are set by those who keep the record; the layers are the bureau's
+UNIT_ALLOWED.update(
+    {
+        "PUT /api/v1/projects/{project_id}/location": "the responsible unit places its project on the map",
+        "PUT /api/v1/plots/{plot_id}/location": "the managing unit places its plot",
+        "PUT /api/v1/buildings/{building_id}/location": "the managing unit places its building",
+        "PUT /api/v1/parks/{park_id}/location": "the park's own staff place their park",
+    }
+)
+UNIT_REFUSED.update(
+    {  # refused before the upload is read (a dependency of the route): no body is needed to be refused
+        "POST /api/v1/map/layers": lambda r: {},
+        "PUT /api/v1/map/layers/{layer_id}": lambda r: {},
+        "DELETE /api/v1/map/layers/{layer_id}": lambda r: {},
     }
 )

@@ -1114,3 +1114,30 @@ FORMS.update(
         ),
     }
 )
+
+
+# the map (招商地图, issue 21 item 3): a place outside China, a layer without a name
+_OUTSIDE_CHINA = {"latitude": "48.856600", "longitude": "2.352200"}
+FORMS.update(
+    {
+        "/projects/{project_id}/location": Form(
+            "owner", _OUTSIDE_CHINA, "latitude", "longitude", "位置不在中国境内",
+            versions={"version": (Project, "project_id")},
+        ),
+        "/plots/{plot_id}/location": Form(
+            "owner", _OUTSIDE_CHINA, "latitude", "longitude", "位置不在中国境内",
+            versions={"version": (LandPlot, "plot_id")},
+        ),
+        "/buildings/{building_id}/location": Form(
+            "owner", {"latitude": "30.5", "longitude": "东经"}, "longitude", "latitude", "请输入数字",
+            versions={"version": (Building, "building_id")},
+        ),
+        "/parks/{park_id}/location": Form(
+            "coordinator", _OUTSIDE_CHINA, "latitude", "longitude", "位置不在中国境内",
+            versions={"version": (Unit, "park_id")},
+        ),
+        "/map/layers": Form("coordinator", {"name": "", "sort_order": "3"}, "name", "sort_order", "请填写图层名称"),
+    }
+)  # fmt: skip
+NOT_A_FORM["/map/layers/{layer_id}/replace"] = "a file upload: a browser never sends a file back"
+NOT_A_FORM["/map/layers/{layer_id}/delete"] = "a button (with the version read)"

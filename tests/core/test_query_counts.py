@@ -853,3 +853,41 @@ def test_chain_pages_do_not_grow_with_links_firms_and_projects(client, db, conne
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _map_rows(db: Session, unit: Any, count: int) -> None:
+    """Projects, plots and buildings placed apart (each its own point at any zoom) and a few in one cluster."""
+    from tests.land.factories import make_building, make_park, make_plot
+    from tests.maps.factories import near
+    from tests.projects.factories import make_project
+
+    park = make_park(db, **near(0.2, 0.2))
+    for i in range(count):
+        make_project(db, unit, stage=Stage.signed, **near(0.03 * i - 0.4, 0.3))
+        make_plot(db, park, **near(0.03 * i - 0.4, -0.3))
+        make_building(db, park, **near(0.03 * i - 0.4, -0.2))
+        make_project(db, unit, stage=Stage.started, **near(0.3, 0.0001 * i))
+
+
+def test_the_map_s_points_do_not_grow_with_rows(client, db, connection, world):
+    """The map's points and clusters in view (page JSON and API), zoomed out and in, and the map page."""
+    from tests.maps.factories import bbox
+
+    reader = make_token(db, None, read_only=True)
+    _map_rows(db, world["unit"], 3)
+    db.commit()
+    pages = ["/map", f"/map/points?bbox={bbox()}&zoom=9", f"/map/points?bbox={bbox()}&zoom=17&kind=project,plot"]
+    api = [f"/api/v1/map/points?bbox={bbox()}&zoom=10", f"/api/v1/map/points?bbox={bbox()}&zoom=16&chain=x"]
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _map_rows(db, world["unit"], 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

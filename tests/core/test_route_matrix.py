@@ -53,6 +53,8 @@ from tests.compliance.factories import compliance_ids
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.land.factories import land_ids
+from tests.maps.factories import bbox as map_bbox
+from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
@@ -248,6 +250,8 @@ def build_world(db: Session) -> World:
     ids.update(land_ids(db, unit_a, secret.id))  # the plot taken by the confidential project (issue 20)
     ids.update(compliance_ids(db, unit_a))  # a compliance case on a missed commitment (issue 20)
     ids.update(chain_ids(db, unit_a, secret.id))  # a chain whose link holds the confidential project (issue 21)
+
+    ids.update(map_ids(db, unit_a, secret))  # the confidential project placed on the map (issue 21)
     return World(ids=ids, users=users, tokens=tokens)
 
 
@@ -364,6 +368,8 @@ def query_values(ids: dict[str, Any]) -> dict[str, str]:
         "id": str(ids["investor_id"]),
         "entity": "project",
         "entity_id": str(ids["project_id"]),
+        "bbox": map_bbox(),  # the map's view around the confidential project (issue 21)
+        "zoom": "9",
     }
 
 

@@ -21,6 +21,7 @@ from app.routers.api import (
     leads,
     letters,
     lost_reasons,
+    maps,
     me,
     meetings,
     people,
@@ -117,3 +118,5 @@ api_router.include_router(deposits.router)
 api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
 api_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
+
+api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)

@@ -18,6 +18,7 @@ from app.routers.pages import (
     land,
     leads,
     letters,
+    maps,
     meetings,
     people,
     per_mu,
@@ -64,3 +65,5 @@ page_router.include_router(deposits.router)
 page_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 page_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
 page_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
+
+page_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)

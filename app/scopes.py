@@ -87,7 +87,6 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
         ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
         ("*", r"^/chains(/|$)", "projects"),  # industry chains (产业链): links, their local firms
-
         ("*", r"^/map/layers(/|$)", "admin"),  # the map's boundaries (GeoJSON), kept by the coordinator
         ("*", r"^/parks(/|$)", "projects"),  # a park's place on the map, as plots' and buildings'
     ]

@@ -893,7 +893,6 @@ ORDER.extend(
 )
 
 
-
 # --- coordinates for the map (招商地图, issue 21 item 3) -----------------------------------------------
 # Appended: the rows above keep their values (this draws from a random generator of its own). The
 # province spans central China's Hunan (108.8–114.2°E, 24.7–30.1°N); its counties sit on a jittered grid,

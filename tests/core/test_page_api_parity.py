@@ -25,7 +25,6 @@ PARITY = (
     | land_parity.PARITY
     | compliance_parity.PARITY
     | chains_parity.PARITY
-
     | map_parity.PARITY
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Audited, Base, TimestampMixin, VersionedMixin
+from app.models.base import SECRET, Audited, Base, TimestampMixin, VersionedMixin
 
 
 class MapLayer(Audited, VersionedMixin, TimestampMixin, Base):
@@ -18,7 +18,9 @@ class MapLayer(Audited, VersionedMixin, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
-    geojson: Mapped[str] = mapped_column(Text)
+    # no secret, but up to 5 MB of outlines: the audit trail records that it changed (with `size` and
+    # `features`), not the text itself
+    geojson: Mapped[str] = mapped_column(Text, info=SECRET)
     features: Mapped[int]  # how many polygons it holds (shown in the list without parsing the text)
     size: Mapped[int]  # bytes of the GeoJSON text
     sort_order: Mapped[int] = mapped_column(default=0)

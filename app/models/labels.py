@@ -874,3 +874,14 @@ LABELS.update(
     }
 )
 VALUES["chain_link.stage"] = {"upstream": "上游", "midstream": "中游", "downstream": "下游"}
+
+# the map (招商地图, issue 21)
+LABELS["project"]["located_on"] = "位置来自进展照片的日期"
+LABELS["map_layer"] = {
+    "name": "图层名称",
+    "geojson": "边界数据（GeoJSON）",
+    "features": "图形数",
+    "size": "大小（字节）",
+    "sort_order": "绘制顺序",
+    "uploaded_by_id": "上传人",
+}

@@ -87,6 +87,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/per-mu(/|$)", "targets"),  # the per-mu evaluation (亩均评价): scheme, publishing
         ("*", r"^/compliance-cases(/|$)", "awards"),  # compliance cases: clawbacks, damages, land taken back
         ("*", r"^/chains(/|$)", "projects"),  # industry chains (产业链): links, their local firms
+        ("*", r"^/(target-companies|target-lists)(/|$)", "leads"),  # target companies (目标企业): 敲门, to leads
     ]
 ]
 

@@ -33,6 +33,7 @@ from app.routers.api import (
     robots,
     settings,
     spot_checks,
+    target_companies,
     targets,
     tasks,
     teams,
@@ -117,3 +118,4 @@ api_router.include_router(deposits.router)
 api_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 api_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
 api_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
+api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)

@@ -27,6 +27,7 @@ from app.routers.pages import (
     rankings,
     reports,
     robots,
+    target_companies,
     tasks,
     teams,
     tickets,
@@ -64,3 +65,4 @@ page_router.include_router(deposits.router)
 page_router.include_router(per_mu.router)  # the per-mu evaluation (亩均评价)
 page_router.include_router(compliance.router)  # compliance cases (履约核查、违约处置, issue 20)
 page_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
+page_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)

@@ -81,6 +81,22 @@ class ConvertToLead(InputModel):
 
 
 class TargetListRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "name": "2026 年专精特新小巨人（新能源）",
+                    "kind": "little_giant",
+                    "source_note": "工信部第六批公示名单",
+                    "created_at": "2026-12-01T02:30:00Z",
+                    "version": 1,
+                    "companies": 186,
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     kind: TargetListKind
@@ -100,7 +116,43 @@ class ApproachRead(ReadModel):
 
 
 class TargetRead(ReadModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "list_id": 3,
+                    "list_name": "2026 年专精特新小巨人（新能源）",
+                    "name": "深圳储能科技股份有限公司",
+                    "credit_code": "91440300000000041X",
+                    "industry": "储能电池",
+                    "hq_city": "深圳",
+                    "size": "营收 10–50 亿元",
+                    "chain_link_id": 7,
+                    "chain_name": "新能源装备 / 储能电池",
+                    "investor_id": None,
+                    "assigned_unit_id": 4,
+                    "assigned_unit_name": "城关镇",
+                    "assigned_user_id": 17,
+                    "assigned_user_name": "马晓东",
+                    "status": "interested",
+                    "lead_id": None,
+                    "version": 3,
+                    "approaches": [
+                        {
+                            "id": 9,
+                            "kind": "visit",
+                            "happened_on": "2026-12-01",
+                            "outcome": "拜访总部投资部，对方有意在西北布局储能电池基地",
+                            "interested": True,
+                            "by_name": "马晓东",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     id: int
     list_id: int
@@ -141,6 +193,23 @@ class ImportReport(ReadModel):
 
 
 class FunnelRow(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": 2,
+                    "name": "新能源装备",
+                    "targets": 120,
+                    "contacted": 46,
+                    "interested": 12,
+                    "leads": 7,
+                    "projects": 3,
+                    "signed": 1,
+                }
+            ]
+        }
+    )
+
     key: int | None = Field(description="产业链或名单的编号；空为未挂接产业链")
     name: str
     targets: int

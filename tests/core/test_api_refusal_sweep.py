@@ -61,6 +61,7 @@ from tests.leads.factories import make_investor, make_lead
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
@@ -430,6 +431,7 @@ def rows(db: Session) -> Rows:
     }
     ids.update(compliance_ids(db, town_a))  # a compliance case on town A's project (issue 20)
     ids.update(chain_ids(db, town_a, project.id))  # a chain whose first link holds town A's project (issue 21)
+    ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -670,5 +672,20 @@ UNIT_ALLOWED.update(
         "DELETE /api/v1/chains/{chain_id}/firms/{firm_id}": "a unit removes the investor of its own project",
         "PUT /api/v1/projects/{project_id}/chain-link": "the project's unit attaches it to a chain's link",
         "PUT /api/v1/investors/{investor_id}/introducer": "the unit that added an investor records its introducer",
+    }
+)
+
+# target companies (目标企业, issue 21 item 2): the bureau imports and assigns; the assigned unit approaches
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/target-lists/import": lambda r: None,
+        "POST /api/v1/target-companies/assign": lambda r: {"target_ids": [r.ids["target_id"]], "unit_id": r.town_a.id},
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/target-companies/{target_id}/approaches": "the assigned unit's staff log their approaches",
+        "POST /api/v1/target-companies/{target_id}/lead": "the assigned unit's staff turn an interested target into "
+        "their lead",
     }
 )

@@ -10,6 +10,7 @@ from tests.core.parity import admin, assessment, bureau, meetings, people, perfo
 from tests.core.parity import chains as chains_parity
 from tests.core.parity import compliance as compliance_parity
 from tests.core.parity import land as land_parity
+from tests.core.parity import target_companies as target_companies_parity
 from tests.core.test_refusal_rollback import write_routes
 
 PARITY = (
@@ -24,6 +25,7 @@ PARITY = (
     | land_parity.PARITY
     | compliance_parity.PARITY
     | chains_parity.PARITY
+    | target_companies_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

@@ -63,3 +63,9 @@ def make_target(db: Session, target_list: TargetList, unit: Unit | None = None, 
     db.add(row)
     db.flush()
     return row
+
+
+def target_ids(db: Session, unit: Unit) -> dict[str, int]:
+    """A list and a target assigned to `unit` (the sweeps' path parameters)."""
+    target = make_target(db, make_list(db), unit)
+    return {"target_id": target.id}

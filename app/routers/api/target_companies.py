@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import File, Form, Path, Query, UploadFile
+from fastapi import Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 
+from app import policy
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
 from app.models.target_company import TargetListKind
+from app.principal import Principal
 from app.routing import IndexedRouter, long_running, reads_only
 from app.schemas.common import Page, json_response, multipart_example
 from app.schemas.target_companies import (
@@ -32,6 +34,15 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def _coordinator(principal: ApiPrincipal) -> Principal:
+    """Refused before the body is read: a unit's staff get 403 whatever they send."""
+    policy.ensure_coordinator(principal)
+    return principal
+
+
+CoordinatorPrincipal = Annotated[Principal, Depends(_coordinator)]
 
 
 def _read(db: DbSession, row: targets.Row, *, approaches: bool = False) -> TargetRead:
@@ -87,7 +98,7 @@ def vars_of(t: Any) -> dict[str, Any]:
 )
 @long_running
 def import_list(
-    principal: ApiPrincipal,
+    principal: CoordinatorPrincipal,
     db: DbSession,
     guard: ApiIdempotency,
     workbook: Annotated[UploadFile, File(description="名单文件（.xlsx）")],
@@ -157,7 +168,7 @@ def funnel(
 
 @router.post("/target-companies/assign", summary="把目标企业分配给单位和该单位的负责人（可多选；仅招商局）",
              response_model=list[TargetRead])  # fmt: skip
-def assign(body: TargetAssign, principal: ApiPrincipal, db: DbSession) -> Any:
+def assign(body: TargetAssign, principal: CoordinatorPrincipal, db: DbSession) -> Any:
     done = targets.assign(db, principal, body)
     return [_read(db, targets.one_row(db, principal, t.id)) for t in done]
 

@@ -138,6 +138,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_chains  # industry chains and 以商招商 (issue 21)
 
     created = demo_chains.load(db) or created
+    from app.services import demo_targets  # target companies to approach (目标企业, issue 21)
+
+    created = demo_targets.load(db) or created
     return created
 
 

@@ -33,6 +33,7 @@ from app.models.target_company import (
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
+from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.leads import InvestorFields, LeadCreate
 from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign
 from app.services import credit_code, export, leads, workdays
@@ -383,8 +384,10 @@ def import_list(
         raise Invalid({"name": "请填写名单名称（2–100 个字）"})
     if db.execute(select(TargetList.id).where(TargetList.name == name)).first() is not None:
         raise Invalid({"name": "已有同名名单"})
-    if len(source_note) > 2000:
-        raise Invalid({"source_note": "不能超过 2000 个字"})
+    if CONTROL_CHARACTERS.search(name):
+        raise Invalid({"name": CONTROL_MESSAGE})
+    if len(source_note) > 2000 or CONTROL_CHARACTERS.search(source_note):
+        raise Invalid({"source_note": "不能超过 2000 个字" if len(source_note) > 2000 else CONTROL_MESSAGE})
     rows = read_rows(db, content)
     codes = sorted({r.credit_code for r in rows if r.credit_code})
     keys = sorted({name_key(r.name) for r in rows})

@@ -254,6 +254,7 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
     converted = clerk.post(f"/target-companies/{target.id}/lead", data={"csrf_token": csrf, "version": "3"})
     assert converted.status_code == 303
     lead_id = fresh(db, TargetCompany, target.id).lead_id
-    assert lead_id and clerk.get(f"/leads/{lead_id}").status_code == 200
+    lead_page = clerk.get(f"/leads/{lead_id}")
+    assert lead_page.status_code == 200 and f'href="/target-companies/{target.id}"' in lead_page.text
     funnel = clerk.get("/target-companies/funnel")
     assert funnel.status_code == 200 and "页面名单" in funnel.text

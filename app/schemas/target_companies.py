@@ -24,6 +24,15 @@ class TargetAssign(InputModel):
     user_id: int | None = Field(default=None, **INT_ID, description="负责人（须为该单位的人员）；空为不指定")
 
 
+class TargetLinkSet(InputModel):
+    """Attach a target to a chain's link, or detach it (chain_link_id empty)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2, "chain_link_id": 7}]})
+
+    version: int = Field(**INT_ID, description="目标企业当前的版本号")
+    chain_link_id: int | None = Field(default=None, **INT_ID, description="产业链环节；空为取消挂接")
+
+
 class ApproachCreate(InputModel):
     model_config = ConfigDict(
         json_schema_extra={

@@ -35,7 +35,7 @@ from app.models.user import User
 from app.principal import Principal
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.leads import InvestorFields, LeadCreate
-from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign
+from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign, TargetLinkSet
 from app.services import credit_code, export, leads, workdays
 from app.services.common import check_version
 from app.services.names import name_key
@@ -482,6 +482,18 @@ def assign(db: Session, principal: Principal, data: TargetAssign) -> list[Target
         target.assigned_user_id = data.user_id
     db.flush()
     return targets
+
+
+def set_link(db: Session, principal: Principal, target_id: int, data: TargetLinkSet) -> TargetCompany:
+    """The coordinator attaches a target to a chain's link (or detaches it)."""
+    policy.ensure_coordinator(principal)
+    target = get(db, principal, target_id)
+    check_version(db, target, data.version)
+    if data.chain_link_id is not None and db.get(ChainLink, data.chain_link_id) is None:
+        raise Invalid({"chain_link_id": "找不到该产业链环节"})
+    target.chain_link_id = data.chain_link_id
+    db.flush()
+    return target
 
 
 def log_approach(db: Session, principal: Principal, target_id: int, data: ApproachCreate) -> TargetApproach:

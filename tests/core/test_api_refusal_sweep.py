@@ -680,6 +680,7 @@ UNIT_REFUSED.update(
     {
         "POST /api/v1/target-lists/import": lambda r: None,
         "POST /api/v1/target-companies/assign": lambda r: {"target_ids": [r.ids["target_id"]], "unit_id": r.town_a.id},
+        "PUT /api/v1/target-companies/{target_id}/chain-link": lambda r: {"version": 1, "chain_link_id": None},
     }
 )
 UNIT_ALLOWED.update(

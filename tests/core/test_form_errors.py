@@ -1122,6 +1122,14 @@ FORMS.update(
         "/target-companies/assign": Form(
             "coordinator", {"target_ids": "{target_id}", "unit_id": "第一个"}, "unit_id", "", "请输入整数"
         ),
+        "/target-companies/{target_id}/chain-link": Form(
+            "coordinator",
+            {"chain_link_id": "第一个"},
+            "chain_link_id",
+            "",
+            "请输入整数",
+            versions={"version": (TargetCompany, "target_id")},
+        ),
         "/target-companies/{target_id}/approaches": Form(
             "owner",
             {"kind": "visit", "happened_on": "上周", "outcome": "保留的敲门结果"},

@@ -230,6 +230,13 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
                         files={"workbook": ("a.xlsx", workbook(rows), XLSX)})  # fmt: skip
     assert done.status_code == 200 and 'id="import-report"' in done.text and "与第 2 行名称相同" in done.text
     target = db.execute(select(TargetCompany).where(TargetCompany.name == "丙新材料有限公司")).scalar_one()
+    to_link = {"csrf_token": csrf, "version": "1", "chain_link_id": str(world["link"].id)}
+    linked = browser.post(f"/target-companies/{target.id}/chain-link", data=to_link)
+    assert linked.status_code == 303 and fresh(db, TargetCompany, target.id).chain_link_id == world["link"].id
+    assert "测试储能链 / 测试电芯" in browser.get(f"/target-companies/{target.id}").text
+    missing = browser.post(f"/target-companies/{target.id}/chain-link",
+                           data={"csrf_token": csrf, "version": "2", "chain_link_id": "999999"})  # fmt: skip
+    assert missing.status_code == 422 and 'id="e-chain_link_id"' in missing.text
     listing = browser.get("/target-companies?status=unassigned")
     assert f'value="{target.id}"' in listing.text
     empty = browser.post("/target-companies/assign", data={"csrf_token": csrf, "unit_id": str(world["town"].id)})
@@ -241,7 +248,7 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
     detail = clerk.get(f"/target-companies/{target.id}")
     assert detail.status_code == 200 and "记录敲门" in detail.text
     csrf = csrf_from(detail.text)
-    typed = {"csrf_token": csrf, "version": "2", "kind": "visit", "happened_on": "", "outcome": "见到董事长"}
+    typed = {"csrf_token": csrf, "version": "3", "kind": "visit", "happened_on": "", "outcome": "见到董事长"}
     refused = clerk.post(f"/target-companies/{target.id}/approaches", data=typed)
     assert refused.status_code == 422 and "见到董事长" in refused.text and 'id="e-happened_on"' in refused.text
     typed |= {"happened_on": workdays.today().isoformat(), "interested": "on"}
@@ -249,9 +256,9 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
     page = clerk.get(f"/target-companies/{target.id}")
     assert "转为线索" in page.text and "见到董事长" in page.text
     bad_money = clerk.post(f"/target-companies/{target.id}/lead",
-                           data={"csrf_token": csrf, "version": "3", "intended_investment": "很多"})  # fmt: skip
+                           data={"csrf_token": csrf, "version": "4", "intended_investment": "很多"})  # fmt: skip
     assert bad_money.status_code == 422 and 'id="e-intended_investment"' in bad_money.text
-    converted = clerk.post(f"/target-companies/{target.id}/lead", data={"csrf_token": csrf, "version": "3"})
+    converted = clerk.post(f"/target-companies/{target.id}/lead", data={"csrf_token": csrf, "version": "4"})
     assert converted.status_code == 303
     lead_id = fresh(db, TargetCompany, target.id).lead_id
     lead_page = clerk.get(f"/leads/{lead_id}")

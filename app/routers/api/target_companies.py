@@ -23,6 +23,7 @@ from app.schemas.target_companies import (
     ImportedRow,
     ImportReport,
     TargetAssign,
+    TargetLinkSet,
     TargetListRead,
     TargetRead,
 )
@@ -176,6 +177,16 @@ def assign(body: TargetAssign, principal: CoordinatorPrincipal, db: DbSession) -
 @router.get("/target-companies/{target_id}", summary="目标企业详情（含敲门记录）", response_model=TargetRead)
 @reads_only
 def get_target(target_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return _one(db, principal, target_id)
+
+
+@router.put(
+    "/target-companies/{target_id}/chain-link",
+    summary="把目标企业挂到产业链环节上，或取消挂接（仅招商局；需带 version）",
+    response_model=TargetRead,
+)
+def set_link(target_id: IdPath, body: TargetLinkSet, principal: CoordinatorPrincipal, db: DbSession) -> Response:
+    targets.set_link(db, principal, target_id, body)
     return _one(db, principal, target_id)
 
 

@@ -18,8 +18,8 @@ from app.errors import Conflict, Invalid
 from app.models.target_company import ApproachKind, TargetListKind, TargetStatus
 from app.routing import IndexedRouter, long_running, reads_only
 from app.schemas.common import validate_form
-from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign
-from app.services import export, leads, workdays
+from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign, TargetLinkSet
+from app.services import chain_projects, export, leads, workdays
 from app.services import target_companies as targets
 from app.templating import go, render
 
@@ -152,6 +152,8 @@ def _detail(
             "t": row.target,
             "approaches": targets.approaches_of(db, target_id),
             "can_log": targets.can_log(principal, row.target),
+            "can_link": principal.is_coordinator and principal.can_write,
+            "link_options": chain_projects.link_options(db) if principal.is_coordinator else [],
             "failed": failed,
             "values": values or {},
             "errors": errors or {},
@@ -169,6 +171,25 @@ def _detail(
 @reads_only
 def target_detail(request: Request, db: DbSession, principal: PagePrincipal, target_id: IdPath) -> Response:
     return _detail(request, db, principal, target_id)
+
+
+@router.post("/target-companies/{target_id}/chain-link")
+def target_link(
+    request: Request, db: DbSession, principal: PagePrincipal, target_id: IdPath, form: RequestForm
+) -> Response:
+    policy.ensure_coordinator(principal)
+    target = targets.get(db, principal, target_id)
+    values = _text(form)
+    try:
+        targets.set_link(db, principal, target_id, validate_form(TargetLinkSet, form))
+    except Invalid as exc:
+        return _detail(request, db, principal, target_id, failed="link", values=values, errors=exc.errors,
+                       status_code=422)  # fmt: skip
+    except Conflict as exc:
+        values["version"] = target.version
+        return _detail(request, db, principal, target_id, failed="link", values=values, conflict=exc.details,
+                       status_code=409)  # fmt: skip
+    return go(request, f"/target-companies/{target_id}?saved=link")
 
 
 @router.post("/target-companies/{target_id}/approaches")

@@ -36,7 +36,7 @@ from app.principal import Principal
 from app.schemas.common import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from app.schemas.leads import InvestorFields, LeadCreate
 from app.schemas.target_companies import ApproachCreate, ConvertToLead, TargetAssign, TargetLinkSet
-from app.services import credit_code, export, leads, workdays
+from app.services import credit_code, export, leads, projects, workdays
 from app.services.common import check_version
 from app.services.names import name_key
 from app.services.project_import import RowError, _check_container, _text
@@ -95,14 +95,41 @@ class TargetFilter:
 
 @dataclass
 class Row:
+    """A target as one principal may see it: when its lead became a confidential project whose identity the
+    principal does not see (projects.lead_visible), the firm is not named, nor its code, investor or lead,
+    for that would tell which firm the confidential project is; an investor of the catalogue known only
+    through such projects is not linked either (projects.investor_visible)."""
+
     target: TargetCompany
     list_name: str
     chain_name: str  # "链 / 环节", or ""
     unit_name: str
     user_name: str
+    lead_shown: bool = True
+    investor_shown: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.target.name if self.lead_shown else projects.HIDDEN
+
+    @property
+    def credit_code(self) -> str | None:
+        return self.target.credit_code if self.lead_shown else None
+
+    @property
+    def investor_id(self) -> int | None:
+        return self.target.investor_id if self.lead_shown and self.investor_shown else None
+
+    @property
+    def lead_id(self) -> int | None:
+        return self.target.lead_id if self.lead_shown else None
 
 
-def _rows_stmt() -> Any:
+def _row(r: Any) -> Row:
+    return Row(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]))
+
+
+def _rows_stmt(principal: Principal) -> Any:
     return (
         select(
             TargetCompany,
@@ -110,6 +137,8 @@ def _rows_stmt() -> Any:
             func.coalesce(IndustryChain.name + literal(" / ") + ChainLink.name, ""),
             func.coalesce(Unit.name, ""),
             func.coalesce(User.display_name, ""),
+            projects.lead_visible(principal, TargetCompany.lead_id),
+            projects.investor_visible(principal, TargetCompany.investor_id),
         )
         .join(TargetList, TargetList.id == TargetCompany.list_id)
         .outerjoin(ChainLink, ChainLink.id == TargetCompany.chain_link_id)
@@ -148,17 +177,16 @@ def list_rows(
     db: Session, principal: Principal, f: TargetFilter, *, limit: int = 20, offset: int = 0
 ) -> tuple[list[Row], int]:
     where = _conditions(principal, f)
-    rows = db.execute(
-        _rows_stmt().where(*where).order_by(TargetCompany.list_id, TargetCompany.id).limit(limit).offset(offset)
-    )
+    order = (TargetCompany.list_id, TargetCompany.id)
+    rows = db.execute(_rows_stmt(principal).where(*where).order_by(*order).limit(limit).offset(offset))
     total = db.execute(select(func.count()).select_from(TargetCompany).where(*where)).scalar_one()
-    return [Row(*r) for r in rows], int(total)
+    return [_row(r) for r in rows], int(total)
 
 
 def one_row(db: Session, principal: Principal, target_id: int) -> Row:
     get(db, principal, target_id)
-    found = db.execute(_rows_stmt().where(TargetCompany.id == target_id)).one()
-    return Row(*found)
+    found = db.execute(_rows_stmt(principal).where(TargetCompany.id == target_id)).one()
+    return _row(found)
 
 
 def approaches_of(db: Session, target_id: int) -> list[tuple[TargetApproach, str]]:

@@ -265,3 +265,31 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
     assert lead_page.status_code == 200 and f'href="/target-companies/{target.id}"' in lead_page.text
     funnel = clerk.get("/target-companies/funnel")
     assert funnel.status_code == 200 and "页面名单" in funnel.text
+
+
+def test_a_target_whose_lead_became_a_confidential_project_is_not_named_to_those_who_may_not_see_it(
+    client, db, world, signed_in
+):
+    town = world["town"]
+    lead = make_lead(db, town)
+    make_project(db, town, lead_id=lead.id, is_confidential=True, code_name="保密-01", name="丁锂电池项目")
+    target = make_target(db, make_list(db), town, name="丁锂电池股份有限公司", status=TargetStatus.lead,
+                         lead_id=lead.id, investor_id=lead.investor_id)  # fmt: skip
+    db.add(TargetApproach(target_id=target.id, kind="visit", happened_on=workdays.today(),
+                          outcome="丁锂电池董事长同意来县考察", interested=True))  # fmt: skip
+    supervisor = make_user(db, make_unit(db, kind=UnitKind.department, tier=2), Role.supervisor)
+    reader = make_token(db, None, read_only=True)
+    db.commit()
+    for answer in (
+        client.get(f"/api/v1/target-companies/{target.id}", headers=bearer(reader)).text,
+        client.get("/api/v1/target-companies", headers=bearer(reader)).text,
+        signed_in(supervisor).get(f"/target-companies/{target.id}").text,
+        signed_in(supervisor).get("/target-companies").text,
+    ):
+        assert "丁锂电池" not in answer and "（保密）" in answer
+    shown = client.get(f"/api/v1/target-companies/{target.id}", headers=bearer(reader)).json()
+    assert shown["lead_id"] is None and shown["credit_code"] is None and shown["approaches"] == []
+    # the coordinator sees the firm, its lead and its approaches
+    coordinator = client.get(f"/api/v1/target-companies/{target.id}", headers=bearer(world["coordinator"])).json()
+    assert coordinator["name"] == "丁锂电池股份有限公司" and coordinator["lead_id"] == lead.id
+    assert len(coordinator["approaches"]) == 1

@@ -50,12 +50,16 @@ def _read(db: DbSession, row: targets.Row, *, approaches: bool = False) -> Targe
     t = row.target
     data = {name: getattr(t, name) for name in TargetRead.model_fields if hasattr(t, name) and name != "approaches"}
     data.update(
+        name=row.name,
+        credit_code=row.credit_code,
+        investor_id=row.investor_id,
+        lead_id=row.lead_id,
         list_name=row.list_name,
         chain_name=row.chain_name,
         assigned_unit_name=row.unit_name,
         assigned_user_name=row.user_name,
     )
-    if approaches:
+    if approaches and row.lead_shown:
         data["approaches"] = [
             ApproachRead(
                 id=a.id, kind=a.kind, happened_on=a.happened_on, outcome=a.outcome, interested=a.interested, by_name=n

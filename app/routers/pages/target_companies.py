@@ -150,7 +150,7 @@ def _detail(
         {
             "row": row,
             "t": row.target,
-            "approaches": targets.approaches_of(db, target_id),
+            "approaches": targets.approaches_of(db, target_id) if row.lead_shown else [],
             "can_log": targets.can_log(principal, row.target),
             "can_link": principal.is_coordinator and principal.can_write,
             "link_options": chain_projects.link_options(db) if principal.is_coordinator else [],

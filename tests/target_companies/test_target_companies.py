@@ -251,8 +251,11 @@ def test_the_pages_import_assign_log_and_convert(signed_in, db, world):
     typed = {"csrf_token": csrf, "version": "3", "kind": "visit", "happened_on": "", "outcome": "见到董事长"}
     refused = clerk.post(f"/target-companies/{target.id}/approaches", data=typed)
     assert refused.status_code == 422 and "见到董事长" in refused.text and 'id="e-happened_on"' in refused.text
-    typed |= {"happened_on": workdays.today().isoformat(), "interested": "on"}
+    typed |= {"happened_on": workdays.today().isoformat(), "interested": "on", "idempotency_key": "visit-1"}
     assert clerk.post(f"/target-companies/{target.id}/approaches", data=typed).status_code == 303
+    # the same form sent twice (a double tap) logs one approach
+    assert clerk.post(f"/target-companies/{target.id}/approaches", data=typed).status_code == 303
+    assert len(db.execute(select(TargetApproach).where(TargetApproach.target_id == target.id)).all()) == 1
     page = clerk.get(f"/target-companies/{target.id}")
     assert "转为线索" in page.text and "见到董事长" in page.text
     bad_money = clerk.post(f"/target-companies/{target.id}/lead",

@@ -194,7 +194,12 @@ def target_link(
 
 @router.post("/target-companies/{target_id}/approaches")
 def target_approach(
-    request: Request, db: DbSession, principal: PagePrincipal, target_id: IdPath, form: RequestForm
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    target_id: IdPath,
+    form: RequestForm,
+    guard: PageIdempotency,
 ) -> Response:
     target = targets.get(db, principal, target_id)
     if not targets.can_log(principal, target):
@@ -209,12 +214,17 @@ def target_approach(
         values["version"] = target.version
         return _detail(request, db, principal, target_id, failed="approach", values=values, conflict=exc.details,
                        status_code=409)  # fmt: skip
-    return go(request, f"/target-companies/{target_id}?saved=approach")
+    return guard.finish(go(request, f"/target-companies/{target_id}?saved=approach"))
 
 
 @router.post("/target-companies/{target_id}/lead")
 def target_to_lead(
-    request: Request, db: DbSession, principal: PagePrincipal, target_id: IdPath, form: RequestForm
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    target_id: IdPath,
+    form: RequestForm,
+    guard: PageIdempotency,
 ) -> Response:
     target = targets.get(db, principal, target_id)
     if not targets.can_log(principal, target):
@@ -232,7 +242,7 @@ def target_to_lead(
         values["version"] = target.version
         return _detail(request, db, principal, target_id, failed="lead", values=values, conflict=exc.details,
                        status_code=409)  # fmt: skip
-    return go(request, f"/target-companies/{target_id}?saved=lead")
+    return guard.finish(go(request, f"/target-companies/{target_id}?saved=lead"))
 
 
 # --- the lists and their import ------------------------------------------------------------------

@@ -89,6 +89,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/chains(/|$)", "projects"),  # industry chains (产业链): links, their local firms
         ("*", r"^/map/layers(/|$)", "admin"),  # the map's boundaries (GeoJSON), kept by the coordinator
         ("*", r"^/parks(/|$)", "projects"),  # a park's place on the map, as plots' and buildings'
+        ("*", r"^/(target-companies|target-lists)(/|$)", "leads"),  # target companies (目标企业): 敲门, to leads
     ]
 ]
 

@@ -280,3 +280,15 @@ __all__ += [
 from app.models.geo import MapLayer  # noqa: E402
 
 __all__ += ["MapLayer"]
+
+# target companies to approach (目标企业, 敲门招商, issue 21 item 2)
+from app.models.target_company import (  # noqa: E402
+    ApproachKind,
+    TargetApproach,
+    TargetCompany,
+    TargetList,
+    TargetListKind,
+    TargetStatus,
+)
+
+__all__ += ["ApproachKind", "TargetApproach", "TargetCompany", "TargetList", "TargetListKind", "TargetStatus"]

@@ -142,6 +142,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_map  # the map: the county's boundary and towns, coordinates (issue 21)
 
     created = demo_map.load(db) or created
+
+    from app.services import demo_targets  # target companies to approach (目标企业, issue 21)
+
+    created = demo_targets.load(db) or created
     return created
 
 

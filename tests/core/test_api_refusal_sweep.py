@@ -62,6 +62,7 @@ from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import ensure_rules, make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
@@ -433,6 +434,8 @@ def rows(db: Session) -> Rows:
     ids.update(chain_ids(db, town_a, project.id))  # a chain whose first link holds town A's project (issue 21)
 
     ids.update(map_ids(db, town_a, project))  # town A's project on the map, a park, a boundary layer (issue 21)
+
+    ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -694,5 +697,22 @@ UNIT_REFUSED.update(
         "POST /api/v1/map/layers": lambda r: {},
         "PUT /api/v1/map/layers/{layer_id}": lambda r: {},
         "DELETE /api/v1/map/layers/{layer_id}": lambda r: {},
+    }
+)
+
+
+# target companies (目标企业, issue 21 item 2): the bureau imports and assigns; the assigned unit approaches
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/target-lists/import": lambda r: None,
+        "POST /api/v1/target-companies/assign": lambda r: {"target_ids": [r.ids["target_id"]], "unit_id": r.town_a.id},
+        "PUT /api/v1/target-companies/{target_id}/chain-link": lambda r: {"version": 1, "chain_link_id": None},
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/target-companies/{target_id}/approaches": "the assigned unit's staff log their approaches",
+        "POST /api/v1/target-companies/{target_id}/lead": "the assigned unit's staff turn an interested target into "
+        "their lead",
     }
 )

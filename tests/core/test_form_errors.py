@@ -33,6 +33,7 @@ from app.models.meeting import Meeting
 from app.models.people import Cadre, Section
 from app.models.performance import ReportCadence
 from app.models.project import FundsArrival, Project
+from app.models.target_company import TargetCompany
 from app.models.task import SupervisedTask
 from app.models.ticket import Ticket
 from app.models.unit import Unit
@@ -1141,3 +1142,39 @@ FORMS.update(
 )  # fmt: skip
 NOT_A_FORM["/map/layers/{layer_id}/replace"] = "a file upload: a browser never sends a file back"
 NOT_A_FORM["/map/layers/{layer_id}/delete"] = "a button (with the version read)"
+
+# target companies (目标企业, issue 21 item 2): the target is town B's (the owner's), assigned by the bureau
+FORMS.update(
+    {
+        "/target-lists/import": Form(
+            "coordinator", {"name": "保留的名单", "kind": "listed"}, "workbook", "name", "请选择要导入的名单文件"
+        ),
+        "/target-companies/assign": Form(
+            "coordinator", {"target_ids": "{target_id}", "unit_id": "第一个"}, "unit_id", "", "请输入整数"
+        ),
+        "/target-companies/{target_id}/chain-link": Form(
+            "coordinator",
+            {"chain_link_id": "第一个"},
+            "chain_link_id",
+            "",
+            "请输入整数",
+            versions={"version": (TargetCompany, "target_id")},
+        ),
+        "/target-companies/{target_id}/approaches": Form(
+            "owner",
+            {"kind": "visit", "happened_on": "上周", "outcome": "保留的敲门结果"},
+            "happened_on",
+            "outcome",
+            "日期格式应为 YYYY-MM-DD",
+            versions={"version": (TargetCompany, "target_id")},
+        ),
+        "/target-companies/{target_id}/lead": Form(
+            "owner",
+            {"project_name": "保留的项目名称", "intended_investment": "很多"},
+            "intended_investment",
+            "project_name",
+            "请输入数字",
+            versions={"version": (TargetCompany, "target_id")},
+        ),
+    }
+)

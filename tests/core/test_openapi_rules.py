@@ -123,6 +123,7 @@ def _response_examples(op: dict[str, Any]) -> bool:
 NO_EXAMPLE = {
     # files, not JSON: an example of a Word document or a photo is no help
     "GET /api/v1/projects/import/template",
+    "GET /api/v1/target-lists/import/template",
     "GET /api/v1/projects/{project_id}/attachments/{attachment_id}",
     "GET /api/v1/tasks/{task_id}/files/{file_id}",
     "GET /api/v1/awards/notice/export.docx",

@@ -891,3 +891,50 @@ def test_the_map_s_points_do_not_grow_with_rows(client, db, connection, world):
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _target_rows(db: Session, unit: Any, target_list: Any, link: Any, count: int) -> Any:
+    """Targets assigned to the unit, on a chain link, each with two approaches, one in two converted."""
+    from app.models.target_company import TargetApproach, TargetStatus
+    from app.services import workdays
+    from tests.projects.factories import make_lead
+    from tests.target_companies.factories import make_target
+
+    target = None
+    for i in range(count):
+        lead = make_lead(db, unit) if i % 2 == 0 else None
+        target = make_target(db, target_list, unit, chain_link_id=link.id, status=TargetStatus.lead if lead else
+                             TargetStatus.contacted, lead_id=lead.id if lead else None)  # fmt: skip
+        for keen in (False, True):
+            db.add(TargetApproach(target_id=target.id, kind="call", happened_on=workdays.today(), outcome="电话联系",
+                                  interested=keen))  # fmt: skip
+    db.flush()
+    return target
+
+
+def test_target_company_pages_do_not_grow_with_targets_and_approaches(client, db, connection, world):
+    """The targets' list, a target's page with its approaches, the funnel, the lists, and the API's."""
+    from tests.chains.factories import make_chain, make_link
+    from tests.target_companies.factories import make_list
+
+    reader = make_token(db, None, read_only=True)
+    target_list = make_list(db)
+    link = make_link(db, make_chain(db))
+    target = _target_rows(db, world["unit"], target_list, link, 2)
+    db.commit()
+    pages = ["/target-companies", f"/target-companies/{target.id}", "/target-companies/funnel", "/target-lists"]
+    api = ["/api/v1/target-companies?limit=200", f"/api/v1/target-companies/{target.id}",
+           "/api/v1/target-companies/funnel?by=list", "/api/v1/target-lists"]  # fmt: skip
+    assert login(client, world["staff"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _target_rows(db, world["unit"], target_list, link, 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -58,6 +58,7 @@ from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
+from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import make_letter, make_team
 from tests.tickets.factories import make_category, make_ticket
@@ -252,6 +253,8 @@ def build_world(db: Session) -> World:
     ids.update(chain_ids(db, unit_a, secret.id))  # a chain whose link holds the confidential project (issue 21)
 
     ids.update(map_ids(db, unit_a, secret))  # the confidential project placed on the map (issue 21)
+
+    ids.update(target_ids(db, unit_a))  # a target company assigned to unit A (issue 21)
     return World(ids=ids, users=users, tokens=tokens)
 
 

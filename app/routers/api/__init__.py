@@ -34,6 +34,7 @@ from app.routers.api import (
     robots,
     settings,
     spot_checks,
+    target_companies,
     targets,
     tasks,
     teams,
@@ -120,3 +121,5 @@ api_router.include_router(compliance.router)  # compliance cases (履约核查�
 api_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
 
 api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
+
+api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)

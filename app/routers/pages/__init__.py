@@ -28,6 +28,7 @@ from app.routers.pages import (
     rankings,
     reports,
     robots,
+    target_companies,
     tasks,
     teams,
     tickets,
@@ -67,3 +68,5 @@ page_router.include_router(compliance.router)  # compliance cases (履约核查�
 page_router.include_router(chains.router)  # industry chains (产业链) and 以商招商 (issue 21)
 
 page_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
+
+page_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)

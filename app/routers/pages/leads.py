@@ -40,6 +40,7 @@ from app.services import (
     natives,
     projects,
     registry,
+    target_companies,
     units,
     workdays,
 )
@@ -432,6 +433,7 @@ def _detail(
             "can_register": registry.can_register_from(db, principal, lead),
             "history": history.of(db, principal, "lead", lead.id),
             "people": cadre_credits.people_of_records(db, "lead", [lead.id])[lead.id],
+            "from_target": target_companies.target_of_lead(db, principal, lead.id),  # 敲门招商 (issue 21)
         },
         status_code=status_code,
     )

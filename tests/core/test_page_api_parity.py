@@ -11,7 +11,6 @@ from tests.core.parity import chains as chains_parity
 from tests.core.parity import compliance as compliance_parity
 from tests.core.parity import land as land_parity
 from tests.core.parity import maps as map_parity
-
 from tests.core.parity import target_companies as target_companies_parity
 from tests.core.test_refusal_rollback import write_routes
 

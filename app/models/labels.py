@@ -885,3 +885,37 @@ LABELS["map_layer"] = {
     "sort_order": "绘制顺序",
     "uploaded_by_id": "上传人",
 }
+
+# target companies (目标企业, issue 21)
+LABELS.update(
+    {
+        "target_list": {
+            "name": "名单名称",
+            "kind": "名单类别",
+            "source_note": "来源说明",
+            "imported_by_id": "导入人",
+        },
+        "target_company": {
+            "list_id": "所属名单",
+            "name": "企业名称",
+            "credit_code": "统一社会信用代码",
+            "industry": "行业",
+            "hq_city": "总部所在城市",
+            "size": "规模",
+            "chain_link_id": "产业链环节",
+            "investor_id": "对应客商",
+            "assigned_unit_id": "责任单位",
+            "assigned_user_id": "责任人",
+            "status": "状态",
+            "lead_id": "转成的线索",
+        },
+        "target_approach": {
+            "target_id": "目标企业",
+            "kind": "方式",
+            "happened_on": "日期",
+            "outcome": "结果",
+            "interested": "有投资意向",
+            "by_user_id": "登记人",
+        },
+    }
+)

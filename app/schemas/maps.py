@@ -44,13 +44,12 @@ class LocationSet(InputModel):
     @classmethod
     def _round(cls, value: object) -> object:
         """A tap reports more decimals than kept: round to 6 (about 0.1 m) rather than refuse."""
-        if isinstance(value, str) and value.strip():
+        text = value.strip() if isinstance(value, str) else str(value) if isinstance(value, float) else None
+        if text:
             try:
-                return Decimal(value.strip()).quantize(Decimal("0.000001"))
-            except ArithmeticError:
+                return Decimal(text).quantize(Decimal("0.000001"))
+            except ArithmeticError:  # too large to keep 6 decimals (e.g. -1e+22): the range check refuses it
                 return value
-        if isinstance(value, float):
-            return Decimal(str(value)).quantize(Decimal("0.000001"))
         return value
 
 

@@ -338,6 +338,11 @@ class ChainRow:
     projects: int
 
 
+def chain_names(db: Session) -> list[str]:
+    """The chains' names in their order: the choices of a filter by chain (the map's)."""
+    return list(db.execute(select(IndustryChain.name).order_by(IndustryChain.sort_order, IndustryChain.id)).scalars())
+
+
 def list_chains(db: Session, principal: Principal, *, limit: int = 20, offset: int = 0) -> tuple[list[ChainRow], int]:
     """A page of chains with their links' counts (gaps, weak links, local firms, projects)."""
     chief, lead_firm = aliased(User), aliased(Investor)

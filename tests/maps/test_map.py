@@ -6,6 +6,7 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -340,3 +341,17 @@ def test_a_gcj02_map_gets_its_points_converted_and_its_view_read_back(client, db
     tight = f"{lng - 0.0005},{lat - 0.0005},{lng + 0.0005},{lat + 0.0005}"
     assert ids(points(client, world["coordinator"], bbox=tight, crs="gcj02")) == [project.id]
     assert ids(points(client, world["coordinator"], bbox=tight)) == []  # read as WGS-84, ~500 m off
+
+
+def test_the_map_s_chain_filter_offers_the_chains_defined(db, world, signed_in):
+    """Once the bureau has defined chains, the map filters by choosing one (the projects on it: their chain
+    text holds its name); without any, the filter is typed."""
+    from tests.chains.factories import make_chain
+
+    user = make_user(db, world["town"])
+    browser = signed_in(user)
+    assert '<input id="f-chain"' in browser.get("/map").text
+    make_chain(db, name="新能源电池")
+    db.commit()
+    page = browser.get("/map", params={"chain": "新能源电池"}).text
+    assert re.search(r'<select id="f-chain"[^>]*>.*?<option value="新能源电池" selected', page, re.S)

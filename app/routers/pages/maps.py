@@ -22,7 +22,7 @@ from app.models.project import Stage
 from app.routing import IndexedRouter, reads_only
 from app.schemas.common import validate_form
 from app.schemas.maps import LocationSet
-from app.services import geo, land, maps, projects
+from app.services import chains, geo, land, maps, projects
 from app.templating import go, render
 
 router = IndexedRouter()
@@ -98,6 +98,7 @@ def map_page(request: Request, db: DbSession, principal: PagePrincipal, settings
             "errors": errors,
             "kind_options": list(maps.KIND_LABELS.items()),
             "unit_options": land.unit_options(db),
+            "chain_options": [(name, name) for name in chains.chain_names(db)],
             "stages": [(s.value, s.label) for s in Stage],
             "plot_statuses": [(s.value, s.label) for s in PlotStatus],
             "building_statuses": [(s.value, s.label) for s in BuildingStatus],

@@ -225,6 +225,8 @@ def set_condition(db: Session, principal: Principal, plot_id: int, data: Conditi
     project = db.get(Project, row.project_id) if row.project_id is not None else None
     if project is None:
         raise Invalid({"commitment_id": "地块尚未供给项目，无承诺事项可关联"})
+    if one_row(db, principal, "plots", plot_id).project_id is None:  # the taker is not this reader's to see
+        raise Invalid({"commitment_id": "无权查看取得该地块的项目，不能关联其承诺事项"})
     agreements.set_condition(db, row, project, data)
     return cast(LandPlot, row)
 

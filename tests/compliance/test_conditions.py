@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.models.audit import AuditEntry
 from app.models.award import Award
 from app.models.land import LandPlot
-from app.models.unit import UnitKind
+from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.scopes import TokenRole
 from app.services import workdays
@@ -160,3 +160,19 @@ def test_the_plot_page_form_and_the_case_offers_what_is_tied_first(signed_in, cl
     case = browser.get(f"/compliance-cases/{opened.json()['id']}").text
     assert f'<option value="{b.award.id}">#{b.award.id}' in case and TIED in case
     assert re.search(rf'<option value="{b.plot.id}">[^<]*{re.escape(TIED)}', case)
+
+
+def test_a_park_that_may_not_read_the_taker_cannot_tie_its_commitments(client, db, world):
+    """The park manages the plot, but the project that took it is a town's: its commitments are not the
+    park's to see, so the park cannot tie the plot's price to one (nor learn which ids are the project's)."""
+    b = world["breach"]
+    park = db.get(Unit, b.plot.park_unit_id)
+    token = bearer(make_token(db, park))
+    db.commit()
+    shown = client.get(f"/api/v1/plots/{b.plot.id}", headers=token).json()
+    assert shown["project_id"] is None and shown["condition"] is None
+    refused = client.put(f"/api/v1/plots/{b.plot.id}/condition",
+                         json={"commitment_id": b.missed.id, "version": b.plot.version}, headers=token)  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["message"] == "无权查看取得该地块的项目，不能关联其承诺事项"
+    assert fresh(db, LandPlot, b.plot.id).commitment_id is None

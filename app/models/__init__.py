@@ -292,3 +292,26 @@ from app.models.target_company import (  # noqa: E402
 )
 
 __all__ += ["ApproachKind", "TargetApproach", "TargetCompany", "TargetList", "TargetListKind", "TargetStatus"]
+
+# approvals after signing and the 代办 window (审批事项、代办, issue 22 items 3 and 4)
+from app.models.approval import (  # noqa: E402
+    ApprovalDeferredDocument,
+    ApprovalHandover,
+    ApprovalKind,
+    ApprovalKindPrerequisite,
+    ApprovalStatus,
+    HandoverDirection,
+    ProjectAgent,
+    ProjectApproval,
+)
+
+__all__ += [
+    "ApprovalDeferredDocument",
+    "ApprovalHandover",
+    "ApprovalKind",
+    "ApprovalKindPrerequisite",
+    "ApprovalStatus",
+    "HandoverDirection",
+    "ProjectAgent",
+    "ProjectApproval",
+]

@@ -919,3 +919,68 @@ LABELS.update(
         },
     }
 )
+
+# approvals after signing and the 代办 window (审批事项、代办, issue 22)
+LABELS.update(
+    {
+        "approval_kind": {
+            "code": "代码",
+            "name": "审批事项",
+            "department_unit_id": "承办部门",
+            "time_limit_days": "法定时限（工作日）",
+            "categories": "适用项目类别",
+            "position": "顺序",
+            "is_active": "启用",
+            "is_construction_permit": "作为施工许可（开工证据）",
+            "note": "说明",
+        },
+        "approval_kind_prerequisite": {"kind_id": "审批事项", "prerequisite_id": "前置事项"},
+        "project_approval": {
+            "project_id": "项目",
+            "kind_id": "审批事项",
+            "department_unit_id": "承办部门",
+            "status": "办理状态",
+            "time_limit_days": "法定时限（工作日）",
+            "submitted_on": "受理日期",
+            "due_on": "应办结日期",
+            "granted_on": "办结日期",
+            "document_no": "批准文号",
+            "refused_reason": "未通过原因",
+            "is_online": "网上审批",
+            "note": "备注",
+            "ticket_id": "转为问题工单",
+            "task_id": "转为督办任务",
+        },
+        "approval_deferred_document": {
+            "approval_id": "审批事项",
+            "name": "容缺材料",
+            "deadline": "补正期限",
+            "received_on": "补齐日期",
+            "recorded_by_id": "登记人",
+        },
+        "project_agent": {
+            "project_id": "项目",
+            "user_id": "代办员",
+            "assigned_on": "指派日期",
+            "assigned_by_id": "指派人",
+        },
+        "approval_handover": {
+            "approval_id": "审批事项",
+            "direction": "交接方向",
+            "department_unit_id": "部门",
+            "happened_on": "交接日期",
+            "documents": "交接材料",
+            "recorded_by_id": "登记人",
+            "recorded_at": "登记时间",
+        },
+    }
+)
+VALUES["project_approval.status"] = {
+    "waiting": "待前置审批",
+    "ready": "可申报",
+    "submitted": "已受理",
+    "granted": "已办结",
+    "refused": "未通过",
+    "not_needed": "无需办理",
+}
+VALUES["approval_handover.direction"] = {"to_department": "递交部门", "from_department": "部门返回"}

@@ -67,7 +67,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, audit, events, geo, stage_gate, workdays
+from app.services import app_settings, approvals, audit, events, geo, stage_gate, workdays
 from app.services import quality as quality_filters
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
@@ -362,6 +362,7 @@ def create(
     db.flush()
     found = stage_gate.anomalies(rules, project, stage_gate.passed(None, data.stage), reached, evidence)
     events.stage_reached(db, project, None, stage_gate.passed(None, data.stage), reached)
+    approvals.on_stages_passed(db, project, stage_gate.passed(None, data.stage), reached)
     stage_gate.raise_flags(db, principal, project, found, reached, stage_event_id=event.id, already_open=set())
     db.flush()
     return project
@@ -526,6 +527,7 @@ def change_stage(
     if data.action == "forward":
         found = stage_gate.anomalies(rules, project, passed, when, evidence)
         events.stage_reached(db, project, current, passed, when)
+        approvals.on_stages_passed(db, project, passed, when)
         stage_gate.raise_flags(db, principal, project, found, when, stage_event_id=event.id)
     if attach_files:
         attach(db, principal, project, "stage_event", event.id, files, original_names)

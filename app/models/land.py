@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum, utcnow
+from app.models.geo import grid_column
 
 Area = Numeric(12, 2)  # 亩
 Price = Numeric(14, 2)
@@ -97,7 +98,7 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_land_plot_unit_id", "unit_id", "status"),
         Index("ix_land_plot_project_id", "project_id"),
         Index("ix_land_plot_commitment_id", "commitment_id"),
-        Index("ix_land_plot_position", "longitude", "latitude"),  # the map's points in view
+        Index("ix_land_plot_position", "grid_x", "grid_y"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +121,8 @@ class LandPlot(Audited, VersionedMixin, TimestampMixin, Base):
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="RESTRICT"))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    grid_x: Mapped[int | None] = grid_column("longitude")  # the map's fine grid (app.models.geo)
+    grid_y: Mapped[int | None] = grid_column("latitude")
 
 
 class Building(Audited, VersionedMixin, TimestampMixin, Base):
@@ -134,7 +137,7 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
         Index("ix_building_park_unit_id", "park_unit_id", "id"),
         Index("ix_building_unit_id", "unit_id"),
         Index("ix_building_project_id", "project_id"),
-        Index("ix_building_position", "longitude", "latitude"),  # the map's points in view
+        Index("ix_building_position", "grid_x", "grid_y"),  # the map's points in view
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +163,8 @@ class Building(Audited, VersionedMixin, TimestampMixin, Base):
     taken_on: Mapped[date | None] = mapped_column(Date)
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))  # on the map (WGS-84, app.services.geo)
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    grid_x: Mapped[int | None] = grid_column("longitude")  # the map's fine grid (app.models.geo)
+    grid_y: Mapped[int | None] = grid_column("latitude")
 
 
 class CarrierPhoto(Audited, Base):

@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Audited, Base, TimestampMixin, VersionedMixin, str_enum
+from app.models.geo import grid_column
 
 Money = Numeric(16, 2)  # 万元 (or 万美元 where a field says so)
 
@@ -229,8 +230,8 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
         # those who read every project or their own units', so a province's view is read from the index alone
         Index(
             "ix_project_position",
-            "longitude",
-            "latitude",
+            "grid_x",
+            "grid_y",
             "status",
             "is_confidential",
             "responsible_unit_id",
@@ -334,6 +335,8 @@ class Project(Audited, VersionedMixin, TimestampMixin, Base):
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     located_on: Mapped[date | None] = mapped_column(Date)
+    grid_x: Mapped[int | None] = grid_column("longitude")  # the map's fine grid (app.models.geo)
+    grid_y: Mapped[int | None] = grid_column("latitude")
 
 
 class LostReason(Audited, VersionedMixin, TimestampMixin, Base):

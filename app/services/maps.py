@@ -17,18 +17,19 @@ managing unit) and the park itself. Coordinates are WGS-84 throughout; a map dra
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, Integer, cast, func, or_, select
+from sqlalchemy import BigInteger, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from app import policy
 from app.errors import Invalid, NotFound
-from app.models.geo import MapLayer
+from app.models.geo import GRID_DEGREES, GRID_ZOOM, MapLayer, grid_sql
 from app.models.land import Building, LandPlot
 from app.models.project import Project, ProjectStatus
 from app.models.unit import Unit, UnitKind
@@ -101,25 +102,20 @@ def _cell_degrees(zoom: int) -> float:
     return 360.0 / (2**zoom) * CELL_PX / 256
 
 
-def _degrees(db: Session, column: Any) -> Any:
-    """A coordinate for arithmetic: PostgreSQL's numeric sums and divides several times slower than its
-    double precision (SQLite keeps these columns as doubles already)."""
-    return column if db.get_bind().dialect.name == "sqlite" else cast(column, Float)
+def _grid(db: Session, model: Any) -> tuple[Any, Any]:
+    """A place's column and row in the fine grid (app.models.geo): the generated columns where the table has
+    them, else (parks: a few hundred rows) the same expression."""
+    if model is not Unit:
+        return model.grid_x, model.grid_y
+    dialect = db.get_bind().dialect.name
+    return tuple(  # type: ignore[return-value]
+        literal_column(grid_sql(f"unit.{axis}", offset, dialect))
+        for axis, offset in (("longitude", 180), ("latitude", 90))
+    )
 
 
-def _cell_key(db: Session, model: Any, size: float) -> Any:
-    """A point's grid cell as one number: its column (floor((longitude + 180) / size)) times 2^21 plus its
-    row (floor((latitude + 90) / size)); both are below 2^21 up to MAX_ZOOM, so the key is exact in SQL's
-    integers and doubles alike. One key groups faster than two. SQLite truncates a cast (the floor of
-    these positive numbers); PostgreSQL's cast rounds, so it floors."""
-
-    def index(column: Any, offset: int) -> Any:
-        scaled = (_degrees(db, column) + offset) / size
-        if db.get_bind().dialect.name == "sqlite":
-            return cast(scaled, Integer)
-        return func.floor(scaled)
-
-    return index(model.longitude, 180) * CELL_ROWS + index(model.latitude, 90)
+def _grid_index(degrees: Decimal, offset: int) -> int:
+    return math.floor((float(degrees) + offset) / GRID_DEGREES)
 
 
 def _bounds(view: View) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -167,34 +163,29 @@ def points(db: Session, principal: Principal, view: View) -> Answer:
         raise Invalid({"zoom": f"缩放级别应在 0 到 {MAX_ZOOM} 之间"})
     w, s, e, n = _bounds(view)
     answer = Answer(crs=view.crs)
-    size = _cell_degrees(view.zoom)
+    columns = _grid_index(w, 180), _grid_index(e, 180)
+    rows = _grid_index(s, 90), _grid_index(n, 90)
+    per_cell = 2 ** max(0, GRID_ZOOM - view.zoom)  # fine cells per map cell, across and down
     for kind, (model, where) in _sources(db, principal, view).items():
-        inside = [
-            *where,
-            model.longitude.is_not(None),
-            model.longitude.between(w, e),
-            model.latitude.between(s, n),
-        ]
+        gx, gy = _grid(db, model)
+        inside = [*where, gx.between(*columns), gy.between(*rows)]
         if view.zoom >= POINTS_ZOOM:
             ids = list(db.execute(select(model.id).where(*inside).order_by(model.id).limit(POINTS_CAP)).scalars())
         else:
-            cell = _cell_key(db, model, size).label("cell")
+            # integers only: the cell's key, and the mean of its fine cells for a cluster's place (within 7 m)
+            cell = (cast(gx // per_cell, BigInteger) * CELL_ROWS + gy // per_cell).label("cell")
             cells = db.execute(
-                select(
-                    func.count(),
-                    func.avg(_degrees(db, model.latitude)),
-                    func.avg(_degrees(db, model.longitude)),
-                    func.min(model.id),
-                    cell,
-                )
+                select(func.count(), func.sum(gx), func.sum(gy), func.min(model.id), cell)
                 .where(*inside)
                 .group_by(cell)
                 .order_by(cell)
             ).all()
             ids = [c[3] for c in cells if c[0] == 1][:POINTS_CAP]
-            for count, lat, lng, _first, _cell in cells:
+            for count, sum_x, sum_y, _first, _cell in cells:
                 if count > 1:
-                    shown = geo.to_display(float(lat), float(lng), view.crs)
+                    lng = (float(sum_x) / count + 0.5) * GRID_DEGREES - 180
+                    lat = (float(sum_y) / count + 0.5) * GRID_DEGREES - 90
+                    shown = geo.to_display(lat, lng, view.crs)
                     answer.clusters.append({"kind": kind, "count": count, "lat": shown[0], "lng": shown[1]})
         if ids:
             answer.points.extend(_point_rows(db, principal, kind, ids, view.crs))

@@ -27,6 +27,7 @@ from app.routing import defer, deferrable, in_endpoint_thread, is_long_running, 
 from app.scopes import TokenRole
 from app.services import auth, idempotency
 from app.services.auth import mfa_required, password_expired
+from app.services.common import release_memory
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_COOKIE = "zs_csrf"
@@ -124,6 +125,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
                 await run_in_threadpool(_end, session, commit=True)
         else:
             session.close()  # committed by the endpoint: nothing left that needs the database
+    if is_long_running(endpoint):
+        await run_in_threadpool(release_memory)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

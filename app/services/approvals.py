@@ -571,12 +571,50 @@ def escalate_task(db: Session, principal: Principal, approval_id: int, data: Esc
     return approval
 
 
-def newly_overdue(db: Session, day: date) -> list[ProjectApproval]:
-    """The approvals whose legal limit ended the working day before `day` (for the daily worker)."""
-    stmt = select(ProjectApproval).where(
-        ProjectApproval.status == ApprovalStatus.submitted, ProjectApproval.due_on < day
-    )
-    return list(db.execute(stmt.order_by(ProjectApproval.id)).scalars())
+OVERDUE_MARK = "approval_overdue."
+
+
+def warn_overdue(db: Session, today: date | None = None) -> int:
+    """The worker's round: each approval newly overdue is announced once (an in-app notification to the
+    coordinators, the department's staff and the project's responsible unit's staff, naming the kind and the
+    day it was due, never the project: a department may not see a confidential project's name). Returns how
+    many approvals were announced."""
+    from app.models.ticket import EventMark
+    from app.models.user import User
+    from app.services import notify
+
+    today = today or workdays.today()
+    marked = set(db.execute(select(EventMark.key).where(EventMark.key.startswith(OVERDUE_MARK))).scalars())
+    stmt = (
+        select(ProjectApproval.id, ProjectApproval.department_unit_id, ProjectApproval.due_on, ApprovalKind.name,
+               Project.responsible_unit_id)
+        .join(ApprovalKind, ApprovalKind.id == ProjectApproval.kind_id)
+        .join(Project, Project.id == ProjectApproval.project_id)
+        .where(ProjectApproval.status == ApprovalStatus.submitted, ProjectApproval.due_on < today)
+        .order_by(ProjectApproval.id)
+    )  # fmt: skip
+    fresh = [r for r in db.execute(stmt) if f"{OVERDUE_MARK}{r[0]}" not in marked]
+    if not fresh:
+        return 0
+    units = {u for r in fresh for u in (r[1], r[4]) if u}
+    staff: dict[int, list[int]] = {}
+    coordinators: list[int] = []
+    people = select(User.id, User.unit_id, User.role).where(
+        User.is_active.is_(True), or_(User.role == Role.coordinator, and_(User.role == Role.unit_staff,
+                                                                          User.unit_id.in_(units)))
+    )  # fmt: skip
+    for user_id, unit_id, role in db.execute(people):
+        if role is Role.coordinator:
+            coordinators.append(user_id)
+        else:
+            staff.setdefault(unit_id, []).append(user_id)
+    for approval_id, department, due_on, kind_name, unit in fresh:
+        users = [*coordinators, *staff.get(department or 0, []), *staff.get(unit, [])]
+        notify.to_users(db, users, f"审批事项超期：{kind_name}", body=f"应于 {due_on} 办结，至今未办结",
+                        link=f"/approvals/{approval_id}")  # fmt: skip
+        db.add(EventMark(key=f"{OVERDUE_MARK}{approval_id}", active=True))
+    db.flush()
+    return len(fresh)
 
 
 # --- what is read back ------------------------------------------------------------------------------

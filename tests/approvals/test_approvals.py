@@ -27,7 +27,7 @@ from app.models.user import Role
 from app.principal import Principal
 from app.schemas.projects import ProjectCreate
 from app.scopes import TokenRole
-from app.services import projects, workdays
+from app.services import approvals, projects, workdays
 from tests.approvals.factories import (
     approval_of,
     assign_departments,
@@ -476,3 +476,27 @@ def test_the_start_stage_form_records_the_cited_permit(client, db, world, signed
     assert r.status_code == 303, r.text[:400]
     page = browser.get(f"/projects/{project.id}").text
     assert f"许可证 {number}" in page
+
+
+def test_the_worker_announces_a_newly_overdue_approval_once(db, world):
+    from app.models.ticket import Notification
+
+    project = signed_project(db, world["town"])
+    filing = make_overdue(db, approval_of(db, project, "filing"))
+    make_overdue(db, approval_of(db, project, "eia"), submitted_on=TODAY)  # within its limit
+    db.flush()
+    assert approvals.warn_overdue(db) == 1
+    told = db.execute(select(Notification.user_id, Notification.title, Notification.link)).all()
+    mine = {u for u, title, link in told if link == f"/approvals/{filing.id}" and title == "审批事项超期：立项/备案"}
+    assert {world["users"][who].id for who in ("town", "department", "coordinator")} <= mine
+    assert world["users"]["other"].id not in mine
+    assert approvals.warn_overdue(db) == 0  # once
+
+
+def test_a_project_created_at_a_later_stage_gets_its_approvals(client, db, world):
+    investor = make_investor(db)
+    db.commit()
+    body = {"name": "新建即签约的项目", "investor_id": investor.id, "stage": "signed", "contract_no": "HT-2026-9"}
+    r = api(client, world, "town", "POST", "/projects", json=body)
+    assert r.status_code == 201, r.text
+    assert len(statuses(db, db.get(Project, r.json()["id"]))) == 8

@@ -71,7 +71,6 @@ from app.services import audit, projects, workdays
 from app.services.common import check_version
 
 CLEARED = (ApprovalStatus.granted, ApprovalStatus.not_needed)
-OPEN = (ApprovalStatus.waiting, ApprovalStatus.ready, ApprovalStatus.submitted)
 IMPORT_STAGES = (Stage.signed, Stage.landed)  # the ledger import generates for rows at these stages only
 
 

@@ -318,7 +318,7 @@ def test_an_overdue_approval_escalated_to_a_supervised_task(client, db, world, s
     task = db.get(SupervisedTask, db.get(ProjectApproval, filing.id).task_id)
     assert task.owner_unit_id == world["department"].id and "立项/备案" in task.title
     page = browser.get(f"/projects/{project.id}").text
-    assert f'href="/tasks/{task.id}"' in page
+    assert f'href="/tasks/{task.id}"' in page and "超期 1 项" in page
 
 
 # --- who may act, versions, refusals ------------------------------------------------------------------

@@ -472,6 +472,7 @@ def change_stage(
             permit_no=data.permit_no,
             production_no=data.production_no,
             file_kinds=tuple(evidence_kinds),
+            cited_permit=approvals.construction_permit_no(db, project.id) if data.permit_no.strip() else "",
         )
         rules = stage_gate.check(db, current, data.to_stage, evidence)
         passed = stage_gate.passed(current, data.to_stage)
@@ -1714,6 +1715,7 @@ def create_many(
                         db, principal, project, found, project.stage_since, stage_event_id=event.id, already_open=set()
                     )
             db.flush()
+            approvals.generate_many(db, [p for p in batch if p.stage in approvals.IMPORT_STAGES])
             created.extend(batch)
     finally:
         page_size = page_size or connection.dialect.insertmanyvalues_page_size

@@ -12,6 +12,10 @@ evidence of each. The rules come from the coordinator's settings (`stage_evidenc
   as a file), 开工 the construction permit (施工许可证号, or a dated site photo), 投产 a production record
   (投产证明编号: e.g. the pollutant discharge permit or the first sales invoice, or a file).
 
+开工 may cite the construction permit recorded among the project's approvals (app.services.approvals): a
+施工许可证号 equal to that granted permit's document number proves 开工 under either rule, and is not
+flagged for its form (the department's own document number).
+
 Creation and the import carry no files, so there the numbers are the evidence.
 
 A move that passes the gate can still look wrong. `anomalies` names what the coordinator should check:
@@ -92,6 +96,11 @@ class Evidence:
     production_no: str = ""
     file_kinds: tuple[str, ...] = ()
     files_possible: bool = True
+    cited_permit: str = ""  # the project's granted construction permit (app.services.approvals), if any
+
+    def cites_permit(self) -> bool:
+        """The 施工许可证号 typed is the document number of the construction permit recorded as granted."""
+        return bool(self.cited_permit) and self.number("permit_no") == self.cited_permit.strip()
 
     def number(self, field_name: str) -> str:
         return str(getattr(self, field_name, "") or "").strip()
@@ -127,6 +136,8 @@ def missing_evidence(the_rules: Rules, stages: Iterable[Stage], evidence: Eviden
         rule = the_rules.evidence.get(stage, 0)
         if rule <= 0:
             continue
+        if stage is Stage.started and evidence.cites_permit():
+            continue  # the construction permit granted among the project's approvals proves 开工
         proof = PROOFS.get(stage)
         if rule == 1 or proof is None:
             if kinds:
@@ -230,7 +241,7 @@ def anomalies(
     if any(s.order >= Stage.production.order for s in stages) and not (project.contract_investment or 0) > 0:
         found.append((AnomalyKind.production_zero_contract, f"到达“{stages[-1].label}”时合同投资额为 0"))
     permit = evidence.permit_no.strip()
-    if permit and Stage.started in stages:
+    if permit and Stage.started in stages and not evidence.cites_permit():
         problem = permit_problem(permit)
         if problem:
             found.append((AnomalyKind.permit_format, f"施工许可证号“{permit[:60]}”：{problem}"))

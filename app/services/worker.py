@@ -20,7 +20,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models.user import Role
 from app.principal import Principal
-from app.services import event_watch, notify, tasks, tickets
+from app.services import approvals, event_watch, notify, tasks, tickets
 
 log = logging.getLogger("app.worker")
 WORKER_PRINCIPAL = Principal(role=Role.coordinator, unit_id=None, label="后台任务")
@@ -61,6 +61,7 @@ def escalate(factory: sessionmaker[Session]) -> int:
     for db in session_scope(factory):
         db.info["principal"] = WORKER_PRINCIPAL
         count = tickets.escalate_overdue(db) + tasks.escalate_overdue(db)
+        count += approvals.warn_overdue(db)  # approvals newly past their legal limit (审批事项, issue 22)
     return count
 
 

@@ -51,6 +51,7 @@ from app.scopes import SCOPES, TokenRole, area_of
 from app.services import workdays
 from app.services.security import sha256_hex
 from tests.agreements.factories import make_agreement_rows
+from tests.approvals.factories import approval_ids
 from tests.awards.factories import make_policy
 from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
@@ -436,6 +437,7 @@ def rows(db: Session) -> Rows:
     ids.update(map_ids(db, town_a, project))  # town A's project on the map, a park, a boundary layer (issue 21)
 
     ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
+    ids.update(approval_ids(db, town_a, project))  # town A's project's approvals, one submitted (issue 22)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -714,5 +716,23 @@ UNIT_ALLOWED.update(
         "POST /api/v1/target-companies/{target_id}/approaches": "the assigned unit's staff log their approaches",
         "POST /api/v1/target-companies/{target_id}/lead": "the assigned unit's staff turn an interested target into "
         "their lead",
+    }
+)
+
+# approvals after signing (审批事项, issue 22): the catalogue, generation and escalation are the bureau's
+UNIT_REFUSED.update(
+    {
+        "POST /api/v1/approval-kinds": lambda r: {"name": "水土保持方案审批", "time_limit_days": 15},
+        "PUT /api/v1/approval-kinds/{kind_id}": lambda r: {"version": 1, "name": "立项备案", "time_limit_days": 3},
+        "POST /api/v1/projects/{project_id}/approvals/generate": lambda r: None,
+        "POST /api/v1/approvals/{approval_id}/ticket": lambda r: {"version": 1, "note": "超期"},
+        "POST /api/v1/approvals/{approval_id}/task": lambda r: {"version": 1, "due_days": 5},
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        f"POST /api/v1/approvals/{{approval_id}}/{action}": "the project's own unit and the department's staff "
+        "record the steps of an approval (approvals.may_act)"
+        for action in ("submit", "deferred", "deferred/{document_id}/receive", "grant", "refuse", "not-needed")
     }
 )

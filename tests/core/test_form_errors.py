@@ -1178,3 +1178,61 @@ FORMS.update(
         ),
     }
 )
+
+# approvals after signing (审批事项, issue 22): project B's approval (submitted), the owner's unit acts on it;
+# the catalogue and escalation are the bureau's
+NOT_A_FORM["/approvals/{approval_id}/deferred/{document_id}/receive"] = "a button (with the document's version read)"
+NOT_A_FORM["/projects/{project_id}/approvals/generate"] = "a button; nothing typed"
+
+
+def _approval_forms() -> dict[str, Form]:
+    from app.models.approval import ApprovalKind, ProjectApproval
+
+    version = {"version": (ProjectApproval, "approval_id")}
+    return {
+        "/approval-kinds": Form(
+            "coordinator", {"name": "保留的事项名", "time_limit_days": "很多"}, "time_limit_days", "name", "请输入整数"
+        ),
+        "/approval-kinds/{kind_id}": Form(
+            "coordinator",
+            {"name": "保留的事项名", "time_limit_days": "很多"},
+            "time_limit_days",
+            "name",
+            "请输入整数",
+            versions={"version": (ApprovalKind, "kind_id")},
+        ),
+        "/approvals/{approval_id}/submit": Form(
+            "owner", {"note": "长" * 1001}, "note", "note", "不能超过 1000 个字符", versions=version
+        ),
+        "/approvals/{approval_id}/deferred": Form(
+            "owner",
+            {"name": "保留的容缺材料", "deadline": "明天"},
+            "deadline",
+            "name",
+            "日期格式应为 YYYY-MM-DD",
+            versions=version,
+        ),
+        "/approvals/{approval_id}/grant": Form(
+            "owner", {"document_no": "文"}, "document_no", "document_no", "至少 2 个字符", versions=version
+        ),
+        "/approvals/{approval_id}/refuse": Form(
+            "owner", {"reason": "否"}, "reason", "reason", "至少 2 个字符", versions=version
+        ),
+        "/approvals/{approval_id}/not-needed": Form(
+            "owner", {"reason": "否"}, "reason", "reason", "至少 2 个字符", versions=version
+        ),
+        "/approvals/{approval_id}/ticket": Form(
+            "coordinator", {"note": "长" * 2001}, "note", "", "不能超过 2000 个字符", versions=version
+        ),
+        "/approvals/{approval_id}/task": Form(
+            "coordinator",
+            {"due_days": "很多", "note": "保留的督办要求"},
+            "due_days",
+            "note",
+            "请输入整数",
+            versions=version,
+        ),
+    }
+
+
+FORMS.update(_approval_forms())

@@ -938,3 +938,57 @@ def test_target_company_pages_do_not_grow_with_targets_and_approaches(client, db
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _approval_rows(db: Session, unit: Any, department: Any, count: int) -> Any:
+    """Signed projects of the unit with their approvals generated, the first two overdue, one with a 容缺
+    document past its deadline."""
+    from app.models.approval import ApprovalDeferredDocument, ProjectApproval
+    from app.services import approvals
+    from tests.approvals.factories import make_overdue
+    from tests.projects.factories import make_project
+
+    project = None
+    for _ in range(count):
+        project = make_project(db, unit, stage=Stage.signed)
+        rows: list[ProjectApproval] = approvals.generate(db, project)
+        for row in rows:
+            row.department_unit_id = department.id
+        first = make_overdue(db, rows[0])
+        make_overdue(db, rows[1], submitted_on=workdays.today())
+        db.add(
+            ApprovalDeferredDocument(approval_id=first.id, name="容缺材料", deadline=workdays.today() - timedelta(1))
+        )
+    db.flush()
+    return project
+
+
+def test_approval_pages_do_not_grow_with_projects_and_approvals(client, db, connection, world):
+    """The approvals' list (all, overdue, by department), a project's page with its 审批事项 timeline, an
+    approval's page, the catalogue, and the API's."""
+    reader = make_token(db, None, read_only=True)
+    project = _approval_rows(db, world["unit"], world["handler_unit"], 1)
+    db.commit()
+    from sqlalchemy import select
+
+    from app.models.approval import ProjectApproval
+
+    first = db.execute(select(ProjectApproval.id).where(ProjectApproval.project_id == project.id)).scalars().first()
+    dept = world["handler_unit"].id
+    pages = ["/approvals", "/approvals?overdue=1", f"/approvals?department_unit_id={dept}", f"/projects/{project.id}",
+             f"/approvals/{first}", "/approval-kinds"]  # fmt: skip
+    api = ["/api/v1/approvals?limit=200", "/api/v1/approvals?overdue=true", f"/api/v1/projects/{project.id}/approvals",
+           "/api/v1/approval-kinds"]  # fmt: skip
+    assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+
+    def measure() -> dict[str, int]:
+        counts = _counts(client, connection, pages)
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _approval_rows(db, world["unit"], world["handler_unit"], 12)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -47,6 +47,7 @@ from app.models.user import Role
 from app.principal import SYSTEM
 from app.services import workdays
 from tests.agreements.factories import make_agreement_rows
+from tests.approvals.factories import approval_ids
 from tests.awards.factories import make_policy
 from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
@@ -255,6 +256,7 @@ def build_world(db: Session) -> World:
     ids.update(map_ids(db, unit_a, secret))  # the confidential project placed on the map (issue 21)
 
     ids.update(target_ids(db, unit_a))  # a target company assigned to unit A (issue 21)
+    ids.update(approval_ids(db, unit_a, secret))  # the confidential project's approvals (issue 22)
     return World(ids=ids, users=users, tokens=tokens)
 
 

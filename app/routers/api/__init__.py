@@ -8,6 +8,7 @@ from app.deps import api_principal
 from app.routers.api import (
     activities,
     agreements,
+    approvals,
     assessment,
     awards,
     campaigns,
@@ -123,3 +124,4 @@ api_router.include_router(chains.router)  # industry chains (产业链) and 以�
 api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
 
 api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
+api_router.include_router(approvals.router)  # approvals after signing (审批事项, issue 22)

@@ -6,6 +6,7 @@ from app.routers.pages import (
     activities,
     admin,
     agreements,
+    approvals,
     assessment,
     audit_pages,
     auth_pages,
@@ -70,3 +71,4 @@ page_router.include_router(chains.router)  # industry chains (产业链) and 以
 page_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
 
 page_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
+page_router.include_router(approvals.router)  # approvals after signing (审批事项, issue 22)

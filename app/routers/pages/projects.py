@@ -52,6 +52,7 @@ from app.schemas.projects import (
 )
 from app.services import (
     agreements,
+    approvals,
     audit,
     cadre_credits,
     export,
@@ -569,6 +570,7 @@ def _project_page(
             "people": cadre_credits.project_page_people(db, principal, project),
             "agreement": agreements.view(db, principal, project),  # the investment agreement's section
             "per_mu": per_mu.project_figures(db, principal, project),  # the per-mu evaluation's section
+            "approvals": approvals.project_section(db, principal, project),  # the approvals' timeline (审批事项)
             **OPTIONS,
         },
         status_code=status_code,
@@ -603,6 +605,7 @@ def _quick(
             "lost_reason_options": [(r.id, r.name) for r in reasons],
             "evidence": {s.value: projects.evidence_rule(db, s) for s in Stage},
             "before_landing": project.stage.order < Stage.landed.order,
+            "cited_permit": approvals.construction_permit_no(db, project.id) if not project.started_on else "",
             **OPTIONS,
         },
         status_code=status_code,
@@ -706,6 +709,7 @@ def stage_form(request: Request, db: DbSession, principal: PagePrincipal, projec
             "action": "forward",
             "to_stage": following[0].value if following else "",
             "version": project.version,
+            "permit_no": approvals.construction_permit_no(db, project.id) if following[:1] == [Stage.started] else "",
         },
     )
 

@@ -196,26 +196,27 @@ def _order(today: date) -> tuple[Any, ...]:
 
 
 def _base(today: date) -> Select[Any]:
-    stmt: Select[Any] = (
-        select(
-            ProjectApproval.id.label("approval_id"),
-            ProjectApproval.project_id,
-            ProjectApproval.kind_id,
-            ProjectApproval.department_unit_id,
-            ProjectApproval.status,
-            ProjectApproval.submitted_on,
-            ProjectApproval.due_on,
-            ProjectApproval.granted_on,
-            ApprovalKind.name.label("kind_name"),
-            Department.name.label("department_name"),
-            Project.name,
-            Project.code_name,
-            Project.is_confidential,
-            Project.responsible_unit_id,
-            Project.introducing_unit_id,
-            _overdue(today).label("overdue"),
-            _overdue_documents(today).label("overdue_documents"),
-        )
+    columns: tuple[Any, ...] = (
+        ProjectApproval.id.label("approval_id"),
+        ProjectApproval.project_id,
+        ProjectApproval.kind_id,
+        ProjectApproval.department_unit_id,
+        ProjectApproval.status,
+        ProjectApproval.submitted_on,
+        ProjectApproval.due_on,
+        ProjectApproval.granted_on,
+        ApprovalKind.name.label("kind_name"),
+        Department.name.label("department_name"),
+        Project.name,
+        Project.code_name,
+        Project.is_confidential,
+        Project.responsible_unit_id,
+        Project.introducing_unit_id,
+        _overdue(today).label("overdue"),
+        _overdue_documents(today).label("overdue_documents"),
+    )
+    stmt = (
+        select(*columns)
         .select_from(ProjectApproval)
         .join(Project, Project.id == ProjectApproval.project_id)
         .join(ApprovalKind, ApprovalKind.id == ProjectApproval.kind_id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app import policy
@@ -54,13 +54,26 @@ AGENT_ROLES = (Role.unit_staff, Role.coordinator)
 
 
 def is_agent(db: Session, principal: Principal, project_id: int) -> bool:
-    """Whether the principal (a person) is the 代办员 of the project."""
-    if principal.user_id is None:
-        return False
-    found = db.execute(
-        select(ProjectAgent.id).where(ProjectAgent.project_id == project_id, ProjectAgent.user_id == principal.user_id)
-    ).first()
-    return found is not None
+    """Whether the principal carries the project as its 代办员: the person assigned, or a token of the 代办员's
+    unit (the 代办窗口's own system)."""
+    return bool(db.execute(select(_carries(principal, project_id))).scalar_one())
+
+
+def _carries(principal: Principal, project_id: Any) -> ColumnElement[bool]:
+    if principal.user_id is not None:
+        return (
+            select(ProjectAgent.id)
+            .where(ProjectAgent.project_id == project_id, ProjectAgent.user_id == principal.user_id)
+            .exists()
+        )
+    if principal.token_id is not None and principal.unit_id is not None:
+        return (
+            select(ProjectAgent.id)
+            .join(User, User.id == ProjectAgent.user_id)
+            .where(ProjectAgent.project_id == project_id, User.unit_id == principal.unit_id)
+            .exists()
+        )
+    return false()
 
 
 def may_read(db: Session, principal: Principal, project: Project) -> bool:
@@ -320,12 +333,36 @@ def _item(principal: Principal, r: Any, today: date, calendar: workdays.Calendar
     )
 
 
+def _agents(db: Session, principal: Principal, user_id: int | None) -> ColumnElement[bool]:
+    """Which 代办员's projects a queue shows: a person their own; another 代办员's (`user_id`) to those who read
+    everything and to the 代办员's own unit; a unit's token its unit's 代办员; a reader of everything every one."""
+    if user_id is None or user_id == principal.user_id:
+        if principal.user_id is not None:
+            return ProjectAgent.user_id == principal.user_id
+        if principal.reads_everything:
+            return true()
+        if principal.unit_id is None:
+            return false()
+        return ProjectAgent.user_id.in_(select(User.id).where(User.unit_id == principal.unit_id))
+    agent = db.get(User, user_id)
+    if agent is None or not (principal.reads_everything or agent.unit_id == principal.unit_id):
+        raise policy.DeniedNotFound("找不到该代办员")
+    return ProjectAgent.user_id == user_id
+
+
 def agent_queue(
-    db: Session, principal: Principal, *, limit: int = 20, offset: int = 0, today: date | None = None
+    db: Session,
+    principal: Principal,
+    *,
+    user_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    today: date | None = None,
 ) -> tuple[list[QueueItem], int]:
-    """Every approval of the projects the principal carries as 代办员, overdue first, then by due date."""
+    """Every approval of the projects a 代办员 carries (the principal, or `user_id`: see `_agents`), overdue
+    first, then the open ones by due date, then the finished ones."""
     today = today or workdays.today()
-    mine = select(ProjectAgent.project_id).where(ProjectAgent.user_id == (principal.user_id or 0))
+    mine = select(ProjectAgent.project_id).where(_agents(db, principal, user_id))
     where = [ProjectApproval.project_id.in_(mine), ProjectApproval.status != ApprovalStatus.not_needed]
     stmt = (
         _base(today)

@@ -95,12 +95,25 @@ def _last(item: agency.QueueItem) -> HandoverRead | None:
 
 @router.get(
     "/agency/queue",
-    summary="我的代办：我代办的项目的全部审批事项（超时的在前，再按办结时限）",
+    summary="代办员的代办事项：其代办项目的全部审批事项（超时的在前，再按办结时限）",
     response_model=Page[QueueRow],
 )
 @reads_only
-def agent_queue(principal: ApiPrincipal, db: DbSession, limit: Limit = 20, offset: Offset = 0) -> Any:
-    rows, total = agency.agent_queue(db, principal, limit=limit, offset=offset)
+def agent_queue(
+    principal: ApiPrincipal,
+    db: DbSession,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    user_id: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2_147_483_647,
+            description="代办员的账号；空为本单位（代办窗口的令牌）全部代办员的项目，可查看全部的令牌为所有代办项目",
+        ),
+    ] = None,
+) -> Any:
+    rows, total = agency.agent_queue(db, principal, user_id=user_id, limit=limit, offset=offset)
     items = [
         QueueRow(
             approval_id=r.approval_id,

@@ -22,8 +22,16 @@ from app.models.unit import Unit
 from app.models.user import User
 from app.services import workdays
 
-KINDS = {"filing": 1, "land_prereview": 2, "planning": 3, "eia": 4, "safety": 5, "energy": 6, "fire": 7,
-         "construction": 8}  # fmt: skip  (seeded by migration 846b84a64c36)
+KINDS = {
+    "filing": 1,
+    "land_prereview": 2,
+    "planning": 3,
+    "eia": 4,
+    "safety": 5,
+    "energy": 6,
+    "fire": 7,
+    "construction": 8,
+}  # fmt: skip  (seeded by migration 846b84a64c36)
 
 
 def make_approval(

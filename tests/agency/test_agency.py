@@ -20,7 +20,7 @@ from tests.agency.factories import assign_agent, defer_document, make_approval, 
 from tests.conftest import login
 from tests.factories import PASSWORD, bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
-from tests.projects.helpers import fresh, post_form
+from tests.projects.helpers import post_form
 
 CONTACT_NAME, CONTACT_PHONE = "甄联系", "13912345678"
 
@@ -140,8 +140,9 @@ def test_the_queue_puts_overdue_first_with_working_days_left(signed_in, client, 
     deferred = make_approval(db, project, "safety", department=world["eia"], submitted_on=today,
                              due_on=workdays.add_working_days(today, 20, {}))  # fmt: skip
     defer_document(db, deferred, today - timedelta(days=2))
-    granted = make_approval(db, project, "energy", status=ApprovalStatus.granted, submitted_on=today - timedelta(days=9),
-                            due_on=today, granted_on=today - timedelta(days=1))  # fmt: skip
+    granted = make_approval(db, project, "energy", status=ApprovalStatus.granted,
+                            submitted_on=today - timedelta(days=9), due_on=today,
+                            granted_on=today - timedelta(days=1))  # fmt: skip
     make_approval(db, make_project(db, world["town"]), "eia", due_on=today - timedelta(days=5))  # not theirs
     make_handover(db, late, documents="环评报告表", by=world["agent"])
     db.commit()
@@ -161,7 +162,8 @@ def test_the_queue_puts_overdue_first_with_working_days_left(signed_in, client, 
     assert order[2:] == [sooner.id, later.id, granted.id]
     first = {i["approval_id"]: i for i in items}
     assert first[late.id]["overdue"] and first[deferred.id]["overdue_documents"] == 1
-    assert first[sooner.id]["days_left"] == workdays.working_days_between(today, sooner.due_on, workdays.load_calendar(db))
+    calendar = workdays.load_calendar(db)
+    assert first[sooner.id]["days_left"] == workdays.working_days_between(today, sooner.due_on, calendar)
     assert first[late.id]["days_left"] < 0 and first[granted.id]["days_left"] is None
     assert first[late.id]["investor_contact_phone"] == CONTACT_PHONE
     assert first[late.id]["last_handover"]["documents"] == "环评报告表"

@@ -98,3 +98,18 @@ def defer_document(
     db.add(row)
     db.flush()
     return row
+
+
+def agency_ids(db: Session, unit: Unit, project: Project, agent: User) -> dict[str, int]:
+    """The sweeps' path parameters: an approval of `project` (of `unit`), submitted to a department, with
+    `agent` (the unit's staff in the sweeps) as the project's 代办员 and one hand-over."""
+    from app.models.unit import UnitKind
+    from tests.factories import make_unit
+
+    department = make_unit(db, kind=UnitKind.department)
+    today = workdays.today()
+    approval = make_approval(db, project, "eia", department=department, submitted_on=today,
+                             due_on=workdays.add_working_days(today, 20, {}))  # fmt: skip
+    assign_agent(db, project, agent)
+    make_handover(db, approval, by=agent)
+    return {"approval_id": approval.id, "agent_user_id": agent.id}

@@ -23,6 +23,7 @@ from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agency.factories import agency_ids
 from tests.agreements.factories import make_agreement_rows
 from tests.chains.factories import chain_ids
 from tests.compliance.factories import compliance_ids
@@ -148,6 +149,7 @@ def world(db: Session) -> World:
     ids.update(map_ids(db, town_b, project_b))  # the project on the map, a park, a boundary layer (issue 21)
 
     ids.update(target_ids(db, town_b))  # a target company assigned to town B (issue 21)
+    ids.update(agency_ids(db, town_b, project_b, staff_b))  # an approval of project B, staff B its 代办员 (issue 22)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

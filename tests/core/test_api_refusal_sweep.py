@@ -50,6 +50,7 @@ from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agency.factories import agency_ids
 from tests.agreements.factories import make_agreement_rows
 from tests.awards.factories import make_policy
 from tests.chains.factories import chain_ids
@@ -436,6 +437,7 @@ def rows(db: Session) -> Rows:
     ids.update(map_ids(db, town_a, project))  # town A's project on the map, a park, a boundary layer (issue 21)
 
     ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
+    ids.update(agency_ids(db, town_a, project, clerk))  # an approval of town A's project, its clerk the 代办员
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -714,5 +716,20 @@ UNIT_ALLOWED.update(
         "POST /api/v1/target-companies/{target_id}/approaches": "the assigned unit's staff log their approaches",
         "POST /api/v1/target-companies/{target_id}/lead": "the assigned unit's staff turn an interested target into "
         "their lead",
+    }
+)
+
+
+# the 代办 window (issue 22): the bureau assigns a project's 代办员; the 代办员's unit records the hand-overs
+UNIT_REFUSED.update(
+    {
+        "PUT /api/v1/projects/{project_id}/agent": lambda r: {"user_id": r.ids["agent_user_id"], "version": 1},
+        "DELETE /api/v1/projects/{project_id}/agent": lambda r: None,
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/agency/approvals/{approval_id}/handovers": "the 代办员 (or the 代办窗口's own token, the "
+        "代办员's unit) records the hand-overs of the projects they carry",
     }
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tests.core.parity import admin, assessment, bureau, meetings, people, performance, records, teams
+from tests.core.parity import agency as agency_parity
 from tests.core.parity import chains as chains_parity
 from tests.core.parity import compliance as compliance_parity
 from tests.core.parity import land as land_parity
@@ -28,6 +29,7 @@ PARITY = (
     | chains_parity.PARITY
     | map_parity.PARITY
     | target_companies_parity.PARITY
+    | agency_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import Response
 
+from app import policy
 from app.deps import ApiIdempotency, ApiPrincipal, DbSession
+from app.principal import Principal
 from app.routing import IndexedRouter, reads_only
 from app.schemas.agency import (
     AgentRead,
@@ -29,6 +31,15 @@ router = IndexedRouter(tags=["代办"])
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Limit = Annotated[int, Query(ge=1, le=200, description="每页条数，最多 200")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def coordinator_principal(principal: ApiPrincipal) -> Principal:
+    """Only the coordinator assigns a 代办员: another token is refused (403) before its input is read."""
+    policy.ensure_coordinator(principal)
+    return principal
+
+
+Coordinator = Annotated[Principal, Depends(coordinator_principal)]
 
 
 def agent_read(found: agency.AgentView) -> AgentRead:
@@ -56,7 +67,7 @@ def get_agent(project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Res
     summary="指定或更换项目的代办员（仅招商局；需带 version，尚未指定为 0）",
     response_model=AgentRead,
 )
-def set_agent(project_id: IdPath, body: AgentSet, principal: ApiPrincipal, db: DbSession) -> Response:
+def set_agent(project_id: IdPath, body: AgentSet, principal: Coordinator, db: DbSession) -> Response:
     return json_response(agent_read(agency.set_agent(db, principal, project_id, body)))
 
 
@@ -68,7 +79,7 @@ def set_agent(project_id: IdPath, body: AgentSet, principal: ApiPrincipal, db: D
 )
 def remove_agent(
     project_id: IdPath,
-    principal: ApiPrincipal,
+    principal: Coordinator,
     db: DbSession,
     version: Annotated[int, Query(ge=1, le=2_147_483_647, description="读取时的 version", examples=[1])],
 ) -> Response:

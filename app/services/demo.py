@@ -146,6 +146,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_targets  # target companies to approach (目标企业, issue 21)
 
     created = demo_targets.load(db) or created
+
+    from app.services import demo_agency  # the 代办 window: its 代办员, approvals and hand-overs (issue 22)
+
+    created = demo_agency.load(db) or created
     return created
 
 

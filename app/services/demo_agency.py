@@ -1,8 +1,8 @@
 """Demo 代办 window (issue 22): the 青山县政务服务中心代办窗口 with its 代办员 (李代办, username daiban_li),
 assigned to a few signed demo projects whose approvals stand at every step: granted on time and late, in hand
-with days left, one overdue, one with a 容缺 document past its deadline, and the hand-overs of their papers with the departments,
-so that the queue (/agency), the departments' view (/agency/department, e.g. 孙海涛 of 县发改局) and the
-service report (/reports/approval-service) show something."""
+with days left, one overdue, one with a 容缺 document past its deadline, and the hand-overs of their papers
+with the departments, so that the queue (/agency), the departments' view (/agency/department, e.g. 孙海涛 of
+县发改局) and the service report (/reports/approval-service) show something."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Demo 代办 window (issue 22): the 青山县政务服务中心代办窗口 with its 代办员 (李代办, username daiban_li),
 assigned to a few signed demo projects whose approvals stand at every step: granted on time and late, in hand
 with days left, one overdue, one with a 容缺 document past its deadline, and the hand-overs of their papers
-with the departments, so that the queue (/agency), the departments' view (/agency/department, e.g. 孙海涛 of
-县发改局) and the service report (/reports/approval-service) show something."""
+with the departments, so that the queue (/agency), the departments' view (/agency/department: 徐明亮 of 县自然资源局, or
+孙海涛 of 县发改局) and the service report (/reports/approval-service) show something."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from app.services import workdays
 
 WINDOW = ("青山县政务服务中心代办窗口", "代办窗口")
 AGENT = ("daiban_li", "李代办")
+DEPARTMENT_STAFF = ("zrj_xu", "徐明亮", "县自然资源局")  # a department's staff, to see its approvals as they do
 # the department of each kind in the demo county (the catalogue leaves them to the coordinator)
 DEPARTMENTS = {
     "filing": "县发改局",
@@ -50,19 +51,19 @@ PLANS: list[list[tuple[str, ApprovalStatus, int, int | None]]] = [
 ]  # fmt: skip
 
 
-def _user(db: Session, unit: Unit) -> User:
+def _user(db: Session, unit_id: int, username: str, display_name: str) -> User:
     from app.services.demo import DEMO_PASSWORD
     from app.services.security import hash_password
 
     user = User(
-        username=AGENT[0],
-        display_name=AGENT[1],
-        unit_id=unit.id,
+        username=username,
+        display_name=display_name,
+        unit_id=unit_id,
         role=Role.unit_staff,
         password_hash=hash_password(DEMO_PASSWORD),
         must_change_password=False,
         is_demo=True,
-        phone=f"139{zlib.crc32(AGENT[0].encode()) % 10**8:08d}",
+        phone=f"139{zlib.crc32(username.encode()) % 10**8:08d}",
     )
     db.add(user)
     db.flush()
@@ -102,8 +103,10 @@ def load(db: Session) -> bool:
                   phone="0731-86000000", address="青山县政务服务中心一楼")  # fmt: skip
     db.add(window)
     db.flush()
-    agent = _user(db, window)
+    agent = _user(db, window.id, *AGENT)
     units = {u.short_name: u.id for u in db.execute(select(Unit)).scalars()}
+    if DEPARTMENT_STAFF[2] in units:
+        _user(db, units[DEPARTMENT_STAFF[2]], *DEPARTMENT_STAFF[:2])
     kinds = {k.code: k for k in db.execute(select(ApprovalKind)).scalars()}
     calendar = workdays.load_calendar(db)
     today = workdays.today()

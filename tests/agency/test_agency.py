@@ -267,3 +267,16 @@ def test_those_who_read_everything_choose_the_department(client, db, world):
     assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
     page = client.get(f"/agency/department?unit_id={world['planning'].id}")
     assert page.status_code == 200 and "测试县自然资源局" in page.text
+
+
+def test_the_coordinator_opens_an_agent_s_queue_and_another_unit_may_not(signed_in, db, world):
+    today = workdays.today()
+    make_approval(db, world["project"], "eia", department=world["eia"], submitted_on=today, due_on=today)
+    assign_agent(db, world["project"], world["agent"])
+    path = f"/agency?user_id={world['agent'].id}"
+    page = signed_in(world["coordinator"]).get(path)
+    assert page.status_code == 200 and "测试硅业项目" in page.text and CONTACT_PHONE in page.text
+    colleague = signed_in(world["other_agent"]).get(path)  # the 代办窗口's own staff
+    assert colleague.status_code == 200 and "测试硅业项目" in colleague.text
+    assert signed_in(world["town_staff"]).get(path).status_code == 404
+    assert "测试硅业项目" not in signed_in(world["town_staff"]).get("/agency").text

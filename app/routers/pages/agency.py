@@ -95,9 +95,20 @@ def project_agent_save(
 
 @router.get("/agency")
 @reads_only
-def agent_queue(request: Request, db: DbSession, principal: PagePrincipal, offset: OffsetQuery = 0) -> Response:
-    rows, total = agency.agent_queue(db, principal, limit=PAGE, offset=offset)
-    return render(request, "agency/queue.html", {"rows": rows, "total": total, "offset": offset, "page_size": PAGE})
+def agent_queue(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    offset: OffsetQuery = 0,
+    user_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """My queue; another 代办员's (`user_id`) for those who read everything and the 代办员's own unit."""
+    rows, total = agency.agent_queue(db, principal, user_id=user_id, limit=PAGE, offset=offset)
+    return render(
+        request,
+        "agency/queue.html",
+        {"rows": rows, "total": total, "offset": offset, "page_size": PAGE, "user_id": user_id},
+    )
 
 
 @router.get("/agency/department")

@@ -91,6 +91,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/parks(/|$)", "projects"),  # a park's place on the map, as plots' and buildings'
         ("*", r"^/(target-companies|target-lists)(/|$)", "leads"),  # target companies (目标企业): 敲门, to leads
         ("*", r"^/(approvals|approval-kinds)(/|$)", "projects"),  # approvals after signing (审批事项)
+        ("*", r"^/agency(/|$)", "projects"),  # the 代办 window: hand-overs of an approval's papers
     ]
 ]
 

@@ -150,6 +150,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_approvals  # approvals after signing (审批事项, issue 22)
 
     created = demo_approvals.load(db) or created
+    from app.services import demo_agency  # the 代办 window: its 代办员, approvals and hand-overs (issue 22)
+
+    created = demo_agency.load(db) or created
     return created
 
 

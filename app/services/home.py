@@ -37,7 +37,16 @@ from app.models.ticket import Notification, Ticket, TicketStatus
 from app.models.unit import Unit
 from app.models.user import User
 from app.principal import Principal
-from app.services import app_settings, leads, metrics, performance, project_pages, projects, workdays
+from app.services import (
+    app_settings,
+    approval_service_report,
+    leads,
+    metrics,
+    performance,
+    project_pages,
+    projects,
+    workdays,
+)
 
 
 def overview(db: Session, principal: Principal, today: date | None = None) -> dict[str, Any]:
@@ -356,6 +365,7 @@ def _overview_figures(dialect: str, today: date, stalled_days: int, land_idle_da
         .label("open_disputes"),
         select(func.count()).select_from(Unit).where(Unit.is_active.is_(True)).scalar_subquery().label("unit_count"),
         select(func.count()).select_from(User).where(User.is_active.is_(True)).scalar_subquery().label("user_count"),
+        *approval_service_report.card_columns(today),  # the 代办 window's service quality (issue 22)
     ).select_from(on_projects)
 
 
@@ -380,6 +390,8 @@ def _overview(db: Session, principal: Principal, today: date | None) -> dict[str
         "unit_count": figures["unit_count"],
         "user_count": figures["user_count"],
         "quota_table": [r for r in leads.quota_table(db, principal, t.today) if r["missed"]][:12],
+        # the 代办 window's service quality (issue 22): the year's on-time rate and today's overdue count
+        "approval_service": approval_service_report.card_from(figures, t.today),
     }
 
 

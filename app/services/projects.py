@@ -237,9 +237,16 @@ def get(db: Session, principal: Principal, project_id: int, *, lock: bool = Fals
     project = db.get(Project, project_id, with_for_update=lock or None)
     if project is None:
         raise NotFound("找不到该项目")
-    if not can_read(principal, project):
+    if not can_read(principal, project) and not _carried_by(db, principal, project):
         raise policy.DeniedNotFound()
     return project
+
+
+def _carried_by(db: Session, principal: Principal, project: Project) -> bool:
+    """The project's 代办员 reads it too, whatever their unit (app.services.agency.is_agent)."""
+    from app.services import agency  # imported late: agency imports this module
+
+    return agency.is_agent(db, principal, project.id)
 
 
 def get_for_write(db: Session, principal: Principal, project_id: int, *, lock: bool = False) -> Project:

@@ -23,6 +23,7 @@ from app.models.unit import UnitKind
 from app.models.user import ApiToken, Role, User
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agency.factories import agency_ids
 from tests.agreements.factories import make_agreement_rows
 from tests.approvals.factories import approval_ids
 from tests.chains.factories import chain_ids
@@ -150,6 +151,7 @@ def world(db: Session) -> World:
 
     ids.update(target_ids(db, town_b))  # a target company assigned to town B (issue 21)
     ids.update(approval_ids(db, town_b, project_b))  # project B's approvals, one submitted (issue 22)
+    ids.update(agency_ids(db, town_b, project_b, staff_b))  # an approval of project B, staff B its 代办员 (issue 22)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

@@ -50,6 +50,7 @@ from app.schemas.performance import CampaignCreate
 from app.scopes import SCOPES, TokenRole, area_of
 from app.services import workdays
 from app.services.security import sha256_hex
+from tests.agency.factories import agency_ids
 from tests.agreements.factories import make_agreement_rows
 from tests.approvals.factories import approval_ids
 from tests.awards.factories import make_policy
@@ -438,6 +439,7 @@ def rows(db: Session) -> Rows:
 
     ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
     ids.update(approval_ids(db, town_a, project))  # town A's project's approvals, one submitted (issue 22)
+    ids.update(agency_ids(db, town_a, project, clerk))  # an approval of town A's project, its clerk the 代办员
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -734,5 +736,19 @@ UNIT_ALLOWED.update(
         f"POST /api/v1/approvals/{{approval_id}}/{action}": "the project's own unit and the department's staff "
         "record the steps of an approval (approvals.may_act)"
         for action in ("submit", "deferred", "deferred/{document_id}/receive", "grant", "refuse", "not-needed")
+    }
+)
+
+# the 代办 window (issue 22): the bureau assigns a project's 代办员; the 代办员's unit records the hand-overs
+UNIT_REFUSED.update(
+    {
+        "PUT /api/v1/projects/{project_id}/agent": lambda r: {"user_id": r.ids["agent_user_id"], "version": 1},
+        "DELETE /api/v1/projects/{project_id}/agent": lambda r: None,
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/agency/approvals/{approval_id}/handovers": "the 代办员 (or the 代办窗口's own token, the "
+        "代办员's unit) records the hand-overs of the projects they carry",
     }
 )

@@ -1236,3 +1236,19 @@ def _approval_forms() -> dict[str, Form]:
 
 
 FORMS.update(_approval_forms())
+
+# the 代办 window (issue 22): staff B is project B's 代办员
+FORMS.update(
+    {
+        "/projects/{project_id}/agent": Form(
+            "coordinator", {"user_id": "第一个", "version": "1"}, "user_id", "", "请输入整数"
+        ),
+        "/agency/approvals/{approval_id}/handovers": Form(
+            "owner",
+            {"direction": "to_department", "happened_on": TOMORROW, "documents": "保留的交接材料"},
+            "happened_on",
+            "documents",
+            "交接日期不能晚于今天",
+        ),
+    }
+)

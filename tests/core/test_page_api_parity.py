@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tests.core.parity import admin, assessment, bureau, meetings, people, performance, records, teams
+from tests.core.parity import agency as agency_parity
 from tests.core.parity import approvals as approvals_parity
 from tests.core.parity import chains as chains_parity
 from tests.core.parity import compliance as compliance_parity
@@ -30,6 +31,7 @@ PARITY = (
     | map_parity.PARITY
     | target_companies_parity.PARITY
     | approvals_parity.PARITY
+    | agency_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

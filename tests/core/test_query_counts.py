@@ -992,3 +992,51 @@ def test_approval_pages_do_not_grow_with_projects_and_approvals(client, db, conn
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _approval_rows(db: Session, unit: Any, department: Any, agent: Any, count: int) -> Any:
+    """Projects of the unit carried by `agent` (the 代办员), each with two approvals at the department (one
+    overdue with a 容缺 document past its deadline), each approval with two hand-overs."""
+    from tests.agency.factories import assign_agent, defer_document, make_approval, make_handover
+    from tests.projects.factories import make_project
+
+    today = workdays.today()
+    approval = None
+    for _ in range(count):
+        project = make_project(db, unit)
+        assign_agent(db, project, agent)
+        for kind, due in (("eia", today - timedelta(days=3)), ("planning", today + timedelta(days=10))):
+            approval = make_approval(db, project, kind, department=department, submitted_on=today - timedelta(days=30),
+                                     due_on=due)  # fmt: skip
+            defer_document(db, approval, today - timedelta(days=1))
+            make_handover(db, approval, by=agent)
+            make_handover(db, approval, by=agent)
+    db.flush()
+    return approval
+
+
+def test_the_agency_queues_do_not_grow_with_approvals_and_hand_overs(client, db, connection, world):
+    """The 代办员's queue, a department's queue, an approval's page, the service report, and the API's."""
+    window_token, department_token = make_token(db, world["unit"]), make_token(db, world["handler_unit"])
+    approval = _approval_rows(db, world["unit"], world["handler_unit"], world["staff"], 2)
+    db.commit()
+    agent_pages = ["/agency", f"/agency/approvals/{approval.id}", "/reports/approval-service"]
+    api = [("/api/v1/agency/queue?limit=200", window_token), (f"/api/v1/agency/approvals/{approval.id}/handovers",
+           window_token), ("/api/v1/agency/department-queue?limit=200", department_token),
+           ("/api/v1/reports/approval-service", department_token)]  # fmt: skip
+
+    def measure() -> dict[str, int]:
+        assert login(client, world["staff"].username, PASSWORD).status_code == 303
+        counts = _counts(client, connection, agent_pages)
+        assert login(client, world["handler"].username, PASSWORD).status_code == 303
+        counts.update({f"dept {k}": v for k, v in _counts(client, connection, ["/agency/department"]).items()})
+        for path, token in api:
+            counts.update(_counts(client, connection, [path], bearer(token)))
+        return counts
+
+    few = measure()
+    _approval_rows(db, world["unit"], world["handler_unit"], world["staff"], 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

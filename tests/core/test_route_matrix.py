@@ -46,6 +46,7 @@ from app.models.unit import UnitKind
 from app.models.user import Role
 from app.principal import SYSTEM
 from app.services import workdays
+from tests.agency.factories import agency_ids
 from tests.agreements.factories import make_agreement_rows
 from tests.approvals.factories import approval_ids
 from tests.awards.factories import make_policy
@@ -257,6 +258,7 @@ def build_world(db: Session) -> World:
 
     ids.update(target_ids(db, unit_a))  # a target company assigned to unit A (issue 21)
     ids.update(approval_ids(db, unit_a, secret))  # the confidential project's approvals (issue 22)
+    ids.update(agency_ids(db, unit_a, secret, users["other_a"]))  # the confidential project's approval (issue 22)
     return World(ids=ids, users=users, tokens=tokens)
 
 

@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 from app.deps import api_principal
 from app.routers.api import (
     activities,
+    agency,
     agreements,
     approvals,
     assessment,
@@ -125,3 +126,5 @@ api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3
 
 api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
 api_router.include_router(approvals.router)  # approvals after signing (审批事项, issue 22)
+
+api_router.include_router(agency.router)  # the 代办 window: 代办员, queues, hand-overs, service quality (issue 22)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.pages import (
     activities,
     admin,
+    agency,
     agreements,
     approvals,
     assessment,
@@ -72,3 +73,5 @@ page_router.include_router(maps.router)  # the map (招商地图, issue 21 item 
 
 page_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
 page_router.include_router(approvals.router)  # approvals after signing (审批事项, issue 22)
+
+page_router.include_router(agency.router)  # the 代办 window: 代办员, queues, hand-overs, service quality (issue 22)

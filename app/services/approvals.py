@@ -67,7 +67,7 @@ from app.schemas.approvals import (
     KindSave,
     KindUpdate,
 )
-from app.services import audit, projects, workdays
+from app.services import agency, audit, projects, workdays
 from app.services.common import check_version
 
 CLEARED = (ApprovalStatus.granted, ApprovalStatus.not_needed)
@@ -312,22 +312,26 @@ def generate_for(db: Session, principal: Principal, project_id: int) -> list[Pro
 
 def may_act(db: Session, principal: Principal, approval: ProjectApproval, project: Project) -> bool:
     """Who records the steps of one approval: the coordinator, the project's own unit staff (its writers),
-    and the staff of the approval's department. (The one place to extend, e.g. for the 代办员.)"""
+    the staff of the approval's department, and the project's 代办员 (who carries it for the investor)."""
     if not principal.can_write:
         return False
     if principal.is_coordinator or projects.can_write(principal, project):
         return True
-    return (
+    if (
         principal.role is Role.unit_staff
         and approval.department_unit_id is not None
         and principal.unit_id == approval.department_unit_id
-    )
+    ):
+        return True
+    return agency.is_agent(db, principal, project.id)
 
 
-def may_read(principal: Principal, approval: ProjectApproval, project: Project) -> bool:
+def may_read(db: Session, principal: Principal, approval: ProjectApproval, project: Project) -> bool:
     if projects.can_read(principal, project):
         return True
-    return approval.department_unit_id is not None and principal.unit_id == approval.department_unit_id
+    if approval.department_unit_id is not None and principal.unit_id == approval.department_unit_id:
+        return True
+    return agency.is_agent(db, principal, project.id)
 
 
 def _get(db: Session, principal: Principal, approval_id: int) -> tuple[ProjectApproval, Project]:
@@ -336,7 +340,7 @@ def _get(db: Session, principal: Principal, approval_id: int) -> tuple[ProjectAp
         raise NotFound("找不到该审批事项")
     project = db.get(Project, approval.project_id)
     assert project is not None
-    if not may_read(principal, approval, project):
+    if not may_read(db, principal, approval, project):
         raise policy.DeniedNotFound("找不到该审批事项")
     return approval, project
 

@@ -500,3 +500,25 @@ def test_a_project_created_at_a_later_stage_gets_its_approvals(client, db, world
     r = api(client, world, "town", "POST", "/projects", json=body)
     assert r.status_code == 201, r.text
     assert len(statuses(db, db.get(Project, r.json()["id"]))) == 8
+
+
+# --- the 代办员 ----------------------------------------------------------------------------------------
+
+
+def test_the_projects_daiban_records_its_approvals_steps_and_no_one_elses(client, db, world):
+    """The 代办窗口 carries the investor's approvals: its system (a token of the 代办员's unit) submits the
+    approval of a project the coordinator gave it, of another unit; a project it does not carry stays closed."""
+    from tests.agency.factories import assign_agent
+
+    window = make_unit(db, name="县政务服务中心代办窗口")
+    agent = make_user(db, window)
+    world["tokens"]["window"] = make_token(db, window)
+    carried = signed_project(db, world["town"])
+    other = signed_project(db, world["town"])
+    assign_agent(db, carried, agent)
+    db.commit()
+    filing = approval_of(db, carried, "filing")
+    assert act(client, world, "window", filing.id, "submit").json()["status"] == "submitted"
+    untouched = approval_of(db, other, "filing")
+    assert act(client, world, "window", untouched.id, "submit").status_code == 404
+    assert statuses(db, other)["filing"] == "ready"

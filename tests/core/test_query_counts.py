@@ -994,7 +994,7 @@ def test_approval_pages_do_not_grow_with_projects_and_approvals(client, db, conn
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
 
 
-def _approval_rows(db: Session, unit: Any, department: Any, agent: Any, count: int) -> Any:
+def _agency_rows(db: Session, unit: Any, department: Any, agent: Any, count: int) -> Any:
     """Projects of the unit carried by `agent` (the 代办员), each with two approvals at the department (one
     overdue with a 容缺 document past its deadline), each approval with two hand-overs."""
     from tests.agency.factories import assign_agent, defer_document, make_approval, make_handover
@@ -1018,7 +1018,7 @@ def _approval_rows(db: Session, unit: Any, department: Any, agent: Any, count: i
 def test_the_agency_queues_do_not_grow_with_approvals_and_hand_overs(client, db, connection, world):
     """The 代办员's queue, a department's queue, an approval's page, the service report, and the API's."""
     window_token, department_token = make_token(db, world["unit"]), make_token(db, world["handler_unit"])
-    approval = _approval_rows(db, world["unit"], world["handler_unit"], world["staff"], 2)
+    approval = _agency_rows(db, world["unit"], world["handler_unit"], world["staff"], 2)
     db.commit()
     agent_pages = ["/agency", f"/agency/approvals/{approval.id}", "/reports/approval-service"]
     api = [("/api/v1/agency/queue?limit=200", window_token), (f"/api/v1/agency/approvals/{approval.id}/handovers",
@@ -1035,7 +1035,7 @@ def test_the_agency_queues_do_not_grow_with_approvals_and_hand_overs(client, db,
         return counts
 
     few = measure()
-    _approval_rows(db, world["unit"], world["handler_unit"], world["staff"], 25)
+    _agency_rows(db, world["unit"], world["handler_unit"], world["staff"], 25)
     db.commit()
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}

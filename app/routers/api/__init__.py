@@ -123,3 +123,7 @@ api_router.include_router(chains.router)  # industry chains (产业链) and 以�
 api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
 
 api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
+
+from app.routers.api import prereview  # noqa: E402
+
+api_router.include_router(prereview.router)  # pre-review and the signing approval (项目预审、签约审批, issue 22)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from app.models.prereview import OpinionVerdict
 from app.models.project import ApprovalLevel, Category, NegativeReason
@@ -64,17 +64,6 @@ class OpinionCreate(InputModel):
     verdict: OpinionVerdict = Field(description="同意（passed）或否决（vetoed）")
     reason: NegativeReason | None = Field(default=None, description="否决理由（负面清单）：否决时必选")
     note: str = Field(default="", max_length=2000, description="意见说明：否决时必填")
-
-    @model_validator(mode="after")
-    def _veto_needs(self) -> OpinionCreate:
-        if self.verdict is OpinionVerdict.vetoed:
-            if self.reason is None:
-                raise ValueError("否决须选择负面清单中的理由")
-            if len(self.note.strip()) < 2:
-                raise ValueError("否决须写明意见说明（至少 2 个字）")
-        else:
-            self.reason = None
-        return self
 
 
 class OverrideCreate(InputModel):

@@ -314,6 +314,14 @@ def record_opinion(db: Session, principal: Principal, project_id: int, data: Any
     project = get_for_review(db, principal, project_id)
     if not principal.can_write or principal.role not in (Role.unit_staff, Role.coordinator):
         raise policy.DeniedForbidden("只有预审部门和招商局可以登记预审意见")
+    if data.verdict is OpinionVerdict.vetoed:
+        errors = {}
+        if data.reason is None:
+            errors["reason"] = "否决须选择负面清单中的理由"
+        if len(data.note.strip()) < 2:
+            errors["note"] = "否决须写明意见说明（至少 2 个字）"
+        if errors:
+            raise Invalid(errors)
     unit_id = data.unit_id or (None if principal.is_coordinator else principal.unit_id)
     if unit_id is None:
         raise Invalid({"unit_id": "请选择预审部门"})

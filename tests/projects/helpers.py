@@ -143,3 +143,13 @@ def pass_gate(db: Session, project_id: int) -> None:
     )
     db.commit()
     db.expire_all()
+
+
+def name_department(db: Session, unit_id: int, category: str = "industrial") -> dict[str, int]:
+    """The unit named to pre-review a category's projects (for the core sweeps' world); no new ids."""
+    from app.models.prereview import PrereviewDepartment
+    from app.models.project import Category
+
+    db.add(PrereviewDepartment(category=Category(category), unit_id=unit_id))
+    db.flush()
+    return {}

@@ -146,6 +146,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_targets  # target companies to approach (目标企业, issue 21)
 
     created = demo_targets.load(db) or created
+
+    from app.services import demo_prereview  # pre-review and signing approvals (项目预审、签约审批, issue 22)
+
+    created = demo_prereview.load(db) or created
     return created
 
 

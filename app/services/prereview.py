@@ -479,6 +479,8 @@ def creation_problems(
     if Stage.signed not in stages:
         if data.prereview is not PrereviewResult.pending:
             errors["prereview"] = "签约前的预审意见由各预审部门在项目页“项目预审”中登记，新建时不填"
+        if data.approval_level is not None:
+            errors["approval_level"] = "签约前的签约审批在项目页“项目预审与签约审批”中登记，新建时不填"
         return errors
     if data.prereview is not PrereviewResult.passed:
         errors["prereview"] = "新建在正式签约及以后的项目须预审通过（各预审部门均同意）"
@@ -510,6 +512,9 @@ def record_creation(
     today = workdays.today()
     rows: list[Any] = []
     for project, data in created:
+        asks = bool(data.asks_concessions)
+        if asks:
+            rows.append(ProjectConcession(project_id=project.id, land_price=True, tax=False, note="新建时登记：申请地价或税收优惠"))
         if Stage.signed.order > project.stage.order:
             continue
         for unit_id in named.get(project.category, ()):
@@ -523,9 +528,6 @@ def record_creation(
                     recorded_by_id=principal.user_id,
                 )
             )
-        asks = bool(data.asks_concessions)
-        if asks:
-            rows.append(ProjectConcession(project_id=project.id, land_price=True, tax=False, note="新建时登记"))
         required, _ = required_level(
             rules, Figures(project.intensity_commitment, project.plot_ratio, project.land_area_mu, asks)
         )

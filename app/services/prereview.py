@@ -514,7 +514,8 @@ def record_creation(
     for project, data in created:
         asks = bool(data.asks_concessions)
         if asks:
-            rows.append(ProjectConcession(project_id=project.id, land_price=True, tax=False, note="新建时登记：申请地价或税收优惠"))
+            note = "新建时登记：申请地价或税收优惠"
+            rows.append(ProjectConcession(project_id=project.id, land_price=True, tax=False, note=note))
         if Stage.signed.order > project.stage.order:
             continue
         for unit_id in named.get(project.category, ()):

@@ -437,3 +437,36 @@ def test_the_coordinator_names_departments_and_a_town_cannot_be_one(client, db):
     assert done.status_code == 200
     agriculture = next(r for r in done.json() if r["category"] == "agriculture")
     assert agriculture["departments"] == [{"unit_id": dept.id, "name": "县发展和改革局"}]
+
+
+def test_an_approval_level_typed_before_signing_is_refused_at_creation(client, db, unit, departments):
+    staff = bearer(make_token(db, unit))
+    investor = make_investor(db)
+    db.commit()
+    body = {"investor_id": investor.id, "name": "意向阶段的项目", "stage": "intent", "approval_level": "within_policy"}
+    refused = client.post("/api/v1/projects", json=body, headers=staff)
+    assert refused.status_code == 422 and "新建时不填" in fields(refused)["approval_level"]
+
+
+def test_another_category_means_other_departments_and_a_result_derived_again(client, db, unit, departments):
+    env, land = departments
+    farm = make_unit(db, name="县农业农村局", kind=UnitKind.department)
+    db.add(PrereviewDepartment(category=Category.agriculture, unit_id=farm.id))
+    coordinator = bearer(make_token(db, make_unit(db, kind=UnitKind.jurisdiction), role=TokenRole.coordinator))
+    staff = bearer(make_token(db, unit))
+    p = intent_project(db, unit)
+    db.commit()
+    for department in (env, land):
+        assert opinion(client, coordinator, p.id, department.id).status_code == 200
+    assert project(db, p.id).prereview is PrereviewResult.passed
+
+    moved = client.patch(
+        f"/api/v1/projects/{p.id}",
+        json={"version": project(db, p.id).version, "category": "agriculture"},
+        headers=staff,
+    )
+    assert moved.status_code == 200, moved.text
+    assert project(db, p.id).prereview is PrereviewResult.pending  # 农业农村局 has not given its opinion
+    gate = client.get(f"/api/v1/projects/{p.id}/prereview", headers=staff).json()
+    assert [d["named"] for d in gate["departments"] if d["unit_id"] == farm.id] == [True]
+    assert {d["unit_id"] for d in gate["departments"] if not d["named"]} == {env.id, land.id}

@@ -92,6 +92,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(target-companies|target-lists)(/|$)", "leads"),  # target companies (目标企业): 敲门, to leads
         ("*", r"^/(approvals|approval-kinds)(/|$)", "projects"),  # approvals after signing (审批事项)
         ("*", r"^/agency(/|$)", "projects"),  # the 代办 window: hand-overs of an approval's papers
+        ("*", r"^/prereview-departments(/|$)", "admin"),  # the departments that pre-review each category
     ]
 ]
 

@@ -147,9 +147,17 @@ def ledger_rows(
                 f"ZS-{signed.year}-{n:05d}" if stage.order >= Stage.signed.order else None,  # the signing gate's
                 f"{rng.randint(100000, 999999)}{n:05d}" if stage.order >= Stage.started.order else None,  # the start's
                 f"PW-{n:05d}" if stage.order >= Stage.production.order else None,  # production's
+                *_gate(stage, signed, n),  # the gate before signing: pre-review and the signing approval
             ]
         )
     return out
+
+
+def _gate(stage: Stage, signed: Any, n: int) -> list[Any]:
+    """A signed row's pre-review (passed) and signing approval (一事一议: enough whatever its figures)."""
+    if stage.order < Stage.signed.order:
+        return [None] * 5
+    return ["预审通过", "一事一议", "县委县政府主要领导", signed - timedelta(days=5), f"纪要〔{signed.year}〕{n:05d}号"]
 
 
 HEADERS = [
@@ -181,6 +189,11 @@ HEADERS = [
     "合同编号",
     "施工许可证号",
     "投产证明编号",
+    "项目预审",
+    "签约审批层级",
+    "签约审批人",
+    "签约审批日期",
+    "签约审批文号",
 ]
 
 
@@ -258,6 +271,15 @@ def ledger_bytes(rows: int) -> bytes:
     return as_excel_saves_it(inline)
 
 
+def name_prereview_departments(session: Session, unit_id: int) -> None:
+    """The unit named to pre-review every category (its signed rows then pass the gate before signing)."""
+    from app.models.prereview import PrereviewDepartment
+
+    named = set(session.execute(select(PrereviewDepartment.category)).scalars())
+    session.add_all(PrereviewDepartment(category=c, unit_id=unit_id) for c in Category if c not in named)
+    session.flush()
+
+
 def seed(session: Session, pool: list[tuple[str, str, str]]) -> Principal:
     """Units, a coordinator, and a tenth of the file's investors already in the catalogue."""
     session.info["principal"] = Principal(role=Role.coordinator, unit_id=None, label="bench")
@@ -265,6 +287,7 @@ def seed(session: Session, pool: list[tuple[str, str, str]]) -> Principal:
     session.add(office)
     session.add_all(Unit(name=name, kind=UnitKind.town) for name in UNIT_NAMES)
     session.flush()
+    name_prereview_departments(session, office.id)
     for name, code, _ in pool[::10]:
         session.add(
             Investor(

@@ -315,3 +315,22 @@ __all__ += [
     "ProjectAgent",
     "ProjectApproval",
 ]
+
+# pre-review and the signing approval by level (项目预审、签约审批, issue 22 items 1 and 2)
+from app.models.prereview import (  # noqa: E402
+    OpinionVerdict,
+    PrereviewDepartment,
+    PrereviewOpinion,
+    PrereviewOverride,
+    ProjectConcession,
+    SigningApproval,
+)
+
+__all__ += [
+    "OpinionVerdict",
+    "PrereviewDepartment",
+    "PrereviewOpinion",
+    "PrereviewOverride",
+    "ProjectConcession",
+    "SigningApproval",
+]

@@ -989,3 +989,44 @@ VALUES["approval_handover.direction"] = {"to_department": "递交部门", "from_
 for _table in ("project", "land_plot", "building"):
     LABELS[_table]["grid_x"] = "地图网格列"
     LABELS[_table]["grid_y"] = "地图网格行"
+
+# --- pre-review and the signing approval by level (项目预审、签约审批, issue 22 items 1 and 2) ----------
+LABELS.update(
+    {
+        "prereview_department": {"category": "项目类别", "unit_id": "预审部门"},
+        "prereview_opinion": {
+            "project_id": "项目",
+            "unit_id": "预审部门",
+            "verdict": "预审意见",
+            "reason": "否决理由（负面清单）",
+            "note": "意见说明",
+            "given_on": "意见日期",
+            "recorded_by_id": "登记人",
+        },
+        "prereview_override": {
+            "project_id": "项目",
+            "decided_by": "决定人",
+            "decided_title": "决定人职务",
+            "decided_on": "决定日期",
+            "document": "会议纪要或文件",
+            "reason": "放行理由",
+            "recorded_by_id": "登记人",
+        },
+        "project_concession": {
+            "project_id": "项目",
+            "land_price": "申请地价优惠",
+            "tax": "申请税收优惠",
+            "note": "说明",
+        },
+        "signing_approval": {
+            "project_id": "项目",
+            "level": "审批层级",
+            "required_level": "应报层级",
+            "approved_by": "审批人",
+            "approved_on": "审批日期",
+            "document_no": "会议纪要或文件编号",
+            "recorded_by_id": "登记人",
+        },
+    }
+)
+VALUES["prereview_opinion.verdict"] = {"passed": "同意", "vetoed": "否决"}

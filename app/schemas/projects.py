@@ -139,10 +139,18 @@ class ProjectFields(InputModel):
     introducer_name: str = Field(default="", max_length=100, description="引荐人")
     linked_leader_id: int | None = Field(default=None, **INT_ID, description="挂钩领导")
     service_officer: str = Field(default="", max_length=60, description="服务专员")
-    approval_level: ApprovalLevel | None = None
-    prereview: PrereviewResult = PrereviewResult.pending
+    approval_level: ApprovalLevel | None = Field(
+        default=None,
+        description="签约审批层级：新建在正式签约及以后时必填，不得低于按规则算出的层级；"
+        "修改时只读（由签约审批的登记得出，POST /projects/{id}/signing-approval）",
+    )
+    prereview: PrereviewResult = Field(
+        default=PrereviewResult.pending,
+        description="项目预审结果：由各预审部门的意见得出（POST /projects/{id}/prereview/opinions）。"
+        "新建在正式签约及以后时须为 passed（登记为各预审部门同意），之前须为 pending；修改时只读",
+    )
     prereview_reason: NegativeReason | None = Field(
-        default=None, description="预审否决的理由（负面清单）：prereview 为 rejected 时必选，否则不记"
+        default=None, description="预审否决的理由（负面清单）：由部门的否决意见得出，只读"
     )
 
     @field_validator("land_granted_on")
@@ -181,6 +189,8 @@ class ProjectCreate(ProjectFields):
                     "zone_unit_id": 9,
                     "site": "县工业园区东区",
                     "land_area_mu": "300",
+                    "intensity_commitment": "400",
+                    "plot_ratio": "1.2",
                     "start_by": "2027-03-31",
                     "production_by": "2028-06-30",
                     "jobs": 800,
@@ -190,6 +200,11 @@ class ProjectCreate(ProjectFields):
                     "stage_date": "2026-11-20",
                     "introducing_unit_id": 3,
                     "contract_no": "ZS-2026-118",
+                    "prereview": "passed",
+                    "approval_level": "within_policy",
+                    "approved_by": "县委县政府主要领导",
+                    "approved_on": "2026-11-18",
+                    "approval_document_no": "县政府专题会议纪要〔2026〕31 号",
                 }
             ]
         }
@@ -210,6 +225,17 @@ class ProjectCreate(ProjectFields):
     production_no: str = Field(
         default="", max_length=100, description="投产证明编号（如排污许可证号、首笔销售发票号）：新建在投产及以后须填"
     )
+    approved_by: str = Field(default="", max_length=100, description="签约审批人：新建在正式签约及以后须填")
+    approved_on: date | None = _entered_date("签约审批日期：新建在正式签约及以后须填", default=None)
+    approval_document_no: str = Field(
+        default="", max_length=200, description="签约审批的会议纪要或文件编号：新建在正式签约及以后须填"
+    )
+    asks_concessions: bool = Field(default=False, description="申请地价或税收优惠（计入签约审批层级）")
+
+    @field_validator("approved_on")
+    @classmethod
+    def _approved_not_future(cls, value: date | None) -> date | None:
+        return _not_future(value)
 
     @field_validator("stage_date")
     @classmethod

@@ -153,6 +153,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_agency  # the 代办 window: its 代办员, approvals and hand-overs (issue 22)
 
     created = demo_agency.load(db) or created
+    from app.services import demo_prereview  # pre-review and signing approvals (项目预审、签约审批, issue 22)
+
+    created = demo_prereview.load(db) or created
     return created
 
 

@@ -39,14 +39,25 @@ from app import policy
 from app.db import assign_ids
 from app.errors import DomainError, Invalid
 from app.models.investor import INVESTOR_TYPE_LABELS, Investor, InvestorKind, InvestorType
-from app.models.project import CATEGORY_LABELS, STAGE_LABELS, STAGE_ORDER, Category, Project, ProjectKind, Sector, Stage
+from app.models.project import (
+    CATEGORY_LABELS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    ApprovalLevel,
+    Category,
+    PrereviewResult,
+    Project,
+    ProjectKind,
+    Sector,
+    Stage,
+)
 from app.models.unit import Unit
 from app.models.user import Role
 from app.principal import Principal
 from app.schemas.common import translate_errors
 from app.schemas.leads import InvestorCreate
 from app.schemas.projects import ProjectCreate
-from app.services import audit, credit_code, projects, stage_gate, workdays
+from app.services import audit, credit_code, prereview, projects, stage_gate, workdays
 from app.services.names import name_key, phone_key
 
 MAX_ROWS = 20_000
@@ -86,6 +97,8 @@ SECTOR_OPTIONS = _labels((s, s.label) for s in Sector)
 CATEGORY_OPTIONS = _labels((c, CATEGORY_LABELS[c]) for c in Category)
 INVESTOR_TYPE_OPTIONS = _labels((t, INVESTOR_TYPE_LABELS[t]) for t in InvestorType)
 KIND_OPTIONS = _labels((k, k.label) for k in ProjectKind)
+PREREVIEW_OPTIONS = {"预审通过": PrereviewResult.passed, "未预审": PrereviewResult.pending}
+LEVEL_OPTIONS = _labels((level, prereview.LEVEL_SHORT[level]) for level in ApprovalLevel)
 # other ways ledgers write the same choice (matched after the labels and the English values)
 ENUM_ALIASES: dict[str, dict[str, Any]] = {
     "stage": {
@@ -126,6 +139,15 @@ ENUM_ALIASES: dict[str, dict[str, Any]] = {
         "自然人": InvestorType.individual,
     },
     "kind": {"新建": ProjectKind.new, "增资": ProjectKind.capital_increase},
+    "prereview": {"通过": PrereviewResult.passed, "已通过": PrereviewResult.passed, "待预审": PrereviewResult.pending},
+    "approval_level": {
+        "主要领导同意": ApprovalLevel.within_policy,
+        "政策范围内": ApprovalLevel.within_policy,
+        "领导小组": ApprovalLevel.leadership_group,
+        "局部突破": ApprovalLevel.leadership_group,
+        "个案研究": ApprovalLevel.case_by_case,
+        "重大突破": ApprovalLevel.case_by_case,
+    },
 }
 
 STAGE_DATE_KEYS = {
@@ -211,6 +233,37 @@ COLUMNS: tuple[Column, ...] = (
         ("投产证明",),
     ),
     Column(
+        "项目预审",
+        "prereview",
+        "enum",
+        False,
+        "正式签约及以后的项目须为“预审通过”（登记为各预审部门同意）；之前留空",
+        "预审通过",
+        ("预审结果", "预审"),
+        PREREVIEW_OPTIONS,
+    ),
+    Column(
+        "签约审批层级",
+        "approval_level",
+        "enum",
+        False,
+        "正式签约及以后的项目须填，不得低于按投资强度、容积率算出的层级",
+        "县委县政府主要领导同意",
+        ("审批层级",),
+        LEVEL_OPTIONS,
+    ),
+    Column("签约审批人", "approved_by", "text", False, "正式签约及以后的项目须填", "县委县政府主要领导", ("审批人",)),
+    Column("签约审批日期", "approved_on", "date", False, "正式签约及以后的项目须填", "2026-02-20", ("审批日期",)),
+    Column(
+        "签约审批文号",
+        "approval_document_no",
+        "text",
+        False,
+        "会议纪要或文件编号；正式签约及以后的项目须填",
+        "县政府常务会议纪要〔2026〕5 号",
+        ("审批文号", "会议纪要编号"),
+    ),
+    Column(
         "计划总投资（万元）",
         "planned_investment",
         "money",
@@ -237,8 +290,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("约定开工日期", "start_by", "date", False, "合同约定", "2026-06-30", ("约定开工",)),
     Column("约定投产日期", "production_by", "date", False, "合同约定，不早于约定开工日期", "2027-06-30", ("约定投产",)),
     Column(
-        "投资强度（万元/亩）", "intensity_commitment", "decimal", False, "合同承诺", "150", ("承诺投资强度（万元/亩）",)
+        "投资强度（万元/亩）", "intensity_commitment", "decimal", False, "合同承诺", "350", ("承诺投资强度（万元/亩）",)
     ),
+    Column("容积率", "plot_ratio", "decimal", False, "合同约定", "1.2", ()),
     Column("引荐人", "introducer_name", "text", False, "", ""),
     Column("服务专员", "service_officer", "text", False, "", ""),
     Column(
@@ -626,9 +680,19 @@ def _row_values(ledger: Ledger, values: tuple[Any, ...]) -> dict[str, Any]:
 class _RowChecker:
     """Turns one row into a ProjectCreate and its stage dates, or collects what is wrong with it."""
 
-    def __init__(self, principal: Principal, ledger: Ledger, units: _Units, rules: stage_gate.Rules) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        ledger: Ledger,
+        units: _Units,
+        rules: stage_gate.Rules,
+        signing_rules: prereview.SigningRules,
+        named: dict[Category, list[int]],
+    ) -> None:
         self.principal = principal
         self.rules = rules
+        self.signing_rules = signing_rules
+        self.named = named
         self.ledger = ledger
         self.units = units
         self.today = workdays.today()
@@ -692,6 +756,9 @@ class _RowChecker:
         # the stage gate, as for a project created on its page: the evidence of every stage it is created past
         passed = stage_gate.passed(None, data.stage)
         for key, message in stage_gate.missing_evidence(self.rules, passed, projects.creation_evidence(data)).items():
+            self.error(row, key, message)
+        # and the gate before signing: the pre-review passed and the signing approval at its level
+        for key, message in prereview.creation_problems(self.signing_rules, self.named, data, passed).items():
             self.error(row, key, message)
         if len(self.errors) > before:
             return None
@@ -906,7 +973,14 @@ def ensure_may_import(principal: Principal) -> None:
 
 def check(db: Session, principal: Principal, ledger: Ledger) -> Plan:
     """Every row checked, nothing written; any error raises ImportInvalid listing them all."""
-    checker = _RowChecker(principal, ledger, _Units(db), stage_gate.rules(db))
+    checker = _RowChecker(
+        principal,
+        ledger,
+        _Units(db),
+        stage_gate.rules(db),
+        prereview.signing_rules(db),
+        prereview.departments_by_category(db),
+    )
     checked = []
     for row, values in ledger.rows:
         result = checker.check(row, _row_values(ledger, values))

@@ -41,7 +41,6 @@ from app.models.project import (
     FundsSource,
     FundsStatus,
     LostReason,
-    PrereviewResult,
     ProgressUpdate,
     Project,
     ProjectAnomaly,
@@ -67,7 +66,7 @@ from app.schemas.projects import (
     ProjectUpdate,
     StageChange,
 )
-from app.services import app_settings, approvals, audit, events, geo, stage_gate, workdays
+from app.services import app_settings, approvals, audit, events, geo, prereview, stage_gate, workdays
 from app.services import quality as quality_filters
 from app.services.common import apply_changes, check_version
 from app.services.files import StoredFile
@@ -336,10 +335,15 @@ def create(
         if db.get(Unit, unit_id) is None:
             raise Invalid({"responsible_unit_id": "单位不存在"})
     _check_refs(db, data)
-    if data.prereview is PrereviewResult.rejected and data.stage.order >= Stage.signed.order:
-        raise Invalid({"prereview": "预审否决的项目不能签约"})
     evidence = creation_evidence(data)
-    rules = stage_gate.check(db, None, data.stage, evidence)
+    signing_rules, named = prereview.signing_rules(db), prereview.departments_by_category(db)
+    gate_errors = prereview.creation_problems(signing_rules, named, data, stage_gate.passed(None, data.stage))
+    try:
+        rules = stage_gate.check(db, None, data.stage, evidence)
+    except Invalid as exc:
+        raise Invalid({**exc.errors, **gate_errors}) from None
+    if gate_errors:
+        raise Invalid(gate_errors)
     today = workdays.today()
     reached = data.stage_date or today
     values = data.model_dump(exclude=set(CREATE_ONLY_FIELDS))
@@ -367,6 +371,7 @@ def create(
     event = _creation_event(project, principal, evidence, utcnow())
     db.add(event)
     db.flush()
+    prereview.record_creation(db, principal, [(project, data)], signing_rules, named)
     found = stage_gate.anomalies(rules, project, stage_gate.passed(None, data.stage), reached, evidence)
     events.stage_reached(db, project, None, stage_gate.passed(None, data.stage), reached)
     approvals.on_stages_passed(db, project, stage_gate.passed(None, data.stage), reached)
@@ -387,6 +392,10 @@ CREATE_ONLY_FIELDS = frozenset(
         "contract_no",
         "permit_no",
         "production_no",
+        "approved_by",
+        "approved_on",
+        "approval_document_no",
+        "asks_concessions",
     }
 )
 
@@ -431,10 +440,22 @@ def update(db: Session, principal: Principal, project_id: int, data: ProjectUpda
         if db.get(Unit, data.responsible_unit_id) is None:
             raise Invalid({"responsible_unit_id": "单位不存在"})
         values["responsible_unit_id"] = data.responsible_unit_id
-    if merged.prereview is PrereviewResult.rejected and project.stage.order >= Stage.signed.order:
-        raise Invalid({"prereview": "已签约项目不能再登记为预审否决"})
+    derived = {
+        "prereview": "预审结果由各预审部门的意见得出，请在项目页“项目预审”中登记",
+        "prereview_reason": "否决理由由预审部门的否决意见得出，请在项目页“项目预审”中登记",
+        "approval_level": "签约审批层级由签约审批的登记得出，请在项目页“项目预审”中登记",
+    }
+    refused = {k: message for k, message in derived.items() if k in sent and sent[k] != getattr(project, k)}
+    if refused:
+        raise Invalid(refused)
+    for name in derived:
+        values.pop(name, None)
+    category_before = project.category
     apply_changes(project, values)
     project.size_band = size_band_for(_size_amount(project))
+    if project.category != category_before and project.signed_on is None:
+        db.flush()
+        prereview.recompute(db, project)  # another category: other departments pre-review it
     db.flush()
     return project
 
@@ -472,8 +493,6 @@ def change_stage(
             raise Invalid({"to_stage": "前进只能选择当前阶段之后的阶段"})
         if when < project.stage_since:
             raise Invalid({"happened_on": f"日期不能早于进入当前阶段的日期 {project.stage_since}"})
-        if data.to_stage.order >= Stage.signed.order > current.order and project.prereview is PrereviewResult.rejected:
-            raise Invalid({"to_stage": "预审否决的项目不能签约"})
         evidence = stage_gate.Evidence(
             contract_no=data.contract_no,
             permit_no=data.permit_no,
@@ -481,8 +500,14 @@ def change_stage(
             file_kinds=tuple(evidence_kinds),
             cited_permit=approvals.construction_permit_no(db, project.id) if data.permit_no.strip() else "",
         )
-        rules = stage_gate.check(db, current, data.to_stage, evidence)
         passed = stage_gate.passed(current, data.to_stage)
+        gate_errors = prereview.problems(db, project, passed)  # 正式签约: pre-review and the signing approval
+        try:
+            rules = stage_gate.check(db, current, data.to_stage, evidence)
+        except Invalid as exc:
+            raise Invalid({**exc.errors, **gate_errors}) from None
+        if gate_errors:
+            raise Invalid(gate_errors)
         for stage in passed:  # a skipped stage is recorded as reached on the same date
             setattr(project, DATE_FIELDS[stage], when)
         project.stage = data.to_stage
@@ -892,20 +917,14 @@ def add_progress(
         raise Invalid({"__all__": "项目已终止，不再登记进度"})
     uploaded = claim_attachments(db, project, data.attachment_ids, "attachment_ids")
     if data.stage is not None and data.stage.order > project.stage.order:
-        change_stage(
-            db,
-            principal,
-            project.id,
-            StageChange(
-                version=project.version,
-                action="forward",
-                to_stage=data.stage,
-                happened_on=data.reported_on,
-                permit_no=data.permit_no,
-            ),
-            [*files, *(StoredFile(a.kind, a.content_type, a.size, a.sha256, a.storage_key) for a in uploaded)],
-            attach_files=False,  # the photos belong to the progress update; the stage event is dated with it
-        )
+        try:
+            _progress_stage(db, principal, project, data, files, uploaded)
+        except Invalid as exc:  # the gate's refusals are shown beside the progress form's stage
+            gate = [exc.errors[key] for key in ("prereview", "approval_level") if key in exc.errors]
+            if not gate:
+                raise
+            rest = {k: v for k, v in exc.errors.items() if k not in ("prereview", "approval_level")}
+            raise Invalid({**rest, "stage": "；".join(gate)}) from None
     update = ProgressUpdate(
         project_id=project.id,
         reported_on=data.reported_on,
@@ -932,6 +951,32 @@ def add_progress(
         _own(uploaded, "progress_update", update.id)
         db.flush()
     return update
+
+
+def _progress_stage(
+    db: Session,
+    principal: Principal,
+    project: Project,
+    data: ProgressCreate,
+    files: Sequence[StoredFile],
+    uploaded: Sequence[Attachment],
+) -> None:
+    """A progress update that reports a later stage moves the project through the stage gate."""
+    assert data.stage is not None
+    change_stage(
+        db,
+        principal,
+        project.id,
+        StageChange(
+            version=project.version,
+            action="forward",
+            to_stage=data.stage,
+            happened_on=data.reported_on,
+            permit_no=data.permit_no,
+        ),
+        [*files, *(StoredFile(a.kind, a.content_type, a.size, a.sha256, a.storage_key) for a in uploaded)],
+        attach_files=False,  # the photos belong to the progress update; the stage event is dated with it
+    )
 
 
 def list_progress(
@@ -1663,6 +1708,7 @@ def create_many(
         raise policy.DeniedForbidden("您的角色不能新建项目")
     errors: dict[str, str] = {}
     rules = stage_gate.rules(db)
+    signing_rules, named = prereview.signing_rules(db), prereview.departments_by_category(db)
     planned: list[tuple[int, ProjectCreate, dict[Stage, date] | None, int, int]] = []
     unit_ids: set[int] = set()
     for index, (data, stage_dates) in enumerate(items):
@@ -1675,8 +1721,8 @@ def create_many(
             continue
         responsible = (data.responsible_unit_id if principal.is_coordinator else None) or introducing
         policy.ensure_write(principal, responsible)
-        if data.prereview is PrereviewResult.rejected and data.stage.order >= Stage.signed.order:
-            errors[f"{index}.prereview"] = "预审否决的项目不能签约"
+        gate = prereview.creation_problems(signing_rules, named, data, stage_gate.passed(None, data.stage))
+        errors.update({f"{index}.{key}": message for key, message in gate.items()})
         missing = stage_gate.missing_evidence(rules, stage_gate.passed(None, data.stage), creation_evidence(data))
         errors.update({f"{index}.{key}": message for key, message in missing.items()})
         try:
@@ -1713,6 +1759,8 @@ def create_many(
             assign_ids(db, stage_events)
             db.add_all(stage_events)
             db.flush()
+            carried = [data for _, data, _, _, _ in planned[start : start + batch_size]]
+            prereview.record_creation(db, principal, list(zip(batch, carried, strict=True)), signing_rules, named)
             with events.warnings_together(db):  # the batch's warnings: one flush, not one per project
                 for project, event, proof in zip(batch, stage_events, evidence, strict=True):
                     found = stage_gate.anomalies(

@@ -752,3 +752,25 @@ UNIT_ALLOWED.update(
         "代办员's unit) records the hand-overs of the projects they carry",
     }
 )
+
+# pre-review and the signing approval (项目预审、签约审批, issue 22 items 1 and 2): the bureau names the departments
+# and records an override; a named department's staff give its opinion; the project's unit records its approval
+UNIT_REFUSED.update(
+    {
+        "PUT /api/v1/prereview-departments": lambda r: {"category": "industrial", "unit_ids": []},
+        "POST /api/v1/projects/{project_id}/prereview/override": lambda r: {
+            "decided_by": "张某某",
+            "decided_title": "县委书记",
+            "decided_on": "2026-01-05",
+            "document": "县委常委会会议纪要〔2026〕1 号",
+            "reason": "一事一议同意推进",
+        },
+    }
+)
+UNIT_ALLOWED.update(
+    {
+        "POST /api/v1/projects/{project_id}/prereview/opinions": "a named department's staff give its opinion",
+        "PUT /api/v1/projects/{project_id}/concession": "the project's unit says which concessions it asks for",
+        "POST /api/v1/projects/{project_id}/signing-approval": "the project's unit records the approval it obtained",
+    }
+)

@@ -1252,3 +1252,37 @@ FORMS.update(
         ),
     }
 )
+
+# pre-review and the signing approval (项目预审、签约审批, issue 22): project B is industrial, the bureau reviews it
+FORMS.update(
+    {
+        "/admin/prereview-departments": Form(
+            "coordinator", {"category": "industrial", "unit_ids": "{unit_id}"}, "unit_ids", "", "不是部门或园区"
+        ),
+        "/projects/{project_id}/prereview/opinions": Form(
+            "coordinator",
+            {"unit_id": "", "verdict": "vetoed", "reason": "", "note": "保留的意见说明"},
+            "reason",
+            "note",
+            "否决须选择负面清单中的理由",
+        ),
+        "/projects/{project_id}/prereview/override": Form(
+            "coordinator",
+            {"decided_by": "张某某", "decided_title": "县委书记", "decided_on": TOMORROW, "document": "纪要",
+             "reason": "保留的放行理由"},
+            "decided_on",
+            "reason",
+            "不能晚于今天",
+        ),
+        "/projects/{project_id}/concession": Form(
+            "owner", {"land_price": "on", "note": "长" * 2001}, "note", "", "2000"
+        ),
+        "/projects/{project_id}/signing-approval": Form(
+            "owner",
+            {"level": "within_policy", "approved_by": "县长", "approved_on": TOMORROW, "document_no": "保留的文号"},
+            "approved_on",
+            "document_no",
+            "不能晚于今天",
+        ),
+    }
+)  # fmt: skip

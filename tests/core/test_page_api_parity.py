@@ -13,6 +13,7 @@ from tests.core.parity import chains as chains_parity
 from tests.core.parity import compliance as compliance_parity
 from tests.core.parity import land as land_parity
 from tests.core.parity import maps as map_parity
+from tests.core.parity import prereview as prereview_parity
 from tests.core.parity import target_companies as target_companies_parity
 from tests.core.test_refusal_rollback import write_routes
 
@@ -32,6 +33,7 @@ PARITY = (
     | target_companies_parity.PARITY
     | approvals_parity.PARITY
     | agency_parity.PARITY
+    | prereview_parity.PARITY
 )
 
 NOT_FOR_SYSTEMS = {

@@ -1040,3 +1040,49 @@ def test_the_agency_queues_do_not_grow_with_approvals_and_hand_overs(client, db,
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _prereview_rows(db: Session, project_id: int, count: int) -> None:
+    """Departments named for industrial projects, each with its opinion on the project."""
+    from app.models.prereview import OpinionVerdict, PrereviewDepartment, PrereviewOpinion
+    from app.models.project import Category
+    from app.services import workdays
+
+    for _ in range(count):
+        department = make_unit(db, kind=UnitKind.department)
+        db.add(PrereviewDepartment(category=Category.industrial, unit_id=department.id))
+        db.add(PrereviewOpinion(project_id=project_id, unit_id=department.id, verdict=OpinionVerdict.passed,
+                                given_on=workdays.today()))  # fmt: skip
+    db.flush()
+
+
+def test_prereview_pages_do_not_grow_with_departments_and_opinions(client, db, connection, world):
+    """A project's pre-review page and section, the departments' page, and the API's (issue 22)."""
+    from app.models.project import Stage
+    from tests.projects.factories import make_project
+
+    project = make_project(db, world["unit"], stage=Stage.intent)
+    _prereview_rows(db, project.id, 2)
+    db.commit()
+    pages = [f"/projects/{project.id}/prereview", f"/projects/{project.id}"]
+    admin_pages = ["/admin/prereview-departments?category=industrial"]
+    api = [f"/api/v1/projects/{project.id}/prereview", "/api/v1/prereview-departments"]
+    reader = make_token(db, None, read_only=True)
+    db.commit()
+
+    def measure() -> dict[str, int]:
+        client.cookies.clear()
+        assert login(client, world["staff"].username, PASSWORD).status_code == 303
+        counts = _counts(client, connection, pages)
+        client.cookies.clear()
+        assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+        counts.update(_counts(client, connection, admin_pages))
+        counts.update(_counts(client, connection, api, bearer(reader)))
+        return counts
+
+    few = measure()
+    _prereview_rows(db, project.id, 12)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

@@ -43,6 +43,7 @@ from app.services import robots, workdays
 from tests.conftest import login, test_settings
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
+from tests.projects.helpers import pass_gate
 
 ROBOT_HOSTS = "oapi.dingtalk.com,qyapi.weixin.qq.com,127.0.0.1"
 SECRET_NAME = "绝密甲方舟项目Q7X"
@@ -88,6 +89,8 @@ def world(db: Session) -> World:
         investor=make_investor(db, name=SECRET_INVESTOR),
         contract_investment=Decimal(50000),
     )
+    for ready in (project, secret):  # pre-reviewed and approved: ready to sign (app.services.prereview)
+        pass_gate(db, ready.id)
     world = World(
         bureau=bureau,
         a=a,

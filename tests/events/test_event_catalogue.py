@@ -38,6 +38,7 @@ from tests.events.conftest import (
     text_of,
 )
 from tests.projects.factories import make_funds
+from tests.projects.helpers import gate_fields
 from tests.tickets.test_webhooks import Receiver
 
 WEBHOOK_SECRET = "whsec-events-0123456789abcdef"
@@ -237,6 +238,7 @@ def test_a_project_reaching_a_stage_and_its_warnings_are_announced(db: Session, 
             stage=Stage.signed,
             contract_no="HT-2026-0101",
             contract_investment=Decimal(30000),
+            **gate_fields(db),  # type: ignore[arg-type]
         ),
     )
     db.commit()

@@ -28,7 +28,7 @@ from app.models.unit import Unit, UnitKind
 from app.models.user import Role
 from app.principal import Principal
 from app.services import events, project_import
-from bench.import_projects import UNIT_NAMES, make_ledger
+from bench.import_projects import UNIT_NAMES, make_ledger, name_prereview_departments
 
 MOMENTS = {"recorded_at", "raised_at", "entered_at"}  # utcnow() when written: differs from run to run
 ROWS = 40
@@ -44,6 +44,7 @@ def _world(db: Session) -> Principal:
     office = Unit(name=f"{PREFIX}招商局", kind=UnitKind.department)
     db.add(office)
     db.flush()
+    name_prereview_departments(db, office.id)
     db.add_all(
         [
             WebhookSubscription(name="全部", url="https://example.test/all", secret="s" * 32, event_types="*"),

@@ -11,7 +11,15 @@ from app.models.user import Role
 from app.services import workdays
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_lead, pdf_bytes
-from tests.projects.helpers import api_stage, audit_entries, funds_rows, post_form, project, stage_events
+from tests.projects.helpers import (
+    api_stage,
+    audit_entries,
+    funds_rows,
+    pass_gate,
+    post_form,
+    project,
+    stage_events,
+)
 
 TODAY = workdays.today()
 
@@ -79,6 +87,7 @@ def test_a_lead_converted_over_the_api_runs_to_production_with_dates_history_ban
 
     # intent, then signing; the contract sets the size band
     assert api_stage(client, headers, pid, to_stage="intent", happened_on=days_ago(250).isoformat()).status_code == 200
+    pass_gate(db, pid)  # the departments' pre-review passed and the signing approved (app.services.prereview)
     signed = api_stage(
         client, headers, pid, to_stage="signed", happened_on=days_ago(200).isoformat(), contract_no="QY-HT-2026-031"
     )

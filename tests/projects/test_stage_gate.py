@@ -17,8 +17,8 @@ from app.services import workdays
 from app.services.stage_gate import permit_problem
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
-from tests.projects.helpers import api_stage, post_form, project, stage_events
-from tests.projects.test_import import upload_api, workbook
+from tests.projects.helpers import api_stage, gate_departments, gate_fields, post_form, project, stage_events
+from tests.projects.test_import import GATE, upload_api, workbook
 
 TODAY = workdays.today()
 
@@ -59,7 +59,13 @@ def test_the_api_refuses_a_project_created_at_production_without_the_evidence_of
     investor = make_investor(db)
     db.commit()
     before = project_count(db)
-    body = {"investor_id": investor.id, "name": "直接投产的项目", "stage": "production", "contract_investment": "5000"}
+    body = {
+        "investor_id": investor.id,
+        "name": "直接投产的项目",
+        "stage": "production",
+        "contract_investment": "5000",
+        **gate_fields(db),
+    }
 
     refused = client.post("/api/v1/projects", json=body, headers=headers)
 
@@ -154,6 +160,7 @@ def test_the_api_refuses_a_skip_to_production_without_its_evidence(client, db, u
 
 def test_the_import_reports_the_missing_evidence_at_its_row_and_column(client, db, unit):
     secret = make_token(db, unit)
+    gate_departments(db)
     db.commit()
     before = project_count(db)
     rows = [
@@ -169,6 +176,7 @@ def test_the_import_reports_the_missing_evidence_at_its_row_and_column(client, d
             "合同编号": "HT-2024-003",
             "施工许可证号": "430102202406010101",
             "投产证明编号": "",
+            **GATE,
         },
     ]
 
@@ -275,6 +283,7 @@ def test_a_project_created_at_a_later_stage_in_one_go_is_flagged(client, db, hea
         "contract_investment": "800",
         "contract_no": "HT-9",
         "permit_no": "施工许可",
+        **gate_fields(db),
     }
 
     created = client.post("/api/v1/projects", json=body, headers=headers)

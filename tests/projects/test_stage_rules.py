@@ -11,7 +11,7 @@ from app.models.user import Role
 from app.services import workdays
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import jpeg_with_exif, make_lost_reason, make_project, pdf_bytes
-from tests.projects.helpers import api_stage, audit_entries, post_form, project, stage_events
+from tests.projects.helpers import api_stage, audit_entries, pass_gate, post_form, project, stage_events
 
 TODAY = workdays.today()
 
@@ -39,7 +39,7 @@ def message(response) -> str:
 
 def test_moving_forward_over_skipped_stages_records_them_as_reached_the_same_day(client, db, unit, headers):
     p = make_project(db, unit, stage=Stage.negotiating, reached=days_ago(50))
-    db.commit()
+    pass_gate(db, p.id)
 
     moved = api_stage(
         client, headers, p.id, to_stage="signed", happened_on=days_ago(20).isoformat(), contract_no="HT-7"
@@ -153,7 +153,7 @@ def test_moving_back_is_only_to_an_earlier_stage(client, db, unit, headers):
 
 def test_pausing_needs_a_reason_stops_forward_moves_until_resumed(client, db, unit, headers):
     p = make_project(db, unit, stage=Stage.intent, reached=days_ago(10))
-    db.commit()
+    pass_gate(db, p.id)
 
     assert api_stage(client, headers, p.id, action="pause").status_code == 422
     paused = api_stage(client, headers, p.id, action="pause", reason="双方条件暂不具备")
@@ -284,6 +284,7 @@ def test_the_coordinator_can_turn_the_evidence_rule_off_and_on_per_stage(client,
     coordinator = make_user(db, role=Role.coordinator)
     first = make_project(db, unit, stage=Stage.landed)
     second = make_project(db, unit, stage=Stage.intent)
+    pass_gate(db, second.id)
     bureau = signed_in(coordinator)
 
     assert post_form(bureau, "/admin/settings", {"stage_evidence.started": "0"}).status_code == 303
@@ -320,7 +321,7 @@ def test_a_project_rejected_in_pre_review_cannot_be_signed(client, db, unit, hea
 
     for target in ("signed", "landed", "started"):
         refused = api_stage(client, headers, p.id, to_stage=target, permit_no="x1")
-        assert refused.status_code == 422 and "预审否决的项目不能签约" in message(refused), target
+        assert refused.status_code == 422 and "预审否决（以投资为名圈占土地）" in message(refused), target
     assert api_stage(client, headers, p.id, to_stage="intent").status_code == 200
     assert project(db, p.id).stage is Stage.intent
 
@@ -341,7 +342,7 @@ def test_pre_review_rejection_is_refused_for_a_signed_project_and_at_creation(cl
         },
         headers=headers,
     )
-    assert edit.status_code == 422 and "不能再登记为预审否决" in message(edit)
+    assert edit.status_code == 422 and "预审结果由各预审部门的意见得出" in message(edit)  # derived, not typed
     created = client.post(
         "/api/v1/projects",
         json={
@@ -353,7 +354,7 @@ def test_pre_review_rejection_is_refused_for_a_signed_project_and_at_creation(cl
         },
         headers=headers,
     )
-    assert created.status_code == 422 and "预审否决的项目不能签约" in message(created)
+    assert created.status_code == 422 and "新建在正式签约及以后的项目须预审通过" in message(created)
     no_reason = client.post(
         "/api/v1/projects",
         json={"investor_id": investor_id, "name": "无理由否决", "prereview": "rejected"},
@@ -389,7 +390,7 @@ def test_the_stage_page_on_a_stale_version_explains_and_a_second_try_works(clien
 
     clerk = make_user(db, unit)
     p = make_project(db, unit, stage=Stage.negotiating)
-    db.commit()
+    pass_gate(db, p.id)
     login(client, clerk.username, PASSWORD)
     form = client.get(f"/projects/{p.id}/stage")
     assert f'name="version" value="{p.version}"' in form.text

@@ -128,3 +128,7 @@ api_router.include_router(target_companies.router)  # target companies to approa
 api_router.include_router(approvals.router)  # approvals after signing (审批事项, issue 22)
 
 api_router.include_router(agency.router)  # the 代办 window: 代办员, queues, hand-overs, service quality (issue 22)
+
+from app.routers.api import prereview  # noqa: E402
+
+api_router.include_router(prereview.router)  # pre-review and the signing approval (项目预审、签约审批, issue 22)

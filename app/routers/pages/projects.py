@@ -59,6 +59,7 @@ from app.services import (
     investors,
     leads,
     per_mu,
+    prereview,
     project_pages,
     projects,
     stage_gate,
@@ -94,7 +95,8 @@ OPTIONS = {
     "kind_options": [(k.value, k.label) for k in ProjectKind],
     "chain_role_options": [(c.value, c.label) for c in ChainRole],
     "approval_options": [(a.value, a.label) for a in ApprovalLevel],
-    "prereview_options": [(p.value, p.label) for p in PrereviewResult],
+    # creation only (afterwards the result is derived from the departments' opinions)
+    "prereview_options": [(p.value, p.label) for p in (PrereviewResult.pending, PrereviewResult.passed)],
     "negative_options": [(n.value, n.label) for n in NegativeReason],
     "flag_labels": projects.FLAG_LABELS,
 }
@@ -571,6 +573,7 @@ def _project_page(
             "agreement": agreements.view(db, principal, project),  # the investment agreement's section
             "per_mu": per_mu.project_figures(db, principal, project),  # the per-mu evaluation's section
             "approvals": approvals.project_section(db, principal, project),  # the approvals' timeline (审批事项)
+            "prereview_gate": prereview.gate_view(db, principal, project),  # 项目预审 and the signing approval
             **OPTIONS,
         },
         status_code=status_code,

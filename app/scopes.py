@@ -90,6 +90,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/map/layers(/|$)", "admin"),  # the map's boundaries (GeoJSON), kept by the coordinator
         ("*", r"^/parks(/|$)", "projects"),  # a park's place on the map, as plots' and buildings'
         ("*", r"^/(target-companies|target-lists)(/|$)", "leads"),  # target companies (目标企业): 敲门, to leads
+        ("*", r"^/publish(/|$)", "admin"),  # what the county publishes to investors (对外发布), the coordinator's
     ]
 ]
 

@@ -123,3 +123,7 @@ api_router.include_router(chains.router)  # industry chains (产业链) and 以�
 api_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
 
 api_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
+
+from app.routers.api import publish  # noqa: E402
+
+api_router.include_router(publish.router)  # the publish step (对外发布, issue 23)

@@ -70,3 +70,8 @@ page_router.include_router(chains.router)  # industry chains (产业链) and 以
 page_router.include_router(maps.router)  # the map (招商地图, issue 21 item 3)
 
 page_router.include_router(target_companies.router)  # target companies to approach (目标企业, issue 21)
+
+from app.routers.pages import invest, publish  # noqa: E402
+
+page_router.include_router(invest.router)  # the public pages for investors (/invest, issue 23)
+page_router.include_router(publish.router)  # the coordinator's publish step (/publish, issue 23)

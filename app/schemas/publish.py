@@ -66,6 +66,15 @@ class StateChange(InputModel):
 
 
 class ProfileRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {k: v for k, v in _PROFILE_EXAMPLE.items() if k != "version"}
+                | {"state": "published", "state_label": "已发布", "published_at": "2026-12-13T02:00:00Z", "version": 2}
+            ]
+        }
+    )
+
     title_zh: str
     title_en: str
     intro_zh: str
@@ -153,6 +162,22 @@ class PublicProjectUpdate(ProjectFields):
 
 
 class PublicProjectRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _PROJECT_EXAMPLE
+                | {
+                    "id": 7,
+                    "project_id": 812,
+                    "state": "draft",
+                    "state_label": "草稿",
+                    "published_at": None,
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     project_id: int
     title_zh: str
@@ -180,6 +205,23 @@ class PublicProjectRead(ReadModel):
 
 class ProjectPrefill(ReadModel):
     """A published project's starting values, copied from the project's non-confidential fields."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_id": 812,
+                    "title_zh": "年产 5 万吨高性能复合材料项目",
+                    "sector": "secondary",
+                    "chain_zh": "新材料",
+                    "investment_wan": "12000.00",
+                    "land_mu": "80.00",
+                    "contact_zh": "县投资促进局",
+                    "contact_phone": "0310-1234567",
+                }
+            ]
+        }
+    )
 
     project_id: int
     title_zh: str
@@ -252,6 +294,25 @@ class PublicSiteUpdate(SiteFields):
 
 
 class PublicSiteRead(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _SITE_EXAMPLE
+                | {
+                    "id": 4,
+                    "kind": "plot",
+                    "plot_id": 31,
+                    "building_id": None,
+                    "area_unit": "亩",
+                    "state": "published",
+                    "state_label": "已发布",
+                    "published_at": "2026-12-13T02:00:00Z",
+                    "version": 2,
+                }
+            ]
+        }
+    )
+
     id: int
     kind: SiteKind
     plot_id: int | None
@@ -276,6 +337,23 @@ class PublicSiteRead(ReadModel):
 
 
 class SitePrefill(ReadModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "plot",
+                    "plot_id": 31,
+                    "building_id": None,
+                    "name_zh": "东区 A-12 地块",
+                    "park_zh": "经济开发区",
+                    "area": "56.00",
+                    "use_zh": "工业用地",
+                    "price_zh": "18 万元/亩",
+                }
+            ]
+        }
+    )
+
     kind: SiteKind
     plot_id: int | None
     building_id: int | None

@@ -34,6 +34,7 @@ from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.publish.factories import publish_ids
 from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import make_letter, make_team
@@ -148,6 +149,7 @@ def world(db: Session) -> World:
     ids.update(map_ids(db, town_b, project_b))  # the project on the map, a park, a boundary layer (issue 21)
 
     ids.update(target_ids(db, town_b))  # a target company assigned to town B (issue 21)
+    ids.update(publish_ids(db, town_b))  # a published project and site, and sources to publish (issue 23)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

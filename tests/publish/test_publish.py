@@ -250,8 +250,8 @@ def test_the_coordinator_creates_from_a_project_on_the_page(client, db, world, s
     assert form.status_code == 200 and REAL_NAME in form.text and INVESTOR not in form.text
     refused = coordinator.get(f"/publish/projects/new?project_id={world['secret'].id}")
     assert refused.status_code == 303
-    created = post_form(coordinator, "/publish/projects", {
-        "project_id": world["project"].id, "title_zh": "对外名称", "sector": "secondary", "investment_wan": "12000"})  # fmt: skip
+    body = {"project_id": world["project"].id, "title_zh": "对外名称", "sector": "secondary", "investment_wan": "12000"}
+    created = post_form(coordinator, "/publish/projects", body)
     assert created.status_code == 303, created.text
     row_id = int(created.headers["location"].split("/")[3].split("?")[0])
     assert fresh(db, PublicProject, row_id).title_zh == "对外名称"

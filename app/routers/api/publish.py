@@ -110,20 +110,24 @@ def create_project(
     return guard.finish(json_response(project_read(row), 201))
 
 
-@router.get("/publish/projects/{row_id}", summary="对外发布的招商项目", response_model=PublicProjectRead)
+@router.get("/publish/projects/{public_project_id}", summary="对外发布的招商项目", response_model=PublicProjectRead)
 @reads_only
-def get_project(row_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(project_read(publish.get_project(db, principal, row_id)))
+def get_project(public_project_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(project_read(publish.get_project(db, principal, public_project_id)))
 
 
-@router.put("/publish/projects/{row_id}", summary="修改对外发布的招商项目", response_model=PublicProjectRead)
-def update_project(row_id: IdPath, body: PublicProjectUpdate, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(project_read(publish.update_project(db, principal, row_id, body)))
+@router.put("/publish/projects/{public_project_id}", summary="修改对外发布的招商项目", response_model=PublicProjectRead)
+def update_project(
+    public_project_id: IdPath, body: PublicProjectUpdate, principal: ApiPrincipal, db: DbSession
+) -> Response:
+    return json_response(project_read(publish.update_project(db, principal, public_project_id, body)))
 
 
-@router.post("/publish/projects/{row_id}/state", summary="发布或撤下招商项目", response_model=PublicProjectRead)
-def project_state(row_id: IdPath, body: StateChange, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(project_read(publish.change_project_state(db, principal, row_id, body)))
+@router.post(
+    "/publish/projects/{public_project_id}/state", summary="发布或撤下招商项目", response_model=PublicProjectRead
+)
+def project_state(public_project_id: IdPath, body: StateChange, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(project_read(publish.change_project_state(db, principal, public_project_id, body)))
 
 
 # --- published sites -------------------------------------------------------------------------------
@@ -155,17 +159,17 @@ def create_site(body: PublicSiteCreate, principal: ApiPrincipal, db: DbSession, 
     return guard.finish(json_response(site_read(row), 201))
 
 
-@router.get("/publish/sites/{row_id}", summary="对外发布的载体", response_model=PublicSiteRead)
+@router.get("/publish/sites/{public_site_id}", summary="对外发布的载体", response_model=PublicSiteRead)
 @reads_only
-def get_site(row_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(site_read(publish.get_site(db, principal, row_id)))
+def get_site(public_site_id: IdPath, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(site_read(publish.get_site(db, principal, public_site_id)))
 
 
-@router.put("/publish/sites/{row_id}", summary="修改对外发布的载体", response_model=PublicSiteRead)
-def update_site(row_id: IdPath, body: PublicSiteUpdate, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(site_read(publish.update_site(db, principal, row_id, body)))
+@router.put("/publish/sites/{public_site_id}", summary="修改对外发布的载体", response_model=PublicSiteRead)
+def update_site(public_site_id: IdPath, body: PublicSiteUpdate, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(site_read(publish.update_site(db, principal, public_site_id, body)))
 
 
-@router.post("/publish/sites/{row_id}/state", summary="发布或撤下载体", response_model=PublicSiteRead)
-def site_state(row_id: IdPath, body: StateChange, principal: ApiPrincipal, db: DbSession) -> Response:
-    return json_response(site_read(publish.change_site_state(db, principal, row_id, body)))
+@router.post("/publish/sites/{public_site_id}/state", summary="发布或撤下载体", response_model=PublicSiteRead)
+def site_state(public_site_id: IdPath, body: StateChange, principal: ApiPrincipal, db: DbSession) -> Response:
+    return json_response(site_read(publish.change_site_state(db, principal, public_site_id, body)))

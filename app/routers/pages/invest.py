@@ -140,15 +140,17 @@ def invest_projects(
     )
 
 
-@router.get("/invest/{lang}/projects/{row_id}")
+@router.get("/invest/{lang}/projects/{public_project_id}")
 @reads_only
-def invest_project(request: Request, db: DbSession, lang: str, row_id: IdPath) -> Response:
+def invest_project(request: Request, db: DbSession, lang: str, public_project_id: IdPath) -> Response:
     try:
-        row = invest.project(db, row_id)
+        row = invest.project(db, public_project_id)
         _lang(lang)
     except NotFound:
         return not_found(request, lang)
-    return _page(request, "project.html", lang, f"projects/{row_id}", row=row, sectors=invest.SECTOR_NAMES[lang])
+    return _page(
+        request, "project.html", lang, f"projects/{public_project_id}", row=row, sectors=invest.SECTOR_NAMES[lang]
+    )
 
 
 @router.get("/invest/{lang}/sites")
@@ -161,15 +163,15 @@ def invest_sites(request: Request, db: DbSession, lang: str) -> Response:
     return _page(request, "sites.html", lang, "sites", rows=invest.sites(db), area_unit=invest.site_area_unit)
 
 
-@router.get("/invest/{lang}/sites/{row_id}")
+@router.get("/invest/{lang}/sites/{public_site_id}")
 @reads_only
-def invest_site(request: Request, db: DbSession, lang: str, row_id: IdPath) -> Response:
+def invest_site(request: Request, db: DbSession, lang: str, public_site_id: IdPath) -> Response:
     try:
-        row = invest.site(db, row_id)
+        row = invest.site(db, public_site_id)
         _lang(lang)
     except NotFound:
         return not_found(request, lang)
-    return _page(request, "site.html", lang, f"sites/{row_id}", row=row, area_unit=invest.site_area_unit)
+    return _page(request, "site.html", lang, f"sites/{public_site_id}", row=row, area_unit=invest.site_area_unit)
 
 
 @router.get("/invest/{lang}/policies")

@@ -204,53 +204,53 @@ def project_create(
     return guard.finish(go(request, f"/publish/projects/{row.id}?saved=1"))
 
 
-@router.get("/publish/projects/{row_id}")
-def project_edit(request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath) -> Response:
-    row = publish.get_project(db, principal, row_id)
+@router.get("/publish/projects/{public_project_id}")
+def project_edit(request: Request, db: DbSession, principal: PagePrincipal, public_project_id: IdPath) -> Response:
+    row = publish.get_project(db, principal, public_project_id)
     values = _values(row, [*ProjectFields.model_fields, "version"])
     return _project_form(request, row, values)
 
 
-@router.post("/publish/projects/{row_id}")
+@router.post("/publish/projects/{public_project_id}")
 def project_save(
-    request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, public_project_id: IdPath, form: RequestForm
 ) -> Response:
-    row = publish.get_project(db, principal, row_id)
+    row = publish.get_project(db, principal, public_project_id)
     values = _text(form)
     try:
-        publish.update_project(db, principal, row_id, validate_form(PublicProjectUpdate, form))
+        publish.update_project(db, principal, public_project_id, validate_form(PublicProjectUpdate, form))
     except Invalid as exc:
         return _project_form(request, row, values, exc.errors, status_code=422)
     except Conflict as exc:
         values["version"] = row.version
         return _project_form(request, row, values, conflict=exc.details, status_code=409)
-    return go(request, f"/publish/projects/{row_id}?saved=1")
+    return go(request, f"/publish/projects/{public_project_id}?saved=1")
 
 
-@router.post("/publish/projects/{row_id}/state")
+@router.post("/publish/projects/{public_project_id}/state")
 def project_state(
-    request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, public_project_id: IdPath, form: RequestForm
 ) -> Response:
-    row = publish.get_project(db, principal, row_id)
+    row = publish.get_project(db, principal, public_project_id)
     values = _values(row, [*ProjectFields.model_fields, "version"])
     try:
-        publish.change_project_state(db, principal, row_id, validate_form(StateChange, form))
+        publish.change_project_state(db, principal, public_project_id, validate_form(StateChange, form))
     except Invalid as exc:
         return _project_form(request, row, values, exc.errors, status_code=422)
     except Conflict as exc:
         return _project_form(request, row, values, conflict=exc.details, status_code=409)
-    return go(request, f"/publish/projects/{row_id}?saved=1")
+    return go(request, f"/publish/projects/{public_project_id}?saved=1")
 
 
-@router.get("/publish/projects/{row_id}/preview/{lang}")
+@router.get("/publish/projects/{public_project_id}/preview/{lang}")
 @reads_only
 def project_preview(
-    request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, lang: LangPath
+    request: Request, db: DbSession, principal: PagePrincipal, public_project_id: IdPath, lang: LangPath
 ) -> Response:
-    row = publish.get_project(db, principal, row_id)
-    back = f"/publish/projects/{row_id}"
+    row = publish.get_project(db, principal, public_project_id)
+    back = f"/publish/projects/{public_project_id}"
     return _preview(
-        request, "project.html", lang, f"projects/{row_id}", back, row.state.label, row=row,
+        request, "project.html", lang, f"projects/{public_project_id}", back, row.state.label, row=row,
         sectors=invest.SECTOR_NAMES[lang],
     )  # fmt: skip
 
@@ -306,46 +306,57 @@ def site_create(
     return guard.finish(go(request, f"/publish/sites/{row.id}?saved=1"))
 
 
-@router.get("/publish/sites/{row_id}")
-def site_edit(request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath) -> Response:
-    row = publish.get_site(db, principal, row_id)
+@router.get("/publish/sites/{public_site_id}")
+def site_edit(request: Request, db: DbSession, principal: PagePrincipal, public_site_id: IdPath) -> Response:
+    row = publish.get_site(db, principal, public_site_id)
     return _site_form(request, row, _values(row, [*SiteFields.model_fields, "version"]))
 
 
-@router.post("/publish/sites/{row_id}")
-def site_save(request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, form: RequestForm) -> Response:
-    row = publish.get_site(db, principal, row_id)
+@router.post("/publish/sites/{public_site_id}")
+def site_save(
+    request: Request, db: DbSession, principal: PagePrincipal, public_site_id: IdPath, form: RequestForm
+) -> Response:
+    row = publish.get_site(db, principal, public_site_id)
     values = _text(form)
     try:
-        publish.update_site(db, principal, row_id, validate_form(PublicSiteUpdate, form))
+        publish.update_site(db, principal, public_site_id, validate_form(PublicSiteUpdate, form))
     except Invalid as exc:
         return _site_form(request, row, values, exc.errors, status_code=422)
     except Conflict as exc:
         values["version"] = row.version
         return _site_form(request, row, values, conflict=exc.details, status_code=409)
-    return go(request, f"/publish/sites/{row_id}?saved=1")
+    return go(request, f"/publish/sites/{public_site_id}?saved=1")
 
 
-@router.post("/publish/sites/{row_id}/state")
+@router.post("/publish/sites/{public_site_id}/state")
 def site_state(
-    request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, form: RequestForm
+    request: Request, db: DbSession, principal: PagePrincipal, public_site_id: IdPath, form: RequestForm
 ) -> Response:
-    row = publish.get_site(db, principal, row_id)
+    row = publish.get_site(db, principal, public_site_id)
     values = _values(row, [*SiteFields.model_fields, "version"])
     try:
-        publish.change_site_state(db, principal, row_id, validate_form(StateChange, form))
+        publish.change_site_state(db, principal, public_site_id, validate_form(StateChange, form))
     except Invalid as exc:
         return _site_form(request, row, values, exc.errors, status_code=422)
     except Conflict as exc:
         return _site_form(request, row, values, conflict=exc.details, status_code=409)
-    return go(request, f"/publish/sites/{row_id}?saved=1")
+    return go(request, f"/publish/sites/{public_site_id}?saved=1")
 
 
-@router.get("/publish/sites/{row_id}/preview/{lang}")
+@router.get("/publish/sites/{public_site_id}/preview/{lang}")
 @reads_only
-def site_preview(request: Request, db: DbSession, principal: PagePrincipal, row_id: IdPath, lang: LangPath) -> Response:
-    row = publish.get_site(db, principal, row_id)
-    back = f"/publish/sites/{row_id}"
+def site_preview(
+    request: Request, db: DbSession, principal: PagePrincipal, public_site_id: IdPath, lang: LangPath
+) -> Response:
+    row = publish.get_site(db, principal, public_site_id)
+    back = f"/publish/sites/{public_site_id}"
     return _preview(
-        request, "site.html", lang, f"sites/{row_id}", back, row.state.label, row=row, area_unit=invest.site_area_unit
+        request,
+        "site.html",
+        lang,
+        f"sites/{public_site_id}",
+        back,
+        row.state.label,
+        row=row,
+        area_unit=invest.site_area_unit,
     )

@@ -146,6 +146,10 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_targets  # target companies to approach (目标企业, issue 21)
 
     created = demo_targets.load(db) or created
+
+    from app.services import demo_publish  # the public catalogue in Chinese and English (对外发布, issue 23)
+
+    created = demo_publish.load(db) or created
     return created
 
 

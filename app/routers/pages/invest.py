@@ -263,7 +263,10 @@ def invest_feed(request: Request, db: DbSession) -> Response:
 
 @router.get("/robots.txt")
 def robots_txt(request: Request) -> Response:
-    body = f"User-agent: *\nAllow: /invest/\nDisallow: /\n\nSitemap: {_base(request)}/invest/sitemap.xml\n"
+    body = (
+        "User-agent: *\nAllow: /invest/\nAllow: /static/public.css\nDisallow: /\n\n"
+        f"Sitemap: {_base(request)}/invest/sitemap.xml\n"
+    )
     return cached(request, body.encode(), "text/plain; charset=utf-8")
 
 

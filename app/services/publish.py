@@ -7,7 +7,9 @@ Rules:
   its starting values are the project's non-confidential fields (`project_prefill`): the name, the sector,
   the chain, the planned investment, the land, the responsible unit's name and phone. Never the investor,
   the introducer, notes or anything else of the project;
-- a project that is (or has become) confidential cannot be published;
+- a project that is (or has become) confidential cannot be published; a published one whose project is made
+  confidential is withdrawn in the same flush (`_withdraw_confidential`), so the public pages need not read
+  the project;
 - a published site is made from a land plot or a building of the inventory, one per plot or building;
 - each is a draft until published; withdrawn, it leaves the public pages again (404); any edit of a
   published item shows at once (the preview is the way to see it before);
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -57,6 +59,29 @@ def _set_state(row: Any, change: StateChange) -> None:
         if row.state is not PublishState.published:
             raise Invalid({"action": "尚未发布，无需撤下"})
         row.state = PublishState.withdrawn
+
+
+@event.listens_for(Session, "before_flush")
+def _withdraw_confidential(session: Session, _context: Any, _instances: Any) -> None:
+    """A project made confidential takes its published entry off the public pages (withdrawn, audited)."""
+    ids = [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Project)
+        and obj.id is not None
+        and obj.is_confidential
+        and inspect(obj).attrs.is_confidential.history.has_changes()
+    ]
+    if not ids:
+        return
+    with session.no_autoflush:
+        rows = session.execute(
+            select(PublicProject).where(
+                PublicProject.project_id.in_(ids), PublicProject.state == PublishState.published
+            )
+        ).scalars()
+        for row in rows:
+            row.state = PublishState.withdrawn
 
 
 # --- the profile -----------------------------------------------------------------------------------

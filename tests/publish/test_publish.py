@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from app.models.project import Stage
+from app.models.project import Project, Stage
 from app.models.publish import PublicProject
 from app.models.unit import UnitKind
 from app.models.user import Role
@@ -257,3 +257,18 @@ def test_the_coordinator_creates_from_a_project_on_the_page(client, db, world, s
     assert fresh(db, PublicProject, row_id).title_zh == "对外名称"
     site_form = coordinator.get(f"/publish/sites/new?plot_id={world['plot'].id}")
     assert site_form.status_code == 200 and PLOT_NOTE not in site_form.text
+
+
+def test_a_project_made_confidential_leaves_the_public_pages(client, db, world):
+    ids = _publish_all(client, world)
+    assert client.get(f"/invest/zh/projects/{ids['project']}").status_code == 200
+    project = fresh(db, Project, world["project"].id)
+    project.is_confidential = True
+    project.code_name = "代号白鹭"
+    db.commit()
+    assert fresh(db, PublicProject, ids["project"]).state.value == "withdrawn"
+    assert client.get(f"/invest/zh/projects/{ids['project']}").status_code == 404
+    assert "高性能复合材料项目" not in client.get("/invest/zh/projects").text
+    refused = client.post(f"/api/v1/publish/projects/{ids['project']}/state", headers=bearer(world["token"]),
+                          json={"action": "publish", "version": 3})  # fmt: skip
+    assert refused.status_code == 422

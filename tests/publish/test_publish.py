@@ -185,6 +185,11 @@ def test_drafts_and_withdrawn_items_answer_404_and_the_filters_narrow(client, wo
         assert client.get(f"/invest/{lang}/projects/{ids['withdrawn']}").status_code == 404
         assert client.get(f"/invest/{lang}/projects/999999").status_code == 404
     assert client.get("/invest/fr/projects").status_code == 404
+    for odd in ("0", "abc", "99999999999", "-1"):  # any address a public page does not know: its 404 page
+        assert client.get(f"/invest/en/projects/{odd}").status_code == 404
+        assert client.get(f"/invest/en/sites/{odd}").status_code == 404
+    for odd in ("%00", "x" * 300):  # a filter no published row could carry filters nothing, fails nothing
+        assert client.get(f"/invest/en/projects?chain={odd}&sector={odd}").status_code == 200
     tertiary = client.get("/invest/en/projects?sector=tertiary").text
     assert "High-performance composites" not in tertiary and "No projects match." in tertiary
     chain = client.get("/invest/zh/projects?chain=新材料").text

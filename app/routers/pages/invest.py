@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from fastapi import Path, Query, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,7 @@ from app.services import invest
 from app.templating import env, mu_ha, rmb_million
 
 router = IndexedRouter()
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
-FilterQuery = Annotated[str | None, Query(max_length=100)]
+FILTER_MAX = 100
 CACHE_CONTROL = "public, max-age=300"
 SITEMAP_TYPE = "application/xml"
 FEED_TYPE = "application/feed+json"
@@ -32,6 +31,21 @@ FEED_TYPE = "application/feed+json"
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
+
+
+def _row_id(raw: str) -> int:
+    """A path's id, or 404 (a public page answers every address it does not know with its 404 page)."""
+    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= 2_147_483_647:
+        raise NotFound("Not found")
+    return int(raw)
+
+
+def _filter(raw: str | None) -> str | None:
+    """A filter's value as typed, or none for one no published row could carry (too long, control characters:
+    PostgreSQL cannot even compare text with NUL)."""
+    if not raw or len(raw) > FILTER_MAX or any(ord(c) < 32 for c in raw):
+        return None
+    return raw
 
 
 def _lang(lang: str) -> str:
@@ -121,13 +135,13 @@ def invest_home(request: Request, db: DbSession, lang: str) -> Response:
 @router.get("/invest/{lang}/projects")
 @reads_only
 def invest_projects(
-    request: Request, db: DbSession, lang: str, sector: FilterQuery = None, chain: FilterQuery = None
+    request: Request, db: DbSession, lang: str, sector: str | None = None, chain: str | None = None
 ) -> Response:
     try:
         _lang(lang)
     except NotFound:
         return not_found(request, lang)
-    filters = invest.Filters(sector=sector or None, chain=chain or None)
+    filters = invest.Filters(sector=_filter(sector), chain=_filter(chain))
     return _page(
         request,
         "projects.html",
@@ -142,15 +156,13 @@ def invest_projects(
 
 @router.get("/invest/{lang}/projects/{public_project_id}")
 @reads_only
-def invest_project(request: Request, db: DbSession, lang: str, public_project_id: IdPath) -> Response:
+def invest_project(request: Request, db: DbSession, lang: str, public_project_id: str) -> Response:
     try:
-        row = invest.project(db, public_project_id)
+        row = invest.project(db, _row_id(public_project_id))
         _lang(lang)
     except NotFound:
         return not_found(request, lang)
-    return _page(
-        request, "project.html", lang, f"projects/{public_project_id}", row=row, sectors=invest.SECTOR_NAMES[lang]
-    )
+    return _page(request, "project.html", lang, f"projects/{row.id}", row=row, sectors=invest.SECTOR_NAMES[lang])
 
 
 @router.get("/invest/{lang}/sites")
@@ -165,13 +177,13 @@ def invest_sites(request: Request, db: DbSession, lang: str) -> Response:
 
 @router.get("/invest/{lang}/sites/{public_site_id}")
 @reads_only
-def invest_site(request: Request, db: DbSession, lang: str, public_site_id: IdPath) -> Response:
+def invest_site(request: Request, db: DbSession, lang: str, public_site_id: str) -> Response:
     try:
-        row = invest.site(db, public_site_id)
+        row = invest.site(db, _row_id(public_site_id))
         _lang(lang)
     except NotFound:
         return not_found(request, lang)
-    return _page(request, "site.html", lang, f"sites/{public_site_id}", row=row, area_unit=invest.site_area_unit)
+    return _page(request, "site.html", lang, f"sites/{row.id}", row=row, area_unit=invest.site_area_unit)
 
 
 @router.get("/invest/{lang}/policies")

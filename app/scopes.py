@@ -93,6 +93,7 @@ _AREAS: list[tuple[str, re.Pattern[str], str]] = [
         ("*", r"^/(approvals|approval-kinds)(/|$)", "projects"),  # approvals after signing (审批事项)
         ("*", r"^/agency(/|$)", "projects"),  # the 代办 window: hand-overs of an approval's papers
         ("*", r"^/prereview-departments(/|$)", "admin"),  # the departments that pre-review each category
+        ("*", r"^/publish(/|$)", "admin"),  # what the county publishes to investors (对外发布), the coordinator's
     ]
 ]
 

@@ -23,6 +23,12 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Blocks(directory=str(BASE_DIR / "app" / "templates"))
 env = templates.env
 env.autoescape = True
+# strings through gettext catalogues (app/i18n.py): `_("…")` in every template. The staff pages speak
+# Chinese, the source language, so their callables are the identity; the public pages pass their own.
+env.add_extension("jinja2.ext.i18n")
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: message, lambda singular, plural, n: singular if n == 1 else plural, newstyle=True
+)
 
 
 def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -146,6 +152,39 @@ def headline(value: Decimal | int | str | None, unit: str) -> Markup:
     return Markup('{}<span class="unit">{}</span>').format(text, unit)
 
 
+# --- English figures for the public pages (/invest/en/…) ---------------------------------------------
+# Money held in 万元 is shown in RMB million (1 万元 = RMB 10,000): two decimals at most, trailing zeros
+# dropped (12,000 万元 -> "RMB 120 million", 1,250 万元 -> "RMB 12.5 million"); land in 亩 as mu with its
+# hectares (15 mu = 1 ha). Chinese pages keep `wan` and `count`.
+
+MU_PER_HECTARE = Decimal(15)
+
+
+def _trimmed(amount: Decimal, places: int) -> str:
+    text = _fixed(amount, places)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rmb_million(value: Decimal | int | str | None) -> str:
+    """An amount in 万元 as English money: 12000 -> "RMB 120 million"; 35 -> "RMB 0.35 million"."""
+    amount = _number(value)
+    return "—" if amount is None else f"RMB {_trimmed(amount / Decimal(100), 2)} million"
+
+
+def mu_ha(value: Decimal | int | str | None) -> str:
+    """An area in 亩 in English: 80 -> "80 mu (5.33 ha)"."""
+    amount = _number(value)
+    if amount is None:
+        return "—"
+    return f"{_trimmed(amount, 2)} mu ({_trimmed(amount / MU_PER_HECTARE, 2)} ha)"
+
+
+def area_m2(value: Decimal | int | str | None) -> str:
+    """A floor area in ㎡ with thousands separators, whole: 12500 -> "12,500"."""
+    amount = _number(value)
+    return "—" if amount is None else _trimmed(amount, 0)
+
+
 def metric_unit(code: str) -> str:
     from app.services.metrics import METRICS  # imported late: the metrics service imports models
 
@@ -191,6 +230,9 @@ env.filters.update(
     headline=headline,
     score=score,
     person=person,
+    rmb_million=rmb_million,
+    mu_ha=mu_ha,
+    area_m2=area_m2,
 )
 env.globals["option_tags"] = option_tags
 env.globals["metric_unit"] = metric_unit

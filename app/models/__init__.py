@@ -334,3 +334,7 @@ __all__ += [
     "ProjectConcession",
     "SigningApproval",
 ]
+# what the county publishes to investors (对外发布, issue 23)
+from app.models.publish import PublicProfile, PublicProject, PublicSite, PublishState, SiteKind  # noqa: E402
+
+__all__ += ["PublicProfile", "PublicProject", "PublicSite", "PublishState", "SiteKind"]

@@ -1030,3 +1030,67 @@ LABELS.update(
     }
 )
 VALUES["prereview_opinion.verdict"] = {"passed": "同意", "vetoed": "否决"}
+
+# --- what the county publishes to investors (对外发布, issue 23) ---------------------------------
+_ZH_EN = {"zh": "（中文）", "en": "（英文）"}
+LABELS.update(
+    {
+        "public_profile": {
+            **{
+                f"{n}_{lang}": f"{label}{_ZH_EN[lang]}"
+                for n, label in (
+                    ("title", "标题"),
+                    ("intro", "县情简介"),
+                    ("industries", "主导产业和产业链"),
+                    ("figures", "主要数据"),
+                    ("policies", "优惠政策"),
+                )
+                for lang in ("zh", "en")
+            },
+            "state": "发布状态",
+            "published_at": "发布时间",
+        },
+        "public_project": {
+            "project_id": "所据项目",
+            **{
+                f"{n}_{lang}": f"{label}{_ZH_EN[lang]}"
+                for n, label in (
+                    ("title", "对外名称"),
+                    ("chain", "产业链环节"),
+                    ("summary", "项目简介"),
+                    ("returns", "预期效益"),
+                    ("policies", "适用政策"),
+                    ("contact", "联系单位"),
+                )
+                for lang in ("zh", "en")
+            },
+            "sector": "行业",
+            "investment_wan": "投资规模（万元）",
+            "land_mu": "用地（亩）",
+            "contact_phone": "联系单位对外电话",
+            "sort_order": "排列顺序",
+            "state": "发布状态",
+            "published_at": "发布时间",
+        },
+        "public_site": {
+            "kind": "载体类别",
+            "plot_id": "所据地块",
+            "building_id": "所据厂房楼宇",
+            **{
+                f"{n}_{lang}": f"{label}{_ZH_EN[lang]}"
+                for n, label in (
+                    ("name", "对外名称"),
+                    ("park", "所在园区"),
+                    ("use", "用途"),
+                    ("price", "价格说明"),
+                    ("description", "说明、配套"),
+                )
+                for lang in ("zh", "en")
+            },
+            "area": "面积（亩或平方米）",
+            "sort_order": "排列顺序",
+            "state": "发布状态",
+            "published_at": "发布时间",
+        },
+    }
+)

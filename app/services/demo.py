@@ -156,6 +156,9 @@ def load(db: Session, *, allow_production: bool = False) -> bool:
     from app.services import demo_prereview  # pre-review and signing approvals (项目预审、签约审批, issue 22)
 
     created = demo_prereview.load(db) or created
+    from app.services import demo_publish  # the public catalogue in Chinese and English (对外发布, issue 23)
+
+    created = demo_publish.load(db) or created
     return created
 
 

@@ -37,6 +37,7 @@ from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
 from tests.projects.helpers import name_department
+from tests.publish.factories import publish_ids
 from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import make_letter, make_team
@@ -154,6 +155,7 @@ def world(db: Session) -> World:
     ids.update(approval_ids(db, town_b, project_b))  # project B's approvals, one submitted (issue 22)
     ids.update(agency_ids(db, town_b, project_b, staff_b))  # an approval of project B, staff B its 代办员 (issue 22)
     ids.update(name_department(db, bureau.id))  # the bureau pre-reviews industrial projects (issue 22)
+    ids.update(publish_ids(db, town_b))  # a published project and site, and sources to publish (issue 23)
     db.commit()
     return World(staff_a, staff_b, coordinator, token_a, ids)
 

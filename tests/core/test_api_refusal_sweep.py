@@ -64,6 +64,7 @@ from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_project
+from tests.publish.factories import publish_ids
 from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import ensure_rules, make_letter, make_team
@@ -440,6 +441,7 @@ def rows(db: Session) -> Rows:
     ids.update(target_ids(db, town_a))  # a target company assigned to town A (issue 21)
     ids.update(approval_ids(db, town_a, project))  # town A's project's approvals, one submitted (issue 22)
     ids.update(agency_ids(db, town_a, project, clerk))  # an approval of town A's project, its clerk the 代办员
+    ids.update(publish_ids(db, town_a))  # a published project and site, and sources to publish (issue 23)
     db.commit()
     return Rows(town_a, town_b, ids)
 
@@ -774,3 +776,19 @@ UNIT_ALLOWED.update(
         "POST /api/v1/projects/{project_id}/signing-approval": "the project's unit records the approval it obtained",
     }
 )
+# the publish step (对外发布, issue 23): the coordinator's alone
+_STATE = {"action": "publish", "version": 1}
+UNIT_REFUSED.update(
+    {
+        "PUT /api/v1/publish/profile": lambda r: {"version": 0, "intro_zh": "单位不能填写"},
+        "POST /api/v1/publish/profile/state": lambda r: _STATE,
+        "POST /api/v1/publish/projects": lambda r: {
+            "project_id": r.ids["publish_source_id"], "title_zh": "单位不能发布", "investment_wan": "10"},
+        "PUT /api/v1/publish/projects/{public_project_id}": lambda r: {
+            "title_zh": "单位不能修改", "investment_wan": "10", "version": 1},
+        "POST /api/v1/publish/projects/{public_project_id}/state": lambda r: _STATE,
+        "POST /api/v1/publish/sites": lambda r: {"plot_id": r.ids["publish_plot_id"], "name_zh": "单位不能发布"},
+        "PUT /api/v1/publish/sites/{public_site_id}": lambda r: {"name_zh": "单位不能修改", "version": 1},
+        "POST /api/v1/publish/sites/{public_site_id}/state": lambda r: _STATE,
+    }
+)  # fmt: skip

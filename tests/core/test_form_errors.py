@@ -1286,3 +1286,35 @@ FORMS.update(
         ),
     }
 )  # fmt: skip
+
+# the publish step (对外发布, issue 23): the coordinator's
+from app.models.publish import PublicProject, PublicSite  # noqa: E402
+
+FORMS.update(
+    {
+        "/publish/profile": Form(
+            "coordinator", {"version": "0", "title_zh": "标" * 101, "intro_zh": "保留的县情简介"}, "title_zh",
+            "intro_zh", "不能超过 100 个字符",
+        ),
+        "/publish/projects": Form(
+            "coordinator",
+            {"project_id": "{publish_source_id}", "title_zh": "保留的对外名称", "investment_wan": "很多"},
+            "investment_wan", "title_zh", "请输入数字",
+        ),
+        "/publish/projects/{public_project_id}": Form(
+            "coordinator", {"title_zh": "保留的对外名称", "investment_wan": "很多"}, "investment_wan", "title_zh",
+            "请输入数字", versions={"version": (PublicProject, "public_project_id")},
+        ),
+        "/publish/sites": Form(
+            "coordinator", {"plot_id": "{publish_plot_id}", "name_zh": "保留的载体名称", "area": "很大"}, "area",
+            "name_zh", "请输入数字",
+        ),
+        "/publish/sites/{public_site_id}": Form(
+            "coordinator", {"name_zh": "保留的载体名称", "area": "很大"}, "area", "name_zh", "请输入数字",
+            versions={"version": (PublicSite, "public_site_id")},
+        ),
+    }
+)  # fmt: skip
+NOT_A_FORM["/publish/profile/state"] = "a button (publish or withdraw, with the version read)"
+NOT_A_FORM["/publish/projects/{public_project_id}/state"] = "a button (publish or withdraw, with the version read)"
+NOT_A_FORM["/publish/sites/{public_site_id}/state"] = "a button (publish or withdraw, with the version read)"

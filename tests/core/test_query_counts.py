@@ -1086,3 +1086,52 @@ def test_prereview_pages_do_not_grow_with_departments_and_opinions(client, db, c
     many = measure()
     grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
     assert not grown, f"statement count grows with the rows shown (few → many): {grown}"
+
+
+def _published_rows(db: Session, unit: Any, count: int) -> None:
+    """Published projects (each from a 策划包装 project) and published plots."""
+    from decimal import Decimal
+
+    from app.models.base import utcnow
+    from app.models.project import Stage
+    from app.models.publish import PublicProject, PublicSite, PublishState, SiteKind
+    from tests.land.factories import make_park, make_plot
+    from tests.projects.factories import make_project
+
+    park = make_park(db)
+    for i in range(count):
+        project = make_project(db, unit, stage=Stage.packaged)
+        db.add(PublicProject(project_id=project.id, title_zh=f"计数项目{i}", title_en=f"Counted {i}",
+                             chain_zh=f"链{i % 3}", investment_wan=Decimal(100 + i), land_mu=Decimal(10),
+                             state=PublishState.published, published_at=utcnow()))  # fmt: skip
+        plot = make_plot(db, park)
+        db.add(PublicSite(kind=SiteKind.plot, plot_id=plot.id, name_zh=f"计数地块{i}", area=Decimal(5),
+                          state=PublishState.published, published_at=utcnow()))  # fmt: skip
+    db.flush()
+
+
+def test_the_public_catalogue_and_the_publish_pages_do_not_grow_with_rows(client, db, connection, world):
+    """The public lists in both languages, the sitemap and the feed, the coordinator's /publish and the API's."""
+    from app.scopes import TokenRole
+
+    _published_rows(db, world["unit"], 2)
+    token = make_token(db, None, role=TokenRole.coordinator, scopes=["read", "admin"])
+    db.commit()
+    public = [f"/invest/{lang}/{tail}" for lang in ("zh", "en") for tail in ("", "projects", "sites")]
+    public += ["/invest/sitemap.xml", "/invest/feed.json"]
+    api = ["/api/v1/publish/projects?limit=200", "/api/v1/publish/sites?limit=200"]
+
+    def measure() -> dict[str, int]:
+        client.cookies.clear()
+        counts = _counts(client, connection, public)
+        counts.update(_counts(client, connection, api, bearer(token)))
+        assert login(client, world["coordinator"].username, PASSWORD).status_code == 303
+        counts.update(_counts(client, connection, ["/publish"]))
+        return counts
+
+    few = measure()
+    _published_rows(db, world["unit"], 25)
+    db.commit()
+    many = measure()
+    grown = {k: (few[k], many[k]) for k in few if many[k] > few[k] + 1}
+    assert not grown, f"statement count grows with the rows shown (few → many): {grown}"

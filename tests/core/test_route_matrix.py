@@ -60,6 +60,7 @@ from tests.maps.factories import map_ids
 from tests.meetings.factories import make_interview, make_meeting
 from tests.people.factories import make_cadre, make_section
 from tests.projects.factories import make_anomaly, make_funds, make_investor, make_lead, make_project
+from tests.publish.factories import publish_ids
 from tests.target_companies.factories import target_ids
 from tests.tasks.factories import make_task
 from tests.teams.factories import make_letter, make_team
@@ -259,6 +260,7 @@ def build_world(db: Session) -> World:
     ids.update(target_ids(db, unit_a))  # a target company assigned to unit A (issue 21)
     ids.update(approval_ids(db, unit_a, secret))  # the confidential project's approvals (issue 22)
     ids.update(agency_ids(db, unit_a, secret, users["other_a"]))  # the confidential project's approval (issue 22)
+    ids.update(publish_ids(db, unit_a))  # a published project and site (对外发布, issue 23)
     return World(ids=ids, users=users, tokens=tokens)
 
 
@@ -527,3 +529,20 @@ def test_every_route_for_every_role_on_another_units_objects(app, db, capsys):
             print("  " + line)
     assert counts["routes"] > 150 and counts["outsider_writes"] > 60
     assert not failures, "\n".join(failures)
+
+
+# the public pages for investors (/invest, issue 23): open to anyone, reading only what is published
+PUBLIC |= {
+    ("GET", "/invest"),
+    ("GET", "/invest/"),
+    ("GET", "/invest/{lang}"),
+    ("GET", "/invest/{lang}/"),
+    ("GET", "/invest/{lang}/projects"),
+    ("GET", "/invest/{lang}/projects/{public_project_id}"),
+    ("GET", "/invest/{lang}/sites"),
+    ("GET", "/invest/{lang}/sites/{public_site_id}"),
+    ("GET", "/invest/{lang}/policies"),
+    ("GET", "/invest/sitemap.xml"),
+    ("GET", "/invest/feed.json"),
+    ("GET", "/robots.txt"),
+}

@@ -132,3 +132,7 @@ api_router.include_router(agency.router)  # the 代办 window: 代办员, queues
 from app.routers.api import prereview  # noqa: E402
 
 api_router.include_router(prereview.router)  # pre-review and the signing approval (项目预审、签约审批, issue 22)
+
+from app.routers.api import publish  # noqa: E402
+
+api_router.include_router(publish.router)  # the publish step (对外发布, issue 23)

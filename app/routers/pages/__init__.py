@@ -79,3 +79,8 @@ page_router.include_router(agency.router)  # the 代办 window: 代办员, queue
 from app.routers.pages import prereview  # noqa: E402
 
 page_router.include_router(prereview.router)  # pre-review and the signing approval (项目预审、签约审批, issue 22)
+
+from app.routers.pages import invest, publish  # noqa: E402
+
+page_router.include_router(invest.router)  # the public pages for investors (/invest, issue 23)
+page_router.include_router(publish.router)  # the coordinator's publish step (/publish, issue 23)

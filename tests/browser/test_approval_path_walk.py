@@ -1,13 +1,20 @@
-"""Issue 22 items 1 and 2 on a phone (375 px), in Chromium against the demo county:
+"""Issue 22's walk on a phone (375 px), in Chromium against the demo county, one project's whole path:
 
 1. the bureau names the departments that pre-review industrial projects (发改局, 自然资源局);
 2. project A: 发改局 vetoes it on its environmental assessment (recorded by the bureau on its behalf),
    自然资源局 passes it; the clerk records the signing approval, and the stage form refuses 正式签约 with the
    veto's reason beside it;
 3. project B: both departments pass it; its level is computed from its intensity as 领导小组 (260 万元/亩
-   against the default floor 300 with 20 % tolerance: 260 ≥ 240, worked by hand), the approval at that level is
-   recorded, and it is signed.
-Every page on the way fits the screen with buttons big enough to tap and no console errors.
+   against the default floor 300 with 20 % tolerance: 260 ≥ 240, worked by hand), a lower approval is refused,
+   the approval at that level is recorded, and it is signed: its approvals are generated from the catalogue;
+4. the clerk records 立项/备案 受理 and 办结: 用地预审、环评、安评、能评 become ready side by side (并联); 环评
+   and 安评 are submitted at once, 环评 with a 容缺 document and its deadline;
+5. 能评, submitted long ago (set through the ORM), is overdue: the bureau sees it in /approvals?overdue=1 and
+   turns it into a ticket (证照审批) routed to its department; the approval links to the ticket;
+6. the prerequisites of 施工许可 granted (through the ORM), the clerk submits and grants 施工许可; the 开工 stage
+   form offers its number ("引用审批事项：施工许可 文号…") and 开工 is recorded citing it.
+Every page on the way fits the screen with buttons big enough to tap and no console errors (but the refused
+form's 422).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ pytestmark = pytest.mark.browser
 
 TAP = 44
 ENV, LAND = "青山县发展和改革局", "青山县自然资源局"
+PERMIT = "青住建施许〔2026〕21号"
 
 
 def fits(page: Any, shot: str) -> None:
@@ -35,7 +43,7 @@ def fits(page: Any, shot: str) -> None:
     # a refused form answers 422, which Chromium logs as a failed load: the only error allowed
     assert not [e for e in page.console_errors if "status of 422" not in e], page.console_errors
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"prereview-{shot}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"approval-path-{shot}.png"), full_page=True)
 
 
 def _two_projects(server: LiveServer) -> tuple[int, int, str]:
@@ -88,7 +96,71 @@ def sign_attempt(clerk: Any, project_id: int, contract_no: str) -> None:
     clerk.get_by_role("button", name="保存").click()
 
 
-def test_a_veto_stops_signing_and_an_approval_by_level_lets_another_sign_on_a_phone(new_page, live_server):
+def _with_db(server: LiveServer, work: Any) -> Any:
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as db:
+            result = work(db)
+            db.commit()
+            return result
+    finally:
+        engine.dispose()
+
+
+def _ids(server: LiveServer, project_id: int) -> dict[str, int]:
+    def work(db: Any) -> dict[str, int]:
+        from sqlalchemy import select
+
+        from app.models.approval import ApprovalKind, ProjectApproval
+
+        rows = db.execute(
+            select(ApprovalKind.code, ProjectApproval.id)
+            .join(ProjectApproval, ProjectApproval.kind_id == ApprovalKind.id)
+            .where(ProjectApproval.project_id == project_id)
+        ).all()
+        return {code: approval_id for code, approval_id in rows}
+
+    return _with_db(server, work)
+
+
+def _submitted_long_ago(server: LiveServer, approval_id: int) -> None:
+    def work(db: Any) -> None:
+        from app.models.approval import ProjectApproval
+        from tests.approvals.factories import make_overdue
+
+        row = db.get(ProjectApproval, approval_id)
+        make_overdue(db, row, workdays.today() - timedelta(days=60))
+
+    _with_db(server, work)
+
+
+def _grant_permit_prerequisites(server: LiveServer, ids: dict[str, int]) -> None:
+    def work(db: Any) -> None:
+        from app.models.approval import ApprovalStatus, ProjectApproval
+        from app.services import approvals
+
+        for code in ("land_prereview", "planning", "fire", "eia"):
+            row = db.get(ProjectApproval, ids[code])
+            row.status = ApprovalStatus.granted
+            row.granted_on = workdays.today()
+            row.document_no = f"测试文号-{code}"
+        db.flush()
+        approvals._release_dependents(db, row.project_id)
+
+    _with_db(server, work)
+
+
+def _step(page: Any, approval_id: int, summary: str) -> Any:
+    card = page.locator(f"#approval-{approval_id}")
+    card.locator("summary", has_text=summary).first.click()
+    return card
+
+
+def test_a_veto_stops_one_project_and_another_goes_from_pre_review_to_a_start_citing_its_permit(new_page, live_server):
     a, b, clerk_name = _two_projects(live_server)
     yesterday = (workdays.today() - timedelta(days=1)).isoformat()
 
@@ -164,3 +236,76 @@ def test_a_veto_stops_signing_and_an_approval_by_level_lets_another_sign_on_a_ph
     expect(clerk.locator("main")).to_contain_text("正式签约")
     expect(clerk.locator("#prereview")).to_contain_text("已审批：领导小组研究")
     fits(clerk, "05-signed")
+    ids = _ids(live_server, b)
+    assert len(ids) == 8  # generated on signing: every kind of the catalogue applies to an industrial project
+    section = clerk.locator("#approvals")
+    expect(clerk.locator(f"#approval-{ids['filing']}")).to_contain_text("可申报")
+    expect(clerk.locator(f"#approval-{ids['eia']}")).to_contain_text("待前置审批")
+
+    # 4. 立项/备案 received and granted; the four after it run in parallel
+    card = _step(clerk, ids["filing"], "受理")
+    card.get_by_role("button", name="登记受理").click()
+    clerk.wait_for_url("**saved=approval**")
+    card = _step(clerk, ids["filing"], "办结")
+    card.get_by_label("批准文号").fill("青发改备〔2026〕88号")
+    card.get_by_role("button", name="登记办结").click()
+    clerk.wait_for_url("**saved=approval**")
+    expect(clerk.locator(f"#approval-{ids['filing']}")).to_contain_text("青发改备〔2026〕88号")
+    expect(section).to_contain_text("并联 4 项")
+    for code in ("eia", "safety"):
+        card = _step(clerk, ids[code], "受理")
+        card.get_by_role("button", name="登记受理").click()
+        clerk.wait_for_url("**saved=approval**")
+    for code in ("eia", "safety"):
+        expect(clerk.locator(f"#approval-{ids[code]}")).to_contain_text("已受理")
+    deadline = (workdays.today() + timedelta(days=10)).isoformat()
+    card = _step(clerk, ids["eia"], "容缺受理材料")
+    card.get_by_label("容缺材料").fill("环境影响评价公众参与说明")
+    card.get_by_label("补正期限").fill(deadline)
+    card.get_by_role("button", name="登记容缺材料").click()
+    clerk.wait_for_url("**saved=approval**")
+    expect(clerk.locator(f"#approval-{ids['eia']}")).to_contain_text(
+        f"容缺：环境影响评价公众参与说明 · 期限 {deadline}"
+    )
+    fits(clerk, "07-parallel")
+
+    # 5. 能评 overdue, escalated to a ticket by the bureau
+    _submitted_long_ago(live_server, ids["energy"])
+    bureau.goto("/approvals?overdue=1")
+    expect(bureau.locator(f"#approval-row-{ids['energy']}")).to_contain_text("超期")
+    fits(bureau, "08-overdue-list")
+    bureau.locator(f"#approval-row-{ids['energy']}").get_by_role("link", name="能评").click()
+    _step(bureau, ids["energy"], "超期：转问题工单")
+    bureau.get_by_role("button", name="转为问题工单（证照审批）").click()
+    bureau.wait_for_url(f"**/projects/{b}?saved=approval**")
+    ticket_link = bureau.locator(f"#approval-{ids['energy']} a[href^='/tickets/']")
+    expect(ticket_link).to_have_count(1)
+    fits(bureau, "09-escalated")
+    ticket_link.click()
+    expect(bureau.locator("main")).to_contain_text("审批事项超期：能评")
+
+    # 6. the construction permit granted, 开工 citing it
+    _grant_permit_prerequisites(live_server, ids)
+    clerk.goto(f"/projects/{b}")
+    card = _step(clerk, ids["construction"], "受理")
+    card.get_by_role("button", name="登记受理").click()
+    clerk.wait_for_url("**saved=approval**")
+    card = _step(clerk, ids["construction"], "办结")
+    card.get_by_label("批准文号").fill(PERMIT)
+    card.get_by_role("button", name="登记办结").click()
+    clerk.wait_for_url("**saved=approval**")
+    expect(clerk.locator("#permit-cited")).to_contain_text(PERMIT)
+    clerk.goto(f"/projects/{b}/stage")
+    clerk.get_by_label("到达阶段").select_option("landed")
+    clerk.get_by_role("button", name="保存").click()
+    clerk.wait_for_url(f"**/projects/{b}?saved=stage")
+    clerk.goto(f"/projects/{b}/stage")
+    expect(clerk.locator("#cited-permit")).to_contain_text(f"引用审批事项：施工许可 文号 {PERMIT}")
+    expect(clerk.get_by_label("施工许可证号")).to_have_value(PERMIT)
+    expect(clerk.get_by_label("到达阶段")).to_have_value("started")
+    fits(clerk, "10-start-cites-permit")
+    clerk.get_by_role("button", name="保存").click()
+    clerk.wait_for_url(f"**/projects/{b}?saved=stage")
+    expect(clerk.locator("ol.timeline").last).to_contain_text(f"许可证 {PERMIT}")
+    expect(clerk.locator("h1 + p .badge").first).to_have_text("开工")
+    fits(clerk, "11-started")

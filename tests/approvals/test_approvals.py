@@ -38,7 +38,7 @@ from tests.approvals.factories import (
 )
 from tests.factories import bearer, make_token, make_unit, make_user
 from tests.projects.factories import make_investor, make_project
-from tests.projects.helpers import api_stage, post_form
+from tests.projects.helpers import api_stage, gate_fields, pass_gate, post_form
 
 TODAY = workdays.today()
 CODES = ["filing", "land_prereview", "planning", "eia", "safety", "energy", "fire", "construction"]
@@ -84,7 +84,10 @@ def statuses(db, project) -> dict[str, str]:
     return {code: status.value for code, status in db.execute(stmt)}
 
 
-def sign(client, world, project) -> None:
+def sign(client, db, world, project) -> None:
+    """Through the API's stage move, once the project has passed the pre-review gate (its opinions and the
+    signing approval written as in tests/projects/helpers.pass_gate)."""
+    pass_gate(db, project.id)
     headers = bearer(world["tokens"]["town"])
     r = api_stage(client, headers, project.id, action="forward", to_stage="signed", contract_no="HT-2026-001")
     assert r.status_code == 200, r.text
@@ -101,7 +104,7 @@ def act(client, world, who, approval_id, action, **body):
 
 def test_signing_generates_the_approvals_once_waiting_behind_their_prerequisites(client, db, world):
     project = world["project"]
-    sign(client, world, project)
+    sign(client, db, world, project)
     assert statuses(db, project) == {
         "filing": "ready",
         "land_prereview": "waiting",
@@ -126,7 +129,7 @@ def test_generation_follows_the_category_and_the_active_kinds(client, db, world)
     kind_by_code(db, "fire").is_active = False
     db.commit()
     project = world["project"]
-    sign(client, world, project)
+    sign(client, db, world, project)
     assert set(statuses(db, project)) == set(CODES) - {"energy", "fire"}
     # 施工许可 still waits for 规划 and 环评 (its inactive prerequisite 消防 is not among them)
     assert statuses(db, project)["construction"] == "waiting"
@@ -161,7 +164,7 @@ def test_the_ledger_import_generates_for_rows_at_signing_or_landing_only_in_bulk
     def rows(n: int, stage: Stage) -> list:
         made = [
             ProjectCreate(name=f"导入{stage.value}{i}", investor_id=investor.id, stage=stage, contract_no="HT-1",
-                          permit_no="620121202611250101")
+                          permit_no="620121202611250101", **gate_fields(db))
             for i in range(n)
         ]  # fmt: skip
         return [(m, None) for m in made]
@@ -497,6 +500,7 @@ def test_a_project_created_at_a_later_stage_gets_its_approvals(client, db, world
     investor = make_investor(db)
     db.commit()
     body = {"name": "新建即签约的项目", "investor_id": investor.id, "stage": "signed", "contract_no": "HT-2026-9"}
+    body.update(gate_fields(db))
     r = api(client, world, "town", "POST", "/projects", json=body)
     assert r.status_code == 201, r.text
     assert len(statuses(db, db.get(Project, r.json()["id"]))) == 8

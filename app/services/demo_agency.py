@@ -67,6 +67,9 @@ def _user(db: Session, unit_id: int, username: str, display_name: str) -> User:
     )
     db.add(user)
     db.flush()
+    from app.services import people
+
+    people.cadre_of_user(db, user)  # every demo account is a cadre of its unit (demo_people)
     return user
 
 

@@ -13,7 +13,7 @@ judged for it. A month is "open" until its last day has passed: below the minimu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Numeric, String, and_, cast, exists, func, literal, or_, select
@@ -222,8 +222,9 @@ def monthly_list(
     scope = policy.unit_filter(principal)
     if not principal.reads_everything:
         conditions.append(Unit.id == (scope if scope is not None else -1))
-    if only == "missed":
-        conditions.append(_missed_condition(first, last, unit_minimum, section_minimum))
+    if only == "missed":  # judged only for a month it existed in (as the rows below: `judged`)
+        month_end = datetime.combine(last + timedelta(days=1), time(0), workdays.LOCAL_TZ)
+        conditions += [Unit.created_at < month_end, _missed_condition(first, last, unit_minimum, section_minimum)]
     own_key = _OWN.key == literal(f"{UNIT_MINIMUM}.unit.", String) + cast(Unit.id, String)
     total = int(
         db.execute(

@@ -50,6 +50,8 @@ def test_every_page_is_reached_not_404(client):
     for route in _page_routes(client.app.router.routes):
         if route.path.startswith("/api/") or "GET" not in route.methods:
             continue
+        if route.path.startswith("/invest/"):  # public pages (no sign-in): an unpublished id is 404 there
+            continue  # (tests/publish crawls them)
         response = client.get(_concrete(route.path), follow_redirects=False)
         assert response.status_code not in (404, 405), route.path  # signed out: the sign-in redirect
         seen += 1

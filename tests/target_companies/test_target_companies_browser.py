@@ -54,11 +54,12 @@ def test_a_list_is_imported_assigned_approached_and_converted_on_a_phone(new_pag
     page.get_by_role("button", name="校验并导入").click()
     report = page.locator("#import-report")
     expect(report).to_be_visible()
-    # alone: 198 added, 1 linked, 2 skipped; after other browser tests on the same demo county a firm of the
-    # file may already be in the catalogue (linked) or on a list (skipped)
+    # alone: 198 added, 深圳市华芯微电子有限公司 linked to the catalogue, 2 skipped; after the chains walk on the same
+    # demo county (tests/browser/test_chains_targets_map_walk.py) 华芯 is on a list already (skipped), and one of
+    # this file's firms may be in the catalogue
     added, linked, skipped = (int(page.locator(f"#n-{n}").inner_text()) for n in ("added", "linked", "skipped"))
-    assert added in (197, 198) and linked >= 1 and skipped >= 2 and added + linked + skipped <= 201
-    expect(page.locator("#linked")).to_contain_text("深圳市华芯微电子有限公司")
+    assert added in (197, 198) and linked + skipped >= 3
+    expect(report).to_contain_text("深圳市华芯微电子有限公司")
     expect(page.locator("#skipped")).to_contain_text("已在名单")
     expect(page.locator("#skipped")).to_contain_text("与第 7 行信用代码相同")
     fits(page, "report")
